@@ -1,0 +1,235 @@
+/**
+ * The CUCM OS CLI over SSH. CUCM's platform CLI is an interactive shell (never an exec channel): we open a PTY
+ * shell, wait for the first `admin:` prompt (real nodes print a banner and take 10-60 s), turn pagination off, then
+ * send one command at a time and read until the next prompt, answering the pager and confirmation prompts.
+ */
+import { createHash } from 'node:crypto';
+import { Client, type Algorithms, type ClientChannel } from 'ssh2';
+
+export interface CliTarget {
+  /** For messages: the node id. */
+  label: string;
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  /** Pinned host key (`SHA256:<base64>`); the connection is refused on a mismatch. */
+  hostKeySha256?: string;
+}
+
+export interface CliSessionOptions {
+  /** SSH handshake timeout. */
+  readyTimeoutMs?: number;
+  /** Time allowed for the login banner before the first `admin:` prompt. */
+  firstPromptTimeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface RunOptions {
+  /** Per-command timeout; a Tomcat restart can take 10 minutes on a real node. */
+  timeoutMs?: number;
+  /** Answer confirmation prompts (`(yes|no)?`, `(y/n)`) with yes. Without it, a prompt is answered no and fails. */
+  confirm?: boolean;
+}
+
+export type CliErrorKind =
+  | 'connect'
+  | 'auth'
+  | 'host-key-mismatch'
+  | 'timeout'
+  | 'closed'
+  | 'invalid-command'
+  | 'not-allowed'
+  | 'unsuccessful'
+  | 'declined';
+
+/** A typed CLI failure; `retryable` tells the activity layer whether trying again can help. */
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(
+    readonly kind: CliErrorKind,
+    message: string,
+    readonly output?: string,
+  ) {
+    super(message);
+  }
+  get retryable(): boolean {
+    return this.kind === 'connect' || this.kind === 'timeout' || this.kind === 'closed';
+  }
+}
+
+// `admin:` at the start of a line, possibly after the ANSI erase-line (Cisco unicon's VOS prompt pattern).
+const PROMPT = /(?:^|[\r\n]|\x1b\[K)admin:\s*$/;
+const PAGER = /\x1b\[1mPress <enter> for 1 line, <space> for one page, or <q> to quit\x1b\[0m(?:\x1b\[K)?|Press <enter> for 1 line, <space> for one page, or <q> to quit/;
+const CONFIRMATIONS: ReadonlyArray<{ pattern: RegExp; yes: string; no: string }> = [
+  { pattern: /\((?:yes\|no|yes\/no)\)\s*\??\s*$/i, yes: 'yes', no: 'no' },
+  { pattern: /\(y\/n\)\s*[?:]?\s*$/i, yes: 'y', no: 'n' },
+  { pattern: /Enter "y" followed by return to continue:\s*$/i, yes: 'y', no: 'n' },
+];
+const ERRORS: ReadonlyArray<{ pattern: RegExp; kind: CliErrorKind }> = [
+  { pattern: /Executed command unsuccessfully/i, kind: 'unsuccessful' },
+  { pattern: /^\s*Invalid command|syntax error/im, kind: 'invalid-command' },
+  { pattern: /command is disabled|not allowed on this node|can only be (?:run|executed) on the publisher/i, kind: 'not-allowed' },
+];
+
+// Real nodes run old OpenSSH builds: offer what public CUCM tools offer (diffie-hellman-group14-sha1, CBC ciphers,
+// ssh-rsa, hmac-sha1), after the modern choices. ssh2 leaves the legacy ones out by default.
+export const SSH_ALGORITHMS: Algorithms = {
+  kex: [
+    'curve25519-sha256',
+    'curve25519-sha256@libssh.org',
+    'ecdh-sha2-nistp256',
+    'ecdh-sha2-nistp384',
+    'ecdh-sha2-nistp521',
+    'diffie-hellman-group-exchange-sha256',
+    'diffie-hellman-group14-sha256',
+    'diffie-hellman-group16-sha512',
+    'diffie-hellman-group-exchange-sha1',
+    'diffie-hellman-group14-sha1',
+  ],
+  cipher: ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr', 'aes256-cbc', 'aes192-cbc', 'aes128-cbc', '3des-cbc'],
+  serverHostKey: ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-dss'],
+  hmac: ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512', 'hmac-sha1'],
+};
+
+/** OpenSSH-style fingerprint of a raw host key blob, as `ssh-keygen -lf` prints it. */
+export function sshFingerprint(key: Buffer): string {
+  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+}
+
+// Strip ANSI sequences and carriage returns so parsers see plain lines.
+function clean(text: string): string {
+  return text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '');
+}
+
+export class CliSession {
+  private buffer = '';
+  private waiter: (() => void) | undefined;
+  private closedReason: string | undefined;
+
+  private constructor(
+    private readonly client: Client,
+    private readonly channel: ClientChannel,
+    private readonly target: CliTarget,
+  ) {
+    channel.on('data', (chunk: Buffer) => {
+      this.buffer += chunk.toString('utf8');
+      this.waiter?.();
+    });
+    channel.on('close', () => {
+      this.closedReason ??= 'the SSH channel closed';
+      this.waiter?.();
+    });
+    client.on('error', (err) => {
+      this.closedReason ??= `SSH error: ${err.message}`;
+      this.waiter?.();
+    });
+  }
+
+  static async open(target: CliTarget, options: CliSessionOptions = {}): Promise<CliSession> {
+    const client = new Client();
+    let hostKeyProblem: string | undefined;
+    const channel = await new Promise<ClientChannel>((resolve, reject) => {
+      client.once('ready', () => {
+        client.shell({ term: 'vt100', cols: 200, rows: 24 }, (err, ch) => (err ? reject(err) : resolve(ch)));
+      });
+      client.once('error', (err: Error & { level?: string }) => {
+        client.end();
+        if (hostKeyProblem) reject(new CliError('host-key-mismatch', hostKeyProblem));
+        else if (err.level === 'client-authentication') reject(new CliError('auth', `${target.label}: SSH authentication failed for ${target.username}.`));
+        else reject(new CliError('connect', `${target.label}: cannot connect to ${target.host}:${target.port} over SSH (${err.message}).`));
+      });
+      client.connect({
+        host: target.host,
+        port: target.port,
+        username: target.username,
+        password: target.password,
+        readyTimeout: options.readyTimeoutMs ?? 20_000,
+        keepaliveInterval: 5_000,
+        algorithms: SSH_ALGORITHMS,
+        hostVerifier: (key: Buffer) => {
+          const actual = sshFingerprint(key);
+          if (!target.hostKeySha256) {
+            hostKeyProblem = `${target.label}: no SSH host key is pinned in the inventory (the node presented ${actual}); add sshHostKeySha256.`;
+            return false;
+          }
+          if (actual !== target.hostKeySha256) {
+            hostKeyProblem = `${target.label}: SSH host key mismatch: the node presented ${actual}, the inventory pins ${target.hostKeySha256}. Refusing to connect.`;
+            return false;
+          }
+          return true;
+        },
+      });
+    });
+    const session = new CliSession(client, channel, target);
+    try {
+      await session.readUntilPrompt(options.firstPromptTimeoutMs ?? 120_000, false, 'the first admin: prompt');
+      await session.run('set cli pagination off');
+    } catch (err) {
+      session.close();
+      throw err;
+    }
+    return session;
+  }
+
+  /** Sends one command and returns its output (without the echo and the prompt). */
+  async run(command: string, options: RunOptions = {}): Promise<string> {
+    this.buffer = '';
+    this.channel.write(`${command}\n`);
+    const raw = await this.readUntilPrompt(options.timeoutMs ?? 90_000, options.confirm ?? false, command);
+    const lines = clean(raw).split('\n');
+    // Drop the echoed command line and the trailing prompt.
+    const echo = lines.findIndex((line) => line.trim().endsWith(command));
+    const body = lines
+      .slice(echo >= 0 ? echo + 1 : 0)
+      .join('\n')
+      .replace(/admin:\s*$/, '')
+      .trim();
+    for (const { pattern, kind } of ERRORS) {
+      if (pattern.test(body)) throw new CliError(kind, `${this.target.label}: \`${command}\` failed: ${body.split('\n').slice(0, 3).join(' / ')}`, body);
+    }
+    return body;
+  }
+
+  close(): void {
+    this.closedReason ??= 'closed by the client';
+    this.client.end();
+  }
+
+  private async readUntilPrompt(timeoutMs: number, confirm: boolean, what: string): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let consumed = 0; // how much of the buffer earlier prompts were answered for
+    let declined = false;
+    for (;;) {
+      const pending = this.buffer.slice(consumed);
+      if (PAGER.test(pending)) {
+        // Pagination should be off, but the pager can show while turning it off: ask for the next page.
+        this.buffer = this.buffer.replace(PAGER, '');
+        this.channel.write(' ');
+        continue;
+      }
+      if (PROMPT.test(pending)) {
+        if (declined) throw new CliError('declined', `${this.target.label}: \`${what}\` asked for a confirmation that was not given.`, clean(this.buffer));
+        return this.buffer;
+      }
+      const confirmation = CONFIRMATIONS.find((c) => c.pattern.test(pending));
+      if (confirmation) {
+        declined = !confirm;
+        this.channel.write(`${declined ? confirmation.no : confirmation.yes}\n`);
+        consumed = this.buffer.length;
+        continue;
+      }
+      if (this.closedReason) throw new CliError('closed', `${this.target.label}: ${this.closedReason} while waiting for ${what}.`, clean(this.buffer));
+      const left = deadline - Date.now();
+      if (left <= 0) throw new CliError('timeout', `${this.target.label}: timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}.`, clean(this.buffer));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          this.waiter = undefined;
+          resolve();
+        };
+      });
+    }
+  }
+}

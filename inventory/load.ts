@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import type { CredentialRef, Inventory, InventoryCluster, InventoryNode } from './types';
+
+/** Raised for a malformed inventory; the message names the cluster and the field to fix. */
+export class InventoryError extends Error {
+  override name = 'InventoryError';
+}
+
+const ID = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
+const SECRET_REF = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(obj: Record<string, unknown>, field: string, where: string, pattern?: RegExp): string {
+  const value = obj[field];
+  if (typeof value !== 'string' || value === '') throw new InventoryError(`${where}: "${field}" must be a non-empty string.`);
+  if (pattern && !pattern.test(value)) throw new InventoryError(`${where}: "${field}" has an invalid value "${value}".`);
+  return value;
+}
+
+function parseNode(raw: unknown, where: string): InventoryNode {
+  if (!isRecord(raw)) throw new InventoryError(`${where} must be an object.`);
+  const role = raw.role;
+  if (role !== 'publisher' && role !== 'subscriber') {
+    throw new InventoryError(`${where}: "role" must be "publisher" or "subscriber".`);
+  }
+  const sshPort = raw.sshPort ?? 22;
+  if (typeof sshPort !== 'number' || !Number.isInteger(sshPort) || sshPort < 1 || sshPort > 65535) {
+    throw new InventoryError(`${where}: "sshPort" must be a port number.`);
+  }
+  const fingerprint = raw.sshHostKeySha256;
+  if (fingerprint !== undefined && (typeof fingerprint !== 'string' || !fingerprint.startsWith('SHA256:'))) {
+    throw new InventoryError(`${where}: "sshHostKeySha256" must look like "SHA256:<base64>" (ssh-keygen -lf).`);
+  }
+  return { id: str(raw, 'id', where, ID), role, host: str(raw, 'host', where), sshPort, sshHostKeySha256: fingerprint };
+}
+
+function parseCredential(raw: unknown, where: string): CredentialRef {
+  if (!isRecord(raw)) throw new InventoryError(`${where} must be an object with "username" and "passwordRef".`);
+  if ('password' in raw) {
+    throw new InventoryError(`${where}: put a secret reference in "passwordRef" (env:NAME or file:/path), not a password.`);
+  }
+  return { username: str(raw, 'username', where), passwordRef: str(raw, 'passwordRef', where, SECRET_REF) };
+}
+
+function parseCluster(raw: unknown, index: number): InventoryCluster {
+  if (!isRecord(raw)) throw new InventoryError(`clusters[${index}] must be an object.`);
+  const id = str(raw, 'id', `clusters[${index}]`, ID);
+  const where = `cluster "${id}"`;
+  if (!Array.isArray(raw.nodes) || raw.nodes.length === 0) throw new InventoryError(`${where}: "nodes" must list at least the publisher.`);
+  const nodes = raw.nodes.map((node, i) => parseNode(node, `${where} nodes[${i}]`));
+  if (nodes.filter((n) => n.role === 'publisher').length !== 1) {
+    throw new InventoryError(`${where}: "nodes" must hold exactly one node with role "publisher".`);
+  }
+  const credentials = raw.credentials;
+  if (!isRecord(credentials)) throw new InventoryError(`${where}: "credentials" must be an object.`);
+  return {
+    id,
+    name: typeof raw.name === 'string' && raw.name ? raw.name : id,
+    // Publisher first: every procedure starts there.
+    nodes: [...nodes].sort((a, b) => Number(b.role === 'publisher') - Number(a.role === 'publisher')),
+    credentials: { osAdmin: parseCredential(credentials.osAdmin, `${where} credentials.osAdmin`) },
+  };
+}
+
+export function parseInventory(raw: unknown): Inventory {
+  if (!isRecord(raw) || !Array.isArray(raw.clusters)) throw new InventoryError('The inventory must be an object with a "clusters" array.');
+  const clusters = raw.clusters.map(parseCluster);
+  const seen = new Set<string>();
+  for (const c of clusters) {
+    if (seen.has(c.id)) throw new InventoryError(`cluster "${c.id}" is listed twice.`);
+    seen.add(c.id);
+  }
+  return { clusters };
+}
+
+export function loadInventory(path: string): Inventory {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InventoryError(`Cannot read the inventory ${path}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new InventoryError(`The inventory ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseInventory(raw);
+}
+
+export function findCluster(inventory: Inventory, clusterId: string): InventoryCluster | undefined {
+  return inventory.clusters.find((c) => c.id === clusterId);
+}

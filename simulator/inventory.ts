@@ -1,0 +1,28 @@
+/**
+ * Turns the simulator's endpoints into a cluster inventory, with the passwords kept out of it: each password gets a
+ * secret reference, and the caller decides where the secret lives (a file for `npm start`, a map in tests).
+ */
+import type { Inventory } from '../inventory/types';
+import type { ClusterEndpoints } from './cluster-runner';
+
+export function inventoryFromEndpoints(
+  clusters: ClusterEndpoints[],
+  secretRefFor: (clusterId: string) => string,
+): { inventory: Inventory; secrets: Map<string, string> } {
+  const secrets = new Map<string, string>();
+  const inventory: Inventory = {
+    clusters: clusters.map((c) => {
+      const first = c.nodes[0];
+      if (!first) throw new Error(`Simulated cluster ${c.id} has no nodes`);
+      const passwordRef = secretRefFor(c.id);
+      secrets.set(passwordRef, first.password);
+      return {
+        id: c.id,
+        name: `${c.id} (simulated CUCM ${c.version})`,
+        nodes: c.nodes.map((n) => ({ id: n.name, role: n.role, host: n.host, sshPort: n.sshPort, sshHostKeySha256: n.sshHostKeySha256 })),
+        credentials: { osAdmin: { username: first.username, passwordRef } },
+      };
+    }),
+  };
+  return { inventory, secrets };
+}

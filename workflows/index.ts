@@ -1,0 +1,2 @@
+// The workflows the worker registers; bundled into Temporal's deterministic sandbox.
+export { regenerateCertificate } from './regenerate-certificate';

@@ -1,0 +1,16 @@
+/**
+ * The project's custom search attributes: the workflow upserts them, the API filters on them, and the dev server
+ * registers them at start (scripts/dev-server.ts derives its `--search-attribute` flags from this list).
+ */
+import { defineSearchAttributeKey } from '@temporalio/common';
+
+export const CLUSTER_ID = defineSearchAttributeKey('CucmClusterId', 'KEYWORD');
+export const CERT_UNITS = defineSearchAttributeKey('CucmCertUnits', 'KEYWORD_LIST');
+export const RUN_PHASE = defineSearchAttributeKey('CucmRunPhase', 'KEYWORD');
+
+/** Name and CLI type of every key, for `temporal server start-dev --search-attribute NAME=TYPE`. */
+export const SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: 'Keyword' | 'KeywordList' }> = [
+  { name: CLUSTER_ID.name, cliType: 'Keyword' },
+  { name: CERT_UNITS.name, cliType: 'KeywordList' },
+  { name: RUN_PHASE.name, cliType: 'Keyword' },
+];
