@@ -1,0 +1,130 @@
+/**
+ * `npm start`: the whole system on embedded defaults, as one process tree.
+ *
+ *   1. the Temporal dev server (SQLite under DATA_DIR, Web UI, our search attributes), unless TEMPORAL_ADDRESS
+ *      points at an existing Temporal;
+ *   2. the CUCM simulator with the demo cluster, unless CUCM_INVENTORY points at a real inventory;
+ *   3. the worker;  4. the API.
+ *
+ * It prints the URLs once GET /healthz answers 200, and stops everything on Ctrl-C (children in reverse order).
+ */
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../config';
+import { inventoryFromEndpoints } from '../simulator/inventory';
+import type { ClusterEndpoints } from '../simulator/cluster-runner';
+import { startDevServer } from './dev-server';
+import { startChild, waitUntil, type Child } from './processes';
+import { binaryVersion, ensureTemporalBinary } from './temporal-cli';
+
+const root = join(__dirname, '..');
+const log = (message: string) => process.stdout.write(`[start] ${message}\n`);
+
+/** Runs a TypeScript entry point of this repo as a child Node process (tsx as the loader). */
+function tsChild(name: string, entry: string, args: string[], env: NodeJS.ProcessEnv): Child {
+  return startChild(name, process.execPath, ['--import', 'tsx', join(root, entry), ...args], { cwd: root, env });
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const config = loadConfig();
+  mkdirSync(config.dataDir, { recursive: true });
+  const children: Child[] = [];
+  let shuttingDown = false;
+
+  const shutdown = async (code: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log('stopping: API, worker, simulator, Temporal ...');
+    for (const child of [...children].reverse()) await child.stop();
+    log('stopped');
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+  const supervise = (child: Child) => {
+    children.push(child);
+    void child.exited.then((code) => {
+      if (!shuttingDown) {
+        log(`${child.name} exited unexpectedly (${code}); stopping the rest`);
+        void shutdown(1);
+      }
+    });
+  };
+
+  try {
+    // 1. Temporal
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: config.dataDir };
+    let temporalUi: string | undefined;
+    if (process.env.TEMPORAL_ADDRESS) {
+      log(`using the existing Temporal at ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
+    } else {
+      const binary = await ensureTemporalBinary('cli', (m) => log(m));
+      log(`starting ${binaryVersion(binary)} with SQLite at ${join(config.dataDir, 'temporal.sqlite')}`);
+      const t0 = Date.now();
+      const server = await startDevServer({
+        binary: binary.path,
+        ip: config.host,
+        port: config.temporalPort,
+        uiPort: config.temporalUiPort,
+        dbFile: join(config.dataDir, 'temporal.sqlite'),
+        namespace: config.temporalNamespace,
+      });
+      supervise(server.child);
+      log(`Temporal dev server ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      temporalUi = `http://${config.host}:${config.temporalUiPort}`;
+    }
+
+    // 2. Inventory: the configured one, or the simulator's demo cluster.
+    if (!config.inventoryPath) {
+      const simDir = join(config.dataDir, 'simulator');
+      const endpointsFile = join(simDir, 'endpoints.json');
+      rmSync(endpointsFile, { force: true });
+      const simConfig = process.env.SIMULATOR_CONFIG ?? join(root, 'simulator', 'demo-cluster.json');
+      const sim = tsChild('simulator', 'simulator/main.ts', ['--config', simConfig, '--endpoints-out', endpointsFile, '--time-scale', process.env.SIMULATOR_TIME_SCALE ?? '1', '--host', config.host], env);
+      supervise(sim);
+      await waitUntil('the CUCM simulator', () => Promise.resolve(existsSync(endpointsFile)), { timeoutMs: 60_000, child: sim });
+      const endpoints = (await import(endpointsFile)) as { clusters: ClusterEndpoints[] };
+      // The worker reads the simulated passwords from files (file: references), like any other secret.
+      const secretsDir = join(config.dataDir, 'secrets');
+      mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+      const { inventory, secrets } = inventoryFromEndpoints(endpoints.clusters, (id) => `file:${join(secretsDir, `${id}-os-admin`)}`);
+      for (const [ref, value] of secrets) {
+        writeFileSync(ref.slice('file:'.length), value, { mode: 0o600 });
+        chmodSync(ref.slice('file:'.length), 0o600);
+      }
+      const inventoryPath = join(simDir, 'inventory.json');
+      writeFileSync(inventoryPath, JSON.stringify(inventory, null, 2));
+      env.CUCM_INVENTORY = inventoryPath;
+      log(`no CUCM_INVENTORY configured: using the simulator's demo cluster(s) ${inventory.clusters.map((c) => c.id).join(', ')} (inventory ${inventoryPath})`);
+    } else {
+      log(`using the inventory ${config.inventoryPath}`);
+    }
+
+    // 3. Worker, 4. API
+    supervise(tsChild('worker', 'worker/main.ts', [], env));
+    supervise(tsChild('api', 'api/main.ts', [], env));
+
+    const api = `http://${config.host}:${config.apiPort}`;
+    await waitUntil('GET /healthz to answer 200', async () => (await fetch(`${api}/healthz`)).status === 200, { timeoutMs: 120_000, intervalMs: 500 });
+    log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    process.stdout.write(
+      [
+        '',
+        `  API          ${api}`,
+        `  API docs     ${api}/docs`,
+        ...(temporalUi ? [`  Temporal UI  ${temporalUi}`] : []),
+        `  Data         ${config.dataDir}`,
+        '',
+        `  Try:  curl -s -XPOST ${api}/v1/clusters/demo/regenerations -H 'content-type: application/json' -d '{"units":["tomcat"]}'`,
+        '  Stop: Ctrl-C',
+        '',
+      ].join('\n') + '\n',
+    );
+  } catch (err) {
+    log(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    await shutdown(1);
+  }
+}
+
+void main();

@@ -1,0 +1,39 @@
+/**
+ * Worker process: connect to Temporal, build the activities' clients from the inventory, run until SIGINT/SIGTERM
+ * (the SDK drains in-flight tasks on those signals).
+ */
+import { hostname } from 'node:os';
+import { createActivities } from '../activities';
+import { connectWorkerConnection } from '../clients/temporal';
+import { loadConfig } from '../config';
+import { loadInventory } from '../inventory/load';
+import { resolveSecret } from '../inventory/secrets';
+import { createWorker } from './create-worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.inventoryPath) throw new Error('CUCM_INVENTORY is not set: point it at the cluster inventory file (see README).');
+  // Step 1: validate the inventory before taking any task, so a typo fails the start, not a run.
+  const inventory = loadInventory(config.inventoryPath);
+  // Step 2: connect and register.
+  const connection = await connectWorkerConnection(config);
+  try {
+    const worker = await createWorker({
+      connection,
+      namespace: config.temporalNamespace,
+      taskQueue: config.taskQueue,
+      activities: createActivities({ inventory, resolveSecret: (ref) => resolveSecret(ref) }),
+      identity: `cucm-cert-regen-worker@${hostname()}:${process.pid}`,
+    });
+    console.log(`[worker] polling task queue ${config.taskQueue} on ${config.temporalAddress} (${inventory.clusters.length} cluster(s) in the inventory)`);
+    // Step 3: run until a shutdown signal.
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`[worker] ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
