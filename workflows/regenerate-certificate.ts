@@ -6,7 +6,7 @@
  * state object answered by the `state` query, activities that are idempotent (they carry the serial seen before),
  * and search attributes so runs can be listed per cluster and phase.
  */
-import { ApplicationFailure, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { stateQuery } from './messages';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from './search-attributes';
@@ -25,6 +25,12 @@ const slow = proxyActivities<Activities>({
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 10 },
 });
+
+/** The engineer-facing reason of a failure: the activity's own message, not the "Activity task failed" wrapper. */
+function reasonOf(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
 
 /** Holds the run's state; the query handler returns a copy of it. */
 class RunTracker {
@@ -56,7 +62,7 @@ class RunTracker {
       Object.assign(entry, describe(result), { finishedAt: new Date().toISOString() });
       return result;
     } catch (err) {
-      Object.assign(entry, { status: 'failed', finishedAt: new Date().toISOString(), detail: err instanceof Error ? err.message : String(err) });
+      Object.assign(entry, { status: 'failed', finishedAt: new Date().toISOString(), detail: reasonOf(err) });
       throw err;
     }
   }

@@ -9,8 +9,8 @@ export const CERT_UNITS = defineSearchAttributeKey('CucmCertUnits', 'KEYWORD_LIS
 export const RUN_PHASE = defineSearchAttributeKey('CucmRunPhase', 'KEYWORD');
 
 /** Name and CLI type of every key, for `temporal server start-dev --search-attribute NAME=TYPE`. */
-export const SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: 'Keyword' | 'KeywordList' }> = [
-  { name: CLUSTER_ID.name, cliType: 'Keyword' },
-  { name: CERT_UNITS.name, cliType: 'KeywordList' },
-  { name: RUN_PHASE.name, cliType: 'Keyword' },
-];
+export const SEARCH_ATTRIBUTES = [
+  { key: CLUSTER_ID, name: CLUSTER_ID.name, cliType: 'Keyword' },
+  { key: CERT_UNITS, name: CERT_UNITS.name, cliType: 'KeywordList' },
+  { key: RUN_PHASE, name: RUN_PHASE.name, cliType: 'Keyword' },
+] as const;

@@ -1,0 +1,51 @@
+/**
+ * Activities with their real clients against the simulator: idempotent regeneration, restarts only where Started.
+ */
+import assert from 'node:assert/strict';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { ApplicationFailure } from '@temporalio/common';
+import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
+
+describe('activities against the simulator', function () {
+  this.timeout(30_000);
+  let lab: SimulatedCluster;
+  const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+  // MockActivityEnvironment.run loses the activity's types; keep them.
+  const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> => env.run(fn, ...args) as Promise<R>;
+
+  before(async () => {
+    lab = await startSimulatedCluster([
+      { id: 'lab1', version: '14.0.1.13900-155', nodes: [{ name: 'cucm-pub', role: 'publisher' }, { name: 'cucm-sub1', role: 'subscriber', services: { 'Cisco Tomcat': 'STOPPED' } }] },
+    ]);
+  });
+  after(() => lab.sim.stop());
+
+  it('regenerateCertificate is idempotent: a retry after success does not regenerate again', async () => {
+    const ref = { clusterId: 'lab1', nodeId: 'cucm-pub', unit: 'tomcat' as const };
+    const before = await run(lab.activities.readCertificate, ref);
+    const first = await run(lab.activities.regenerateCertificate, { ...ref, serialBefore: before.serial });
+    const retry = await run(lab.activities.regenerateCertificate, { ...ref, serialBefore: before.serial });
+    assert.equal(first.regeneratedNow, true);
+    assert.notEqual(first.serialAfter, before.serial);
+    assert.deepEqual(retry, { serialBefore: before.serial, serialAfter: first.serialAfter, regeneratedNow: false });
+    assert.equal(lab.sim.cluster('lab1').events.list({ node: 'cucm-pub', kind: 'cert-regenerated' }).length, 1);
+  });
+
+  it('restartService restarts where Started and skips, with the reason, where not', async () => {
+    const pub = await run(lab.activities.restartService, { clusterId: 'lab1', nodeId: 'cucm-pub', service: 'Cisco Tomcat' });
+    const sub = await run(lab.activities.restartService, { clusterId: 'lab1', nodeId: 'cucm-sub1', service: 'Cisco Tomcat' });
+    assert.deepEqual(pub, { restarted: true });
+    assert.equal(sub.restarted, false);
+    assert.match(sub.reason ?? '', /Cisco Tomcat is STOPPED \(Service Not Activated\) on cucm-sub1/);
+    const states = lab.sim.cluster('lab1').events.list({ kind: 'service-state' });
+    assert.deepEqual(states.map((e) => `${e.node}:${e.detail.state}`), ['cucm-pub:STOPPING', 'cucm-pub:STARTING', 'cucm-pub:STARTED']);
+  });
+
+  it('fails an unknown node without retrying', async () => {
+    await assert.rejects(
+      run(lab.activities.readCertificate, { clusterId: 'lab1', nodeId: 'nope', unit: 'tomcat' }),
+      (err: unknown) => err instanceof ApplicationFailure && err.nonRetryable && err.type === 'UnknownNode',
+    );
+  });
+});

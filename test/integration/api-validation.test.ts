@@ -1,0 +1,65 @@
+/**
+ * Bad input gets a clear 4xx problem document and starts nothing.
+ */
+import assert from 'node:assert/strict';
+import { getJson, postJson, startSystem, type System } from '../support/system';
+
+describe('API input validation', function () {
+  this.timeout(60_000);
+  let system: System;
+
+  before(async () => {
+    system = await startSystem('validation');
+  });
+  after(() => system?.stop());
+
+  async function runsStarted(): Promise<number> {
+    let count = 0;
+    for await (const _ of system.env.client.workflow.list({ query: `TaskQueue = '${system.taskQueue}'` })) count += 1;
+    return count;
+  }
+
+  const cases: Array<[string, string, unknown, RegExp]> = [
+    ['an unknown field', 'lab1', { units: ['tomcat'], approval: 'none' }, /unknown field "approval"/],
+    ['a unit CUCM does not have', 'lab1', { units: ['tomcatt'] }, /body\.units\.0 must be one of: tomcat, tomcat-ECDSA/],
+    ['a unit this build cannot regenerate yet', 'lab1', { units: ['TVS'] }, /not yet supported: TVS/],
+    ['no units', 'lab1', { units: [] }, /body\.units must NOT have fewer than 1 items/],
+    ['a malformed maintenance window', 'lab1', { units: ['tomcat'], notBefore: 'tonight' }, /body\.notBefore must match format "date-time"/],
+    ['a body that is not JSON', 'lab1', '{"units":', /JSON/i],
+    ['an unknown cluster', 'nope', { units: ['tomcat'] }, /Cluster "nope" is not in the inventory/],
+  ];
+
+  for (const [what, cluster, body, message] of cases) {
+    it(`refuses ${what} with a problem document`, async () => {
+      const response = await postJson(`${system.baseUrl}/v1/clusters/${cluster}/regenerations`, body);
+      assert.ok(response.status === 400 || response.status === 404, `status ${response.status}`);
+      assert.equal(response.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+      assert.match(String(response.json.detail), message);
+    });
+  }
+
+  it('started no workflow for any of them', async () => {
+    assert.equal(await runsStarted(), 0);
+    assert.equal(system.lab.sim.cluster('lab1').events.list().length, 0, 'the simulator saw nothing');
+  });
+
+  it('answers 404 for an unknown run', async () => {
+    const response = await getJson(`${system.baseUrl}/v1/regenerations/regen-lab1-nope`);
+    assert.equal(response.status, 404);
+    assert.match(String(response.json.detail), /No regeneration run "regen-lab1-nope"/);
+  });
+
+  it('serves the OpenAPI document and the docs page', async () => {
+    const spec = await getJson(`${system.baseUrl}/docs/json`);
+    assert.equal(spec.status, 200);
+    assert.ok((spec.json.paths as Record<string, unknown>)['/v1/clusters/{clusterId}/regenerations']);
+    const page = await fetch(`${system.baseUrl}/docs`);
+    assert.equal(page.status, 200);
+  });
+
+  it('GET /healthz answers 200 with a worker polling', async () => {
+    const health = await getJson(`${system.baseUrl}/healthz`);
+    assert.equal(health.status, 200);
+    assert.equal(health.json.status, 'ok');
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * The walking skeleton end to end, every layer real: POST to the API starts a workflow on the dev server; the
+ * worker regenerates tomcat on the simulated node over SSH and restarts Cisco Tomcat; GET answers the state through
+ * the query, then the result.
+ */
+import assert from 'node:assert/strict';
+import type { RegenerationDocument } from '../../api/routes/regenerations';
+import { getJson, postJson, startSystem, type System } from '../support/system';
+import { waitFor } from '../support/net';
+
+describe('walking skeleton: regenerate tomcat through the API', function () {
+  this.timeout(90_000);
+  let system: System;
+
+  before(async () => {
+    system = await startSystem('skeleton');
+  });
+  after(() => system?.stop());
+
+  it('changes the tomcat serial, then restarts Cisco Tomcat, and reports both', async () => {
+    const node = system.lab.sim.cluster('lab1').node('cucm-pub');
+    const serialBefore = node.certificate('tomcat').serial;
+    const activeBefore = node.activeCertificates.get('tomcat')?.serial;
+
+    const started = await postJson(`${system.baseUrl}/v1/clusters/lab1/regenerations`, { units: ['tomcat'] });
+    assert.equal(started.status, 202);
+    const id = started.json.id as string;
+    assert.equal(started.headers.get('location'), `/v1/regenerations/${id}`);
+
+    // While it runs, GET answers from the workflow's query.
+    const running = await getJson(`${system.baseUrl}/v1/regenerations/${id}`);
+    assert.equal(running.status, 200);
+    assert.equal(running.json.clusterId, 'lab1');
+    assert.ok(['running', 'completed'].includes(running.json.status as string));
+
+    const done = await waitFor('the run to complete', async () => {
+      const { json } = await getJson(`${system.baseUrl}/v1/regenerations/${id}`);
+      return json.status === 'completed' || json.status === 'failed' ? (json as unknown as RegenerationDocument) : undefined;
+    });
+    assert.equal(done.status, 'completed', done.error);
+
+    // The simulator's view: a new serial, Tomcat restarted after the regeneration, and the new cert now served.
+    const serialAfter = node.certificate('tomcat').serial;
+    assert.notEqual(serialAfter, serialBefore);
+    const events = system.lab.sim.cluster('lab1').events.list({ node: 'cucm-pub' });
+    const regen = events.find((e) => e.kind === 'cert-regenerated' && e.detail.unit === 'tomcat');
+    const restarted = events.filter((e) => e.kind === 'service-state' && e.detail.service === 'Cisco Tomcat').map((e) => e);
+    assert.ok(regen, 'the simulator saw a tomcat regeneration');
+    assert.deepEqual(restarted.map((e) => e.detail.state), ['STOPPING', 'STARTING', 'STARTED']);
+    assert.ok(restarted.every((e) => e.seq > regen.seq), 'Tomcat restarted after the regeneration');
+    assert.notEqual(activeBefore, serialAfter);
+    assert.equal(node.activeCertificates.get('tomcat')?.serial, serialAfter);
+
+    // The API's view: the steps and the result say the same.
+    assert.deepEqual(done.result?.nodes, [{ nodeId: 'cucm-pub', serialBefore, serialAfter, regeneratedNow: true }]);
+    assert.deepEqual(done.result?.restarts, [{ nodeId: 'cucm-pub', service: 'Cisco Tomcat', restarted: true }]);
+    assert.deepEqual(
+      done.steps.map((s) => `${s.kind}:${s.status}`),
+      ['discover:completed', 'regenerate:completed', 'restart-service:completed'],
+    );
+    assert.deepEqual(done.pendingGates, []);
+    assert.ok(done.closedAt);
+  });
+
+  it('lists the run under its cluster in Temporal visibility', async () => {
+    const ids: string[] = [];
+    // Visibility is eventually consistent: wait until the search attributes are indexed.
+    await waitFor('visibility', async () => {
+      ids.length = 0;
+      for await (const wf of system.env.client.workflow.list({ query: `CucmClusterId = 'lab1' AND CucmRunPhase = 'completed' AND TaskQueue = '${system.taskQueue}'` })) ids.push(wf.workflowId);
+      return ids.length > 0 ? ids : undefined;
+    });
+    assert.equal(ids.length, 1);
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * Shared Temporal servers for the test run, from the binaries scripts/temporal-cli.ts provisions (never the SDK's
+ * download, never a mock): a real dev server for integration tests and the time-skipping test server for timer
+ * tests. Each starts on first use and stops in the root afterAll hook. The workflow bundle is built once too.
+ */
+// Not re-exported from the package root; the lib path is public in the package's files.
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { ensureTemporalBinary } from '../../scripts/temporal-cli';
+import { workflowsPath } from '../../worker/create-worker';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+
+let devServer: Promise<TestWorkflowEnvironment> | undefined;
+let timeSkipping: Promise<TestWorkflowEnvironment> | undefined;
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+const quiet = () => undefined;
+
+/** The dev server (`temporal server start-dev`) with the project's search attributes. */
+export function sharedDevServer(): Promise<TestWorkflowEnvironment> {
+  devServer ??= ensureTemporalBinary('cli', quiet).then((binary) =>
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: binary.path },
+        extraArgs: SEARCH_ATTRIBUTES.flatMap((sa) => ['--search-attribute', `${sa.name}=${sa.cliType}`]),
+      },
+    }),
+  );
+  return devServer;
+}
+
+/** The Java SDK's time-skipping test server: timers of hours run in milliseconds. */
+export function sharedTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
+  timeSkipping ??= ensureTemporalBinary('test-server', quiet).then(async (binary) => {
+    const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: binary.path } } });
+    // The test server takes no --search-attribute flag; register ours through the operator API instead.
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: 'default',
+      searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((sa) => [sa.name, encodeSearchAttributeIndexedValueType(sa.key.type) ?? 0])),
+    });
+    return env;
+  });
+  return timeSkipping;
+}
+
+export function sharedWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error, log: quiet } });
+  return bundle;
+}
+
+export async function teardownSharedServers(): Promise<void> {
+  const envs = await Promise.allSettled([devServer, timeSkipping].filter(Boolean) as Array<Promise<TestWorkflowEnvironment>>);
+  await Promise.all(envs.map((e) => (e.status === 'fulfilled' ? e.value.teardown() : undefined)));
+  devServer = timeSkipping = undefined;
+}
+
+let counter = 0;
+/** A task queue per test, so workers of different tests never take each other's tasks. */
+export function uniqueTaskQueue(name: string): string {
+  counter += 1;
+  return `test-${name}-${process.pid}-${counter}`;
+}
