@@ -18,7 +18,10 @@ export interface ApiDeps {
   inventory: Inventory;
 }
 
-export async function buildApp(deps: ApiDeps, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  deps: ApiDeps,
+  options: { logger?: FastifyServerOptions['logger'] } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 64 * 1024,
@@ -31,7 +34,8 @@ export async function buildApp(deps: ApiDeps, options: { logger?: FastifyServerO
       info: {
         title: 'cucm-cert-regen API',
         version: '1',
-        description: 'Start, watch and approve CUCM certificate regenerations. Runs are Temporal workflows; watch them in the Temporal UI too.',
+        description:
+          'Start, watch and approve CUCM certificate regenerations. Runs are Temporal workflows; watch them in the Temporal UI too.',
       },
     },
   });

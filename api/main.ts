@@ -8,7 +8,8 @@ import { buildApp } from './app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!config.inventoryPath) throw new Error('CUCM_INVENTORY is not set: point it at the cluster inventory file (see README).');
+  if (!config.inventoryPath)
+    throw new Error('CUCM_INVENTORY is not set: point it at the cluster inventory file (see README).');
   const inventory = loadInventory(config.inventoryPath);
   const temporal = await connectClient(config);
   const app = await buildApp(
@@ -18,7 +19,10 @@ async function main(): Promise<void> {
   );
   await app.listen({ host: config.host, port: config.apiPort });
   const shutdown = () => {
-    void app.close().then(() => temporal.connection.close()).then(() => process.exit(0));
+    void app
+      .close()
+      .then(() => temporal.connection.close())
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

@@ -24,7 +24,8 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       const where = error.validationContext ?? 'request';
       const details = error.validation.map((v) => {
         const path = v.instancePath ? `${where}${v.instancePath.replace(/\//g, '.')}` : where;
-        if (v.keyword === 'additionalProperties') return `${path} has an unknown field "${String(v.params.additionalProperty)}"`;
+        if (v.keyword === 'additionalProperties')
+          return `${path} has an unknown field "${String(v.params.additionalProperty)}"`;
         if (v.keyword === 'enum') return `${path} must be one of: ${(v.params.allowedValues as unknown[]).join(', ')}`;
         return `${path} ${v.message ?? 'is invalid'}`;
       });
@@ -32,7 +33,14 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'request failed');
-    return sendProblem(reply, status, status === 500 ? 'Internal Server Error' : 'Bad Request', status === 500 ? 'The server failed to handle the request; see its log.' : error.message);
+    return sendProblem(
+      reply,
+      status,
+      status === 500 ? 'Internal Server Error' : 'Bad Request',
+      status === 500 ? 'The server failed to handle the request; see its log.' : error.message,
+    );
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, 'Not Found', `No route ${request.method} ${request.url}.`));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, 404, 'Not Found', `No route ${request.method} ${request.url}.`),
+  );
 }

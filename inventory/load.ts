@@ -15,8 +15,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function str(obj: Record<string, unknown>, field: string, where: string, pattern?: RegExp): string {
   const value = obj[field];
-  if (typeof value !== 'string' || value === '') throw new InventoryError(`${where}: "${field}" must be a non-empty string.`);
-  if (pattern && !pattern.test(value)) throw new InventoryError(`${where}: "${field}" has an invalid value "${value}".`);
+  if (typeof value !== 'string' || value === '')
+    throw new InventoryError(`${where}: "${field}" must be a non-empty string.`);
+  if (pattern && !pattern.test(value))
+    throw new InventoryError(`${where}: "${field}" has an invalid value "${value}".`);
   return value;
 }
 
@@ -40,7 +42,9 @@ function parseNode(raw: unknown, where: string): InventoryNode {
 function parseCredential(raw: unknown, where: string): CredentialRef {
   if (!isRecord(raw)) throw new InventoryError(`${where} must be an object with "username" and "passwordRef".`);
   if ('password' in raw) {
-    throw new InventoryError(`${where}: put a secret reference in "passwordRef" (env:NAME or file:/path), not a password.`);
+    throw new InventoryError(
+      `${where}: put a secret reference in "passwordRef" (env:NAME or file:/path), not a password.`,
+    );
   }
   return { username: str(raw, 'username', where), passwordRef: str(raw, 'passwordRef', where, SECRET_REF) };
 }
@@ -49,7 +53,8 @@ function parseCluster(raw: unknown, index: number): InventoryCluster {
   if (!isRecord(raw)) throw new InventoryError(`clusters[${index}] must be an object.`);
   const id = str(raw, 'id', `clusters[${index}]`, ID);
   const where = `cluster "${id}"`;
-  if (!Array.isArray(raw.nodes) || raw.nodes.length === 0) throw new InventoryError(`${where}: "nodes" must list at least the publisher.`);
+  if (!Array.isArray(raw.nodes) || raw.nodes.length === 0)
+    throw new InventoryError(`${where}: "nodes" must list at least the publisher.`);
   const nodes = raw.nodes.map((node, i) => parseNode(node, `${where} nodes[${i}]`));
   if (nodes.filter((n) => n.role === 'publisher').length !== 1) {
     throw new InventoryError(`${where}: "nodes" must hold exactly one node with role "publisher".`);
@@ -66,7 +71,8 @@ function parseCluster(raw: unknown, index: number): InventoryCluster {
 }
 
 export function parseInventory(raw: unknown): Inventory {
-  if (!isRecord(raw) || !Array.isArray(raw.clusters)) throw new InventoryError('The inventory must be an object with a "clusters" array.');
+  if (!isRecord(raw) || !Array.isArray(raw.clusters))
+    throw new InventoryError('The inventory must be an object with a "clusters" array.');
   const clusters = raw.clusters.map(parseCluster);
   const seen = new Set<string>();
   for (const c of clusters) {

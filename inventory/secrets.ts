@@ -12,7 +12,8 @@ export function resolveSecret(ref: string, env: NodeJS.ProcessEnv = process.env)
   if (ref.startsWith('env:')) {
     const name = ref.slice(4);
     const value = env[name];
-    if (value === undefined || value === '') throw new SecretResolutionError(`Secret reference ${ref}: environment variable ${name} is not set.`);
+    if (value === undefined || value === '')
+      throw new SecretResolutionError(`Secret reference ${ref}: environment variable ${name} is not set.`);
     return value;
   }
   if (ref.startsWith('file:')) {
@@ -20,7 +21,9 @@ export function resolveSecret(ref: string, env: NodeJS.ProcessEnv = process.env)
     try {
       return readFileSync(path, 'utf8').trim();
     } catch (err) {
-      throw new SecretResolutionError(`Secret reference ${ref}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+      throw new SecretResolutionError(
+        `Secret reference ${ref}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+      );
     }
   }
   throw new SecretResolutionError(`Unsupported secret reference "${ref}": use env:NAME or file:/path.`);

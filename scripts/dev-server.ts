@@ -3,6 +3,7 @@
  * when given a file (workflows survive a restart), the Web UI unless headless, and the project's search attributes.
  */
 import { Connection } from '@temporalio/client';
+import { grpc } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { startChild, waitUntil, type Child } from './processes';
 
@@ -36,7 +37,16 @@ export function devServerArgs(options: DevServerOptions): string[] {
     options.namespace,
     ...(options.uiPort ? ['--ui-port', String(options.uiPort), '--ui-disable-news-fetch'] : ['--headless']),
     // WAL keeps SQLite writes cheap without giving up durability across a restart.
-    ...(options.dbFile ? ['--db-filename', options.dbFile, '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'] : []),
+    ...(options.dbFile
+      ? [
+          '--db-filename',
+          options.dbFile,
+          '--sqlite-pragma',
+          'journal_mode=WAL',
+          '--sqlite-pragma',
+          'synchronous=NORMAL',
+        ]
+      : []),
     ...SEARCH_ATTRIBUTES.flatMap((sa) => ['--search-attribute', `${sa.name}=${sa.cliType}`]),
     '--log-format',
     'pretty',
@@ -50,7 +60,7 @@ export async function temporalReachable(address: string): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: 1000 });
   try {
     const response = await connection.healthService.check({});
-    return response.status === 1; // SERVING
+    return response.status === grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
   } finally {
     await connection.close();
   }
@@ -60,7 +70,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const address = `${options.ip}:${options.port}`;
   const child = startChild('temporal', options.binary, devServerArgs(options));
   try {
-    await waitUntil(`the Temporal dev server on ${address}`, () => temporalReachable(address), { timeoutMs: options.readyTimeoutMs ?? 60_000, child });
+    await waitUntil(`the Temporal dev server on ${address}`, () => temporalReachable(address), {
+      timeoutMs: options.readyTimeoutMs ?? 60_000,
+      child,
+    });
   } catch (err) {
     await child.stop();
     throw err;

@@ -48,7 +48,11 @@ export function startChild(name: string, command: string, args: string[], option
 }
 
 /** Polls `check` until it returns true; fails early if the child exits, or after the timeout. */
-export async function waitUntil(what: string, check: () => Promise<boolean>, options: { timeoutMs: number; child?: Child; intervalMs?: number }): Promise<void> {
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  options: { timeoutMs: number; child?: Child; intervalMs?: number },
+): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   let exited: number | string | undefined;
   void options.child?.exited.then((code) => (exited = code));

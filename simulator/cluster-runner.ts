@@ -36,7 +36,10 @@ export interface RunningSimulator {
   stop(): Promise<void>;
 }
 
-export async function startSimulator(configs: ClusterConfig[], options: SimulatorOptions = {}): Promise<RunningSimulator> {
+export async function startSimulator(
+  configs: ClusterConfig[],
+  options: SimulatorOptions = {},
+): Promise<RunningSimulator> {
   const host = options.host ?? '127.0.0.1';
   const servers: NodeSshServer[] = [];
   const clusters: SimCluster[] = [];
@@ -44,12 +47,22 @@ export async function startSimulator(configs: ClusterConfig[], options: Simulato
   try {
     for (const config of configs) {
       const cluster = new SimCluster(config);
-      const credentials = { username: config.username ?? 'admin', password: config.password ?? randomBytes(12).toString('base64url') };
+      const credentials = {
+        username: config.username ?? 'admin',
+        password: config.password ?? randomBytes(12).toString('base64url'),
+      };
       const nodes: NodeEndpoints[] = [];
       for (const node of cluster.nodes) {
         const ssh = await startNodeSshServer(node, credentials, { host, timeScale: options.timeScale ?? 1 });
         servers.push(ssh);
-        nodes.push({ name: node.name, role: node.config.role, host, sshPort: ssh.port, sshHostKeySha256: ssh.hostKeySha256, ...credentials });
+        nodes.push({
+          name: node.name,
+          role: node.config.role,
+          host,
+          sshPort: ssh.port,
+          sshHostKeySha256: ssh.hostKeySha256,
+          ...credentials,
+        });
       }
       clusters.push(cluster);
       endpoints.push({ id: config.id, version: config.version, nodes });

@@ -19,7 +19,13 @@ export function inventoryFromEndpoints(
       return {
         id: c.id,
         name: `${c.id} (simulated CUCM ${c.version})`,
-        nodes: c.nodes.map((n) => ({ id: n.name, role: n.role, host: n.host, sshPort: n.sshPort, sshHostKeySha256: n.sshHostKeySha256 })),
+        nodes: c.nodes.map((n) => ({
+          id: n.name,
+          role: n.role,
+          host: n.host,
+          sshPort: n.sshPort,
+          sshHostKeySha256: n.sshHostKeySha256,
+        })),
         credentials: { osAdmin: { username: first.username, passwordRef } },
       };
     }),

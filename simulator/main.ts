@@ -27,7 +27,10 @@ async function main(): Promise<void> {
     writeFileSync(values['endpoints-out'], JSON.stringify(sim.endpoints, null, 2), { mode: 0o600 });
   }
   for (const c of sim.endpoints.clusters) {
-    for (const n of c.nodes) console.log(`[simulator] ${c.id}/${n.name} (${n.role}, CUCM ${c.version}): ssh ${n.username}@${n.host} -p ${n.sshPort}`);
+    for (const n of c.nodes)
+      console.log(
+        `[simulator] ${c.id}/${n.name} (${n.role}, CUCM ${c.version}): ssh ${n.username}@${n.host} -p ${n.sshPort}`,
+      );
   }
   const stop = () => {
     void sim.stop().then(() => process.exit(0));

@@ -62,7 +62,9 @@ export class EventLog {
     return full;
   }
   list(filter: Partial<Pick<SimEvent, 'node' | 'kind'>> = {}): SimEvent[] {
-    return this.events.filter((e) => (!filter.node || e.node === filter.node) && (!filter.kind || e.kind === filter.kind));
+    return this.events.filter(
+      (e) => (!filter.node || e.node === filter.node) && (!filter.kind || e.kind === filter.kind),
+    );
   }
 }
 
@@ -95,7 +97,11 @@ export class SimNode {
 
   /** Replaces the unit's certificate; the old one stays active until the unit's service restarts. */
   issue(unit: CertificateUnit): SimCertificate {
-    const cert = createSelfSignedCertificate({ commonName: this.name, organizationalUnit: CERT_OU[unit] ?? unit, validityDays: VALIDITY_DAYS });
+    const cert = createSelfSignedCertificate({
+      commonName: this.name,
+      organizationalUnit: CERT_OU[unit] ?? unit,
+      validityDays: VALIDITY_DAYS,
+    });
     this.certificates.set(unit, cert);
     return cert;
   }

@@ -27,7 +27,9 @@ export async function startNodeSshServer(
   credentials: { username: string; password: string },
   options: ShellOptions & { host: string; port?: number },
 ): Promise<NodeSshServer> {
-  const hostKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  const hostKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs1', format: 'pem' })
+    .toString();
   const parsed = utils.parseKey(hostKey);
   if (parsed instanceof Error) throw parsed;
   const hostKeySha256 = sshFingerprint(parsed.getPublicSSH());
@@ -47,13 +49,18 @@ export async function startNodeSshServer(
       client.on('close', () => connections.delete(client));
       client.on('error', () => undefined); // a client that drops mid-session is normal
       client.on('authentication', (ctx) => {
-        if (ctx.method === 'password' && ctx.username === credentials.username && same(ctx.password, credentials.password)) {
+        if (
+          ctx.method === 'password' &&
+          ctx.username === credentials.username &&
+          same(ctx.password, credentials.password)
+        ) {
           user = ctx.username;
           events.record({ node: node.name, actor: user, kind: 'ssh-login', detail: {} });
           ctx.accept();
           return;
         }
-        if (ctx.method === 'password') events.record({ node: node.name, actor: ctx.username, kind: 'ssh-login-failed', detail: {} });
+        if (ctx.method === 'password')
+          events.record({ node: node.name, actor: ctx.username, kind: 'ssh-login-failed', detail: {} });
         ctx.reject(['password']);
       });
       client.on('session', (accept) => {

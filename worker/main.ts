@@ -12,7 +12,8 @@ import { createWorker } from './create-worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!config.inventoryPath) throw new Error('CUCM_INVENTORY is not set: point it at the cluster inventory file (see README).');
+  if (!config.inventoryPath)
+    throw new Error('CUCM_INVENTORY is not set: point it at the cluster inventory file (see README).');
   // Step 1: validate the inventory before taking any task, so a typo fails the start, not a run.
   const inventory = loadInventory(config.inventoryPath);
   // Step 2: connect and register.
@@ -25,7 +26,9 @@ async function main(): Promise<void> {
       activities: createActivities({ inventory, resolveSecret: (ref) => resolveSecret(ref) }),
       identity: `cucm-cert-regen-worker@${hostname()}:${process.pid}`,
     });
-    console.log(`[worker] polling task queue ${config.taskQueue} on ${config.temporalAddress} (${inventory.clusters.length} cluster(s) in the inventory)`);
+    console.log(
+      `[worker] polling task queue ${config.taskQueue} on ${config.temporalAddress} (${inventory.clusters.length} cluster(s) in the inventory)`,
+    );
     // Step 3: run until a shutdown signal.
     await worker.run();
   } finally {

@@ -6,7 +6,14 @@
  * state object answered by the `state` query, activities that are idempotent (they carry the serial seen before),
  * and search attributes so runs can be listed per cluster and phase.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { stateQuery } from './messages';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from './search-attributes';
@@ -54,8 +61,17 @@ class RunTracker {
   }
 
   /** Runs one step: marks it running, records its outcome or its failure. */
-  async step<T>(step: Omit<StepState, 'status' | 'id'>, work: () => Promise<T>, describe: (result: T) => Pick<StepState, 'status' | 'detail'>): Promise<T> {
-    const entry: StepState = { ...step, id: `step-${this.state.steps.length + 1}`, status: 'running', startedAt: new Date().toISOString() };
+  async step<T>(
+    step: Omit<StepState, 'status' | 'id'>,
+    work: () => Promise<T>,
+    describe: (result: T) => Pick<StepState, 'status' | 'detail'>,
+  ): Promise<T> {
+    const entry: StepState = {
+      ...step,
+      id: `step-${this.state.steps.length + 1}`,
+      status: 'running',
+      startedAt: new Date().toISOString(),
+    };
     this.state.steps.push(entry);
     try {
       const result = await work();
@@ -71,7 +87,9 @@ class RunTracker {
 export async function regenerateCertificate(request: RegenerationRequest): Promise<RegenerationResult> {
   // State first, then handlers, so a query never sees an uninitialised run.
   const run = new RunTracker(request);
-  setHandler(stateQuery, () => run.state, { description: 'Live state of the run: phase, steps with their status and detail, pending gates.' });
+  setHandler(stateQuery, () => run.state, {
+    description: 'Live state of the run: phase, steps with their status and detail, pending gates.',
+  });
   upsertSearchAttributes([
     { key: CLUSTER_ID, value: request.clusterId },
     { key: CERT_UNITS, value: request.units },
@@ -80,7 +98,10 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
   const [unit, ...others] = request.units;
   if (!unit || others.length > 0 || !SUPPORTED_UNITS.includes(unit)) {
     // The API refuses these before starting a run; this guards direct starts from the CLI or UI.
-    throw ApplicationFailure.nonRetryable(`regenerateCertificate takes exactly one supported unit (${SUPPORTED_UNITS.join(', ')}); got ${request.units.join(', ') || 'none'}.`, 'InvalidRequest');
+    throw ApplicationFailure.nonRetryable(
+      `regenerateCertificate takes exactly one supported unit (${SUPPORTED_UNITS.join(', ')}); got ${request.units.join(', ') || 'none'}.`,
+      'InvalidRequest',
+    );
   }
 
   try {
@@ -88,7 +109,11 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
       const waitMs = Date.parse(request.notBefore) - Date.now();
       if (waitMs > 0) {
         run.setPhase('waiting-window');
-        await run.step({ kind: 'wait-window', description: `Wait for the maintenance window at ${request.notBefore}` }, () => sleep(waitMs), () => ({ status: 'completed' }));
+        await run.step(
+          { kind: 'wait-window', description: `Wait for the maintenance window at ${request.notBefore}` },
+          () => sleep(waitMs),
+          () => ({ status: 'completed' }),
+        );
       }
     }
     run.setPhase('running');

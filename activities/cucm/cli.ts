@@ -60,7 +60,8 @@ export class CliError extends Error {
 
 // `admin:` at the start of a line, possibly after the ANSI erase-line (Cisco unicon's VOS prompt pattern).
 const PROMPT = /(?:^|[\r\n]|\x1b\[K)admin:\s*$/;
-const PAGER = /\x1b\[1mPress <enter> for 1 line, <space> for one page, or <q> to quit\x1b\[0m(?:\x1b\[K)?|Press <enter> for 1 line, <space> for one page, or <q> to quit/;
+const PAGER =
+  /\x1b\[1mPress <enter> for 1 line, <space> for one page, or <q> to quit\x1b\[0m(?:\x1b\[K)?|Press <enter> for 1 line, <space> for one page, or <q> to quit/;
 const CONFIRMATIONS: ReadonlyArray<{ pattern: RegExp; yes: string; no: string }> = [
   { pattern: /\((?:yes\|no|yes\/no)\)\s*\??\s*$/i, yes: 'yes', no: 'no' },
   { pattern: /\(y\/n\)\s*[?:]?\s*$/i, yes: 'y', no: 'n' },
@@ -69,7 +70,10 @@ const CONFIRMATIONS: ReadonlyArray<{ pattern: RegExp; yes: string; no: string }>
 const ERRORS: ReadonlyArray<{ pattern: RegExp; kind: CliErrorKind }> = [
   { pattern: /Executed command unsuccessfully/i, kind: 'unsuccessful' },
   { pattern: /^\s*Invalid command|syntax error/im, kind: 'invalid-command' },
-  { pattern: /command is disabled|not allowed on this node|can only be (?:run|executed) on the publisher/i, kind: 'not-allowed' },
+  {
+    pattern: /command is disabled|not allowed on this node|can only be (?:run|executed) on the publisher/i,
+    kind: 'not-allowed',
+  },
 ];
 
 // Real nodes run old OpenSSH builds: offer what public CUCM tools offer (diffie-hellman-group14-sha1, CBC ciphers,
@@ -87,9 +91,34 @@ export const SSH_ALGORITHMS: Algorithms = {
     'diffie-hellman-group-exchange-sha1',
     'diffie-hellman-group14-sha1',
   ],
-  cipher: ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr', 'aes256-cbc', 'aes192-cbc', 'aes128-cbc', '3des-cbc'],
-  serverHostKey: ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-dss'],
-  hmac: ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512', 'hmac-sha1'],
+  cipher: [
+    'aes128-gcm@openssh.com',
+    'aes256-gcm@openssh.com',
+    'aes128-ctr',
+    'aes192-ctr',
+    'aes256-ctr',
+    'aes256-cbc',
+    'aes192-cbc',
+    'aes128-cbc',
+    '3des-cbc',
+  ],
+  serverHostKey: [
+    'ssh-ed25519',
+    'ecdsa-sha2-nistp256',
+    'ecdsa-sha2-nistp384',
+    'ecdsa-sha2-nistp521',
+    'rsa-sha2-512',
+    'rsa-sha2-256',
+    'ssh-rsa',
+    'ssh-dss',
+  ],
+  hmac: [
+    'hmac-sha2-256-etm@openssh.com',
+    'hmac-sha2-512-etm@openssh.com',
+    'hmac-sha2-256',
+    'hmac-sha2-512',
+    'hmac-sha1',
+  ],
 };
 
 /** OpenSSH-style fingerprint of a raw host key blob, as `ssh-keygen -lf` prints it. */
@@ -136,8 +165,15 @@ export class CliSession {
       client.once('error', (err: Error & { level?: string }) => {
         client.end();
         if (hostKeyProblem) reject(new CliError('host-key-mismatch', hostKeyProblem));
-        else if (err.level === 'client-authentication') reject(new CliError('auth', `${target.label}: SSH authentication failed for ${target.username}.`));
-        else reject(new CliError('connect', `${target.label}: cannot connect to ${target.host}:${target.port} over SSH (${err.message}).`));
+        else if (err.level === 'client-authentication')
+          reject(new CliError('auth', `${target.label}: SSH authentication failed for ${target.username}.`));
+        else
+          reject(
+            new CliError(
+              'connect',
+              `${target.label}: cannot connect to ${target.host}:${target.port} over SSH (${err.message}).`,
+            ),
+          );
       });
       client.connect({
         host: target.host,
@@ -186,7 +222,12 @@ export class CliSession {
       .replace(/admin:\s*$/, '')
       .trim();
     for (const { pattern, kind } of ERRORS) {
-      if (pattern.test(body)) throw new CliError(kind, `${this.target.label}: \`${command}\` failed: ${body.split('\n').slice(0, 3).join(' / ')}`, body);
+      if (pattern.test(body))
+        throw new CliError(
+          kind,
+          `${this.target.label}: \`${command}\` failed: ${body.split('\n').slice(0, 3).join(' / ')}`,
+          body,
+        );
     }
     return body;
   }
@@ -209,7 +250,12 @@ export class CliSession {
         continue;
       }
       if (PROMPT.test(pending)) {
-        if (declined) throw new CliError('declined', `${this.target.label}: \`${what}\` asked for a confirmation that was not given.`, clean(this.buffer));
+        if (declined)
+          throw new CliError(
+            'declined',
+            `${this.target.label}: \`${what}\` asked for a confirmation that was not given.`,
+            clean(this.buffer),
+          );
         return this.buffer;
       }
       const confirmation = CONFIRMATIONS.find((c) => c.pattern.test(pending));
@@ -219,9 +265,19 @@ export class CliSession {
         consumed = this.buffer.length;
         continue;
       }
-      if (this.closedReason) throw new CliError('closed', `${this.target.label}: ${this.closedReason} while waiting for ${what}.`, clean(this.buffer));
+      if (this.closedReason)
+        throw new CliError(
+          'closed',
+          `${this.target.label}: ${this.closedReason} while waiting for ${what}.`,
+          clean(this.buffer),
+        );
       const left = deadline - Date.now();
-      if (left <= 0) throw new CliError('timeout', `${this.target.label}: timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}.`, clean(this.buffer));
+      if (left <= 0)
+        throw new CliError(
+          'timeout',
+          `${this.target.label}: timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}.`,
+          clean(this.buffer),
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiter = () => {

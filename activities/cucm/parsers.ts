@@ -27,7 +27,8 @@ export function parseCertificateDetails(output: string): CertificateDetails {
     };
   }
   const serial = /^\s*Serial Number:\s*(\S+)/m.exec(output)?.[1];
-  if (!serial) throw new Error(`No "Serial Number:" line and no PEM in the certificate output: ${output.slice(0, 200)}`);
+  if (!serial)
+    throw new Error(`No "Serial Number:" line and no PEM in the certificate output: ${output.slice(0, 200)}`);
   return {
     serial: serial.replace(/[:\s]/g, '').toUpperCase(),
     subject: /^\s*Subject Name:\s*(.+)$/m.exec(output)?.[1]?.trim(),

@@ -12,8 +12,14 @@ export function healthRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: {
         summary: 'Is the service ready to run regenerations?',
         response: {
-          200: { type: 'object', properties: { status: { type: 'string' }, temporal: { type: 'string' }, workers: { type: 'integer' } } },
-          503: { type: 'object', properties: { status: { type: 'string' }, problems: { type: 'array', items: { type: 'string' } } } },
+          200: {
+            type: 'object',
+            properties: { status: { type: 'string' }, temporal: { type: 'string' }, workers: { type: 'integer' } },
+          },
+          503: {
+            type: 'object',
+            properties: { status: { type: 'string' }, problems: { type: 'array', items: { type: 'string' } } },
+          },
         },
       },
     },

@@ -31,7 +31,10 @@ export interface RegenerationDocument {
 }
 
 /** Temporal's execution status, in the words of the API (and of a UC engineer). */
-export function runStatus(temporalStatus: WorkflowExecutionDescription['status']['name'], state?: RegenerationState): RunStatus {
+export function runStatus(
+  temporalStatus: WorkflowExecutionDescription['status']['name'],
+  state?: RegenerationState,
+): RunStatus {
   switch (temporalStatus) {
     case 'COMPLETED':
       return 'completed';
@@ -78,7 +81,10 @@ const documentSchema = {
     steps: { type: 'array', items: stepSchema },
     pendingGates: {
       type: 'array',
-      items: { type: 'object', properties: { id: { type: 'string' }, kind: { type: 'string' }, description: { type: 'string' } } },
+      items: {
+        type: 'object',
+        properties: { id: { type: 'string' }, kind: { type: 'string' }, description: { type: 'string' } },
+      },
     },
     result: { type: 'object', additionalProperties: true },
     error: { type: 'string' },
@@ -87,7 +93,12 @@ const documentSchema = {
 
 const problemSchema = {
   type: 'object',
-  properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' } },
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+  },
 } as const;
 
 interface StartBody {
@@ -102,18 +113,39 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: {
         summary: 'Start regenerating certificates on a cluster',
         description: `Starts a durable run and answers 202 at once; follow it at the Location. This build regenerates one unit per run and supports: ${SUPPORTED_UNITS.join(', ')}.`,
-        params: { type: 'object', properties: { clusterId: { type: 'string', maxLength: 63 } }, required: ['clusterId'] },
+        params: {
+          type: 'object',
+          properties: { clusterId: { type: 'string', maxLength: 63 } },
+          required: ['clusterId'],
+        },
         body: {
           type: 'object',
           additionalProperties: false,
           required: ['units'],
           properties: {
-            units: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...CERTIFICATE_UNITS] } },
-            notBefore: { type: 'string', format: 'date-time', description: 'Start of the maintenance window: nothing changes before it.' },
+            units: {
+              type: 'array',
+              minItems: 1,
+              uniqueItems: true,
+              items: { type: 'string', enum: [...CERTIFICATE_UNITS] },
+            },
+            notBefore: {
+              type: 'string',
+              format: 'date-time',
+              description: 'Start of the maintenance window: nothing changes before it.',
+            },
           },
         },
         response: {
-          202: { type: 'object', properties: { id: { type: 'string' }, clusterId: { type: 'string' }, status: { type: 'string' }, location: { type: 'string' } } },
+          202: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              clusterId: { type: 'string' },
+              status: { type: 'string' },
+              location: { type: 'string' },
+            },
+          },
           400: problemSchema,
           404: problemSchema,
         },
@@ -122,7 +154,11 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const { clusterId } = request.params;
       if (!findCluster(deps.inventory, clusterId)) {
-        throw new HttpProblem(404, 'Not Found', `Cluster "${clusterId}" is not in the inventory; GET /v1/clusters lists the known ones.`);
+        throw new HttpProblem(
+          404,
+          'Not Found',
+          `Cluster "${clusterId}" is not in the inventory; GET /v1/clusters lists the known ones.`,
+        );
       }
       const { units, notBefore } = request.body;
       const unsupported = units.filter((u) => !SUPPORTED_UNITS.includes(u));
@@ -130,7 +166,9 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps): void {
         throw new HttpProblem(
           400,
           'Bad Request',
-          `body.units: this build regenerates one unit per run, one of: ${SUPPORTED_UNITS.join(', ')}` + (unsupported.length ? ` (not yet supported: ${unsupported.join(', ')})` : '') + '.',
+          `body.units: this build regenerates one unit per run, one of: ${SUPPORTED_UNITS.join(', ')}` +
+            (unsupported.length ? ` (not yet supported: ${unsupported.join(', ')})` : '') +
+            '.',
         );
       }
       const id = `regen-${clusterId}-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
@@ -157,7 +195,11 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     {
       schema: {
         summary: 'State of a regeneration run',
-        params: { type: 'object', properties: { id: { type: 'string', pattern: ID_PATTERN, maxLength: 200 } }, required: ['id'] },
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string', pattern: ID_PATTERN, maxLength: 200 } },
+          required: ['id'],
+        },
         response: { 200: documentSchema, 404: problemSchema },
       },
     },
@@ -167,7 +209,8 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps): void {
       try {
         description = await handle.describe();
       } catch (err) {
-        if (err instanceof WorkflowNotFoundError) throw new HttpProblem(404, 'Not Found', `No regeneration run "${request.params.id}".`);
+        if (err instanceof WorkflowNotFoundError)
+          throw new HttpProblem(404, 'Not Found', `No regeneration run "${request.params.id}".`);
         throw err;
       }
       // The query answers while running and, replayed by a worker, after close too; a closed run with no worker
@@ -195,7 +238,12 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps): void {
         try {
           await handle.result();
         } catch (err) {
-          doc.error = err instanceof WorkflowFailedError && err.cause ? err.cause.message : err instanceof Error ? err.message : String(err);
+          doc.error =
+            err instanceof WorkflowFailedError && err.cause
+              ? err.cause.message
+              : err instanceof Error
+                ? err.message
+                : String(err);
         }
       }
       return doc;

@@ -12,11 +12,19 @@ describe('activities against the simulator', function () {
   let lab: SimulatedCluster;
   const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
   // MockActivityEnvironment.run loses the activity's types; keep them.
-  const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> => env.run(fn, ...args) as Promise<R>;
+  const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
+    env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
 
   before(async () => {
     lab = await startSimulatedCluster([
-      { id: 'lab1', version: '14.0.1.13900-155', nodes: [{ name: 'cucm-pub', role: 'publisher' }, { name: 'cucm-sub1', role: 'subscriber', services: { 'Cisco Tomcat': 'STOPPED' } }] },
+      {
+        id: 'lab1',
+        version: '14.0.1.13900-155',
+        nodes: [
+          { name: 'cucm-pub', role: 'publisher' },
+          { name: 'cucm-sub1', role: 'subscriber', services: { 'Cisco Tomcat': 'STOPPED' } },
+        ],
+      },
     ]);
   });
   after(() => lab.sim.stop());
@@ -33,13 +41,24 @@ describe('activities against the simulator', function () {
   });
 
   it('restartService restarts where Started and skips, with the reason, where not', async () => {
-    const pub = await run(lab.activities.restartService, { clusterId: 'lab1', nodeId: 'cucm-pub', service: 'Cisco Tomcat' });
-    const sub = await run(lab.activities.restartService, { clusterId: 'lab1', nodeId: 'cucm-sub1', service: 'Cisco Tomcat' });
+    const pub = await run(lab.activities.restartService, {
+      clusterId: 'lab1',
+      nodeId: 'cucm-pub',
+      service: 'Cisco Tomcat',
+    });
+    const sub = await run(lab.activities.restartService, {
+      clusterId: 'lab1',
+      nodeId: 'cucm-sub1',
+      service: 'Cisco Tomcat',
+    });
     assert.deepEqual(pub, { restarted: true });
     assert.equal(sub.restarted, false);
     assert.match(sub.reason ?? '', /Cisco Tomcat is STOPPED \(Service Not Activated\) on cucm-sub1/);
     const states = lab.sim.cluster('lab1').events.list({ kind: 'service-state' });
-    assert.deepEqual(states.map((e) => `${e.node}:${e.detail.state}`), ['cucm-pub:STOPPING', 'cucm-pub:STARTING', 'cucm-pub:STARTED']);
+    assert.deepEqual(
+      states.map((e) => `${e.node}:${e.detail.state}`),
+      ['cucm-pub:STOPPING', 'cucm-pub:STARTING', 'cucm-pub:STARTED'],
+    );
   });
 
   it('fails an unknown node without retrying', async () => {

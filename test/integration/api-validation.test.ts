@@ -21,10 +21,20 @@ describe('API input validation', function () {
 
   const cases: Array<[string, string, unknown, RegExp]> = [
     ['an unknown field', 'lab1', { units: ['tomcat'], approval: 'none' }, /unknown field "approval"/],
-    ['a unit CUCM does not have', 'lab1', { units: ['tomcatt'] }, /body\.units\.0 must be one of: tomcat, tomcat-ECDSA/],
+    [
+      'a unit CUCM does not have',
+      'lab1',
+      { units: ['tomcatt'] },
+      /body\.units\.0 must be one of: tomcat, tomcat-ECDSA/,
+    ],
     ['a unit this build cannot regenerate yet', 'lab1', { units: ['TVS'] }, /not yet supported: TVS/],
     ['no units', 'lab1', { units: [] }, /body\.units must NOT have fewer than 1 items/],
-    ['a malformed maintenance window', 'lab1', { units: ['tomcat'], notBefore: 'tonight' }, /body\.notBefore must match format "date-time"/],
+    [
+      'a malformed maintenance window',
+      'lab1',
+      { units: ['tomcat'], notBefore: 'tonight' },
+      /body\.notBefore must match format "date-time"/,
+    ],
     ['a body that is not JSON', 'lab1', '{"units":', /JSON/i],
     ['an unknown cluster', 'nope', { units: ['tomcat'] }, /Cluster "nope" is not in the inventory/],
   ];

@@ -15,7 +15,14 @@ describe('CUCM CLI client over SSH (simulator)', function () {
   before(async () => {
     lab = await startSimulatedCluster();
     const node = lab.sim.endpoints.clusters[0]!.nodes[0]!;
-    target = { label: node.name, host: node.host, port: node.sshPort, username: node.username, password: node.password, hostKeySha256: node.sshHostKeySha256 };
+    target = {
+      label: node.name,
+      host: node.host,
+      port: node.sshPort,
+      username: node.username,
+      password: node.password,
+      hostKeySha256: node.sshHostKeySha256,
+    };
   });
   after(() => lab.sim.stop());
 
@@ -27,7 +34,10 @@ describe('CUCM CLI client over SSH (simulator)', function () {
     } finally {
       cli.close();
     }
-    const commands = lab.sim.cluster('lab1').events.list({ kind: 'cli-command' }).map((e) => e.detail.command);
+    const commands = lab.sim
+      .cluster('lab1')
+      .events.list({ kind: 'cli-command' })
+      .map((e) => e.detail.command);
     assert.deepEqual(commands.slice(-2), ['set cli pagination off', 'show version active']);
   });
 
@@ -37,7 +47,10 @@ describe('CUCM CLI client over SSH (simulator)', function () {
       await cli.run('set cli pagination on');
       const output = await cli.run('show cert own tomcat'); // ~30 lines: more than one page
       assert.doesNotMatch(output, /Press <enter>/);
-      assert.equal(parseCertificateDetails(output).serial, lab.sim.cluster('lab1').node('cucm-pub').certificate('tomcat').serial);
+      assert.equal(
+        parseCertificateDetails(output).serial,
+        lab.sim.cluster('lab1').node('cucm-pub').certificate('tomcat').serial,
+      );
     } finally {
       cli.close();
     }
@@ -48,7 +61,10 @@ describe('CUCM CLI client over SSH (simulator)', function () {
     const serial = node.certificate('tomcat').serial;
     const cli = await CliSession.open(target);
     try {
-      await assert.rejects(cli.run('set cert regen tomcat'), (err: unknown) => err instanceof CliError && err.kind === 'declined');
+      await assert.rejects(
+        cli.run('set cert regen tomcat'),
+        (err: unknown) => err instanceof CliError && err.kind === 'declined',
+      );
     } finally {
       cli.close();
     }
@@ -58,7 +74,10 @@ describe('CUCM CLI client over SSH (simulator)', function () {
   it('turns CUCM error output into a typed error', async () => {
     const cli = await CliSession.open(target);
     try {
-      await assert.rejects(cli.run('show cert own nosuchunit'), (err: unknown) => err instanceof CliError && err.kind === 'unsuccessful' && !err.retryable);
+      await assert.rejects(
+        cli.run('show cert own nosuchunit'),
+        (err: unknown) => err instanceof CliError && err.kind === 'unsuccessful' && !err.retryable,
+      );
     } finally {
       cli.close();
     }
@@ -68,13 +87,20 @@ describe('CUCM CLI client over SSH (simulator)', function () {
     const before = lab.sim.cluster('lab1').events.list({ kind: 'ssh-login' }).length;
     await assert.rejects(
       CliSession.open({ ...target, hostKeySha256: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }),
-      (err: unknown) => err instanceof CliError && err.kind === 'host-key-mismatch' && /presented SHA256:/.test(err.message),
+      (err: unknown) =>
+        err instanceof CliError && err.kind === 'host-key-mismatch' && /presented SHA256:/.test(err.message),
     );
-    await assert.rejects(CliSession.open({ ...target, hostKeySha256: undefined }), (err: unknown) => err instanceof CliError && /no SSH host key is pinned/.test(err.message));
+    await assert.rejects(
+      CliSession.open({ ...target, hostKeySha256: undefined }),
+      (err: unknown) => err instanceof CliError && /no SSH host key is pinned/.test(err.message),
+    );
     assert.equal(lab.sim.cluster('lab1').events.list({ kind: 'ssh-login' }).length, before);
   });
 
   it('reports a wrong password as an authentication failure, not retryable', async () => {
-    await assert.rejects(CliSession.open({ ...target, password: 'wrong' }), (err: unknown) => err instanceof CliError && err.kind === 'auth' && !err.retryable);
+    await assert.rejects(
+      CliSession.open({ ...target, password: 'wrong' }),
+      (err: unknown) => err instanceof CliError && err.kind === 'auth' && !err.retryable,
+    );
   });
 });

@@ -35,7 +35,9 @@ describe('walking skeleton: regenerate tomcat through the API', function () {
 
     const done = await waitFor('the run to complete', async () => {
       const { json } = await getJson(`${system.baseUrl}/v1/regenerations/${id}`);
-      return json.status === 'completed' || json.status === 'failed' ? (json as unknown as RegenerationDocument) : undefined;
+      return json.status === 'completed' || json.status === 'failed'
+        ? (json as unknown as RegenerationDocument)
+        : undefined;
     });
     assert.equal(done.status, 'completed', done.error);
 
@@ -44,10 +46,18 @@ describe('walking skeleton: regenerate tomcat through the API', function () {
     assert.notEqual(serialAfter, serialBefore);
     const events = system.lab.sim.cluster('lab1').events.list({ node: 'cucm-pub' });
     const regen = events.find((e) => e.kind === 'cert-regenerated' && e.detail.unit === 'tomcat');
-    const restarted = events.filter((e) => e.kind === 'service-state' && e.detail.service === 'Cisco Tomcat').map((e) => e);
+    const restarted = events
+      .filter((e) => e.kind === 'service-state' && e.detail.service === 'Cisco Tomcat')
+      .map((e) => e);
     assert.ok(regen, 'the simulator saw a tomcat regeneration');
-    assert.deepEqual(restarted.map((e) => e.detail.state), ['STOPPING', 'STARTING', 'STARTED']);
-    assert.ok(restarted.every((e) => e.seq > regen.seq), 'Tomcat restarted after the regeneration');
+    assert.deepEqual(
+      restarted.map((e) => e.detail.state),
+      ['STOPPING', 'STARTING', 'STARTED'],
+    );
+    assert.ok(
+      restarted.every((e) => e.seq > regen.seq),
+      'Tomcat restarted after the regeneration',
+    );
     assert.notEqual(activeBefore, serialAfter);
     assert.equal(node.activeCertificates.get('tomcat')?.serial, serialAfter);
 
@@ -67,7 +77,10 @@ describe('walking skeleton: regenerate tomcat through the API', function () {
     // Visibility is eventually consistent: wait until the search attributes are indexed.
     await waitFor('visibility', async () => {
       ids.length = 0;
-      for await (const wf of system.env.client.workflow.list({ query: `CucmClusterId = 'lab1' AND CucmRunPhase = 'completed' AND TaskQueue = '${system.taskQueue}'` })) ids.push(wf.workflowId);
+      for await (const wf of system.env.client.workflow.list({
+        query: `CucmClusterId = 'lab1' AND CucmRunPhase = 'completed' AND TaskQueue = '${system.taskQueue}'`,
+      }))
+        ids.push(wf.workflowId);
       return ids.length > 0 ? ids : undefined;
     });
     assert.equal(ids.length, 1);

@@ -15,12 +15,22 @@ export interface SimulatedCluster {
   activities: ReturnType<typeof createActivities>;
 }
 
-export const ONE_NODE: ClusterConfig = { id: 'lab1', version: '14.0.1.13900-155', nodes: [{ name: 'cucm-pub', role: 'publisher' }] };
+export const ONE_NODE: ClusterConfig = {
+  id: 'lab1',
+  version: '14.0.1.13900-155',
+  nodes: [{ name: 'cucm-pub', role: 'publisher' }],
+};
 
 /** Starts the simulator; `timeScale` 0.01 runs a real node's 8 s start-up in 80 ms. */
-export async function startSimulatedCluster(configs: ClusterConfig[] = [ONE_NODE], timeScale = 0.01): Promise<SimulatedCluster> {
+export async function startSimulatedCluster(
+  configs: ClusterConfig[] = [ONE_NODE],
+  timeScale = 0.01,
+): Promise<SimulatedCluster> {
   const sim = await startSimulator(configs, { timeScale });
-  const { inventory, secrets } = inventoryFromEndpoints(sim.endpoints.clusters, (id) => `env:TEST_${id.toUpperCase()}_PASSWORD`);
+  const { inventory, secrets } = inventoryFromEndpoints(
+    sim.endpoints.clusters,
+    (id) => `env:TEST_${id.toUpperCase()}_PASSWORD`,
+  );
   const activityDeps: ActivityDeps = {
     inventory,
     resolveSecret: (ref) => {

@@ -33,11 +33,15 @@ export function sharedDevServer(): Promise<TestWorkflowEnvironment> {
 /** The Java SDK's time-skipping test server: timers of hours run in milliseconds. */
 export function sharedTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
   timeSkipping ??= ensureTemporalBinary('test-server', quiet).then(async (binary) => {
-    const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: binary.path } } });
+    const env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: binary.path } },
+    });
     // The test server takes no --search-attribute flag; register ours through the operator API instead.
     await env.connection.operatorService.addSearchAttributes({
       namespace: 'default',
-      searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((sa) => [sa.name, encodeSearchAttributeIndexedValueType(sa.key.type) ?? 0])),
+      searchAttributes: Object.fromEntries(
+        SEARCH_ATTRIBUTES.map((sa) => [sa.name, encodeSearchAttributeIndexedValueType(sa.key.type) ?? 0]),
+      ),
     });
     return env;
   });
@@ -45,13 +49,17 @@ export function sharedTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
 }
 
 export function sharedWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error, log: quiet } });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath,
+    logger: { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error, log: quiet },
+  });
   return bundle;
 }
 
 export async function teardownSharedServers(): Promise<void> {
-  const envs = await Promise.allSettled([devServer, timeSkipping].filter(Boolean) as Array<Promise<TestWorkflowEnvironment>>);
-  await Promise.all(envs.map((e) => (e.status === 'fulfilled' ? e.value.teardown() : undefined)));
+  const started = [devServer, timeSkipping].filter((env): env is Promise<TestWorkflowEnvironment> => env !== undefined);
+  const envs = await Promise.allSettled(started);
+  await Promise.all(envs.map((e) => (e.status === 'fulfilled' ? e.value.teardown() : Promise.resolve())));
   devServer = timeSkipping = undefined;
 }
 

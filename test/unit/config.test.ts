@@ -13,7 +13,13 @@ describe('configuration', () => {
   });
 
   it('follows the environment, and an existing Temporal with TLS', () => {
-    const config = loadConfig({ API_PORT: '8080', TEMPORAL_ADDRESS: 'temporal.example:7233', TEMPORAL_NAMESPACE: 'uc', TEMPORAL_TLS: 'true', DATA_DIR: '/tmp/x' });
+    const config = loadConfig({
+      API_PORT: '8080',
+      TEMPORAL_ADDRESS: 'temporal.example:7233',
+      TEMPORAL_NAMESPACE: 'uc',
+      TEMPORAL_TLS: 'true',
+      DATA_DIR: '/tmp/x',
+    });
     assert.equal(config.apiPort, 8080);
     assert.equal(config.temporalAddress, 'temporal.example:7233');
     assert.equal(config.temporalNamespace, 'uc');

@@ -34,11 +34,16 @@ describe('inventory', () => {
   it('names the cluster and the field in its errors', () => {
     const bad = structuredClone(valid);
     (bad.clusters[0]!.nodes[1] as Record<string, unknown>).sshHostKeySha256 = 'ab:cd';
-    assert.throws(() => parseInventory(bad), (err: Error) => err instanceof InventoryError && /cluster "lab1" nodes\[1\].*sshHostKeySha256/.test(err.message));
+    assert.throws(
+      () => parseInventory(bad),
+      (err: Error) => err instanceof InventoryError && /cluster "lab1" nodes\[1\].*sshHostKeySha256/.test(err.message),
+    );
   });
 
   it('refuses an inline password and asks for a reference', () => {
-    const bad = structuredClone(valid) as unknown as { clusters: Array<{ credentials: { osAdmin: Record<string, unknown> } }> };
+    const bad = structuredClone(valid) as unknown as {
+      clusters: Array<{ credentials: { osAdmin: Record<string, unknown> } }>;
+    };
     bad.clusters[0]!.credentials.osAdmin = { username: 'admin', password: 'hunter2' };
     assert.throws(() => parseInventory(bad), /passwordRef.*not a password/);
   });
@@ -63,5 +68,12 @@ describe('inventory', () => {
     assert.equal(resolveSecret(`file:${join(dir, 'pw')}`), 's3cret');
     assert.throws(() => resolveSecret('env:MISSING_PW', {}), /MISSING_PW is not set/);
     assert.throws(() => resolveSecret('vault:x'), /Unsupported secret reference/);
+  });
+});
+
+describe('inventory.example.json', () => {
+  it('is a valid inventory, so the documented example matches the code', () => {
+    const inv = loadInventory(join(__dirname, '..', '..', 'inventory.example.json'));
+    assert.equal(inv.clusters[0]?.nodes[0]?.role, 'publisher');
   });
 });

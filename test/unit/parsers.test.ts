@@ -4,7 +4,11 @@ import { createSelfSignedCertificate } from '../../simulator/certificates';
 
 describe('CLI output parsers', () => {
   it('reads serial, subject and expiry of `show cert own` from its PEM', () => {
-    const cert = createSelfSignedCertificate({ commonName: 'cucm-pub', organizationalUnit: 'tomcat', validityDays: 1825 });
+    const cert = createSelfSignedCertificate({
+      commonName: 'cucm-pub',
+      organizationalUnit: 'tomcat',
+      validityDays: 1825,
+    });
     const output = `[\n  Version: V3\n  Serial Number: 00:11\n  Issuer Name: CN=wrong\n]\n${cert.pem}`;
     const details = parseCertificateDetails(output);
     assert.equal(details.serial, cert.serial);
@@ -13,8 +17,13 @@ describe('CLI output parsers', () => {
   });
 
   it('falls back to the header lines when no PEM is printed', () => {
-    const output = 'SignatureAlgorithm: SHA1withRSA (1.2.840.113549.1.1.5)\nSerial Number: 70:ca:f6:4e\nIssuer Name: CN=CUCMA, OU=cisco\nSubject Name: CN=CUCMA, OU=cisco';
-    assert.deepEqual(parseCertificateDetails(output), { serial: '70CAF64E', issuer: 'CN=CUCMA, OU=cisco', subject: 'CN=CUCMA, OU=cisco' });
+    const output =
+      'SignatureAlgorithm: SHA1withRSA (1.2.840.113549.1.1.5)\nSerial Number: 70:ca:f6:4e\nIssuer Name: CN=CUCMA, OU=cisco\nSubject Name: CN=CUCMA, OU=cisco';
+    assert.deepEqual(parseCertificateDetails(output), {
+      serial: '70CAF64E',
+      issuer: 'CN=CUCMA, OU=cisco',
+      subject: 'CN=CUCMA, OU=cisco',
+    });
   });
 
   it('refuses output that has neither a serial nor a PEM', () => {

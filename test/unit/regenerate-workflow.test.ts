@@ -38,7 +38,9 @@ function mockActivities(calls: Call[], overrides: Partial<Activities> = {}): Act
     },
     restartService: async (input) => {
       record('restartService', input);
-      return input.nodeId === 'sub1' ? { restarted: false, reason: 'Cisco Tomcat is STOPPED on sub1: not restarted' } : { restarted: true };
+      return input.nodeId === 'sub1'
+        ? { restarted: false, reason: 'Cisco Tomcat is STOPPED on sub1: not restarted' }
+        : { restarted: true };
     },
   };
   return { ...base, ...overrides };
@@ -51,12 +53,29 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
     const env = await sharedTimeSkippingServer();
     const taskQueue = uniqueTaskQueue('order');
     const calls: Call[] = [];
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await sharedWorkflowBundle(), activities: mockActivities(calls) });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await sharedWorkflowBundle(),
+      activities: mockActivities(calls),
+    });
     const result = await worker.runUntil(
-      env.client.workflow.execute(regenerateCertificate, { workflowId: `wf-order-${Date.now()}`, taskQueue, args: [{ clusterId: 'lab', units: ['tomcat'] }] }),
+      env.client.workflow.execute(regenerateCertificate, {
+        workflowId: `wf-order-${Date.now()}`,
+        taskQueue,
+        args: [{ clusterId: 'lab', units: ['tomcat'] }],
+      }),
     );
-    const sequence = calls.filter((c) => c.name !== 'readCertificate').map((c) => `${c.name}:${(c.args as { nodeId?: string }).nodeId ?? ''}`);
-    assert.deepEqual(sequence, ['describeCluster:', 'regenerateCertificate:pub', 'regenerateCertificate:sub1', 'restartService:pub', 'restartService:sub1']);
+    const sequence = calls
+      .filter((c) => c.name !== 'readCertificate')
+      .map((c) => `${c.name}:${(c.args as { nodeId?: string }).nodeId ?? ''}`);
+    assert.deepEqual(sequence, [
+      'describeCluster:',
+      'regenerateCertificate:pub',
+      'regenerateCertificate:sub1',
+      'restartService:pub',
+      'restartService:sub1',
+    ]);
     assert.deepEqual(
       result.nodes.map((n) => [n.nodeId, n.serialBefore, n.serialAfter]),
       [
@@ -66,7 +85,12 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
     );
     assert.deepEqual(result.restarts, [
       { nodeId: 'pub', service: 'Cisco Tomcat', restarted: true },
-      { nodeId: 'sub1', service: 'Cisco Tomcat', restarted: false, reason: 'Cisco Tomcat is STOPPED on sub1: not restarted' },
+      {
+        nodeId: 'sub1',
+        service: 'Cisco Tomcat',
+        restarted: false,
+        reason: 'Cisco Tomcat is STOPPED on sub1: not restarted',
+      },
     ]);
   });
 
@@ -74,12 +98,21 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
     const env = await sharedTimeSkippingServer();
     const taskQueue = uniqueTaskQueue('window');
     const calls: Call[] = [];
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await sharedWorkflowBundle(), activities: mockActivities(calls) });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await sharedWorkflowBundle(),
+      activities: mockActivities(calls),
+    });
     await worker.runUntil(async () => {
       // The test server's clock runs ahead of the wall clock once time has been skipped.
       const startedAt = await env.currentTimeMs();
       const notBefore = new Date(startedAt + 6 * 3600_000).toISOString();
-      const handle = await env.client.workflow.start(regenerateCertificate, { workflowId: `wf-window-${Date.now()}`, taskQueue, args: [{ clusterId: 'lab', units: ['tomcat'], notBefore }] });
+      const handle = await env.client.workflow.start(regenerateCertificate, {
+        workflowId: `wf-window-${Date.now()}`,
+        taskQueue,
+        args: [{ clusterId: 'lab', units: ['tomcat'], notBefore }],
+      });
       const waiting = await handle.query(stateQuery);
       assert.equal(waiting.phase, 'waiting-window');
       assert.equal(calls.length, 0, 'no activity may run before the window');
@@ -88,7 +121,10 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
       const state = await handle.query(stateQuery);
       assert.equal(state.phase, 'completed');
       assert.equal(state.steps[0]?.kind, 'wait-window');
-      assert.ok(Date.parse(state.steps[1]?.startedAt ?? '') >= Date.parse(notBefore), 'the first change happens inside the window');
+      assert.ok(
+        Date.parse(state.steps[1]?.startedAt ?? '') >= Date.parse(notBefore),
+        'the first change happens inside the window',
+      );
     });
   });
 
@@ -99,13 +135,23 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
     const { ApplicationFailure } = await import('@temporalio/common');
     const activities = mockActivities(calls, {
       regenerateCertificate: async (input) => {
-        if (input.nodeId === 'sub1') throw ApplicationFailure.nonRetryable('sub1: SSH host key mismatch', 'CliError.host-key-mismatch');
+        if (input.nodeId === 'sub1')
+          throw ApplicationFailure.nonRetryable('sub1: SSH host key mismatch', 'CliError.host-key-mismatch');
         return { serialBefore: input.serialBefore, serialAfter: 'NEW', regeneratedNow: true };
       },
     });
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await sharedWorkflowBundle(), activities });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await sharedWorkflowBundle(),
+      activities,
+    });
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(regenerateCertificate, { workflowId: `wf-fail-${Date.now()}`, taskQueue, args: [{ clusterId: 'lab', units: ['tomcat'] }] });
+      const handle = await env.client.workflow.start(regenerateCertificate, {
+        workflowId: `wf-fail-${Date.now()}`,
+        taskQueue,
+        args: [{ clusterId: 'lab', units: ['tomcat'] }],
+      });
       await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
       const state = await handle.query(stateQuery);
       assert.equal(state.phase, 'failed');
@@ -119,11 +165,21 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
   it('refuses a request for more than one unit or an unsupported unit', async () => {
     const env = await sharedTimeSkippingServer();
     const taskQueue = uniqueTaskQueue('refuse');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await sharedWorkflowBundle(), activities: mockActivities([]) });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await sharedWorkflowBundle(),
+      activities: mockActivities([]),
+    });
     await worker.runUntil(
       assert.rejects(
-        env.client.workflow.execute(regenerateCertificate, { workflowId: `wf-refuse-${Date.now()}`, taskQueue, args: [{ clusterId: 'lab', units: ['CallManager', 'TVS'] }] }),
-        (err: unknown) => err instanceof WorkflowFailedError && /exactly one supported unit/.test(err.cause?.message ?? ''),
+        env.client.workflow.execute(regenerateCertificate, {
+          workflowId: `wf-refuse-${Date.now()}`,
+          taskQueue,
+          args: [{ clusterId: 'lab', units: ['CallManager', 'TVS'] }],
+        }),
+        (err: unknown) =>
+          err instanceof WorkflowFailedError && /exactly one supported unit/.test(err.cause?.message ?? ''),
       ),
     );
   });

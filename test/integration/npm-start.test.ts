@@ -1,0 +1,135 @@
+/**
+ * `npm start` as a newcomer runs it: the whole process tree on embedded defaults (dev server with SQLite, simulator,
+ * worker, API). A regeneration completes through the API; Ctrl-C stops everything; a second start still shows the
+ * earlier run (SQLite persistence).
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitFor } from '../support/net';
+import { getJson, postJson } from '../support/system';
+
+const root = join(__dirname, '..', '..');
+
+interface Launched {
+  child: ChildProcess;
+  output: string[];
+  exit: Promise<number | null>;
+}
+
+function launch(env: NodeJS.ProcessEnv): Launched {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'start.ts')], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output, exit };
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('npm start (the whole system on embedded defaults)', function () {
+  this.timeout(180_000);
+  const dataDir = mkdtempSync(join(tmpdir(), 'ccr-start-'));
+  let ports: { api: number; temporal: number; ui: number };
+  let env: NodeJS.ProcessEnv;
+  let running: Launched | undefined;
+
+  before(async () => {
+    ports = { api: await freePort(), temporal: await freePort(), ui: await freePort() };
+    env = {
+      DATA_DIR: dataDir,
+      API_PORT: String(ports.api),
+      TEMPORAL_PORT: String(ports.temporal),
+      TEMPORAL_UI_PORT: String(ports.ui),
+      SIMULATOR_TIME_SCALE: '0.02',
+      CUCM_INVENTORY: '',
+      TEMPORAL_ADDRESS: '',
+    };
+  });
+  after(async () => {
+    if (running?.child.exitCode === null) {
+      running.child.kill('SIGINT');
+      await running.exit;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const api = () => `http://127.0.0.1:${ports.api}`;
+  async function startAndWait(): Promise<Launched> {
+    const launched = launch(env);
+    running = launched;
+    await waitFor(
+      'GET /healthz = 200',
+      async () => ((await fetch(`${api()}/healthz`)).status === 200 ? true : undefined),
+      120_000,
+      500,
+    );
+    await waitFor(
+      'the ready banner',
+      () => Promise.resolve(launched.output.join('').includes('Stop: Ctrl-C') ? true : undefined),
+      10_000,
+    );
+    return launched;
+  }
+  async function stop(launched: Launched): Promise<void> {
+    launched.child.kill('SIGINT');
+    assert.equal(await launched.exit, 0, launched.output.join('').slice(-2000));
+  }
+
+  let runId = '';
+
+  it('starts everything, prints the URLs, and runs the skeleton regeneration to completion', async () => {
+    const launched = await startAndWait();
+    const banner = launched.output.join('');
+    assert.match(banner, new RegExp(`API docs\\s+http://127\\.0\\.0\\.1:${ports.api}/docs`));
+    assert.match(banner, new RegExp(`Temporal UI\\s+http://127\\.0\\.0\\.1:${ports.ui}`));
+    assert.equal((await fetch(`http://127.0.0.1:${ports.ui}/`)).status, 200, 'the Temporal Web UI answers');
+
+    const started = await postJson(`${api()}/v1/clusters/demo/regenerations`, { units: ['tomcat'] });
+    assert.equal(started.status, 202);
+    runId = started.json.id as string;
+    const done = await waitFor(
+      'completion',
+      async () => {
+        const { json } = await getJson(`${api()}/v1/regenerations/${runId}`);
+        return json.status === 'completed' || json.status === 'failed' ? json : undefined;
+      },
+      60_000,
+      500,
+    );
+    assert.equal(done.status, 'completed', JSON.stringify(done));
+  });
+
+  it('stops every process on Ctrl-C', async () => {
+    assert.ok(running);
+    await stop(running);
+    for (const port of [ports.api, ports.temporal, ports.ui])
+      assert.equal(await portOpen(port), false, `port ${port} still open`);
+    assert.match(running.output.join(''), /\[start\] stopped/);
+  });
+
+  it('shows the earlier run after a restart (SQLite persistence)', async () => {
+    const launched = await startAndWait();
+    const again = await getJson(`${api()}/v1/regenerations/${runId}`);
+    assert.equal(again.status, 200);
+    assert.equal(again.json.status, 'completed');
+    await stop(launched);
+  });
+});
