@@ -7,6 +7,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts=false && npm cache clean --force
 COPY tsconfig.json ./
 COPY activities ./activities
+COPY cisco-wsdl ./cisco-wsdl
 COPY api ./api
 COPY clients ./clients
 COPY config ./config

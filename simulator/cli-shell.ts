@@ -1,20 +1,24 @@
 /**
  * One interactive CUCM OS CLI session (`admin:` prompt), fed by the SSH channel. Formats follow the transcripts in
- * ../shared/reference/cucm-interfaces.md section 1: banner and start-up delay, automatic pagination on by default,
- * `(yes|no)?` confirmations, `<Service>[STATE]` lines.
+ * ../shared/reference/cucm-interfaces.md section 1: banner and start-up delay, automatic pagination on by default
+ * with the real pager prompt, confirmations in their real styles (`(yes|no)?`, `(y/n):`), `<Service>[STATE]` lines,
+ * `run sql` tables. Wrong nodes answer as CUCM does: publisher-only commands are disabled elsewhere.
  */
+import { X509Certificate } from 'node:crypto';
+import forge from 'node-forge';
+import { regeneratableOnNode, trustStoreOf } from '../workflows/cucm-version';
 import { CERTIFICATE_UNITS, type CertificateUnit } from '../workflows/units';
-import type { SimNode, SimService } from './model';
-
-export interface ShellOptions {
-  /** Multiplies every simulated delay (1 = real-ish timing, 0.01 for tests). */
-  timeScale: number;
-  /** Lines per page while automatic pagination is on. */
-  pageSize?: number;
-}
+import type { SimCertificate } from './certificates';
+import type { SimNode } from './model';
+import { SERVICE } from './services';
+import { formatTrustFile } from './trust-files';
 
 const PROMPT = 'admin:';
 const PAGER = '\x1b[1mPress <enter> for 1 line, <space> for one page, or <q> to quit\x1b[0m\x1b[K';
+const PAGE_SIZE = 20;
+
+/** A command failure as CUCM prints it: "Executed command unsuccessfully" then the reason. */
+class CommandError extends Error {}
 
 function formatDate(d: Date): string {
   // CUCM prints `Fri Feb 04 15:31:39 UTC 2022`.
@@ -22,8 +26,19 @@ function formatDate(d: Date): string {
   return `${wd} ${mon} ${day} ${time} UTC ${year}`;
 }
 
+function sqlTable(columns: string[], rows: string[][]): string {
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join(' ')
+      .trimEnd();
+  return [line(columns), widths.map((w) => '='.repeat(w)).join(' '), ...rows.map(line)].join('\n');
+}
+
 export class CliShell {
   private line = '';
+  private lastWasCr = false;
   private pagination = true;
   private busy = false;
   private pendingAnswer: ((answer: string) => void) | undefined;
@@ -34,11 +49,16 @@ export class CliShell {
     private readonly user: string,
     private readonly write: (text: string) => void,
     private readonly end: () => void,
-    private readonly options: ShellOptions,
+    /** Drops the SSH connection (fault injection: a drop in the middle of a command). */
+    private readonly drop: () => void,
   ) {}
 
+  private get cluster() {
+    return this.node.cluster;
+  }
+
   private sleep(realMs: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, Math.round(realMs * this.options.timeScale)));
+    return this.cluster.clock.sleep(realMs * this.cluster.faults.slowFactor);
   }
 
   /** Login banner, then the first prompt after the CLI's start-up delay (about 8 s on a real node). */
@@ -61,12 +81,16 @@ export class CliShell {
         continue;
       }
       if (ch === '\r' || ch === '\n') {
-        if (ch === '\n' && this.line === '' && this.lastWasCr) continue;
+        // A CR LF pair is one Enter.
+        if (ch === '\n' && this.lastWasCr) {
+          this.lastWasCr = false;
+          continue;
+        }
         this.lastWasCr = ch === '\r';
         const line = this.line;
         this.line = '';
         this.write('\r\n');
-        if (this.pendingAnswer) this.pendingAnswer(line.trim());
+        if (this.pendingAnswer) this.pendingAnswer(line);
         else if (!this.busy) void this.execute(line.trim());
         continue;
       }
@@ -79,14 +103,27 @@ export class CliShell {
       this.write(ch); // PTY echo
     }
   }
-  private lastWasCr = false;
 
   private ask(question: string): Promise<string> {
     this.write(question);
     return new Promise((resolve) => {
       this.pendingAnswer = (answer) => {
         this.pendingAnswer = undefined;
-        resolve(answer);
+        resolve(answer.trim());
+      };
+    });
+  }
+
+  /** Reads pasted lines until one matches `last` (certificate paste). */
+  private readUntil(last: RegExp): Promise<string> {
+    const lines: string[] = [];
+    return new Promise((resolve) => {
+      this.pendingAnswer = (answer) => {
+        lines.push(answer);
+        if (last.test(answer)) {
+          this.pendingAnswer = undefined;
+          resolve(lines.join('\n'));
+        }
       };
     });
   }
@@ -94,10 +131,8 @@ export class CliShell {
   /** Prints output, page by page while automatic pagination is on. */
   private async print(text: string): Promise<void> {
     const lines = text.split('\n');
-    const pageSize = this.options.pageSize ?? 20;
-    let shown = 0;
-    let budget = pageSize;
-    while (shown < lines.length) {
+    let budget = PAGE_SIZE;
+    for (const line of lines) {
       if (this.pagination && budget === 0) {
         this.write(PAGER);
         const key = await new Promise<string>((resolve) => {
@@ -107,10 +142,9 @@ export class CliShell {
           };
         });
         if (key === 'q') break;
-        budget = key === ' ' ? pageSize : 1;
+        budget = key === ' ' ? PAGE_SIZE : 1;
       }
-      this.write(`${lines[shown]}\r\n`);
-      shown += 1;
+      this.write(`${line}\r\n`);
       budget -= 1;
     }
   }
@@ -121,18 +155,19 @@ export class CliShell {
       return;
     }
     this.busy = true;
-    this.node.cluster.events.record({
-      node: this.node.name,
-      actor: this.user,
-      kind: 'cli-command',
-      detail: { command },
-    });
+    this.cluster.log(this.node, this.user, 'cli-command', { command });
+    if (command === 'exit' || command === 'quit') {
+      this.end();
+      return;
+    }
     try {
-      if (command === 'exit' || command === 'quit') {
-        this.end();
+      const output = await this.dispatch(command);
+      if (this.cluster.faults.takeSshDrop(this.node.name, command)) {
+        this.cluster.log(this.node, this.user, 'ssh-dropped', { command });
+        this.drop();
         return;
       }
-      await this.print(await this.dispatch(command));
+      await this.print(output);
     } catch (err) {
       await this.print(`Executed command unsuccessfully\n${(err as Error).message}`);
     }
@@ -143,61 +178,213 @@ export class CliShell {
   private async dispatch(command: string): Promise<string> {
     const words = command.split(/\s+/);
     const rest = (n: number) => words.slice(n).join(' ');
-    const is = (...prefix: string[]) => prefix.every((w, i) => words[i]?.toLowerCase() === w);
+    const is = (...prefix: string[]) => prefix.every((w, i) => words[i]?.toLowerCase() === w.toLowerCase());
 
     if (is('set', 'cli', 'pagination')) {
       const mode = words[3]?.toLowerCase();
-      if (mode !== 'on' && mode !== 'off') throw new Error('Invalid command: set cli pagination {on|off}');
+      if (mode !== 'on' && mode !== 'off') throw new CommandError('Invalid command: set cli pagination {on|off}');
       this.pagination = mode === 'on';
       return `Automatic pagination is turned ${mode}`;
     }
     if (is('show', 'version', 'active'))
-      return `Active Master Version: ${this.node.cluster.config.version}\nActive Version Installed Software Options:\nNo Installed Software Options Found.`;
-    if (is('show', 'cert', 'own')) return this.showCertOwn(this.unit(rest(3).split('/')[0] ?? ''));
+      return `Active Master Version: ${this.cluster.config.version}\nActive Version Installed Software Options:\nNo Installed Software Options Found.`;
+    if (is('show', 'network', 'cluster')) return this.showNetworkCluster();
+    if (is('show', 'cert', 'list')) return this.showCertList(words[3]);
+    if (is('show', 'cert', 'own')) return this.showCert(this.node.certificate(this.unit(rest(3).split('/')[0] ?? '')));
+    if (is('show', 'cert', 'trust')) return this.showCert(this.trustEntry(rest(3)).cert);
     if (is('set', 'cert', 'regen')) return this.regenerate(this.unit(rest(3)));
+    if (is('set', 'cert', 'delete')) return this.deleteTrust(words[3] ?? '', words[4] ?? '');
+    if (is('set', 'csr', 'gen')) return this.generateCsr(this.unit(rest(3)));
+    if (is('show', 'csr', 'own')) return this.showCsr(this.unit(rest(3).split('/')[0] ?? ''));
+    if (is('set', 'cert', 'import')) return this.importCertificate(words[3] ?? '', words[4] ?? '');
     if (is('utils', 'service', 'list')) return this.serviceList();
-    if (is('utils', 'service', 'restart')) return this.restart(rest(3));
-    throw new Error(`Invalid command: ${command}`);
+    if (is('utils', 'service', 'restart')) return this.controlService('restart', rest(3));
+    if (is('utils', 'service', 'start')) return this.controlService('start', rest(3));
+    if (is('utils', 'service', 'stop')) return this.controlService('stop', rest(3));
+    if (is('utils', 'ctl', 'update', 'ctlfile')) return this.updateCtl();
+    if (is('show', 'ctl')) return formatTrustFile(this.node.servedCtl, 'CTL');
+    if (is('show', 'itl')) return formatTrustFile(this.node.servedItl, 'ITL');
+    if (is('utils', 'itl', 'reset', 'localkey')) return this.itlReset();
+    if (is('utils', 'dbreplication', 'runtimestate')) return this.replicationState();
+    if (is('run', 'sql')) return this.runSql(rest(2));
+    throw new CommandError(`Invalid command: ${command}`);
+  }
+
+  private requirePublisher(): void {
+    if (this.node.role !== 'publisher')
+      throw new CommandError('This command is disabled on this node: it can only be executed on the publisher.');
   }
 
   private unit(name: string): CertificateUnit {
     const unit = CERTIFICATE_UNITS.find((u) => u.toLowerCase() === name.toLowerCase());
-    if (!unit || !this.node.certificates.has(unit)) throw new Error(`Invalid unit name: ${name}`);
+    if (!unit || !this.node.certificates.has(unit)) throw new CommandError(`Invalid unit name: ${name}`);
     return unit;
   }
 
-  private showCertOwn(unit: CertificateUnit): string {
-    const cert = this.node.certificate(unit);
+  private trustEntry(path: string) {
+    const [store, file] = path.split('/');
+    const entry = this.node.trust.get(store ?? '')?.find((e) => e.filename === file);
+    if (!entry) throw new CommandError(`Certificate not found: ${path}`);
+    return entry;
+  }
+
+  private showNetworkCluster(): string {
+    const lines = this.cluster.nodes.map(
+      (n) =>
+        `${n.ip} ${n.fqdn} ${n.name} ${n.role === 'publisher' ? 'Publisher' : 'Subscriber'} ${n.product} ${n.role === 'publisher' ? 'DBPub' : 'DBSub'} authenticated${n === this.node ? '' : ` using TCP since ${formatDate(new Date(Date.now() - 86_400_000))}`}`,
+    );
+    return `${lines.join('\n')}\n\nSuccessful`;
+  }
+
+  private showCertList(kind: string | undefined): string {
+    if (kind === 'own') {
+      return [...this.node.certificates.entries()]
+        .map(
+          ([unit, cert]) =>
+            `${unit}/${unit}.pem: ${cert.selfSigned ? 'Self-signed certificate generated by system' : `Certificate Signed by ${cert.issuer.split(', ')[0]?.replace('CN=', '')}`}`,
+        )
+        .join('\n');
+    }
+    if (kind === 'trust') {
+      const lines: string[] = [];
+      for (const [store, entries] of this.node.trust)
+        for (const e of entries) lines.push(`${store}/${e.filename}: Trust Certificate`);
+      return lines.join('\n');
+    }
+    throw new CommandError('Invalid command: show cert list {own|trust}');
+  }
+
+  private showCert(cert: SimCertificate): string {
     return [
       `[`,
       `  Version: V3`,
       `  Serial Number: ${cert.serial}`,
-      `  SignatureAlgorithm: SHA256withRSA (1.2.840.113549.1.1.11)`,
+      `  SignatureAlgorithm: ${cert.keyType === 'EC' && cert.selfSigned ? 'SHA256withECDSA (1.2.840.10045.4.3.2)' : 'SHA256withRSA (1.2.840.113549.1.1.11)'}`,
       `  Issuer Name: ${cert.issuer}`,
       `  Validity From: ${formatDate(cert.validFrom)}`,
       `           To:   ${formatDate(cert.validTo)}`,
       `  Subject Name: ${cert.subject}`,
-      `  Key: RSA (1.2.840.113549.1.1.1)`,
+      `  Key: ${cert.keyType === 'EC' ? 'EC (1.2.840.10045.2.1)' : 'RSA (1.2.840.113549.1.1.1)'}`,
+      `    Key value: ${cert.keySize} bits`,
       `]`,
       cert.pem.trim().replace(/\r/g, ''),
     ].join('\n');
   }
 
   private async regenerate(unit: CertificateUnit): Promise<string> {
-    const answer = await this.ask(
-      `\nWARNING: This operation will overwrite any CA signed certificate previously imported for ${unit}\nProceed with regeneration (yes|no)? `,
-    );
+    if (!regeneratableOnNode(this.cluster.version, this.node.role, this.node.product).includes(unit)) {
+      throw new CommandError(`${unit} can only be regenerated on the publisher.`);
+    }
+    const warning =
+      unit === 'ITLRecovery'
+        ? 'WARNING: If you are using a tokenless CTL and if the CallManager certificate is recently \ngenerated, please ensure that the CTL File already has the new CallManager certificate and is\nupdated to the endpoints, before generating the ITL Recovery certificate. Are you sure want \nto proceed?'
+        : `WARNING: This operation will overwrite any CA signed certificate previously imported for ${unit}`;
+    const answer = await this.ask(`\n${warning}\n\nProceed with regeneration (yes|no)? `);
     if (answer.toLowerCase() !== 'yes') return 'Certificate regeneration cancelled.';
-    await this.sleep(5000);
-    const before = this.node.certificate(unit).serial;
-    const cert = this.node.issue(unit);
-    this.node.cluster.events.record({
-      node: this.node.name,
-      actor: this.user,
-      kind: 'cert-regenerated',
-      detail: { unit, serialBefore: before, serialAfter: cert.serial },
+    await this.cluster.regenerate(this.node, unit, this.user);
+    return unit === 'ITLRecovery'
+      ? `\nSuccessfully Regenerated Certificate for ITLRecovery.\n\nYou must restart the services related to ITLRecovery for the regenerated certificates to \nbecome active.`
+      : `\nSuccessfully Regenerated Certificate for ${unit}.\nYou must restart services related to ${unit} for the regenerated certificates to become active.`;
+  }
+
+  private async deleteTrust(store: string, file: string): Promise<string> {
+    if (!store.endsWith('-trust'))
+      throw new CommandError('A trusted certificate is the only type of certificate that you can delete.');
+    const filename = file.includes('/') ? (file.split('/').pop() ?? file) : file;
+    if (!this.node.trust.get(store)?.some((e) => e.filename === filename))
+      throw new CommandError(`Certificate ${file} not found in ${store}`);
+    const answer = await this.ask(
+      `\nWARNING: You are about to permanently delete this certificate: ${store}/${filename}\nContinue (y/n)?`,
+    );
+    if (!answer.toLowerCase().startsWith('y')) return 'Certificate deletion cancelled.';
+    this.cluster.deleteTrust(this.node, store, filename, this.user);
+    return `\nSuccessfully deleted certificate ${filename}.\nPlease restart services related to ${store} for the change to become active.`;
+  }
+
+  private async generateCsr(unit: CertificateUnit): Promise<string> {
+    const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, workers: -1 });
+    await this.sleep(2000);
+    const csr = forge.pki.createCertificationRequest();
+    csr.publicKey = keys.publicKey;
+    csr.setSubject([
+      { name: 'commonName', value: this.node.fqdn },
+      { shortName: 'OU', value: unit },
+      { name: 'organizationName', value: 'Simulated CUCM' },
+      { name: 'countryName', value: 'US' },
+    ]);
+    csr.setAttributes([
+      {
+        name: 'extensionRequest',
+        extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: this.node.fqdn }] }],
+      },
+    ]);
+    csr.sign(keys.privateKey, forge.md.sha256.create());
+    this.node.csrs.set(unit, {
+      csrPem: forge.pki.certificationRequestToPem(csr),
+      keyPem: forge.pki.privateKeyToPem(keys.privateKey),
+      subject: `CN=${this.node.fqdn}`,
+      altNames: [this.node.fqdn],
     });
-    return `\nSuccessfully Regenerated Certificate for ${unit}.\nYou must restart services related to ${unit} for the regenerated certificates to become active.`;
+    this.cluster.log(this.node, this.user, 'csr-generated', { unit });
+    return `Successfully Generated CSR for ${unit}.`;
+  }
+
+  private showCsr(unit: CertificateUnit): string {
+    const csr = this.node.csrs.get(unit);
+    if (!csr) throw new CommandError(`No CSR found for ${unit}`);
+    return csr.csrPem.trim();
+  }
+
+  private async importCertificate(kind: string, unitName: string): Promise<string> {
+    if (kind !== 'own' && kind !== 'trust')
+      throw new CommandError('Invalid command: set cert import {own|trust} <unit>');
+    const unit = CERTIFICATE_UNITS.find((u) => u.toLowerCase() === unitName.toLowerCase());
+    if (!unit) throw new CommandError(`Invalid unit name: ${unitName}`);
+    this.write('\nPaste the Certificate and Hit Enter\n');
+    const pem = await this.readUntil(/-----END CERTIFICATE-----/);
+    let parsed: X509Certificate;
+    try {
+      parsed = new X509Certificate(pem);
+    } catch {
+      throw new CommandError('The certificate is not a valid PEM certificate.');
+    }
+    const cert: SimCertificate = {
+      pem: parsed.toString(),
+      keyPem: '',
+      keyType: parsed.publicKey.asymmetricKeyType === 'ec' ? 'EC' : 'RSA',
+      keySize: parsed.publicKey.asymmetricKeyDetails?.modulusLength ?? 256,
+      serial: parsed.serialNumber.toUpperCase(),
+      subject: parsed.subject.replace(/\n/g, ', '),
+      issuer: parsed.issuer.replace(/\n/g, ', '),
+      commonName: /CN=([^\n]+)/.exec(parsed.subject)?.[1] ?? '',
+      selfSigned: parsed.subject === parsed.issuer,
+      validFrom: new Date(parsed.validFrom),
+      validTo: new Date(parsed.validTo),
+    };
+    if (kind === 'trust') {
+      this.node.addTrust(trustStoreOf(unit), cert);
+      this.cluster.log(this.node, this.user, 'trust-imported', { store: trustStoreOf(unit), serial: cert.serial });
+      return `Successfully imported certificate for ${unit}.\nPlease restart services related to ${unit} for the new certificate to become active.`;
+    }
+    const csr = this.node.csrs.get(unit);
+    if (!csr) throw new CommandError(`No CSR was generated for ${unit}: run set csr gen ${unit} first.`);
+    const csrKey = forge.pki.privateKeyFromPem(csr.keyPem);
+    const certKey = forge.pki.certificateFromPem(cert.pem).publicKey as forge.pki.rsa.PublicKey;
+    if (csrKey.n.compareTo(certKey.n) !== 0)
+      throw new CommandError(`The certificate does not match the CSR generated for ${unit}.`);
+    const issuerTrusted = [...(this.node.trust.get(trustStoreOf(unit)) ?? [])].some((e) =>
+      parsed.checkIssued(new X509Certificate(e.cert.pem)),
+    );
+    if (!issuerTrusted)
+      throw new CommandError(
+        `The issuer of the certificate is not in ${trustStoreOf(unit)}: import the CA certificate as trust first.`,
+      );
+    const installed = { ...cert, keyPem: forge.pki.privateKeyToPem(csrKey) };
+    this.node.certificates.set(unit, installed);
+    this.node.csrs.delete(unit);
+    this.cluster.distributeTrust(this.node, unit, installed);
+    this.cluster.log(this.node, this.user, 'cert-imported', { unit, serial: cert.serial });
+    return `Successfully imported certificate for ${unit}.\nPlease restart services related to ${unit} for the new certificate to become active.`;
   }
 
   private serviceList(): string {
@@ -210,34 +397,117 @@ export class CliShell {
     for (const s of [...this.node.services.values()].sort((a, b) => a.name.localeCompare(b.name))) {
       lines.push(`${s.name}[${s.state}]${s.reason ? `  ${s.reason}` : ''}`);
     }
+    lines.push(`Primary Node =${this.node.role === 'publisher'}`);
     return lines.join('\n');
   }
 
-  private async restart(name: string): Promise<string> {
+  private async controlService(action: 'restart' | 'start' | 'stop', name: string): Promise<string> {
     const service = this.node.services.get(name);
-    if (!service) throw new Error(`Invalid service name: ${name}`);
-    if (service.state !== 'STARTED') throw new Error(`${name} is not running: ${service.reason ?? service.state}`);
-    const events = this.node.cluster.events;
-    const transition = (state: SimService['state']) => {
-      service.state = state;
-      events.record({
-        node: this.node.name,
-        actor: this.user,
-        kind: 'service-state',
-        detail: { service: name, state },
-      });
-      this.write(`${name}[${state}]\r\n`);
-    };
+    if (!service) throw new CommandError(`Invalid service name: ${name}`);
+    if (service.reason === 'Service Not Activated') throw new CommandError(`${name} is not activated on this node.`);
+    if (action === 'restart' && service.state !== 'STARTED')
+      throw new CommandError(`${name} is not running: ${service.reason ?? service.state}`);
     this.write(
       'Do not press Ctrl+C while the service is restarting. If the service has not restarted properly, execute the same command again.\r\nService Manager is running\r\n',
     );
-    transition('STOPPING');
-    await this.sleep(4000);
-    transition('STARTING');
-    await this.sleep(8000);
-    // A service picks up a regenerated certificate only when it restarts.
-    if (name === 'Cisco Tomcat') this.node.activeCertificates.set('tomcat', this.node.certificate('tomcat'));
-    transition('STARTED');
+    const echo = (state: string) => this.write(`${name}[${state}]\r\n`);
+    if (action === 'restart') {
+      const final = await this.cluster.restartService(this.node, name, this.user, echo);
+      if (final !== 'STARTED') throw new CommandError(`${name} failed to start: Component is not running`);
+    } else if (action === 'start') {
+      await this.cluster.startService(this.node, name, this.user, echo);
+    } else {
+      await this.cluster.stopService(this.node, name, this.user, echo);
+    }
     return '';
+  }
+
+  private async updateCtl(): Promise<string> {
+    this.requirePublisher();
+    if (!this.cluster.mixedMode)
+      throw new CommandError('The cluster is not in mixed mode: run utils ctl set-cluster mixed-mode first.');
+    const answer = await this.ask('This operation updates the CTLFile. Do you want to continue? (y/n):');
+    if (!answer.toLowerCase().startsWith('y')) return 'Operation cancelled.';
+    this.write('Updating CTL file\r\n');
+    await this.sleep(3000);
+    this.cluster.updateCtl(this.user);
+    return 'CTL file Updated\nPlease Restart the TFTP and Cisco CallManager services on all nodes in the cluster that run these services';
+  }
+
+  private async itlReset(): Promise<string> {
+    this.requirePublisher();
+    await this.sleep(2000);
+    this.cluster.itlResetLocalKey(this.user);
+    const tftp = this.cluster.nodes.filter((n) => n.isStarted(SERVICE.tftp)).map((n) => n.name);
+    return [
+      'Generating the reset ITL file.....',
+      '',
+      'The reset ITL file was generated successfully',
+      '',
+      'Locating active Tftp servers in the cluster.....',
+      '',
+      'Following is the list of Active tftp servers in the cluster',
+      '',
+      '====================',
+      ...tftp,
+      '=====================',
+      '',
+      `Number of Active TFTP servers in the cluster : ${tftp.length}`,
+      '',
+      'Transferring new reset ITL file to the TFTP server nodes in the cluster.........',
+      '',
+      ...tftp.map((n) => `Successfully transferred reset ITL to node ${n}`),
+    ].join('\n');
+  }
+
+  private replicationState(): string {
+    const rows = this.cluster.nodes.map(
+      (n) =>
+        `${n.name.padEnd(24)} ${n.ip.padEnd(17)} 0.${20 + n.ip.length}     Y/Y/Y     0        (g_${n.role === 'publisher' ? 2 : 3})          (2) Setup Completed`,
+    );
+    return [
+      `Server Time: ${formatDate(new Date())}`,
+      '',
+      'Cluster Replication State: BROADCAST SYNC ended at: 2026-01-17-16-47',
+      '     Sync Result: SYNC COMPLETED on 753 tables out of 753',
+      '     Sync Status: All Tables are in sync',
+      '',
+      `Cluster Detailed View from ${this.node.name} (${this.cluster.nodes.length} Servers):`,
+      '',
+      '                                           PING      DB/RPC/   REPL.    Replication    REPLICATION SETUP',
+      'SERVER-NAME              IP ADDRESS        (msec)    DbMon?    QUEUE    Group ID       (RTMT) & Details',
+      '-----------              ----------        ------    -------   -----    -----------    ------------------',
+      ...rows,
+    ].join('\n');
+  }
+
+  private runSql(sql: string): string {
+    const normalized = sql.toLowerCase().replace(/\s+/g, ' ').trim();
+    const param = /from processconfig where paramname\s*=\s*'(\w+)'/.exec(normalized);
+    if (normalized.startsWith('select paramname,paramvalue') && param) {
+      const values: Record<string, string> = {
+        clustersecuritymode: String(this.cluster.securityMode),
+        rollbacktopregrayback: 'F',
+      };
+      const name = param[1] ?? '';
+      const value = values[name];
+      if (value === undefined) return sqlTable(['paramname', 'paramvalue'], []);
+      const display = name === 'clustersecuritymode' ? 'ClusterSecurityMode' : 'RollBackToPreGrayback';
+      return sqlTable(['paramname', 'paramvalue'], [[display, value]]);
+    }
+    if (/^select name(, ?tknodeusage)? from processnode/.test(normalized)) {
+      const withUsage = normalized.includes('tknodeusage');
+      const rows = [
+        ['EnterpriseWideData', '1'],
+        ...this.cluster.nodes.map((n) => [n.fqdn, n.role === 'publisher' ? '0' : '1']),
+      ];
+      return sqlTable(
+        withUsage ? ['name', 'tknodeusage'] : ['name'],
+        rows.map((r) => (withUsage ? r : [r[0] ?? ''])),
+      );
+    }
+    if (normalized === 'select count(*) from device')
+      return sqlTable(['(count(*))'], [[String(this.cluster.phones.list.length)]]);
+    throw new CommandError(`The simulator does not know this query: ${sql}`);
   }
 }

@@ -1,58 +1,77 @@
 /**
- * The simulated cluster as CUCM shows it over the network: nodes with certificates and services, and an ordered
- * event log of every operation received, which tests and demos read to check what happened and in which order.
+ * The simulated cluster as CUCM shows it over the network: nodes with real certificates, trust stores and services;
+ * ITL/CTL files served by TFTP; a phone fleet that re-registers after a reset only if it can still trust the files;
+ * fault injection; and an ordered event log of every operation received, which tests and demos read to check what
+ * happened and in which order.
+ *
+ * Every delay goes through the clock's time scale, so a test runs the real sequence of delays in milliseconds.
  */
 import type { CertificateUnit } from '../workflows/units';
-import { createSelfSignedCertificate, type SimCertificate } from './certificates';
+import {
+  atLeast,
+  itlSigner,
+  parseCucmVersion,
+  trustStoreOf,
+  unitsOnNode,
+  validityDays,
+  type CucmVersion,
+  type NodeProduct,
+} from '../workflows/cucm-version';
+import { createCertificate, type SimCertificate } from './certificates';
+import { PhoneFleet, type PhoneFleetConfig } from './phones';
+import { defaultServices, restartDurations, SERVICE, type ServiceSetting, type ServiceState } from './services';
+import { buildTrustFile, record, type SignedTrustFile, type TrustRecord } from './trust-files';
 
-export type ServiceState = 'STARTED' | 'STOPPED' | 'STARTING' | 'STOPPING';
+export type { ServiceState } from './services';
 
-export interface SimService {
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export interface NodeConfig {
   name: string;
-  state: ServiceState;
-  /** Printed after the state, e.g. "Service Not Activated". */
-  reason?: string;
+  role: 'publisher' | 'subscriber';
+  /** callmanager (CUCM) or cups (IM&P). */
+  product?: NodeProduct;
+  /** Runs CallManager, CTIManager, TFTP and TVS; true by default on CUCM nodes. */
+  callProcessing?: boolean;
+  /** The address `show network cluster` prints (the simulator listens on loopback). */
+  ip?: string;
+  /** Overrides of the default service states, e.g. {"Cisco Tftp": "STOPPED"}. */
+  services?: Record<string, ServiceState>;
+}
+
+export interface ClusterConfig {
+  id: string;
+  /** e.g. "14.0.1.13900-155", "12.5", "11.5.1.21900-40". */
+  version: string;
+  /** 0 non-secure (default), 1 mixed mode. */
+  securityMode?: 0 | 1;
+  domain?: string;
+  nodes: NodeConfig[];
+  /** OS admin (SSH, certificate REST API) and AXL/serviceability application user; random passwords if omitted. */
+  username?: string;
+  password?: string;
+  axlUsername?: string;
+  axlPassword?: string;
+  /** Units issued by the cluster's (simulated) enterprise CA instead of self-signed. */
+  caSignedUnits?: CertificateUnit[];
+  /** Expired certificates planted in each node's tomcat-trust and CallManager-trust (default 1 each). */
+  expiredTrustPerStore?: number;
+  phones?: PhoneFleetConfig;
+  risport?: { requestsPerMinute?: number; windowMs?: number };
 }
 
 export interface SimEvent {
   seq: number;
   at: string;
   node: string;
-  /** The SSH user, or "system" for internal transitions. */
+  /** The authenticated user, or "system" for internal transitions. */
   actor: string;
-  kind: 'ssh-login' | 'ssh-login-failed' | 'cli-command' | 'cert-regenerated' | 'service-state';
+  kind: string;
   detail: Record<string, string>;
 }
-
-export interface NodeConfig {
-  name: string;
-  role: 'publisher' | 'subscriber';
-  /** Services as `utils service list` shows them; missing ones default to the call-processing set. */
-  services?: Record<string, ServiceState>;
-}
-
-export interface ClusterConfig {
-  id: string;
-  version: string;
-  nodes: NodeConfig[];
-  username?: string;
-  password?: string;
-}
-
-const CERT_OU: Partial<Record<CertificateUnit, string>> = { tomcat: 'tomcat' };
-const VALIDITY_DAYS = 1825; // five years, as CUCM's self-signed certificates
-
-export const DEFAULT_SERVICES: Record<string, ServiceState> = {
-  'A Cisco DB': 'STARTED',
-  'Cisco CallManager': 'STARTED',
-  'Cisco CTIManager': 'STARTED',
-  'Cisco Tftp': 'STARTED',
-  'Cisco Trust Verification Service': 'STARTED',
-  'Cisco Certificate Change Notification': 'STARTED',
-  'Cisco DRF Local': 'STARTED',
-  'Cisco Tomcat': 'STARTED',
-  'Platform Administrative Web Service': 'STARTED',
-};
 
 export class EventLog {
   private readonly events: SimEvent[] = [];
@@ -61,32 +80,110 @@ export class EventLog {
     this.events.push(full);
     return full;
   }
-  list(filter: Partial<Pick<SimEvent, 'node' | 'kind'>> = {}): SimEvent[] {
+  list(filter: { node?: string; kind?: string; since?: number } = {}): SimEvent[] {
     return this.events.filter(
-      (e) => (!filter.node || e.node === filter.node) && (!filter.kind || e.kind === filter.kind),
+      (e) =>
+        (!filter.node || e.node === filter.node) &&
+        (!filter.kind || e.kind === filter.kind) &&
+        (!filter.since || e.seq > filter.since),
     );
   }
+  get length(): number {
+    return this.events.length;
+  }
+}
+
+/** Scales real-world delays; 1 = real-ish timing, 0.01 for tests. */
+export class SimClock {
+  constructor(public timeScale: number) {}
+  scaled(realMs: number): number {
+    return Math.round(realMs * this.timeScale);
+  }
+  sleep(realMs: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, this.scaled(realMs)));
+  }
+}
+
+export type FaultSpec =
+  | { kind: 'node-down'; node: string; down: boolean }
+  | { kind: 'ssh-drop'; node: string; commandPrefix: string }
+  | { kind: 'slow'; factor: number }
+  | { kind: 'restart-fails-once'; node: string; service: string }
+  | { kind: 'axl-503'; count: number }
+  | { kind: 'risport-over-limit'; count: number }
+  | { kind: 'phones-never-return'; count: number };
+
+export class Faults {
+  readonly nodesDown = new Set<string>();
+  readonly sshDrop = new Map<string, string>();
+  slowFactor = 1;
+  readonly restartFailsOnce = new Set<string>();
+  axl503 = 0;
+  risportOverLimit = 0;
+
+  /** Consumes a one-shot SSH drop for this node and command, if armed. */
+  takeSshDrop(node: string, command: string): boolean {
+    const prefix = this.sshDrop.get(node);
+    if (prefix === undefined || !command.startsWith(prefix)) return false;
+    this.sshDrop.delete(node);
+    return true;
+  }
+}
+
+export interface TrustEntry {
+  /** `<CN>_<serial>.pem`, as `show cert list trust` prints it. */
+  filename: string;
+  cert: SimCertificate;
+}
+
+export interface PendingCsr {
+  csrPem: string;
+  keyPem: string;
+  subject: string;
+  altNames: string[];
 }
 
 export class SimNode {
   readonly certificates = new Map<CertificateUnit, SimCertificate>();
   /** What each service actually uses: a regenerated certificate goes live only when its service restarts. */
-  readonly activeCertificates = new Map<CertificateUnit, SimCertificate>();
-  readonly services = new Map<string, SimService>();
+  readonly active = new Map<CertificateUnit, SimCertificate>();
+  readonly trust = new Map<string, TrustEntry[]>();
+  readonly services = new Map<string, ServiceSetting & { name: string }>();
+  readonly csrs = new Map<CertificateUnit, PendingCsr>();
+  /** ITL and CTL as this node's TFTP loaded them at its last start. */
+  servedItl?: SignedTrustFile;
+  servedCtl?: SignedTrustFile;
+  /** Certificates TVS can vouch for: read from the node's stores when TVS starts. */
+  tvsKnown = new Set<string>();
+  /** Called when Cisco Tomcat has restarted (the HTTPS server then serves the new certificate). */
+  readonly onTomcatStarted: Array<() => void> = [];
+  readonly product: NodeProduct;
+  readonly callProcessing: boolean;
+  readonly ip: string;
 
   constructor(
     readonly config: NodeConfig,
     readonly cluster: SimCluster,
+    index: number,
   ) {
-    for (const [name, state] of Object.entries({ ...DEFAULT_SERVICES, ...config.services })) {
+    this.product = config.product ?? 'callmanager';
+    this.callProcessing = config.callProcessing ?? this.product === 'callmanager';
+    this.ip = config.ip ?? `10.${10 + (index >> 8)}.1.${(index % 250) + 11}`;
+    const defaults = defaultServices(cluster.version, config.role, this.product, this.callProcessing);
+    for (const [name, setting] of Object.entries(defaults)) this.services.set(name, { name, ...setting });
+    for (const [name, state] of Object.entries(config.services ?? {})) {
       this.services.set(name, { name, state, reason: state === 'STOPPED' ? 'Service Not Activated' : undefined });
     }
-    this.issue('tomcat');
-    this.activeCertificates.set('tomcat', this.certificate('tomcat'));
   }
 
   get name(): string {
     return this.config.name;
+  }
+  get role(): 'publisher' | 'subscriber' {
+    return this.config.role;
+  }
+  get fqdn(): string {
+    return `${this.name}.${this.cluster.config.domain ?? 'uc.example.com'}`;
   }
 
   certificate(unit: CertificateUnit): SimCertificate {
@@ -95,29 +192,409 @@ export class SimNode {
     return cert;
   }
 
-  /** Replaces the unit's certificate; the old one stays active until the unit's service restarts. */
-  issue(unit: CertificateUnit): SimCertificate {
-    const cert = createSelfSignedCertificate({
-      commonName: this.name,
-      organizationalUnit: CERT_OU[unit] ?? unit,
-      validityDays: VALIDITY_DAYS,
-    });
-    this.certificates.set(unit, cert);
-    return cert;
+  /** Certificate a running service uses right now (the pre-regeneration one until the service restarts). */
+  activeCertificate(unit: CertificateUnit): SimCertificate {
+    return this.active.get(unit) ?? this.certificate(unit);
+  }
+
+  serviceState(name: string): ServiceState | undefined {
+    return this.services.get(name)?.state;
+  }
+  isStarted(name: string): boolean {
+    return this.serviceState(name) === 'STARTED';
+  }
+  /** Activated = present and not "Service Not Activated". */
+  isActivated(name: string): boolean {
+    const s = this.services.get(name);
+    return !!s && s.reason !== 'Service Not Activated';
+  }
+
+  addTrust(store: string, cert: SimCertificate, label = cert.commonName): void {
+    const entries = this.trust.get(store) ?? [];
+    const filename = `${label}_${cert.serial.toLowerCase()}.pem`;
+    if (!entries.some((e) => e.filename === filename)) entries.push({ filename, cert });
+    this.trust.set(store, entries);
   }
 }
 
+function unitLabel(node: SimNode, unit: CertificateUnit): string {
+  // CUCM names ECDSA certificates <host>-EC, and the ITLRecovery certificate ITLRECOVERY_<host>.
+  if (unit.endsWith('-ECDSA')) return `${node.name}-EC`;
+  if (unit === 'ITLRecovery') return `ITLRECOVERY_${node.cluster.publisher.name}`;
+  if (unit === 'CAPF') return `CAPF-${node.name}`;
+  return node.fqdn;
+}
+
 export class SimCluster {
+  readonly version: CucmVersion;
   readonly nodes: SimNode[];
   readonly events = new EventLog();
+  readonly faults = new Faults();
+  readonly phones: PhoneFleet;
+  /** The enterprise CA that signs `caSignedUnits`; its root sits in every node's <unit>-trust. */
+  ca?: SimCertificate;
+  /** The CTL as `utils ctl update CTLFile` last wrote it (mixed mode only). */
+  ctlFile?: SignedTrustFile;
+  securityMode: 0 | 1;
+  readonly osAdmin: Credentials;
+  readonly axlUser: Credentials;
 
-  constructor(readonly config: ClusterConfig) {
-    this.nodes = config.nodes.map((n) => new SimNode(n, this));
+  private constructor(
+    readonly config: ClusterConfig,
+    readonly clock: SimClock,
+    credentials: { osAdmin: Credentials; axl: Credentials },
+  ) {
+    this.version = parseCucmVersion(config.version);
+    this.securityMode = config.securityMode ?? 0;
+    const publishers = config.nodes.filter((n) => n.role === 'publisher');
+    if (publishers.length !== 1) throw new Error(`cluster ${config.id}: exactly one node must be the publisher`);
+    this.nodes = [...publishers, ...config.nodes.filter((n) => n.role !== 'publisher')].map(
+      (n, i) => new SimNode(n, this, i),
+    );
+    this.osAdmin = credentials.osAdmin;
+    this.axlUser = credentials.axl;
+    this.phones = new PhoneFleet(this, config.phones ?? { count: 0 });
+  }
+
+  static async create(
+    config: ClusterConfig,
+    options: { timeScale?: number; credentials: { osAdmin: Credentials; axl: Credentials } },
+  ): Promise<SimCluster> {
+    const cluster = new SimCluster(config, new SimClock(options.timeScale ?? 1), options.credentials);
+    await cluster.issueInitialCertificates();
+    cluster.bootTrustServices();
+    cluster.phones.populate();
+    return cluster;
+  }
+
+  get publisher(): SimNode {
+    return this.nodes[0]!;
+  }
+  get mixedMode(): boolean {
+    return this.securityMode === 1;
   }
 
   node(name: string): SimNode {
-    const node = this.nodes.find((n) => n.name === name);
+    const node = this.nodes.find((n) => n.name === name || n.fqdn === name);
     if (!node) throw new Error(`No node ${name} in cluster ${this.config.id}`);
     return node;
+  }
+
+  log(node: SimNode | string, actor: string, kind: string, detail: Record<string, string> = {}): void {
+    this.events.record({ node: typeof node === 'string' ? node : node.name, actor, kind, detail });
+  }
+
+  private newCertificate(node: SimNode, unit: CertificateUnit): Promise<SimCertificate> {
+    const caSigned = this.ca && (this.config.caSignedUnits ?? []).includes(unit);
+    return createCertificate({
+      commonName: unitLabel(node, unit),
+      organizationalUnit: unit,
+      validityDays: validityDays(unit),
+      keyType: unit.endsWith('-ECDSA') ? 'EC' : 'RSA',
+      issuer: caSigned ? this.ca : undefined,
+      altNames: [node.fqdn, node.name],
+    });
+  }
+
+  private async issueInitialCertificates(): Promise<void> {
+    if ((this.config.caSignedUnits ?? []).length > 0) {
+      this.ca = await createCertificate({
+        commonName: `${this.config.id} Enterprise Root CA`,
+        organizationalUnit: 'PKI',
+        validityDays: 7300,
+        isCa: true,
+      });
+    }
+    const pub = this.publisher;
+    const jobs: Array<Promise<void>> = [];
+    for (const node of this.nodes) {
+      for (const unit of unitsOnNode(this.version, node.role, node.product)) {
+        // From 12.5 the publisher generates the one ITLRecovery certificate and distributes it.
+        if (unit === 'ITLRecovery' && node !== pub && atLeast(this.version, 12, 5)) continue;
+        jobs.push(this.newCertificate(node, unit).then((cert) => void node.certificates.set(unit, cert)));
+      }
+    }
+    const expiredPerStore = this.config.expiredTrustPerStore ?? 1;
+    const expired: Array<Promise<[SimNode, string, SimCertificate]>> = [];
+    for (const node of this.nodes) {
+      for (const store of ['tomcat-trust', 'CallManager-trust']) {
+        for (let i = 0; i < expiredPerStore; i++) {
+          expired.push(
+            createCertificate({
+              commonName: `Retired_${store.split('-')[0]}_CA_${i + 1}`,
+              organizationalUnit: 'retired',
+              validityDays: 365,
+              notBefore: new Date('2019-03-01T00:00:00Z'),
+            }).then((cert) => [node, store, cert]),
+          );
+        }
+      }
+    }
+    await Promise.all(jobs);
+    for (const node of this.nodes) {
+      if (node !== pub && node.product === 'callmanager' && atLeast(this.version, 12, 5))
+        node.certificates.set('ITLRecovery', pub.certificate('ITLRecovery'));
+      for (const [unit, cert] of node.certificates) node.active.set(unit, cert);
+    }
+    // Every node trusts every node's certificates, per unit's trust store (tomcat-trust holds all tomcat certs, ...).
+    for (const holder of this.nodes) {
+      for (const node of this.nodes)
+        for (const [unit, cert] of node.certificates) holder.addTrust(trustStoreOf(unit), cert, unitLabel(node, unit));
+      if (this.ca) for (const unit of this.config.caSignedUnits ?? []) holder.addTrust(trustStoreOf(unit), this.ca);
+    }
+    for (const [node, store, cert] of await Promise.all(expired)) node.addTrust(store, cert);
+  }
+
+  /** At "boot": TFTP builds its ITL, the CTL exists in mixed mode, TVS reads its stores. */
+  private bootTrustServices(): void {
+    if (this.mixedMode) this.ctlFile = this.buildCtl();
+    for (const node of this.nodes) {
+      if (node.isStarted(SERVICE.tftp)) this.startTftp(node);
+      if (node.isStarted(SERVICE.tvs)) this.startTvs(node);
+    }
+  }
+
+  // ---- ITL / CTL -------------------------------------------------------------------------------------------
+
+  /** Records every phone may need: CCM+TFTP of each call-processing node, TVS, CAPF, ITLRecovery. */
+  private trustRecords(): TrustRecord[] {
+    const records: TrustRecord[] = [];
+    for (const n of this.nodes) {
+      if (n.product !== 'callmanager') continue;
+      if (n.isActivated(SERVICE.callManager) || n.isActivated(SERVICE.tftp))
+        records.push(record('CCM+TFTP', n.name, 'CallManager', n.certificate('CallManager')));
+      if (n.isActivated(SERVICE.tvs)) records.push(record('TVS', n.name, 'TVS', n.certificate('TVS')));
+      if (n.certificates.has('CAPF') && n.isActivated(SERVICE.capf))
+        records.push(record('CAPF', n.name, 'CAPF', n.certificate('CAPF')));
+    }
+    const itlRecovery = this.publisher.certificates.get('ITLRecovery');
+    if (itlRecovery) records.push(record('ITLRecovery', this.publisher.name, 'ITLRecovery', itlRecovery));
+    return records;
+  }
+
+  buildItl(node: SimNode): SignedTrustFile {
+    const signer =
+      itlSigner(this.version) === 'ITLRecovery'
+        ? record('ITLRecovery', this.publisher.name, 'ITLRecovery', this.publisher.certificate('ITLRecovery'))
+        : record('CCM+TFTP', node.name, 'CallManager', node.certificate('CallManager'));
+    return buildTrustFile('ITL', node.name, signer, this.trustRecords());
+  }
+
+  buildCtl(): SignedTrustFile {
+    const pub = this.publisher;
+    // Tokenless CTL: signed by the publisher's CallManager (CCM+TFTP) certificate before 12.0, by ITLRecovery from 12.0.
+    const signer = atLeast(this.version, 12)
+      ? record('System Administrator Security Token', pub.name, 'ITLRecovery', pub.certificate('ITLRecovery'))
+      : record('System Administrator Security Token', pub.name, 'CallManager', pub.certificate('CallManager'));
+    return buildTrustFile(
+      'CTL',
+      pub.name,
+      signer,
+      this.trustRecords().filter((r) => r.function !== 'TVS'),
+    );
+  }
+
+  private startTftp(node: SimNode): void {
+    node.servedItl = this.buildItl(node);
+    node.servedCtl = this.ctlFile;
+  }
+
+  private startTvs(node: SimNode): void {
+    const known = new Set<string>();
+    for (const cert of node.certificates.values()) known.add(cert.serial);
+    for (const entries of node.trust.values()) for (const e of entries) known.add(e.cert.serial);
+    node.tvsKnown = known;
+    node.active.set('TVS', node.certificate('TVS'));
+  }
+
+  // ---- operations ------------------------------------------------------------------------------------------
+
+  /** `set cert regen <unit>`: a new key and certificate; services keep the old one until they restart. */
+  async regenerate(node: SimNode, unit: CertificateUnit, actor: string): Promise<SimCertificate> {
+    const before = node.certificate(unit);
+    await this.clock.sleep(5000 * this.faults.slowFactor);
+    const cert = await createCertificate({
+      commonName: unitLabel(node, unit),
+      organizationalUnit: unit,
+      validityDays: validityDays(unit),
+      keyType: unit.endsWith('-ECDSA') ? 'EC' : 'RSA',
+      altNames: [node.fqdn, node.name],
+    });
+    node.certificates.set(unit, cert);
+    node.csrs.delete(unit);
+    this.log(node, actor, 'cert-regenerated', { unit, serialBefore: before.serial, serialAfter: cert.serial });
+    // The publisher's ITLRecovery is the subscribers' copy too (12.5+).
+    if (unit === 'ITLRecovery' && node === this.publisher && atLeast(this.version, 12, 5)) {
+      for (const n of this.nodes)
+        if (n !== node && n.certificates.has('ITLRecovery')) n.certificates.set('ITLRecovery', cert);
+    }
+    this.distributeTrust(node, unit, cert);
+    return cert;
+  }
+
+  /** Certificate Change Notification copies a node's new certificate into every node's trust store. */
+  distributeTrust(node: SimNode, unit: CertificateUnit, cert: SimCertificate): void {
+    if (!node.isStarted(SERVICE.ccn)) return;
+    for (const holder of this.nodes) holder.addTrust(trustStoreOf(unit), cert, unitLabel(node, unit));
+  }
+
+  /** Restarts a service: STOPPING, STARTING, STARTED (scaled delays), calling `onState` at each transition. */
+  async restartService(
+    node: SimNode,
+    name: string,
+    actor: string,
+    onState?: (state: ServiceState) => void,
+  ): Promise<ServiceState> {
+    const service = node.services.get(name);
+    if (!service) throw new Error(`Invalid service name: ${name}`);
+    const [stopMs, startMs] = restartDurations(name);
+    const transition = (state: ServiceState) => {
+      service.state = state;
+      this.log(node, actor, 'service-state', { service: name, state });
+      onState?.(state);
+    };
+    transition('STOPPING');
+    this.serviceStopped(node, name);
+    await this.clock.sleep(stopMs * this.faults.slowFactor);
+    if (this.faults.restartFailsOnce.delete(`${node.name}|${name}`)) {
+      transition('STOPPED');
+      service.reason = 'Component is not running';
+      return 'STOPPED';
+    }
+    transition('STARTING');
+    await this.clock.sleep(startMs * this.faults.slowFactor);
+    service.reason = undefined;
+    this.serviceStarted(node, name);
+    transition('STARTED');
+    return 'STARTED';
+  }
+
+  async stopService(
+    node: SimNode,
+    name: string,
+    actor: string,
+    onState?: (state: ServiceState) => void,
+  ): Promise<void> {
+    const service = node.services.get(name);
+    if (!service) throw new Error(`Invalid service name: ${name}`);
+    service.state = 'STOPPING';
+    this.log(node, actor, 'service-state', { service: name, state: 'STOPPING' });
+    onState?.('STOPPING');
+    this.serviceStopped(node, name);
+    await this.clock.sleep(restartDurations(name)[0] * this.faults.slowFactor);
+    service.state = 'STOPPED';
+    service.reason = 'Commanded Out of Service';
+    this.log(node, actor, 'service-state', { service: name, state: 'STOPPED' });
+    onState?.('STOPPED');
+  }
+
+  async startService(
+    node: SimNode,
+    name: string,
+    actor: string,
+    onState?: (state: ServiceState) => void,
+  ): Promise<void> {
+    const service = node.services.get(name);
+    if (!service) throw new Error(`Invalid service name: ${name}`);
+    service.state = 'STARTING';
+    this.log(node, actor, 'service-state', { service: name, state: 'STARTING' });
+    onState?.('STARTING');
+    await this.clock.sleep(restartDurations(name)[1] * this.faults.slowFactor);
+    service.state = 'STARTED';
+    service.reason = undefined;
+    this.serviceStarted(node, name);
+    this.log(node, actor, 'service-state', { service: name, state: 'STARTED' });
+    onState?.('STARTED');
+  }
+
+  private serviceStopped(node: SimNode, name: string): void {
+    if (name === SERVICE.callManager) this.phones.callManagerStopped(node);
+  }
+
+  /** What a service picks up when it (re)starts. */
+  private serviceStarted(node: SimNode, name: string): void {
+    const activate = (...units: CertificateUnit[]) => {
+      for (const u of units) if (node.certificates.has(u)) node.active.set(u, node.certificate(u));
+    };
+    switch (name) {
+      case SERVICE.tomcat:
+        activate('tomcat', 'tomcat-ECDSA');
+        for (const hook of node.onTomcatStarted) hook();
+        break;
+      case SERVICE.callManager:
+        activate('CallManager', 'CallManager-ECDSA');
+        this.phones.callManagerStarted(node);
+        break;
+      case SERVICE.tftp:
+        this.startTftp(node);
+        break;
+      case SERVICE.tvs:
+        this.startTvs(node);
+        break;
+      case SERVICE.capf:
+        activate('CAPF');
+        break;
+      case SERVICE.drfMaster:
+      case SERVICE.drfLocal:
+        activate('ipsec');
+        break;
+    }
+  }
+
+  /** `utils ctl update CTLFile` (publisher, mixed mode). */
+  updateCtl(actor: string): SignedTrustFile {
+    this.ctlFile = this.buildCtl();
+    this.log(this.publisher, actor, 'ctl-updated', {
+      signer: this.ctlFile.signer.serial,
+      records: String(this.ctlFile.records.length),
+    });
+    return this.ctlFile;
+  }
+
+  /** `utils itl reset localkey`: a new ITL signed by the publisher's CallManager key, pushed to every TFTP node. */
+  itlResetLocalKey(actor: string): void {
+    const pub = this.publisher;
+    const signer = record('CCM+TFTP', pub.name, 'CallManager', pub.certificate('CallManager'));
+    for (const node of this.nodes) {
+      if (node.isStarted(SERVICE.tftp)) node.servedItl = buildTrustFile('ITL', node.name, signer, this.trustRecords());
+    }
+    this.log(pub, actor, 'itl-reset', { signer: signer.serial });
+  }
+
+  deleteTrust(node: SimNode, store: string, filename: string, actor: string): TrustEntry {
+    const entries = node.trust.get(store) ?? [];
+    const index = entries.findIndex((e) => e.filename === filename || `${store}/${e.filename}` === filename);
+    if (index < 0) throw new Error(`Certificate ${filename} not found in ${store}`);
+    const [removed] = entries.splice(index, 1);
+    this.log(node, actor, 'trust-deleted', { store, filename: removed!.filename, serial: removed!.cert.serial });
+    return removed!;
+  }
+
+  injectFault(fault: FaultSpec, actor = 'control'): void {
+    switch (fault.kind) {
+      case 'node-down':
+        if (fault.down) this.faults.nodesDown.add(fault.node);
+        else this.faults.nodesDown.delete(fault.node);
+        break;
+      case 'ssh-drop':
+        this.faults.sshDrop.set(fault.node, fault.commandPrefix);
+        break;
+      case 'slow':
+        this.faults.slowFactor = fault.factor;
+        break;
+      case 'restart-fails-once':
+        this.faults.restartFailsOnce.add(`${fault.node}|${fault.service}`);
+        break;
+      case 'axl-503':
+        this.faults.axl503 = fault.count;
+        break;
+      case 'risport-over-limit':
+        this.faults.risportOverLimit = fault.count;
+        break;
+      case 'phones-never-return':
+        this.phones.markBadItl(fault.count);
+        break;
+    }
+    this.log('cluster', actor, 'fault', Object.fromEntries(Object.entries(fault).map(([k, v]) => [k, String(v)])));
   }
 }

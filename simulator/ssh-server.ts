@@ -7,7 +7,7 @@ import { generateKeyPairSync, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Server, utils } from 'ssh2';
 import { SSH_ALGORITHMS, sshFingerprint } from '../activities/cucm/cli';
-import { CliShell, type ShellOptions } from './cli-shell';
+import { CliShell } from './cli-shell';
 import type { SimNode } from './model';
 
 export interface NodeSshServer {
@@ -24,16 +24,15 @@ function same(a: string, b: string): boolean {
 
 export async function startNodeSshServer(
   node: SimNode,
-  credentials: { username: string; password: string },
-  options: ShellOptions & { host: string; port?: number },
+  options: { host: string; port?: number },
 ): Promise<NodeSshServer> {
+  const credentials = node.cluster.osAdmin;
   const hostKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
     .privateKey.export({ type: 'pkcs1', format: 'pem' })
     .toString();
   const parsed = utils.parseKey(hostKey);
   if (parsed instanceof Error) throw parsed;
   const hostKeySha256 = sshFingerprint(parsed.getPublicSSH());
-  const events = node.cluster.events;
   const connections = new Set<{ end(): unknown }>();
 
   const server = new Server(
@@ -45,6 +44,11 @@ export async function startNodeSshServer(
     },
     (client) => {
       let user = '';
+      // A node that is down (fault injection) accepts the TCP connection and drops it, like a host mid-reboot.
+      if (node.cluster.faults.nodesDown.has(node.name)) {
+        client.end();
+        return;
+      }
       connections.add(client);
       client.on('close', () => connections.delete(client));
       client.on('error', () => undefined); // a client that drops mid-session is normal
@@ -55,12 +59,11 @@ export async function startNodeSshServer(
           same(ctx.password, credentials.password)
         ) {
           user = ctx.username;
-          events.record({ node: node.name, actor: user, kind: 'ssh-login', detail: {} });
+          node.cluster.log(node, user, 'ssh-login');
           ctx.accept();
           return;
         }
-        if (ctx.method === 'password')
-          events.record({ node: node.name, actor: ctx.username, kind: 'ssh-login-failed', detail: {} });
+        if (ctx.method === 'password') node.cluster.log(node, ctx.username, 'ssh-login-failed');
         ctx.reject(['password']);
       });
       client.on('session', (accept) => {
@@ -79,7 +82,8 @@ export async function startNodeSshServer(
               channel.exit(0);
               channel.end();
             },
-            options,
+            // Fault injection: drop the whole connection in the middle of a command.
+            () => client.end(),
           );
           channel.on('data', (chunk: Buffer) => shell.input(chunk.toString('utf8')));
           void shell.start();

@@ -67,13 +67,14 @@ const CONFIRMATIONS: ReadonlyArray<{ pattern: RegExp; yes: string; no: string }>
   { pattern: /\(y\/n\)\s*[?:]?\s*$/i, yes: 'y', no: 'n' },
   { pattern: /Enter "y" followed by return to continue:\s*$/i, yes: 'y', no: 'n' },
 ];
+// Most specific first: a publisher-only command on a subscriber also prints "Executed command unsuccessfully".
 const ERRORS: ReadonlyArray<{ pattern: RegExp; kind: CliErrorKind }> = [
-  { pattern: /Executed command unsuccessfully/i, kind: 'unsuccessful' },
-  { pattern: /^\s*Invalid command|syntax error/im, kind: 'invalid-command' },
   {
     pattern: /command is disabled|not allowed on this node|can only be (?:run|executed) on the publisher/i,
     kind: 'not-allowed',
   },
+  { pattern: /^\s*Invalid command|syntax error/im, kind: 'invalid-command' },
+  { pattern: /Executed command unsuccessfully/i, kind: 'unsuccessful' },
 ];
 
 // Real nodes run old OpenSSH builds: offer what public CUCM tools offer (diffie-hellman-group14-sha1, CBC ciphers,

@@ -20,7 +20,7 @@ describe('walking skeleton: regenerate tomcat through the API', function () {
   it('changes the tomcat serial, then restarts Cisco Tomcat, and reports both', async () => {
     const node = system.lab.sim.cluster('lab1').node('cucm-pub');
     const serialBefore = node.certificate('tomcat').serial;
-    const activeBefore = node.activeCertificates.get('tomcat')?.serial;
+    const activeBefore = node.activeCertificate('tomcat').serial;
 
     const started = await postJson(`${system.baseUrl}/v1/clusters/lab1/regenerations`, { units: ['tomcat'] });
     assert.equal(started.status, 202);
@@ -59,7 +59,7 @@ describe('walking skeleton: regenerate tomcat through the API', function () {
       'Tomcat restarted after the regeneration',
     );
     assert.notEqual(activeBefore, serialAfter);
-    assert.equal(node.activeCertificates.get('tomcat')?.serial, serialAfter);
+    assert.equal(node.activeCertificate('tomcat').serial, serialAfter);
 
     // The API's view: the steps and the result say the same.
     assert.deepEqual(done.result?.nodes, [{ nodeId: 'cucm-pub', serialBefore, serialAfter, regeneratedNow: true }]);

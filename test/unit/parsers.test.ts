@@ -3,8 +3,8 @@ import { lastReportedState, parseCertificateDetails, parseServiceList } from '..
 import { createSelfSignedCertificate } from '../../simulator/certificates';
 
 describe('CLI output parsers', () => {
-  it('reads serial, subject and expiry of `show cert own` from its PEM', () => {
-    const cert = createSelfSignedCertificate({
+  it('reads serial, subject and expiry of `show cert own` from its PEM', async () => {
+    const cert = await createSelfSignedCertificate({
       commonName: 'cucm-pub',
       organizationalUnit: 'tomcat',
       validityDays: 1825,

@@ -1,0 +1,239 @@
+/**
+ * The phone fleet. Each phone holds the ITL (and, in mixed mode, the CTL) it last accepted. A reset unregisters it;
+ * after a random delay it downloads the files its TFTP server serves now and re-registers **only if it can still
+ * trust them**, as real phones do:
+ *   - a file signed by a certificate the phone already trusts (in its ITL or CTL) is accepted;
+ *   - otherwise the phone asks TVS on its node; TVS vouches only if TVS is running, the phone trusts TVS's current
+ *     certificate, and TVS knows the signer (TVS reads its stores when it starts);
+ *   - a secure (authenticated/encrypted) phone in mixed mode also needs its CallManager's live certificate in its CTL.
+ * So regenerating CallManager and TVS together while the ITL is signed by CallManager strands phones, and so does a
+ * CallManager regeneration without `utils ctl update CTLFile` and a TFTP restart in mixed mode. "Bad ITL" phones
+ * never come back.
+ */
+import type { SimCluster, SimNode } from './model';
+import { SERVICE } from './services';
+import type { SignedTrustFile } from './trust-files';
+
+export interface PhoneFleetConfig {
+  /** Number of phones (0 to 40,000), spread across the call-processing nodes. */
+  count: number;
+  /** Share of authenticated/encrypted phones (mixed mode only); default 0.2. */
+  secureShare?: number;
+  /** Phones with a corrupt ITL: they never come back after a reset. */
+  badItl?: number;
+  /** Real-world re-registration delay after a reset, [min, max] ms; default [5000, 40000]. */
+  registerDelayMs?: [number, number];
+  seed?: number;
+}
+
+export type RegistrationStatus = 'Registered' | 'UnRegistered' | 'Rejected';
+
+export interface SimPhone {
+  name: string;
+  dirNumber: string;
+  model: number;
+  product: string;
+  description: string;
+  ip: string;
+  protocol: 'SIP' | 'SCCP';
+  /** The call-processing node it registers to. */
+  node: string;
+  secure: boolean;
+  badItl: boolean;
+  status: RegistrationStatus;
+  /** Why it is not registered, in an engineer's words. */
+  reason?: string;
+  /** Epoch seconds of the last status change, as RisPort reports TimeStamp. */
+  timestamp: number;
+  itl?: SignedTrustFile;
+  ctl?: SignedTrustFile;
+  resets: number;
+  /** A re-registration is scheduled. */
+  pending: boolean;
+}
+
+/** Deterministic PRNG (mulberry32): the same seed gives the same fleet and the same delays. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const MODELS: ReadonlyArray<[number, string]> = [
+  [36670, 'Cisco 8845'],
+  [36213, 'Cisco 7811'],
+  [36669, 'Cisco 8865'],
+  [621, 'Cisco 7821'],
+];
+
+const now = () => Math.floor(Date.now() / 1000);
+
+export class PhoneFleet {
+  readonly list: SimPhone[] = [];
+  private readonly byName = new Map<string, SimPhone>();
+  private readonly random: () => number;
+
+  constructor(
+    private readonly cluster: SimCluster,
+    private readonly config: PhoneFleetConfig,
+  ) {
+    if (config.count < 0 || config.count > 40_000)
+      throw new Error(`phones.count must be 0..40000, got ${config.count}`);
+    this.random = prng(config.seed ?? 42);
+  }
+
+  populate(): void {
+    const cpNodes = this.cluster.nodes.filter((n) => n.product === 'callmanager' && n.isActivated(SERVICE.callManager));
+    if (this.config.count > 0 && cpNodes.length === 0) throw new Error('phones need at least one call-processing node');
+    const secureShare = this.cluster.mixedMode ? (this.config.secureShare ?? 0.2) : 0;
+    for (let i = 0; i < this.config.count; i++) {
+      const node = cpNodes[i % cpNodes.length]!;
+      const [model, product] = MODELS[i % MODELS.length]!;
+      const mac = (0x00a0c9000000 + i).toString(16).toUpperCase().padStart(12, '0');
+      const phone: SimPhone = {
+        name: `SEP${mac}`,
+        dirNumber: String(100000 + i),
+        model,
+        product,
+        description: `Phone ${i + 1} (${product})`,
+        ip: `10.${100 + ((i >> 16) & 0xff)}.${(i >> 8) & 0xff}.${i & 0xff}`,
+        protocol: 'SIP',
+        node: node.name,
+        secure: this.random() < secureShare,
+        badItl: false,
+        status: 'Registered',
+        timestamp: now(),
+        itl: this.tftpFor(node)?.servedItl,
+        ctl: this.cluster.mixedMode ? this.cluster.ctlFile : undefined,
+        resets: 0,
+        pending: false,
+      };
+      this.list.push(phone);
+      this.byName.set(phone.name, phone);
+    }
+    this.markBadItl(this.config.badItl ?? 0);
+  }
+
+  get(name: string): SimPhone | undefined {
+    return this.byName.get(name);
+  }
+
+  markBadItl(count: number): void {
+    // The last phones of the fleet: deterministic, and easy to spot in tests.
+    for (const phone of this.list.slice(Math.max(0, this.list.length - count))) phone.badItl = true;
+  }
+
+  counts(): Record<RegistrationStatus, number> {
+    const counts: Record<RegistrationStatus, number> = { Registered: 0, UnRegistered: 0, Rejected: 0 };
+    for (const p of this.list) counts[p.status] += 1;
+    return counts;
+  }
+
+  /** The TFTP server a phone uses: its own node's, else the first node running TFTP. */
+  private tftpFor(node: SimNode): SimNode | undefined {
+    if (node.isStarted(SERVICE.tftp)) return node;
+    return this.cluster.nodes.find((n) => n.isStarted(SERVICE.tftp));
+  }
+
+  private setStatus(phone: SimPhone, status: RegistrationStatus, reason?: string): void {
+    phone.status = status;
+    phone.reason = reason;
+    phone.timestamp = now();
+  }
+
+  private delayMs(): number {
+    const [min, max] = this.config.registerDelayMs ?? [5000, 40000];
+    return this.cluster.clock.scaled(min + this.random() * (max - min));
+  }
+
+  private schedule(phone: SimPhone, download: boolean): void {
+    if (phone.pending) return;
+    phone.pending = true;
+    setTimeout(() => {
+      phone.pending = false;
+      this.register(phone, download);
+    }, this.delayMs()).unref();
+  }
+
+  /** A reset (AXL doDeviceReset, or a bulk reset): unregister now, come back later if the files still verify. */
+  reset(phone: SimPhone, actor: string): void {
+    phone.resets += 1;
+    this.cluster.log(phone.node, actor, 'phone-reset', { phone: phone.name, resets: String(phone.resets) });
+    this.setStatus(phone, 'UnRegistered', 'Reset');
+    this.schedule(phone, true);
+  }
+
+  callManagerStopped(node: SimNode): void {
+    for (const phone of this.list)
+      if (phone.node === node.name && phone.status === 'Registered')
+        this.setStatus(phone, 'UnRegistered', 'CallManager restarting');
+  }
+
+  callManagerStarted(node: SimNode): void {
+    for (const phone of this.list)
+      if (phone.node === node.name && phone.status !== 'Registered' && !phone.pending) this.schedule(phone, false);
+  }
+
+  /** True when TVS on the phone's node can vouch for `serial` to this phone. */
+  private tvsVouches(phone: SimPhone, node: SimNode, serial: string): boolean {
+    if (!node.isStarted(SERVICE.tvs) || !node.certificates.has('TVS')) return false;
+    const tvsCert = node.activeCertificate('TVS');
+    const trustsTvs = !!phone.itl?.serials.has(tvsCert.serial);
+    return trustsTvs && node.tvsKnown.has(serial);
+  }
+
+  private trusts(phone: SimPhone, node: SimNode, file: SignedTrustFile): boolean {
+    const signer = file.signer.serial;
+    return !!phone.itl?.serials.has(signer) || !!phone.ctl?.serials.has(signer) || this.tvsVouches(phone, node, signer);
+  }
+
+  private register(phone: SimPhone, download: boolean): void {
+    const cluster = this.cluster;
+    const node = cluster.node(phone.node);
+    if (phone.badItl)
+      return this.setStatus(phone, 'UnRegistered', 'ITL file could not be verified (corrupt ITL on the phone)');
+    if (download) {
+      const tftp = this.tftpFor(node);
+      if (!tftp?.servedItl) return this.setStatus(phone, 'UnRegistered', 'TFTP server unavailable');
+      const ctl = cluster.mixedMode ? tftp.servedCtl : undefined;
+      if (ctl && phone.ctl && ctl.id !== phone.ctl.id) {
+        if (!this.trusts(phone, node, ctl))
+          return this.setStatus(
+            phone,
+            'UnRegistered',
+            `CTL file signature not trusted (signer ${ctl.signer.unit} ${ctl.signer.serial})`,
+          );
+        phone.ctl = ctl;
+      } else if (ctl && !phone.ctl) {
+        phone.ctl = ctl;
+      }
+      const itl = tftp.servedItl;
+      if (!phone.itl || itl.id !== phone.itl.id) {
+        if (phone.itl && !this.trusts(phone, node, itl)) {
+          return this.setStatus(
+            phone,
+            'UnRegistered',
+            `ITL file signature not trusted and TVS could not verify it (signer ${itl.signer.unit} ${itl.signer.serial})`,
+          );
+        }
+        phone.itl = itl;
+      }
+    }
+    if (!node.isStarted(SERVICE.callManager)) return this.setStatus(phone, 'UnRegistered', 'CallManager not running');
+    if (phone.secure && cluster.mixedMode) {
+      const cm = node.activeCertificate('CallManager');
+      if (!phone.ctl?.serials.has(cm.serial))
+        return this.setStatus(
+          phone,
+          'Rejected',
+          `TLS handshake failed: CallManager certificate ${cm.serial} is not in the phone's CTL`,
+        );
+    }
+    this.setStatus(phone, 'Registered');
+  }
+}

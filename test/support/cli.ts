@@ -1,0 +1,35 @@
+import { CliSession } from '../../activities/cucm/cli';
+import type { RunningSimulator } from '../../simulator/cluster-runner';
+
+/** Opens the product's CLI client on a simulated node, as the activities do. */
+export function openCli(sim: RunningSimulator, clusterId: string, nodeName: string): Promise<CliSession> {
+  const cluster = sim.endpoints.clusters.find((c) => c.id === clusterId);
+  const node = cluster?.nodes.find((n) => n.name === nodeName);
+  if (!node) throw new Error(`no node ${clusterId}/${nodeName}`);
+  return CliSession.open({
+    label: node.name,
+    host: node.host,
+    port: node.sshPort,
+    username: node.username,
+    password: node.password,
+    hostKeySha256: node.sshHostKeySha256,
+  });
+}
+
+/** Runs commands in one session, in order, and closes it. */
+export async function runOn(
+  sim: RunningSimulator,
+  clusterId: string,
+  nodeName: string,
+  ...commands: Array<string | { command: string; confirm: boolean }>
+): Promise<string[]> {
+  const cli = await openCli(sim, clusterId, nodeName);
+  try {
+    const outputs: string[] = [];
+    for (const c of commands)
+      outputs.push(typeof c === 'string' ? await cli.run(c) : await cli.run(c.command, { confirm: c.confirm }));
+    return outputs;
+  } finally {
+    cli.close();
+  }
+}
