@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       const simDir = join(config.dataDir, 'simulator');
       const endpointsFile = join(simDir, 'endpoints.json');
       rmSync(endpointsFile, { force: true });
-      const simConfig = process.env.SIMULATOR_CONFIG ?? join(root, 'simulator', 'demo-cluster.json');
+      const simConfig = process.env.SIMULATOR_CONFIG ?? join(root, 'simulator', 'configs', 'demo.json');
       const sim = tsChild(
         'simulator',
         'simulator/main.ts',

@@ -163,6 +163,15 @@ export class CliSession {
       client.once('ready', () => {
         client.shell({ term: 'vt100', cols: 200, rows: 24 }, (err, ch) => (err ? reject(err) : resolve(ch)));
       });
+      // A node mid-reboot accepts TCP and closes it: without this the promise would wait forever.
+      client.once('close', () =>
+        reject(
+          new CliError(
+            'connect',
+            `${target.label}: ${target.host}:${target.port} closed the SSH connection before login (node down or rebooting?).`,
+          ),
+        ),
+      );
       client.once('error', (err: Error & { level?: string }) => {
         client.end();
         if (hostKeyProblem) reject(new CliError('host-key-mismatch', hostKeyProblem));

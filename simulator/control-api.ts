@@ -1,0 +1,97 @@
+/**
+ * The simulator's control and inspection API (HTTP on loopback), for tests that run it as a separate process,
+ * demos and external checks: clusters and nodes as the simulator sees them, the ordered event log, phone
+ * registration counts, bulk phone reset (CUCM's GUI "Reset"), and fault injection.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { RunningSimulator } from './cluster-runner';
+import type { FaultSpec, SimCluster } from './model';
+
+const FAULT_KINDS = [
+  'node-down',
+  'ssh-drop',
+  'slow',
+  'restart-fails-once',
+  'axl-503',
+  'risport-over-limit',
+  'phones-never-return',
+];
+
+export async function startControlApi(
+  sim: RunningSimulator,
+  options: { host: string; port: number },
+): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  const clusterOf = (id: string): SimCluster => {
+    const cluster = sim.clusters.find((c) => c.config.id === id);
+    if (!cluster) throw Object.assign(new Error(`No simulated cluster "${id}"`), { statusCode: 404 });
+    return cluster;
+  };
+
+  app.get('/healthz', () => ({ status: 'ok' }));
+  app.get('/clusters', () => sim.endpoints);
+
+  app.get<{ Params: { id: string; node: string } }>('/clusters/:id/nodes/:node', (request) => {
+    const node = clusterOf(request.params.id).node(request.params.node);
+    return {
+      name: node.name,
+      role: node.role,
+      certificates: Object.fromEntries(
+        [...node.certificates].map(([unit, c]) => [
+          unit,
+          { serial: c.serial, issuer: c.issuer, validTo: c.validTo, active: node.activeCertificate(unit).serial },
+        ]),
+      ),
+      services: [...node.services.values()],
+      trust: Object.fromEntries(
+        [...node.trust].map(([store, entries]) => [
+          store,
+          entries.map((e) => ({ filename: e.filename, serial: e.cert.serial, validTo: e.cert.validTo })),
+        ]),
+      ),
+      itl: node.servedItl && { signer: node.servedItl.signer, records: node.servedItl.records.length },
+      ctl: node.servedCtl && { signer: node.servedCtl.signer, records: node.servedCtl.records.length },
+    };
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { since?: string; kind?: string; node?: string } }>(
+    '/clusters/:id/events',
+    (request) => {
+      const { since, kind, node } = request.query;
+      return clusterOf(request.params.id).events.list({ since: since ? Number(since) : undefined, kind, node });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/clusters/:id/phones', (request) => {
+    const phones = clusterOf(request.params.id).phones;
+    return {
+      counts: phones.counts(),
+      notRegistered: phones.list
+        .filter((p) => p.status !== 'Registered')
+        .slice(0, 100)
+        .map((p) => ({ name: p.name, node: p.node, status: p.status, reason: p.reason })),
+    };
+  });
+
+  app.post<{ Params: { id: string } }>('/clusters/:id/phones/reset', (request) => {
+    const cluster = clusterOf(request.params.id);
+    for (const phone of cluster.phones.list) cluster.phones.reset(phone, 'control');
+    return { reset: cluster.phones.list.length };
+  });
+
+  app.post<{ Params: { id: string }; Body: FaultSpec }>(
+    '/clusters/:id/faults',
+    {
+      schema: {
+        body: { type: 'object', required: ['kind'], properties: { kind: { type: 'string', enum: FAULT_KINDS } } },
+      },
+    },
+    (request) => {
+      clusterOf(request.params.id).injectFault(request.body);
+      return { injected: request.body };
+    },
+  );
+
+  await app.listen({ host: options.host, port: options.port });
+  return app;
+}
