@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     print(`SSH session open to first admin: prompt (time scale ${timeScale})`, ms(t0));
     cli.close();
 
-    const { inventory, secrets } = inventoryFromEndpoints(sim.endpoints.clusters, (id) => `env:${id}`);
+    const { inventory, secrets } = inventoryFromEndpoints(sim.endpoints.clusters, (id, user) => `env:${id}_${user}`);
     const connection = await NativeConnection.connect({ address: `127.0.0.1:${base.port}` });
     const taskQueue = `bench-${timeScale}`;
     const worker = await createWorker({

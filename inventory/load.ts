@@ -32,11 +32,22 @@ function parseNode(raw: unknown, where: string): InventoryNode {
   if (typeof sshPort !== 'number' || !Number.isInteger(sshPort) || sshPort < 1 || sshPort > 65535) {
     throw new InventoryError(`${where}: "sshPort" must be a port number.`);
   }
+  const httpsPort = raw.httpsPort ?? 8443;
+  if (typeof httpsPort !== 'number' || !Number.isInteger(httpsPort) || httpsPort < 1 || httpsPort > 65535) {
+    throw new InventoryError(`${where}: "httpsPort" must be a port number.`);
+  }
   const fingerprint = raw.sshHostKeySha256;
   if (fingerprint !== undefined && (typeof fingerprint !== 'string' || !fingerprint.startsWith('SHA256:'))) {
     throw new InventoryError(`${where}: "sshHostKeySha256" must look like "SHA256:<base64>" (ssh-keygen -lf).`);
   }
-  return { id: str(raw, 'id', where, ID), role, host: str(raw, 'host', where), sshPort, sshHostKeySha256: fingerprint };
+  return {
+    id: str(raw, 'id', where, ID),
+    role,
+    host: str(raw, 'host', where),
+    sshPort,
+    httpsPort,
+    sshHostKeySha256: fingerprint,
+  };
 }
 
 function parseCredential(raw: unknown, where: string): CredentialRef {
@@ -61,12 +72,38 @@ function parseCluster(raw: unknown, index: number): InventoryCluster {
   }
   const credentials = raw.credentials;
   if (!isRecord(credentials)) throw new InventoryError(`${where}: "credentials" must be an object.`);
+  const hostKeyPolicy = raw.hostKeyPolicy ?? 'pinned';
+  if (hostKeyPolicy !== 'pinned' && hostKeyPolicy !== 'record-on-first-use') {
+    throw new InventoryError(`${where}: "hostKeyPolicy" must be "pinned" or "record-on-first-use".`);
+  }
+  const tls = raw.tls ?? { mode: 'pin-tomcat' };
+  if (!isRecord(tls) || !['pin-tomcat', 'ca', 'insecure'].includes(String(tls.mode))) {
+    throw new InventoryError(`${where}: "tls.mode" must be "pin-tomcat", "ca" or "insecure".`);
+  }
+  if (tls.mode === 'ca' && (typeof tls.caFile !== 'string' || !tls.caFile.startsWith('/'))) {
+    throw new InventoryError(`${where}: "tls.caFile" must be an absolute path when tls.mode is "ca".`);
+  }
+  const rate = raw.risportRequestsPerMinute ?? 15;
+  if (typeof rate !== 'number' || !Number.isInteger(rate) || rate < 1 || rate > 18) {
+    throw new InventoryError(
+      `${where}: "risportRequestsPerMinute" must be an integer from 1 to 18 (CUCM allows at most 18).`,
+    );
+  }
   return {
     id,
     name: typeof raw.name === 'string' && raw.name ? raw.name : id,
     // Publisher first: every procedure starts there.
     nodes: [...nodes].sort((a, b) => Number(b.role === 'publisher') - Number(a.role === 'publisher')),
-    credentials: { osAdmin: parseCredential(credentials.osAdmin, `${where} credentials.osAdmin`) },
+    credentials: {
+      osAdmin: parseCredential(credentials.osAdmin, `${where} credentials.osAdmin`),
+      ...(credentials.axl === undefined ? {} : { axl: parseCredential(credentials.axl, `${where} credentials.axl`) }),
+    },
+    hostKeyPolicy,
+    tls: {
+      mode: tls.mode as InventoryCluster['tls']['mode'],
+      ...(typeof tls.caFile === 'string' ? { caFile: tls.caFile } : {}),
+    },
+    risportRequestsPerMinute: rate,
   };
 }
 

@@ -12,6 +12,8 @@ export interface InventoryNode {
   /** Address the worker connects to. */
   host: string;
   sshPort: number;
+  /** HTTPS port of Tomcat (AXL, RisPort70, Control Center Services, certificate REST API); 8443 by default. */
+  httpsPort: number;
   /** Pinned SSH host key, OpenSSH style `SHA256:<base64>`; a mismatch refuses the connection. */
   sshHostKeySha256?: string;
 }
@@ -22,11 +24,33 @@ export interface CredentialRef {
   passwordRef: string;
 }
 
+/**
+ * How the worker trusts a node's HTTPS certificate (which is the very tomcat certificate we regenerate):
+ * - `pin-tomcat` (default): trust exactly the node's tomcat certificate as read over the authenticated SSH session,
+ *   re-read after a tomcat regeneration;
+ * - `ca`: verify against a CA bundle (for CA-signed tomcat certificates), `caFile` on the worker's disk;
+ * - `insecure`: no verification, for labs only; logged loudly on every connection.
+ */
+export interface TlsPolicy {
+  mode: 'pin-tomcat' | 'ca' | 'insecure';
+  caFile?: string;
+}
+
 export interface InventoryCluster {
   id: string;
   name: string;
   nodes: InventoryNode[];
-  credentials: { osAdmin: CredentialRef };
+  credentials: {
+    /** Platform (OS) administrator: SSH CLI and the certificate REST API. */
+    osAdmin: CredentialRef;
+    /** Application user with AXL and serviceability roles: AXL, RisPort70, Control Center Services. */
+    axl?: CredentialRef;
+  };
+  /** `pinned` (default) refuses a node without `sshHostKeySha256`; `record-on-first-use` records the first key seen. */
+  hostKeyPolicy: 'pinned' | 'record-on-first-use';
+  tls: TlsPolicy;
+  /** RisPort70 requests per minute for the whole cluster (CUCM's "Allowed Device Queries Per Minute", default 15). */
+  risportRequestsPerMinute: number;
 }
 
 export interface Inventory {

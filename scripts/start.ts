@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
       const { inventory, secrets } = inventoryFromEndpoints(
         endpoints.clusters,
-        (id) => `file:${join(secretsDir, `${id}-os-admin`)}`,
+        (id, user) => `file:${join(secretsDir, `${id}-${user}`)}`,
       );
       for (const [ref, value] of secrets) {
         writeFileSync(ref.slice('file:'.length), value, { mode: 0o600 });

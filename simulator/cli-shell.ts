@@ -202,7 +202,8 @@ export class CliShell {
     if (is('utils', 'service', 'start')) return this.controlService('start', rest(3));
     if (is('utils', 'service', 'stop')) return this.controlService('stop', rest(3));
     if (is('utils', 'ctl', 'update', 'ctlfile')) return this.updateCtl();
-    if (is('show', 'ctl')) return formatTrustFile(this.node.servedCtl, 'CTL');
+    // The CTL file on disk (`utils ctl update` rewrites it at once); TFTP serves it to phones after its restart.
+    if (is('show', 'ctl')) return formatTrustFile(this.cluster.ctlFile, 'CTL');
     if (is('show', 'itl')) return formatTrustFile(this.node.servedItl, 'ITL');
     if (is('utils', 'itl', 'reset', 'localkey')) return this.itlReset();
     if (is('utils', 'dbreplication', 'runtimestate')) return this.replicationState();

@@ -7,15 +7,17 @@ import type { ClusterEndpoints } from './cluster-runner';
 
 export function inventoryFromEndpoints(
   clusters: ClusterEndpoints[],
-  secretRefFor: (clusterId: string) => string,
+  secretRefFor: (clusterId: string, user: 'os-admin' | 'axl') => string,
 ): { inventory: Inventory; secrets: Map<string, string> } {
   const secrets = new Map<string, string>();
   const inventory: Inventory = {
     clusters: clusters.map((c) => {
       const first = c.nodes[0];
       if (!first) throw new Error(`Simulated cluster ${c.id} has no nodes`);
-      const passwordRef = secretRefFor(c.id);
+      const passwordRef = secretRefFor(c.id, 'os-admin');
+      const axlRef = secretRefFor(c.id, 'axl');
       secrets.set(passwordRef, first.password);
+      secrets.set(axlRef, first.axlPassword);
       return {
         id: c.id,
         name: `${c.id} (simulated CUCM ${c.version})`,
@@ -24,9 +26,16 @@ export function inventoryFromEndpoints(
           role: n.role,
           host: n.host,
           sshPort: n.sshPort,
+          httpsPort: n.httpsPort,
           sshHostKeySha256: n.sshHostKeySha256,
         })),
-        credentials: { osAdmin: { username: first.username, passwordRef } },
+        credentials: {
+          osAdmin: { username: first.username, passwordRef },
+          axl: { username: first.axlUsername, passwordRef: axlRef },
+        },
+        hostKeyPolicy: 'pinned',
+        tls: { mode: 'pin-tomcat' },
+        risportRequestsPerMinute: 15,
       };
     }),
   };

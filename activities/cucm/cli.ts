@@ -15,6 +15,8 @@ export interface CliTarget {
   password: string;
   /** Pinned host key (`SHA256:<base64>`); the connection is refused on a mismatch. */
   hostKeySha256?: string;
+  /** With no pinned key: called with the key the node presents; returning true accepts (and records) it. */
+  acceptFirstUse?: (fingerprint: string) => boolean;
 }
 
 export interface CliSessionOptions {
@@ -30,6 +32,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Answer confirmation prompts (`(yes|no)?`, `(y/n)`) with yes. Without it, a prompt is answered no and fails. */
   confirm?: boolean;
+  /** Text to paste when the CLI asks for it (`set cert import`: "Paste the Certificate and Hit Enter"). */
+  paste?: string;
 }
 
 export type CliErrorKind =
@@ -196,6 +200,7 @@ export class CliSession {
         hostVerifier: (key: Buffer) => {
           const actual = sshFingerprint(key);
           if (!target.hostKeySha256) {
+            if (target.acceptFirstUse?.(actual)) return true;
             hostKeyProblem = `${target.label}: no SSH host key is pinned in the inventory (the node presented ${actual}); add sshHostKeySha256.`;
             return false;
           }
@@ -222,7 +227,12 @@ export class CliSession {
   async run(command: string, options: RunOptions = {}): Promise<string> {
     this.buffer = '';
     this.channel.write(`${command}\n`);
-    const raw = await this.readUntilPrompt(options.timeoutMs ?? 90_000, options.confirm ?? false, command);
+    const raw = await this.readUntilPrompt(
+      options.timeoutMs ?? 90_000,
+      options.confirm ?? false,
+      command,
+      options.paste,
+    );
     const lines = clean(raw).split('\n');
     // Drop the echoed command line and the trailing prompt.
     const echo = lines.findIndex((line) => line.trim().endsWith(command));
@@ -247,12 +257,19 @@ export class CliSession {
     this.client.end();
   }
 
-  private async readUntilPrompt(timeoutMs: number, confirm: boolean, what: string): Promise<string> {
+  private async readUntilPrompt(timeoutMs: number, confirm: boolean, what: string, paste?: string): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let consumed = 0; // how much of the buffer earlier prompts were answered for
     let declined = false;
+    let toPaste = paste;
     for (;;) {
       const pending = this.buffer.slice(consumed);
+      if (toPaste !== undefined && /Paste the Certificate/i.test(pending)) {
+        this.channel.write(`${toPaste.trim()}\n`);
+        toPaste = undefined;
+        consumed = this.buffer.length;
+        continue;
+      }
       if (PAGER.test(pending)) {
         // Pagination should be off, but the pager can show while turning it off: ask for the next page.
         this.buffer = this.buffer.replace(PAGER, '');

@@ -29,7 +29,7 @@ export async function startSimulatedCluster(
   const sim = await startSimulator(configs, { timeScale });
   const { inventory, secrets } = inventoryFromEndpoints(
     sim.endpoints.clusters,
-    (id) => `env:TEST_${id.toUpperCase()}_PASSWORD`,
+    (id, user) => `env:TEST_${id.toUpperCase()}_${user === 'axl' ? 'AXL' : 'OS'}_PASSWORD`,
   );
   const activityDeps: ActivityDeps = {
     inventory,

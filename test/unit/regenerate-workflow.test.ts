@@ -12,10 +12,10 @@ import { sharedTimeSkippingServer, sharedWorkflowBundle, uniqueTaskQueue } from 
 
 type Call = { name: string; at: number; args: unknown };
 
-function mockActivities(calls: Call[], overrides: Partial<Activities> = {}): Activities {
+function mockActivities(calls: Call[], overrides: Partial<Activities> = {}): Partial<Activities> {
   const serials = new Map<string, string>();
   const record = (name: string, args: unknown) => calls.push({ name, at: Date.now(), args });
-  const base: Activities = {
+  const base: Partial<Activities> = {
     describeCluster: async (clusterId) => {
       record('describeCluster', clusterId);
       return {

@@ -1,0 +1,39 @@
+/**
+ * CTL file update (`utils ctl update CTLFile`), on the publisher of a mixed-mode cluster only. Running it twice is
+ * harmless (it rebuilds the file from the current certificates), so a retry needs no guard.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { heartbeating, type ActivityContext } from './context';
+import { parseSqlTable, parseTrustFile } from './cucm/parsers';
+
+export function ctlActivities(ctx: ActivityContext) {
+  return {
+    updateCtlFile: async (input: {
+      clusterId: string;
+    }): Promise<{ updated: boolean; reason?: string; serials: string[] }> => {
+      const pub = ctx.publisher(input.clusterId);
+      return ctx.withCli({ clusterId: input.clusterId, nodeId: pub.id }, (cli) =>
+        heartbeating(async () => {
+          const mode = parseSqlTable(
+            await cli.run(
+              "run sql select paramname,paramvalue from processconfig where paramname='ClusterSecurityMode'",
+            ),
+          )[0]?.paramvalue;
+          if (mode !== '1')
+            return {
+              updated: false,
+              reason: 'the cluster is not in mixed mode (ClusterSecurityMode 0): no CTL to update',
+              serials: [],
+            };
+          const output = await cli.run('utils ctl update CTLFile', { confirm: true, timeoutMs: 5 * 60_000 });
+          if (!/CTL file Updated/i.test(output))
+            throw ApplicationFailure.create({
+              type: 'CtlUpdateFailed',
+              message: `${pub.id}: utils ctl update CTLFile did not confirm: ${output.slice(0, 200)}`,
+            });
+          return { updated: true, serials: parseTrustFile(await cli.run('show ctl'))?.serials ?? [] };
+        }),
+      );
+    },
+  };
+}

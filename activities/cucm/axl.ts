@@ -1,0 +1,157 @@
+/**
+ * AXL client (axios): hand-built SOAP envelopes for the few operations the procedures need, with the
+ * `SOAPAction: "CUCM:DB ver=<x.y> <operation>"` header, parsed with fast-xml-parser. AXL's WSDL/XSD are several MB
+ * and carry a "CISCO CONFIDENTIAL" header, so we do not load them (reference section 4). HTTP 503 (AXL throttling)
+ * is a retryable error; a SOAP fault carries its axlcode.
+ */
+import type { Agent } from 'node:https';
+import axios, { type AxiosInstance } from 'axios';
+import { XMLParser } from 'fast-xml-parser';
+import { classifyHttpError, CucmHttpError } from './errors';
+
+export interface AxlTarget {
+  label: string;
+  baseUrl: string; // https://host:8443
+  username: string;
+  password: string;
+  /** "14.0": AXL's schema version; must match the node's major.minor. */
+  version: string;
+  agent: () => Promise<Agent>;
+}
+
+const parser = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  parseTagValue: false,
+});
+
+function escapeXml(text: string): string {
+  return text.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c,
+  );
+}
+
+function asArray<T>(value: T | T[] | undefined): T[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+type Xml = Record<string, unknown>;
+
+export interface AxlPhone {
+  name: string;
+  description?: string;
+  model?: string;
+  protocol?: string;
+}
+
+export class AxlClient {
+  private readonly http: AxiosInstance;
+
+  constructor(private readonly target: AxlTarget) {
+    this.http = axios.create({
+      baseURL: target.baseUrl,
+      timeout: 60_000,
+      auth: { username: target.username, password: target.password },
+    });
+  }
+
+  private async call(operation: string, inner: string): Promise<Xml> {
+    const ns = `http://www.cisco.com/AXL/API/${this.target.version}`;
+    const envelope = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns="${ns}"><soapenv:Header/><soapenv:Body><ns:${operation}>${inner}</ns:${operation}></soapenv:Body></soapenv:Envelope>`;
+    let data: string;
+    try {
+      const response = await this.http.post<string>('/axl/', envelope, {
+        httpsAgent: await this.target.agent(),
+        responseType: 'text',
+        headers: {
+          'Content-Type': 'text/xml; charset=utf-8',
+          SOAPAction: `"CUCM:DB ver=${this.target.version} ${operation}"`,
+        },
+        validateStatus: (s) => s === 200 || s === 500,
+      });
+      data = response.data;
+      const parsed = parser.parse(data) as Xml;
+      const body = (parsed.Envelope as Xml | undefined)?.Body as Xml | undefined;
+      const fault = body?.Fault as Xml | undefined;
+      if (fault) {
+        const axlError = ((fault.detail as Xml | undefined)?.axlError ?? {}) as Xml;
+        const code = Number(axlError.axlcode ?? NaN);
+        throw new CucmHttpError(
+          'fault',
+          `${this.target.label}: AXL ${operation} failed: ${String(axlError.axlmessage ?? fault.faultstring ?? 'SOAP fault')}`,
+          response.status,
+          Number.isNaN(code) ? undefined : code,
+        );
+      }
+      const result = body?.[`${operation}Response`] as Xml | undefined;
+      if (!result)
+        throw new CucmHttpError('fault', `${this.target.label}: AXL ${operation} returned no ${operation}Response`);
+      return result;
+    } catch (err) {
+      throw classifyHttpError(`${this.target.label}: AXL ${operation}`, err);
+    }
+  }
+
+  async executeSqlQuery(sql: string): Promise<Array<Record<string, string>>> {
+    const result = await this.call('executeSQLQuery', `<sql>${escapeXml(sql)}</sql>`);
+    return asArray((result.return as Xml | undefined)?.row as Xml | Xml[] | undefined).map((row) =>
+      Object.fromEntries(Object.entries(row).map(([k, v]) => [k, String(v)])),
+    );
+  }
+
+  async getCcmVersion(): Promise<string> {
+    const result = await this.call('getCCMVersion', '');
+    return String(
+      (((result.return as Xml | undefined)?.componentVersion as Xml | undefined)?.version as string | undefined) ?? '',
+    );
+  }
+
+  async listProcessNodes(): Promise<Array<{ name: string; nodeUsage: string; role: string }>> {
+    const result = await this.call(
+      'listProcessNode',
+      '<searchCriteria><name>%</name></searchCriteria><returnedTags><name/><nodeUsage/><processNodeRole/></returnedTags>',
+    );
+    return asArray((result.return as Xml | undefined)?.processNode as Xml | Xml[] | undefined)
+      .map((n) => ({
+        name: String(n.name ?? ''),
+        nodeUsage: String(n.nodeUsage ?? ''),
+        role: String(n.processNodeRole ?? ''),
+      }))
+      .filter((n) => n.name !== 'EnterpriseWideData');
+  }
+
+  /** One page of phones (AXL pages with `first` and `skip`). */
+  async listPhones(first: number, skip: number, namePattern = '%'): Promise<AxlPhone[]> {
+    const result = await this.call(
+      'listPhone',
+      `<searchCriteria><name>${escapeXml(namePattern)}</name></searchCriteria><returnedTags><name/><description/><model/><protocol/></returnedTags><skip>${skip}</skip><first>${first}</first>`,
+    );
+    return asArray((result.return as Xml | undefined)?.phone as Xml | Xml[] | undefined).map((p) => ({
+      name: String(p.name ?? ''),
+      description: p.description === undefined ? undefined : String(p.description),
+      model: p.model === undefined ? undefined : String(p.model),
+      protocol: p.protocol === undefined ? undefined : String(p.protocol),
+    }));
+  }
+
+  /** Every phone name, sorted, paging through listPhone. */
+  async allPhoneNames(pageSize = 5000): Promise<string[]> {
+    const names: string[] = [];
+    for (let skip = 0; ; skip += pageSize) {
+      const page = await this.listPhones(pageSize, skip);
+      names.push(...page.map((p) => p.name));
+      if (page.length < pageSize) break;
+    }
+    return names.sort();
+  }
+
+  /** doDeviceReset: a hard reset (reboot) by default, a soft restart with `hard: false`. */
+  async resetDevice(deviceName: string, hard = true): Promise<void> {
+    await this.call(
+      'doDeviceReset',
+      `<deviceName>${escapeXml(deviceName)}</deviceName><isHardReset>${hard}</isHardReset>`,
+    );
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Control Center Services client (node-soap, from Cisco's ControlCenterServices.wsdl): service status and
+ * start/stop/restart of feature and network services on the node the request is sent to. Cisco Tomcat cannot be
+ * controlled this way (reference section 2.4): restart it over the CLI.
+ */
+import type { Agent } from 'node:https';
+import { BasicAuthSecurity, createClientAsync, type Client } from 'soap';
+import { classifyHttpError } from './errors';
+import { WSDL } from './wsdl';
+
+export interface ControlCenterTarget {
+  label: string;
+  nodeName: string;
+  baseUrl: string;
+  username: string;
+  password: string;
+  agent: () => Promise<Agent>;
+}
+
+export interface ServiceInfo {
+  name: string;
+  /** Started | Stopped | Starting | Stopping | Unknown */
+  status: string;
+  reason?: string;
+}
+
+type Xml = Record<string, unknown>;
+const asArray = <T>(v: T | T[] | undefined | null): T[] =>
+  v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
+
+function parseServiceInfo(ret: Xml | undefined): ServiceInfo[] {
+  return asArray((ret?.ServiceInfoList as Xml | undefined)?.item as Xml | Xml[] | undefined).map((s) => ({
+    name: String(s.ServiceName ?? ''),
+    status: String(s.ServiceStatus ?? 'Unknown'),
+    reason: s.ReasonCodeString ? String(s.ReasonCodeString) : undefined,
+  }));
+}
+
+export class ControlCenterClient {
+  private client: Promise<Client> | undefined;
+
+  constructor(private readonly target: ControlCenterTarget) {}
+
+  private async soap(): Promise<Client> {
+    this.client ??= createClientAsync(WSDL.controlCenter, {
+      endpoint: `${this.target.baseUrl}/controlcenterservice2/services/ControlCenterServices`,
+    });
+    const client = await this.client;
+    client.setSecurity(
+      new BasicAuthSecurity(this.target.username, this.target.password, { httpsAgent: await this.target.agent() }),
+    );
+    return client;
+  }
+
+  async status(services: string[] = []): Promise<ServiceInfo[]> {
+    try {
+      const client = await this.soap();
+      const [result] = (await client.soapGetServiceStatusAsync({
+        ServiceStatus: services.length ? services : [''],
+      })) as [Xml];
+      return parseServiceInfo(result.soapGetServiceStatusReturn as Xml | undefined);
+    } catch (err) {
+      throw classifyHttpError(`${this.target.label}: Control Center soapGetServiceStatus`, err);
+    }
+  }
+
+  /** Starts the operation and returns at once with the statuses the node reports; poll `status` until Started. */
+  async control(
+    type: 'Start' | 'Stop' | 'Restart',
+    services: string[],
+  ): Promise<{ returnCode: string; reason?: string; services: ServiceInfo[] }> {
+    try {
+      const client = await this.soap();
+      const [result] = (await client.soapDoControlServicesAsync({
+        ControlServiceRequest: { NodeName: this.target.nodeName, ControlType: type, ServiceList: { item: services } },
+      })) as [Xml];
+      const ret = result.soapDoControlServicesReturn as Xml | undefined;
+      return {
+        returnCode: String(ret?.ReturnCode ?? ''),
+        reason: ret?.ReasonString ? String(ret.ReasonString) : undefined,
+        services: parseServiceInfo(ret),
+      };
+    } catch (err) {
+      throw classifyHttpError(`${this.target.label}: Control Center soapDoControlServices`, err);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Typed failures of the HTTPS interfaces (AXL, RisPort70, Control Center, certificate REST API). The activity layer
+ * turns each into a Temporal failure: `retryable` ones are retried, the others stop the step with their type.
+ */
+export type CucmHttpErrorKind =
+  | 'auth' // 401: wrong user or password
+  | 'throttled' // AXL 503: write throttling, try again after a delay
+  | 'rate-limited' // RisPort over the cluster's per-minute limit
+  | 'fault' // a SOAP fault or a 4xx the request caused
+  | 'tls' // the node presented a certificate we do not trust
+  | 'network' // connection refused, reset, timeout
+  | 'server'; // 5xx other than throttling
+
+export class CucmHttpError extends Error {
+  override name = 'CucmHttpError';
+  constructor(
+    readonly kind: CucmHttpErrorKind,
+    message: string,
+    readonly status?: number,
+    /** AXL's axlcode, when the fault carried one. */
+    readonly code?: number,
+  ) {
+    super(message);
+  }
+  get retryable(): boolean {
+    return (
+      this.kind === 'throttled' ||
+      this.kind === 'rate-limited' ||
+      this.kind === 'network' ||
+      this.kind === 'server' ||
+      this.kind === 'tls'
+    );
+  }
+}
+
+/** Classifies an axios-style error (status, code) into a CucmHttpError. */
+export function classifyHttpError(what: string, err: unknown): CucmHttpError {
+  if (err instanceof CucmHttpError) return err;
+  const e = err as { response?: { status?: number; data?: unknown }; code?: string; message?: string };
+  const status = e.response?.status;
+  const message = e.message ?? String(err);
+  if (status === 401 || status === 403)
+    return new CucmHttpError(
+      'auth',
+      `${what}: authentication failed (HTTP ${status}); check the user and its roles.`,
+      status,
+    );
+  if (status === 503)
+    return new CucmHttpError('throttled', `${what}: the node is throttling (HTTP 503); retry after a delay.`, status);
+  if (status !== undefined && status >= 500) return new CucmHttpError('server', `${what}: HTTP ${status}`, status);
+  if (status !== undefined) return new CucmHttpError('fault', `${what}: HTTP ${status}`, status);
+  if (e.code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME/.test(e.code))
+    return new CucmHttpError('tls', `${what}: TLS verification failed (${e.code}): ${message}`);
+  return new CucmHttpError('network', `${what}: ${message}`);
+}

@@ -1,0 +1,154 @@
+/**
+ * RisPort70 client (node-soap, from Cisco's RISService70.wsdl): phone registration state, 1000 devices per request,
+ * StateInfo paging, and the cluster-wide rate limiter. An over-limit fault is not a failure of the step: the client
+ * waits a whole window and asks again.
+ */
+import type { Agent } from 'node:https';
+import { BasicAuthSecurity, createClientAsync, type Client } from 'soap';
+import { classifyHttpError, CucmHttpError } from './errors';
+import type { SlidingWindowLimiter } from './rate-limiter';
+import { WSDL } from './wsdl';
+
+export interface RisTarget {
+  label: string;
+  baseUrl: string;
+  username: string;
+  password: string;
+  agent: () => Promise<Agent>;
+}
+
+export interface RisDevice {
+  name: string;
+  node: string;
+  status: string;
+  statusReason?: string;
+  /** Epoch seconds of the last status change. */
+  timestamp: number;
+  ip?: string;
+}
+
+export const MAX_DEVICES_PER_REQUEST = 1000;
+
+type Xml = Record<string, unknown>;
+const asArray = <T>(v: T | T[] | undefined | null): T[] =>
+  v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
+
+export interface RisStats {
+  requests: number;
+  overLimitFaults: number;
+}
+
+export class RisPortClient {
+  private client: Promise<Client> | undefined;
+  readonly stats: RisStats = { requests: 0, overLimitFaults: 0 };
+
+  constructor(
+    private readonly target: RisTarget,
+    private readonly limiter: SlidingWindowLimiter,
+    private readonly onWait: (ms: number) => void = () => undefined,
+  ) {}
+
+  // node-soap caches the parsed WSDL per path, so one client per node costs little after the first.
+  private soap(): Promise<Client> {
+    this.client ??= createClientAsync(WSDL.risport, {
+      endpoint: `${this.target.baseUrl}/realtimeservice2/services/RISService70`,
+    });
+    return this.client;
+  }
+
+  /** One selectCmDeviceExt request (one page of at most 1000 devices). */
+  async page(
+    names: string[],
+    stateInfo: string,
+    status = 'Any',
+  ): Promise<{ devices: RisDevice[]; stateInfo: string; total: number }> {
+    const client = await this.soap();
+    for (;;) {
+      await this.limiter.acquire(this.onWait);
+      client.setSecurity(
+        new BasicAuthSecurity(this.target.username, this.target.password, { httpsAgent: await this.target.agent() }),
+      );
+      this.stats.requests += 1;
+      try {
+        const [result] = (await client.selectCmDeviceExtAsync({
+          StateInfo: stateInfo,
+          CmSelectionCriteria: {
+            MaxReturnedDevices: MAX_DEVICES_PER_REQUEST,
+            DeviceClass: 'Phone',
+            Model: 255,
+            Status: status,
+            NodeName: '',
+            SelectBy: 'Name',
+            SelectItems: { item: (names.length ? names : ['*']).map((Item) => ({ Item })) },
+            Protocol: 'Any',
+            DownloadStatus: 'Any',
+          },
+        })) as [Xml];
+        return parseResult(result);
+      } catch (err) {
+        if (isOverLimit(err)) {
+          // Someone else used the cluster's quota: hold off a whole window, then ask again.
+          this.stats.overLimitFaults += 1;
+          this.limiter.penalize();
+          continue;
+        }
+        throw err instanceof CucmHttpError
+          ? err
+          : classifyHttpError(`${this.target.label}: RisPort70 selectCmDeviceExt`, err);
+      }
+    }
+  }
+
+  /** Registration state of the given phones (or of all phones), following StateInfo to the last page. */
+  async snapshot(names: string[] = []): Promise<Map<string, RisDevice>> {
+    const devices = new Map<string, RisDevice>();
+    const batches = names.length === 0 ? [[]] : chunk(names, MAX_DEVICES_PER_REQUEST);
+    for (const batch of batches) {
+      let stateInfo = '';
+      for (;;) {
+        const page = await this.page(batch, stateInfo);
+        for (const d of page.devices) {
+          // A phone can appear under several nodes (it tried more than one): a registration wins.
+          const seen = devices.get(d.name);
+          if (!seen || (seen.status !== 'Registered' && d.status === 'Registered')) devices.set(d.name, d);
+        }
+        if (!page.stateInfo || page.stateInfo === stateInfo) break;
+        stateInfo = page.stateInfo;
+      }
+    }
+    return devices;
+  }
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function isOverLimit(err: unknown): boolean {
+  const e = err as { root?: { Envelope?: { Body?: { Fault?: { faultstring?: string } } } }; message?: string };
+  const text = `${e.root?.Envelope?.Body?.Fault?.faultstring ?? ''} ${e.message ?? ''}`;
+  return /Exceeded allowed rate/i.test(text);
+}
+
+function parseResult(result: Xml): { devices: RisDevice[]; stateInfo: string; total: number } {
+  const ret = (result.selectCmDeviceReturn ?? result) as Xml;
+  const res = (ret.SelectCmDeviceResult ?? {}) as Xml;
+  const devices: RisDevice[] = [];
+  for (const node of asArray((res.CmNodes as Xml | undefined)?.item as Xml | Xml[] | undefined)) {
+    if (node.ReturnCode !== undefined && node.ReturnCode !== 'Ok') continue;
+    for (const d of asArray((node.CmDevices as Xml | undefined)?.item as Xml | Xml[] | undefined)) {
+      const ip = asArray((d.IPAddress as Xml | undefined)?.item as Xml | Xml[] | undefined)[0];
+      devices.push({
+        name: String(d.Name ?? ''),
+        node: String(node.Name ?? ''),
+        status: String(d.Status ?? 'Unknown'),
+        statusReason: d.StatusReason === undefined ? undefined : String(d.StatusReason),
+        timestamp: Number(d.TimeStamp ?? 0),
+        ip: ip?.IP === undefined ? undefined : String(ip.IP),
+      });
+    }
+  }
+  return { devices, stateInfo: String(ret.StateInfo ?? ''), total: Number(res.TotalDevicesFound ?? devices.length) };
+}

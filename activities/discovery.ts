@@ -1,0 +1,133 @@
+/**
+ * Discovery: what the cluster is, read from the nodes themselves (CLI over SSH) before anything changes: version,
+ * nodes and roles, security mode, who signs the ITL, services per node, and each node's certificate inventory.
+ */
+import { X509Certificate } from 'node:crypto';
+import { itlSigner, parseCucmVersion } from '../workflows/cucm-version';
+import { CERTIFICATE_UNITS, type CertificateUnit } from '../workflows/units';
+import type { ActivityContext } from './context';
+import { heartbeating } from './context';
+import {
+  parseActiveVersion,
+  parseCertificateDetails,
+  parseCertificateList,
+  parseNetworkCluster,
+  parseServiceList,
+  parseSqlTable,
+  parseTrustFile,
+  type ServiceStatus,
+} from './cucm/parsers';
+
+export interface ClusterDescription {
+  clusterId: string;
+  name: string;
+  nodes: Array<{ id: string; role: 'publisher' | 'subscriber' }>;
+}
+
+export interface DiscoveredCertificate {
+  unit: CertificateUnit;
+  serial: string;
+  subject: string;
+  issuer: string;
+  selfSigned: boolean;
+  keyType: string;
+  keySize?: number;
+  notAfter: string;
+}
+
+export interface DiscoveredNode {
+  id: string;
+  role: 'publisher' | 'subscriber';
+  product: string;
+  services: ServiceStatus[];
+  certificates: DiscoveredCertificate[];
+}
+
+export interface ClusterDiscovery {
+  clusterId: string;
+  version: string;
+  securityMode: 0 | 1;
+  itlSigner: 'CallManager' | 'ITLRecovery';
+  itlSignerSerial?: string;
+  nodes: DiscoveredNode[];
+  /** Nodes `show network cluster` lists that the inventory does not (not managed by this run). */
+  unmanagedNodes: string[];
+  discoveredAt: string;
+}
+
+function describeCertificate(unit: CertificateUnit, output: string): DiscoveredCertificate {
+  const details = parseCertificateDetails(output);
+  const x509 = details.pem ? new X509Certificate(details.pem) : undefined;
+  const key = x509?.publicKey;
+  return {
+    unit,
+    serial: details.serial,
+    subject: details.subject ?? '',
+    issuer: details.issuer ?? '',
+    selfSigned: x509 ? x509.subject === x509.issuer : details.subject === details.issuer,
+    keyType: key?.asymmetricKeyType === 'ec' ? 'EC' : 'RSA',
+    keySize: key?.asymmetricKeyDetails?.modulusLength ?? (key?.asymmetricKeyType === 'ec' ? 256 : undefined),
+    notAfter: details.validTo ?? '',
+  };
+}
+
+export function discoveryActivities(ctx: ActivityContext) {
+  return {
+    /** Nodes and roles from the inventory, publisher first. */
+    describeCluster: async (clusterId: string): Promise<ClusterDescription> => {
+      const cluster = ctx.cluster(clusterId);
+      return { clusterId, name: cluster.name, nodes: cluster.nodes.map(({ id, role }) => ({ id, role })) };
+    },
+
+    discoverCluster: async (clusterId: string): Promise<ClusterDiscovery> =>
+      heartbeating(async () => {
+        const cluster = ctx.cluster(clusterId);
+        const pub = ctx.publisher(clusterId);
+        const head = await ctx.withCli({ clusterId, nodeId: pub.id }, async (cli) => ({
+          version: parseActiveVersion(await cli.run('show version active')),
+          members: parseNetworkCluster(await cli.run('show network cluster')),
+          mode: parseSqlTable(
+            await cli.run(
+              "run sql select paramname,paramvalue from processconfig where paramname='ClusterSecurityMode'",
+            ),
+          ),
+          itl: parseTrustFile(await cli.run('show itl')),
+        }));
+        const nodes: DiscoveredNode[] = [];
+        for (const node of cluster.nodes) {
+          nodes.push(
+            await ctx.withCli({ clusterId, nodeId: node.id }, async (cli) => {
+              const services = parseServiceList(await cli.run('utils service list', { timeoutMs: 180_000 }));
+              const units = parseCertificateList(await cli.run('show cert list own'))
+                .map((e) => CERTIFICATE_UNITS.find((u) => u === e.unit))
+                .filter((u): u is CertificateUnit => u !== undefined);
+              const certificates: DiscoveredCertificate[] = [];
+              for (const unit of units)
+                certificates.push(describeCertificate(unit, await cli.run(`show cert own ${unit}`)));
+              const member = head.members.find(
+                (m) => m.host === node.id || m.fqdn === node.id || m.fqdn.startsWith(`${node.id}.`),
+              );
+              return {
+                id: node.id,
+                role: node.role,
+                product: member?.product ?? 'callmanager',
+                services,
+                certificates,
+              };
+            }),
+          );
+        }
+        const managed = new Set(cluster.nodes.map((n) => n.id));
+        return {
+          clusterId,
+          version: head.version,
+          securityMode: head.mode[0]?.paramvalue === '1' ? 1 : 0,
+          itlSigner: itlSigner(parseCucmVersion(head.version)),
+          itlSignerSerial: head.itl?.signerSerial,
+          nodes,
+          unmanagedNodes: head.members.filter((m) => !managed.has(m.host) && !managed.has(m.fqdn)).map((m) => m.fqdn),
+          discoveredAt: new Date().toISOString(),
+        };
+      }),
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * Phones: bulk reset through AXL, and registration state through RisPort70 within the cluster's rate limit.
+ *
+ * resetPhones heartbeats a cursor (and the time it started) so a retry after a worker crash resumes where it
+ * stopped. Heartbeats are throttled, so the last recorded cursor can lag what was really done: on resume, the
+ * phones just past the cursor are checked in RisPort first, and any whose status changed after the run started was
+ * already reset and is skipped. No phone is reset twice.
+ *
+ * awaitRegistration is one long heartbeating activity that polls RisPort (frequent polling inside an activity, per
+ * Temporal's polling guidance) until the phones are back or the deadline passes, then reports who is missing.
+ */
+import { Context } from '@temporalio/activity';
+import { heartbeating, toFailure, type ActivityContext } from './context';
+import { CucmHttpError } from './cucm/errors';
+import type { RisDevice } from './cucm/risport';
+
+export interface PhoneSelection {
+  /** Explicit device names; otherwise every phone AXL lists. */
+  names?: string[];
+}
+
+export interface ResetPhonesInput {
+  clusterId: string;
+  selection?: PhoneSelection;
+  /** Phones per batch; a heartbeat with the cursor follows each batch. */
+  batchSize?: number;
+  /** Parallel AXL requests within a batch. */
+  concurrency?: number;
+  /** Pause between batches, to spare the publisher. */
+  pauseMs?: number;
+}
+
+export interface ResetCursor {
+  /** Index of the first phone not known to be reset. */
+  next: number;
+  /** Epoch seconds when the run began (compared with RisPort TimeStamps on resume). */
+  startedAt: number;
+  total: number;
+}
+
+export interface ResetPhonesResult {
+  total: number;
+  reset: number;
+  /** Phones found already reset when resuming after a crash (not reset again). */
+  skippedAlreadyReset: number;
+  resumedFrom?: number;
+}
+
+export interface RegistrationBaseline {
+  /** Newest RisPort TimeStamp in the snapshot (CUCM's clock, epoch seconds). */
+  takenAt: number;
+  total: number;
+  registered: number;
+  /** Names of the phones registered at the baseline, when the fleet is small enough to carry them (≤ 2000). */
+  registeredNames?: string[];
+}
+
+export interface AwaitRegistrationResult {
+  allBack: boolean;
+  registered: number;
+  /** Phones registered at the baseline (or changed since) that are not registered now; at most 200 names. */
+  missing: string[];
+  missingCount: number;
+  polls: number;
+}
+
+const MAX_NAMES_IN_BASELINE = 2000;
+const MAX_MISSING_NAMES = 200;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function phoneActivities(ctx: ActivityContext) {
+  async function resetOne(axl: Awaited<ReturnType<ActivityContext['axl']>>, name: string): Promise<void> {
+    // AXL throttles with 503: back off and retry the same phone, the step itself does not fail.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await axl.resetDevice(name, true);
+        return;
+      } catch (err) {
+        if (err instanceof CucmHttpError && err.kind === 'throttled' && attempt < 8) {
+          Context.current().heartbeat();
+          await sleep(Math.min(500 * 2 ** attempt, 30_000));
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  return {
+    resetPhones: async (input: ResetPhonesInput): Promise<ResetPhonesResult> => {
+      const info = Context.current().info;
+      const resumed = info.heartbeatDetails as ResetCursor | undefined;
+      try {
+        const axl = await ctx.axl(input.clusterId);
+        const names = input.selection?.names ? [...input.selection.names].sort() : await axl.allPhoneNames();
+        const batchSize = input.batchSize ?? 100;
+        const concurrency = input.concurrency ?? 10;
+        const cursor: ResetCursor = resumed ?? {
+          next: 0,
+          startedAt: Math.floor(Date.now() / 1000),
+          total: names.length,
+        };
+        let skipped = 0;
+        if (resumed && resumed.next < names.length) {
+          // The window after the last recorded cursor may have been reset already: ask RisPort.
+          const window = names.slice(resumed.next, resumed.next + batchSize * 2);
+          const state = await ctx.risport(input.clusterId, () => Context.current().heartbeat(cursor)).snapshot(window);
+          let i = 0;
+          while (i < window.length && (state.get(window[i] ?? '')?.timestamp ?? 0) >= resumed.startedAt) i++;
+          skipped = i;
+          cursor.next = resumed.next + i;
+        }
+        let reset = 0;
+        const ctxAct = Context.current();
+        while (cursor.next < names.length) {
+          const batch = names.slice(cursor.next, cursor.next + batchSize);
+          for (let i = 0; i < batch.length; i += concurrency) {
+            await Promise.all(batch.slice(i, i + concurrency).map((name) => resetOne(axl, name)));
+          }
+          reset += batch.length;
+          cursor.next += batch.length;
+          ctxAct.heartbeat(cursor);
+          if (input.pauseMs) await sleep(input.pauseMs);
+        }
+        ctxAct.log.info('phones reset', {
+          cluster: input.clusterId,
+          total: names.length,
+          reset,
+          skipped,
+          resumedFrom: resumed?.next,
+        });
+        return { total: names.length, reset, skippedAlreadyReset: skipped, resumedFrom: resumed?.next };
+      } catch (err) {
+        throw toFailure(err);
+      }
+    },
+
+    /** Registration state now, as the baseline awaitRegistration compares with. */
+    registrationSnapshot: async (input: { clusterId: string }): Promise<RegistrationBaseline> =>
+      heartbeating(async () => {
+        try {
+          const devices = await ctx.risport(input.clusterId, () => Context.current().heartbeat()).snapshot();
+          const registered = [...devices.values()].filter((d) => d.status === 'Registered');
+          return {
+            takenAt: Math.max(0, ...[...devices.values()].map((d) => d.timestamp)),
+            total: devices.size,
+            registered: registered.length,
+            registeredNames: devices.size <= MAX_NAMES_IN_BASELINE ? registered.map((d) => d.name).sort() : undefined,
+          };
+        } catch (err) {
+          throw toFailure(err);
+        }
+      }),
+
+    /** Polls until every phone of the baseline is registered again, or the deadline passes. */
+    awaitRegistration: async (input: {
+      clusterId: string;
+      baseline: RegistrationBaseline;
+      deadline: string;
+      pollIntervalMs?: number;
+    }): Promise<AwaitRegistrationResult> => {
+      const act = Context.current();
+      const deadline = Date.parse(input.deadline);
+      const expected = input.baseline.registeredNames ? new Set(input.baseline.registeredNames) : undefined;
+      let polls = 0;
+      let progress = { registered: 0, missingCount: input.baseline.registered };
+      const beat = () => act.heartbeat(progress);
+      const risport = ctx.risport(input.clusterId, beat);
+      try {
+        for (;;) {
+          polls += 1;
+          const devices = await risport.snapshot();
+          const missing = missingPhones(devices, input.baseline, expected);
+          const registered = [...devices.values()].filter((d) => d.status === 'Registered').length;
+          progress = { registered, missingCount: missing.length };
+          beat();
+          const allBack = missing.length === 0 && registered >= input.baseline.registered;
+          if (allBack || Date.now() >= deadline) {
+            return {
+              allBack,
+              registered,
+              missing: missing.slice(0, MAX_MISSING_NAMES),
+              missingCount: missing.length,
+              polls,
+            };
+          }
+          await sleep(Math.min(input.pollIntervalMs ?? 10_000, Math.max(0, deadline - Date.now())));
+        }
+      } catch (err) {
+        throw toFailure(err);
+      }
+    },
+  };
+}
+
+/**
+ * Who is missing: with the baseline's names, those not registered now; for large fleets, the phones not registered
+ * whose status changed at or after the baseline (phones that were already down before it are not ours to wait for).
+ */
+function missingPhones(
+  devices: Map<string, RisDevice>,
+  baseline: RegistrationBaseline,
+  expected?: Set<string>,
+): string[] {
+  if (expected) return [...expected].filter((name) => devices.get(name)?.status !== 'Registered').sort();
+  return [...devices.values()]
+    .filter((d) => d.status !== 'Registered' && d.timestamp >= baseline.takenAt)
+    .map((d) => d.name)
+    .sort();
+}

@@ -1,0 +1,52 @@
+/**
+ * Service control over the CLI (`utils service restart` works for every service the procedure restarts,
+ * including Cisco Tomcat, which Control Center Services cannot control).
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { heartbeating, type ActivityContext, type NodeRef } from './context';
+import { lastReportedState, parseServiceList } from './cucm/parsers';
+
+export interface RestartOutcome {
+  restarted: boolean;
+  reason?: string;
+}
+
+export function serviceActivities(ctx: ActivityContext) {
+  return {
+    /** Restarts a service only where it is Started, and waits until it reports STARTED again. */
+    restartService: async (input: NodeRef & { service: string }): Promise<RestartOutcome> => {
+      const log = Context.current().log;
+      return ctx.withCli(input, (cli) =>
+        heartbeating(async () => {
+          const status = parseServiceList(await cli.run('utils service list', { timeoutMs: 3 * 60_000 })).find(
+            (s) => s.name === input.service,
+          );
+          if (!status) return { restarted: false, reason: `${input.service} does not exist on ${input.nodeId}` };
+          if (status.state !== 'STARTED') {
+            return {
+              restarted: false,
+              reason: `${input.service} is ${status.state}${status.reason ? ` (${status.reason})` : ''} on ${input.nodeId}: not restarted`,
+            };
+          }
+          const output = await cli.run(`utils service restart ${input.service}`, { timeoutMs: 10 * 60_000 });
+          const state = lastReportedState(output, input.service);
+          if (state !== 'STARTED') {
+            throw ApplicationFailure.create({
+              type: 'ServiceRestartFailed',
+              message: `${input.nodeId}: ${input.service} reported ${state ?? 'no state'} after restart.`,
+            });
+          }
+          log.info('service restarted', { node: input.nodeId, service: input.service });
+          return { restarted: true };
+        }),
+      );
+    },
+
+    /** Services and their states on a node (for pre-flight and the plan). */
+    listServices: async (input: NodeRef) =>
+      ctx.withCli(input, async (cli) =>
+        parseServiceList(await cli.run('utils service list', { timeoutMs: 3 * 60_000 })),
+      ),
+  };
+}
