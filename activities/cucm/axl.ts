@@ -7,6 +7,7 @@
 import type { Agent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import { XMLParser } from 'fast-xml-parser';
+import { asArray, optionalText, text, type Xml } from './xml';
 import { classifyHttpError, CucmHttpError } from './errors';
 
 export interface AxlTarget {
@@ -32,12 +33,6 @@ function escapeXml(text: string): string {
     (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c,
   );
 }
-
-function asArray<T>(value: T | T[] | undefined): T[] {
-  return value === undefined ? [] : Array.isArray(value) ? value : [value];
-}
-
-type Xml = Record<string, unknown>;
 
 export interface AxlPhone {
   name: string;
@@ -80,7 +75,7 @@ export class AxlClient {
         const code = Number(axlError.axlcode ?? NaN);
         throw new CucmHttpError(
           'fault',
-          `${this.target.label}: AXL ${operation} failed: ${String(axlError.axlmessage ?? fault.faultstring ?? 'SOAP fault')}`,
+          `${this.target.label}: AXL ${operation} failed: ${text(axlError.axlmessage ?? fault.faultstring, 'SOAP fault')}`,
           response.status,
           Number.isNaN(code) ? undefined : code,
         );
@@ -115,9 +110,9 @@ export class AxlClient {
     );
     return asArray((result.return as Xml | undefined)?.processNode as Xml | Xml[] | undefined)
       .map((n) => ({
-        name: String(n.name ?? ''),
-        nodeUsage: String(n.nodeUsage ?? ''),
-        role: String(n.processNodeRole ?? ''),
+        name: text(n.name),
+        nodeUsage: text(n.nodeUsage),
+        role: text(n.processNodeRole),
       }))
       .filter((n) => n.name !== 'EnterpriseWideData');
   }
@@ -129,10 +124,10 @@ export class AxlClient {
       `<searchCriteria><name>${escapeXml(namePattern)}</name></searchCriteria><returnedTags><name/><description/><model/><protocol/></returnedTags><skip>${skip}</skip><first>${first}</first>`,
     );
     return asArray((result.return as Xml | undefined)?.phone as Xml | Xml[] | undefined).map((p) => ({
-      name: String(p.name ?? ''),
-      description: p.description === undefined ? undefined : String(p.description),
-      model: p.model === undefined ? undefined : String(p.model),
-      protocol: p.protocol === undefined ? undefined : String(p.protocol),
+      name: text(p.name),
+      description: optionalText(p.description),
+      model: optionalText(p.model),
+      protocol: optionalText(p.protocol),
     }));
   }
 

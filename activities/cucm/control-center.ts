@@ -5,6 +5,7 @@
  */
 import type { Agent } from 'node:https';
 import { BasicAuthSecurity, createClientAsync, type Client } from 'soap';
+import { asArray, optionalText, soapCall, text, type Xml } from './xml';
 import { classifyHttpError } from './errors';
 import { WSDL } from './wsdl';
 
@@ -24,15 +25,11 @@ export interface ServiceInfo {
   reason?: string;
 }
 
-type Xml = Record<string, unknown>;
-const asArray = <T>(v: T | T[] | undefined | null): T[] =>
-  v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
-
 function parseServiceInfo(ret: Xml | undefined): ServiceInfo[] {
   return asArray((ret?.ServiceInfoList as Xml | undefined)?.item as Xml | Xml[] | undefined).map((s) => ({
-    name: String(s.ServiceName ?? ''),
-    status: String(s.ServiceStatus ?? 'Unknown'),
-    reason: s.ReasonCodeString ? String(s.ReasonCodeString) : undefined,
+    name: text(s.ServiceName),
+    status: text(s.ServiceStatus, 'Unknown'),
+    reason: optionalText(s.ReasonCodeString),
   }));
 }
 
@@ -55,7 +52,10 @@ export class ControlCenterClient {
   async status(services: string[] = []): Promise<ServiceInfo[]> {
     try {
       const client = await this.soap();
-      const [result] = (await client.soapGetServiceStatusAsync({
+      const [result] = (await soapCall(
+        client,
+        'soapGetServiceStatus',
+      )({
         ServiceStatus: services.length ? services : [''],
       })) as [Xml];
       return parseServiceInfo(result.soapGetServiceStatusReturn as Xml | undefined);
@@ -71,13 +71,16 @@ export class ControlCenterClient {
   ): Promise<{ returnCode: string; reason?: string; services: ServiceInfo[] }> {
     try {
       const client = await this.soap();
-      const [result] = (await client.soapDoControlServicesAsync({
+      const [result] = (await soapCall(
+        client,
+        'soapDoControlServices',
+      )({
         ControlServiceRequest: { NodeName: this.target.nodeName, ControlType: type, ServiceList: { item: services } },
       })) as [Xml];
       const ret = result.soapDoControlServicesReturn as Xml | undefined;
       return {
-        returnCode: String(ret?.ReturnCode ?? ''),
-        reason: ret?.ReasonString ? String(ret.ReasonString) : undefined,
+        returnCode: text(ret?.ReturnCode),
+        reason: optionalText(ret?.ReasonString),
         services: parseServiceInfo(ret),
       };
     } catch (err) {

@@ -5,6 +5,7 @@
  */
 import type { Agent } from 'node:https';
 import { BasicAuthSecurity, createClientAsync, type Client } from 'soap';
+import { asArray, optionalText, soapCall, text, type Xml } from './xml';
 import { classifyHttpError, CucmHttpError } from './errors';
 import type { SlidingWindowLimiter } from './rate-limiter';
 import { WSDL } from './wsdl';
@@ -28,10 +29,6 @@ export interface RisDevice {
 }
 
 export const MAX_DEVICES_PER_REQUEST = 1000;
-
-type Xml = Record<string, unknown>;
-const asArray = <T>(v: T | T[] | undefined | null): T[] =>
-  v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
 
 export interface RisStats {
   requests: number;
@@ -70,7 +67,10 @@ export class RisPortClient {
       );
       this.stats.requests += 1;
       try {
-        const [result] = (await client.selectCmDeviceExtAsync({
+        const [result] = (await soapCall(
+          client,
+          'selectCmDeviceExt',
+        )({
           StateInfo: stateInfo,
           CmSelectionCriteria: {
             MaxReturnedDevices: MAX_DEVICES_PER_REQUEST,
@@ -141,14 +141,14 @@ function parseResult(result: Xml): { devices: RisDevice[]; stateInfo: string; to
     for (const d of asArray((node.CmDevices as Xml | undefined)?.item as Xml | Xml[] | undefined)) {
       const ip = asArray((d.IPAddress as Xml | undefined)?.item as Xml | Xml[] | undefined)[0];
       devices.push({
-        name: String(d.Name ?? ''),
-        node: String(node.Name ?? ''),
-        status: String(d.Status ?? 'Unknown'),
-        statusReason: d.StatusReason === undefined ? undefined : String(d.StatusReason),
+        name: text(d.Name),
+        node: text(node.Name),
+        status: text(d.Status, 'Unknown'),
+        statusReason: optionalText(d.StatusReason),
         timestamp: Number(d.TimeStamp ?? 0),
-        ip: ip?.IP === undefined ? undefined : String(ip.IP),
+        ip: optionalText(ip?.IP),
       });
     }
   }
-  return { devices, stateInfo: String(ret.StateInfo ?? ''), total: Number(res.TotalDevicesFound ?? devices.length) };
+  return { devices, stateInfo: text(ret.StateInfo), total: Number(res.TotalDevicesFound ?? devices.length) };
 }
