@@ -8,7 +8,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import type { PeerCertificate } from 'node:tls';
+import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import type { TlsPolicy } from '../../inventory/types';
 
 export type ReadTomcatPem = () => Promise<string>;
@@ -18,56 +18,93 @@ function fingerprint(pem: string): string {
 }
 
 export class NodeTlsTrust {
-  private readonly pins = new Map<string, string>(); // fingerprint256 -> PEM
-  private agentCache: Agent | undefined;
+  private readonly pins = new Map<string, { pem: string; agent: Agent }>(); // fingerprint256 -> pin
+  private current: { fingerprint: string; checkedAt: number } | undefined;
+  private shared: Agent | undefined;
 
   constructor(
     readonly label: string,
     private readonly policy: TlsPolicy,
     private readonly readTomcatPem: ReadTomcatPem,
     private readonly warn: (message: string) => void,
+    private readonly endpoint?: { host: string; port: number },
+    /** How long a probe of the served certificate is reused. */
+    private readonly probeTtlMs = 10_000,
   ) {}
 
-  /** An https.Agent that trusts what the policy says; re-pins from SSH when `refresh` is set. */
+  private pin(pem: string): string {
+    const fp = fingerprint(pem);
+    if (!this.pins.has(fp)) {
+      // One agent per pinned certificate: old and new tomcat certificates share a subject, and OpenSSL would only
+      // ever try the first one with that subject as the trust anchor.
+      const agent = new Agent({
+        ca: [pem],
+        keepAlive: true,
+        // The node's address rarely matches its certificate's names (an IP, a NAT, the simulator's loopback):
+        // identity is the pinned certificate itself, so check the fingerprint instead of the host name.
+        checkServerIdentity: (_host: string, cert: PeerCertificate) =>
+          cert.fingerprint256 === fp
+            ? undefined
+            : new Error(
+                `${this.label}: the HTTPS certificate ${cert.fingerprint256} is not the pinned tomcat certificate`,
+              ),
+      });
+      this.pins.set(fp, { pem, agent });
+    }
+    return fp;
+  }
+
+  /** An https.Agent that trusts what the policy says; `refresh` re-reads the tomcat certificate over SSH. */
   async agent(refresh = false): Promise<Agent> {
     if (this.policy.mode === 'insecure') {
       this.warn(
         `INSECURE: TLS verification is off for ${this.label} (inventory tls.mode = "insecure"); use it in labs only.`,
       );
-      this.agentCache ??= new Agent({ rejectUnauthorized: false, keepAlive: true });
-      return this.agentCache;
+      this.shared ??= new Agent({ rejectUnauthorized: false, keepAlive: true });
+      return this.shared;
     }
     if (this.policy.mode === 'ca') {
-      this.agentCache ??= new Agent({ ca: readFileSync(this.policy.caFile ?? ''), keepAlive: true });
-      return this.agentCache;
+      this.shared ??= new Agent({ ca: readFileSync(this.policy.caFile ?? ''), keepAlive: true });
+      return this.shared;
     }
     if (refresh || this.pins.size === 0) {
-      const pem = await this.readTomcatPem();
-      const fp = fingerprint(pem);
-      if (!this.pins.has(fp)) {
-        this.pins.set(fp, pem);
-        this.agentCache = undefined;
-      }
+      this.pin(await this.readTomcatPem());
+      this.current = undefined;
     }
-    this.agentCache ??= new Agent({
-      ca: [...this.pins.values()],
-      keepAlive: true,
-      // The node's address rarely matches its certificate's names (an IP, a NAT, the simulator's loopback):
-      // identity is the pinned certificate itself, so check the fingerprint instead of the host name.
-      checkServerIdentity: (_host: string, cert: PeerCertificate) =>
-        this.pins.has(cert.fingerprint256)
-          ? undefined
-          : new Error(
-              `${this.label}: the HTTPS certificate ${cert.fingerprint256} is not the pinned tomcat certificate`,
-            ),
-    });
-    return this.agentCache;
+    if (!this.current || Date.now() - this.current.checkedAt > this.probeTtlMs) {
+      let served = this.endpoint
+        ? await probeFingerprint(this.endpoint.host, this.endpoint.port).catch(() => undefined)
+        : undefined;
+      if (served && !this.pins.has(served)) {
+        // Tomcat may have restarted with a regenerated certificate: read it again over SSH before refusing.
+        const fp = this.pin(await this.readTomcatPem());
+        if (fp !== served) served = undefined;
+      }
+      const fallback = [...this.pins.keys()].pop() ?? '';
+      this.current = { fingerprint: served && this.pins.has(served) ? served : fallback, checkedAt: Date.now() };
+    }
+    const pin = this.pins.get(this.current.fingerprint);
+    if (!pin) throw new Error(`${this.label}: no pinned tomcat certificate`);
+    return pin.agent;
   }
 
   /** Fingerprints currently trusted (for logs and tests). */
   pinned(): string[] {
     return [...this.pins.keys()];
   }
+}
+
+/** The fingerprint a node presents, from a bare handshake (no request, no credentials sent). */
+function probeFingerprint(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host, port, rejectUnauthorized: false }, () => {
+      const fp = socket.getPeerCertificate().fingerprint256;
+      socket.end();
+      resolve(fp);
+    });
+    socket.setTimeout(10_000, () => socket.destroy(new Error('TLS probe timed out')));
+    socket.once('error', reject);
+  });
 }
 
 /** The SHA-256 fingerprint of the certificate a node serves on HTTPS (for verification of tomcat). */

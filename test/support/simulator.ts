@@ -31,7 +31,14 @@ export async function startSimulatedCluster(
     sim.endpoints.clusters,
     (id, user) => `env:TEST_${id.toUpperCase()}_${user === 'axl' ? 'AXL' : 'OS'}_PASSWORD`,
   );
+  // The worker's RisPort limiter follows each simulated cluster's configured limit and window.
+  for (const cluster of inventory.clusters) {
+    const config = configs.find((c) => c.id === cluster.id);
+    if (config?.risport?.requestsPerMinute) cluster.risportRequestsPerMinute = config.risport.requestsPerMinute;
+  }
+  const windows = configs.map((c) => c.risport?.windowMs).filter((w): w is number => w !== undefined);
   const activityDeps: ActivityDeps = {
+    risportWindowMs: windows.length ? Math.max(...windows) : undefined,
     inventory,
     resolveSecret: (ref) => {
       const value = secrets.get(ref);

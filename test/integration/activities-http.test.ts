@@ -1,0 +1,180 @@
+/**
+ * The product's activities and CUCM clients against the simulator, over the real protocols: discovery over SSH,
+ * AXL over HTTPS, RisPort70 and its rate limit, TLS pinning of the tomcat certificate, and the faults of issue 4.
+ */
+import assert from 'node:assert/strict';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { ActivityContext } from '../../activities/context';
+import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
+import { waitFor } from '../support/net';
+
+describe('activities over HTTPS and SSH (simulator)', function () {
+  this.timeout(60_000);
+  let lab: SimulatedCluster;
+  const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+  const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
+    env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
+
+  before(async () => {
+    lab = await startSimulatedCluster(
+      [
+        {
+          id: 'c14',
+          version: '14.0.1.13900-155',
+          securityMode: 1,
+          nodes: [
+            { name: 'pub', role: 'publisher' },
+            { name: 'sub1', role: 'subscriber', services: { 'Cisco Tftp': 'STOPPED' } },
+          ],
+          phones: { count: 2500, registerDelayMs: [500, 3000], badItl: 0 },
+          risport: { requestsPerMinute: 4, windowMs: 400 },
+        },
+      ],
+      0.01,
+    );
+  });
+  after(() => lab?.sim.stop());
+
+  it('discovers version, security mode, ITL signer, services and every certificate per node', async () => {
+    const d = await run(lab.activities.discoverCluster, 'c14');
+    assert.equal(d.version, '14.0.1.13900-155');
+    assert.equal(d.securityMode, 1);
+    assert.equal(d.itlSigner, 'ITLRecovery');
+    const pub = lab.sim.cluster('c14').node('pub');
+    assert.equal(d.itlSignerSerial, pub.certificate('ITLRecovery').serial);
+    const [dPub, dSub] = d.nodes;
+    assert.ok(dPub?.certificates.some((c) => c.unit === 'CAPF'));
+    assert.ok(!dSub?.certificates.some((c) => c.unit === 'CAPF'), 'CAPF is on the publisher only from 14');
+    const ecdsa = dPub?.certificates.find((c) => c.unit === 'tomcat-ECDSA');
+    assert.equal(ecdsa?.keyType, 'EC');
+    assert.equal(dPub?.certificates.find((c) => c.unit === 'tomcat')?.serial, pub.certificate('tomcat').serial);
+    assert.equal(dSub?.services.find((s) => s.name === 'Cisco Tftp')?.state, 'STOPPED');
+  });
+
+  it('verifies tomcat on HTTPS: not served until Cisco Tomcat restarts, then served', async () => {
+    const ref = { clusterId: 'c14', nodeId: 'sub1', unit: 'tomcat' as const };
+    const before = await run(lab.activities.readCertificate, ref);
+    const regen = await run(lab.activities.regenerateCertificate, { ...ref, serialBefore: before.serial });
+    const early = await run(lab.activities.verifyCertificate, { ...ref, expectedSerial: regen.serialAfter });
+    assert.equal(early.ok, false);
+    assert.match(early.problem ?? '', /still serves tomcat serial .* Cisco Tomcat has not been restarted/);
+    await run(lab.activities.restartService, { clusterId: 'c14', nodeId: 'sub1', service: 'Cisco Tomcat' });
+    const late = await run(lab.activities.verifyCertificate, { ...ref, expectedSerial: regen.serialAfter });
+    assert.deepEqual(late, { ok: true, serial: regen.serialAfter, servedSerial: regen.serialAfter });
+  });
+
+  it('talks AXL with the pinned tomcat certificate, and keeps working across a tomcat regeneration', async () => {
+    const ctx = new ActivityContext(lab.activityDeps);
+    const axl = await ctx.axl('c14');
+    assert.equal(await axl.getCcmVersion(), '14.0.1.13900-155');
+    assert.deepEqual(
+      (await axl.listProcessNodes()).map((n) => n.nodeUsage),
+      ['Publisher', 'Subscriber'],
+    );
+    const rows = await axl.executeSqlQuery(
+      "select paramname,paramvalue from processconfig where paramname='ClusterSecurityMode'",
+    );
+    assert.equal(rows[0]?.paramvalue, '1');
+    const pub = lab.sim.cluster('c14').node('pub');
+    await lab.sim.cluster('c14').regenerate(pub, 'tomcat', 'test');
+    await lab.sim.cluster('c14').restartService(pub, 'Cisco Tomcat', 'test');
+    // The pin is refreshed from SSH on the next TLS failure... or ahead of time by verifyCertificate:
+    await ctx.tls({ clusterId: 'c14', nodeId: 'pub' }).agent(true);
+    assert.equal(await (await ctx.axl('c14')).getCcmVersion(), '14.0.1.13900-155');
+  });
+
+  it('refuses an HTTPS server whose certificate is not the tomcat certificate the node shows over SSH', async () => {
+    // An impostor on the publisher's HTTPS address: here, sub1's HTTPS port, serving sub1's own tomcat certificate.
+    const inventory = structuredClone(lab.inventory);
+    const [pubNode, subNode] = inventory.clusters[0]!.nodes;
+    pubNode!.httpsPort = subNode!.httpsPort;
+    const ctx = new ActivityContext({ ...lab.activityDeps, inventory });
+    await assert.rejects(
+      (await ctx.axl('c14')).getCcmVersion(),
+      (err: unknown) => (err as { kind?: string }).kind === 'tls',
+    );
+  });
+
+  it('pages RisPort by 1000 and stays under the cluster rate limit: no over-limit fault', async () => {
+    const ctx = new ActivityContext(lab.activityDeps);
+    const risport = ctx.risport('c14');
+    const snapshot = await risport.snapshot();
+    assert.equal(snapshot.size, 2500);
+    assert.equal(risport.stats.requests, 3);
+    const again = await risport.snapshot();
+    assert.equal(again.size, 2500);
+    assert.equal(risport.stats.overLimitFaults, 0, 'the limiter kept 6 requests under 4 per window');
+  });
+
+  it('waits out an over-limit fault instead of failing', async () => {
+    const ctx = new ActivityContext(lab.activityDeps);
+    lab.sim.cluster('c14').injectFault({ kind: 'risport-over-limit', count: 2 });
+    const risport = ctx.risport('c14');
+    assert.equal((await risport.snapshot()).size, 2500);
+    assert.equal(risport.stats.overLimitFaults, 2);
+  });
+
+  it('resets phones through AXL despite 503 throttling, and sees them all come back', async () => {
+    const baseline = await run(lab.activities.registrationSnapshot, { clusterId: 'c14' });
+    assert.equal(baseline.registered, 2500);
+    lab.sim.cluster('c14').injectFault({ kind: 'axl-503', count: 3 });
+    const names = lab.sim
+      .cluster('c14')
+      .phones.list.slice(0, 300)
+      .map((p) => p.name);
+    const result = await run(lab.activities.resetPhones, { clusterId: 'c14', selection: { names }, batchSize: 50 });
+    assert.deepEqual(result, { total: 300, reset: 300, skippedAlreadyReset: 0, resumedFrom: undefined });
+    assert.ok(
+      lab.sim
+        .cluster('c14')
+        .phones.list.slice(0, 300)
+        .every((p) => p.resets === 1),
+      'every phone reset exactly once',
+    );
+    const back = await run(lab.activities.awaitRegistration, {
+      clusterId: 'c14',
+      baseline,
+      deadline: new Date(Date.now() + 20_000).toISOString(),
+      pollIntervalMs: 200,
+    });
+    assert.equal(back.allBack, true);
+    assert.equal(back.missingCount, 0);
+  });
+
+  it('reports the phones still missing at the deadline', async () => {
+    const c = lab.sim.cluster('c14');
+    const baseline = await run(lab.activities.registrationSnapshot, { clusterId: 'c14' });
+    c.injectFault({ kind: 'phones-never-return', count: 2 });
+    const bad = c.phones.list.slice(-2).map((p) => p.name);
+    await run(lab.activities.resetPhones, { clusterId: 'c14', selection: { names: bad } });
+    const result = await run(lab.activities.awaitRegistration, {
+      clusterId: 'c14',
+      baseline,
+      deadline: new Date(Date.now() + 1500).toISOString(),
+      pollIntervalMs: 200,
+    });
+    assert.equal(result.allBack, false);
+    assert.deepEqual(result.missing, [...bad].sort());
+    await waitFor('no pending phones', async () => (c.phones.list.every((p) => !p.pending) ? true : undefined));
+  });
+
+  it('updates the CTL on the publisher of a mixed-mode cluster', async () => {
+    const result = await run(lab.activities.updateCtlFile, { clusterId: 'c14' });
+    assert.equal(result.updated, true);
+    assert.ok(result.serials.includes(lab.sim.cluster('c14').node('pub').certificate('CallManager').serial));
+  });
+
+  it('finds the expired trust certificates and deletes one, idempotently', async () => {
+    const ref = { clusterId: 'c14', nodeId: 'sub1' };
+    const expired = await run(lab.activities.listExpiredTrust, ref);
+    assert.ok(expired.length >= 2, 'one in tomcat-trust and one in CallManager-trust');
+    const first = expired[0]!;
+    assert.deepEqual(
+      await run(lab.activities.deleteTrustCertificate, { ...ref, store: first.store, file: first.file }),
+      { deleted: true },
+    );
+    const again = await run(lab.activities.deleteTrustCertificate, { ...ref, store: first.store, file: first.file });
+    assert.equal(again.deleted, false);
+  });
+});
