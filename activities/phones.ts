@@ -3,8 +3,9 @@
  *
  * resetPhones heartbeats a cursor (and the time it started) so a retry after a worker crash resumes where it
  * stopped. Heartbeats are throttled, so the last recorded cursor can lag what was really done: on resume, the
- * phones just past the cursor are checked in RisPort first, and any whose status changed after the run started was
- * already reset and is skipped. No phone is reset twice.
+ * phones past the cursor are checked in RisPort first, and any whose status changed since the run started was
+ * already reset and is skipped. No phone is reset twice. (RisPort's TimeStamp has one-second resolution: a phone
+ * whose status changed in the very second the run started, before it, would be taken as reset.)
  *
  * awaitRegistration is one long heartbeating activity that polls RisPort (frequent polling inside an activity, per
  * Temporal's polling guidance) until the phones are back or the deadline passes, then reports who is missing.
@@ -100,25 +101,30 @@ export function phoneActivities(ctx: ActivityContext) {
           startedAt: Math.floor(Date.now() / 1000),
           total: names.length,
         };
-        let skipped = 0;
+        // Heartbeats are throttled, so phones past the recorded cursor may have been reset already. RisPort tells:
+        // a phone whose status changed since the run started was reset by us. Scan page by page from the cursor
+        // until a page holds none, and skip those phones.
+        const alreadyReset = new Set<string>();
         if (resumed && resumed.next < names.length) {
-          // The window after the last recorded cursor may have been reset already: ask RisPort.
-          const window = names.slice(resumed.next, resumed.next + batchSize * 2);
-          const state = await ctx.risport(input.clusterId, () => Context.current().heartbeat(cursor)).snapshot(window);
-          let i = 0;
-          while (i < window.length && (state.get(window[i] ?? '')?.timestamp ?? 0) >= resumed.startedAt) i++;
-          skipped = i;
-          cursor.next = resumed.next + i;
+          const risport = ctx.risport(input.clusterId, () => Context.current().heartbeat(cursor));
+          for (let from = resumed.next; from < names.length; from += 1000) {
+            const page = names.slice(from, from + 1000);
+            const state = await risport.snapshot(page);
+            const found = page.filter((n) => (state.get(n)?.timestamp ?? 0) >= resumed.startedAt);
+            for (const n of found) alreadyReset.add(n);
+            if (found.length === 0) break;
+          }
         }
+        const skipped = alreadyReset.size;
         let reset = 0;
         const ctxAct = Context.current();
         while (cursor.next < names.length) {
-          const batch = names.slice(cursor.next, cursor.next + batchSize);
+          const batch = names.slice(cursor.next, cursor.next + batchSize).filter((n) => !alreadyReset.has(n));
           for (let i = 0; i < batch.length; i += concurrency) {
             await Promise.all(batch.slice(i, i + concurrency).map((name) => resetOne(axl, name)));
           }
           reset += batch.length;
-          cursor.next += batch.length;
+          cursor.next = Math.min(names.length, cursor.next + batchSize);
           ctxAct.heartbeat(cursor);
           if (input.pauseMs) await sleep(input.pauseMs);
         }

@@ -22,7 +22,7 @@ class CommandError extends Error {}
 
 function formatDate(d: Date): string {
   // CUCM prints `Fri Feb 04 15:31:39 UTC 2022`.
-  const [wd, mon, day, year, time] = d.toUTCString().replace(',', '').split(' ');
+  const [wd, day, mon, year, time] = d.toUTCString().replace(',', '').split(' ');
   return `${wd} ${mon} ${day} ${time} UTC ${year}`;
 }
 

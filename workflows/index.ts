@@ -1,2 +1,3 @@
 // The workflows the worker registers; bundled into Temporal's deterministic sandbox.
 export { regenerateCertificate } from './regenerate-certificate';
+export { bulkResetPhones } from './reset-phones';

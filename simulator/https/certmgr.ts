@@ -1,0 +1,201 @@
+/**
+ * Cisco's certificate-management REST API (CUCM 14+) under /platformcom/api/v1/certmgr/config/, per node and with
+ * the OS administrator's credentials (reference 5.1): snapshot, identity and trust reads, CSR generation, CA-signed
+ * identity upload (validated against the pending CSR and the unit's trust store) and trust upload. An uploaded
+ * identity certificate is installed like CUCM does: the service keeps its old certificate until it restarts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { trustStoreOf } from '../../workflows/cucm-version';
+import { CERTIFICATE_UNITS, type CertificateUnit } from '../../workflows/units';
+import type { SimNode } from '../model';
+import { requestUser } from './basic-auth';
+import { CertificateRejected, createCsr, describeCertificate, pemBlocks, validateIdentityChain } from './certmgr-pki';
+import { queryParam, readBody, requestPath, sendJson } from './http-util';
+
+export const CERTMGR_BASE = '/platformcom/api/v1/certmgr/config';
+
+const KEY_LENGTHS = [2048, 3072, 4096];
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const badRequest = (message: string) => new ApiError(400, message);
+
+function findUnit(name: unknown): CertificateUnit {
+  const unit =
+    typeof name === 'string' ? CERTIFICATE_UNITS.find((u) => u.toLowerCase() === name.trim().toLowerCase()) : undefined;
+  if (!unit)
+    throw badRequest(`Invalid service ${JSON.stringify(name)}: expected one of ${CERTIFICATE_UNITS.join(', ')}`);
+  return unit;
+}
+
+/** A unit this node holds its own certificate for. */
+function ownUnit(node: SimNode, name: unknown): CertificateUnit {
+  const unit = findUnit(name);
+  if (!node.certificates.has(unit)) throw badRequest(`${node.name} has no ${unit} certificate`);
+  return unit;
+}
+
+/** A trust store, named by store ("tomcat-trust") or, as the public clients do, by unit ("tomcat"). */
+function trustStore(name: unknown): string {
+  if (typeof name === 'string' && /-trust$/i.test(name.trim()))
+    return trustStoreOf(findUnit(name.trim().replace(/-trust$/i, '')));
+  return trustStoreOf(findUnit(name));
+}
+
+function strings(value: unknown, field: string): string[] {
+  const list = Array.isArray(value) ? value : [value];
+  if (value === undefined || list.some((v) => typeof v !== 'string'))
+    throw badRequest(`${field} must be a string or a list of strings`);
+  return list as string[];
+}
+
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  try {
+    const body: unknown = JSON.parse(await readBody(req));
+    if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw badRequest('The request body must be a JSON object');
+}
+
+function trustData(node: SimNode, store: string) {
+  return {
+    service: store,
+    certificate_data: (node.trust.get(store) ?? []).map((e) => ({ filename: e.filename, certificate: e.cert.pem })),
+  };
+}
+
+function snapshot(node: SimNode) {
+  return {
+    server: node.fqdn,
+    identities: [...node.certificates].map(([unit, cert]) => ({
+      service: unit,
+      certificate: cert.pem,
+      ...(node.csrs.has(unit) ? { csr: node.csrs.get(unit)!.csrPem } : {}),
+    })),
+    trusts: [...node.trust.keys()].map((store) => trustData(node, store)),
+    revokedCertificates: [],
+  };
+}
+
+async function generateCsr(node: SimNode, req: IncomingMessage) {
+  const body = await jsonBody(req);
+  const unit = ownUnit(node, body.service);
+  if (unit === 'ITLRecovery') throw badRequest('A CSR cannot be generated for ITLRecovery');
+  if (unit.endsWith('-ECDSA') || (typeof body.keyType === 'string' && !/^rsa$/i.test(body.keyType))) {
+    throw badRequest('This simulator generates RSA CSRs only (keyType rsa, for RSA units)');
+  }
+  const keyLength = body.keyLength === undefined ? 2048 : Number(body.keyLength);
+  if (!KEY_LENGTHS.includes(keyLength)) throw badRequest(`keyLength must be one of ${KEY_LENGTHS.join(', ')}`);
+  const distribution = typeof body.distribution === 'string' ? body.distribution : 'this-server';
+  const multiServer = distribution.toLowerCase() === 'multi-server';
+  const commonName =
+    typeof body.commonName === 'string' && body.commonName
+      ? body.commonName
+      : multiServer
+        ? `${node.fqdn}-ms`
+        : node.fqdn;
+  const extra = body.altNames === undefined ? [] : strings(body.altNames, 'altNames');
+  const hosts = multiServer ? node.cluster.nodes.map((n) => n.fqdn) : [node.fqdn];
+  const altNames = [...new Set([...hosts, ...extra])];
+  const pending = await createCsr({ commonName, organizationalUnit: unit, altNames, keyLength });
+  node.csrs.set(unit, pending);
+  node.cluster.log(node, requestUser(req), 'csr-generated', { unit, commonName, distribution });
+  return { csr: pending.csrPem };
+}
+
+async function uploadIdentity(node: SimNode, req: IncomingMessage) {
+  const body = await jsonBody(req);
+  const unit = ownUnit(node, body.service);
+  const pending = node.csrs.get(unit);
+  if (!pending) throw badRequest(`No CSR is pending for ${unit} on ${node.name}: generate one first`);
+  const store = trustStoreOf(unit);
+  const cert = validateIdentityChain(
+    pemBlocks(strings(body.certificates, 'certificates')),
+    pending,
+    node.trust.get(store) ?? [],
+    store,
+  );
+  const before = node.certificate(unit);
+  node.certificates.set(unit, cert);
+  node.csrs.delete(unit);
+  node.cluster.distributeTrust(node, unit, cert);
+  node.cluster.log(node, requestUser(req), 'cert-imported', {
+    unit,
+    serialBefore: before.serial,
+    serialAfter: cert.serial,
+    issuer: cert.issuer,
+  });
+  return {
+    service: unit,
+    serialNumber: cert.serial,
+    message:
+      unit === 'tomcat'
+        ? "Success: Certificate Uploaded. Restart the Cisco Tomcat web service using the CLI 'utils service restart Cisco Tomcat' on this node."
+        : `Success: Certificate Uploaded. Restart the services that use the ${unit} certificate on this node.`,
+  };
+}
+
+async function uploadTrust(node: SimNode, req: IncomingMessage) {
+  const body = await jsonBody(req);
+  const stores = strings(body.service, 'service').map(trustStore);
+  const pems = pemBlocks(strings(body.certificates, 'certificates'));
+  if (pems.length === 0) throw badRequest('certificates must hold at least one PEM certificate');
+  const certs = pems.map((pem) => describeCertificate(pem));
+  const stored: Array<{ service: string; filename: string }> = [];
+  for (const store of stores) {
+    for (const cert of certs) {
+      node.addTrust(store, cert);
+      const filename = `${cert.commonName}_${cert.serial.toLowerCase()}.pem`;
+      stored.push({ service: store, filename });
+      node.cluster.log(node, requestUser(req), 'trust-imported', { store, filename, serial: cert.serial });
+    }
+  }
+  return { stored };
+}
+
+async function route(node: SimNode, req: IncomingMessage, path: string): Promise<unknown> {
+  const method = req.method ?? 'GET';
+  if (method === 'GET' && path === 'snapshot/server') return snapshot(node);
+  if (method === 'GET' && (path === 'identity/certificate' || path === 'identity/certificates')) {
+    const unit = ownUnit(node, queryParam(req, 'service'));
+    const cert = node.certificate(unit);
+    return {
+      service: unit,
+      certificate: cert.pem,
+      serialNumber: cert.serial,
+      ...(node.csrs.has(unit) ? { csr: node.csrs.get(unit)!.csrPem } : {}),
+    };
+  }
+  if (method === 'GET' && (path === 'trust/certificate' || path === 'trust/certificates'))
+    return trustData(node, trustStore(queryParam(req, 'service')));
+  if (method === 'POST' && path === 'csr') return generateCsr(node, req);
+  if (method === 'POST' && path === 'identity/certificates') return uploadIdentity(node, req);
+  if (method === 'POST' && path === 'trust/certificates') return uploadTrust(node, req);
+  throw new ApiError(404, `No resource ${method} ${CERTMGR_BASE}/${path}`);
+}
+
+/** Handles a request under CERTMGR_BASE (authenticated by the caller). */
+export async function handleCertMgr(node: SimNode, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const trackingId = randomUUID();
+  const path = requestPath(req).slice(CERTMGR_BASE.length).replace(/^\/+/, '');
+  try {
+    const result = await route(node, req, path);
+    sendJson(res, 200, { trackingId, ...(result as object) });
+  } catch (err) {
+    if (err instanceof ApiError)
+      return sendJson(res, err.status, { trackingId, status: err.status, message: err.message });
+    if (err instanceof CertificateRejected)
+      return sendJson(res, 400, { trackingId, status: 400, message: err.message });
+    throw err;
+  }
+}

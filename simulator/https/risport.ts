@@ -1,0 +1,277 @@
+/**
+ * RisPort70 (`/realtimeservice2/services/RISService70`): selectCmDevice and selectCmDeviceExt over the phone
+ * fleet, served by node-soap from Cisco's RISService70.wsdl. Cluster-wide view from any node, at most 1000 devices
+ * per reply, an opaque StateInfo token to fetch the next page (empty on the last page), and the cluster-wide rate
+ * limit with Cisco's fault text (typo included).
+ */
+import { createHash } from 'node:crypto';
+import type { IServices } from 'soap';
+import type { SimCluster, SimNode } from '../model';
+import type { SimPhone } from '../phones';
+import { requestUser } from './basic-auth';
+import { risportLimiter } from './rate-limit';
+import { SoapFaultError } from './soap-fault';
+import { starPattern } from './wildcard';
+import { asArray, child, childText } from './xml-value';
+
+export const RISPORT_PATH = '/realtimeservice2/services/RISService70';
+
+/** "The limit on devices in a query response is 1000." */
+const MAX_DEVICES_PER_REPLY = 1000;
+
+interface Criteria {
+  max: number;
+  deviceClass: string;
+  model: string;
+  status: string;
+  nodeName: string;
+  selectBy: string;
+  items: string[];
+  protocol: string;
+  downloadStatus: string;
+}
+
+function value(parent: unknown, name: string, fallback: string): string {
+  const text = childText(parent, name)?.trim();
+  return text ? text : fallback;
+}
+
+function parseCriteria(args: unknown): Criteria {
+  const c = child(args, 'CmSelectionCriteria');
+  const requested = Number(value(c, 'MaxReturnedDevices', String(MAX_DEVICES_PER_REPLY)));
+  const items = asArray(child(child(c, 'SelectItems'), 'item'))
+    .map((item) => childText(item, 'Item')?.trim() ?? '')
+    .filter((item) => item !== '');
+  return {
+    max:
+      Number.isInteger(requested) && requested > 0 ? Math.min(requested, MAX_DEVICES_PER_REPLY) : MAX_DEVICES_PER_REPLY,
+    deviceClass: value(c, 'DeviceClass', 'Any'),
+    model: value(c, 'Model', '255'),
+    status: value(c, 'Status', 'Any'),
+    nodeName: value(c, 'NodeName', ''),
+    selectBy: value(c, 'SelectBy', 'Name'),
+    items,
+    protocol: value(c, 'Protocol', 'Any'),
+    downloadStatus: value(c, 'DownloadStatus', 'Any'),
+  };
+}
+
+const STATUSES = ['Any', 'Registered', 'UnRegistered', 'Rejected', 'PartiallyRegistered', 'Unknown'];
+const SELECT_BY = ['Name', 'IPV4Address', 'IPV6Address', 'DirNumber', 'Description'];
+
+function invalid(message: string): SoapFaultError {
+  return new SoapFaultError('soapenv:Client', message);
+}
+
+/** The predicate a phone must pass; throws a client fault for values outside the WSDL's enumerations. */
+function phoneFilter(c: Criteria, nodes: SimNode[]): (p: SimPhone) => boolean {
+  if (!STATUSES.includes(c.status)) throw invalid(`Invalid Status ${c.status}`);
+  if (!SELECT_BY.includes(c.selectBy)) throw invalid(`Invalid SelectBy ${c.selectBy}`);
+  const patterns = c.items.map(starPattern);
+  const field = (p: SimPhone): string | undefined => {
+    switch (c.selectBy) {
+      case 'Name':
+        return p.name;
+      case 'IPV4Address':
+        return p.ip;
+      case 'DirNumber':
+        return p.dirNumber;
+      case 'Description':
+        return p.description;
+      default:
+        return undefined; // IPV6Address: the fleet is IPv4 only
+    }
+  };
+  const nodeNames = new Set(nodes.map((n) => n.name));
+  const classOk = c.deviceClass === 'Any' || c.deviceClass === 'Phone';
+  const downloadOk = c.downloadStatus === 'Any' || c.downloadStatus === 'Successful';
+  return (p) => {
+    if (!classOk || !downloadOk || !nodeNames.has(p.node)) return false;
+    if (c.status !== 'Any' && p.status !== c.status) return false;
+    if (c.model !== '255' && String(p.model) !== c.model) return false;
+    if (c.protocol !== 'Any' && p.protocol !== c.protocol) return false;
+    if (patterns.length === 0) return true;
+    const text = field(p);
+    return text !== undefined && patterns.some((re) => re.test(text));
+  };
+}
+
+/** Everything that selects devices (not the page size): a StateInfo token only continues the same query. */
+function fingerprint(c: Criteria): string {
+  const { max: _max, ...query } = c;
+  return createHash('sha256')
+    .update(JSON.stringify({ ...query, items: [...query.items].sort() }))
+    .digest('base64url')
+    .slice(0, 16);
+}
+
+interface StateToken {
+  /** Fleet index of the last device returned: the next page starts after it. */
+  after: number;
+  query: string;
+}
+
+function encodeState(token: StateToken): string {
+  return Buffer.from(JSON.stringify(token)).toString('base64url');
+}
+
+function decodeState(text: string, query: string): number {
+  try {
+    const token = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<StateToken>;
+    if (typeof token.after === 'number' && token.query === query) return token.after;
+  } catch {
+    // falls through to the fault
+  }
+  throw invalid('Invalid StateInfo: it does not continue this query (send it back with the same CmSelectionCriteria)');
+}
+
+/** RisPort's StatusReason codes, mapped from the simulator's reasons. */
+function statusReason(p: SimPhone): number {
+  if (p.status === 'Registered') return 0;
+  const reason = p.reason ?? '';
+  if (reason === 'Reset') return 9; // CallManagerReset
+  if (/CallManager/.test(reason) && !/certificate/.test(reason)) return 6; // ConnectivityError
+  if (/TFTP/.test(reason)) return 7; // InitializationError
+  if (/ITL|CTL|TLS|trust/i.test(reason)) return 10; // AuthenticationError
+  return 1; // Unknown
+}
+
+function cmDevice(p: SimPhone) {
+  return {
+    Name: p.name,
+    DirNumber: `${p.dirNumber}-${p.status}`,
+    DeviceClass: 'Phone',
+    Model: p.model,
+    Product: p.model,
+    BoxProduct: 0,
+    Httpd: 'Yes',
+    RegistrationAttempts: p.resets,
+    IsCtiControllable: true,
+    LoginUserId: '',
+    Status: p.status,
+    StatusReason: statusReason(p),
+    PerfMonObject: 2,
+    DChannel: 0,
+    Description: p.description,
+    TimeStamp: p.timestamp,
+    Protocol: p.protocol,
+    NumOfLines: 1,
+    LinesStatus: { item: [{ DirectoryNumber: p.dirNumber, Status: p.status }] },
+    ActiveLoadID: 'sip88xx.14-2-1-0001-14',
+    DownloadStatus: 'Successful',
+    DownloadServer: p.node,
+    IPAddress: { item: [{ IP: p.ip, IPAddrType: 'ipv4', Attribute: 'Unknown' }] },
+  };
+}
+
+/** One reply: CmNodes per CUCM node (Ok with its devices on this page, NotFound without), and the next StateInfo. */
+export function selectCmDevice(cluster: SimCluster, args: unknown) {
+  const criteria = parseCriteria(args);
+  const cmNodes = cluster.nodes.filter((n) => n.product === 'callmanager');
+  const nodes = criteria.nodeName ? cmNodes.filter((n) => [n.name, n.fqdn, n.ip].includes(criteria.nodeName)) : cmNodes;
+  if (nodes.length === 0) {
+    return {
+      total: 0,
+      reply: {
+        selectCmDeviceReturn: {
+          SelectCmDeviceResult: {
+            TotalDevicesFound: 0,
+            CmNodes: { item: [{ ReturnCode: 'InvalidNodeName', Name: criteria.nodeName, NoChange: false }] },
+          },
+          StateInfo: '',
+        },
+      },
+      returned: 0,
+    };
+  }
+  const accepts = phoneFilter(criteria, nodes);
+  const query = fingerprint(criteria);
+  const stateInfo = childText(args, 'StateInfo')?.trim() ?? '';
+  const after = stateInfo ? decodeState(stateInfo, query) : -1;
+
+  const list = cluster.phones.list;
+  let total = 0;
+  const pageIndexes: number[] = [];
+  let more = false;
+  for (let i = 0; i < list.length; i++) {
+    if (!accepts(list[i]!)) continue;
+    total += 1;
+    if (i <= after) continue;
+    if (pageIndexes.length < criteria.max) pageIndexes.push(i);
+    else more = true;
+  }
+  const lastIndex = pageIndexes[pageIndexes.length - 1];
+  const byNode = new Map<string, SimPhone[]>();
+  for (const i of pageIndexes) {
+    const phone = list[i]!;
+    const group = byNode.get(phone.node);
+    if (group) group.push(phone);
+    else byNode.set(phone.node, [phone]);
+  }
+  return {
+    total,
+    returned: pageIndexes.length,
+    reply: {
+      selectCmDeviceReturn: {
+        SelectCmDeviceResult: {
+          TotalDevicesFound: total,
+          CmNodes: {
+            item: nodes.map((n) => {
+              const devices = byNode.get(n.name) ?? [];
+              return {
+                ReturnCode: devices.length > 0 ? 'Ok' : 'NotFound',
+                Name: n.name,
+                NoChange: false,
+                CmDevices: { item: devices.map(cmDevice) },
+              };
+            }),
+          },
+        },
+        StateInfo: more && lastIndex !== undefined ? encodeState({ after: lastIndex, query }) : '',
+      },
+    },
+  };
+}
+
+function rateLimitFault(limit: number): SoapFaultError {
+  return new SoapFaultError(
+    'soapenv:Server.RateControl',
+    `AxisFault: Exceeded allowed rate for Reatime information. Current allowed rate for realtime information is ${limit} requests per minute.`,
+  );
+}
+
+/** node-soap services for RISService70.wsdl (service RISService70, port RisPort70). */
+export function risportServices(node: SimNode): IServices {
+  const cluster = node.cluster;
+  const handle = (op: string, args: unknown, req: unknown) => {
+    const user = requestUser(req);
+    const limiter = risportLimiter(cluster);
+    const injected = cluster.faults.risportOverLimit > 0;
+    if (injected) cluster.faults.risportOverLimit -= 1;
+    if (injected || !limiter.take()) {
+      cluster.log(node, user, 'risport', { op, fault: 'RateControl' });
+      throw rateLimitFault(limiter.limit);
+    }
+    try {
+      const { reply, returned, total } = selectCmDevice(cluster, args);
+      cluster.log(node, user, 'risport', { op, returned: String(returned), total: String(total) });
+      return reply;
+    } catch (err) {
+      cluster.log(node, user, 'risport', { op, fault: err instanceof Error ? err.message : String(err) });
+      throw err;
+    }
+  };
+  return {
+    RISService70: {
+      RisPort70: {
+        selectCmDevice: (args: unknown, _callback: unknown, _headers: unknown, req: unknown) =>
+          handle('selectCmDevice', args, req),
+        selectCmDeviceExt: (args: unknown, _callback: unknown, _headers: unknown, req: unknown) =>
+          handle('selectCmDeviceExt', args, req),
+        selectCtiItem: () => {
+          throw new SoapFaultError('soapenv:Server', 'selectCtiItem is not available on this (simulated) node');
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Mounts a WSDL-described SOAP service (Cisco's own WSDL files in cisco-wsdl/, unchanged) on the node's HTTPS
+ * server with node-soap. Each WSDL file is read once per process; node-soap parses it per node (a few ms).
+ */
+import { readFileSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
+import { join } from 'node:path';
+import { listen, type IServices, type Server as SoapServer } from 'soap';
+
+export type CiscoWsdl = 'RISService70.wsdl' | 'ControlCenterServices.wsdl';
+
+const WSDL_DIR = join(__dirname, '..', '..', 'cisco-wsdl');
+const wsdlText = new Map<CiscoWsdl, string>();
+
+function loadWsdl(file: CiscoWsdl): string {
+  let text = wsdlText.get(file);
+  if (text === undefined) {
+    text = readFileSync(join(WSDL_DIR, file), 'utf8');
+    wsdlText.set(file, text);
+  }
+  return text;
+}
+
+/**
+ * Resolves once node-soap has parsed the WSDL and hooked the server's request listener (requests to other paths
+ * go on to the listeners that were there before).
+ */
+export function mountSoapService(
+  server: HttpsServer,
+  path: string,
+  wsdl: CiscoWsdl,
+  services: IServices,
+): Promise<SoapServer> {
+  return new Promise((resolve, reject) => {
+    listen(server, {
+      path,
+      services,
+      xml: loadWsdl(wsdl),
+      // Axis, which serves these on CUCM, names the envelope prefix soapenv (fault codes like soapenv:Server.RateControl).
+      envelopeKey: 'soapenv',
+      suppressStack: true,
+      callback: (err: unknown, soapServer: SoapServer) =>
+        err ? reject(err instanceof Error ? err : new Error(`cannot load ${wsdl}`)) : resolve(soapServer),
+    });
+  });
+}
