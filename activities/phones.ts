@@ -89,24 +89,32 @@ export function phoneActivities(ctx: ActivityContext) {
 
   return {
     resetPhones: async (input: ResetPhonesInput): Promise<ResetPhonesResult> => {
-      const info = Context.current().info;
-      const resumed = info.heartbeatDetails as ResetCursor | undefined;
+      const act = Context.current();
+      const resumed = act.info.heartbeatDetails as ResetCursor | undefined;
+      let cursor: ResetCursor | undefined;
+      // Heartbeat through every phase (listing, the resume scan, the resets) well inside the heartbeat timeout:
+      // an attempt the server times out while it still runs would reset phones alongside its retry.
+      const every = Math.max(200, Math.min(5_000, (act.info.heartbeatTimeoutMs ?? 60_000) / 4));
+      const beat = setInterval(() => act.heartbeat(cursor), every);
       try {
         const axl = await ctx.axl(input.clusterId);
         const names = input.selection?.names ? [...input.selection.names].sort() : await axl.allPhoneNames();
         const batchSize = input.batchSize ?? 100;
         const concurrency = input.concurrency ?? 10;
-        const cursor: ResetCursor = resumed ?? {
-          next: 0,
-          startedAt: Math.floor(Date.now() / 1000),
-          total: names.length,
-        };
+        const resumedFrom = resumed?.next;
+        cursor = resumed
+          ? { ...resumed }
+          : {
+              next: 0,
+              startedAt: Math.floor(Date.now() / 1000),
+              total: names.length,
+            };
         // Heartbeats are throttled, so phones past the recorded cursor may have been reset already. RisPort tells:
         // a phone whose status changed since the run started was reset by us. Scan page by page from the cursor
         // until a page holds none, and skip those phones.
         const alreadyReset = new Set<string>();
         if (resumed && resumed.next < names.length) {
-          const risport = ctx.risport(input.clusterId, () => Context.current().heartbeat(cursor));
+          const risport = ctx.risport(input.clusterId);
           for (let from = resumed.next; from < names.length; from += 1000) {
             const page = names.slice(from, from + 1000);
             const state = await risport.snapshot(page);
@@ -117,27 +125,30 @@ export function phoneActivities(ctx: ActivityContext) {
         }
         const skipped = alreadyReset.size;
         let reset = 0;
-        const ctxAct = Context.current();
         while (cursor.next < names.length) {
+          // A cancelled or timed-out attempt stops here: its retry owns the rest.
+          act.cancellationSignal.throwIfAborted();
           const batch = names.slice(cursor.next, cursor.next + batchSize).filter((n) => !alreadyReset.has(n));
           for (let i = 0; i < batch.length; i += concurrency) {
             await Promise.all(batch.slice(i, i + concurrency).map((name) => resetOne(axl, name)));
           }
           reset += batch.length;
           cursor.next = Math.min(names.length, cursor.next + batchSize);
-          ctxAct.heartbeat(cursor);
+          act.heartbeat(cursor);
           if (input.pauseMs) await sleep(input.pauseMs);
         }
-        ctxAct.log.info('phones reset', {
+        act.log.info('phones reset', {
           cluster: input.clusterId,
           total: names.length,
           reset,
           skipped,
-          resumedFrom: resumed?.next,
+          resumedFrom,
         });
-        return { total: names.length, reset, skippedAlreadyReset: skipped, resumedFrom: resumed?.next };
+        return { total: names.length, reset, skippedAlreadyReset: skipped, resumedFrom };
       } catch (err) {
         throw toFailure(err);
+      } finally {
+        clearInterval(beat);
       }
     },
 

@@ -3,6 +3,8 @@
  * (the SDK drains in-flight tasks on those signals).
  */
 import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { FileHostKeyStore } from '../activities/host-keys';
 import { createActivities } from '../activities';
 import { connectWorkerConnection } from '../clients/temporal';
 import { loadConfig } from '../config';
@@ -23,7 +25,12 @@ async function main(): Promise<void> {
       connection,
       namespace: config.temporalNamespace,
       taskQueue: config.taskQueue,
-      activities: createActivities({ inventory, resolveSecret: (ref) => resolveSecret(ref) }),
+      activities: createActivities({
+        inventory,
+        resolveSecret: (ref) => resolveSecret(ref),
+        // Only used by clusters whose inventory says hostKeyPolicy "record-on-first-use".
+        hostKeys: new FileHostKeyStore(join(config.dataDir, 'known-hosts.json')),
+      }),
       identity: `cucm-cert-regen-worker@${hostname()}:${process.pid}`,
     });
     console.log(

@@ -67,7 +67,10 @@ function invalid(message: string): SoapFaultError {
 function phoneFilter(c: Criteria, nodes: SimNode[]): (p: SimPhone) => boolean {
   if (!STATUSES.includes(c.status)) throw invalid(`Invalid Status ${c.status}`);
   if (!SELECT_BY.includes(c.selectBy)) throw invalid(`Invalid SelectBy ${c.selectBy}`);
-  const patterns = c.items.map(starPattern);
+  // Exact names (the usual case: a client asks for up to 1000 known phones) go through a set, patterns through
+  // regexes: 1000 regexes against 40,000 phones per request would be far slower than a real node.
+  const exact = new Set(c.items.filter((i) => !i.includes('*')).map((i) => i.toLowerCase()));
+  const patterns = c.items.filter((i) => i.includes('*')).map(starPattern);
   const field = (p: SimPhone): string | undefined => {
     switch (c.selectBy) {
       case 'Name':
@@ -90,9 +93,9 @@ function phoneFilter(c: Criteria, nodes: SimNode[]): (p: SimPhone) => boolean {
     if (c.status !== 'Any' && p.status !== c.status) return false;
     if (c.model !== '255' && String(p.model) !== c.model) return false;
     if (c.protocol !== 'Any' && p.protocol !== c.protocol) return false;
-    if (patterns.length === 0) return true;
+    if (patterns.length === 0 && exact.size === 0) return true;
     const text = field(p);
-    return text !== undefined && patterns.some((re) => re.test(text));
+    return text !== undefined && (exact.has(text.toLowerCase()) || patterns.some((re) => re.test(text)));
   };
 }
 

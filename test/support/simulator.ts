@@ -8,6 +8,9 @@ import { startSimulator, type RunningSimulator } from '../../simulator/cluster-r
 import { inventoryFromEndpoints } from '../../simulator/inventory';
 import type { ClusterConfig } from '../../simulator/model';
 
+/** Every secret value the simulators of this test run handed out: the no-secrets-in-history test looks for them. */
+export const secretsOfThisRun = new Set<string>();
+
 export interface SimulatedCluster {
   sim: RunningSimulator;
   inventory: Inventory;
@@ -31,6 +34,7 @@ export async function startSimulatedCluster(
     sim.endpoints.clusters,
     (id, user) => `env:TEST_${id.toUpperCase()}_${user === 'axl' ? 'AXL' : 'OS'}_PASSWORD`,
   );
+  for (const value of secrets.values()) secretsOfThisRun.add(value);
   // The worker's RisPort limiter follows each simulated cluster's configured limit and window.
   for (const cluster of inventory.clusters) {
     const config = configs.find((c) => c.id === cluster.id);
