@@ -23,6 +23,8 @@ async function main(): Promise<void> {
           { name: 'sub2', role: 'subscriber' },
         ],
         phones: { count: 40_000, registerDelayMs: [5000, 40000] },
+        // Unthrottled here: this measures how fast the simulator serves RisPort, not CUCM's limit.
+        risport: { requestsPerMinute: 1_000_000, windowMs: 60_000 },
       },
     ],
     { timeScale: 0.001 },
@@ -34,6 +36,29 @@ async function main(): Promise<void> {
   print(
     'resident memory after start-up (process total)',
     `${(rss / 1048576).toFixed(0)} MiB (${((rss - rssBefore) / 1048576).toFixed(0)} MiB for the simulator)`,
+  );
+
+  // RisPort throughput with the product's client (node-soap from the WSDL), 1000 devices per reply.
+  const { inventoryFromEndpoints } = await import('../simulator/inventory');
+  const { ActivityContext } = await import('../activities/context');
+  const { inventory, secrets } = inventoryFromEndpoints(sim.endpoints.clusters, (id, user) => `env:${id}_${user}`);
+  inventory.clusters[0]!.risportRequestsPerMinute = 18;
+  const ctx = new ActivityContext({ inventory, resolveSecret: (ref) => secrets.get(ref) ?? '', risportWindowMs: 1 });
+  const risport = ctx.risport('big');
+  await risport.page([], '');
+  const t2 = performance.now();
+  let stateInfo = '';
+  let served = 0;
+  for (let i = 0; i < 40; i++) {
+    const page = await risport.page([], stateInfo);
+    served += page.devices.length;
+    stateInfo = page.stateInfo;
+    if (!stateInfo) break;
+  }
+  const elapsed = (performance.now() - t2) / 1000;
+  print(
+    'RisPort selectCmDeviceExt served (1000 devices per reply)',
+    `${(risport.stats.requests - 1) / elapsed > 0 ? ((risport.stats.requests - 1) / elapsed).toFixed(1) : '?'} requests/s, ${(served / elapsed).toFixed(0)} devices/s`,
   );
 
   const cluster = sim.cluster('big');

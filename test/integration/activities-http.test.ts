@@ -159,6 +159,28 @@ describe('activities over HTTPS and SSH (simulator)', function () {
     await waitFor('no pending phones', async () => (c.phones.list.every((p) => !p.pending) ? true : undefined));
   });
 
+  it('waits through a slow Tomcat restart, heartbeating, instead of timing out', async () => {
+    const c = lab.sim.cluster('c14');
+    c.injectFault({ kind: 'slow', factor: 20 });
+    let beats = 0;
+    const onBeat = () => (beats += 1);
+    env.on('heartbeat', onBeat);
+    const t0 = Date.now();
+    try {
+      const result = await run(lab.activities.restartService, {
+        clusterId: 'c14',
+        nodeId: 'pub',
+        service: 'Cisco Tomcat',
+      });
+      assert.deepEqual(result, { restarted: true });
+    } finally {
+      env.off('heartbeat', onBeat);
+      c.injectFault({ kind: 'slow', factor: 1 });
+    }
+    assert.ok(Date.now() - t0 >= 3000, 'the restart took its (scaled) time');
+    assert.ok(beats >= 1, 'the activity heartbeats while it waits');
+  });
+
   it('updates the CTL on the publisher of a mixed-mode cluster', async () => {
     const result = await run(lab.activities.updateCtlFile, { clusterId: 'c14' });
     assert.equal(result.updated, true);

@@ -29,6 +29,7 @@ describe('docker-compose.yml', () => {
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
     const runtimeFolders = [
       'activities',
+      'cisco-wsdl',
       'api',
       'clients',
       'config',

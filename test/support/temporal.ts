@@ -56,6 +56,13 @@ export function sharedWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
+/** The shared servers this run has started so far. */
+export async function startedSharedServers(): Promise<TestWorkflowEnvironment[]> {
+  return Promise.all(
+    [devServer, timeSkipping].filter((env): env is Promise<TestWorkflowEnvironment> => env !== undefined),
+  );
+}
+
 export async function teardownSharedServers(): Promise<void> {
   const started = [devServer, timeSkipping].filter((env): env is Promise<TestWorkflowEnvironment> => env !== undefined);
   const envs = await Promise.allSettled(started);
