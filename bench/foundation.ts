@@ -94,7 +94,7 @@ async function main(): Promise<void> {
         await fetch(`${url}/v1/clusters/bench/regenerations`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: '{"units":["tomcat"]}',
+          body: '{"units":["tomcat"],"approvals":[]}',
         })
       ).json()) as { id: string };
       for (;;) {

@@ -1,3 +1,4 @@
 // The workflows the worker registers; bundled into Temporal's deterministic sandbox.
 export { regenerateCertificate } from './regenerate-certificate';
+export { rotateCluster } from './rotate-cluster';
 export { bulkResetPhones } from './reset-phones';

@@ -1,7 +1,15 @@
 /**
  * Message definitions, exported once and used by the workflow (handlers), the API and the tests (callers).
+ * Gates answer both an update (the API: the caller learns whether the decision was accepted) and a signal (the
+ * Temporal Web UI lists signals and updates by name, with the descriptions given to their handlers).
  */
-import { defineQuery } from '@temporalio/workflow';
-import type { RegenerationState } from './types';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { GateDecision, PendingGate, RegenerationState } from './types';
 
 export const stateQuery = defineQuery<RegenerationState>('state');
+
+/** Decide a pending gate; rejected by the validator if the gate is not pending or the decision not allowed. */
+export const decideGateUpdate = defineUpdate<PendingGate, [GateDecision]>('decideGate');
+
+/** Same as decideGateUpdate, fire-and-forget (for the Web UI); an invalid decision is logged and ignored. */
+export const decideGateSignal = defineSignal<[GateDecision]>('decideGate-signal');

@@ -4,6 +4,23 @@
  */
 import type { CertificateUnit } from './units';
 
+/** Where a run stops for an engineer. */
+export type GateKind =
+  'before-start' | 'before-restarts' | 'before-phone-reset' | 'confirm-phones-reset' | 'accept-missing-phones';
+
+/** Gates an engineer may switch on or off at start; the last two are not optional (they are safety stops). */
+export const OPTIONAL_GATES: readonly GateKind[] = ['before-start', 'before-restarts', 'before-phone-reset'];
+
+export type GateDecisionKind = 'approve' | 'reject' | 'retry' | 'skip' | 'abort';
+
+export interface GateDecision {
+  gateId: string;
+  decision: GateDecisionKind;
+  comment?: string;
+  /** Who decided: the API records its token's identity; the Temporal UI records what the engineer typed. */
+  by?: string;
+}
+
 export interface RegenerationRequest {
   clusterId: string;
   units: CertificateUnit[];
@@ -11,9 +28,27 @@ export interface RegenerationRequest {
   requestedBy?: string;
   /** ISO-8601 start of the maintenance window: nothing changes on the cluster before it. */
   notBefore?: string;
+  /** Optional gates to stop at; default ['before-start']; [] for none. */
+  approvals?: GateKind[];
+  /** all (default), secure-only, or none (the engineer resets phones and confirms at a gate). */
+  phoneReset?: 'all' | 'secure-only' | 'none';
+  /** How long phones get to re-register after a reset, in minutes (default 30). */
+  registrationDeadlineMinutes?: number;
+  /** Seconds between two RisPort sweeps while waiting (default 10; each sweep counts against the rate limit). */
+  registrationPollSeconds?: number;
 }
 
-export type StepKind = 'wait-window' | 'discover' | 'regenerate' | 'restart-service';
+export type StepKind =
+  | 'wait-window'
+  | 'discover'
+  | 'preflight'
+  | 'gate'
+  | 'regenerate'
+  | 'update-ctl'
+  | 'restart-service'
+  | 'verify'
+  | 'reset-phones'
+  | 'await-registration';
 export type StepStatus = 'pending' | 'running' | 'completed' | 'skipped' | 'failed';
 
 export interface StepState {
@@ -30,12 +65,19 @@ export interface StepState {
   detail?: string;
 }
 
-export type RunPhase = 'waiting-window' | 'running' | 'completed' | 'failed';
+export type RunPhase = 'waiting-window' | 'running' | 'awaiting-approval' | 'completed' | 'failed';
 
 export interface PendingGate {
   id: string;
-  kind: string;
+  kind: GateKind;
   description: string;
+  /** Decisions this gate accepts. */
+  allowed: GateDecisionKind[];
+}
+
+export interface DecisionRecord extends GateDecision {
+  kind: GateKind;
+  at: string;
 }
 
 export interface RegenerationState {
@@ -44,8 +86,10 @@ export interface RegenerationState {
   phase: RunPhase;
   steps: StepState[];
   pendingGates: PendingGate[];
+  decisions: DecisionRecord[];
   startedAt: string;
   notBefore?: string;
+  requestedBy?: string;
 }
 
 export interface NodeRegenerationOutcome {
@@ -63,9 +107,19 @@ export interface ServiceRestartOutcome {
   reason?: string;
 }
 
+export interface RegistrationOutcome {
+  allBack: boolean;
+  registered: number;
+  missingCount: number;
+  /** Phones an engineer accepted as missing at the accept-missing-phones gate. */
+  acceptedMissing?: string[];
+}
+
 export interface RegenerationResult {
   clusterId: string;
   unit: CertificateUnit;
   nodes: NodeRegenerationOutcome[];
   restarts: ServiceRestartOutcome[];
+  ctlUpdated?: boolean;
+  phones?: RegistrationOutcome;
 }

@@ -10,7 +10,8 @@ import { stateQuery } from '../../workflows/messages';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from '../../workflows/search-attributes';
 import type { RegenerationRequest, RegenerationResult, RegenerationState } from '../../workflows/types';
-import { CERTIFICATE_UNITS, SUPPORTED_UNITS, type CertificateUnit } from '../../workflows/units';
+import { CERTIFICATE_UNITS, type CertificateUnit } from '../../workflows/units';
+import { rotateCluster } from '../../workflows/rotate-cluster';
 import type { ApiDeps } from '../app';
 import { HttpProblem } from '../problem';
 
@@ -104,6 +105,9 @@ const problemSchema = {
 interface StartBody {
   units: CertificateUnit[];
   notBefore?: string;
+  approvals?: RegenerationRequest['approvals'];
+  phoneReset?: RegenerationRequest['phoneReset'];
+  registrationDeadlineMinutes?: number;
 }
 
 export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -112,7 +116,7 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     {
       schema: {
         summary: 'Start regenerating certificates on a cluster',
-        description: `Starts a durable run and answers 202 at once; follow it at the Location. This build regenerates one unit per run and supports: ${SUPPORTED_UNITS.join(', ')}.`,
+        description: `Starts a durable run and answers 202 at once; follow it at the Location. One unit runs regenerateCertificate; several run rotateCluster (the units one by one, in the safe order, TVS last). Run POST /v1/clusters/{id}/plan first for a dry run.`,
         params: {
           type: 'object',
           properties: { clusterId: { type: 'string', maxLength: 63 } },
@@ -129,6 +133,15 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps): void {
               uniqueItems: true,
               items: { type: 'string', enum: [...CERTIFICATE_UNITS] },
             },
+            approvals: {
+              type: 'array',
+              uniqueItems: true,
+              items: { type: 'string', enum: ['before-start', 'before-restarts', 'before-phone-reset'] },
+              description:
+                'Gates to stop at (default ["before-start"]); [] runs without stopping. Safety gates (accept missing phones, confirm a manual phone reset) always apply.',
+            },
+            phoneReset: { type: 'string', enum: ['all', 'secure-only', 'none'] },
+            registrationDeadlineMinutes: { type: 'integer', minimum: 1, maximum: 1440 },
             notBefore: {
               type: 'string',
               format: 'date-time',
@@ -160,20 +173,18 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps): void {
           `Cluster "${clusterId}" is not in the inventory; GET /v1/clusters lists the known ones.`,
         );
       }
-      const { units, notBefore } = request.body;
-      const unsupported = units.filter((u) => !SUPPORTED_UNITS.includes(u));
-      if (units.length !== 1 || unsupported.length > 0) {
-        throw new HttpProblem(
-          400,
-          'Bad Request',
-          `body.units: this build regenerates one unit per run, one of: ${SUPPORTED_UNITS.join(', ')}` +
-            (unsupported.length ? ` (not yet supported: ${unsupported.join(', ')})` : '') +
-            '.',
-        );
-      }
+      const { units, notBefore, approvals, phoneReset, registrationDeadlineMinutes } = request.body;
       const id = `regen-${clusterId}-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
-      const input: RegenerationRequest = { clusterId, units, ...(notBefore ? { notBefore } : {}) };
-      await deps.temporal.workflow.start(regenerateCertificate, {
+      const input: RegenerationRequest = {
+        clusterId,
+        units,
+        ...(notBefore ? { notBefore } : {}),
+        ...(approvals ? { approvals } : {}),
+        ...(phoneReset ? { phoneReset } : {}),
+        ...(registrationDeadlineMinutes ? { registrationDeadlineMinutes } : {}),
+      };
+      // One unit: regenerateCertificate; several: rotateCluster runs them one by one in the plan's safe order.
+      await deps.temporal.workflow.start(units.length > 1 ? rotateCluster : regenerateCertificate, {
         workflowId: id,
         taskQueue: deps.taskQueue,
         args: [input],

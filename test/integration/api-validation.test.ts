@@ -27,7 +27,7 @@ describe('API input validation', function () {
       { units: ['tomcatt'] },
       /body\.units\.0 must be one of: tomcat, tomcat-ECDSA/,
     ],
-    ['a unit this build cannot regenerate yet', 'lab1', { units: ['TVS'] }, /not yet supported: TVS/],
+    ['the same unit twice', 'lab1', { units: ['tomcat', 'tomcat'] }, /body\.units must NOT have duplicate items/],
     ['no units', 'lab1', { units: [] }, /body\.units must NOT have fewer than 1 items/],
     [
       'a malformed maintenance window',

@@ -102,7 +102,7 @@ describe('npm start (the whole system on embedded defaults)', function () {
     assert.match(banner, new RegExp(`Temporal UI\\s+http://127\\.0\\.0\\.1:${ports.ui}`));
     assert.equal((await fetch(`http://127.0.0.1:${ports.ui}/`)).status, 200, 'the Temporal Web UI answers');
 
-    const started = await postJson(`${api()}/v1/clusters/demo/regenerations`, { units: ['tomcat'] });
+    const started = await postJson(`${api()}/v1/clusters/demo/regenerations`, { units: ['tomcat'], approvals: [] });
     assert.equal(started.status, 202);
     runId = started.json.id as string;
     const done = await waitFor(

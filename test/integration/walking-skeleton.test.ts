@@ -22,7 +22,10 @@ describe('walking skeleton: regenerate tomcat through the API', function () {
     const serialBefore = node.certificate('tomcat').serial;
     const activeBefore = node.activeCertificate('tomcat').serial;
 
-    const started = await postJson(`${system.baseUrl}/v1/clusters/lab1/regenerations`, { units: ['tomcat'] });
+    const started = await postJson(`${system.baseUrl}/v1/clusters/lab1/regenerations`, {
+      units: ['tomcat'],
+      approvals: [],
+    });
     assert.equal(started.status, 202);
     const id = started.json.id as string;
     assert.equal(started.headers.get('location'), `/v1/regenerations/${id}`);
@@ -66,7 +69,7 @@ describe('walking skeleton: regenerate tomcat through the API', function () {
     assert.deepEqual(done.result?.restarts, [{ nodeId: 'cucm-pub', service: 'Cisco Tomcat', restarted: true }]);
     assert.deepEqual(
       done.steps.map((s) => `${s.kind}:${s.status}`),
-      ['discover:completed', 'regenerate:completed', 'restart-service:completed'],
+      ['preflight:completed', 'regenerate:completed', 'restart-service:completed', 'verify:completed'],
     );
     assert.deepEqual(done.pendingGates, []);
     assert.ok(done.closedAt);

@@ -24,7 +24,10 @@ describe('no secret in any workflow history of this test run', function () {
     // Run one regeneration here too, so the check holds even when this file runs alone.
     const system = await startSystem('no-secrets');
     try {
-      const { json } = await postJson(`${system.baseUrl}/v1/clusters/lab1/regenerations`, { units: ['tomcat'] });
+      const { json } = await postJson(`${system.baseUrl}/v1/clusters/lab1/regenerations`, {
+        units: ['tomcat'],
+        approvals: [],
+      });
       await system.env.client.workflow.getHandle(json.id as string).result();
     } finally {
       await system.stop();

@@ -1,36 +1,62 @@
 /**
- * The regenerateCertificate workflow with mocked activities on the time-skipping test server: the order of steps,
- * the maintenance window (hours of waiting in milliseconds), and what a failure leaves in the state.
+ * The regenerateCertificate workflow with mocked activities on the time-skipping server: the order the plan
+ * gives, gates decided by update (validated) and by signal, the maintenance window (hours skipped in
+ * milliseconds), refusals and failures that leave nothing half done.
  */
 import assert from 'node:assert/strict';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import type { Activities } from '../../activities';
-import { stateQuery } from '../../workflows/messages';
+import type { Activities, ClusterDiscovery } from '../../activities';
+import { decideGateSignal, decideGateUpdate, stateQuery } from '../../workflows/messages';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { sharedTimeSkippingServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
+import { waitFor } from '../support/net';
 
-type Call = { name: string; at: number; args: unknown };
+type Call = { name: string; args: unknown };
+
+function discovery(version = '14.0.1.13900-155'): ClusterDiscovery {
+  const node = (id: string, role: 'publisher' | 'subscriber', tomcat: 'STARTED' | 'STOPPED') => ({
+    id,
+    role,
+    product: 'callmanager',
+    services: [
+      { name: 'Cisco Tomcat', state: tomcat, reason: tomcat === 'STOPPED' ? 'Service Not Activated' : undefined },
+      { name: 'Cisco CallManager', state: 'STARTED' },
+      { name: 'Cisco Tftp', state: 'STARTED' },
+      { name: 'Cisco Trust Verification Service', state: 'STARTED' },
+    ],
+    certificates: (['tomcat', 'ipsec', 'CallManager', 'TVS', 'ITLRecovery'] as const).map((unit) => ({
+      unit,
+      serial: `OLD-${unit}-${id}`,
+      subject: `CN=${id}`,
+      issuer: `CN=${id}`,
+      selfSigned: true,
+      keyType: 'RSA',
+      keySize: 2048,
+      notAfter: '2030-01-01T00:00:00.000Z',
+    })),
+  });
+  return {
+    clusterId: 'lab',
+    version,
+    securityMode: 0,
+    itlSigner: 'ITLRecovery',
+    nodes: [node('pub', 'publisher', 'STARTED'), node('sub1', 'subscriber', 'STOPPED')],
+    unmanagedNodes: [],
+    discoveredAt: '2026-11-29T00:00:00Z',
+  };
+}
 
 function mockActivities(calls: Call[], overrides: Partial<Activities> = {}): Partial<Activities> {
   const serials = new Map<string, string>();
-  const record = (name: string, args: unknown) => calls.push({ name, at: Date.now(), args });
+  const record = (name: string, args: unknown) => calls.push({ name, args });
   const base: Partial<Activities> = {
-    describeCluster: async (clusterId) => {
-      record('describeCluster', clusterId);
-      return {
-        clusterId,
-        name: clusterId,
-        nodes: [
-          { id: 'pub', role: 'publisher' },
-          { id: 'sub1', role: 'subscriber' },
-        ],
-      };
+    discoverCluster: async (clusterId) => {
+      record('discoverCluster', clusterId);
+      return discovery();
     },
-    readCertificate: async (input) => {
-      record('readCertificate', input);
-      return { serial: serials.get(input.nodeId) ?? `OLD-${input.nodeId}` };
-    },
+    readCertificate: async (input) => ({ serial: serials.get(input.nodeId) ?? `OLD-${input.unit}-${input.nodeId}` }),
     regenerateCertificate: async (input) => {
       record('regenerateCertificate', input);
       serials.set(input.nodeId, `NEW-${input.nodeId}`);
@@ -38,101 +64,152 @@ function mockActivities(calls: Call[], overrides: Partial<Activities> = {}): Par
     },
     restartService: async (input) => {
       record('restartService', input);
-      return input.nodeId === 'sub1'
-        ? { restarted: false, reason: 'Cisco Tomcat is STOPPED on sub1: not restarted' }
-        : { restarted: true };
+      return { restarted: true };
+    },
+    verifyCertificate: async (input) => {
+      record('verifyCertificate', input);
+      return { ok: true, serial: input.expectedSerial, servedSerial: input.expectedSerial };
     },
   };
   return { ...base, ...overrides };
 }
 
+const seq = (calls: Call[]) => calls.map((c) => `${c.name}:${(c.args as { nodeId?: string }).nodeId ?? ''}`);
+
 describe('regenerateCertificate workflow (mocked activities, time-skipping server)', function () {
   this.timeout(30_000);
 
-  it('regenerates on the publisher, then the subscribers, then restarts Tomcat publisher first', async () => {
+  async function worker(name: string, activities: Partial<Activities>) {
     const env = await sharedTimeSkippingServer();
-    const taskQueue = uniqueTaskQueue('order');
-    const calls: Call[] = [];
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
+    const taskQueue = uniqueTaskQueue(name);
+    return {
+      env,
       taskQueue,
-      workflowBundle: await sharedWorkflowBundle(),
-      activities: mockActivities(calls),
-    });
-    const result = await worker.runUntil(
+      worker: await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: await sharedWorkflowBundle(),
+        activities,
+      }),
+    };
+  }
+
+  it('follows the plan: discovery, regenerate publisher then subscriber, restart Tomcat where Started, verify', async () => {
+    const calls: Call[] = [];
+    const { env, taskQueue, worker: w } = await worker('order', mockActivities(calls));
+    const result = await w.runUntil(
       env.client.workflow.execute(regenerateCertificate, {
         workflowId: `wf-order-${Date.now()}`,
         taskQueue,
-        args: [{ clusterId: 'lab', units: ['tomcat'] }],
+        args: [{ clusterId: 'lab', units: ['tomcat'], approvals: [] }],
       }),
     );
-    const sequence = calls
-      .filter((c) => c.name !== 'readCertificate')
-      .map((c) => `${c.name}:${(c.args as { nodeId?: string }).nodeId ?? ''}`);
-    assert.deepEqual(sequence, [
-      'describeCluster:',
+    assert.deepEqual(seq(calls), [
+      'discoverCluster:',
       'regenerateCertificate:pub',
       'regenerateCertificate:sub1',
       'restartService:pub',
-      'restartService:sub1',
+      'verifyCertificate:pub',
+      'verifyCertificate:sub1',
     ]);
     assert.deepEqual(
-      result.nodes.map((n) => [n.nodeId, n.serialBefore, n.serialAfter]),
+      result.restarts,
+      [{ nodeId: 'pub', service: 'Cisco Tomcat', restarted: true }],
+      'no restart where Tomcat is not Started',
+    );
+    assert.deepEqual(
+      result.nodes.map((n) => [n.nodeId, n.serialAfter]),
       [
-        ['pub', 'OLD-pub', 'NEW-pub'],
-        ['sub1', 'OLD-sub1', 'NEW-sub1'],
+        ['pub', 'NEW-pub'],
+        ['sub1', 'NEW-sub1'],
       ],
     );
-    assert.deepEqual(result.restarts, [
-      { nodeId: 'pub', service: 'Cisco Tomcat', restarted: true },
-      {
-        nodeId: 'sub1',
-        service: 'Cisco Tomcat',
-        restarted: false,
-        reason: 'Cisco Tomcat is STOPPED on sub1: not restarted',
-      },
-    ]);
+  });
+
+  it('stops at the before-start gate: a wrong gate id is rejected by the validator, approve lets it run', async () => {
+    const calls: Call[] = [];
+    const { env, taskQueue, worker: w } = await worker('gate', mockActivities(calls));
+    await w.runUntil(async () => {
+      const handle = await env.client.workflow.start(regenerateCertificate, {
+        workflowId: `wf-gate-${Date.now()}`,
+        taskQueue,
+        args: [{ clusterId: 'lab', units: ['tomcat'] }],
+      });
+      const waiting = await waitFor('the gate', async () => {
+        const s = await handle.query(stateQuery);
+        return s.pendingGates.length ? s : undefined;
+      });
+      assert.equal(waiting.phase, 'awaiting-approval');
+      const [gate] = waiting.pendingGates;
+      assert.equal(gate?.kind, 'before-start');
+      assert.ok(!calls.some((c) => c.name === 'regenerateCertificate'), 'nothing changes before the gate');
+      await assert.rejects(
+        handle.executeUpdate(decideGateUpdate, { args: [{ gateId: 'nope', decision: 'approve', by: 'alice' }] }),
+        (err: unknown) => err instanceof WorkflowUpdateFailedError,
+      );
+      await assert.rejects(
+        handle.executeUpdate(decideGateUpdate, { args: [{ gateId: gate?.id ?? '', decision: 'retry', by: 'alice' }] }),
+        WorkflowUpdateFailedError,
+      );
+      const accepted = await handle.executeUpdate(decideGateUpdate, {
+        args: [{ gateId: gate?.id ?? '', decision: 'approve', by: 'alice', comment: 'change 4711' }],
+      });
+      assert.equal(accepted.id, gate?.id);
+      await handle.result();
+      const done = await handle.query(stateQuery);
+      assert.deepEqual(
+        done.decisions.map((d) => [d.kind, d.decision, d.by]),
+        [['before-start', 'approve', 'alice']],
+      );
+    });
+  });
+
+  it('a reject at the gate (here by signal, as from the Web UI) ends the run with nothing changed', async () => {
+    const calls: Call[] = [];
+    const { env, taskQueue, worker: w } = await worker('reject', mockActivities(calls));
+    await w.runUntil(async () => {
+      const handle = await env.client.workflow.start(regenerateCertificate, {
+        workflowId: `wf-reject-${Date.now()}`,
+        taskQueue,
+        args: [{ clusterId: 'lab', units: ['tomcat'] }],
+      });
+      const gateId = await waitFor('the gate', async () => (await handle.query(stateQuery)).pendingGates[0]?.id);
+      await handle.signal(decideGateSignal, { gateId, decision: 'reject', by: 'bob', comment: 'not tonight' });
+      await assert.rejects(
+        handle.result(),
+        (err: unknown) =>
+          err instanceof WorkflowFailedError &&
+          /Rejected at gate .* by bob: not tonight/.test(err.cause?.message ?? ''),
+      );
+      assert.deepEqual(seq(calls), ['discoverCluster:']);
+    });
   });
 
   it('changes nothing before the maintenance window opens, then runs (6 hours skipped)', async () => {
-    const env = await sharedTimeSkippingServer();
-    const taskQueue = uniqueTaskQueue('window');
     const calls: Call[] = [];
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: await sharedWorkflowBundle(),
-      activities: mockActivities(calls),
-    });
-    await worker.runUntil(async () => {
-      // The test server's clock runs ahead of the wall clock once time has been skipped.
-      const startedAt = await env.currentTimeMs();
-      const notBefore = new Date(startedAt + 6 * 3600_000).toISOString();
+    const { env, taskQueue, worker: w } = await worker('window', mockActivities(calls));
+    await w.runUntil(async () => {
+      const notBefore = new Date((await env.currentTimeMs()) + 6 * 3600_000).toISOString();
       const handle = await env.client.workflow.start(regenerateCertificate, {
         workflowId: `wf-window-${Date.now()}`,
         taskQueue,
-        args: [{ clusterId: 'lab', units: ['tomcat'], notBefore }],
+        args: [{ clusterId: 'lab', units: ['tomcat'], notBefore, approvals: [] }],
       });
-      const waiting = await handle.query(stateQuery);
-      assert.equal(waiting.phase, 'waiting-window');
+      assert.equal((await handle.query(stateQuery)).phase, 'waiting-window');
       assert.equal(calls.length, 0, 'no activity may run before the window');
-      const result = await handle.result();
-      assert.equal(result.nodes.length, 2);
+      await handle.result();
       const state = await handle.query(stateQuery);
       assert.equal(state.phase, 'completed');
       assert.equal(state.steps[0]?.kind, 'wait-window');
       assert.ok(
         Date.parse(state.steps[1]?.startedAt ?? '') >= Date.parse(notBefore),
-        'the first change happens inside the window',
+        'the first step happens inside the window',
       );
     });
   });
 
-  it('fails the run with the step that failed and its reason', async () => {
-    const env = await sharedTimeSkippingServer();
-    const taskQueue = uniqueTaskQueue('fail');
+  it('fails the run at the step that failed, with its reason, and goes no further', async () => {
     const calls: Call[] = [];
-    const { ApplicationFailure } = await import('@temporalio/common');
     const activities = mockActivities(calls, {
       regenerateCertificate: async (input) => {
         if (input.nodeId === 'sub1')
@@ -140,17 +217,12 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
         return { serialBefore: input.serialBefore, serialAfter: 'NEW', regeneratedNow: true };
       },
     });
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: await sharedWorkflowBundle(),
-      activities,
-    });
-    await worker.runUntil(async () => {
+    const { env, taskQueue, worker: w } = await worker('fail', activities);
+    await w.runUntil(async () => {
       const handle = await env.client.workflow.start(regenerateCertificate, {
         workflowId: `wf-fail-${Date.now()}`,
         taskQueue,
-        args: [{ clusterId: 'lab', units: ['tomcat'] }],
+        args: [{ clusterId: 'lab', units: ['tomcat'], approvals: [] }],
       });
       await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
       const state = await handle.query(stateQuery);
@@ -162,25 +234,24 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
     });
   });
 
-  it('refuses a request for more than one unit or an unsupported unit', async () => {
-    const env = await sharedTimeSkippingServer();
-    const taskQueue = uniqueTaskQueue('refuse');
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
+  it('refuses a plan the rules forbid before anything changes (tomcat-ECDSA on 10.5)', async () => {
+    const calls: Call[] = [];
+    const {
+      env,
       taskQueue,
-      workflowBundle: await sharedWorkflowBundle(),
-      activities: mockActivities([]),
-    });
-    await worker.runUntil(
+      worker: w,
+    } = await worker('refuse', mockActivities(calls, { discoverCluster: async () => discovery('10.5.2.15900-8') }));
+    await w.runUntil(
       assert.rejects(
         env.client.workflow.execute(regenerateCertificate, {
           workflowId: `wf-refuse-${Date.now()}`,
           taskQueue,
-          args: [{ clusterId: 'lab', units: ['CallManager', 'TVS'] }],
+          args: [{ clusterId: 'lab', units: ['tomcat-ECDSA'], approvals: [] }],
         }),
         (err: unknown) =>
-          err instanceof WorkflowFailedError && /exactly one supported unit/.test(err.cause?.message ?? ''),
+          err instanceof WorkflowFailedError && /refused, nothing was changed/.test(err.cause?.message ?? ''),
       ),
     );
+    assert.ok(!calls.some((c) => c.name === 'regenerateCertificate'));
   });
 });

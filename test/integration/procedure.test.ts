@@ -1,0 +1,148 @@
+/**
+ * The procedure end to end on the simulator, every layer real except the API (Temporal dev server, worker,
+ * activities, SSH, AXL, RisPort): gates approved by update, CallManager regenerated and its services restarted,
+ * phones reset and back; a refused plan changes nothing; in mixed mode the CTL is updated before the restarts.
+ */
+import assert from 'node:assert/strict';
+import type { Worker } from '@temporalio/worker';
+import { decideGateUpdate, stateQuery } from '../../workflows/messages';
+import { regenerateCertificate } from '../../workflows/regenerate-certificate';
+import { rotateCluster } from '../../workflows/rotate-cluster';
+import type { RegenerationRequest } from '../../workflows/types';
+import { createWorker } from '../../worker/create-worker';
+import { WorkflowFailedError } from '@temporalio/client';
+import { waitFor } from '../support/net';
+import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
+import { sharedDevServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
+
+const WRITES = new Set(['cert-regenerated', 'service-state', 'phone-reset', 'ctl-updated', 'trust-deleted']);
+
+describe('the regeneration procedure on a simulated cluster', function () {
+  this.timeout(120_000);
+  let lab: SimulatedCluster;
+  let worker: Worker;
+  let running: Promise<void>;
+  let taskQueue: string;
+
+  before(async () => {
+    lab = await startSimulatedCluster(
+      [
+        {
+          id: 'v115',
+          version: '11.5.1.21900-40',
+          nodes: [
+            { name: 'pub', role: 'publisher' },
+            { name: 'sub1', role: 'subscriber' },
+          ],
+          phones: { count: 100, registerDelayMs: [1000, 3000] },
+        },
+        {
+          id: 'm14',
+          version: '14.0.1.13900-155',
+          securityMode: 1,
+          nodes: [
+            { name: 'pub', role: 'publisher' },
+            { name: 'sub1', role: 'subscriber' },
+          ],
+          phones: { count: 100, secureShare: 0.5, registerDelayMs: [1000, 3000] },
+        },
+      ],
+      0.01,
+    );
+    const env = await sharedDevServer();
+    taskQueue = uniqueTaskQueue('procedure');
+    worker = await createWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      activities: lab.activities,
+      workflowBundle: await sharedWorkflowBundle(),
+    });
+    running = worker.run();
+  });
+  after(async () => {
+    worker?.shutdown();
+    await running;
+    await lab?.sim.stop();
+  });
+
+  const start = async (request: RegenerationRequest) =>
+    (await sharedDevServer()).client.workflow.start(regenerateCertificate, {
+      workflowId: `proc-${request.clusterId}-${Date.now()}`,
+      taskQueue,
+      args: [request],
+    });
+
+  it('11.5 CallManager: gates approved, regenerated publisher first, services restarted where Started, phones back', async () => {
+    const c = lab.sim.cluster('v115');
+    const handle = await start({
+      clusterId: 'v115',
+      units: ['CallManager'],
+      approvals: ['before-start', 'before-restarts'],
+      registrationPollSeconds: 1,
+      requestedBy: 'alice',
+    });
+    for (const kind of ['before-start', 'before-restarts']) {
+      const gate = await waitFor(
+        `gate ${kind}`,
+        async () => (await handle.query(stateQuery)).pendingGates.find((g) => g.kind === kind),
+        60_000,
+      );
+      if (kind === 'before-restarts')
+        assert.equal(c.events.list({ kind: 'service-state' }).length, 0, 'no restart before its gate');
+      await handle.executeUpdate(decideGateUpdate, { args: [{ gateId: gate.id, decision: 'approve', by: 'carol' }] });
+    }
+    const result = await handle.result();
+    const pub = c.node('pub');
+    assert.equal(result.nodes[0]?.nodeId, 'pub');
+    assert.equal(result.nodes[0]?.serialAfter, pub.certificate('CallManager').serial);
+    const restarted = result.restarts.filter((r) => r.restarted).map((r) => `${r.nodeId}:${r.service}`);
+    assert.ok(
+      restarted.includes('pub:Cisco CallManager') &&
+        restarted.includes('sub1:Cisco Tftp') &&
+        restarted.includes('pub:Cisco Trust Verification Service'),
+    );
+    assert.equal(result.ctlUpdated, undefined, 'no CTL in non-secure mode');
+    assert.equal(result.phones?.allBack, true);
+    assert.deepEqual(c.phones.counts(), { Registered: 100, UnRegistered: 0, Rejected: 0 });
+    const regen = c.events.list({ kind: 'cert-regenerated' });
+    const firstRestart = c.events.list({ kind: 'service-state' })[0];
+    assert.ok(
+      regen.every((e) => e.seq < (firstRestart?.seq ?? 0)),
+      'every regeneration before the first restart',
+    );
+    const state = await handle.query(stateQuery);
+    assert.deepEqual(
+      state.decisions.map((d) => d.by),
+      ['carol', 'carol'],
+    );
+  });
+
+  it('11.5 refuses CallManager and TVS in one request (ITL signed by CallManager) and changes nothing', async () => {
+    const c = lab.sim.cluster('v115');
+    const before = c.events.list().filter((e) => WRITES.has(e.kind)).length;
+    const env = await sharedDevServer();
+    await assert.rejects(
+      env.client.workflow.execute(rotateCluster, {
+        workflowId: `proc-rot-${Date.now()}`,
+        taskQueue,
+        args: [{ clusterId: 'v115', units: ['CallManager', 'TVS'], approvals: [] }],
+      }),
+      (err: unknown) =>
+        err instanceof WorkflowFailedError && /refused, nothing was changed/.test(err.cause?.message ?? ''),
+    );
+    assert.equal(c.events.list().filter((e) => WRITES.has(e.kind)).length, before);
+  });
+
+  it('mixed mode: the CTL is updated before the restarts, and the secure phones come back', async () => {
+    const c = lab.sim.cluster('m14');
+    const handle = await start({ clusterId: 'm14', units: ['CallManager'], approvals: [], registrationPollSeconds: 1 });
+    const result = await handle.result();
+    assert.equal(result.ctlUpdated, true);
+    const ctl = c.events.list({ kind: 'ctl-updated' })[0];
+    const restart = c.events.list({ kind: 'service-state' })[0];
+    assert.ok(ctl && restart && ctl.seq < restart.seq, 'CTL updated before the first restart');
+    assert.equal(result.phones?.allBack, true);
+    assert.equal(c.phones.counts().Registered, 100);
+  });
+});

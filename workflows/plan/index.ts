@@ -1,0 +1,27 @@
+/**
+ * The regeneration plan (Cisco TN 214231) as pure, workflow-safe functions: shared by the workflows, which
+ * execute it, and the API, which shows it as a dry run.
+ */
+export type {
+  PhoneResetMode,
+  Plan,
+  PlanCluster,
+  PlanNode,
+  PlanRequest,
+  PlanStep,
+  PlanStepKind,
+  Refusal,
+  UnitPlan,
+} from './types';
+export { buildPlan } from './build';
+export { checkPlanInvariants } from './invariants';
+export { REFUSAL_CODES } from './refusals';
+export {
+  FOLLOW_UP_RESTARTS,
+  PHONE_AFFECTING_UNITS,
+  PLAN_SERVICE,
+  PLAN_UNIT_ORDER,
+  needsCtlUpdate,
+  secureOnlyResetAllowed,
+  type FollowUpRestart,
+} from './rules';

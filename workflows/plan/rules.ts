@@ -1,0 +1,125 @@
+/**
+ * The procedure's rules as data (Cisco TN 214231), shared by the plan builder and the invariant guard so both read
+ * the same table. Pure and workflow-safe.
+ */
+import type { CertificateUnit } from '../units';
+import type { PhoneResetMode, PlanCluster, PlanRequest } from './types';
+
+/**
+ * Service names as `utils service list` prints them. Duplicated from the simulator's SERVICE on purpose: workflow
+ * code may not import the simulator (a unit test checks the two agree).
+ */
+export const PLAN_SERVICE = {
+  tomcat: 'Cisco Tomcat',
+  ssoTomcat: 'Cisco SSOSP Tomcat',
+  drfMaster: 'Cisco DRF Master',
+  drfLocal: 'Cisco DRF Local',
+  capf: 'Cisco Certificate Authority Proxy Function',
+  tvs: 'Cisco Trust Verification Service',
+  tftp: 'Cisco Tftp',
+  callManager: 'Cisco CallManager',
+  ctiManager: 'Cisco CTIManager',
+  haproxy: 'Cisco HAProxy',
+} as const;
+
+/**
+ * The safe order of a rotation: web and IPsec first (no phone impact), then the units phones trust, ITLRecovery
+ * after CallManager (its regen warning asks for the CTL to carry the new CallManager first), TVS always last
+ * ("Regenerate this certificate last", TN 214231).
+ */
+export const PLAN_UNIT_ORDER: readonly CertificateUnit[] = [
+  'tomcat',
+  'tomcat-ECDSA',
+  'ipsec',
+  'CAPF',
+  'CallManager',
+  'CallManager-ECDSA',
+  'ITLRecovery',
+  'TVS',
+];
+
+/** A follow-up restart: the service, and whether it runs on the publisher only or on every node (publisher first). */
+export interface FollowUpRestart {
+  service: string;
+  scope: 'publisher' | 'all';
+  why: string;
+}
+
+const tomcatRestarts: readonly FollowUpRestart[] = [
+  { service: PLAN_SERVICE.tomcat, scope: 'all', why: 'Tomcat serves the certificate only after a restart' },
+  { service: PLAN_SERVICE.ssoTomcat, scope: 'all', why: 'the SSO/OAuth Tomcat serves the same certificate' },
+];
+
+const tvsTftp: readonly FollowUpRestart[] = [
+  { service: PLAN_SERVICE.tvs, scope: 'all', why: 'TVS must answer phones with the new trust list' },
+  { service: PLAN_SERVICE.tftp, scope: 'all', why: 'TFTP rebuilds and serves the ITL/CTL files phones download' },
+];
+
+const callManagerRestarts: readonly FollowUpRestart[] = [
+  { service: PLAN_SERVICE.callManager, scope: 'all', why: 'call control presents the CallManager certificate' },
+  { service: PLAN_SERVICE.ctiManager, scope: 'all', why: 'CTI presents the CallManager certificate' },
+  ...tvsTftp,
+  {
+    service: PLAN_SERVICE.haproxy,
+    scope: 'all',
+    why: 'HAProxy (15+) fronts services with the CallManager certificate',
+  },
+];
+
+/**
+ * Restarts after each unit, in order; each service publisher first, then the subscribers, only where Started
+ * ("You are only required to restart services if the services are running on the server"). A service a node does
+ * not run at all (SSO Tomcat without SSO, HAProxy before 15, CallManager on IM&P) is simply not there.
+ */
+export const FOLLOW_UP_RESTARTS: Readonly<Record<CertificateUnit, readonly FollowUpRestart[]>> = {
+  tomcat: tomcatRestarts,
+  'tomcat-ECDSA': tomcatRestarts,
+  ipsec: [
+    { service: PLAN_SERVICE.drfMaster, scope: 'publisher', why: 'DRF Master uses the ipsec certificate' },
+    { service: PLAN_SERVICE.drfLocal, scope: 'all', why: 'DRF Local talks to DRF Master over the ipsec trust' },
+  ],
+  CAPF: [
+    { service: PLAN_SERVICE.capf, scope: 'publisher', why: 'CAPF signs phone LSCs with the CAPF certificate' },
+    ...tvsTftp,
+  ],
+  CallManager: callManagerRestarts,
+  'CallManager-ECDSA': callManagerRestarts,
+  ITLRecovery: tvsTftp,
+  TVS: tvsTftp,
+};
+
+/** Units whose change reaches the phones' ITL/CTL: phones must be reset and re-register before the next unit. */
+export const PHONE_AFFECTING_UNITS: ReadonlySet<CertificateUnit> = new Set<CertificateUnit>([
+  'CAPF',
+  'CallManager',
+  'CallManager-ECDSA',
+  'ITLRecovery',
+  'TVS',
+]);
+
+export const CALLMANAGER_UNITS: ReadonlySet<CertificateUnit> = new Set<CertificateUnit>([
+  'CallManager',
+  'CallManager-ECDSA',
+]);
+
+/**
+ * `utils ctl update CTLFile` on the publisher: in mixed mode for the units the CTL lists or is signed by (CAPF,
+ * CallManager, ITLRecovery); for CallManager also when the CTL is used for 802.1X.
+ */
+export function needsCtlUpdate(cluster: PlanCluster, request: PlanRequest, unit: CertificateUnit): boolean {
+  const mixed = cluster.securityMode === 1;
+  if (CALLMANAGER_UNITS.has(unit)) return mixed || request.ctlUsedFor8021x === true;
+  return mixed && (unit === 'CAPF' || unit === 'ITLRecovery');
+}
+
+/**
+ * Resetting only encrypted/authenticated phones is enough only where just the CTL changes. Conservative: only a
+ * CAPF change in mixed mode qualifies; every other phone-affecting unit changes the ITL that all phones hold.
+ */
+export function secureOnlyResetAllowed(cluster: PlanCluster, unit: CertificateUnit): boolean {
+  return cluster.securityMode === 1 && unit === 'CAPF';
+}
+
+export function phoneResetModeOf(request: PlanRequest): PhoneResetMode {
+  return request.phoneReset ?? 'all';
+}
