@@ -22,7 +22,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, ClusterDiscovery, RegistrationBaseline } from '../activities';
 import { decideGateSignal, decideGateUpdate, stateQuery } from './messages';
-import { buildPlan, type PlanCluster, type PlanStep } from './plan';
+import { buildPlan, checkPlanInvariants, type PlanCluster, type PlanStep } from './plan';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from './search-attributes';
 import type {
   GateDecision,
@@ -260,11 +260,21 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
         detail: `CUCM ${d.version}, ${d.securityMode === 1 ? 'mixed mode' : 'non-secure'}, ITL signed by ${d.itlSigner}; ${d.nodes.map((n) => `${n.id} (${n.role})`).join(', ')}`,
       }),
     );
-    const plan = buildPlan(planClusterOf(discovery), { units: [unit], phoneReset: request.phoneReset });
+    const planCluster = planClusterOf(discovery);
+    const planRequest = { units: [unit], phoneReset: request.phoneReset };
+    const plan = buildPlan(planCluster, planRequest);
     if (plan.refusals.length > 0) {
       throw ApplicationFailure.nonRetryable(
         `The plan was refused, nothing was changed: ${plan.refusals.map((r) => r.message).join(' ')}`,
         'PlanRefused',
+      );
+    }
+    // A second, independent reading of the safety rules before anything changes.
+    const violations = checkPlanInvariants(planCluster, planRequest, plan);
+    if (violations.length > 0) {
+      throw ApplicationFailure.nonRetryable(
+        `The plan breaks a safety invariant, nothing was changed: ${violations.join('; ')}`,
+        'PlanInvariantBroken',
       );
     }
     const steps: PlanStep[] = plan.units.flatMap((u) => u.steps);
