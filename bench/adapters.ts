@@ -49,9 +49,9 @@ async function main(): Promise<void> {
     activities: createActivities(deps),
   });
   const ctx = new ActivityContext(deps);
-  await ctx.controlCenter({ clusterId: 'big', nodeId: 'pub' }).status(['Cisco Tftp']);
+  // The worker runs only until the first SOAP call has answered: that is the cold start.
+  await worker.runUntil(ctx.controlCenter({ clusterId: 'big', nodeId: 'pub' }).status(['Cisco Tftp']));
   print('worker cold start (bundle, worker, SOAP clients, first call)', `${(performance.now() - t0).toFixed(0)} ms`);
-  void worker;
 
   t0 = performance.now();
   const risport = ctx.risport('big');
