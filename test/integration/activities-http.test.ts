@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { ActivityContext } from '../../activities/context';
+import { createCertificate } from '../../simulator/certificates';
+import { signCsr } from '../support/pki';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
 import { waitFor } from '../support/net';
 
@@ -179,6 +181,23 @@ describe('activities over HTTPS and SSH (simulator)', function () {
     }
     assert.ok(Date.now() - t0 >= 3000, 'the restart took its (scaled) time');
     assert.ok(beats >= 1, 'the activity heartbeats while it waits');
+  });
+
+  it('renews a unit with a CA-signed certificate: CSR from the node, chain uploaded (REST API on 14)', async () => {
+    const ca = await createCertificate({
+      commonName: 'Lab Issuing CA',
+      organizationalUnit: 'PKI',
+      validityDays: 3650,
+      isCa: true,
+    });
+    const ref = { clusterId: 'c14', nodeId: 'sub1', unit: 'tomcat' as const };
+    const { csrPem } = await run(lab.activities.generateCsr, ref);
+    assert.match(csrPem, /BEGIN CERTIFICATE REQUEST/);
+    const leaf = signCsr(csrPem, ca);
+    const { serial } = await run(lab.activities.uploadCertificateChain, { ...ref, leafPem: leaf, caPems: [ca.pem] });
+    const installed = lab.sim.cluster('c14').node('sub1').certificate('tomcat');
+    assert.equal(installed.serial, serial);
+    assert.equal(installed.selfSigned, false);
   });
 
   it('updates the CTL on the publisher of a mixed-mode cluster', async () => {

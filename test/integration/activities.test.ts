@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
+import { createCertificate } from '../../simulator/certificates';
+import { signCsr } from '../support/pki';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
 
 describe('activities against the simulator', function () {
@@ -17,6 +19,7 @@ describe('activities against the simulator', function () {
 
   before(async () => {
     lab = await startSimulatedCluster([
+      { id: 'old', version: '12.5.1.16900-48', nodes: [{ name: 'pub125', role: 'publisher' }] },
       {
         id: 'lab1',
         version: '14.0.1.13900-155',
@@ -58,6 +61,30 @@ describe('activities against the simulator', function () {
     assert.deepEqual(
       states.map((e) => `${e.node}:${e.detail.state}`),
       ['cucm-pub:STOPPING', 'cucm-pub:STARTING', 'cucm-pub:STARTED'],
+    );
+  });
+
+  it('renews a CA-signed unit through the CLI before 14: set csr gen, then trust and own imports', async () => {
+    const ca = await createCertificate({
+      commonName: 'Lab Issuing CA',
+      organizationalUnit: 'PKI',
+      validityDays: 3650,
+      isCa: true,
+    });
+    const ref = { clusterId: 'old', nodeId: 'pub125', unit: 'tomcat' as const };
+    const { csrPem } = await run(lab.activities.generateCsr, ref);
+    const leaf = signCsr(csrPem, ca);
+    const { serial } = await run(lab.activities.uploadCertificateChain, { ...ref, leafPem: leaf, caPems: [ca.pem] });
+    const node = lab.sim.cluster('old').node('pub125');
+    assert.equal(node.certificate('tomcat').serial, serial);
+    const commands = lab.sim
+      .cluster('old')
+      .events.list({ kind: 'cli-command' })
+      .map((e) => e.detail.command);
+    assert.ok(
+      commands.includes('set csr gen tomcat') &&
+        commands.includes('set cert import trust tomcat') &&
+        commands.includes('set cert import own tomcat'),
     );
   });
 

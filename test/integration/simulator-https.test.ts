@@ -15,6 +15,7 @@ import * as soap from 'soap';
 import { createCertificate, type SimCertificate } from '../../simulator/certificates';
 import { startSimulator, type NodeEndpoints, type RunningSimulator } from '../../simulator/cluster-runner';
 import type { ClusterConfig, SimCluster } from '../../simulator/model';
+import { signCsr } from '../support/pki';
 
 const WSDL_DIR = join(__dirname, '..', '..', 'cisco-wsdl');
 const RIS_PATH = '/realtimeservice2/services/RISService70';
@@ -572,24 +573,6 @@ describe('Simulated CUCM node over HTTPS (AXL, RisPort70, Control Center, certif
       auth: { username: ep.username, password },
       validateStatus: () => true,
     });
-  }
-
-  /** Signs a CSR as an enterprise CA would (node-forge), copying its SANs. */
-  function signCsr(csrPem: string, ca: SimCertificate): string {
-    const csr = forge.pki.certificationRequestFromPem(csrPem);
-    assert.ok(csr.verify(), 'the CSR is self-consistent');
-    const caCert = forge.pki.certificateFromPem(ca.pem);
-    const cert = forge.pki.createCertificate();
-    cert.publicKey = csr.publicKey as forge.pki.rsa.PublicKey;
-    cert.serialNumber = '4a' + forge.util.bytesToHex(forge.random.getBytesSync(15));
-    cert.validity.notBefore = new Date(Date.now() - 60_000);
-    cert.validity.notAfter = new Date(Date.now() + 365 * 86_400_000);
-    cert.setSubject(csr.subject.attributes);
-    cert.setIssuer(caCert.subject.attributes);
-    const request = csr.getAttribute({ name: 'extensionRequest' }) as { extensions?: object[] } | null;
-    cert.setExtensions([{ name: 'basicConstraints', cA: false }, ...(request?.extensions ?? [])]);
-    cert.sign(forge.pki.privateKeyFromPem(ca.keyPem), forge.md.sha256.create());
-    return forge.pki.certificateToPem(cert);
   }
 
   it('certificate API: CSR, CA-signed upload refused until the root is trusted, then installed', async () => {
