@@ -165,7 +165,9 @@ export function certificateActivities(ctx: ActivityContext) {
     /** Whether a node's trust store holds a certificate with this serial (e.g. the publisher's new ipsec). */
     trustHolds: async (input: NodeRef & { store: string; serial: string }): Promise<boolean> =>
       ctx.withCli(input, async (cli) => {
-        for (const entry of parseCertificateList(await cli.run('show cert list trust')).filter((e) => e.unit === input.store)) {
+        for (const entry of parseCertificateList(await cli.run('show cert list trust')).filter(
+          (e) => e.unit === input.store,
+        )) {
           // Trust files are named <CN>_<serial>.pem: check the name first, the certificate only when unsure.
           if (entry.file.toLowerCase().includes(input.serial.toLowerCase())) return true;
         }

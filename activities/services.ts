@@ -43,6 +43,32 @@ export function serviceActivities(ctx: ActivityContext) {
       );
     },
 
+    /** Stops a service (idempotent: already stopped is fine). */
+    stopService: async (input: NodeRef & { service: string }): Promise<{ changed: boolean }> =>
+      ctx.withCli(input, (cli) =>
+        heartbeating(async () => {
+          const status = parseServiceList(await cli.run('utils service list', { timeoutMs: 3 * 60_000 })).find(
+            (s) => s.name === input.service,
+          );
+          if (!status || status.state === 'STOPPED') return { changed: false };
+          await cli.run(`utils service stop ${input.service}`, { timeoutMs: 10 * 60_000 });
+          return { changed: true };
+        }),
+      ),
+
+    /** Starts a service (idempotent: already started is fine). */
+    startService: async (input: NodeRef & { service: string }): Promise<{ changed: boolean }> =>
+      ctx.withCli(input, (cli) =>
+        heartbeating(async () => {
+          const status = parseServiceList(await cli.run('utils service list', { timeoutMs: 3 * 60_000 })).find(
+            (s) => s.name === input.service,
+          );
+          if (!status || status.state === 'STARTED') return { changed: false };
+          await cli.run(`utils service start ${input.service}`, { timeoutMs: 10 * 60_000 });
+          return { changed: true };
+        }),
+      ),
+
     /** Services and their states on a node (for pre-flight and the plan). */
     listServices: async (input: NodeRef) =>
       ctx.withCli(input, async (cli) =>

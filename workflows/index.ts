@@ -2,3 +2,5 @@
 export { regenerateCertificate } from './regenerate-certificate';
 export { rotateCluster } from './rotate-cluster';
 export { bulkResetPhones } from './reset-phones';
+export { discoverClusterWorkflow } from './discover';
+export { cleanupExpiredTrust } from './cleanup-expired-trust';

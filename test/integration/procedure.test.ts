@@ -8,6 +8,7 @@ import type { Worker } from '@temporalio/worker';
 import { decideGateUpdate, stateQuery } from '../../workflows/messages';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { rotateCluster } from '../../workflows/rotate-cluster';
+import { cleanupExpiredTrust } from '../../workflows/cleanup-expired-trust';
 import type { RegenerationRequest } from '../../workflows/types';
 import { createWorker } from '../../worker/create-worker';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -132,6 +133,31 @@ describe('the regeneration procedure on a simulated cluster', function () {
         err instanceof WorkflowFailedError && /refused, nothing was changed/.test(err.cause?.message ?? ''),
     );
     assert.equal(c.events.list().filter((e) => WRITES.has(e.kind)).length, before);
+  });
+
+  it('cleans expired trust certificates (11.5: with Certificate Change Notification stopped), then restarts their services', async () => {
+    const c = lab.sim.cluster('v115');
+    const env = await sharedDevServer();
+    const expiredBefore = c.nodes.flatMap((n) =>
+      [...n.trust.values()].flat().filter((e) => e.cert.validTo < new Date()),
+    );
+    assert.ok(expiredBefore.length >= 4);
+    const result = await env.client.workflow.execute(cleanupExpiredTrust, {
+      workflowId: `proc-cleanup-${Date.now()}`,
+      taskQueue,
+      args: [{ clusterId: 'v115' }],
+    });
+    assert.equal(result.deleted.length, expiredBefore.length);
+    assert.ok(
+      c.nodes.every((n) => [...n.trust.values()].flat().every((e) => e.cert.validTo >= new Date())),
+      'no expired trust certificate left',
+    );
+    const ccn = c.events
+      .list({ kind: 'service-state' })
+      .filter((e) => e.detail.service === 'Cisco Certificate Change Notification')
+      .map((e) => e.detail.state);
+    assert.deepEqual(ccn.slice(0, 4), ['STOPPING', 'STOPPED', 'STARTING', 'STARTED']);
+    assert.ok(result.restarts.some((r) => r.service === 'Cisco Tomcat' && r.restarted));
   });
 
   it('mixed mode: the CTL is updated before the restarts, and the secure phones come back', async () => {

@@ -1,0 +1,102 @@
+/**
+ * cleanupExpiredTrust: per node, find the expired certificates in the trust stores (never the copies of the five
+ * base units), delete them, then restart the services tied to each store that changed, where Started. Before 12.0,
+ * Certificate Change Notification is stopped while deleting and started again after (TN 214231).
+ */
+import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities, TrustCertificate } from '../activities';
+import { atLeast, parseCucmVersion } from './cucm-version';
+import { stateQuery } from './messages';
+import { CLUSTER_ID, RUN_PHASE } from './search-attributes';
+import type { RegenerationState, StepState } from './types';
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '10 seconds', maximumInterval: '2 minutes', maximumAttempts: 10 },
+});
+
+/** Services that read each trust store (restart where Started after a change). */
+const SERVICES_BY_STORE: Record<string, string[]> = {
+  'tomcat-trust': ['Cisco Tomcat'],
+  'CallManager-trust': ['Cisco CallManager', 'Cisco CTIManager', 'Cisco Tftp'],
+  'CAPF-trust': ['Cisco Certificate Authority Proxy Function'],
+  'ipsec-trust': ['Cisco DRF Local'],
+  'TVS-trust': ['Cisco Trust Verification Service'],
+};
+const CCN = 'Cisco Certificate Change Notification';
+
+export interface CleanupResult {
+  clusterId: string;
+  deleted: Array<TrustCertificate & { nodeId: string }>;
+  restarts: Array<{ nodeId: string; service: string; restarted: boolean; reason?: string }>;
+}
+
+export async function cleanupExpiredTrust(request: { clusterId: string; asOf?: string }): Promise<CleanupResult> {
+  const state: RegenerationState = {
+    clusterId: request.clusterId,
+    units: [],
+    phase: 'running',
+    steps: [],
+    pendingGates: [],
+    decisions: [],
+    startedAt: new Date().toISOString(),
+  };
+  setHandler(stateQuery, () => state, { description: 'Live state of the cleanup: steps per node.' });
+  upsertSearchAttributes([
+    { key: CLUSTER_ID, value: request.clusterId },
+    { key: RUN_PHASE, value: 'running' },
+  ]);
+  const record = (step: Omit<StepState, 'id'>) => state.steps.push({ ...step, id: `step-${state.steps.length + 1}` });
+  try {
+    const discovery = await acts.discoverCluster(request.clusterId);
+    const needsCcnStop = !atLeast(parseCucmVersion(discovery.version), 12);
+    const result: CleanupResult = { clusterId: request.clusterId, deleted: [], restarts: [] };
+    for (const node of discovery.nodes) {
+      const ref = { clusterId: request.clusterId, nodeId: node.id };
+      const expired = await acts.listExpiredTrust({ ...ref, asOf: request.asOf });
+      record({
+        kind: 'discover',
+        nodeId: node.id,
+        status: 'completed',
+        description: `Find expired trust certificates on ${node.id}`,
+        detail: `${expired.length} expired`,
+      });
+      if (expired.length === 0) continue;
+      const ccnStarted = node.services.some((s) => s.name === CCN && s.state === 'STARTED');
+      if (needsCcnStop && ccnStarted) await acts.stopService({ ...ref, service: CCN });
+      for (const cert of expired) {
+        const outcome = await acts.deleteTrustCertificate({ ...ref, store: cert.store, file: cert.file });
+        record({
+          kind: 'verify',
+          nodeId: node.id,
+          status: outcome.deleted ? 'completed' : 'skipped',
+          description: `Delete ${cert.store}/${cert.file} (expired ${cert.notAfter})`,
+          detail: outcome.reason,
+        });
+        if (outcome.deleted) result.deleted.push({ ...cert, nodeId: node.id });
+      }
+      if (needsCcnStop && ccnStarted) await acts.startService({ ...ref, service: CCN });
+      const stores = new Set(expired.map((c) => c.store));
+      for (const service of [...stores].flatMap((s) => SERVICES_BY_STORE[s] ?? [])) {
+        const r = await acts.restartService({ ...ref, service });
+        record({
+          kind: 'restart-service',
+          nodeId: node.id,
+          service,
+          status: r.restarted ? 'completed' : 'skipped',
+          description: `Restart ${service} on ${node.id}`,
+          detail: r.reason,
+        });
+        result.restarts.push({ nodeId: node.id, service, ...r });
+      }
+    }
+    state.phase = 'completed';
+    upsertSearchAttributes([{ key: RUN_PHASE, value: 'completed' }]);
+    return result;
+  } catch (err) {
+    state.phase = 'failed';
+    upsertSearchAttributes([{ key: RUN_PHASE, value: 'failed' }]);
+    throw err instanceof Error ? err : ApplicationFailure.nonRetryable(String(err));
+  }
+}
