@@ -123,7 +123,13 @@ async function main(): Promise<void> {
       log(`using the inventory ${config.inventoryPath}`);
     }
 
-    // 3. Worker, 4. API
+    // 3. Worker, 4. API. Without configured API tokens, the demo runs the API with authentication off, and says so.
+    if (!process.env.API_TOKENS) {
+      env.API_AUTH_DISABLED ??= 'true';
+      log(
+        'no API_TOKENS configured: the API runs WITHOUT authentication (development only; set API_TOKENS for real use)',
+      );
+    }
     supervise(tsChild('worker', 'worker/main.ts', [], env));
     supervise(tsChild('api', 'api/main.ts', [], env));
 
@@ -142,6 +148,7 @@ async function main(): Promise<void> {
         `  Data         ${config.dataDir}`,
         '',
         `  Try:  curl -s -XPOST ${api}/v1/clusters/demo/regenerations -H 'content-type: application/json' -d '{"units":["tomcat"]}'`,
+        '        (the run stops at its before-start gate: approve it in the Temporal UI, or add "approvals": [] to the body)',
         '  Stop: Ctrl-C',
         '',
       ].join('\n') + '\n',
