@@ -7,8 +7,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Inventory } from '../inventory/types';
+import { registerAuth, securitySchemes, type AuthOptions } from './auth';
+import { DiscoveryService } from './discovery';
+import { ApiMetrics } from './metrics';
 import { registerProblemHandlers } from './problem';
-import { healthRoutes } from './routes/health';
+import { clusterRoutes } from './routes/clusters';
+import { healthRoutes, metricsRoutes, readinessRoutes } from './routes/health';
 import { regenerationRoutes } from './routes/regenerations';
 
 export interface ApiDeps {
@@ -18,29 +22,49 @@ export interface ApiDeps {
   inventory: Inventory;
 }
 
-export async function buildApp(
-  deps: ApiDeps,
-  options: { logger?: FastifyServerOptions['logger'] } = {},
-): Promise<FastifyInstance> {
+export interface BuildAppOptions {
+  logger?: FastifyServerOptions['logger'];
+  /**
+   * Bearer tokens (resolved values) with their roles, or `{ disabled: true }`. Defaults to disabled, for tests and
+   * embedding; api/main.ts enforces the process rule (tokens, or API_AUTH_DISABLED=true said out loud).
+   */
+  auth?: AuthOptions;
+  /** How long a request waits for a discovery workflow (default 120 s). */
+  discoveryTimeoutMs?: number;
+}
+
+export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 64 * 1024,
-    // Reject unknown fields instead of silently dropping them: a typo must not start a run with defaults.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+    // Reject unknown fields instead of silently dropping them: a typo must not start a run with defaults. `verbose`
+    // lets a problem document quote a field's description instead of a bare regular expression.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, verbose: true } },
   });
   registerProblemHandlers(app);
+  // Before any route: the hook must see every request (routes opt out with config.public).
+  registerAuth(app, options.auth ?? { disabled: true });
+  const metrics = new ApiMetrics(deps);
+  metrics.register(app);
   await app.register(swagger, {
     openapi: {
       info: {
         title: 'cucm-cert-regen API',
         version: '1',
         description:
-          'Start, watch and approve CUCM certificate regenerations. Runs are Temporal workflows; watch them in the Temporal UI too.',
+          'Start, watch and approve CUCM certificate regenerations. Runs are Temporal workflows; watch them in the Temporal UI too. ' +
+          'Every /v1 route needs a bearer token (roles: viewer reads, operator starts runs, approver decides gates); ' +
+          '/healthz, /readyz, /metrics and /docs are open. Errors are application/problem+json documents.',
       },
+      components: { securitySchemes },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  const discovery = new DiscoveryService(deps, options.discoveryTimeoutMs ?? 120_000, metrics);
   healthRoutes(app, deps);
-  regenerationRoutes(app, deps);
+  readinessRoutes(app, deps);
+  metricsRoutes(app, metrics);
+  clusterRoutes(app, deps, discovery);
+  regenerationRoutes(app, deps, metrics);
   return app;
 }

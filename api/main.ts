@@ -1,22 +1,51 @@
 /**
- * API process: load the configuration and inventory, connect to Temporal, listen.
+ * API process: load the configuration, the inventory and the API tokens, connect to Temporal, listen.
+ *
+ * Authentication: bearer tokens from API_TOKENS (secret references, resolved here, once). Without tokens the API
+ * refuses to start unless API_AUTH_DISABLED=true (development only), and then says so loudly.
  */
 import { connectClient } from '../clients/temporal';
 import { loadConfig } from '../config';
 import { loadInventory } from '../inventory/load';
 import { buildApp } from './app';
+import { authFromEnvironment } from './auth';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // The auth rule first: a misconfigured API must not come up at all.
+  const auth = authFromEnvironment(config);
   if (!config.inventoryPath)
     throw new Error('CUCM_INVENTORY is not set: point it at the cluster inventory file (see README).');
   const inventory = loadInventory(config.inventoryPath);
   const temporal = await connectClient(config);
   const app = await buildApp(
     { temporal, namespace: config.temporalNamespace, taskQueue: config.taskQueue, inventory },
-    // Request logs without bodies or headers: nothing secret ends up in them.
-    { logger: { level: process.env.LOG_LEVEL ?? 'info' } },
+    {
+      auth,
+      discoveryTimeoutMs: config.apiDiscoveryTimeoutSeconds * 1000,
+      logger: {
+        level: process.env.LOG_LEVEL ?? 'info',
+        // Request logs carry method, URL and addresses, never headers or bodies; should a header ever be logged,
+        // its Authorization is censored.
+        redact: {
+          paths: ['req.headers.authorization', 'headers.authorization', '*.authorization'],
+          censor: '[redacted]',
+        },
+      },
+    },
   );
+  if ('disabled' in auth) {
+    console.error(
+      '[api] WARNING: AUTHENTICATION IS DISABLED (API_AUTH_DISABLED=true). Anyone who can reach ' +
+        `http://${config.host}:${config.apiPort} can start regenerations. Development only: set API_TOKENS for real use.`,
+    );
+  } else {
+    if (config.apiAuthDisabled)
+      console.error('[api] API_AUTH_DISABLED=true is ignored: API_TOKENS is set, so tokens are required.');
+    console.error(
+      `[api] authentication on: ${auth.tokens.length} token(s) (${auth.tokens.map((t) => `${t.name}:${t.role}`).join(', ')})`,
+    );
+  }
   await app.listen({ host: config.host, port: config.apiPort });
   const shutdown = () => {
     void app

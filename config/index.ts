@@ -26,6 +26,15 @@ export interface AppConfig {
   dataDir: string;
   /** Cluster inventory file; unset means "use the simulator's demo cluster" under `npm start`. */
   inventoryPath?: string;
+  /**
+   * API bearer tokens, the raw `API_TOKENS` JSON: `[{"name","role":"viewer"|"operator"|"approver","tokenRef"}]` with
+   * secret references (`env:NAME`, `file:/path`); the API parses and resolves them at start (api/auth.ts).
+   */
+  apiTokensJson?: string;
+  /** `API_AUTH_DISABLED=true`: the development switch that lets the API run without tokens (it logs that loudly). */
+  apiAuthDisabled: boolean;
+  /** How long an API request waits for a discovery workflow before answering 504 (`API_DISCOVERY_TIMEOUT_SECONDS`). */
+  apiDiscoveryTimeoutSeconds: number;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -34,6 +43,16 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): num
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 65535) {
     throw new Error(`${name}=${raw} is not a valid port number (1-65535).`);
+  }
+  return value;
+}
+
+function secondsFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 3600) {
+    throw new Error(`${name}=${raw} is not a number of seconds (1-3600).`);
   }
   return value;
 }
@@ -59,5 +78,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     taskQueue: env.TEMPORAL_TASK_QUEUE || 'cucm-cert-regen',
     dataDir: resolve(env.DATA_DIR || join(process.cwd(), '.data')),
     inventoryPath: env.CUCM_INVENTORY ? resolve(env.CUCM_INVENTORY) : undefined,
+    apiTokensJson: env.API_TOKENS || undefined,
+    apiAuthDisabled: env.API_AUTH_DISABLED === 'true',
+    apiDiscoveryTimeoutSeconds: secondsFromEnv(env, 'API_DISCOVERY_TIMEOUT_SECONDS', 120),
   };
 }

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../app';
+import type { ApiMetrics } from '../metrics';
+import { withDeadline } from '../visibility';
 
 /**
  * GET /healthz answers 200 once everything a run needs is ready: Temporal answers and a worker polls the task
@@ -9,7 +11,9 @@ export function healthRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get(
     '/healthz',
     {
+      config: { public: true },
       schema: {
+        tags: ['operations'],
         summary: 'Is the service ready to run regenerations?',
         response: {
           200: {
@@ -27,10 +31,12 @@ export function healthRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const problems: string[] = [];
       let workers = 0;
       try {
-        const { pollers } = await deps.temporal.workflowService.describeTaskQueue({
-          namespace: deps.namespace,
-          taskQueue: { name: deps.taskQueue },
-        });
+        const { pollers } = await withDeadline(deps, 3_000, () =>
+          deps.temporal.workflowService.describeTaskQueue({
+            namespace: deps.namespace,
+            taskQueue: { name: deps.taskQueue },
+          }),
+        );
         workers = pollers?.length ?? 0;
         if (workers === 0) problems.push(`no worker polls task queue ${deps.taskQueue}`);
       } catch (err) {
@@ -39,5 +45,52 @@ export function healthRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if (problems.length) return reply.code(503).send({ status: 'unavailable', problems });
       return { status: 'ok', temporal: 'reachable', workers };
     },
+  );
+}
+
+/**
+ * GET /readyz: 200 while Temporal answers for the namespace (the API can start and read runs), 503 otherwise. Unlike
+ * /healthz it does not need a worker: a load balancer keeps the API in while workers restart.
+ */
+export function readinessRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.get(
+    '/readyz',
+    {
+      config: { public: true },
+      schema: {
+        summary: 'Is Temporal reachable?',
+        tags: ['operations'],
+        response: {
+          200: { type: 'object', properties: { status: { type: 'string' }, namespace: { type: 'string' } } },
+          503: { type: 'object', properties: { status: { type: 'string' }, problem: { type: 'string' } } },
+        },
+      },
+    },
+    async (_request, reply) => {
+      try {
+        await withDeadline(deps, 2_000, () =>
+          deps.temporal.workflowService.describeNamespace({ namespace: deps.namespace }),
+        );
+        return { status: 'ready', namespace: deps.namespace };
+      } catch (err) {
+        return reply.code(503).send({
+          status: 'unavailable',
+          problem: `Temporal does not answer for namespace ${deps.namespace}: ${err instanceof Error ? err.message : String(err)}`,
+        });
+      }
+    },
+  );
+}
+
+/** GET /metrics: Prometheus text format. */
+export function metricsRoutes(app: FastifyInstance, metrics: ApiMetrics): void {
+  app.get(
+    '/metrics',
+    {
+      config: { public: true },
+      schema: { summary: 'Prometheus metrics (text format)', tags: ['operations'] },
+    },
+    async (_request, reply) =>
+      reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 }

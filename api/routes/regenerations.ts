@@ -1,21 +1,48 @@
 /**
- * Regeneration runs: start one (POST under its cluster) and read one (GET by id). The document answers from the
- * workflow's `state` query while it runs, and adds the result or the failure once it has closed.
+ * Regeneration runs: start one (POST under its cluster), list them (from Temporal visibility) and read one (GET by
+ * id). The document answers from the workflow's `state` query while it runs, and adds the result or the failure once
+ * it has closed.
  */
-import { randomBytes } from 'node:crypto';
-import { WorkflowFailedError, WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { findCluster } from '../../inventory/load';
 import { stateQuery } from '../../workflows/messages';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
-import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from '../../workflows/search-attributes';
-import type { RegenerationRequest, RegenerationResult, RegenerationState } from '../../workflows/types';
-import { CERTIFICATE_UNITS, type CertificateUnit } from '../../workflows/units';
 import { rotateCluster } from '../../workflows/rotate-cluster';
+import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from '../../workflows/search-attributes';
+import {
+  OPTIONAL_GATES,
+  type GateKind,
+  type RegenerationRequest,
+  type RegenerationResult,
+  type RegenerationState,
+} from '../../workflows/types';
+import { CERTIFICATE_UNITS, type CertificateUnit } from '../../workflows/units';
 import type { ApiDeps } from '../app';
+import { bearerSecurity, identityOf } from '../auth';
+import type { ApiMetrics } from '../metrics';
 import { HttpProblem } from '../problem';
+import { CLUSTER_ID_PATTERN, authProblems, clusterParamsSchema, problemSchema } from '../schemas';
+import {
+  FILTER_STATUSES,
+  PageTokens,
+  RUN_WORKFLOW_TYPES,
+  listRuns,
+  literal,
+  runsQuery,
+  statusFromTemporal,
+  withDeadline,
+  type FilterStatus,
+  type RunStatus,
+} from '../visibility';
+import { clusterOr404 } from './clusters';
 
-export type RunStatus = 'running' | 'awaiting-approval' | 'completed' | 'failed' | 'cancelled' | 'aborted';
+export type { RunStatus } from '../visibility';
 
 export interface RegenerationDocument {
   id: string;
@@ -25,6 +52,7 @@ export interface RegenerationDocument {
   startedAt?: string;
   closedAt?: string;
   phase?: RegenerationState['phase'];
+  requestedBy?: string;
   steps: RegenerationState['steps'];
   pendingGates: RegenerationState['pendingGates'];
   result?: RegenerationResult;
@@ -36,19 +64,7 @@ export function runStatus(
   temporalStatus: WorkflowExecutionDescription['status']['name'],
   state?: RegenerationState,
 ): RunStatus {
-  switch (temporalStatus) {
-    case 'COMPLETED':
-      return 'completed';
-    case 'FAILED':
-    case 'TIMED_OUT':
-      return 'failed';
-    case 'CANCELLED':
-      return 'cancelled';
-    case 'TERMINATED':
-      return 'aborted';
-    default:
-      return state && state.pendingGates.length > 0 ? 'awaiting-approval' : 'running';
-  }
+  return statusFromTemporal(temporalStatus, state && state.pendingGates.length > 0 ? 'awaiting-approval' : undefined);
 }
 
 const ID_PATTERN = '^regen-[A-Za-z0-9._-]+$';
@@ -69,14 +85,17 @@ const stepSchema = {
   },
 } as const;
 
+const STATUS_VALUES = ['running', 'awaiting-approval', 'completed', 'failed', 'cancelled', 'aborted'];
+
 const documentSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
     clusterId: { type: 'string' },
     units: { type: 'array', items: { type: 'string' } },
-    status: { type: 'string', enum: ['running', 'awaiting-approval', 'completed', 'failed', 'cancelled', 'aborted'] },
+    status: { type: 'string', enum: STATUS_VALUES },
     phase: { type: 'string' },
+    requestedBy: { type: 'string' },
     startedAt: { type: 'string' },
     closedAt: { type: 'string' },
     steps: { type: 'array', items: stepSchema },
@@ -84,43 +103,158 @@ const documentSchema = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { id: { type: 'string' }, kind: { type: 'string' }, description: { type: 'string' } },
+        properties: {
+          id: { type: 'string' },
+          kind: { type: 'string' },
+          description: { type: 'string' },
+          allowed: { type: 'array', items: { type: 'string' } },
+        },
       },
     },
-    result: { type: 'object', additionalProperties: true },
+    result: { additionalProperties: true },
     error: { type: 'string' },
   },
 } as const;
 
-const problemSchema = {
-  type: 'object',
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-  },
-} as const;
+/** The gates a caller may list in `approvals` (the workflow's optional gates, plus the safety gate by name). */
+const APPROVAL_GATES: GateKind[] = [...OPTIONAL_GATES, 'accept-missing-phones'];
+
+/** Workflows that change a cluster: while one runs, no regeneration may start there. */
+const CLUSTER_CHANGING_TYPES = [...RUN_WORKFLOW_TYPES, 'cleanupExpiredTrust'];
 
 interface StartBody {
   units: CertificateUnit[];
   notBefore?: string;
-  approvals?: RegenerationRequest['approvals'];
+  approvals?: GateKind[];
   phoneReset?: RegenerationRequest['phoneReset'];
   registrationDeadlineMinutes?: number;
 }
 
-export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.post<{ Params: { clusterId: string }; Body: StartBody }>(
+interface ListQuery {
+  clusterId?: string;
+  status?: FilterStatus;
+  awaitingApproval?: 'true' | 'false';
+  pageSize?: string;
+  nextPageToken?: string;
+}
+
+/** JSON with sorted keys: the same body always hashes the same, whatever the order of its fields. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Serialises async work per key (here: per cluster) inside this API process.
+ *
+ * Why a mutex and not only Temporal's id policies: the runs of a cluster have distinct workflow ids (a run is
+ * addressed by its own id), so no id conflict policy can say "one running run per cluster". The check (visibility:
+ * a running run with CucmClusterId = id) and the start must therefore not interleave with another request's: two
+ * concurrent POSTs would both see "nothing running" and both start. The mutex makes check+start atomic in this
+ * process; visibility's indexing lag is covered by also asking Temporal (describe, strongly consistent) about the
+ * runs this process started in the last minute, and by confirming every run visibility calls running with describe
+ * (a run that just closed may still be listed as running). Several API replicas would need a shared lock: run one.
+ */
+class KeyedMutex {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => mine);
+    this.tails.set(key, tail);
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+const RECENT_MS = 60_000;
+
+export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps, metrics?: ApiMetrics): void {
+  const clusterLocks = new KeyedMutex();
+  /** Runs this process started lately, per cluster: visibility may not list them yet. */
+  const recentlyStarted = new Map<string, Array<{ id: string; at: number }>>();
+  const pageTokens = new PageTokens();
+
+  const describeOrUndefined = async (id: string): Promise<WorkflowExecutionDescription | undefined> => {
+    try {
+      return await withDeadline(deps, 5_000, () => deps.temporal.workflow.getHandle(id).describe());
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  };
+
+  /** Ids of the runs that hold the cluster now (running, confirmed by describe). */
+  const runsHolding = async (clusterId: string): Promise<string[]> => {
+    const query = `WorkflowType IN (${CLUSTER_CHANGING_TYPES.map(literal).join(', ')}) AND ${CLUSTER_ID.name} = ${literal(clusterId)} AND ExecutionStatus = 'Running'`;
+    const listed = (await listRuns(deps, query, 10)).items.map((i) => i.id);
+    const recent = (recentlyStarted.get(clusterId) ?? []).filter((r) => Date.now() - r.at < RECENT_MS);
+    recentlyStarted.set(clusterId, recent);
+    const candidates = [...new Set([...listed, ...recent.map((r) => r.id)])];
+    const described = await Promise.all(candidates.map(describeOrUndefined));
+    return candidates.filter((_, i) => described[i]?.status.name === 'RUNNING');
+  };
+
+  /** An existing run started with this idempotency key: the same request gets it back, another one a 422. */
+  const replay = (description: WorkflowExecutionDescription, requestHash: string, clusterId: string) => {
+    if (description.memo?.requestHash !== requestHash) {
+      metrics?.startsRefused.inc({ reason: 'idempotency-conflict' });
+      throw new HttpProblem(
+        422,
+        'Unprocessable Content',
+        `This Idempotency-Key was already used for a different request (run ${description.workflowId}). ` +
+          'Send the same body to the same cluster to get that run back, or use a new key for a new run.',
+        { runId: description.workflowId },
+      );
+    }
+    metrics?.idempotentReplays.inc();
+    return {
+      id: description.workflowId,
+      clusterId,
+      status: statusFromTemporal(description.status.name, description.typedSearchAttributes.get(RUN_PHASE)),
+      location: `/v1/regenerations/${description.workflowId}`,
+      replayed: true,
+    };
+  };
+
+  app.post<{
+    Params: { clusterId: string };
+    Body: StartBody;
+    Headers: { 'idempotency-key'?: string };
+  }>(
     '/v1/clusters/:clusterId/regenerations',
     {
+      config: { permission: 'start' },
       schema: {
         summary: 'Start regenerating certificates on a cluster',
-        description: `Starts a durable run and answers 202 at once; follow it at the Location. One unit runs regenerateCertificate; several run rotateCluster (the units one by one, in the safe order, TVS last). Run POST /v1/clusters/{id}/plan first for a dry run.`,
-        params: {
+        description: `Starts a durable run and answers 202 at once; follow it at the Location. One unit runs regenerateCertificate; several run rotateCluster (the units one by one, in the safe order, TVS last). Run POST /v1/clusters/{id}/plan first for a dry run. 409 while another run holds the cluster. With an Idempotency-Key header, repeating the request returns the same run (202, same id); the same key with another body is a 422. Needs an operator token; the token's name is recorded as requestedBy.`,
+        tags: ['regenerations'],
+        security: bearerSecurity,
+        params: clusterParamsSchema,
+        headers: {
           type: 'object',
-          properties: { clusterId: { type: 'string', maxLength: 63 } },
-          required: ['clusterId'],
+          properties: {
+            'idempotency-key': {
+              type: 'string',
+              pattern: '^[\\x21-\\x7E]{1,200}$',
+              description:
+                '1 to 200 visible ASCII characters (a UUID is a good key); the same key and body return the same run',
+            },
+          },
         },
         body: {
           type: 'object',
@@ -136,16 +270,28 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps): void {
             approvals: {
               type: 'array',
               uniqueItems: true,
-              items: { type: 'string', enum: ['before-start', 'before-restarts', 'before-phone-reset'] },
+              items: { type: 'string', enum: APPROVAL_GATES },
               description:
-                'Gates to stop at (default ["before-start"]); [] runs without stopping. Safety gates (accept missing phones, confirm a manual phone reset) always apply.',
+                'Gates to stop at (default ["before-start"]); [] runs without stopping. Safety gates (accept missing phones, confirm a manual phone reset) always apply, listed or not.',
             },
-            phoneReset: { type: 'string', enum: ['all', 'secure-only', 'none'] },
-            registrationDeadlineMinutes: { type: 'integer', minimum: 1, maximum: 1440 },
+            phoneReset: {
+              type: 'string',
+              enum: ['all', 'secure-only', 'none'],
+              description:
+                'How phones get the new ITL/CTL: all (default), secure-only, or none (you reset them, then confirm at a gate).',
+            },
+            registrationDeadlineMinutes: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 1440,
+              description:
+                'Minutes phones get to register again after a reset (default 30), as a whole number from 1 to 1440.',
+            },
             notBefore: {
               type: 'string',
               format: 'date-time',
-              description: 'Start of the maintenance window: nothing changes before it.',
+              description:
+                'Start of the maintenance window (RFC 3339, e.g. 2026-12-01T22:00:00Z): nothing changes before it.',
             },
           },
         },
@@ -155,49 +301,175 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps): void {
             properties: {
               id: { type: 'string' },
               clusterId: { type: 'string' },
-              status: { type: 'string' },
+              status: { type: 'string', enum: STATUS_VALUES },
               location: { type: 'string' },
+              replayed: { type: 'boolean', description: 'true when an Idempotency-Key returned an existing run' },
+              requestedBy: { type: 'string' },
             },
           },
           400: problemSchema,
           404: problemSchema,
+          409: problemSchema,
+          422: problemSchema,
+          503: problemSchema,
+          ...authProblems,
         },
       },
     },
     async (request, reply) => {
-      const { clusterId } = request.params;
-      if (!findCluster(deps.inventory, clusterId)) {
-        throw new HttpProblem(
-          404,
-          'Not Found',
-          `Cluster "${clusterId}" is not in the inventory; GET /v1/clusters lists the known ones.`,
-        );
-      }
+      const cluster = clusterOr404(deps, request.params.clusterId);
+      const clusterId = cluster.id;
       const { units, notBefore, approvals, phoneReset, registrationDeadlineMinutes } = request.body;
-      const id = `regen-${clusterId}-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
-      const input: RegenerationRequest = {
-        clusterId,
-        units,
-        ...(notBefore ? { notBefore } : {}),
-        ...(approvals ? { approvals } : {}),
-        ...(phoneReset ? { phoneReset } : {}),
-        ...(registrationDeadlineMinutes ? { registrationDeadlineMinutes } : {}),
-      };
-      // One unit: regenerateCertificate; several: rotateCluster runs them one by one in the plan's safe order.
-      await deps.temporal.workflow.start(units.length > 1 ? rotateCluster : regenerateCertificate, {
-        workflowId: id,
-        taskQueue: deps.taskQueue,
-        args: [input],
-        typedSearchAttributes: [
-          { key: CLUSTER_ID, value: clusterId },
-          { key: CERT_UNITS, value: units },
-          { key: RUN_PHASE, value: 'running' },
-        ],
-        staticSummary: `Regenerate ${units.join(', ')} on ${clusterId}`,
+      const requestedBy = identityOf(request);
+      const key = request.headers['idempotency-key'];
+      const requestHash = sha256(canonical({ clusterId, body: request.body }));
+      // An idempotency key names its run: the id derives from the caller and the key (not the cluster, so the same
+      // key sent to another cluster is caught as a different request). Temporal keeps the id unique for as long as it
+      // retains the run, across API restarts.
+      const id = key
+        ? `regen-idem-${sha256(`${requestedBy}\n${key}`).slice(0, 32)}`
+        : `regen-${clusterId}-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+
+      const answer = await clusterLocks.run(clusterId, async () => {
+        if (key) {
+          const existing = await describeOrUndefined(id);
+          if (existing) return replay(existing, requestHash, clusterId);
+        }
+        const holding = await runsHolding(clusterId);
+        if (holding.length > 0) {
+          metrics?.startsRefused.inc({ reason: 'cluster-busy' });
+          throw new HttpProblem(
+            409,
+            'Conflict',
+            `Cluster "${clusterId}" is held by run ${holding.join(', ')}: one run per cluster at a time. Wait for it to finish (GET /v1/regenerations/${holding[0]}), or decide its pending gate, then start again.`,
+            { runs: holding },
+          );
+        }
+        const input: RegenerationRequest = {
+          clusterId,
+          units,
+          requestedBy,
+          ...(notBefore ? { notBefore } : {}),
+          ...(approvals ? { approvals } : {}),
+          ...(phoneReset ? { phoneReset } : {}),
+          ...(registrationDeadlineMinutes ? { registrationDeadlineMinutes } : {}),
+        };
+        try {
+          // One unit: regenerateCertificate; several: rotateCluster runs them one by one in the plan's safe order.
+          await withDeadline(deps, 10_000, () =>
+            deps.temporal.workflow.start(units.length > 1 ? rotateCluster : regenerateCertificate, {
+              workflowId: id,
+              taskQueue: deps.taskQueue,
+              args: [input],
+              // An id is never used twice: a key whose run has closed still returns that run.
+              workflowIdReusePolicy: 'REJECT_DUPLICATE',
+              workflowIdConflictPolicy: 'FAIL',
+              memo: { requestHash },
+              typedSearchAttributes: [
+                { key: CLUSTER_ID, value: clusterId },
+                { key: CERT_UNITS, value: units },
+                { key: RUN_PHASE, value: 'running' },
+              ],
+              staticSummary: `Regenerate ${units.join(', ')} on ${clusterId} (requested by ${requestedBy})`,
+            }),
+          );
+        } catch (err) {
+          // Another API process started the same key a moment ago.
+          if (key && err instanceof WorkflowExecutionAlreadyStartedError) {
+            const existing = await describeOrUndefined(id);
+            if (existing) return replay(existing, requestHash, clusterId);
+          }
+          throw err;
+        }
+        recentlyStarted.set(clusterId, [...(recentlyStarted.get(clusterId) ?? []), { id, at: Date.now() }]);
+        request.log.info({ runId: id, clusterId, units, requestedBy }, 'regeneration started');
+        return { id, clusterId, status: 'running' as RunStatus, location: `/v1/regenerations/${id}`, requestedBy };
       });
-      request.log.info({ runId: id, clusterId, units }, 'regeneration started');
-      const location = `/v1/regenerations/${id}`;
-      return reply.code(202).header('location', location).send({ id, clusterId, status: 'running', location });
+      return reply.code(202).header('location', answer.location).send(answer);
+    },
+  );
+
+  app.get<{ Querystring: ListQuery }>(
+    '/v1/regenerations',
+    {
+      schema: {
+        summary: 'List regeneration runs (Temporal visibility), newest first, with filters and pages',
+        description:
+          'Lists regenerateCertificate and rotateCluster runs (a rotation and, with parentId, its unit runs). Visibility is eventually consistent: a run started a moment ago may take a second to appear. nextPageToken is opaque and valid with the same filters on the same API process.',
+        tags: ['regenerations'],
+        security: bearerSecurity,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            clusterId: {
+              type: 'string',
+              pattern: CLUSTER_ID_PATTERN,
+              description: 'a cluster id (letters, digits, ".", "_", "-")',
+            },
+            status: { type: 'string', enum: [...FILTER_STATUSES] },
+            awaitingApproval: {
+              type: 'string',
+              enum: ['true', 'false'],
+              description: 'true: only runs stopped at a gate; false: only the others',
+            },
+            pageSize: {
+              type: 'string',
+              pattern: '^([1-9][0-9]?|100)$',
+              description: 'a whole number from 1 to 100 (default 20)',
+            },
+            nextPageToken: {
+              type: 'string',
+              maxLength: 4096,
+              pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+              description: 'the nextPageToken of the previous page, unchanged',
+            },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              items: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    id: { type: 'string' },
+                    type: { type: 'string' },
+                    clusterId: { type: 'string' },
+                    units: { type: 'array', items: { type: 'string' } },
+                    status: { type: 'string', enum: STATUS_VALUES },
+                    phase: { type: 'string' },
+                    startedAt: { type: 'string' },
+                    closedAt: { type: 'string' },
+                    parentId: { type: 'string' },
+                    location: { type: 'string' },
+                  },
+                },
+              },
+              nextPageToken: { type: 'string' },
+            },
+          },
+          400: problemSchema,
+          503: problemSchema,
+          ...authProblems,
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const query = runsQuery({
+        clusterId: q.clusterId,
+        status: q.status,
+        awaitingApproval: q.awaitingApproval === undefined ? undefined : q.awaitingApproval === 'true',
+      });
+      const token = q.nextPageToken ? pageTokens.decode(query, q.nextPageToken) : undefined;
+      const page = await listRuns(deps, query, Number(q.pageSize ?? 20), token);
+      return {
+        items: page.items,
+        ...(page.nextPageToken ? { nextPageToken: pageTokens.encode(query, page.nextPageToken) } : {}),
+      };
     },
   );
 
@@ -206,12 +478,17 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     {
       schema: {
         summary: 'State of a regeneration run',
+        tags: ['regenerations'],
+        security: bearerSecurity,
         params: {
           type: 'object',
-          properties: { id: { type: 'string', pattern: ID_PATTERN, maxLength: 200 } },
+          additionalProperties: false,
+          properties: {
+            id: { type: 'string', pattern: ID_PATTERN, maxLength: 200, description: 'a run id (regen-...)' },
+          },
           required: ['id'],
         },
-        response: { 200: documentSchema, 404: problemSchema },
+        response: { 200: documentSchema, 404: problemSchema, ...authProblems },
       },
     },
     async (request) => {
@@ -239,6 +516,7 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps): void {
         units: state?.units ?? attrs.get(CERT_UNITS) ?? [],
         status: runStatus(description.status.name, state),
         phase: state?.phase,
+        requestedBy: state?.requestedBy,
         startedAt: description.startTime.toISOString(),
         closedAt: description.closeTime?.toISOString(),
         steps: state?.steps ?? [],

@@ -48,6 +48,141 @@ describe('API input validation', function () {
     });
   }
 
+  // The other endpoints: bad input is a 4xx problem document and starts nothing (no run, no discovery).
+  const requests: Array<[string, string, string, unknown, Record<string, string>, number, RegExp]> = [
+    [
+      'a page size over 100',
+      'GET',
+      '/v1/regenerations?pageSize=1000',
+      undefined,
+      {},
+      400,
+      /querystring\.pageSize is not valid: expected a whole number from 1 to 100/,
+    ],
+    [
+      'an unknown status',
+      'GET',
+      '/v1/regenerations?status=done',
+      undefined,
+      {},
+      400,
+      /querystring\.status must be one of: running, completed, failed, cancelled, aborted/,
+    ],
+    [
+      'an unknown list filter',
+      'GET',
+      '/v1/regenerations?colour=blue',
+      undefined,
+      {},
+      400,
+      /querystring has an unknown field "colour"/,
+    ],
+    [
+      'a forged page token',
+      'GET',
+      '/v1/regenerations?nextPageToken=abc.def',
+      undefined,
+      {},
+      400,
+      /nextPageToken is not a token this API issued/,
+    ],
+    [
+      'a negative discovery age',
+      'GET',
+      '/v1/clusters/lab1/certificates?maxAgeSeconds=-1',
+      undefined,
+      {},
+      400,
+      /querystring\.maxAgeSeconds is not valid/,
+    ],
+    [
+      'an unknown unit in a plan',
+      'POST',
+      '/v1/clusters/lab1/plan',
+      { units: ['tomcatt'] },
+      {},
+      400,
+      /body\.units\.0 must be one of/,
+    ],
+    [
+      'a plan for an unknown cluster',
+      'POST',
+      '/v1/clusters/nope/plan',
+      { units: ['tomcat'] },
+      {},
+      404,
+      /Cluster "nope" is not in the inventory/,
+    ],
+    [
+      'approvals that are not a list',
+      'POST',
+      '/v1/clusters/lab1/regenerations',
+      { units: ['tomcat'], approvals: 'none' },
+      {},
+      400,
+      /body\.approvals must be array/,
+    ],
+    [
+      'an unknown phone reset mode',
+      'POST',
+      '/v1/clusters/lab1/regenerations',
+      { units: ['tomcat'], phoneReset: 'some' },
+      {},
+      400,
+      /body\.phoneReset must be one of: all, secure-only, none/,
+    ],
+    [
+      'a registration deadline of 0 minutes',
+      'POST',
+      '/v1/clusters/lab1/regenerations',
+      { units: ['tomcat'], registrationDeadlineMinutes: 0 },
+      {},
+      400,
+      /body\.registrationDeadlineMinutes must be >= 1/,
+    ],
+    [
+      'an idempotency key of 300 characters',
+      'POST',
+      '/v1/clusters/lab1/regenerations',
+      { units: ['tomcat'] },
+      { 'idempotency-key': 'k'.repeat(300) },
+      400,
+      /headers\.idempotency-key is not valid/,
+    ],
+    [
+      'a body over 64 KiB',
+      'POST',
+      '/v1/clusters/lab1/regenerations',
+      { units: ['tomcat'], notBefore: 'x'.repeat(70_000) },
+      {},
+      413,
+      /body/i,
+    ],
+    [
+      'a form instead of JSON',
+      'POST',
+      '/v1/clusters/lab1/regenerations',
+      'units=tomcat',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      415,
+      /content-type/i,
+    ],
+  ];
+  for (const [what, method, path, body, headers, status, message] of requests) {
+    it(`refuses ${what} with a ${status} problem document`, async () => {
+      const response = await fetch(`${system.baseUrl}${path}`, {
+        method,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      assert.equal(response.status, status);
+      assert.equal(response.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+      const problem = (await response.json()) as { status: number; detail: string };
+      assert.equal(problem.status, status);
+      assert.match(problem.detail, message);
+    });
+  }
+
   it('started no workflow for any of them', async () => {
     assert.equal(await runsStarted(), 0);
     assert.equal(system.lab.sim.cluster('lab1').events.list().length, 0, 'the simulator saw nothing');

@@ -12,17 +12,35 @@ const root = join(__dirname, '..', '..');
 describe('docker-compose.yml', () => {
   it('validates with docker-compose config and runs Temporal+PostgreSQL, the UI, the worker and the API', function () {
     if (spawnSync('docker-compose', ['version']).status !== 0) this.skip();
-    const result = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: root, encoding: 'utf8' });
+    const env = {
+      ...process.env,
+      API_TOKENS: '[{"name":"ops","role":"operator","tokenRef":"file:/run/api-secrets/ops"}]',
+    };
+    const result = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
+      cwd: root,
+      encoding: 'utf8',
+      env,
+    });
     assert.equal(result.status, 0, result.stderr);
     const services = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '--services'], {
       cwd: root,
       encoding: 'utf8',
+      env,
     })
       .stdout.split('\n')
       .filter(Boolean);
     assert.deepEqual(services.sort(), ['api', 'postgresql', 'setup', 'temporal', 'temporal-ui', 'worker']);
     assert.match(result.stdout, /DB: postgres12/);
     assert.match(result.stdout, /build:\s+context:/);
+    // The API must not run without its tokens: compose refuses the file without API_TOKENS.
+    const { API_TOKENS: _omit, ...withoutTokens } = env;
+    const refused = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: withoutTokens,
+    });
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /set API_TOKENS/);
   });
 
   it('has a Dockerfile that copies every source folder the processes load', () => {

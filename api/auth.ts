@@ -1,0 +1,228 @@
+/**
+ * Bearer-token authentication and roles.
+ *
+ * Tokens are configured as secret references in `API_TOKENS`
+ * (`[{"name":"alice","role":"operator","tokenRef":"env:ALICE_TOKEN"}]`) and resolved once, at start: they are the
+ * API process's own secrets, not a workflow's. A request's token is compared with every configured token in constant
+ * time (SHA-256 digests, `timingSafeEqual`, no early exit). The token's `name` is the caller's identity: it is
+ * recorded as `requestedBy` in the workflows the caller starts (and later on the gates an approver decides).
+ *
+ * Roles: `viewer` reads; `operator` reads and starts (later: cancels, retries); `approver` reads and decides gates.
+ * `/healthz`, `/readyz`, `/metrics` and `/docs` stay open.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { resolveSecret as resolveSecretRef } from '../inventory/secrets';
+import { sendProblem } from './problem';
+
+export const ROLES = ['viewer', 'operator', 'approver'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What a route needs. */
+export type Permission = 'read' | 'start' | 'decide';
+
+const GRANTS: Record<Role, readonly Permission[]> = {
+  viewer: ['read'],
+  operator: ['read', 'start'],
+  approver: ['read', 'decide'],
+};
+
+const NEEDS: Record<Permission, string> = {
+  read: 'a viewer, operator or approver token',
+  start: 'an operator token',
+  decide: 'an approver token',
+};
+
+export interface ApiToken {
+  name: string;
+  role: Role;
+  /** The resolved token value. */
+  token: string;
+}
+
+/** `{ disabled: true }` is the development switch (API_AUTH_DISABLED=true): every caller may do everything. */
+export type AuthOptions = { disabled: true } | { tokens: ApiToken[] };
+
+export interface Principal {
+  /** The token's name; `anonymous` when authentication is disabled. */
+  name: string;
+  role: Role | 'anonymous';
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What the route needs; GET routes default to read, other methods to start. */
+    permission?: Permission;
+    /** No token needed (health, readiness, metrics, docs). */
+    public?: boolean;
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/** A configuration error that names the entry and the field to fix. */
+export class AuthConfigError extends Error {
+  override name = 'AuthConfigError';
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+const SECRET_REF = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/;
+/** Shorter tokens can be guessed; `openssl rand -hex 32` gives 64 characters. */
+export const MIN_TOKEN_LENGTH = 16;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parses `API_TOKENS` and resolves each reference; throws AuthConfigError naming what to fix. */
+export function parseApiTokens(
+  json: string,
+  resolveSecret: (ref: string) => string = (ref) => resolveSecretRef(ref),
+): ApiToken[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (err) {
+    throw new AuthConfigError(`API_TOKENS is not valid JSON (${(err as Error).message}).`);
+  }
+  if (!Array.isArray(raw) || raw.length === 0)
+    throw new AuthConfigError(
+      'API_TOKENS must be a non-empty JSON array: [{"name":"alice","role":"operator","tokenRef":"env:ALICE_TOKEN"}].',
+    );
+  const tokens = raw.map((entry: unknown, i): ApiToken => {
+    const where = `API_TOKENS[${i}]`;
+    if (!isRecord(entry)) throw new AuthConfigError(`${where} must be an object with name, role and tokenRef.`);
+    const unknown = Object.keys(entry).filter((k) => !['name', 'role', 'tokenRef'].includes(k));
+    if (unknown.length)
+      throw new AuthConfigError(
+        `${where} has unknown field(s) ${unknown.join(', ')}${unknown.includes('token') ? ': put a secret reference in "tokenRef" (env:NAME or file:/path), not the token' : ''}.`,
+      );
+    if (typeof entry.name !== 'string' || !NAME.test(entry.name))
+      throw new AuthConfigError(`${where}: "name" must be 1-64 letters, digits, ".", "_", "@" or "-".`);
+    const at = `API_TOKENS[${i}] ("${entry.name}")`;
+    if (typeof entry.role !== 'string' || !ROLES.includes(entry.role as Role))
+      throw new AuthConfigError(`${at}: "role" must be one of ${ROLES.join(', ')}.`);
+    if (typeof entry.tokenRef !== 'string' || !SECRET_REF.test(entry.tokenRef))
+      throw new AuthConfigError(`${at}: "tokenRef" must be a secret reference, env:NAME or file:/path.`);
+    let token: string;
+    try {
+      token = resolveSecret(entry.tokenRef);
+    } catch (err) {
+      throw new AuthConfigError(`${at}: ${(err as Error).message}`);
+    }
+    if (token.length < MIN_TOKEN_LENGTH)
+      throw new AuthConfigError(
+        `${at}: the token behind ${entry.tokenRef} is shorter than ${MIN_TOKEN_LENGTH} characters; use a random one (openssl rand -hex 32).`,
+      );
+    if (/\s/.test(token)) throw new AuthConfigError(`${at}: the token behind ${entry.tokenRef} contains whitespace.`);
+    return { name: entry.name, role: entry.role as Role, token };
+  });
+  const names = new Set<string>();
+  const values = new Set<string>();
+  for (const t of tokens) {
+    if (names.has(t.name)) throw new AuthConfigError(`API_TOKENS: the name "${t.name}" is listed twice.`);
+    if (values.has(t.token))
+      throw new AuthConfigError(`API_TOKENS: "${t.name}" has the same token as another entry; give each its own.`);
+    names.add(t.name);
+    values.add(t.token);
+  }
+  return tokens;
+}
+
+/**
+ * The API process's rule: tokens when `API_TOKENS` is set; otherwise only with the explicit development switch
+ * `API_AUTH_DISABLED=true`; otherwise refuse to start.
+ */
+export function authFromEnvironment(
+  config: { apiTokensJson?: string; apiAuthDisabled: boolean },
+  resolveSecret?: (ref: string) => string,
+): AuthOptions {
+  if (config.apiTokensJson) return { tokens: parseApiTokens(config.apiTokensJson, resolveSecret) };
+  if (config.apiAuthDisabled) return { disabled: true };
+  throw new AuthConfigError(
+    'No API token is configured. Set API_TOKENS to a JSON array of {"name","role","tokenRef"} ' +
+      '(roles viewer, operator, approver; tokenRef env:NAME or file:/path), or set API_AUTH_DISABLED=true for ' +
+      'development only (anyone who reaches the API can then start regenerations).',
+  );
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+const REALM = 'Bearer realm="cucm-cert-regen"';
+
+function unauthorized(reply: FastifyReply, detail: string, invalid: boolean): FastifyReply {
+  void reply.header('www-authenticate', invalid ? `${REALM}, error="invalid_token"` : REALM);
+  return sendProblem(reply, 401, 'Unauthorized', detail);
+}
+
+/** Registers the authentication hook; call before any route is added. */
+export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
+  app.decorateRequest('principal', undefined);
+  if ('disabled' in options) {
+    app.log.warn('API AUTHENTICATION IS DISABLED (API_AUTH_DISABLED=true): every caller may do everything');
+    app.addHook('onRequest', async (request) => {
+      request.principal = { name: 'anonymous', role: 'anonymous' };
+    });
+    return;
+  }
+  const configured = options.tokens.map((t) => ({ name: t.name, role: t.role, digest: digest(t.token) }));
+  if (configured.length === 0) throw new AuthConfigError('No API token is configured (empty list).');
+
+  const match = (presented: string) => {
+    const d = digest(presented);
+    let found: (typeof configured)[number] | undefined;
+    // Compare with every token, never stopping early: the time taken does not depend on which one matched.
+    for (const candidate of configured) {
+      if (timingSafeEqual(candidate.digest, d) && !found) found = candidate;
+    }
+    return found;
+  };
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const route = request.routeOptions;
+    if (route.config?.public === true || route.url?.startsWith('/docs')) return;
+    const header = request.headers.authorization;
+    if (!header)
+      return unauthorized(
+        reply,
+        'This API needs a bearer token: send "Authorization: Bearer <token>" (tokens are configured in API_TOKENS).',
+        false,
+      );
+    const bearer = /^Bearer +([^\s]+) *$/i.exec(header);
+    if (!bearer?.[1])
+      return unauthorized(reply, 'The Authorization header must be "Bearer <token>" (no other scheme).', true);
+    const who = match(bearer[1]);
+    if (!who)
+      return unauthorized(reply, 'The bearer token is not valid for this API; ask its administrator for one.', true);
+    request.principal = { name: who.name, role: who.role };
+    const needed =
+      route.config?.permission ?? (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'start');
+    if (!GRANTS[who.role].includes(needed)) {
+      return sendProblem(
+        reply,
+        403,
+        'Forbidden',
+        `Token "${who.name}" has the ${who.role} role; ${request.method} ${route.url ?? request.url.split('?')[0]} needs ${NEEDS[needed]}.`,
+      );
+    }
+  });
+}
+
+/** The identity recorded in workflow inputs (requestedBy, gate decisions). */
+export function identityOf(request: FastifyRequest): string {
+  return request.principal?.name ?? 'anonymous';
+}
+
+/** OpenAPI security scheme, and the requirement routes declare. */
+export const securitySchemes = {
+  bearerAuth: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'A token from API_TOKENS. Roles: viewer (GET), operator (start runs), approver (decide gates); all may read.',
+  },
+} as const;
+export const bearerSecurity = [{ bearerAuth: [] as string[] }];

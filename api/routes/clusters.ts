@@ -1,0 +1,303 @@
+/**
+ * Clusters: the inventory without secrets (nor secret references: user names only), the last discovery, the live
+ * certificate inventory, and the dry-run plan. Discovery always runs as a workflow on the worker; the API holds no
+ * CUCM credential.
+ */
+import type { FastifyInstance } from 'fastify';
+import { findCluster } from '../../inventory/load';
+import type { InventoryCluster } from '../../inventory/types';
+import { buildPlan } from '../../workflows/plan';
+import { CERTIFICATE_UNITS, type CertificateUnit } from '../../workflows/units';
+import type { ApiDeps } from '../app';
+import { bearerSecurity } from '../auth';
+import type { DiscoveryRecord, DiscoveryService } from '../discovery';
+import { HttpProblem } from '../problem';
+import {
+  authProblems,
+  certificateSchema,
+  clusterParamsSchema,
+  clusterSchema,
+  planStepSchema,
+  problemSchema,
+} from '../schemas';
+
+const DAY_MS = 86_400_000;
+
+function unknownCluster(clusterId: string): HttpProblem {
+  return new HttpProblem(
+    404,
+    'Not Found',
+    `Cluster "${clusterId}" is not in the inventory; GET /v1/clusters lists the known ones.`,
+  );
+}
+
+export function clusterOr404(deps: ApiDeps, clusterId: string): InventoryCluster {
+  const cluster = findCluster(deps.inventory, clusterId);
+  if (!cluster) throw unknownCluster(clusterId);
+  return cluster;
+}
+
+function discoveryDocument(record: DiscoveryRecord | undefined) {
+  if (!record) return null;
+  return { workflowId: record.workflowId, ...record.discovery };
+}
+
+/** What the API shows of a cluster: every field is picked by hand, so a secret reference can never slip in. */
+function clusterDocument(cluster: InventoryCluster, last: DiscoveryRecord | undefined) {
+  return {
+    id: cluster.id,
+    name: cluster.name,
+    nodes: cluster.nodes.map((n) => ({
+      id: n.id,
+      role: n.role,
+      host: n.host,
+      sshPort: n.sshPort,
+      httpsPort: n.httpsPort,
+      ...(n.sshHostKeySha256 ? { sshHostKeySha256: n.sshHostKeySha256 } : {}),
+    })),
+    users: {
+      osAdmin: cluster.credentials.osAdmin.username,
+      ...(cluster.credentials.axl ? { axl: cluster.credentials.axl.username } : {}),
+    },
+    hostKeyPolicy: cluster.hostKeyPolicy,
+    tlsMode: cluster.tls.mode,
+    risportRequestsPerMinute: cluster.risportRequestsPerMinute,
+    lastDiscovery: discoveryDocument(last),
+  };
+}
+
+export interface CertificateRow {
+  node: string;
+  role: string;
+  unit: CertificateUnit;
+  serial: string;
+  subject: string;
+  issuer: string;
+  selfSigned: boolean;
+  keyType: string;
+  keySize?: number;
+  notAfter: string;
+  /** Whole days until expiry (negative once expired); null when the date could not be read. */
+  daysLeft: number | null;
+}
+
+/** Every node's certificates, soonest expiry first (unreadable dates last), then node and unit. */
+export function certificateRows(record: DiscoveryRecord, now = Date.now()): CertificateRow[] {
+  const rows: CertificateRow[] = record.discovery.nodes.flatMap((node) =>
+    node.certificates.map((c) => {
+      const expiry = Date.parse(c.notAfter);
+      return {
+        node: node.id,
+        role: node.role,
+        unit: c.unit,
+        serial: c.serial,
+        subject: c.subject,
+        issuer: c.issuer,
+        selfSigned: c.selfSigned,
+        keyType: c.keyType,
+        ...(c.keySize !== undefined ? { keySize: c.keySize } : {}),
+        notAfter: c.notAfter,
+        daysLeft: Number.isNaN(expiry) ? null : Math.floor((expiry - now) / DAY_MS),
+      };
+    }),
+  );
+  const key = (r: CertificateRow) => (Number.isNaN(Date.parse(r.notAfter)) ? Infinity : Date.parse(r.notAfter));
+  return rows.sort((a, b) => key(a) - key(b) || a.node.localeCompare(b.node) || a.unit.localeCompare(b.unit));
+}
+
+const maxAgeQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    maxAgeSeconds: {
+      type: 'string',
+      pattern: '^(0|[1-9][0-9]{0,3})$',
+      description:
+        'a whole number of seconds from 0 to 9999: reuse a discovery at most this old (default 0: discover now)',
+    },
+  },
+} as const;
+
+interface PlanBody {
+  units: CertificateUnit[];
+  phoneReset?: 'all' | 'secure-only' | 'none';
+  ctlUsedFor8021x?: boolean;
+}
+
+export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: DiscoveryService): void {
+  app.get(
+    '/v1/clusters',
+    {
+      schema: {
+        summary: 'The clusters of the inventory (no secrets), each with its last discovery',
+        tags: ['clusters'],
+        security: bearerSecurity,
+        response: {
+          200: {
+            type: 'object',
+            properties: { clusters: { type: 'array', items: clusterSchema } },
+          },
+          ...authProblems,
+        },
+      },
+    },
+    async () => ({
+      clusters: deps.inventory.clusters.map((c) => clusterDocument(c, discovery.lastOf(c.id))),
+    }),
+  );
+
+  app.get<{ Params: { clusterId: string } }>(
+    '/v1/clusters/:clusterId',
+    {
+      schema: {
+        summary: 'One cluster of the inventory (no secrets), with its last discovery',
+        tags: ['clusters'],
+        security: bearerSecurity,
+        params: clusterParamsSchema,
+        response: { 200: clusterSchema, 404: problemSchema, ...authProblems },
+      },
+    },
+    async (request) => {
+      const cluster = clusterOr404(deps, request.params.clusterId);
+      return clusterDocument(cluster, discovery.lastOf(cluster.id));
+    },
+  );
+
+  app.get<{ Params: { clusterId: string }; Querystring: { maxAgeSeconds?: string } }>(
+    '/v1/clusters/:clusterId/certificates',
+    {
+      schema: {
+        summary: 'Live certificate inventory of every node, soonest expiry first',
+        description:
+          'Runs a discovery (read-only CLI commands over SSH, by the worker) unless maxAgeSeconds allows a recent one. 502 when the cluster cannot be read, 504 when the discovery takes longer than the API waits.',
+        tags: ['clusters'],
+        security: bearerSecurity,
+        params: clusterParamsSchema,
+        querystring: maxAgeQuery,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              clusterId: { type: 'string' },
+              discoveredAt: { type: 'string', format: 'date-time' },
+              discoveryWorkflowId: { type: 'string' },
+              version: { type: 'string' },
+              certificates: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    ...certificateSchema.properties,
+                    node: { type: 'string' },
+                    role: { type: 'string' },
+                    daysLeft: { type: ['integer', 'null'] },
+                  },
+                },
+              },
+            },
+          },
+          404: problemSchema,
+          502: problemSchema,
+          504: problemSchema,
+          ...authProblems,
+        },
+      },
+    },
+    async (request) => {
+      const cluster = clusterOr404(deps, request.params.clusterId);
+      const record = await discovery.discover(cluster.id, Number(request.query.maxAgeSeconds ?? 0) * 1000);
+      return {
+        clusterId: cluster.id,
+        discoveredAt: record.discovery.discoveredAt,
+        discoveryWorkflowId: record.workflowId,
+        version: record.discovery.version,
+        certificates: certificateRows(record),
+      };
+    },
+  );
+
+  app.post<{ Params: { clusterId: string }; Body: PlanBody; Querystring: { maxAgeSeconds?: string } }>(
+    '/v1/clusters/:clusterId/plan',
+    {
+      config: { permission: 'read' },
+      schema: {
+        summary: 'Dry run: discover the cluster and plan the requested units, with refusals and warnings',
+        description:
+          'Changes nothing on the cluster: the discovery runs read-only CLI commands, the plan is pure rules (Cisco TN 214231). Any role may ask. The units come back in the safe order; with a refusal nothing may run.',
+        tags: ['clusters'],
+        security: bearerSecurity,
+        params: clusterParamsSchema,
+        querystring: maxAgeQuery,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['units'],
+          properties: {
+            units: {
+              type: 'array',
+              minItems: 1,
+              uniqueItems: true,
+              items: { type: 'string', enum: [...CERTIFICATE_UNITS] },
+            },
+            phoneReset: {
+              type: 'string',
+              enum: ['all', 'secure-only', 'none'],
+              description: 'How phones get the new ITL/CTL (default all).',
+            },
+            ctlUsedFor8021x: {
+              type: 'boolean',
+              description: 'The CTL is used for 802.1X: a CallManager change then needs a CTL update in any mode.',
+            },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              clusterId: { type: 'string' },
+              version: { type: 'string' },
+              discoveredAt: { type: 'string', format: 'date-time' },
+              discoveryWorkflowId: { type: 'string' },
+              securityMode: { type: 'integer' },
+              itlSigner: { type: 'string' },
+              units: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { unit: { type: 'string' }, steps: { type: 'array', items: planStepSchema } },
+                },
+              },
+              refusals: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { code: { type: 'string' }, message: { type: 'string' }, unit: { type: 'string' } },
+                },
+              },
+              warnings: { type: 'array', items: { type: 'string' } },
+            },
+          },
+          400: problemSchema,
+          404: problemSchema,
+          502: problemSchema,
+          504: problemSchema,
+          ...authProblems,
+        },
+      },
+    },
+    async (request) => {
+      const cluster = clusterOr404(deps, request.params.clusterId);
+      const record = await discovery.discover(cluster.id, Number(request.query.maxAgeSeconds ?? 0) * 1000);
+      const d = record.discovery;
+      // ClusterDiscovery is structurally a PlanCluster (the plan reads only the fields it declares).
+      const plan = buildPlan(d, request.body);
+      return {
+        ...plan,
+        discoveredAt: d.discoveredAt,
+        discoveryWorkflowId: record.workflowId,
+        securityMode: d.securityMode,
+        itlSigner: d.itlSigner,
+      };
+    },
+  );
+}

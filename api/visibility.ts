@@ -1,0 +1,198 @@
+/**
+ * Temporal visibility as the API uses it: which workflow types are "regeneration runs", their status in the API's
+ * words, list queries, paging tokens, and the per-status counts behind /metrics.
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
+import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from '../workflows/search-attributes';
+import type { ApiDeps } from './app';
+import { HttpProblem, TemporalTimeout } from './problem';
+
+/** The workflow types that are regeneration runs (children of a rotation included); discovery runs are not. */
+export const RUN_WORKFLOW_TYPES = ['regenerateCertificate', 'rotateCluster'] as const;
+export const RUN_TYPES_CLAUSE = `WorkflowType IN (${RUN_WORKFLOW_TYPES.map((t) => `'${t}'`).join(', ')})`;
+
+export type RunStatus = 'running' | 'awaiting-approval' | 'completed' | 'failed' | 'cancelled' | 'aborted';
+/** Statuses a caller may filter on (awaiting approval has its own filter). */
+export const FILTER_STATUSES = ['running', 'completed', 'failed', 'cancelled', 'aborted'] as const;
+export type FilterStatus = (typeof FILTER_STATUSES)[number];
+
+/** ExecutionStatus values of visibility queries, per API status. */
+export const EXECUTION_STATUSES: Record<FilterStatus, string[]> = {
+  running: ['Running'],
+  completed: ['Completed'],
+  failed: ['Failed', 'TimedOut'],
+  cancelled: ['Canceled'],
+  aborted: ['Terminated'],
+};
+
+/** Temporal's execution status in the words of the API (and of a UC engineer). */
+export function statusFromTemporal(name: string, phase?: string): RunStatus {
+  switch (name) {
+    case 'COMPLETED':
+    case 'Completed':
+      return 'completed';
+    case 'FAILED':
+    case 'Failed':
+    case 'TIMED_OUT':
+    case 'TimedOut':
+      return 'failed';
+    case 'CANCELLED':
+    case 'Canceled':
+      return 'cancelled';
+    case 'TERMINATED':
+    case 'Terminated':
+      return 'aborted';
+    default:
+      return phase === 'awaiting-approval' ? 'awaiting-approval' : 'running';
+  }
+}
+
+/** Values are schema-validated before they get here; quotes are refused anyway, so nothing can end a literal. */
+export function literal(value: string): string {
+  if (/['"\\]/.test(value)) throw new HttpProblem(400, 'Bad Request', `Invalid character in "${value}".`);
+  return `'${value}'`;
+}
+
+export interface RunFilters {
+  clusterId?: string;
+  status?: FilterStatus;
+  awaitingApproval?: boolean;
+}
+
+export function runsQuery(filters: RunFilters): string {
+  const parts = [RUN_TYPES_CLAUSE];
+  if (filters.clusterId) parts.push(`${CLUSTER_ID.name} = ${literal(filters.clusterId)}`);
+  if (filters.status)
+    parts.push(`ExecutionStatus IN (${EXECUTION_STATUSES[filters.status].map((s) => literal(s)).join(', ')})`);
+  if (filters.awaitingApproval === true)
+    parts.push(`ExecutionStatus = 'Running' AND ${RUN_PHASE.name} = 'awaiting-approval'`);
+  if (filters.awaitingApproval === false)
+    parts.push(`(${RUN_PHASE.name} IS NULL OR ${RUN_PHASE.name} != 'awaiting-approval')`);
+  return parts.join(' AND ');
+}
+
+export interface RunListItem {
+  id: string;
+  type: string;
+  clusterId?: string;
+  units: string[];
+  status: RunStatus;
+  phase?: string;
+  startedAt: string;
+  closedAt?: string;
+  /** Set for a unit run of a rotation: the rotation's id. */
+  parentId?: string;
+  location: string;
+}
+
+/**
+ * Paging tokens: Temporal's own token, signed with a key of this API process and bound to the query it belongs to.
+ * A forged or foreign token never reaches Temporal (which answers a malformed one with an internal error, retried
+ * for seconds); a token from another API process or another filter set gets a 400 that says to list again.
+ */
+export class PageTokens {
+  private readonly key = randomBytes(32);
+
+  private mac(query: string, payload: string): Buffer {
+    return createHmac('sha256', this.key)
+      .update(createHash('sha256').update(query).digest())
+      .update(payload)
+      .digest()
+      .subarray(0, 16);
+  }
+
+  encode(query: string, raw: Uint8Array): string {
+    const payload = Buffer.from(raw).toString('base64url');
+    return `${payload}.${this.mac(query, payload).toString('base64url')}`;
+  }
+
+  decode(query: string, token: string): Buffer {
+    const [payload, mac] = token.split('.');
+    const expected = payload ? this.mac(query, payload) : undefined;
+    const given = mac ? Buffer.from(mac, 'base64url') : undefined;
+    if (!payload || !expected || !given || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new HttpProblem(
+        400,
+        'Bad Request',
+        'querystring.nextPageToken is not a token this API issued for these filters (or the API restarted since): list again without it.',
+      );
+    }
+    return Buffer.from(payload, 'base64url');
+  }
+}
+
+/**
+ * Bounds a Temporal call: a slow or absent Temporal becomes a 503, not a hanging request. The gRPC deadline ends the
+ * call; the timer ends the wait even while the client is still backing off between connection attempts.
+ */
+export function withDeadline<T>(deps: ApiDeps, ms: number, fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TemporalTimeout(`Temporal did not answer within ${ms} ms.`)), ms);
+  });
+  return Promise.race([deps.temporal.withDeadline(Date.now() + ms, fn), limit]).finally(() => clearTimeout(timer));
+}
+
+export async function listRuns(
+  deps: ApiDeps,
+  query: string,
+  pageSize: number,
+  pageToken?: Buffer,
+): Promise<{ items: RunListItem[]; nextPageToken?: Uint8Array }> {
+  const response = await withDeadline(deps, 5_000, () =>
+    deps.temporal.workflowService.listWorkflowExecutions({
+      namespace: deps.namespace,
+      query,
+      pageSize,
+      nextPageToken: pageToken ?? Buffer.alloc(0),
+    }),
+  );
+  const items: RunListItem[] = [];
+  for (const raw of response.executions) {
+    const info = await executionInfoFromRaw(raw, deps.temporal.options.loadedDataConverter, raw, deps.namespace);
+    const phase = info.typedSearchAttributes.get(RUN_PHASE);
+    items.push({
+      id: info.workflowId,
+      type: info.type,
+      clusterId: info.typedSearchAttributes.get(CLUSTER_ID),
+      units: info.typedSearchAttributes.get(CERT_UNITS) ?? [],
+      status: statusFromTemporal(info.status.name, phase),
+      phase,
+      startedAt: info.startTime.toISOString(),
+      closedAt: info.closeTime?.toISOString(),
+      parentId: info.parentExecution?.workflowId ?? undefined,
+      location: `/v1/regenerations/${info.workflowId}`,
+    });
+  }
+  const next = response.nextPageToken;
+  return { items, nextPageToken: next && next.length > 0 ? next : undefined };
+}
+
+/** Ids of the regeneration runs of a cluster that visibility lists as running. */
+export async function runningRunsOf(deps: ApiDeps, clusterId: string): Promise<string[]> {
+  const { items } = await listRuns(deps, runsQuery({ clusterId, status: 'running' }), 10);
+  return items.map((i) => i.id);
+}
+
+export interface RunCounts {
+  byStatus: Record<FilterStatus, number>;
+  awaitingApproval: number;
+}
+
+/** Runs per status (one GROUP BY count) and the runs stopped at a gate. */
+export async function countRuns(deps: ApiDeps): Promise<RunCounts> {
+  const [grouped, awaiting] = await withDeadline(deps, 5_000, () =>
+    Promise.all([
+      deps.temporal.workflow.count(`${RUN_TYPES_CLAUSE} GROUP BY ExecutionStatus`),
+      deps.temporal.workflow.count(runsQuery({ awaitingApproval: true })),
+    ]),
+  );
+  const byStatus: Record<FilterStatus, number> = { running: 0, completed: 0, failed: 0, cancelled: 0, aborted: 0 };
+  for (const group of grouped.groups) {
+    const value = String(group.groupValues[0]);
+    const status = FILTER_STATUSES.find((s) => EXECUTION_STATUSES[s].includes(value));
+    if (status) byStatus[status] += group.count;
+  }
+  return { byStatus, awaitingApproval: awaiting.count };
+}
