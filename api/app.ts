@@ -12,6 +12,7 @@ import { DiscoveryService } from './discovery';
 import { ApiMetrics } from './metrics';
 import { registerProblemHandlers } from './problem';
 import { clusterRoutes } from './routes/clusters';
+import { gateRoutes } from './routes/gates';
 import { healthRoutes, metricsRoutes, readinessRoutes } from './routes/health';
 import { regenerationRoutes } from './routes/regenerations';
 
@@ -66,5 +67,6 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
   metricsRoutes(app, metrics);
   clusterRoutes(app, deps, discovery);
   regenerationRoutes(app, deps, metrics);
+  gateRoutes(app, deps);
   return app;
 }
