@@ -87,13 +87,15 @@ function skeleton(req: CertificateRequest, publicKey: forge.pki.PublicKey): forg
   return cert;
 }
 
-function describe(pem: string, keyPem: string, keyType: KeyType, keySize: number): SimCertificate {
+/** A SimCertificate from a PEM (keyPem empty for a certificate the node holds without its key, e.g. trust). */
+export function describeCertificate(pem: string, keyPem = ''): SimCertificate {
   const parsed = new X509Certificate(pem);
+  const keyType: KeyType = parsed.publicKey.asymmetricKeyType === 'ec' ? 'EC' : 'RSA';
   return {
-    pem,
+    pem: parsed.toString(),
     keyPem,
     keyType,
-    keySize,
+    keySize: keyType === 'EC' ? 256 : (parsed.publicKey.asymmetricKeyDetails?.modulusLength ?? 0),
     serial: parsed.serialNumber.toUpperCase(),
     subject: parsed.subject.replace(/\n/g, ', '),
     issuer: parsed.issuer.replace(/\n/g, ', '),
@@ -112,7 +114,7 @@ async function createRsa(req: CertificateRequest): Promise<SimCertificate> {
   if (req.issuer && req.issuer.keyType !== 'RSA') throw new Error('the simulated CA signs with RSA');
   const signer = req.issuer ? forge.pki.privateKeyFromPem(toPkcs1(req.issuer.keyPem)) : key;
   cert.sign(signer, forge.md.sha256.create());
-  return describe(forge.pki.certificateToPem(cert), keyPem, 'RSA', 2048);
+  return describeCertificate(forge.pki.certificateToPem(cert), keyPem);
 }
 
 function toPkcs1(pkcs8Pem: string): string {
@@ -163,7 +165,7 @@ async function createEc(req: CertificateRequest): Promise<SimCertificate> {
   ]);
   const base64 = Buffer.from(asn1.toDer(certificate).getBytes(), 'binary').toString('base64');
   const pem = `-----BEGIN CERTIFICATE-----\n${base64.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
-  return describe(pem, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 'EC', 256);
+  return describeCertificate(pem, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
 }
 
 export function createCertificate(req: CertificateRequest): Promise<SimCertificate> {

@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { regeneratableOnNode, trustStoreOf } from '../workflows/cucm-version';
 import { CERTIFICATE_UNITS, type CertificateUnit } from '../workflows/units';
-import type { SimCertificate } from './certificates';
+import { describeCertificate, type SimCertificate } from './certificates';
 import type { SimNode } from './model';
 import { SERVICE } from './services';
 import { formatTrustFile } from './trust-files';
@@ -351,19 +351,7 @@ export class CliShell {
     } catch {
       throw new CommandError('The certificate is not a valid PEM certificate.');
     }
-    const cert: SimCertificate = {
-      pem: parsed.toString(),
-      keyPem: '',
-      keyType: parsed.publicKey.asymmetricKeyType === 'ec' ? 'EC' : 'RSA',
-      keySize: parsed.publicKey.asymmetricKeyDetails?.modulusLength ?? 256,
-      serial: parsed.serialNumber.toUpperCase(),
-      subject: parsed.subject.replace(/\n/g, ', '),
-      issuer: parsed.issuer.replace(/\n/g, ', '),
-      commonName: /CN=([^\n]+)/.exec(parsed.subject)?.[1] ?? '',
-      selfSigned: parsed.subject === parsed.issuer,
-      validFrom: new Date(parsed.validFrom),
-      validTo: new Date(parsed.validTo),
-    };
+    const cert = describeCertificate(parsed.toString());
     if (kind === 'trust') {
       this.node.addTrust(trustStoreOf(unit), cert);
       this.cluster.log(this.node, this.user, 'trust-imported', { store: trustStoreOf(unit), serial: cert.serial });

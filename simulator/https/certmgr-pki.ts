@@ -6,7 +6,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
-import type { KeyType, SimCertificate } from '../certificates';
+import { describeCertificate as describePem, type SimCertificate } from '../certificates';
 import type { PendingCsr, TrustEntry } from '../model';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -70,22 +70,8 @@ export function parseCertificate(pem: string): X509Certificate {
 
 /** A SimCertificate for an uploaded certificate (keyPem empty for trust certificates: the node has no key). */
 export function describeCertificate(pem: string, keyPem = ''): SimCertificate {
-  const parsed = parseCertificate(pem);
-  const details = parsed.publicKey.asymmetricKeyDetails;
-  const keyType: KeyType = parsed.publicKey.asymmetricKeyType === 'ec' ? 'EC' : 'RSA';
-  return {
-    pem: parsed.toString(),
-    keyPem,
-    keyType,
-    keySize: keyType === 'EC' ? 256 : (details?.modulusLength ?? 0),
-    serial: parsed.serialNumber.toUpperCase(),
-    subject: parsed.subject.replace(/\n/g, ', '),
-    issuer: parsed.issuer.replace(/\n/g, ', '),
-    commonName: /CN=([^\n]+)/.exec(parsed.subject)?.[1] ?? '',
-    selfSigned: parsed.subject === parsed.issuer,
-    validFrom: new Date(parsed.validFrom),
-    validTo: new Date(parsed.validTo),
-  };
+  parseCertificate(pem); // refuses what is not a certificate, with the API's message
+  return describePem(pem, keyPem);
 }
 
 function spki(key: ReturnType<typeof createPublicKey>): Buffer {
