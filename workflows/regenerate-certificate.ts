@@ -16,6 +16,7 @@ import {
   condition,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -88,6 +89,28 @@ class RunTracker {
   setPhase(phase: RunPhase): void {
     this.state.phase = phase;
     upsertSearchAttributes([{ key: RUN_PHASE, value: phase }]);
+    this.publish();
+  }
+
+  /** The run's state as Markdown in the Temporal UI's "current details", so the UI alone tells where it stands. */
+  publish(): void {
+    const s = this.state;
+    const icon: Record<StepState['status'], string> = {
+      pending: '⏳',
+      running: '▶️',
+      completed: '✅',
+      skipped: '⏭️',
+      failed: '❌',
+    };
+    const lines = [
+      `**${s.units.join(', ')} on ${s.clusterId}**: ${s.phase}`,
+      ...s.pendingGates.map(
+        (g) => `\n> **Waiting for a decision** at \`${g.id}\` (${g.allowed.join(' / ')}): ${g.description}`,
+      ),
+      '',
+      ...s.steps.slice(-12).map((st) => `- ${icon[st.status]} ${st.description}${st.detail ? `: ${st.detail}` : ''}`),
+    ];
+    setCurrentDetails(lines.join('\n').slice(0, 20_000));
   }
 
   /** Runs one step: marks it running, records its outcome or its failure. */
@@ -106,9 +129,11 @@ class RunTracker {
     try {
       const result = await work();
       Object.assign(entry, describe(result), { finishedAt: new Date().toISOString() });
+      this.publish();
       return result;
     } catch (err) {
       Object.assign(entry, { status: 'failed', finishedAt: new Date().toISOString(), detail: reasonOf(err) });
+      this.publish();
       throw err;
     }
   }

@@ -143,6 +143,17 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
       const [gate] = waiting.pendingGates;
       assert.equal(gate?.kind, 'before-start');
       assert.ok(!calls.some((c) => c.name === 'regenerateCertificate'), 'nothing changes before the gate');
+      // The Temporal UI shows the run's "current details" (Markdown) and lists the gate handlers with descriptions.
+      const metadata = await handle.query<{
+        currentDetails: string;
+        definition: { updateDefinitions: Array<{ name: string; description?: string }> };
+      }>('__temporal_workflow_metadata');
+      assert.match(metadata.currentDetails, /Waiting for a decision.*before-start-1/);
+      assert.ok(
+        metadata.definition.updateDefinitions.some(
+          (u) => u.name === 'decideGate' && u.description?.includes('pending gate'),
+        ),
+      );
       await assert.rejects(
         handle.executeUpdate(decideGateUpdate, { args: [{ gateId: 'nope', decision: 'approve', by: 'alice' }] }),
         (err: unknown) => err instanceof WorkflowUpdateFailedError,
