@@ -3,6 +3,7 @@
  * schemas list their properties, so the serializer drops anything else: a second guard against echoing a field
  * (such as a secret reference) that a document must not carry.
  */
+import { CERTIFICATE_UNITS } from '../workflows/units';
 
 export const problemSchema = {
   type: 'object',
@@ -20,6 +21,14 @@ export const problemSchema = {
 export const authProblems = { 401: problemSchema, 403: problemSchema } as const;
 
 /** A cluster id as the inventory allows it. */
+/** The certificate units of a request: at least one, each once, names as CUCM spells them. */
+export const unitsSchema = {
+  type: 'array',
+  minItems: 1,
+  uniqueItems: true,
+  items: { type: 'string', enum: [...CERTIFICATE_UNITS] },
+} as const;
+
 export const CLUSTER_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$';
 
 export const clusterParamsSchema = {

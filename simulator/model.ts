@@ -448,11 +448,7 @@ export class SimCluster {
     const service = node.services.get(name);
     if (!service) throw new Error(`Invalid service name: ${name}`);
     const [stopMs, startMs] = restartDurations(name);
-    const transition = (state: ServiceState) => {
-      service.state = state;
-      this.log(node, actor, 'service-state', { service: name, state });
-      onState?.(state);
-    };
+    const transition = (state: ServiceState) => this.setServiceState(node, name, state, actor, onState);
     transition('STOPPING');
     this.serviceStopped(node, name);
     await this.clock.sleep(stopMs * this.faults.slowFactor);
@@ -469,23 +465,33 @@ export class SimCluster {
     return 'STARTED';
   }
 
+  /** Records a service's new state (event log and the CLI's echo). */
+  private setServiceState(
+    node: SimNode,
+    name: string,
+    state: ServiceState,
+    actor: string,
+    onState?: (state: ServiceState) => void,
+  ): void {
+    const service = node.services.get(name);
+    if (!service) throw new Error(`Invalid service name: ${name}`);
+    service.state = state;
+    this.log(node, actor, 'service-state', { service: name, state });
+    onState?.(state);
+  }
+
   async stopService(
     node: SimNode,
     name: string,
     actor: string,
     onState?: (state: ServiceState) => void,
   ): Promise<void> {
-    const service = node.services.get(name);
-    if (!service) throw new Error(`Invalid service name: ${name}`);
-    service.state = 'STOPPING';
-    this.log(node, actor, 'service-state', { service: name, state: 'STOPPING' });
-    onState?.('STOPPING');
+    this.setServiceState(node, name, 'STOPPING', actor, onState);
     this.serviceStopped(node, name);
     await this.clock.sleep(restartDurations(name)[0] * this.faults.slowFactor);
-    service.state = 'STOPPED';
-    service.reason = 'Commanded Out of Service';
-    this.log(node, actor, 'service-state', { service: name, state: 'STOPPED' });
-    onState?.('STOPPED');
+    const service = node.services.get(name);
+    if (service) service.reason = 'Commanded Out of Service';
+    this.setServiceState(node, name, 'STOPPED', actor, onState);
   }
 
   async startService(
@@ -494,17 +500,12 @@ export class SimCluster {
     actor: string,
     onState?: (state: ServiceState) => void,
   ): Promise<void> {
-    const service = node.services.get(name);
-    if (!service) throw new Error(`Invalid service name: ${name}`);
-    service.state = 'STARTING';
-    this.log(node, actor, 'service-state', { service: name, state: 'STARTING' });
-    onState?.('STARTING');
+    this.setServiceState(node, name, 'STARTING', actor, onState);
     await this.clock.sleep(restartDurations(name)[1] * this.faults.slowFactor);
-    service.state = 'STARTED';
-    service.reason = undefined;
+    const service = node.services.get(name);
+    if (service) service.reason = undefined;
     this.serviceStarted(node, name);
-    this.log(node, actor, 'service-state', { service: name, state: 'STARTED' });
-    onState?.('STARTED');
+    this.setServiceState(node, name, 'STARTED', actor, onState);
   }
 
   private serviceStopped(node: SimNode, name: string): void {

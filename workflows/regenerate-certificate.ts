@@ -21,9 +21,9 @@ import {
   sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Activities, ClusterDiscovery, RegistrationBaseline } from '../activities';
+import type { Activities, RegistrationBaseline } from '../activities';
 import { decideGateSignal, decideGateUpdate, stateQuery } from './messages';
-import { buildPlan, checkPlanInvariants, type PlanCluster, type PlanStep } from './plan';
+import { buildPlan, checkPlanInvariants, planClusterOf, type PlanStep } from './plan';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from './search-attributes';
 import type {
   GateDecision,
@@ -193,29 +193,6 @@ class RunTracker {
     }
     return decided;
   }
-}
-
-/** The plan's view of a discovery (pure mapping). */
-export function planClusterOf(d: ClusterDiscovery): PlanCluster {
-  return {
-    clusterId: d.clusterId,
-    version: d.version,
-    securityMode: d.securityMode,
-    itlSigner: d.itlSigner,
-    nodes: d.nodes.map((n) => ({
-      id: n.id,
-      role: n.role,
-      product: n.product,
-      services: n.services.map((s) => ({ name: s.name, state: s.state, reason: s.reason })),
-      certificates: n.certificates.map((c) => ({
-        unit: c.unit,
-        serial: c.serial,
-        selfSigned: c.selfSigned,
-        issuer: c.issuer,
-        notAfter: c.notAfter,
-      })),
-    })),
-  };
 }
 
 export async function regenerateCertificate(request: RegenerationRequest): Promise<RegenerationResult> {

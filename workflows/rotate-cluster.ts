@@ -14,8 +14,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { defineQuery } from '@temporalio/workflow';
-import { buildPlan } from './plan';
-import { planClusterOf, regenerateCertificate } from './regenerate-certificate';
+import { buildPlan, planClusterOf } from './plan';
+import { regenerateCertificate } from './regenerate-certificate';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from './search-attributes';
 import type { RegenerationRequest, RegenerationResult } from './types';
 import type { CertificateUnit } from './units';

@@ -4,10 +4,11 @@
  * CUCM credential.
  */
 import type { FastifyInstance } from 'fastify';
+import type { DiscoveredCertificate } from '../../activities';
 import { findCluster } from '../../inventory/load';
 import type { InventoryCluster } from '../../inventory/types';
-import { buildPlan } from '../../workflows/plan';
-import { CERTIFICATE_UNITS, type CertificateUnit } from '../../workflows/units';
+import { buildPlan, planClusterOf } from '../../workflows/plan';
+import type { CertificateUnit } from '../../workflows/units';
 import type { ApiDeps } from '../app';
 import { bearerSecurity } from '../auth';
 import type { DiscoveryRecord, DiscoveryService } from '../discovery';
@@ -19,6 +20,7 @@ import {
   clusterSchema,
   planStepSchema,
   problemSchema,
+  unitsSchema,
 } from '../schemas';
 
 const DAY_MS = 86_400_000;
@@ -66,17 +68,10 @@ function clusterDocument(cluster: InventoryCluster, last: DiscoveryRecord | unde
   };
 }
 
-export interface CertificateRow {
+/** A discovered certificate with where it lives and how long it has left. */
+export interface CertificateRow extends DiscoveredCertificate {
   node: string;
   role: string;
-  unit: CertificateUnit;
-  serial: string;
-  subject: string;
-  issuer: string;
-  selfSigned: boolean;
-  keyType: string;
-  keySize?: number;
-  notAfter: string;
   /** Whole days until expiry (negative once expired); null when the date could not be read. */
   daysLeft: number | null;
 }
@@ -233,12 +228,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: Di
           additionalProperties: false,
           required: ['units'],
           properties: {
-            units: {
-              type: 'array',
-              minItems: 1,
-              uniqueItems: true,
-              items: { type: 'string', enum: [...CERTIFICATE_UNITS] },
-            },
+            units: unitsSchema,
             phoneReset: {
               type: 'string',
               enum: ['all', 'secure-only', 'none'],
@@ -289,8 +279,8 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: Di
       const cluster = clusterOr404(deps, request.params.clusterId);
       const record = await discovery.discover(cluster.id, Number(request.query.maxAgeSeconds ?? 0) * 1000);
       const d = record.discovery;
-      // ClusterDiscovery is structurally a PlanCluster (the plan reads only the fields it declares).
-      const plan = buildPlan(d, request.body);
+      // The same mapping the workflows use: the dry run shows the plan a run would execute.
+      const plan = buildPlan(planClusterOf(d), request.body);
       return {
         ...plan,
         discoveredAt: d.discoveredAt,

@@ -22,12 +22,12 @@ import {
   type RegenerationResult,
   type RegenerationState,
 } from '../../workflows/types';
-import { CERTIFICATE_UNITS, type CertificateUnit } from '../../workflows/units';
+import type { CertificateUnit } from '../../workflows/units';
 import type { ApiDeps } from '../app';
 import { bearerSecurity, identityOf } from '../auth';
 import type { ApiMetrics } from '../metrics';
 import { HttpProblem } from '../problem';
-import { CLUSTER_ID_PATTERN, authProblems, clusterParamsSchema, problemSchema } from '../schemas';
+import { CLUSTER_ID_PATTERN, authProblems, clusterParamsSchema, problemSchema, unitsSchema } from '../schemas';
 import {
   FILTER_STATUSES,
   PageTokens,
@@ -261,12 +261,7 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps, metrics?
           additionalProperties: false,
           required: ['units'],
           properties: {
-            units: {
-              type: 'array',
-              minItems: 1,
-              uniqueItems: true,
-              items: { type: 'string', enum: [...CERTIFICATE_UNITS] },
-            },
+            units: unitsSchema,
             approvals: {
               type: 'array',
               uniqueItems: true,

@@ -25,3 +25,4 @@ export {
   secureOnlyResetAllowed,
   type FollowUpRestart,
 } from './rules';
+export { planClusterOf } from './from-discovery';
