@@ -161,12 +161,18 @@ describe('regeneration plan properties', function () {
     everyPlan((cluster, request, plan) => assert.deepEqual(checkPlanInvariants(cluster, request, plan), []));
   });
 
-  it('never CallManager and TVS in one refusal-free plan while the ITL is signed by CallManager', () => {
+  it('CallManager and TVS never overlap: with the ITL signed by CallManager, TVS starts after the phones are back', () => {
     everyPlan((cluster, _request, plan) => {
       const units = plan.units.map((u) => u.unit);
-      if (plan.refusals.length > 0 || !units.includes('TVS') || !units.some((u) => CALLMANAGER.includes(u))) return;
-      assert.equal(cluster.itlSigner, 'ITLRecovery');
-      assert.ok(parseCucmVersion(cluster.version).major >= 12, `${cluster.version} signs its ITL with CallManager`);
+      if (plan.refusals.length > 0 || !units.includes('TVS')) return;
+      const tvs = units.indexOf('TVS');
+      for (const u of plan.units.filter((x) => CALLMANAGER.includes(x.unit))) {
+        assert.ok(units.indexOf(u.unit) < tvs, `${u.unit} before TVS`);
+        assert.equal(u.steps.at(-1)?.kind, 'await-registration', `${u.unit} ends with the phones back`);
+        assert.ok(u.steps.every((s) => !('unit' in s) || s.unit !== 'TVS'));
+      }
+      if (cluster.itlSigner === 'CallManager' && units.some((u) => CALLMANAGER.includes(u)))
+        assert.ok(plan.warnings.some((w) => /never regenerated together/.test(w)));
     });
   });
 

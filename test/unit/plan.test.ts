@@ -126,19 +126,31 @@ describe('regeneration plan', () => {
     ]);
   });
 
-  it('11.5 refuses CallManager with TVS in one run (ITL signed by CallManager) and says to make two runs', () => {
+  it('11.5 plans CallManager and TVS as two units, TVS only after the phones are back on the new ITL', () => {
     for (const callManager of ['CallManager', 'CallManager-ECDSA'] as const) {
-      const p = buildPlan(cluster('11.5.1.21900-40', threeNodes), { units: ['TVS', callManager] });
-      const refusal = p.refusals.find((r) => r.code === 'CALLMANAGER_AND_TVS_TOGETHER');
-      assert.ok(refusal, `${callManager}+TVS refused`);
-      assert.match(refusal.message, /TN 214231/);
-      assert.match(refusal.message, new RegExp(`two runs: ${callManager} first, then TVS`));
+      const p = plan(cluster('11.5.1.21900-40', threeNodes), { units: ['TVS', callManager] });
+      assert.deepEqual(p.refusals, []);
+      assert.deepEqual(
+        p.units.map((u) => u.unit),
+        [callManager, 'TVS'],
+      );
+      assert.equal(p.units[0]?.steps.at(-1)?.kind, 'await-registration');
+      assert.ok(p.units[1]?.steps.every((s) => s.kind !== 'regenerate' || s.unit === 'TVS'));
+      assert.ok(p.warnings.some((w) => /signed by CallManager.*never regenerated together.*TN 214231/.test(w)));
     }
   });
 
-  it('12.0+ refuses CallManager with TVS too when the ITL was re-signed by CallManager (itl reset localkey)', () => {
-    const c = { ...cluster('12.5.1.16900-48', threeNodes), itlSigner: 'CallManager' as const };
-    assert.deepEqual(codes(buildPlan(c, { units: ['CallManager', 'TVS'] })), ['CALLMANAGER_AND_TVS_TOGETHER']);
+  it('the guard refuses a plan where TVS could start before the CallManager phones are back', () => {
+    const c = cluster('11.5.1.21900-40', threeNodes);
+    const request = { units: ['CallManager', 'TVS'] as CertificateUnit[] };
+    const p = buildPlan(c, request);
+    const broken = {
+      ...p,
+      units: p.units.map((u) => ({ ...u, steps: u.steps.filter((s) => s.kind !== 'await-registration') })),
+    };
+    assert.ok(
+      checkPlanInvariants(c, request, broken).some((v) => /does not end with the phones back before TVS/.test(v)),
+    );
   });
 
   it('12.5 allows CallManager with TVS, TVS last, each unit ending when phones are back', () => {
@@ -368,12 +380,12 @@ describe('regeneration plan', () => {
       });
 
     it('lists the plan of a refused request for a dry run, with no refusal-free execution possible', () => {
-      const p = buildPlan(cluster('11.5', threeNodes), { units: ['CallManager', 'TVS'] });
+      const p = buildPlan(cluster('14.0', threeNodes), { units: ['CallManager', 'TVS'], phoneReset: 'secure-only' });
       assert.deepEqual(
         p.units.map((u) => u.unit),
         ['CallManager', 'TVS'],
       );
-      assert.equal(p.refusals.length, 1);
+      assert.equal(p.refusals.length, 2);
     });
   });
 

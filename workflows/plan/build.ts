@@ -5,8 +5,8 @@
  */
 import { atLeast } from '../cucm-version';
 import { checkCluster, checkRequest } from './refusals';
-import { PLAN_UNIT_ORDER } from './rules';
-import { orderedNodes } from './topology';
+import { CALLMANAGER_UNITS, PLAN_UNIT_ORDER } from './rules';
+import { itlSignedByCallManager, orderedNodes } from './topology';
 import type { Plan, PlanCluster, PlanRequest, Refusal } from './types';
 import { planUnit } from './unit-steps';
 
@@ -27,6 +27,11 @@ export function buildPlan(cluster: PlanCluster, request: PlanRequest): Plan {
   if (!atLeast(v, 12))
     warnings.push(
       `CUCM ${v.full} is older than 12.0: if you delete trust certificates by hand around this run, stop Cisco Certificate Change Notification first (TN 214231; not needed from 12.0). This plan deletes none.`,
+    );
+  const callManager = units.filter((u) => CALLMANAGER_UNITS.has(u));
+  if (units.includes('TVS') && callManager.length > 0 && itlSignedByCallManager(cluster, v))
+    warnings.push(
+      `The ITL of ${cluster.clusterId} is signed by CallManager: ${callManager.join(' and ')} and TVS are never regenerated together (TN 214231); TVS starts only after the phones have re-registered on the ITL signed by the new CallManager certificate.`,
     );
   const ctx = { cluster, request, v, nodes, publisher };
   plan.units = units.map((unit) => planUnit(ctx, unit, warnings));

@@ -91,12 +91,14 @@ function checkRefusalFree(ctx: Ctx, plan: Plan, out: string[]): void {
     out.push(
       `without a refusal the plan must cover exactly the request: asked ${requested.join(', ')}, planned ${planned.join(', ')}`,
     );
-  if (
-    itlSignedByCallManager(ctx.cluster, ctx.v) &&
-    planned.includes('TVS') &&
-    planned.some((u) => CALLMANAGER_UNITS.has(u))
-  )
-    out.push('CallManager and TVS are planned together while the ITL is signed by CallManager (TN 214231)');
+  // TN 214231: never CallManager and TVS in one step while the ITL is signed by CallManager. In one plan they are
+  // separate units, and every CallManager unit must end with the phones back (on its new ITL) before TVS starts.
+  if (itlSignedByCallManager(ctx.cluster, ctx.v) && planned.includes('TVS'))
+    for (const u of plan.units.filter((x) => CALLMANAGER_UNITS.has(x.unit)))
+      if (u.steps.at(-1)?.kind !== 'await-registration' || planned.indexOf(u.unit) > planned.indexOf('TVS'))
+        out.push(
+          `${u.unit} and TVS are planned while the ITL is signed by CallManager, and ${u.unit} does not end with the phones back before TVS (TN 214231)`,
+        );
   if (phoneResetModeOf(ctx.request) === 'secure-only')
     for (const u of planned.filter((x) => PHONE_AFFECTING_UNITS.has(x) && !secureOnlyResetAllowed(ctx.cluster, x)))
       out.push(`${u}: a secure-only phone reset is accepted where it is not enough`);

@@ -4,16 +4,8 @@
  */
 import type { CucmVersion } from '../cucm-version';
 import { CERTIFICATE_UNITS, type CertificateUnit } from '../units';
-import { CALLMANAGER_UNITS, PHONE_AFFECTING_UNITS, phoneResetModeOf, secureOnlyResetAllowed } from './rules';
-import {
-  holdersOf,
-  itlSignedByCallManager,
-  productOf,
-  regeneratorsOf,
-  supportedVersion,
-  tryParseVersion,
-  unitsOfVersion,
-} from './topology';
+import { PHONE_AFFECTING_UNITS, phoneResetModeOf, secureOnlyResetAllowed } from './rules';
+import { holdersOf, productOf, regeneratorsOf, supportedVersion, tryParseVersion, unitsOfVersion } from './topology';
 import type { PlanCluster, PlanNode, PlanRequest, Refusal } from './types';
 
 export const REFUSAL_CODES = {
@@ -30,7 +22,6 @@ export const REFUSAL_CODES = {
   unitNotInVersion: 'UNIT_NOT_IN_VERSION',
   unitNotHeld: 'UNIT_NOT_HELD',
   unitNotRegeneratable: 'UNIT_NOT_REGENERATABLE',
-  callManagerAndTvsTogether: 'CALLMANAGER_AND_TVS_TOGETHER',
   secureOnlyNotApplicable: 'PHONE_RESET_SECURE_ONLY_NOT_APPLICABLE',
 } as const;
 
@@ -129,15 +120,6 @@ export function checkRequest(
     const problem = unitProblem(cluster, v, nodes, unit);
     if (problem) refusals.push(problem);
     else plannable.push(unit);
-  }
-
-  if (itlSignedByCallManager(cluster, v)) {
-    const callManager = plannable.filter((u) => CALLMANAGER_UNITS.has(u));
-    if (callManager.length > 0 && plannable.includes('TVS'))
-      refusals.push({
-        code: C.callManagerAndTvsTogether,
-        message: `Cluster ${cluster.clusterId} (CUCM ${v.full}) has its ITL signed by the CallManager certificate: TN 214231 forbids regenerating ${callManager.join(' and ')} and TVS together, or phones reject the new ITL. Make two runs: ${callManager.join(' and ')} first, then TVS once the phones have re-registered.`,
-      });
   }
 
   if (phoneResetModeOf(request) === 'secure-only')
