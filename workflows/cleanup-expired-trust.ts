@@ -41,6 +41,7 @@ export async function cleanupExpiredTrust(request: { clusterId: string; asOf?: s
     pendingGates: [],
     decisions: [],
     startedAt: new Date().toISOString(),
+    certificates: [],
   };
   setHandler(stateQuery, () => state, { description: 'Live state of the cleanup: steps per node.' });
   upsertSearchAttributes([

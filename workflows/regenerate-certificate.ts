@@ -82,7 +82,9 @@ class RunTracker {
       decisions: [],
       startedAt: new Date().toISOString(),
       notBefore: request.notBefore,
+      maintenanceWindow: request.maintenanceWindow,
       requestedBy: request.requestedBy,
+      certificates: [],
     };
   }
 

@@ -2,11 +2,20 @@
  * The contract of the regeneration workflows: inputs, live state (answered by the `state` query) and results.
  * Shared by the workflow, the API and the tests. Ids and references only: never a password or a private key.
  */
+import type { Plan } from './plan/types';
 import type { CertificateUnit } from './units';
 
 /** Where a run stops for an engineer. */
 export type GateKind =
-  'before-start' | 'before-restarts' | 'before-phone-reset' | 'confirm-phones-reset' | 'accept-missing-phones';
+  | 'before-start'
+  | 'before-restarts'
+  | 'before-phone-reset'
+  | 'confirm-phones-reset'
+  | 'accept-missing-phones'
+  /** An activity failed after its retries: retry, skip (where safe) or abort. */
+  | 'step-failed'
+  /** A CA-signed unit: the CSRs are out; waiting for the signed chain (submitted with the submitChain update). */
+  | 'signed-certificate';
 
 /** Gates an engineer may switch on or off at start; the last two are not optional (they are safety stops). */
 export const OPTIONAL_GATES: readonly GateKind[] = ['before-start', 'before-restarts', 'before-phone-reset'];
@@ -21,6 +30,23 @@ export interface GateDecision {
   by?: string;
 }
 
+/**
+ * A recurring maintenance window in local time: disruptive steps (regenerate, CTL update, restarts, phone resets)
+ * run only while it is open; the run sleeps until it opens.
+ */
+export interface MaintenanceWindow {
+  /** Local opening time, "HH:MM" (24 h). */
+  start: string;
+  /** Local closing time, "HH:MM"; earlier than start means the window runs past midnight (e.g. 22:00-05:00). */
+  end: string;
+  /** IANA time zone of start and end, e.g. "Europe/Paris" or "America/New_York". */
+  timeZone: string;
+  /** Local days on which the window opens (the day it opens, for a window past midnight); default every day. */
+  days?: Weekday[];
+}
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
 export interface RegenerationRequest {
   clusterId: string;
   units: CertificateUnit[];
@@ -28,6 +54,8 @@ export interface RegenerationRequest {
   requestedBy?: string;
   /** ISO-8601 start of the maintenance window: nothing changes on the cluster before it. */
   notBefore?: string;
+  /** Recurring window for the disruptive steps (with its time zone). */
+  maintenanceWindow?: MaintenanceWindow;
   /** Optional gates to stop at; default ['before-start']; [] for none. */
   approvals?: GateKind[];
   /** all (default), secure-only, or none (the engineer resets phones and confirms at a gate). */
@@ -65,7 +93,16 @@ export interface StepState {
   detail?: string;
 }
 
-export type RunPhase = 'waiting-window' | 'running' | 'awaiting-approval' | 'completed' | 'failed';
+export type RunPhase =
+  | 'waiting-window'
+  | 'running'
+  | 'awaiting-approval'
+  | 'completed'
+  | 'failed'
+  /** Ended by an engineer (reject or abort at a gate); manualActions says what is left to do by hand. */
+  | 'aborted'
+  /** Cancelled (API or Temporal UI); manualActions says what is left to do by hand. */
+  | 'cancelled';
 
 export interface PendingGate {
   id: string;
@@ -89,7 +126,18 @@ export interface RegenerationState {
   decisions: DecisionRecord[];
   startedAt: string;
   notBefore?: string;
+  maintenanceWindow?: MaintenanceWindow;
   requestedBy?: string;
+  /** The plan being executed (steps with reasons), once pre-flight has built it. */
+  plan?: Plan;
+  /** Serials before and after, per node, as the regeneration steps finish. */
+  certificates: NodeRegenerationOutcome[];
+  /** CA-signed units: the CSRs waiting for the CA (public data: the keys stay on the nodes). */
+  csrs?: Array<{ nodeId: string; unit: CertificateUnit; csrPem: string }>;
+  /** Phones not registered again at the last registration check. */
+  missingPhones?: { count: number; sample: string[] };
+  /** After an abort, a rejection, a cancellation or a failure: what an engineer still has to do by hand. */
+  manualActions?: string[];
 }
 
 export interface NodeRegenerationOutcome {
