@@ -5,6 +5,7 @@
  * ./context.ts, at run time, from the inventory's references.
  */
 import { certificateActivities } from './certificates';
+import { chainActivities } from './chain';
 import { ActivityContext, type ActivityDeps } from './context';
 import { ctlActivities } from './ctl';
 import { discoveryActivities } from './discovery';
@@ -15,6 +16,7 @@ export type { ActivityDeps, NodeRef } from './context';
 export type { ClusterDescription, ClusterDiscovery, DiscoveredNode, DiscoveredCertificate } from './discovery';
 export type { CertificateSummary, RegenerateOutcome, VerifyOutcome, TrustCertificate } from './certificates';
 export type { RestartOutcome } from './services';
+export type { SignedChainCheck, SignedChainInput } from './chain';
 export type { RegistrationBaseline, AwaitRegistrationResult, ResetPhonesResult } from './phones';
 
 export function createActivities(deps: ActivityDeps) {
@@ -22,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...discoveryActivities(ctx),
     ...certificateActivities(ctx),
+    ...chainActivities(),
     ...serviceActivities(ctx),
     ...ctlActivities(ctx),
     ...phoneActivities(ctx),

@@ -13,3 +13,17 @@ export const decideGateUpdate = defineUpdate<PendingGate, [GateDecision]>('decid
 
 /** Same as decideGateUpdate, fire-and-forget (for the Web UI); an invalid decision is logged and ignored. */
 export const decideGateSignal = defineSignal<[GateDecision]>('decideGate-signal');
+
+/** A CA-signed chain for one node's CSR (certificates only, PEM: the leaf, then intermediates and root). */
+export interface SignedChainSubmission {
+  nodeId: string;
+  chainPem: string;
+  /** Who submitted it: the API records its token's identity. */
+  by?: string;
+}
+
+/** Submit the signed chain for a pending CSR; the answer says whether it was accepted and, if not, why. */
+export const submitSignedChainUpdate = defineUpdate<
+  { nodeId: string; serial: string; issuer: string; notAfter: string; waitingFor: string[] },
+  [SignedChainSubmission]
+>('submitSignedChain');

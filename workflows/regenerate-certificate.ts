@@ -1,41 +1,35 @@
 /**
  * regenerateCertificate: one certificate unit across a cluster, per Cisco TN 214231.
  *
- *   wait for the window → pre-flight (discovery over SSH, registration baseline) → the plan (pure rules, shared with
- *   the API's dry run; refusals stop the run before anything changes) → [gate before-start] → the plan's steps:
- *   regenerate (publisher first), CTL update, [gate before-restarts] restarts where Started, verification,
- *   [gate before-phone-reset] phone reset, wait for registration ([gate accept-missing-phones] if some stay away).
+ *   pre-flight (discovery over SSH, registration baseline) → the plan (pure rules, shared with the API's dry run;
+ *   refusals stop the run before anything changes) → [gate before-start] → the plan's steps, each disruptive one
+ *   inside the maintenance window: regenerate (publisher first) or, for a CA-signed unit, CSRs → [signed chains] →
+ *   upload; CTL update; [gate before-restarts] restarts where Started; verification; [gate before-phone-reset]
+ *   phone reset; wait for registration ([gate accept-missing-phones] if some stay away).
  *
- * State lives in one small object answered by the `state` query; gates are decided by an update (validated) or a
- * signal (for the Web UI). Activities are idempotent (they carry the serial seen before), so a retry after a crash
- * never regenerates twice.
+ * A step whose activity exhausts its retries opens a step-failed gate (retry, skip where safe, abort) instead of
+ * failing the run. However the run ends early (abort, reject, cancel, failure) its state lists the manual actions
+ * still needed. State lives in one object answered by the `state` query; gates are decided by an update
+ * (validated) or a signal (for the Web UI). Activities are idempotent (they carry the serial seen before), so a
+ * retry after a crash never regenerates twice.
  */
 import {
-  ActivityFailure,
   ApplicationFailure,
   condition,
+  isCancellation,
   log,
   proxyActivities,
-  setCurrentDetails,
   setHandler,
-  sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Activities, RegistrationBaseline } from '../activities';
-import { decideGateSignal, decideGateUpdate, stateQuery } from './messages';
+import type { Activities, RegistrationBaseline, SignedChainCheck } from '../activities';
+import { manualActionsFor, type PlanStepProgress } from './manual-actions';
+import { decideGateSignal, decideGateUpdate, stateQuery, submitSignedChainUpdate } from './messages';
 import { buildPlan, checkPlanInvariants, planClusterOf, type PlanStep } from './plan';
-import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from './search-attributes';
-import type {
-  GateDecision,
-  GateDecisionKind,
-  GateKind,
-  PendingGate,
-  RegenerationRequest,
-  RegenerationResult,
-  RegenerationState,
-  RunPhase,
-  StepState,
-} from './types';
+import { ENDED_BY_ENGINEER, reasonOf, RunTracker } from './run-tracker';
+import { CERT_UNITS, CLUSTER_ID } from './search-attributes';
+import type { GateDecision, RegenerationRequest, RegenerationResult } from './types';
+import type { CertificateUnit } from './units';
 
 const quick = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
@@ -57,151 +51,28 @@ const phones = proxyActivities<Activities>({
   retry: { initialInterval: '10 seconds', maximumInterval: '2 minutes', maximumAttempts: 20 },
 });
 
-/** How long a gate waits for an engineer before the run fails (nothing half done: gates sit between steps). */
-const GATE_TIMEOUT = '7 days';
+/** Why some steps may not be skipped at a step-failed gate. */
+const NO_SKIP = {
+  regenerate: 'the nodes would be left on different certificates; retry, or abort and finish by hand.',
+  upload: 'the node would keep its old certificate while the others move on; retry, or abort.',
+  ctl: 'in mixed mode the secure phones reject the new certificate until the CTL lists it.',
+  registration: 'the next certificate must wait for the phones; decide at the accept-missing-phones gate instead.',
+} as const;
 
-/** The engineer-facing reason of a failure: the activity's own message, not the "Activity task failed" wrapper. */
-function reasonOf(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** Holds the run's state and its gates; the query handler returns it. */
-class RunTracker {
-  readonly state: RegenerationState;
-  private gateCount = 0;
-  private readonly decided = new Map<string, GateDecision>();
-
-  constructor(request: RegenerationRequest) {
-    this.state = {
-      clusterId: request.clusterId,
-      units: request.units,
-      phase: 'running',
-      steps: [],
-      pendingGates: [],
-      decisions: [],
-      startedAt: new Date().toISOString(),
-      notBefore: request.notBefore,
-      maintenanceWindow: request.maintenanceWindow,
-      requestedBy: request.requestedBy,
-      certificates: [],
-    };
-  }
-
-  setPhase(phase: RunPhase): void {
-    this.state.phase = phase;
-    upsertSearchAttributes([{ key: RUN_PHASE, value: phase }]);
-    this.publish();
-  }
-
-  /** The run's state as Markdown in the Temporal UI's "current details", so the UI alone tells where it stands. */
-  publish(): void {
-    const s = this.state;
-    const icon: Record<StepState['status'], string> = {
-      pending: '⏳',
-      running: '▶️',
-      completed: '✅',
-      skipped: '⏭️',
-      failed: '❌',
-    };
-    const lines = [
-      `**${s.units.join(', ')} on ${s.clusterId}**: ${s.phase}`,
-      ...s.pendingGates.map(
-        (g) => `\n> **Waiting for a decision** at \`${g.id}\` (${g.allowed.join(' / ')}): ${g.description}`,
-      ),
-      '',
-      ...s.steps.slice(-12).map((st) => `- ${icon[st.status]} ${st.description}${st.detail ? `: ${st.detail}` : ''}`),
-    ];
-    setCurrentDetails(lines.join('\n').slice(0, 20_000));
-  }
-
-  /** Runs one step: marks it running, records its outcome or its failure. */
-  async step<T>(
-    step: Omit<StepState, 'status' | 'id'>,
-    work: () => Promise<T>,
-    describe: (result: T) => Pick<StepState, 'status' | 'detail'>,
-  ): Promise<T> {
-    const entry: StepState = {
-      ...step,
-      id: `step-${this.state.steps.length + 1}`,
-      status: 'running',
-      startedAt: new Date().toISOString(),
-    };
-    this.state.steps.push(entry);
-    try {
-      const result = await work();
-      Object.assign(entry, describe(result), { finishedAt: new Date().toISOString() });
-      this.publish();
-      return result;
-    } catch (err) {
-      Object.assign(entry, { status: 'failed', finishedAt: new Date().toISOString(), detail: reasonOf(err) });
-      this.publish();
-      throw err;
-    }
-  }
-
-  /** Throws (rejecting the update) unless the gate is pending and the decision allowed there. */
-  validate(decision: GateDecision): PendingGate {
-    const gate = this.state.pendingGates.find((g) => g.id === decision.gateId);
-    if (!gate)
-      throw new Error(
-        `Gate "${decision.gateId}" is not pending (pending: ${this.state.pendingGates.map((g) => g.id).join(', ') || 'none'}).`,
-      );
-    if (!gate.allowed.includes(decision.decision))
-      throw new Error(`Gate "${gate.id}" accepts ${gate.allowed.join(', ')}, not "${decision.decision}".`);
-    return gate;
-  }
-
-  decide(decision: GateDecision): PendingGate {
-    const gate = this.validate(decision);
-    this.decided.set(gate.id, decision);
-    this.state.decisions.push({ ...decision, kind: gate.kind, at: new Date().toISOString() });
-    return gate;
-  }
-
-  /** Stops the run until an engineer decides; reject and abort end the run without another change. */
-  async gate(
-    kind: GateKind,
-    description: string,
-    allowed: GateDecisionKind[] = ['approve', 'reject', 'abort'],
-  ): Promise<GateDecision> {
-    this.gateCount += 1;
-    const gate: PendingGate = { id: `${kind}-${this.gateCount}`, kind, description, allowed };
-    this.state.pendingGates.push(gate);
-    this.setPhase('awaiting-approval');
-    const decided = await this.step(
-      { kind: 'gate', description: `Gate: ${description}` },
-      async () => {
-        if (!(await condition(() => this.decided.has(gate.id), GATE_TIMEOUT))) {
-          throw ApplicationFailure.nonRetryable(
-            `Gate ${gate.id} was not decided within ${GATE_TIMEOUT}; nothing after it was done.`,
-            'GateTimedOut',
-          );
-        }
-        return this.decided.get(gate.id) as GateDecision;
-      },
-      (d) => ({
-        status: 'completed',
-        detail: `${d.decision} by ${d.by ?? 'unknown'}${d.comment ? `: ${d.comment}` : ''}`,
-      }),
-    );
-    this.state.pendingGates = this.state.pendingGates.filter((g) => g.id !== gate.id);
-    this.setPhase('running');
-    if (decided.decision === 'reject' || decided.decision === 'abort') {
-      throw ApplicationFailure.nonRetryable(
-        `${decided.decision === 'reject' ? 'Rejected' : 'Aborted'} at gate ${gate.id} by ${decided.by ?? 'unknown'}${decided.comment ? `: ${decided.comment}` : ''}.`,
-        decided.decision === 'reject' ? 'RejectedAtGate' : 'AbortedAtGate',
-      );
-    }
-    return decided;
-  }
+/** CSRs waiting for their signed chain, and the chains accepted so far, per node. */
+interface CaRenewal {
+  unit: CertificateUnit;
+  csrs: Map<string, string>;
+  chains: Map<string, Extract<SignedChainCheck, { ok: true }>>;
 }
 
 export async function regenerateCertificate(request: RegenerationRequest): Promise<RegenerationResult> {
   // State first, then handlers, so a query never sees an uninitialised run.
   const run = new RunTracker(request);
+  let ca: CaRenewal | undefined;
   setHandler(stateQuery, () => run.state, {
-    description: 'Live state of the run: phase, steps with their status and detail, pending gates, decisions.',
+    description:
+      'Live state of the run: phase, plan, steps with their status and detail, pending gates, decisions, serials, missing phones, manual actions.',
   });
   setHandler(decideGateUpdate, (decision) => run.decide(decision), {
     validator: (decision: GateDecision) => void run.validate(decision),
@@ -219,7 +90,50 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
     },
     {
       description:
-        'Decide a pending gate from the Web UI: {"gateId", "decision": approve|reject|abort, "comment", "by"}.',
+        'Decide a pending gate from the Web UI: {"gateId", "decision": approve|reject|retry|skip|abort, "comment", "by"}.',
+    },
+  );
+  setHandler(
+    submitSignedChainUpdate,
+    async ({ nodeId, chainPem, by }) => {
+      const renewal = ca as CaRenewal; // the validator guarantees a pending CSR
+      const csrPem = renewal.csrs.get(nodeId) as string;
+      const check = await quick.validateSignedChain({ nodeId, unit: renewal.unit, csrPem, chainPem });
+      if (!check.ok) throw ApplicationFailure.nonRetryable(check.problem, 'InvalidSignedChain');
+      renewal.chains.set(nodeId, check);
+      run.state.decisions.push({
+        gateId: run.state.pendingGates.find((g) => g.kind === 'signed-certificate')?.id ?? 'signed-certificate',
+        kind: 'signed-certificate',
+        decision: 'approve',
+        by,
+        comment: `signed ${renewal.unit} for ${nodeId} submitted: serial ${check.serial}, issued by ${check.issuer}, valid to ${check.notAfter}`,
+        at: new Date().toISOString(),
+      });
+      run.publish();
+      return {
+        nodeId,
+        serial: check.serial,
+        issuer: check.issuer,
+        notAfter: check.notAfter,
+        waitingFor: [...renewal.csrs.keys()].filter((n) => !renewal.chains.has(n)),
+      };
+    },
+    {
+      validator: ({ nodeId, chainPem }) => {
+        if (!ca || !run.state.pendingGates.some((g) => g.kind === 'signed-certificate'))
+          throw new Error('No CSR is waiting for a signed certificate in this run.');
+        if (!ca.csrs.has(nodeId))
+          throw new Error(`No CSR is waiting for ${nodeId}; waiting for: ${[...ca.csrs.keys()].join(', ')}.`);
+        if (ca.chains.has(nodeId)) throw new Error(`The signed chain for ${nodeId} was already accepted.`);
+        if (typeof chainPem !== 'string' || !chainPem.includes('BEGIN CERTIFICATE'))
+          throw new Error('chainPem must hold PEM certificates: the signed leaf, then its intermediate and root CAs.');
+        if (/PRIVATE KEY/.test(chainPem))
+          throw new Error(
+            'The submission contains a private key: send certificates only (and treat that key as exposed).',
+          );
+      },
+      description:
+        'Submit the CA-signed chain for a pending CSR: {"nodeId", "chainPem": leaf + intermediates + root, PEM}. Checked against the CSR (same key, names the node, complete chain) before it is accepted.',
     },
   );
   upsertSearchAttributes([
@@ -237,23 +151,16 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
   }
   const approvals = new Set(request.approvals ?? ['before-start']);
   const ref = (nodeId: string) => ({ clusterId: request.clusterId, nodeId });
+  let steps: PlanStep[] = [];
+  const progress: PlanStepProgress[] = [];
 
   try {
-    if (request.notBefore) {
-      const waitMs = Date.parse(request.notBefore) - Date.now();
-      if (waitMs > 0) {
-        run.setPhase('waiting-window');
-        await run.step(
-          { kind: 'wait-window', description: `Wait for the maintenance window at ${request.notBefore}` },
-          () => sleep(waitMs),
-          () => ({ status: 'completed' }),
-        );
-      }
-    }
+    // Pre-flight at the start of the window, so the plan is built from a fresh discovery; every disruptive step
+    // checks the window again (an approval can take longer than the window lasts).
+    await run.inWindow('pre-flight');
     run.setPhase('running');
-
     // Pre-flight: every node reachable and discovered; the plan must hold before anything changes.
-    const discovery = await run.step(
+    const discovery = await run.attempt(
       {
         kind: 'preflight',
         description: `Discover cluster ${request.clusterId} (version, security mode, ITL signer, services, certificates)`,
@@ -263,10 +170,13 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
         status: 'completed',
         detail: `CUCM ${d.version}, ${d.securityMode === 1 ? 'mixed mode' : 'non-secure'}, ITL signed by ${d.itlSigner}; ${d.nodes.map((n) => `${n.id} (${n.role})`).join(', ')}`,
       }),
+      'the plan needs the discovery.',
     );
+    if (!discovery) throw new Error('unreachable: pre-flight cannot be skipped');
     const planCluster = planClusterOf(discovery);
     const planRequest = { units: [unit], phoneReset: request.phoneReset };
     const plan = buildPlan(planCluster, planRequest);
+    run.state.plan = plan;
     if (plan.refusals.length > 0) {
       throw ApplicationFailure.nonRetryable(
         `The plan was refused, nothing was changed: ${plan.refusals.map((r) => r.message).join(' ')}`,
@@ -281,13 +191,14 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
         'PlanInvariantBroken',
       );
     }
-    const steps: PlanStep[] = plan.units.flatMap((u) => u.steps);
+    steps = plan.units.flatMap((u) => u.steps);
     let baseline: RegistrationBaseline | undefined;
     if (steps.some((s) => s.kind === 'await-registration')) {
-      baseline = await run.step(
+      baseline = await run.attempt(
         { kind: 'preflight', description: 'Take the phone registration baseline (RisPort70)' },
         () => phones.registrationSnapshot({ clusterId: request.clusterId }),
         (b) => ({ status: 'completed', detail: `${b.registered} of ${b.total} phones registered` }),
+        'the wait for the phones needs the baseline.',
       );
     }
 
@@ -301,39 +212,101 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
     const result: RegenerationResult = { clusterId: request.clusterId, unit, nodes: [], restarts: [] };
     const newSerials = new Map<string, string>();
     let restartsApproved = !approvals.has('before-restarts');
-    for (const step of steps) {
+    for (const [index, step] of steps.entries()) {
+      progress[index] = 'interrupted';
+      let skipped = false;
       switch (step.kind) {
         case 'regenerate': {
-          const before = await quick.readCertificate({ ...ref(step.nodeId), unit: step.unit });
-          const outcome = await run.step(
+          await run.inWindow(`regenerate ${step.unit} on ${step.nodeId}`);
+          const outcome = await run.attempt(
             {
               kind: 'regenerate',
               unit: step.unit,
               nodeId: step.nodeId,
               description: `Regenerate ${step.unit} on ${step.nodeId}`,
             },
-            () => slow.regenerateCertificate({ ...ref(step.nodeId), unit: step.unit, serialBefore: before.serial }),
+            async () => {
+              const before = await quick.readCertificate({ ...ref(step.nodeId), unit: step.unit });
+              return slow.regenerateCertificate({ ...ref(step.nodeId), unit: step.unit, serialBefore: before.serial });
+            },
             (o) => ({
               status: 'completed',
               detail: `serial ${o.serialBefore} -> ${o.serialAfter}${o.regeneratedNow ? '' : ' (already regenerated by an earlier attempt)'}`,
             }),
+            NO_SKIP.regenerate,
           );
+          if (!outcome) break;
           newSerials.set(step.nodeId, outcome.serialAfter);
           result.nodes.push({ nodeId: step.nodeId, ...outcome });
+          run.state.certificates.push({ nodeId: step.nodeId, ...outcome });
           break;
         }
-        case 'ca-signed-renewal':
-          throw ApplicationFailure.nonRetryable(
-            `${step.unit} is CA-signed on ${step.nodeIds.join(', ')}: this build does not renew CA-signed certificates yet, and will not replace them with self-signed ones. Nothing further was changed.`,
-            'CaSignedNotSupported',
+        case 'ca-signed-renewal': {
+          ca = { unit: step.unit, csrs: new Map(), chains: new Map() };
+          const renewal = ca;
+          for (const nodeId of step.nodeIds) {
+            const csr = await run.attempt(
+              { kind: 'csr', unit: step.unit, nodeId, description: `Generate a CSR for ${step.unit} on ${nodeId}` },
+              () => quick.generateCsr({ ...ref(nodeId), unit: step.unit, altNames: [nodeId] }),
+              () => ({ status: 'completed', detail: 'the CSR is in the run state (csrs)' }),
+              NO_SKIP.upload,
+            );
+            if (!csr) throw new Error('unreachable: a CSR cannot be skipped');
+            renewal.csrs.set(nodeId, csr.csrPem);
+            run.state.csrs = [...(run.state.csrs ?? []), { nodeId, unit: step.unit, csrPem: csr.csrPem }];
+          }
+          await run.waitAtGate(
+            {
+              id: `signed-certificate-${index + 1}`,
+              kind: 'signed-certificate',
+              description: `${step.unit} is CA-signed: have the CSRs of ${step.nodeIds.join(', ')} (in the run state, csrs) signed by your CA, then submit each chain (leaf, intermediates, root) with the submitSignedChain update or POST .../chains. Abort stops the run; nothing was changed but the CSRs.`,
+              allowed: ['abort'],
+            },
+            () => step.nodeIds.every((n) => renewal.chains.has(n)),
           );
+          for (const nodeId of step.nodeIds) {
+            const chain = renewal.chains.get(nodeId);
+            if (!chain) continue;
+            await run.inWindow(`upload the signed ${step.unit} to ${nodeId}`);
+            const before = await quick.readCertificate({ ...ref(nodeId), unit: step.unit });
+            const uploaded = await run.attempt(
+              {
+                kind: 'upload-certificate',
+                unit: step.unit,
+                nodeId,
+                description: `Upload the CA chain as ${step.unit}-trust, then the signed ${step.unit}, on ${nodeId}`,
+              },
+              () =>
+                slow.uploadCertificateChain({
+                  ...ref(nodeId),
+                  unit: step.unit,
+                  leafPem: chain.leafPem,
+                  caPems: chain.caPems,
+                }),
+              (u) => ({
+                status: 'completed',
+                detail: `serial ${before.serial} -> ${u.serial}, issued by ${chain.issuer}`,
+              }),
+              NO_SKIP.upload,
+            );
+            if (!uploaded) continue;
+            const outcome = { serialBefore: before.serial, serialAfter: uploaded.serial, regeneratedNow: true };
+            newSerials.set(nodeId, uploaded.serial);
+            result.nodes.push({ nodeId, ...outcome });
+            run.state.certificates.push({ nodeId, ...outcome });
+          }
+          break;
+        }
         case 'update-ctl': {
-          const ctl = await run.step(
+          await run.inWindow('update the CTL');
+          const ctl = await run.attempt(
             { kind: 'update-ctl', nodeId: step.nodeId, description: `utils ctl update CTLFile on ${step.nodeId}` },
             () => slow.updateCtlFile({ clusterId: request.clusterId }),
             (o) => ({ status: o.updated ? 'completed' : 'skipped', detail: o.reason }),
+            discovery.securityMode === 1 ? NO_SKIP.ctl : undefined,
           );
-          result.ctlUpdated = ctl.updated;
+          if (ctl) result.ctlUpdated = ctl.updated;
+          else skipped = true;
           break;
         }
         case 'restart-service': {
@@ -344,7 +317,8 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
             );
             restartsApproved = true;
           }
-          const outcome = await run.step(
+          await run.inWindow(`restart ${step.service} on ${step.nodeId}`);
+          const outcome = await run.attempt(
             {
               kind: 'restart-service',
               nodeId: step.nodeId,
@@ -354,14 +328,15 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
             () => slow.restartService({ ...ref(step.nodeId), service: step.service }),
             (o) => (o.restarted ? { status: 'completed' } : { status: 'skipped', detail: o.reason }),
           );
-          result.restarts.push({ nodeId: step.nodeId, service: step.service, ...outcome });
+          if (outcome) result.restarts.push({ nodeId: step.nodeId, service: step.service, ...outcome });
+          else skipped = true;
           break;
         }
         case 'verify-certificate':
           for (const nodeId of step.nodeIds) {
             const expected = newSerials.get(nodeId) ?? newSerials.get(discovery.nodes[0]?.id ?? '');
             if (!expected) continue;
-            await run.step(
+            const verified = await run.attempt(
               { kind: 'verify', unit: step.unit, nodeId, description: `Verify ${step.unit} on ${nodeId}` },
               async () => {
                 const v = await quick.verifyCertificate({ ...ref(nodeId), unit: step.unit, expectedSerial: expected });
@@ -377,13 +352,14 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
                 detail: `serial ${v.serial}${v.servedSerial ? ', served on HTTPS' : ''}`,
               }),
             );
+            if (!verified) skipped = true;
           }
           break;
         case 'verify-ipsec-trust': {
           const serial = newSerials.get(step.publisherId);
           if (!serial) break;
           for (const sub of step.subscriberIds) {
-            await run.step(
+            const verified = await run.attempt(
               {
                 kind: 'verify',
                 nodeId: sub,
@@ -395,9 +371,11 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
                     `${sub}'s ipsec-trust does not hold the publisher's ipsec serial ${serial}.`,
                     'VerificationFailed',
                   );
+                return true;
               },
               () => ({ status: 'completed', detail: `serial ${serial} present` }),
             );
+            if (!verified) skipped = true;
           }
           break;
         }
@@ -408,9 +386,13 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
               `Reset ${step.mode === 'all' ? 'every phone' : 'the secure phones'} of ${request.clusterId} so they fetch the new ITL/CTL.`,
               ['approve', 'skip', 'reject', 'abort'],
             );
-            if (d.decision === 'skip') break;
+            if (d.decision === 'skip') {
+              skipped = true;
+              break;
+            }
           }
-          await run.step(
+          await run.inWindow('reset the phones');
+          const reset = await run.attempt(
             { kind: 'reset-phones', description: `Reset phones (${step.mode}) through AXL, in throttled batches` },
             () => phones.resetPhones({ clusterId: request.clusterId }),
             (r) => ({
@@ -418,6 +400,7 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
               detail: `${r.reset + r.skippedAlreadyReset} of ${r.total} phones reset${r.resumedFrom !== undefined ? ` (resumed from ${r.resumedFrom})` : ''}`,
             }),
           );
+          if (!reset) skipped = true;
           break;
         }
         case 'confirm-phones-reset':
@@ -429,17 +412,18 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
           break;
         case 'await-registration': {
           if (!baseline) break;
+          const known = baseline;
           for (;;) {
             const deadline = new Date(Date.now() + (request.registrationDeadlineMinutes ?? 30) * 60_000).toISOString();
-            const back = await run.step(
+            const back = await run.attempt(
               {
                 kind: 'await-registration',
-                description: `Wait until ${baseline.registered} phones are registered again (deadline ${deadline})`,
+                description: `Wait until ${known.registered} phones are registered again (deadline ${deadline})`,
               },
               () =>
                 phones.awaitRegistration({
                   clusterId: request.clusterId,
-                  baseline,
+                  baseline: known,
                   deadline,
                   pollIntervalMs: (request.registrationPollSeconds ?? 10) * 1000,
                 }),
@@ -449,8 +433,11 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
                   ? `${r.registered} registered`
                   : `${r.missingCount} missing: ${r.missing.slice(0, 20).join(', ')}`,
               }),
+              NO_SKIP.registration,
             );
+            if (!back) throw new Error('unreachable: the registration wait cannot be skipped');
             result.phones = { allBack: back.allBack, registered: back.registered, missingCount: back.missingCount };
+            run.state.missingPhones = { count: back.missingCount, sample: back.missing.slice(0, 50) };
             if (back.allBack) break;
             // The next certificate only after phones are back, or an engineer accepting the ones still missing.
             const d = await run.gate(
@@ -466,11 +453,39 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
           break;
         }
       }
+      progress[index] = skipped ? 'skipped' : 'done';
     }
+    const skippedSteps = progress.flatMap((p, i) => (p === 'skipped' ? [steps[i] as PlanStep] : []));
+    if (skippedSteps.length > 0)
+      run.state.manualActions = manualActionsFor({
+        unit,
+        steps: skippedSteps,
+        progress: skippedSteps.map(() => 'skipped'),
+        missingPhones: run.state.missingPhones,
+      });
     run.setPhase('completed');
     return result;
   } catch (err) {
-    run.setPhase('failed');
-    throw err;
+    run.state.manualActions = manualActionsFor({
+      unit,
+      steps,
+      progress: steps.map((_, i) => progress[i] ?? 'not-run'),
+      missingPhones: run.state.missingPhones,
+    });
+    if (isCancellation(err)) {
+      run.setPhase('cancelled');
+      throw err;
+    }
+    const type = err instanceof ApplicationFailure ? err.type : undefined;
+    const byEngineer = type !== undefined && type !== null && ENDED_BY_ENGINEER.includes(type);
+    run.setPhase(byEngineer ? 'aborted' : 'failed');
+    const message = err instanceof Error ? err.message : String(err);
+    throw ApplicationFailure.create({
+      message: `${message} ${run.state.manualActions.length === 1 && /^Nothing was changed/.test(run.state.manualActions[0] ?? '') ? (run.state.manualActions[0] ?? '') : `Still to do by hand: ${run.state.manualActions.join(' | ')}`}`,
+      type: type ?? 'RunFailed',
+      nonRetryable: true,
+      details: [{ manualActions: run.state.manualActions, phase: run.state.phase }],
+      cause: err instanceof Error ? err : undefined,
+    });
   }
 }

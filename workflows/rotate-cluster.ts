@@ -2,22 +2,27 @@
  * rotateCluster: several units of one cluster, one after the other in the safe order of the plan (TVS last), each
  * as a child regenerateCertificate run, so each unit has its own history, gates and result. A unit starts only
  * after the previous one has completed, which includes its phones re-registering (or an engineer accepting the
- * missing ones). The whole rotation is planned first: a refusal stops it before anything changes.
+ * missing ones). The whole rotation is planned first: a refusal stops it before anything changes. When a unit run
+ * ends early (abort, reject, cancel, failure), the rotation ends too and reports that unit's manual actions and the
+ * units it did not start.
  */
 import {
   ApplicationFailure,
+  ChildWorkflowFailure,
+  defineQuery,
   executeChild,
+  isCancellation,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { defineQuery } from '@temporalio/workflow';
-import { buildPlan, planClusterOf } from './plan';
+import { buildPlan, planClusterOf, type Plan } from './plan';
 import { regenerateCertificate } from './regenerate-certificate';
+import { ENDED_BY_ENGINEER } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from './search-attributes';
-import type { RegenerationRequest, RegenerationResult } from './types';
+import type { RegenerationRequest, RegenerationResult, RunPhase } from './types';
 import type { CertificateUnit } from './units';
 
 const { discoverCluster } = proxyActivities<Activities>({
@@ -28,28 +33,47 @@ const { discoverCluster } = proxyActivities<Activities>({
 
 export interface RotationState {
   clusterId: string;
+  phase: RunPhase;
   order: CertificateUnit[];
   current?: { unit: CertificateUnit; workflowId: string };
   done: CertificateUnit[];
+  /** The rotation's plan (every unit's steps, with reasons), once built. */
+  plan?: Plan;
+  /** When the rotation ended early: what is left to do by hand. */
+  manualActions?: string[];
 }
 
 export const rotationStateQuery = defineQuery<RotationState>('rotationState');
 
+/** The manual actions a unit run reported in its failure details, if any. */
+function manualActionsOf(err: unknown): string[] {
+  const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
+  if (!(cause instanceof ApplicationFailure)) return [];
+  const details = cause.details?.[0] as { manualActions?: unknown } | undefined;
+  return Array.isArray(details?.manualActions) ? details.manualActions.filter((a) => typeof a === 'string') : [];
+}
+
 export async function rotateCluster(request: RegenerationRequest): Promise<RegenerationResult[]> {
-  const state: RotationState = { clusterId: request.clusterId, order: [], done: [] };
+  const state: RotationState = { clusterId: request.clusterId, phase: 'running', order: [], done: [] };
   setHandler(rotationStateQuery, () => state, {
-    description: 'Units in their safe order, the unit running now (its child workflow id), the units done.',
+    description:
+      'Units in their safe order, the unit running now (its child workflow id, where the gates are), the units done, manual actions.',
   });
+  const setPhase = (phase: RunPhase) => {
+    state.phase = phase;
+    upsertSearchAttributes([{ key: RUN_PHASE, value: phase }]);
+  };
   upsertSearchAttributes([
     { key: CLUSTER_ID, value: request.clusterId },
     { key: CERT_UNITS, value: request.units },
-    { key: RUN_PHASE, value: 'running' },
   ]);
+  setPhase('running');
   try {
     const plan = buildPlan(planClusterOf(await discoverCluster(request.clusterId)), {
       units: request.units,
       phoneReset: request.phoneReset,
     });
+    state.plan = plan;
     if (plan.refusals.length > 0)
       throw ApplicationFailure.nonRetryable(
         `The rotation was refused, nothing was changed: ${plan.refusals.map((r) => r.message).join(' ')}`,
@@ -64,10 +88,32 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
       state.done.push(unit);
     }
     state.current = undefined;
-    upsertSearchAttributes([{ key: RUN_PHASE, value: 'completed' }]);
+    setPhase('completed');
     return results;
   } catch (err) {
-    upsertSearchAttributes([{ key: RUN_PHASE, value: 'failed' }]);
-    throw err;
+    const notStarted = state.order.filter((u) => !state.done.includes(u) && u !== state.current?.unit);
+    const unitActions = manualActionsOf(err);
+    state.manualActions = [
+      ...(unitActions.length > 0 || !state.current
+        ? unitActions
+        : [`${state.current.unit}: see the state of ${state.current.workflowId} for what is left to do by hand.`]),
+      ...(notStarted.length > 0
+        ? [`Not started, nothing changed for them: ${notStarted.join(', ')}; start them in a new run when ready.`]
+        : []),
+    ];
+    if (isCancellation(err)) {
+      setPhase('cancelled');
+      throw err;
+    }
+    const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
+    const type = cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+    setPhase(type && ENDED_BY_ENGINEER.includes(type) ? 'aborted' : 'failed');
+    throw ApplicationFailure.create({
+      message: `${state.current ? `${state.current.unit}: ` : ''}${cause instanceof Error ? cause.message : String(cause)}${notStarted.length > 0 ? ` Not started: ${notStarted.join(', ')}.` : ''}`,
+      type: type ?? 'RunFailed',
+      nonRetryable: true,
+      details: [{ manualActions: state.manualActions, phase: state.phase }],
+      cause: err instanceof Error ? err : undefined,
+    });
   }
 }

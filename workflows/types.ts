@@ -72,6 +72,8 @@ export type StepKind =
   | 'preflight'
   | 'gate'
   | 'regenerate'
+  | 'csr'
+  | 'upload-certificate'
   | 'update-ctl'
   | 'restart-service'
   | 'verify'

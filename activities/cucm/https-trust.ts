@@ -39,6 +39,9 @@ export class NodeTlsTrust {
       // ever try the first one with that subject as the trust anchor.
       const agent = new Agent({
         ca: [pem],
+        // A CA-signed tomcat certificate is pinned as it is, without its CA: trust the leaf itself as the anchor
+        // (Node >= 20.18; OpenSSL's partial-chain flag).
+        allowPartialTrustChain: true,
         keepAlive: true,
         // The node's address rarely matches its certificate's names (an IP, a NAT, the simulator's loopback):
         // identity is the pinned certificate itself, so check the fingerprint instead of the host name.

@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import type { Worker } from '@temporalio/worker';
-import { decideGateUpdate, stateQuery } from '../../workflows/messages';
+import { decideGateUpdate, stateQuery, submitSignedChainUpdate } from '../../workflows/messages';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { rotateCluster } from '../../workflows/rotate-cluster';
 import { cleanupExpiredTrust } from '../../workflows/cleanup-expired-trust';
 import type { RegenerationRequest } from '../../workflows/types';
 import { createWorker } from '../../worker/create-worker';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { signCsr } from '../support/pki';
 import { waitFor } from '../support/net';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
 import { sharedDevServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
@@ -46,6 +47,16 @@ describe('the regeneration procedure on a simulated cluster', function () {
             { name: 'sub1', role: 'subscriber' },
           ],
           phones: { count: 100, secureShare: 0.5, registerDelayMs: [1000, 3000] },
+        },
+        {
+          id: 'ca14',
+          version: '14.0.1.13900-155',
+          caSignedUnits: ['tomcat'],
+          nodes: [
+            { name: 'pub', role: 'publisher' },
+            { name: 'sub1', role: 'subscriber' },
+          ],
+          phones: { count: 10 },
         },
       ],
       0.01,
@@ -119,7 +130,7 @@ describe('the regeneration procedure on a simulated cluster', function () {
     );
   });
 
-  it('11.5 refuses CallManager and TVS in one request (ITL signed by CallManager) and changes nothing', async () => {
+  it('refuses a rotation whose phone reset cannot work (secure-only on a non-secure 11.5) and changes nothing', async () => {
     const c = lab.sim.cluster('v115');
     const before = c.events.list().filter((e) => WRITES.has(e.kind)).length;
     const env = await sharedDevServer();
@@ -127,12 +138,74 @@ describe('the regeneration procedure on a simulated cluster', function () {
       env.client.workflow.execute(rotateCluster, {
         workflowId: `proc-rot-${Date.now()}`,
         taskQueue,
-        args: [{ clusterId: 'v115', units: ['CallManager', 'TVS'], approvals: [] }],
+        args: [{ clusterId: 'v115', units: ['CallManager', 'TVS'], approvals: [], phoneReset: 'secure-only' }],
       }),
       (err: unknown) =>
         err instanceof WorkflowFailedError && /refused, nothing was changed/.test(err.cause?.message ?? ''),
     );
     assert.equal(c.events.list().filter((e) => WRITES.has(e.kind)).length, before);
+  });
+
+  it('a CA-signed tomcat is renewed through CSRs and the signed chains, never replaced by a self-signed one', async () => {
+    const c = lab.sim.cluster('ca14');
+    const ca = c.ca;
+    assert.ok(ca, 'the simulated enterprise CA');
+    const handle = await start({ clusterId: 'ca14', units: ['tomcat'], approvals: [] });
+    const gate = await waitFor(
+      'the signed-certificate gate',
+      async () => (await handle.query(stateQuery)).pendingGates.find((g) => g.kind === 'signed-certificate'),
+      60_000,
+    );
+    const { csrs = [] } = await handle.query(stateQuery);
+    assert.deepEqual(
+      csrs.map((x) => x.nodeId),
+      ['pub', 'sub1'],
+    );
+    assert.equal(c.events.list({ kind: 'cert-regenerated' }).length, 0, 'no self-signed regeneration');
+    const csrOf = (node: string) => csrs.find((x) => x.nodeId === node)?.csrPem ?? '';
+    const signed = { pub: signCsr(csrOf('pub'), ca), sub1: signCsr(csrOf('sub1'), ca) };
+    // What an engineer gets wrong: another node's certificate, a missing root, a pasted private key.
+    const refused = async (nodeId: string, chainPem: string, why: RegExp) =>
+      assert.rejects(
+        handle.executeUpdate(submitSignedChainUpdate, { args: [{ nodeId, chainPem, by: 'pki-team' }] }),
+        (err: unknown) => err instanceof WorkflowUpdateFailedError && why.test(err.cause?.message ?? ''),
+      );
+    await refused(
+      'sub1',
+      `${signed.pub}${ca.pem}`,
+      /does not carry|No certificate in the chain carries the public key/,
+    );
+    await refused('pub', signed.pub, /chain is incomplete/);
+    await refused(
+      'pub',
+      `${signed.pub}${ca.pem}-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----`,
+      /private key/,
+    );
+    const first = await handle.executeUpdate(submitSignedChainUpdate, {
+      args: [{ nodeId: 'pub', chainPem: `${signed.pub}${ca.pem}`, by: 'pki-team' }],
+    });
+    assert.deepEqual(first.waitingFor, ['sub1']);
+    await handle.executeUpdate(submitSignedChainUpdate, {
+      args: [{ nodeId: 'sub1', chainPem: `${ca.pem}\n${signed.sub1}`, by: 'pki-team' }],
+    });
+    const result = await handle.result();
+    for (const node of c.nodes) {
+      const cert = node.certificate('tomcat');
+      assert.equal(cert.serial, result.nodes.find((n) => n.nodeId === node.name)?.serialAfter);
+      assert.match(cert.issuer, /Lab|CA/i, 'still CA-signed');
+    }
+    assert.equal(c.events.list({ kind: 'cert-regenerated' }).length, 0, 'never self-signed');
+    const state = await handle.query(stateQuery);
+    assert.ok(
+      state.steps.some(
+        (st) => st.kind === 'verify' && st.status === 'completed' && /served on HTTPS/.test(st.detail ?? ''),
+      ),
+    );
+    assert.equal(gate.allowed.join(), 'abort');
+    assert.deepEqual(
+      state.decisions.filter((d) => d.kind === 'signed-certificate').map((d) => d.by),
+      ['pki-team', 'pki-team'],
+    );
   });
 
   it('cleans expired trust certificates (11.5: with Certificate Change Notification stopped), then restarts their services', async () => {

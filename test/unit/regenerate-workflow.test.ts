@@ -219,29 +219,145 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
     });
   });
 
-  it('fails the run at the step that failed, with its reason, and goes no further', async () => {
-    const calls: Call[] = [];
-    const activities = mockActivities(calls, {
-      regenerateCertificate: async (input) => {
-        if (input.nodeId === 'sub1')
-          throw ApplicationFailure.nonRetryable('sub1: SSH host key mismatch', 'CliError.host-key-mismatch');
-        return { serialBefore: input.serialBefore, serialAfter: 'NEW', regeneratedNow: true };
-      },
-    });
-    const { env, taskQueue, worker: w } = await worker('fail', activities);
-    await w.runUntil(async () => {
+  /** Starts tomcat on the mocked cluster and waits for the step-failed gate that `failing` causes. */
+  async function atStepFailedGate(name: string, calls: Call[], overrides: Partial<Activities>) {
+    const { env, taskQueue, worker: w } = await worker(name, mockActivities(calls, overrides));
+    const start = async () => {
       const handle = await env.client.workflow.start(regenerateCertificate, {
-        workflowId: `wf-fail-${Date.now()}`,
+        workflowId: `wf-${name}-${Date.now()}`,
         taskQueue,
         args: [{ clusterId: 'lab', units: ['tomcat'], approvals: [] }],
       });
-      await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
+      const gate = await waitFor('the step-failed gate', async () => {
+        const s = await handle.query(stateQuery);
+        return s.pendingGates.find((g) => g.kind === 'step-failed');
+      });
+      return { handle, gate };
+    };
+    return { w, start };
+  }
+
+  const hostKeyMismatchOnSub1 = (fixed: { now: boolean }): Partial<Activities> => ({
+    regenerateCertificate: async (input) => {
+      if (input.nodeId === 'sub1' && !fixed.now)
+        throw ApplicationFailure.nonRetryable('sub1: SSH host key mismatch', 'CliError.host-key-mismatch');
+      return { serialBefore: input.serialBefore, serialAfter: `NEW-${input.nodeId}`, regeneratedNow: true };
+    },
+  });
+
+  it('a step that fails for good opens a step-failed gate with the error; skip is refused for a regeneration; abort lists what is left by hand', async () => {
+    const calls: Call[] = [];
+    const { w, start } = await atStepFailedGate('abort', calls, hostKeyMismatchOnSub1({ now: false }));
+    await w.runUntil(async () => {
+      const { handle, gate } = await start();
+      assert.match(gate.description, /Regenerate tomcat on sub1.*CliError\.host-key-mismatch.*host key mismatch/);
+      assert.deepEqual(gate.allowed, ['retry', 'abort']);
+      await assert.rejects(
+        handle.executeUpdate(decideGateUpdate, { args: [{ gateId: gate.id, decision: 'skip', by: 'alice' }] }),
+        (err: unknown) =>
+          err instanceof WorkflowUpdateFailedError &&
+          /Skipping is refused.*different certificates/.test(err.cause?.message ?? ''),
+      );
+      await handle.executeUpdate(decideGateUpdate, {
+        args: [{ gateId: gate.id, decision: 'abort', by: 'alice', comment: 'fix the host key tomorrow' }],
+      });
+      await assert.rejects(
+        handle.result(),
+        (err: unknown) =>
+          err instanceof WorkflowFailedError &&
+          err.cause instanceof ApplicationFailure &&
+          err.cause.type === 'AbortedAtGate' &&
+          /Still to do by hand: The run stopped at this step .*sub1 still has its old tomcat certificate/.test(
+            err.cause.message,
+          ),
+      );
       const state = await handle.query(stateQuery);
-      assert.equal(state.phase, 'failed');
-      const failed = state.steps.find((s) => s.status === 'failed');
-      assert.equal(failed?.nodeId, 'sub1');
-      assert.match(failed?.detail ?? '', /host key mismatch/);
-      assert.ok(!calls.some((c) => c.name === 'restartService'), 'no restart after a failed regeneration');
+      assert.equal(state.phase, 'aborted');
+      assert.deepEqual(state.manualActions, [
+        'The run stopped at this step (failed or interrupted); check whether it happened: sub1 still has its old tomcat certificate: regenerate it there (set cert regen tomcat), then carry on with the steps below.',
+        'On pub: utils service restart Cisco Tomcat (it serves the old tomcat certificate until it restarts).',
+        'Check tomcat on pub, sub1: show cert own tomcat should show the new serial (the run did not verify it).',
+      ]);
+      assert.deepEqual(
+        state.certificates.map((c) => [c.nodeId, c.serialAfter]),
+        [['pub', 'NEW-pub']],
+      );
+      assert.ok(!calls.some((c) => c.name === 'restartService'), 'no restart after the abort');
+    });
+  });
+
+  it('retry at a step-failed gate runs the step again and the run completes', async () => {
+    const calls: Call[] = [];
+    const fixed = { now: false };
+    const { w, start } = await atStepFailedGate('retry', calls, hostKeyMismatchOnSub1(fixed));
+    await w.runUntil(async () => {
+      const { handle, gate } = await start();
+      fixed.now = true; // the engineer corrected the host key in the inventory
+      await handle.executeUpdate(decideGateUpdate, { args: [{ gateId: gate.id, decision: 'retry', by: 'alice' }] });
+      const result = await handle.result();
+      assert.deepEqual(
+        result.nodes.map((n) => n.nodeId),
+        ['pub', 'sub1'],
+      );
+      const state = await handle.query(stateQuery);
+      assert.equal(state.phase, 'completed');
+      assert.equal(state.manualActions, undefined);
+      assert.deepEqual(
+        state.decisions.map((d) => [d.kind, d.decision]),
+        [['step-failed', 'retry']],
+      );
+    });
+  });
+
+  it('skip at a step-failed restart is recorded, the run goes on and its end lists the skipped step as manual', async () => {
+    const calls: Call[] = [];
+    const { w, start } = await atStepFailedGate('skip', calls, {
+      restartService: async () => {
+        throw ApplicationFailure.nonRetryable('Cisco Tomcat did not start in 600 s', 'CliError.timeout');
+      },
+    });
+    await w.runUntil(async () => {
+      const { handle, gate } = await start();
+      assert.deepEqual(gate.allowed, ['retry', 'skip', 'abort']);
+      await handle.executeUpdate(decideGateUpdate, {
+        args: [{ gateId: gate.id, decision: 'skip', by: 'carol', comment: 'restarted from the console' }],
+      });
+      await handle.result();
+      const state = await handle.query(stateQuery);
+      assert.equal(state.phase, 'completed');
+      assert.ok(
+        state.steps.some(
+          (s) => s.status === 'skipped' && /skipped by carol: restarted from the console/.test(s.detail ?? ''),
+        ),
+      );
+      assert.deepEqual(state.manualActions, [
+        'Skipped at a step-failed gate, do it by hand: On pub: utils service restart Cisco Tomcat (it serves the old tomcat certificate until it restarts).',
+      ]);
+      assert.ok(
+        calls.some((c) => c.name === 'verifyCertificate'),
+        'verification still runs after the skip',
+      );
+    });
+  });
+
+  it('cancelling a run at a gate reports it cancelled, with nothing to do by hand when nothing changed', async () => {
+    const calls: Call[] = [];
+    const { env, taskQueue, worker: w } = await worker('cancel', mockActivities(calls));
+    await w.runUntil(async () => {
+      const handle = await env.client.workflow.start(regenerateCertificate, {
+        workflowId: `wf-cancel-${Date.now()}`,
+        taskQueue,
+        args: [{ clusterId: 'lab', units: ['tomcat'] }],
+      });
+      await waitFor('the gate', async () => (await handle.query(stateQuery)).pendingGates[0]?.id);
+      await handle.cancel();
+      await assert.rejects(handle.result(), WorkflowFailedError);
+      const state = await handle.query(stateQuery);
+      assert.equal(state.phase, 'cancelled');
+      assert.deepEqual(state.manualActions, [
+        'Nothing was changed on the cluster for tomcat: no manual action is needed.',
+      ]);
+      assert.ok(state.plan && state.plan.units[0]?.steps.length, 'the plan is in the state');
     });
   });
 

@@ -1,0 +1,64 @@
+/**
+ * What an engineer still has to do by hand when a run ends early (abort, rejection, cancellation, failure): derived
+ * from the plan and from which of its steps ran, so the cluster is left in a known state and the report says how
+ * to finish the procedure (or that nothing changed). Pure: it runs in workflow code and in tests.
+ */
+import type { PlanStep } from './plan';
+import type { CertificateUnit } from './units';
+
+/** What became of each plan step, index for index. */
+export type PlanStepProgress = 'done' | 'skipped' | 'interrupted' | 'not-run';
+
+export interface ManualActionsInput {
+  unit: CertificateUnit;
+  steps: readonly PlanStep[];
+  progress: readonly PlanStepProgress[];
+  missingPhones?: { count: number; sample: string[] };
+}
+
+const CHANGES: ReadonlySet<PlanStep['kind']> = new Set([
+  'regenerate',
+  'ca-signed-renewal',
+  'update-ctl',
+  'restart-service',
+  'reset-phones',
+]);
+
+function actionFor(unit: CertificateUnit, step: PlanStep, missing?: ManualActionsInput['missingPhones']): string {
+  switch (step.kind) {
+    case 'regenerate':
+      return `${step.nodeId} still has its old ${unit} certificate: regenerate it there (set cert regen ${unit}), then carry on with the steps below.`;
+    case 'ca-signed-renewal':
+      return `${unit} on ${step.nodeIds.join(', ')} is not renewed: have the CSRs signed (they are in the run's state) and import the chains (set cert import trust ${unit}, then set cert import own ${unit}).`;
+    case 'update-ctl':
+      return `On the publisher ${step.nodeId}: utils ctl update CTLFile (in mixed mode secure phones reject the new ${unit} until the CTL lists it).`;
+    case 'restart-service':
+      return `On ${step.nodeId}: utils service restart ${step.service} (it serves the old ${unit} certificate until it restarts).`;
+    case 'verify-certificate':
+      return `Check ${unit} on ${step.nodeIds.join(', ')}: show cert own ${unit} should show the new serial (the run did not verify it).`;
+    case 'verify-ipsec-trust':
+      return `Check that ipsec-trust on ${step.subscriberIds.join(', ')} holds the new ipsec certificate of ${step.publisherId} (show cert list trust).`;
+    case 'reset-phones':
+    case 'confirm-phones-reset':
+      return `Reset the ${step.kind === 'reset-phones' && step.mode === 'secure-only' ? 'secure phones' : 'phones'} so they download the new ITL/CTL (Bulk Administration, or Device > Phone > Reset).`;
+    case 'await-registration':
+      return `Watch the phones re-register (RTMT or Device > Phone, status Registered) before the next certificate${missing && missing.count > 0 ? `; ${missing.count} were not registered at the last check (${missing.sample.slice(0, 10).join(', ')})` : ''}.`;
+  }
+}
+
+export function manualActionsFor(input: ManualActionsInput): string[] {
+  const { unit, steps, progress } = input;
+  const changed = steps.some((s, i) => CHANGES.has(s.kind) && progress[i] !== 'not-run');
+  if (!changed) return [`Nothing was changed on the cluster for ${unit}: no manual action is needed.`];
+  const out: string[] = [];
+  steps.forEach((step, i) => {
+    const p = progress[i] ?? 'not-run';
+    if (p === 'done') return;
+    const action = actionFor(unit, step, input.missingPhones);
+    if (p === 'interrupted')
+      out.push(`The run stopped at this step (failed or interrupted); check whether it happened: ${action}`);
+    else if (p === 'skipped') out.push(`Skipped at a step-failed gate, do it by hand: ${action}`);
+    else out.push(action);
+  });
+  return out;
+}
