@@ -4,7 +4,7 @@
  * self-signed root, each certificate signed by the next. Pure computation (no cluster I/O): an activity because
  * workflow code must not parse certificates with Node's crypto.
  */
-import { X509Certificate, createPublicKey } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import type { CertificateUnit } from '../workflows/units';
 

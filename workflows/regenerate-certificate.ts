@@ -15,7 +15,6 @@
  */
 import {
   ApplicationFailure,
-  condition,
   isCancellation,
   log,
   proxyActivities,
@@ -24,7 +23,13 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, RegistrationBaseline, SignedChainCheck } from '../activities';
 import { manualActionsFor, type PlanStepProgress } from './manual-actions';
-import { decideGateSignal, decideGateUpdate, stateQuery, submitSignedChainUpdate } from './messages';
+import {
+  decideGateSignal,
+  decideGateUpdate,
+  stateQuery,
+  submitSignedChainUpdate,
+  type SignedChainSubmission,
+} from './messages';
 import { buildPlan, checkPlanInvariants, planClusterOf, type PlanStep } from './plan';
 import { ENDED_BY_ENGINEER, reasonOf, RunTracker } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID } from './search-attributes';
@@ -119,7 +124,7 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
       };
     },
     {
-      validator: ({ nodeId, chainPem }) => {
+      validator: ({ nodeId, chainPem }: SignedChainSubmission) => {
         if (!ca || !run.state.pendingGates.some((g) => g.kind === 'signed-certificate'))
           throw new Error('No CSR is waiting for a signed certificate in this run.');
         if (!ca.csrs.has(nodeId))
