@@ -22,6 +22,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities, RegistrationBaseline, SignedChainCheck } from '../activities';
+import { windowProblem } from './maintenance-window';
 import { manualActionsFor, type PlanStepProgress } from './manual-actions';
 import {
   decideGateSignal,
@@ -31,7 +32,7 @@ import {
   type SignedChainSubmission,
 } from './messages';
 import { buildPlan, checkPlanInvariants, planClusterOf, type PlanStep } from './plan';
-import { ENDED_BY_ENGINEER, reasonOf, RunTracker } from './run-tracker';
+import { ENDED_BY_ENGINEER, failureTypeOf, reasonOf, RunTracker } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID } from './search-attributes';
 import type { GateDecision, RegenerationRequest, RegenerationResult } from './types';
 import type { CertificateUnit } from './units';
@@ -154,6 +155,9 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
       'InvalidRequest',
     );
   }
+  // The API validates the window; a run started from the Temporal UI or CLI gets the same check here.
+  const badWindow = request.maintenanceWindow ? windowProblem(request.maintenanceWindow) : undefined;
+  if (badWindow) throw ApplicationFailure.nonRetryable(badWindow, 'InvalidRequest');
   const approvals = new Set(request.approvals ?? ['before-start']);
   const ref = (nodeId: string) => ({ clusterId: request.clusterId, nodeId });
   let steps: PlanStep[] = [];
@@ -178,6 +182,15 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
       'the plan needs the discovery.',
     );
     if (!discovery) throw new Error('unreachable: pre-flight cannot be skipped');
+    // A failed pre-flight ends the run with its reasons: nothing has changed, so there is nothing to recover.
+    await run.step(
+      {
+        kind: 'preflight',
+        description: 'Pre-flight: database replication healthy (utils dbreplication runtimestate), every node on HTTPS',
+      },
+      () => quick.preflightChecks({ clusterId: request.clusterId, nodeIds: discovery.nodes.map((n) => n.id) }),
+      (r) => ({ status: 'completed', detail: r.checks.join('; ') }),
+    );
     const planCluster = planClusterOf(discovery);
     const planRequest = { units: [unit], phoneReset: request.phoneReset };
     const plan = buildPlan(planCluster, planRequest);
@@ -481,10 +494,9 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
       run.setPhase('cancelled');
       throw err;
     }
-    const type = err instanceof ApplicationFailure ? err.type : undefined;
-    const byEngineer = type !== undefined && type !== null && ENDED_BY_ENGINEER.includes(type);
-    run.setPhase(byEngineer ? 'aborted' : 'failed');
-    const message = err instanceof Error ? err.message : String(err);
+    const type = failureTypeOf(err);
+    run.setPhase(type && ENDED_BY_ENGINEER.includes(type) ? 'aborted' : 'failed');
+    const message = reasonOf(err);
     throw ApplicationFailure.create({
       message: `${message} ${run.state.manualActions.length === 1 && /^Nothing was changed/.test(run.state.manualActions[0] ?? '') ? (run.state.manualActions[0] ?? '') : `Still to do by hand: ${run.state.manualActions.join(' | ')}`}`,
       type: type ?? 'RunFailed',

@@ -38,7 +38,8 @@ export function reasonOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function failureTypeOf(err: unknown): string | undefined {
+/** The ApplicationFailure type of a failure, looking through the activity wrapper. */
+export function failureTypeOf(err: unknown): string | undefined {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }

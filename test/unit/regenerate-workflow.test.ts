@@ -56,6 +56,7 @@ function mockActivities(calls: Call[], overrides: Partial<Activities> = {}): Par
       record('discoverCluster', clusterId);
       return discovery();
     },
+    preflightChecks: async () => ({ checks: ['replication (2) Setup Completed'] }),
     readCertificate: async (input) => ({ serial: serials.get(input.nodeId) ?? `OLD-${input.unit}-${input.nodeId}` }),
     regenerateCertificate: async (input) => {
       record('regenerateCertificate', input);
@@ -217,6 +218,62 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
         'the first step happens inside the window',
       );
     });
+  });
+
+  it('keeps every change inside a recurring maintenance window with its time zone (the run sleeps until it opens)', async () => {
+    const calls: Call[] = [];
+    const { env, taskQueue, worker: w } = await worker('recurring', mockActivities(calls));
+    await w.runUntil(async () => {
+      const now = await env.currentTimeMs();
+      // A one-hour window opening three hours from now, written in New York local time.
+      const opens = new Date(now + 3 * 3600_000);
+      const hhmm = (d: Date) =>
+        new Intl.DateTimeFormat('en-GB', {
+          timeZone: 'America/New_York',
+          hour: '2-digit',
+          minute: '2-digit',
+          hourCycle: 'h23',
+        }).format(d);
+      const maintenanceWindow = {
+        start: hhmm(opens),
+        end: hhmm(new Date(opens.getTime() + 3600_000)),
+        timeZone: 'America/New_York',
+      };
+      const handle = await env.client.workflow.start(regenerateCertificate, {
+        workflowId: `wf-recurring-${Date.now()}`,
+        taskQueue,
+        args: [{ clusterId: 'lab', units: ['tomcat'], approvals: [], maintenanceWindow }],
+      });
+      assert.equal((await handle.query(stateQuery)).phase, 'waiting-window');
+      assert.equal(calls.length, 0, 'nothing before the window, not even discovery');
+      await handle.result();
+      const state = await handle.query(stateQuery);
+      const firstChange = state.steps.find((st) => st.kind === 'regenerate');
+      assert.ok(Date.parse(firstChange?.startedAt ?? '') >= opens.getTime() - 60_000, 'changes start in the window');
+      assert.match(state.steps[0]?.description ?? '', /America\/New_York/);
+    });
+  });
+
+  it('refuses a run started outside the API with an invalid window, before anything happens', async () => {
+    const calls: Call[] = [];
+    const { env, taskQueue, worker: w } = await worker('badwindow', mockActivities(calls));
+    await w.runUntil(
+      assert.rejects(
+        env.client.workflow.execute(regenerateCertificate, {
+          workflowId: `wf-badwindow-${Date.now()}`,
+          taskQueue,
+          args: [
+            {
+              clusterId: 'lab',
+              units: ['tomcat'],
+              maintenanceWindow: { start: '22:00', end: '05:00', timeZone: 'Mars/Olympus' },
+            },
+          ],
+        }),
+        (err: unknown) => err instanceof WorkflowFailedError && /timeZone/.test(err.cause?.message ?? ''),
+      ),
+    );
+    assert.equal(calls.length, 0);
   });
 
   /** Starts tomcat on the mocked cluster and waits for the step-failed gate that `failing` causes. */
