@@ -203,10 +203,9 @@ export function certificateActivities(ctx: ActivityContext) {
       const version = parseCucmVersion(await ctx.version(input.clusterId));
       if (atLeast(version, 14)) {
         try {
+          const api = await ctx.certmgr(input);
           return {
-            csrPem: await ctx
-              .certmgr(input)
-              .createCsr({ service: input.unit, commonName: input.nodeId, altNames: input.altNames }),
+            csrPem: await api.createCsr({ service: input.unit, commonName: input.nodeId, altNames: input.altNames }),
           };
         } catch (err) {
           throw toFailure(err);
@@ -226,7 +225,7 @@ export function certificateActivities(ctx: ActivityContext) {
       const version = parseCucmVersion(await ctx.version(input.clusterId));
       if (atLeast(version, 14)) {
         try {
-          const api = ctx.certmgr(input);
+          const api = await ctx.certmgr(input);
           if (input.caPems.length)
             await api.uploadTrust([trustStoreOf(input.unit)], input.caPems, `CA chain for ${input.unit}`);
           await api.uploadIdentity(input.unit, [input.leafPem, ...input.caPems]);

@@ -16,7 +16,7 @@ import { CliError, CliSession, type CliSessionOptions, type CliTarget } from './
 import { ControlCenterClient } from './cucm/control-center';
 import { CucmHttpError } from './cucm/errors';
 import { NodeTlsTrust } from './cucm/https-trust';
-import { parseActiveVersion, parseCertificateDetails } from './cucm/parsers';
+import { parseActiveVersion, parseCertificateDetails, parseNetworkCluster, type ClusterNodeLine } from './cucm/parsers';
 import { RateLimiterRegistry } from './cucm/rate-limiter';
 import { RisPortClient } from './cucm/risport';
 import type { HostKeyStore } from './host-keys';
@@ -38,6 +38,28 @@ export interface ActivityDeps {
 export interface NodeRef {
   clusterId: string;
   nodeId: string;
+}
+
+/**
+ * Whether a listed node is the one a `show network cluster` line describes: by id (hostname or FQDN, as listed
+ * nodes are named) or by address.
+ */
+export function isMember(node: InventoryNode, member: ClusterNodeLine): boolean {
+  return (
+    node.id === member.host ||
+    node.id === member.fqdn ||
+    member.fqdn.startsWith(`${node.id}.`) ||
+    node.host === member.ip
+  );
+}
+
+/** What the worker learned of a cluster from its publisher's `show network cluster`. */
+interface LearnedCluster {
+  /** Subscribers the inventory does not list, as reachable nodes (id = hostname). */
+  nodes: InventoryNode[];
+  /** Lines `show network cluster` printed that the worker cannot manage (e.g. a second publisher), for warnings. */
+  ignored: string[];
+  learnedAt: number;
 }
 
 /** Maps client failures to Temporal failures: retry what can recover, stop at once on what cannot. */
@@ -77,6 +99,9 @@ export class ActivityContext {
   private readonly trusts = new Map<string, NodeTlsTrust>();
   private readonly versions = new Map<string, string>();
   private readonly controlCenters = new Map<string, ControlCenterClient>();
+  /** Per cluster: subscribers learned from the publisher (inventories may list the publisher alone). */
+  private readonly learned = new Map<string, LearnedCluster>();
+  private readonly learning = new Map<string, Promise<LearnedCluster>>();
   private readonly open: (target: CliTarget, options?: CliSessionOptions) => Promise<CliSession>;
 
   constructor(readonly deps: ActivityDeps) {
@@ -91,11 +116,90 @@ export class ActivityContext {
     return cluster;
   }
 
+  /**
+   * A node the worker knows: listed in the inventory, or learned from the publisher's `show network cluster`.
+   * Synchronous: activities reach it after `withCli` (or `resolveNode`), which learns a node id it does not know.
+   */
   node({ clusterId, nodeId }: NodeRef): InventoryNode {
-    const node = this.cluster(clusterId).nodes.find((n) => n.id === nodeId);
+    const node = this.knownNode({ clusterId, nodeId });
     if (!node)
-      throw ApplicationFailure.nonRetryable(`Node "${nodeId}" is not part of cluster "${clusterId}".`, 'UnknownNode');
+      throw ApplicationFailure.nonRetryable(
+        `Node "${nodeId}" is not part of cluster "${clusterId}": neither listed in the inventory nor printed by the publisher's show network cluster.`,
+        'UnknownNode',
+      );
     return node;
+  }
+
+  private knownNode({ clusterId, nodeId }: NodeRef): InventoryNode | undefined {
+    return (
+      this.cluster(clusterId).nodes.find((n) => n.id === nodeId) ??
+      this.learned.get(clusterId)?.nodes.find((n) => n.id === nodeId)
+    );
+  }
+
+  /** The node, learning the cluster's subscribers from the publisher first when the id is not known yet. */
+  async resolveNode(ref: NodeRef): Promise<InventoryNode> {
+    if (!this.knownNode(ref)) await this.learn(ref.clusterId);
+    return this.node(ref);
+  }
+
+  /** True for a node the inventory does not list (learned from the publisher). */
+  isDiscovered({ clusterId, nodeId }: NodeRef): boolean {
+    return !this.cluster(clusterId).nodes.some((n) => n.id === nodeId);
+  }
+
+  /** Every node known for the cluster: the listed ones (publisher first), then the learned subscribers. */
+  nodes(clusterId: string): InventoryNode[] {
+    return [...this.cluster(clusterId).nodes, ...(this.learned.get(clusterId)?.nodes ?? [])];
+  }
+
+  /**
+   * Reads the publisher's `show network cluster` and learns the subscribers the inventory does not list (one read at
+   * a time per cluster; callers arriving meanwhile share it).
+   */
+  async learn(clusterId: string): Promise<InventoryNode[]> {
+    let pending = this.learning.get(clusterId);
+    if (!pending) {
+      pending = this.withCli({ clusterId, nodeId: this.publisher(clusterId).id }, async (cli) =>
+        this.learnFrom(clusterId, parseNetworkCluster(await cli.run('show network cluster'))),
+      ).finally(() => this.learning.delete(clusterId));
+      this.learning.set(clusterId, pending);
+    }
+    return (await pending).nodes;
+  }
+
+  /**
+   * Records what a `show network cluster` of the publisher says (discovery reads it anyway): each line that no listed
+   * node matches becomes a subscriber with the hostname as id, the address CUCM prints, the publisher's SSH and HTTPS
+   * ports and the cluster's credentials; its host key comes from the cluster's `sshHostKeys`. Listed nodes win.
+   */
+  learnFrom(clusterId: string, members: ClusterNodeLine[]): LearnedCluster {
+    const cluster = this.cluster(clusterId);
+    const pub = this.publisher(clusterId);
+    const nodes: InventoryNode[] = [];
+    const ignored: string[] = [];
+    for (const m of members) {
+      if (cluster.nodes.some((n) => isMember(n, m)) || nodes.some((n) => n.id === m.host)) continue;
+      if (m.role === 'publisher') {
+        // CUCM names another publisher than the inventory's: do not guess which one is right.
+        ignored.push(m.fqdn);
+        this.warn(
+          `${clusterId}: show network cluster on ${pub.id} names ${m.fqdn} (${m.ip}) as the publisher, not ${pub.id}; check the inventory's publisher. ${m.fqdn} is not managed.`,
+        );
+        continue;
+      }
+      nodes.push({
+        id: m.host,
+        role: 'subscriber',
+        host: m.ip,
+        sshPort: pub.sshPort,
+        httpsPort: pub.httpsPort,
+        sshHostKeySha256: cluster.sshHostKeys?.[m.host],
+      });
+    }
+    const learned = { nodes, ignored, learnedAt: Date.now() };
+    this.learned.set(clusterId, learned);
+    return learned;
   }
 
   publisher(clusterId: string): InventoryNode {
@@ -108,30 +212,60 @@ export class ActivityContext {
     return pub;
   }
 
-  private cliTarget(ref: NodeRef): CliTarget {
+  private async cliTarget(ref: NodeRef): Promise<CliTarget & { unpinned?: { offered?: string } }> {
     const cluster = this.cluster(ref.clusterId);
-    const node = this.node(ref);
+    const node = await this.resolveNode(ref);
     const { username, passwordRef } = cluster.credentials.osAdmin;
-    const recorded = this.deps.hostKeys?.get(ref.clusterId, ref.nodeId);
+    const hostKeySha256 =
+      node.sshHostKeySha256 ?? cluster.sshHostKeys?.[ref.nodeId] ?? this.deps.hostKeys?.get(ref.clusterId, ref.nodeId);
+    const recordOnFirstUse = cluster.hostKeyPolicy === 'record-on-first-use' && this.deps.hostKeys;
+    // A learned node with no fingerprint under a pinned policy: connect only far enough to see the key it offers
+    // (the host verifier refuses it before any credential is sent), then say which inventory field to fill in.
+    const unpinned: { offered?: string } | undefined =
+      !hostKeySha256 && !recordOnFirstUse && this.isDiscovered(ref) ? {} : undefined;
     return {
       label: ref.nodeId,
       host: node.host,
       port: node.sshPort,
       username,
       password: this.deps.resolveSecret(passwordRef),
-      hostKeySha256: node.sshHostKeySha256 ?? recorded,
-      acceptFirstUse:
-        cluster.hostKeyPolicy === 'record-on-first-use' && this.deps.hostKeys
+      hostKeySha256,
+      acceptFirstUse: recordOnFirstUse
+        ? (fingerprint) => {
+            this.deps.hostKeys?.record(ref.clusterId, ref.nodeId, fingerprint);
+            this.warn(`${ref.clusterId}/${ref.nodeId}: recorded SSH host key ${fingerprint} on first use`);
+            return true;
+          }
+        : unpinned
           ? (fingerprint) => {
-              this.deps.hostKeys?.record(ref.clusterId, ref.nodeId, fingerprint);
-              this.warn(`${ref.clusterId}/${ref.nodeId}: recorded SSH host key ${fingerprint} on first use`);
-              return true;
+              unpinned.offered = fingerprint;
+              return false;
             }
           : undefined,
+      unpinned,
     };
   }
 
-  private warn(message: string): void {
+  /** The non-retryable failure for a learned node whose host key the inventory does not pin. */
+  private unpinnedFailure(ref: NodeRef, host: string, offered?: string): ApplicationFailure {
+    const policy =
+      this.cluster(ref.clusterId).hostKeyPolicy === 'pinned'
+        ? `the cluster's hostKeyPolicy is "pinned"`
+        : `this process has no store to record host keys in`;
+    return ApplicationFailure.create({
+      type: 'HostKeyNotPinned',
+      nonRetryable: true,
+      message:
+        `Node "${ref.nodeId}" (${host}) of cluster "${ref.clusterId}" was learned from the publisher's show network ` +
+        `cluster and has no pinned SSH host key, and ${policy}. Add ` +
+        `"sshHostKeys": {"${ref.nodeId}": "SHA256:..."} to cluster "${ref.clusterId}" in the inventory` +
+        (offered ? ` (the node presented ${offered}; check it on the node's console: it is not trusted)` : '') +
+        `, or list the node in "nodes" with "sshHostKeySha256", or set "hostKeyPolicy": "record-on-first-use".`,
+    });
+  }
+
+  /** The activity's logger inside an activity, else `deps.warn`. */
+  warn(message: string): void {
     try {
       Context.current().log.warn(message);
     } catch {
@@ -142,10 +276,14 @@ export class ActivityContext {
   /** Runs `work` in one CLI session on the node and closes it; client errors become Temporal failures. */
   async withCli<T>(ref: NodeRef, work: (cli: CliSession) => Promise<T>): Promise<T> {
     let cli: CliSession | undefined;
+    let target: Awaited<ReturnType<ActivityContext['cliTarget']>> | undefined;
     try {
-      cli = await this.open(this.cliTarget(ref), this.deps.cliOptions);
+      target = await this.cliTarget(ref);
+      cli = await this.open(target, this.deps.cliOptions);
       return await work(cli);
     } catch (err) {
+      // Refused (or unreachable): either way the inventory lacks the fingerprint, which no retry can bring.
+      if (target?.unpinned && !cli) throw this.unpinnedFailure(ref, target.host, target.unpinned.offered);
       throw toFailure(err);
     } finally {
       cli?.close();
@@ -229,9 +367,11 @@ export class ActivityContext {
     return client;
   }
 
+  /** Control Center Services of a node the worker knows (call `resolveNode` first for a node not yet learned). */
   controlCenter(ref: NodeRef): ControlCenterClient {
     const key = `${ref.clusterId}/${ref.nodeId}`;
-    let client = this.controlCenters.get(key);
+    // Keyed by address too: a learned node may move when the publisher's show network cluster is read again.
+    let client = this.controlCenters.get(`${key} ${this.baseUrl(ref)}`);
     if (!client) {
       const trust = this.tls(ref);
       client = new ControlCenterClient({
@@ -241,12 +381,14 @@ export class ActivityContext {
         ...this.axlCredentials(ref.clusterId),
         agent: () => trust.agent(),
       });
-      this.controlCenters.set(key, client);
+      this.controlCenters.set(`${key} ${this.baseUrl(ref)}`, client);
     }
     return client;
   }
 
-  certmgr(ref: NodeRef): CertMgrClient {
+  /** The certificate REST API of a node (14+); async because a node the worker has not met yet is learned first. */
+  async certmgr(ref: NodeRef): Promise<CertMgrClient> {
+    await this.resolveNode(ref);
     const cluster = this.cluster(ref.clusterId);
     const trust = this.tls(ref);
     return new CertMgrClient({

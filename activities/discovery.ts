@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { itlSigner, parseCucmVersion } from '../workflows/cucm-version';
 import { CERTIFICATE_UNITS, type CertificateUnit } from '../workflows/units';
 import type { ActivityContext } from './context';
-import { heartbeating } from './context';
+import { heartbeating, isMember } from './context';
 import {
   parseActiveVersion,
   parseCertificateDetails,
@@ -50,8 +50,13 @@ export interface ClusterDiscovery {
   itlSigner: 'CallManager' | 'ITLRecovery';
   itlSignerSerial?: string;
   nodes: DiscoveredNode[];
-  /** Nodes `show network cluster` lists that the inventory does not (not managed by this run). */
+  /**
+   * Nodes `show network cluster` lists that the worker cannot manage (not listed, and not learnable as a subscriber:
+   * e.g. another publisher than the inventory's). Subscribers the inventory does not list are learned, not unmanaged.
+   */
   unmanagedNodes: string[];
+  /** Ids of the nodes in `nodes` that the inventory does not list: learned from the publisher's show network cluster. */
+  learnedNodes?: string[];
   discoveredAt: string;
 }
 
@@ -73,10 +78,11 @@ function describeCertificate(unit: CertificateUnit, output: string): DiscoveredC
 
 export function discoveryActivities(ctx: ActivityContext) {
   return {
-    /** Nodes and roles from the inventory, publisher first. */
+    /** Nodes and roles: the inventory's (publisher first), then the subscribers learned from the publisher. */
     describeCluster: async (clusterId: string): Promise<ClusterDescription> => {
       const cluster = ctx.cluster(clusterId);
-      return { clusterId, name: cluster.name, nodes: cluster.nodes.map(({ id, role }) => ({ id, role })) };
+      await ctx.learn(clusterId);
+      return { clusterId, name: cluster.name, nodes: ctx.nodes(clusterId).map(({ id, role }) => ({ id, role })) };
     },
 
     discoverCluster: async (clusterId: string): Promise<ClusterDiscovery> =>
@@ -93,8 +99,15 @@ export function discoveryActivities(ctx: ActivityContext) {
           ),
           itl: parseTrustFile(await cli.run('show itl')),
         }));
+        // What the publisher prints is what the cluster is: unlisted subscribers are learned (and cached) here.
+        const learned = ctx.learnFrom(clusterId, head.members);
+        for (const node of cluster.nodes)
+          if (!head.members.some((m) => isMember(node, m)))
+            ctx.warn(
+              `${clusterId}: ${node.id} is in the inventory but not in the publisher's show network cluster; discovering it anyway.`,
+            );
         const nodes: DiscoveredNode[] = [];
-        for (const node of cluster.nodes) {
+        for (const node of ctx.nodes(clusterId)) {
           nodes.push(
             await ctx.withCli({ clusterId, nodeId: node.id }, async (cli) => {
               const services = parseServiceList(await cli.run('utils service list', { timeoutMs: 180_000 }));
@@ -104,9 +117,7 @@ export function discoveryActivities(ctx: ActivityContext) {
               const certificates: DiscoveredCertificate[] = [];
               for (const unit of units)
                 certificates.push(describeCertificate(unit, await cli.run(`show cert own ${unit}`)));
-              const member = head.members.find(
-                (m) => m.host === node.id || m.fqdn === node.id || m.fqdn.startsWith(`${node.id}.`),
-              );
+              const member = head.members.find((m) => isMember(node, m));
               return {
                 id: node.id,
                 role: node.role,
@@ -117,7 +128,6 @@ export function discoveryActivities(ctx: ActivityContext) {
             }),
           );
         }
-        const managed = new Set(cluster.nodes.map((n) => n.id));
         return {
           clusterId,
           version: head.version,
@@ -125,7 +135,8 @@ export function discoveryActivities(ctx: ActivityContext) {
           itlSigner: itlSigner(parseCucmVersion(head.version)),
           itlSignerSerial: head.itl?.signerSerial,
           nodes,
-          unmanagedNodes: head.members.filter((m) => !managed.has(m.host) && !managed.has(m.fqdn)).map((m) => m.fqdn),
+          unmanagedNodes: learned.ignored,
+          learnedNodes: learned.nodes.map((n) => n.id),
           discoveredAt: new Date().toISOString(),
         };
       }),

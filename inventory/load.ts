@@ -22,6 +22,10 @@ function str(obj: Record<string, unknown>, field: string, where: string, pattern
   return value;
 }
 
+function isFingerprint(value: unknown): value is string {
+  return typeof value === 'string' && /^SHA256:\S+$/.test(value);
+}
+
 function parseNode(raw: unknown, where: string): InventoryNode {
   if (!isRecord(raw)) throw new InventoryError(`${where} must be an object.`);
   const role = raw.role;
@@ -37,7 +41,7 @@ function parseNode(raw: unknown, where: string): InventoryNode {
     throw new InventoryError(`${where}: "httpsPort" must be a port number.`);
   }
   const fingerprint = raw.sshHostKeySha256;
-  if (fingerprint !== undefined && (typeof fingerprint !== 'string' || !fingerprint.startsWith('SHA256:'))) {
+  if (fingerprint !== undefined && !isFingerprint(fingerprint)) {
     throw new InventoryError(`${where}: "sshHostKeySha256" must look like "SHA256:<base64>" (ssh-keygen -lf).`);
   }
   return {
@@ -60,6 +64,32 @@ function parseCredential(raw: unknown, where: string): CredentialRef {
   return { username: str(raw, 'username', where), passwordRef: str(raw, 'passwordRef', where, SECRET_REF) };
 }
 
+/**
+ * `sshHostKeys`: fingerprints by hostname for subscribers the inventory does not list (they are learned from the
+ * publisher's `show network cluster`). A listed node's own `sshHostKeySha256` wins; the two must not disagree.
+ */
+function parseSshHostKeys(raw: unknown, where: string, nodes: InventoryNode[]): Record<string, string> | undefined {
+  if (raw === undefined) return undefined;
+  if (!isRecord(raw))
+    throw new InventoryError(`${where}: "sshHostKeys" must be an object of fingerprints by hostname.`);
+  const keys: Record<string, string> = {};
+  for (const [hostname, fingerprint] of Object.entries(raw)) {
+    if (!ID.test(hostname)) throw new InventoryError(`${where}: "sshHostKeys" has an invalid hostname "${hostname}".`);
+    if (!isFingerprint(fingerprint))
+      throw new InventoryError(
+        `${where}: "sshHostKeys.${hostname}" must look like "SHA256:<base64>" (ssh-keygen -lf).`,
+      );
+    const listed = nodes.findIndex((n) => n.id === hostname);
+    const pinned = nodes[listed]?.sshHostKeySha256;
+    if (pinned !== undefined && pinned !== fingerprint)
+      throw new InventoryError(
+        `${where}: "sshHostKeys.${hostname}" differs from nodes[${listed}].sshHostKeySha256; keep one of them.`,
+      );
+    keys[hostname] = fingerprint;
+  }
+  return keys;
+}
+
 function parseCluster(raw: unknown, index: number): InventoryCluster {
   if (!isRecord(raw)) throw new InventoryError(`clusters[${index}] must be an object.`);
   const id = str(raw, 'id', `clusters[${index}]`, ID);
@@ -70,6 +100,11 @@ function parseCluster(raw: unknown, index: number): InventoryCluster {
   if (nodes.filter((n) => n.role === 'publisher').length !== 1) {
     throw new InventoryError(`${where}: "nodes" must hold exactly one node with role "publisher".`);
   }
+  nodes.forEach((node, i) => {
+    if (nodes.findIndex((n) => n.id === node.id) !== i)
+      throw new InventoryError(`${where} nodes[${i}]: "id" "${node.id}" is listed twice.`);
+  });
+  const sshHostKeys = parseSshHostKeys(raw.sshHostKeys, where, nodes);
   const credentials = raw.credentials;
   if (!isRecord(credentials)) throw new InventoryError(`${where}: "credentials" must be an object.`);
   const hostKeyPolicy = raw.hostKeyPolicy ?? 'pinned';
@@ -98,6 +133,7 @@ function parseCluster(raw: unknown, index: number): InventoryCluster {
       osAdmin: parseCredential(credentials.osAdmin, `${where} credentials.osAdmin`),
       ...(credentials.axl === undefined ? {} : { axl: parseCredential(credentials.axl, `${where} credentials.axl`) }),
     },
+    ...(sshHostKeys ? { sshHostKeys } : {}),
     hostKeyPolicy,
     tls: {
       mode: tls.mode as InventoryCluster['tls']['mode'],

@@ -39,14 +39,28 @@ export interface TlsPolicy {
 export interface InventoryCluster {
   id: string;
   name: string;
+  /**
+   * The publisher, and any subscribers worth listing. Subscribers that are not listed are learned at run time from
+   * the publisher's `show network cluster` (id = hostname, address as CUCM prints it, the publisher's SSH and HTTPS
+   * ports); a listed node takes precedence over what the publisher says.
+   */
   nodes: InventoryNode[];
+  /**
+   * SSH host-key fingerprints by hostname (`{"cucm-sub1": "SHA256:..."}`), for subscribers that are not listed in
+   * `nodes` (and for listed nodes without `sshHostKeySha256`). Under `hostKeyPolicy: "pinned"`, a discovered node
+   * without an entry here is refused.
+   */
+  sshHostKeys?: Record<string, string>;
   credentials: {
     /** Platform (OS) administrator: SSH CLI and the certificate REST API. */
     osAdmin: CredentialRef;
     /** Application user with AXL and serviceability roles: AXL, RisPort70, Control Center Services. */
     axl?: CredentialRef;
   };
-  /** `pinned` (default) refuses a node without `sshHostKeySha256`; `record-on-first-use` records the first key seen. */
+  /**
+   * `pinned` (default) refuses a node without a fingerprint (`sshHostKeySha256`, or `sshHostKeys` by hostname);
+   * `record-on-first-use` records the first key seen.
+   */
   hostKeyPolicy: 'pinned' | 'record-on-first-use';
   tls: TlsPolicy;
   /** RisPort70 requests per minute for the whole cluster (CUCM's "Allowed Device Queries Per Minute", default 15). */

@@ -2,14 +2,26 @@
  * Starts simulated clusters on loopback ports (an SSH CLI and an HTTPS server per node) and describes their
  * endpoints in the format the rest of the project (and `npm start`) reads:
  * {"clusters":[{"id","version","nodes":[{"name","role","host","sshPort","httpsPort","username","password", ...}]}]}.
+ *
+ * Two ways to lay the nodes out:
+ * - `ports` (default): every node on `host` (127.0.0.1) with its own SSH and HTTPS ports; `show network cluster`
+ *   prints the configured (unreachable) addresses, so the inventory must list every node.
+ * - `loopback`: node i of a cluster on 127.0.0.(i+1), all nodes of the cluster on the same SSH and HTTPS ports, and
+ *   `show network cluster` prints those addresses, as on a real cluster where every node listens on 22 and 8443: a
+ *   worker that knows only the publisher can reach the subscribers it prints. Linux routes all of 127.0.0.0/8 to
+ *   `lo`; elsewhere the extra addresses must exist (e.g. `ifconfig lo0 alias 127.0.0.2` on macOS). A node whose
+ *   configured `ip` is already a 127.x address keeps it.
  */
 import { randomBytes } from 'node:crypto';
 import { startNodeHttpsServer, type NodeHttpsServer } from './https-server';
-import { SimCluster, type ClusterConfig } from './model';
+import { SimCluster, type ClusterConfig, type NodeConfig, type SimNode } from './model';
 import { startNodeSshServer, type NodeSshServer } from './ssh-server';
 
 export interface SimulatorOptions {
+  /** Address of every node with `addressing: 'ports'`; ignored with `loopback`. */
   host?: string;
+  /** `ports` (default): distinct ports on `host`; `loopback`: one address per node, the same ports per cluster. */
+  addressing?: 'ports' | 'loopback';
   /** Multiplies every simulated delay; 1 by default. */
   timeScale?: number;
 }
@@ -46,11 +58,59 @@ export interface RunningSimulator {
 
 const randomPassword = () => randomBytes(12).toString('base64url');
 
+/** Node i's address with `addressing: 'loopback'` (its configured ip when that is already a loopback address). */
+function loopbackIp(node: NodeConfig, index: number): string {
+  if (node.ip?.startsWith('127.')) return node.ip;
+  if (index > 252) throw new Error(`loopback addressing supports up to 253 nodes per cluster`);
+  return `127.0.0.${index + 1}`;
+}
+
+interface StartedNode {
+  node: SimNode;
+  host: string;
+  ssh: NodeSshServer;
+  https: NodeHttpsServer;
+}
+
+/** Every node of the cluster on its own address, all on one SSH port and one HTTPS port (as a real cluster is). */
+async function startOnLoopback(cluster: SimCluster): Promise<StartedNode[]> {
+  for (let attempt = 1; ; attempt++) {
+    const started: StartedNode[] = [];
+    try {
+      let sshPort = 0;
+      let httpsPort = 0;
+      for (const node of cluster.nodes) {
+        // The first node takes free ports; the others bind the same ports on their own addresses.
+        const ssh = await startNodeSshServer(node, { host: node.ip, port: sshPort });
+        const https = await startNodeHttpsServer(node, { host: node.ip, port: httpsPort }).catch(async (err) => {
+          await ssh.close();
+          throw err;
+        });
+        started.push({ node, host: node.ip, ssh, https });
+        sshPort = ssh.port;
+        httpsPort = https.port;
+      }
+      return started;
+    } catch (err) {
+      await Promise.all(started.flatMap((s) => [s.ssh.close(), s.https.close()]));
+      const code = (err as NodeJS.ErrnoException).code;
+      // Another process holds that port on one of the other addresses: take new ports.
+      if (code === 'EADDRINUSE' && attempt < 5) continue;
+      if (code === 'EADDRNOTAVAIL')
+        throw new Error(
+          `Simulated cluster ${cluster.config.id}: cannot bind ${(err as Error).message.split(' ').pop() ?? 'a loopback address'} (loopback addressing needs 127.0.0.0/8 on the loopback interface, as on Linux).`,
+        );
+      throw err;
+    }
+  }
+}
+
 export async function startSimulator(
   configs: ClusterConfig[],
   options: SimulatorOptions = {},
 ): Promise<RunningSimulator> {
   const host = options.host ?? '127.0.0.1';
+  const loopback = options.addressing === 'loopback';
   const servers: Array<NodeSshServer | NodeHttpsServer> = [];
   const clusters: SimCluster[] = [];
   const endpoints: ClusterEndpoints[] = [];
@@ -58,27 +118,42 @@ export async function startSimulator(
     // Certificates for every cluster are generated in parallel (key generation runs on the thread pool).
     const created = await Promise.all(
       configs.map((config) =>
-        SimCluster.create(config, {
-          timeScale: options.timeScale ?? 1,
-          credentials: {
-            osAdmin: { username: config.username ?? 'admin', password: config.password ?? randomPassword() },
-            axl: { username: config.axlUsername ?? 'axladmin', password: config.axlPassword ?? randomPassword() },
+        SimCluster.create(
+          // `show network cluster` prints node.ip: with loopback addressing, the address the node listens on.
+          loopback ? { ...config, nodes: config.nodes.map((n, i) => ({ ...n, ip: loopbackIp(n, i) })) } : config,
+          {
+            timeScale: options.timeScale ?? 1,
+            credentials: {
+              osAdmin: { username: config.username ?? 'admin', password: config.password ?? randomPassword() },
+              axl: { username: config.axlUsername ?? 'axladmin', password: config.axlPassword ?? randomPassword() },
+            },
           },
-        }),
+        ),
       ),
     );
     for (const cluster of created) {
       const nodes: NodeEndpoints[] = [];
-      for (const node of cluster.nodes) {
-        const ssh = await startNodeSshServer(node, { host });
-        const https = await startNodeHttpsServer(node, { host });
+      let started: StartedNode[];
+      if (loopback) {
+        started = await startOnLoopback(cluster);
+        servers.push(...started.flatMap((s) => [s.ssh, s.https]));
+      } else {
+        started = [];
+        for (const node of cluster.nodes) {
+          const ssh = await startNodeSshServer(node, { host });
+          servers.push(ssh);
+          const https = await startNodeHttpsServer(node, { host });
+          servers.push(https);
+          started.push({ node, host, ssh, https });
+        }
+      }
+      for (const { node, host: address, ssh, https } of started) {
         node.onTomcatStarted.push(() => https.reloadCertificate());
-        servers.push(ssh, https);
         nodes.push({
           name: node.name,
           role: node.role,
           product: node.product,
-          host,
+          host: address,
           sshPort: ssh.port,
           httpsPort: https.port,
           username: cluster.osAdmin.username,

@@ -5,10 +5,21 @@
 import type { Inventory } from '../inventory/types';
 import type { ClusterEndpoints } from './cluster-runner';
 
+export interface InventoryFromEndpointsOptions {
+  /**
+   * `listed` (default): every node in `nodes`. `discovered`: the publisher alone, the subscribers left for the worker
+   * to learn from `show network cluster` (start the simulator with `addressing: 'loopback'` so that they are
+   * reachable there), their SSH fingerprints in the cluster's `sshHostKeys` by hostname.
+   */
+  subscribers?: 'listed' | 'discovered';
+}
+
 export function inventoryFromEndpoints(
   clusters: ClusterEndpoints[],
   secretRefFor: (clusterId: string, user: 'os-admin' | 'axl') => string,
+  options: InventoryFromEndpointsOptions = {},
 ): { inventory: Inventory; secrets: Map<string, string> } {
+  const discovered = options.subscribers === 'discovered';
   const secrets = new Map<string, string>();
   const inventory: Inventory = {
     clusters: clusters.map((c) => {
@@ -21,14 +32,23 @@ export function inventoryFromEndpoints(
       return {
         id: c.id,
         name: `${c.id} (simulated CUCM ${c.version})`,
-        nodes: c.nodes.map((n) => ({
-          id: n.name,
-          role: n.role,
-          host: n.host,
-          sshPort: n.sshPort,
-          httpsPort: n.httpsPort,
-          sshHostKeySha256: n.sshHostKeySha256,
-        })),
+        nodes: c.nodes
+          .filter((n) => !discovered || n.role === 'publisher')
+          .map((n) => ({
+            id: n.name,
+            role: n.role,
+            host: n.host,
+            sshPort: n.sshPort,
+            httpsPort: n.httpsPort,
+            sshHostKeySha256: n.sshHostKeySha256,
+          })),
+        ...(discovered
+          ? {
+              sshHostKeys: Object.fromEntries(
+                c.nodes.filter((n) => n.role !== 'publisher').map((n) => [n.name, n.sshHostKeySha256]),
+              ),
+            }
+          : {}),
         credentials: {
           osAdmin: { username: first.username, passwordRef },
           axl: { username: first.axlUsername, passwordRef: axlRef },

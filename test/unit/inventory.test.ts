@@ -55,6 +55,56 @@ describe('inventory', () => {
     assert.throws(() => parseInventory({ clusters: [valid.clusters[0], valid.clusters[0]] }), /listed twice/);
   });
 
+  it('accepts a cluster that lists its publisher alone, with fingerprints by hostname for the rest', () => {
+    const inv = parseInventory({
+      clusters: [
+        {
+          id: 'lab2',
+          nodes: [{ id: 'cucm-pub', role: 'publisher', host: '10.0.0.1', sshHostKeySha256: 'SHA256:pub' }],
+          credentials: { osAdmin: { username: 'admin', passwordRef: 'env:LAB2_OS_ADMIN' } },
+          sshHostKeys: { 'cucm-sub1': 'SHA256:sub1', 'cucm-sub2.uc.example.com': 'SHA256:sub2' },
+        },
+      ],
+    });
+    const cluster = inv.clusters[0];
+    assert.deepEqual(
+      cluster?.nodes.map((n) => n.id),
+      ['cucm-pub'],
+    );
+    assert.deepEqual(cluster?.sshHostKeys, { 'cucm-sub1': 'SHA256:sub1', 'cucm-sub2.uc.example.com': 'SHA256:sub2' });
+    assert.equal(parseInventory(valid).clusters[0]?.sshHostKeys, undefined);
+  });
+
+  it('names the cluster and the field when sshHostKeys is wrong', () => {
+    const withKeys = (sshHostKeys: unknown) => ({
+      clusters: [{ ...structuredClone(valid.clusters[0]), sshHostKeys }],
+    });
+    const refused = (sshHostKeys: unknown, message: RegExp) =>
+      assert.throws(
+        () => parseInventory(withKeys(sshHostKeys)),
+        (err: Error) => err instanceof InventoryError && message.test(err.message),
+      );
+    refused(['SHA256:x'], /^cluster "lab1": "sshHostKeys" must be an object of fingerprints by hostname/);
+    refused({ 'cucm-sub1': 'ab:cd' }, /^cluster "lab1": "sshHostKeys\.cucm-sub1" must look like "SHA256:<base64>"/);
+    refused({ 'cucm-sub1': 42 }, /^cluster "lab1": "sshHostKeys\.cucm-sub1" must look like/);
+    refused({ 'bad host!': 'SHA256:x' }, /^cluster "lab1": "sshHostKeys" has an invalid hostname "bad host!"/);
+    // A listed node's own fingerprint and its sshHostKeys entry must agree (the same one is fine).
+    refused({ pub: 'SHA256:other' }, /^cluster "lab1": "sshHostKeys\.pub" differs from nodes\[1\]\.sshHostKeySha256/);
+    assert.equal(parseInventory(withKeys({ pub: 'SHA256:abc' })).clusters[0]?.sshHostKeys?.pub, 'SHA256:abc');
+  });
+
+  it('refuses a cluster without nodes or with a node listed twice, naming the cluster', () => {
+    const none = structuredClone(valid) as unknown as { clusters: Array<{ nodes: unknown[] }> };
+    none.clusters[0]!.nodes = [];
+    assert.throws(
+      () => parseInventory(none),
+      /^InventoryError: cluster "lab1": "nodes" must list at least the publisher/,
+    );
+    const twice = structuredClone(valid);
+    twice.clusters[0]!.nodes.push({ id: 'sub1', role: 'subscriber', host: '10.0.0.3' });
+    assert.throws(() => parseInventory(twice), /cluster "lab1" nodes\[2\]: "id" "sub1" is listed twice/);
+  });
+
   it('reports a file that is not JSON with its path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'inv-'));
     writeFileSync(join(dir, 'inv.json'), '{ nope');
