@@ -10,6 +10,7 @@ import { ActivityContext, type ActivityDeps } from './context';
 import { ctlActivities } from './ctl';
 import { discoveryActivities } from './discovery';
 import { phoneActivities } from './phones';
+import { preflightActivities } from './preflight';
 import { serviceActivities } from './services';
 
 export type { ActivityDeps, NodeRef } from './context';
@@ -17,6 +18,7 @@ export type { ClusterDescription, ClusterDiscovery, DiscoveredNode, DiscoveredCe
 export type { CertificateSummary, RegenerateOutcome, VerifyOutcome, TrustCertificate } from './certificates';
 export type { RestartOutcome } from './services';
 export type { SignedChainCheck, SignedChainInput } from './chain';
+export type { PreflightReport } from './preflight';
 export type { RegistrationBaseline, AwaitRegistrationResult, ResetPhonesResult } from './phones';
 
 export function createActivities(deps: ActivityDeps) {
@@ -28,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...serviceActivities(ctx),
     ...ctlActivities(ctx),
     ...phoneActivities(ctx),
+    ...preflightActivities(ctx),
   };
 }
 

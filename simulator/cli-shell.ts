@@ -452,9 +452,10 @@ export class CliShell {
   }
 
   private replicationState(): string {
-    const rows = this.cluster.nodes.map(
-      (n) =>
-        `${n.name.padEnd(24)} ${n.ip.padEnd(17)} 0.${20 + n.ip.length}     Y/Y/Y     0        (g_${n.role === 'publisher' ? 2 : 3})          (2) Setup Completed`,
+    const rows = this.cluster.nodes.map((n) =>
+      this.cluster.faults.replicationBroken.has(n.name)
+        ? `${n.name.padEnd(24)} ${n.ip.padEnd(17)} 0.${20 + n.ip.length}     Y/Y/Y     4127     (g_${n.role === 'publisher' ? 2 : 3})          (3) Out Of Sync`
+        : `${n.name.padEnd(24)} ${n.ip.padEnd(17)} 0.${20 + n.ip.length}     Y/Y/Y     0        (g_${n.role === 'publisher' ? 2 : 3})          (2) Setup Completed`,
     );
     return [
       `Server Time: ${formatDate(new Date())}`,

@@ -15,6 +15,7 @@ const FAULT_KINDS = [
   'axl-503',
   'risport-over-limit',
   'phones-never-return',
+  'replication-broken',
 ];
 
 export async function startControlApi(

@@ -153,3 +153,33 @@ export function parseTrustFile(output: string): TrustFileSummary | undefined {
   const functions = [...output.matchAll(/FUNCTION\s+\d+\s+(.+?)\s*$/gim)].map((m) => (m[1] ?? '').trim());
   return { signerUnit: signer?.[1], signerSerial: signer?.[2]?.toUpperCase(), serials, functions };
 }
+
+export interface ReplicationRow {
+  server: string;
+  ip: string;
+  /** REPL. QUEUE: changes waiting to replicate. */
+  queue: number;
+  /** The RTMT Replicate_State: 2 is good; 0 not started, 1 incorrect count, 3 bad, 4 setup failed. */
+  state: number;
+  detail: string;
+}
+
+/**
+ * `utils dbreplication runtimestate`: the per-server table under "Cluster Detailed View", e.g.
+ * `cucm-57   10.77.32.57   0.163   Y/Y/Y   0   (g_3)   (2) Setup Completed`.
+ */
+export function parseReplicationState(output: string): ReplicationRow[] {
+  const rows: ReplicationRow[] = [];
+  for (const line of output.split(/\r?\n/)) {
+    const m = /^(\S+)\s+(\d{1,3}(?:\.\d{1,3}){3})\s+\S+\s+\S+\s+(\d+)\s+\(\S+\)\s+\((\d)\)\s*(.*)$/.exec(line.trim());
+    if (m)
+      rows.push({
+        server: m[1] ?? '',
+        ip: m[2] ?? '',
+        queue: Number(m[3]),
+        state: Number(m[4]),
+        detail: (m[5] ?? '').trim(),
+      });
+  }
+  return rows;
+}

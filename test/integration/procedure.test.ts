@@ -146,6 +146,27 @@ describe('the regeneration procedure on a simulated cluster', function () {
     assert.equal(c.events.list().filter((e) => WRITES.has(e.kind)).length, before);
   });
 
+  it('a failed pre-flight (database replication out of sync on a subscriber) stops the run and changes nothing', async () => {
+    const c = lab.sim.cluster('v115');
+    const before = c.events.list().filter((e) => WRITES.has(e.kind)).length;
+    c.injectFault({ kind: 'replication-broken', node: 'sub1', broken: true });
+    try {
+      const handle = await start({ clusterId: 'v115', units: ['tomcat'], approvals: [] });
+      await assert.rejects(
+        handle.result(),
+        (err: unknown) =>
+          err instanceof WorkflowFailedError &&
+          /Pre-flight failed, nothing was changed: Database replication on sub1 is \(3\) Out Of Sync/.test(
+            err.cause?.message ?? '',
+          ),
+      );
+      assert.equal((await handle.query(stateQuery)).phase, 'failed');
+    } finally {
+      c.injectFault({ kind: 'replication-broken', node: 'sub1', broken: false });
+    }
+    assert.equal(c.events.list().filter((e) => WRITES.has(e.kind)).length, before);
+  });
+
   it('a CA-signed tomcat is renewed through CSRs and the signed chains, never replaced by a self-signed one', async () => {
     const c = lab.sim.cluster('ca14');
     const ca = c.ca;
