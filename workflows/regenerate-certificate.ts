@@ -65,6 +65,9 @@ const NO_SKIP = {
   registration: 'the next certificate must wait for the phones; decide at the accept-missing-phones gate instead.',
 } as const;
 
+/** Units whose certificates the ITL/CTL files carry (ITLRecovery as their signer from 12.0). */
+const TRUST_FILE_UNITS: ReadonlySet<CertificateUnit> = new Set(['CallManager', 'TVS', 'CAPF', 'ITLRecovery']);
+
 /** CSRs waiting for their signed chain, and the chains accepted so far, per node. */
 interface CaRenewal {
   unit: CertificateUnit;
@@ -372,6 +375,36 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
             );
             if (!verified) skipped = true;
           }
+          // Units the ITL (and in mixed mode the CTL) carry: the files every TFTP node serves must list the new ones.
+          if (TRUST_FILE_UNITS.has(step.unit) && newSerials.size > 0)
+            for (const node of discovery.nodes.filter((n) =>
+              n.services.some((sv) => sv.name === 'Cisco Tftp' && sv.state === 'STARTED'),
+            )) {
+              const files = await run.attempt(
+                {
+                  kind: 'verify',
+                  unit: step.unit,
+                  nodeId: node.id,
+                  description: `Verify the ITL${discovery.securityMode === 1 ? ' and CTL' : ''} served by ${node.id} list the new ${step.unit}`,
+                },
+                async () => {
+                  const v = await quick.verifyTrustFiles({
+                    ...ref(node.id),
+                    unit: step.unit,
+                    newSerials: [...newSerials.values()],
+                    checkCtl: discovery.securityMode === 1,
+                  });
+                  if (!v.ok)
+                    throw ApplicationFailure.nonRetryable(
+                      `Verification failed: ${v.problems.join('; ')}`,
+                      'VerificationFailed',
+                    );
+                  return v;
+                },
+                (v) => ({ status: 'completed', detail: v.checked.join('; ') || 'no record of this unit' }),
+              );
+              if (!files) skipped = true;
+            }
           break;
         case 'verify-ipsec-trust': {
           const serial = newSerials.get(step.publisherId);

@@ -264,5 +264,14 @@ describe('the regeneration procedure on a simulated cluster', function () {
     assert.ok(ctl && restart && ctl.seq < restart.seq, 'CTL updated before the first restart');
     assert.equal(result.phones?.allBack, true);
     assert.equal(c.phones.counts().Registered, 100);
+    const files = (await handle.query(stateQuery)).steps.filter((st) => /Verify the ITL and CTL/.test(st.description));
+    assert.ok(files.length >= 2, 'the ITL and CTL of every TFTP node are checked');
+    assert.ok(
+      files.every(
+        (st) =>
+          st.status === 'completed' &&
+          /ITL lists the new CallManager.*CTL lists the new CallManager/.test(st.detail ?? ''),
+      ),
+    );
   });
 });

@@ -57,6 +57,7 @@ function mockActivities(calls: Call[], overrides: Partial<Activities> = {}): Par
       return discovery();
     },
     preflightChecks: async () => ({ checks: ['replication (2) Setup Completed'] }),
+    verifyTrustFiles: async () => ({ ok: true, checked: ['ITL lists the new unit'], problems: [] }),
     readCertificate: async (input) => ({ serial: serials.get(input.nodeId) ?? `OLD-${input.unit}-${input.nodeId}` }),
     regenerateCertificate: async (input) => {
       record('regenerateCertificate', input);
