@@ -90,7 +90,14 @@ export function phoneActivities(ctx: ActivityContext) {
   return {
     resetPhones: async (input: ResetPhonesInput): Promise<ResetPhonesResult> => {
       const act = Context.current();
-      const resumed = act.info.heartbeatDetails as ResetCursor | undefined;
+      // A retry without a cursor (the worker died before its first heartbeat reached the server) may still follow
+      // resets: resume from phone 0, counting from when the activity was first scheduled, so RisPort tells which
+      // phones were already reset and none is reset twice.
+      const resumed =
+        (act.info.heartbeatDetails as ResetCursor | undefined) ??
+        (act.info.attempt > 1
+          ? { next: 0, startedAt: Math.floor(act.info.scheduledTimestampMs / 1000), total: 0 }
+          : undefined);
       let cursor: ResetCursor | undefined;
       // Heartbeat through every phase (listing, the resume scan, the resets) well inside the heartbeat timeout:
       // an attempt the server times out while it still runs would reset phones alongside its retry.
@@ -103,7 +110,7 @@ export function phoneActivities(ctx: ActivityContext) {
         const concurrency = input.concurrency ?? 10;
         const resumedFrom = resumed?.next;
         cursor = resumed
-          ? { ...resumed }
+          ? { ...resumed, total: names.length }
           : {
               next: 0,
               startedAt: Math.floor(Date.now() / 1000),

@@ -19,10 +19,39 @@ export function serviceActivities(ctx: ActivityContext) {
       const log = Context.current().log;
       return ctx.withCli(input, (cli) =>
         heartbeating(async () => {
-          const status = parseServiceList(await cli.run('utils service list', { timeoutMs: 3 * 60_000 })).find(
+          let status = parseServiceList(await cli.run('utils service list', { timeoutMs: 3 * 60_000 })).find(
             (s) => s.name === input.service,
           );
           if (!status) return { restarted: false, reason: `${input.service} does not exist on ${input.nodeId}` };
+          // A retry after a crash must not restart the service a second time: an earlier attempt may have left it
+          // restarting, or restarted since this step began (Control Center's UpTime tells).
+          const info = Context.current().info;
+          if (info.attempt > 1) {
+            const sinceScheduled = (Date.now() - info.scheduledTimestampMs) / 1000;
+            for (let i = 0; i < 120 && (status.state === 'STARTING' || status.state === 'STOPPING'); i++) {
+              await new Promise((resolve) => setTimeout(resolve, 5_000));
+              status =
+                parseServiceList(await cli.run('utils service list', { timeoutMs: 3 * 60_000 })).find(
+                  (s) => s.name === input.service,
+                ) ?? status;
+            }
+            const [live] = await ctx.controlCenter(input).status([input.service]);
+            if (
+              status.state === 'STARTED' &&
+              live?.upTimeSeconds !== undefined &&
+              live.upTimeSeconds >= 0 &&
+              live.upTimeSeconds < sinceScheduled
+            ) {
+              log.info('service already restarted by an earlier attempt', {
+                node: input.nodeId,
+                service: input.service,
+              });
+              return {
+                restarted: true,
+                reason: `already restarted by an earlier attempt (up ${live.upTimeSeconds} s)`,
+              };
+            }
+          }
           if (status.state !== 'STARTED') {
             return {
               restarted: false,

@@ -93,14 +93,33 @@ export class EventLog {
   }
 }
 
+/**
+ * One delay the simulator imposed on a caller, as scheduled (the nominal scaled duration from `start`, in
+ * performance.now() milliseconds; a timer firing late because the event loop was busy is not counted).
+ */
+export interface SimDelay {
+  kind: string;
+  start: number;
+  end: number;
+}
+
 /** Scales real-world delays; 1 = real-ish timing, 0.01 for tests. */
 export class SimClock {
+  /** Every delay imposed so far, in the order they began (for benches: what a caller had to wait for). */
+  readonly delays: SimDelay[] = [];
   constructor(public timeScale: number) {}
   scaled(realMs: number): number {
     return Math.round(realMs * this.timeScale);
   }
-  sleep(realMs: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, this.scaled(realMs)));
+  /** `kind` labels the delay in `delays` (the CLI's own waits are "cli"). */
+  sleep(realMs: number, kind = 'cli'): Promise<void> {
+    const ms = this.scaled(realMs);
+    this.record(kind, performance.now(), ms);
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+  /** Accounts a delay that is not a sleep (e.g. a phone's re-registration timer). */
+  record(kind: string, start: number, durationMs: number): void {
+    this.delays.push({ kind, start, end: start + durationMs });
   }
 }
 
@@ -111,7 +130,9 @@ export type FaultSpec =
   | { kind: 'restart-fails-once'; node: string; service: string }
   | { kind: 'axl-503'; count: number }
   | { kind: 'risport-over-limit'; count: number }
-  | { kind: 'phones-never-return'; count: number };
+  | { kind: 'phones-never-return'; count: number }
+  /** `utils dbreplication runtimestate` shows the node as (3) Out Of Sync until cleared. */
+  | { kind: 'replication-broken'; node: string; broken: boolean };
 
 export class Faults {
   readonly nodesDown = new Set<string>();
@@ -120,6 +141,7 @@ export class Faults {
   readonly restartFailsOnce = new Set<string>();
   axl503 = 0;
   risportOverLimit = 0;
+  readonly replicationBroken = new Set<string>();
 
   /** Consumes a one-shot SSH drop for this node and command, if armed. */
   takeSshDrop(node: string, command: string): boolean {
@@ -412,7 +434,7 @@ export class SimCluster {
   /** `set cert regen <unit>`: a new key and certificate; services keep the old one until they restart. */
   async regenerate(node: SimNode, unit: CertificateUnit, actor: string): Promise<SimCertificate> {
     const before = node.certificate(unit);
-    await this.clock.sleep(5000 * this.faults.slowFactor);
+    await this.clock.sleep(5000 * this.faults.slowFactor, 'cert-regen');
     const cert = await createCertificate({
       commonName: unitLabel(node, unit),
       organizationalUnit: unit,
@@ -451,14 +473,14 @@ export class SimCluster {
     const transition = (state: ServiceState) => this.setServiceState(node, name, state, actor, onState);
     transition('STOPPING');
     this.serviceStopped(node, name);
-    await this.clock.sleep(stopMs * this.faults.slowFactor);
+    await this.clock.sleep(stopMs * this.faults.slowFactor, 'service-restart');
     if (this.faults.restartFailsOnce.delete(`${node.name}|${name}`)) {
       transition('STOPPED');
       service.reason = 'Component is not running';
       return 'STOPPED';
     }
     transition('STARTING');
-    await this.clock.sleep(startMs * this.faults.slowFactor);
+    await this.clock.sleep(startMs * this.faults.slowFactor, 'service-restart');
     service.reason = undefined;
     this.serviceStarted(node, name);
     transition('STARTED');
@@ -488,7 +510,7 @@ export class SimCluster {
   ): Promise<void> {
     this.setServiceState(node, name, 'STOPPING', actor, onState);
     this.serviceStopped(node, name);
-    await this.clock.sleep(restartDurations(name)[0] * this.faults.slowFactor);
+    await this.clock.sleep(restartDurations(name)[0] * this.faults.slowFactor, 'service-stop');
     const service = node.services.get(name);
     if (service) service.reason = 'Commanded Out of Service';
     this.setServiceState(node, name, 'STOPPED', actor, onState);
@@ -501,7 +523,7 @@ export class SimCluster {
     onState?: (state: ServiceState) => void,
   ): Promise<void> {
     this.setServiceState(node, name, 'STARTING', actor, onState);
-    await this.clock.sleep(restartDurations(name)[1] * this.faults.slowFactor);
+    await this.clock.sleep(restartDurations(name)[1] * this.faults.slowFactor, 'service-start');
     const service = node.services.get(name);
     if (service) service.reason = undefined;
     this.serviceStarted(node, name);
@@ -594,6 +616,10 @@ export class SimCluster {
         break;
       case 'phones-never-return':
         this.phones.markBadItl(fault.count);
+        break;
+      case 'replication-broken':
+        if (fault.broken) this.faults.replicationBroken.add(fault.node);
+        else this.faults.replicationBroken.delete(fault.node);
         break;
     }
     this.log('cluster', actor, 'fault', Object.fromEntries(Object.entries(fault).map(([k, v]) => [k, String(v)])));

@@ -23,6 +23,8 @@ export interface ServiceInfo {
   /** Started | Stopped | Starting | Stopping | Unknown */
   status: string;
   reason?: string;
+  /** Seconds since the service last started (-1 when it is not running). */
+  upTimeSeconds?: number;
 }
 
 function parseServiceInfo(ret: Xml | undefined): ServiceInfo[] {
@@ -30,6 +32,7 @@ function parseServiceInfo(ret: Xml | undefined): ServiceInfo[] {
     name: text(s.ServiceName),
     status: text(s.ServiceStatus, 'Unknown'),
     reason: optionalText(s.ReasonCodeString),
+    upTimeSeconds: s.UpTime === undefined ? undefined : Number(text(s.UpTime, '-1')),
   }));
 }
 

@@ -1,0 +1,297 @@
+/**
+ * `npm run bench rotation`: a full rotation of a 3-node mixed-mode CUCM 14.0 cluster with 5,000 phones, on the
+ * time-scaled simulator, a real Temporal dev server (SQLite, as `npm start` runs it), the worker in this process,
+ * no gates. Prints the wall time, the simulator's own delays on the critical path, their ratio (target < 1.05),
+ * where the rest goes, the history size of each workflow, and the peak RSS.
+ *
+ * What "the simulator's own delays" means, so the ratio is honest:
+ *   - Every timer the simulator makes a caller wait on (SimClock.sleep: CLI start-up and commands, `set cert regen`,
+ *     service stop/start, `utils ctl update`), counted at its nominal scaled length (a timer that fires late because
+ *     the event loop was busy is overhead, not delay).
+ *   - Phone re-registration after a reset: per reset wave, only the phone that came back last counts, from ITS reset
+ *     to its registration. The time spent sending 5,000 AXL resets is the client's work, not a delay (counting
+ *     every phone's [reset, back] interval would hide it inside the wave). Phones coming back after a CallManager
+ *     restart without a reset are background, not waited on, and not counted.
+ *   - Overlapping delays count once (the union of the intervals, within the rotation's wall-clock window): three
+ *     CLI sessions starting in parallel cost one start-up, not three.
+ * So the delay figure is a lower bound for any client: a client with zero overhead would still take that long.
+ * wall / delays - 1 is the overhead: Temporal dispatch, workflow tasks, SSH/TLS handshakes, certificate key
+ * generation in the simulator, the AXL resets, RisPort polling latency. The gaps (wall time not covered by a delay)
+ * are attributed below to what was running then, from the workflows' histories.
+ *
+ * Legitimately tunable (environment): BENCH_TIME_SCALE (0.1: every delay is a tenth of a real node's; larger makes
+ * fixed overhead relatively smaller), BENCH_POLL_SECONDS (registrationPollSeconds, default 1; the RisPort window is
+ * scaled with the time scale so the budget per simulated minute stays CUCM's 15 requests), BENCH_UNITS
+ * (comma-separated; default every unit the plan accepts in one rotation), BENCH_PHONES (5000).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { temporal } from '@temporalio/proto';
+import { createActivities } from '../activities';
+import { startDevServer } from '../scripts/dev-server';
+import { ensureTemporalBinary } from '../scripts/temporal-cli';
+import { startSimulator } from '../simulator/cluster-runner';
+import { inventoryFromEndpoints } from '../simulator/inventory';
+import type { SimCluster, SimDelay } from '../simulator/model';
+import type { SimPhone } from '../simulator/phones';
+import { createWorker } from '../worker/create-worker';
+import { rotateCluster } from '../workflows/rotate-cluster';
+import type { CertificateUnit } from '../workflows/units';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const print = (name: string, value: string) => console.log(`${name.padEnd(58)} ${value}`);
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 0.1);
+const POLL_SECONDS = Number(process.env.BENCH_POLL_SECONDS ?? 1);
+const PHONES = Number(process.env.BENCH_PHONES ?? 5000);
+const UNITS = (
+  process.env.BENCH_UNITS ?? 'tomcat,tomcat-ECDSA,ipsec,CAPF,CallManager,CallManager-ECDSA,ITLRecovery,TVS'
+)
+  .split(',')
+  .filter(Boolean) as CertificateUnit[];
+
+interface Interval {
+  start: number;
+  end: number;
+}
+
+/** Union of intervals, merged and sorted. */
+function union(intervals: Interval[]): Interval[] {
+  const sorted = [...intervals].sort((a, b) => a.start - b.start);
+  const out: Interval[] = [];
+  for (const i of sorted) {
+    const last = out[out.length - 1];
+    if (last && i.start <= last.end) last.end = Math.max(last.end, i.end);
+    else out.push({ ...i });
+  }
+  return out;
+}
+const measure = (intervals: Interval[]) => intervals.reduce((t, i) => t + (i.end - i.start), 0);
+const clip = (intervals: Interval[], w: Interval) =>
+  intervals
+    .map((i) => ({ start: Math.max(i.start, w.start), end: Math.min(i.end, w.end) }))
+    .filter((i) => i.end > i.start);
+
+/**
+ * Phone re-registration accounting on this one fleet instance (the fleet schedules its timers privately): each
+ * reset records [reset, the phone's scheduled return] as a `phone-registration` delay on the cluster's clock.
+ */
+function accountPhoneRegistrations(cluster: SimCluster): void {
+  interface FleetInternals {
+    reset(phone: SimPhone, actor: string): void;
+    schedule(phone: SimPhone, download: boolean): void;
+    delayMs(): number;
+  }
+  const fleet = cluster.phones as unknown as FleetInternals;
+  const due = new Map<string, number>();
+  const delayMs = fleet.delayMs.bind(fleet);
+  const schedule = fleet.schedule.bind(fleet);
+  const reset = fleet.reset.bind(fleet);
+  let last = 0;
+  fleet.delayMs = () => (last = delayMs());
+  fleet.schedule = (phone, download) => {
+    const wasPending = phone.pending;
+    schedule(phone, download);
+    if (!wasPending) due.set(phone.name, performance.now() + last);
+  };
+  fleet.reset = (phone, actor) => {
+    const at = performance.now();
+    reset(phone, actor);
+    // A phone already pending (e.g. its CallManager just restarted) comes back at its earlier timer.
+    cluster.clock.record('phone-registration', at, Math.max(0, (due.get(phone.name) ?? at) - at));
+  };
+}
+
+/** Per wave of overlapping phone intervals, only the one that ends last (the phone the caller waits for). */
+function criticalPhoneIntervals(phones: SimDelay[]): Interval[] {
+  const waves: SimDelay[][] = [];
+  let waveEnd = -Infinity;
+  for (const d of [...phones].sort((a, b) => a.start - b.start)) {
+    if (d.start > waveEnd) waves.push([]);
+    waves[waves.length - 1]!.push(d);
+    waveEnd = Math.max(waveEnd, d.end);
+  }
+  return waves.map((w) => w.reduce((a, b) => (b.end > a.end ? b : a)));
+}
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+const epochMs = (e: HistoryEvent) => {
+  const t = e.eventTime;
+  return Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+};
+
+/** Activity phases from a history, in performance.now() time: dispatch (scheduled→started) and run (started→closed). */
+function activityPhases(events: HistoryEvent[]): Array<Interval & { label: string }> {
+  const toPerf = (e: HistoryEvent) => epochMs(e) - performance.timeOrigin;
+  const scheduled = new Map<string, { type: string; at: number }>();
+  const started = new Map<string, number>();
+  const out: Array<Interval & { label: string }> = [];
+  for (const e of events) {
+    const id = String(e.eventId);
+    if (e.activityTaskScheduledEventAttributes)
+      scheduled.set(id, { type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at: toPerf(e) });
+    const startedAttrs = e.activityTaskStartedEventAttributes;
+    if (startedAttrs) started.set(String(startedAttrs.scheduledEventId), toPerf(e));
+    const closed =
+      e.activityTaskCompletedEventAttributes ??
+      e.activityTaskFailedEventAttributes ??
+      e.activityTaskTimedOutEventAttributes;
+    if (closed) {
+      const sid = String(closed.scheduledEventId);
+      const sch = scheduled.get(sid);
+      const st = started.get(sid) ?? sch?.at ?? toPerf(e);
+      if (sch) out.push({ label: 'Temporal: activity dispatch (scheduled→started)', start: sch.at, end: st });
+      out.push({ label: `activity ${sch?.type ?? '?'}`, start: st, end: toPerf(e) });
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const binary = await ensureTemporalBinary('cli', () => undefined);
+  const dir = mkdtempSync(join(tmpdir(), 'ccr-bench-rotation-'));
+  const server = await startDevServer({
+    binary: binary.path,
+    ip: '127.0.0.1',
+    port: 27433,
+    dbFile: join(dir, 'temporal.sqlite'),
+    namespace: 'default',
+  });
+  let peakRss = process.memoryUsage().rss;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  const windowMs = Math.max(1000, Math.round(60_000 * TIME_SCALE));
+  const sim = await startSimulator(
+    [
+      {
+        id: 'rot',
+        version: '14.0.1.13900-155',
+        securityMode: 1,
+        nodes: [
+          { name: 'pub', role: 'publisher' },
+          { name: 'sub1', role: 'subscriber' },
+          { name: 'sub2', role: 'subscriber' },
+        ],
+        phones: { count: PHONES, registerDelayMs: [5000, 40000] },
+        risport: { requestsPerMinute: 15, windowMs },
+      },
+    ],
+    { timeScale: TIME_SCALE },
+  );
+  const cluster = sim.cluster('rot');
+  accountPhoneRegistrations(cluster);
+  const { inventory, secrets } = inventoryFromEndpoints(sim.endpoints.clusters, (id, user) => `env:${id}_${user}`);
+  const connection = await NativeConnection.connect({ address: server.address });
+  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  const taskQueue = 'bench-rotation';
+  const worker = await createWorker({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    activities: createActivities({
+      inventory,
+      resolveSecret: (ref) => secrets.get(ref) ?? '',
+      risportWindowMs: windowMs,
+    }),
+  });
+  const running = worker.run();
+
+  console.log(
+    `3-node mixed-mode 14.0, ${PHONES} phones, time scale ${TIME_SCALE}, registrationPollSeconds ${POLL_SECONDS}, RisPort 15 per ${windowMs} ms, units ${UNITS.join(', ')}`,
+  );
+  const workflowId = `bench-rotation-${Date.now()}`;
+  const t0 = performance.now();
+  const results = await client.workflow.execute(rotateCluster, {
+    workflowId,
+    taskQueue,
+    args: [{ clusterId: 'rot', units: UNITS, approvals: [], registrationPollSeconds: POLL_SECONDS }],
+  });
+  const t1 = performance.now();
+  const wall = t1 - t0;
+  const win = { start: t0, end: t1 };
+
+  // Delays on the critical path.
+  const all = cluster.clock.delays.filter((d) => d.end > t0 && d.start < t1);
+  const phones = all.filter((d) => d.kind === 'phone-registration');
+  const timers = all.filter((d) => d.kind !== 'phone-registration');
+  const critical: Array<SimDelay | Interval> = [...timers, ...criticalPhoneIntervals(phones)];
+  const covered = union(clip(critical, win));
+  const delays = measure(covered);
+
+  print('rotation wall time', s(wall));
+  print('simulator delays on the critical path (union)', s(delays));
+  print('ratio wall / delays (target < 1.05)', (wall / delays).toFixed(3));
+  const kinds = [...new Set(critical.map((d) => ('kind' in d ? d.kind : 'phone-registration')))];
+  for (const kind of kinds.sort()) {
+    const of = critical.filter((d) => ('kind' in d ? d.kind : 'phone-registration') === kind);
+    print(`  delay: ${kind} (union of ${of.length})`, s(measure(union(clip(of, win)))));
+  }
+  print(
+    '  (phone waves: last phone back, from its own reset)',
+    criticalPhoneIntervals(phones)
+      .map((p) => s(p.end - p.start))
+      .join(', ') || 'none',
+  );
+
+  // Histories: event counts, and where the wall time not covered by a delay went.
+  const ids = [workflowId, ...results.map((r) => `${workflowId}-${r.unit}`)];
+  const phases: Array<Interval & { label: string }> = [];
+  for (const id of ids) {
+    const history = await client.workflow.getHandle(id).fetchHistory();
+    const events = history.events ?? [];
+    print(`history events: ${id.replace(workflowId, 'rotation')}`, String(events.length));
+    phases.push(...activityPhases(events));
+  }
+  const gaps: Interval[] = [];
+  let cursor = t0;
+  for (const c of covered) {
+    if (c.start > cursor) gaps.push({ start: cursor, end: c.start });
+    cursor = Math.max(cursor, c.end);
+  }
+  if (cursor < t1) gaps.push({ start: cursor, end: t1 });
+  const byLabel = new Map<string, number>();
+  for (const gap of gaps) {
+    let attributed = 0;
+    for (const p of phases) {
+      const overlap = Math.min(p.end, gap.end) - Math.max(p.start, gap.start);
+      if (overlap <= 0) continue;
+      byLabel.set(p.label, (byLabel.get(p.label) ?? 0) + overlap);
+      attributed += overlap;
+    }
+    const rest = gap.end - gap.start - Math.min(attributed, gap.end - gap.start);
+    if (rest > 0)
+      byLabel.set(
+        'workflow tasks / no activity running',
+        (byLabel.get('workflow tasks / no activity running') ?? 0) + rest,
+      );
+  }
+  print('overhead (wall time not covered by a delay)', s(wall - delays));
+  for (const [label, ms] of [...byLabel].sort((a, b) => b[1] - a[1]).slice(0, 12))
+    print(`  during ${label}`, `${s(ms)}`);
+  print(
+    'activities: AXL resets sent (phone-reset events)',
+    String(cluster.events.list({ kind: 'phone-reset' }).length),
+  );
+  print('RisPort requests served', String(cluster.events.list({ kind: 'risport' }).length));
+
+  clearInterval(rssTimer);
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  print('peak RSS of this process (worker + simulator + client)', `${(peakRss / 1048576).toFixed(0)} MiB`);
+
+  worker.shutdown();
+  await running;
+  await client.connection.close();
+  await connection.close();
+  await sim.stop();
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

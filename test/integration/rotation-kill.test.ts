@@ -1,0 +1,252 @@
+/**
+ * A rotation survives its worker being killed, again and again: a 3-node mixed-mode 14.0 cluster with 300 phones
+ * rotates tomcat, CallManager and TVS (no gates) while the production worker (worker/main.ts, a child process) is
+ * killed with SIGKILL at three moments chosen from the simulator's event log, not by sleeps:
+ *
+ *   1. right after the first `cert-regenerated` on a subscriber (the regenerate activity has changed the node but
+ *      not yet reported: its retry must find the new serial and not regenerate again);
+ *   2. right after a subscriber's Cisco CallManager begins its restart (STOPPING), in the CallManager unit;
+ *   3. inside the first batch of the TVS unit's bulk phone reset (the retry asks RisPort which phones were reset
+ *      and skips them).
+ *
+ * A new worker starts after each kill. Then, from the event log: the rotation completed; every (unit, node) was
+ * regenerated exactly once; no phone was reset twice within one unit's reset; every final serial differs from
+ * the initial one.
+ *
+ * The phone kill lands inside the FIRST batch of the bulk reset by default (before the activity's first heartbeat
+ * reached the server): the retry has no cursor, so it resumes from phone 0 and asks RisPort which phones changed
+ * since the activity was first scheduled. ROTATION_KILL_RESET_SHARE moves that kill point (0.67: past the cursor).
+ * The restart kill checks the other idempotency: the retry finds Cisco CallManager restarting or restarted since
+ * the step began (Control Center's UpTime) and does not restart it again.
+ *
+ * Time. Temporal notices a dead worker's activity only when its heartbeat timeout expires (the workflows set
+ * 1 minute for regenerate/restart and 2 minutes for phones), then waits the retry's initial interval (5-10 s).
+ * Waiting for that three times would take ~5 minutes, so after each kill the test shortens the stranded activity's
+ * heartbeat timeout and retry interval through Temporal's UpdateActivityOptions API (what an operator can do with
+ * `temporal activity update-options`). The recovery path is the same: the attempt times out on the server, the
+ * retry runs on the new worker with the last heartbeat details. ROTATION_KILL_REAL_TIMEOUTS=1 skips the
+ * shortening and waits the real timeouts (about 5-6 minutes).
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import type { Client } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { startSimulator, type RunningSimulator } from '../../simulator/cluster-runner';
+import type { SimCluster, SimEvent } from '../../simulator/model';
+import { rotateCluster } from '../../workflows/rotate-cluster';
+import type { CertificateUnit } from '../../workflows/units';
+import { sharedDevServer, uniqueTaskQueue } from '../support/temporal';
+import { workerProcesses, type WorkerProcesses } from '../support/worker-process';
+
+const PHONES = 300;
+const UNITS: CertificateUnit[] = ['tomcat', 'CallManager', 'TVS'];
+const NODES = ['pub', 'sub1', 'sub2'];
+const REAL_TIMEOUTS = !!process.env.ROTATION_KILL_REAL_TIMEOUTS;
+/** Where in the TVS unit's bulk reset the third kill lands (share of the phones reset). See the header. */
+const RESET_KILL_SHARE = Number(process.env.ROTATION_KILL_RESET_SHARE ?? 0.17);
+
+/** Resolves with the first event (after `since`) matching `match`, polling the in-process event log every 2 ms. */
+async function nextEvent(
+  cluster: SimCluster,
+  match: (e: SimEvent) => boolean,
+  what: string,
+  since = 0,
+  timeoutMs = 90_000,
+): Promise<SimEvent> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = since;
+  for (;;) {
+    const events = cluster.events.list({ since: seen });
+    const hit = events.find(match);
+    if (hit) return hit;
+    if (events.length) seen = events[events.length - 1]!.seq;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/**
+ * Shortens the heartbeat timeout and retry interval of the activities a killed worker left running in the
+ * rotation's current child, so the server times the stranded attempt out in seconds instead of minutes.
+ */
+async function expediteStrandedActivities(client: Client, workflowIds: string[]): Promise<string[]> {
+  const touched: string[] = [];
+  for (const workflowId of workflowIds) {
+    const description = await client.workflow
+      .getHandle(workflowId)
+      .describe()
+      .catch(() => undefined);
+    for (const pending of description?.raw.pendingActivities ?? []) {
+      await client.workflowService.updateActivityOptions({
+        namespace: 'default',
+        execution: { workflowId },
+        id: pending.activityId,
+        activityOptions: {
+          heartbeatTimeout: msToTs(2_000),
+          retryPolicy: { initialInterval: msToTs(200) },
+        },
+        updateMask: { paths: ['heartbeat_timeout', 'retry_policy.initial_interval'] },
+      });
+      touched.push(`${workflowId}:${pending.activityType?.name ?? pending.activityId}`);
+    }
+  }
+  return touched;
+}
+
+describe(`a rotation across worker kills (3 nodes, mixed mode, ${PHONES} phones)`, function () {
+  this.timeout(REAL_TIMEOUTS ? 600_000 : 150_000);
+  let sim: RunningSimulator;
+  let workers: WorkerProcesses | undefined;
+
+  before(async () => {
+    sim = await startSimulator(
+      [
+        {
+          id: 'kill',
+          version: '14.0.1.13900-155',
+          securityMode: 1,
+          nodes: NODES.map((name, i) => ({ name, role: i === 0 ? 'publisher' : 'subscriber' })),
+          phones: { count: PHONES, secureShare: 0.3, registerDelayMs: [5_000, 40_000] },
+        },
+      ],
+      { timeScale: 0.02 },
+    );
+  });
+  after(async () => {
+    await workers?.stopAll();
+    await sim?.stop();
+  });
+
+  it('completes, regenerates each (unit, node) once and resets no phone twice in a unit', async () => {
+    const temporal = await sharedDevServer();
+    const client = temporal.client;
+    const cluster = sim.cluster('kill');
+    const taskQueue = uniqueTaskQueue('rotation-kill');
+    workers = workerProcesses(sim, { temporalAddress: temporal.address, taskQueue });
+    const serialsBefore = new Map(
+      NODES.flatMap((n) => UNITS.map((u) => [`${n}:${u}`, cluster.node(n).certificate(u).serial] as const)),
+    );
+
+    const started = Date.now();
+    let worker: ChildProcess = await workers.start();
+    const workflowId = `rotation-kill-${Date.now()}`;
+    const handle = await client.workflow.start(rotateCluster, {
+      workflowId,
+      taskQueue,
+      args: [{ clusterId: 'kill', units: UNITS, approvals: [], registrationPollSeconds: 1 }],
+    });
+    const children = UNITS.map((u) => `${workflowId}-${u}`);
+    const kills: string[] = [];
+    const killAt = async (event: SimEvent, label: string) => {
+      await workers!.kill(worker);
+      const at = ((Date.now() - started) / 1000).toFixed(1);
+      const touched = REAL_TIMEOUTS ? [] : await expediteStrandedActivities(client, [workflowId, ...children]);
+      kills.push(`${label} (event #${event.seq}, ${at} s; stranded: ${touched.join(', ') || 'none'})`);
+      worker = await workers!.start();
+    };
+
+    // 1. The first regeneration on a subscriber (tomcat: the first unit).
+    const regen = await nextEvent(
+      cluster,
+      (e) => e.kind === 'cert-regenerated' && e.node !== 'pub',
+      'a regeneration on a subscriber',
+    );
+    await killAt(regen, `after ${regen.detail.unit} regenerated on ${regen.node}`);
+
+    // 2. A subscriber's CallManager restart, in the CallManager unit.
+    const cmRegen = await nextEvent(
+      cluster,
+      (e) => e.kind === 'cert-regenerated' && e.detail.unit === 'CallManager',
+      'the CallManager unit',
+      regen.seq,
+    );
+    const restart = await nextEvent(
+      cluster,
+      (e) =>
+        e.kind === 'service-state' &&
+        e.node !== 'pub' &&
+        e.detail.service === 'Cisco CallManager' &&
+        e.detail.state === 'STOPPING',
+      'a CallManager restart on a subscriber',
+      cmRegen.seq,
+    );
+    await killAt(restart, `during the restart of Cisco CallManager on ${restart.node}`);
+
+    // 3. A third of the way through the TVS unit's bulk phone reset.
+    const tvsRegen = await nextEvent(
+      cluster,
+      (e) => e.kind === 'cert-regenerated' && e.detail.unit === 'TVS',
+      'the TVS unit',
+      restart.seq,
+    );
+    let resets = 0;
+    const reset = await nextEvent(
+      cluster,
+      (e) => e.kind === 'phone-reset' && ++resets >= Math.round(PHONES * RESET_KILL_SHARE),
+      'the TVS unit phone resets',
+      tvsRegen.seq,
+    );
+    await killAt(reset, `after ${resets} phone resets of the TVS unit`);
+    assert.ok(resets < PHONES, 'the third kill landed inside the bulk reset');
+
+    const results = await handle.result();
+    const seconds = (Date.now() - started) / 1000;
+
+    // The rotation completed, every unit.
+    assert.deepEqual(
+      results.map((r) => r.unit),
+      UNITS,
+    );
+    const events = cluster.events.list();
+
+    // Every (unit, node) regenerated exactly once.
+    const regenerations = new Map<string, number>();
+    for (const e of events.filter((e) => e.kind === 'cert-regenerated')) {
+      const key = `${e.detail.unit}@${e.node}`;
+      regenerations.set(key, (regenerations.get(key) ?? 0) + 1);
+    }
+    assert.deepEqual(
+      Object.fromEntries([...regenerations].sort()),
+      Object.fromEntries(UNITS.flatMap((u) => NODES.map((n) => [`${u}@${n}`, 1] as const)).sort()),
+      'each unit regenerated once on each node',
+    );
+
+    // No phone reset twice within one unit's reset: slice the log at each unit's first regeneration.
+    const firstRegen = UNITS.map((u) => events.find((e) => e.kind === 'cert-regenerated' && e.detail.unit === u)!.seq);
+    const resetsPerUnit: Record<string, number> = {};
+    UNITS.forEach((unit, i) => {
+      const slice = events.filter(
+        (e) => e.kind === 'phone-reset' && e.seq > firstRegen[i]! && e.seq < (firstRegen[i + 1] ?? Infinity),
+      );
+      const names = slice.map((e) => e.detail.phone);
+      const twice = names.filter((n, j) => names.indexOf(n) !== j);
+      assert.deepEqual(twice, [], `no phone reset twice in the ${unit} unit`);
+      resetsPerUnit[unit] = names.length;
+    });
+    assert.equal(resetsPerUnit.TVS, PHONES, 'the killed TVS reset still reset every phone once');
+
+    // The final serials differ from the initial ones, and are what the run reported.
+    for (const [key, before] of serialsBefore) {
+      const [node, unit] = key.split(':') as [string, CertificateUnit];
+      const now = cluster.node(node).certificate(unit).serial;
+      assert.notEqual(now, before, `${key} has a new serial`);
+      const reported = results.find((r) => r.unit === unit)?.nodes.find((n) => n.nodeId === node);
+      assert.equal(reported?.serialAfter, now, `${key}: the run reports the serial the node holds`);
+    }
+    assert.deepEqual(cluster.phones.counts(), { Registered: PHONES, UnRegistered: 0, Rejected: 0 });
+
+    const notNow = results.flatMap((r) => r.nodes.filter((n) => !n.regeneratedNow).map((n) => `${r.unit}@${n.nodeId}`));
+    const restartsPerService = events.filter(
+      (e) => e.kind === 'service-state' && e.detail.state === 'STOPPING' && e.detail.service === 'Cisco CallManager',
+    ).length;
+    assert.equal(restartsPerService, NODES.length, 'Cisco CallManager restarted once per node, kill or not');
+    const resumed = results.find((r) => r.unit === 'TVS');
+    console.log(
+      `      [figures] rotation in ${seconds.toFixed(1)} s with 3 kills:\n` +
+        kills.map((k) => `        - ${k}\n`).join('') +
+        `        found already regenerated by a killed attempt: ${notNow.join(', ') || 'none'}; ` +
+        `CallManager restarts: ${restartsPerService}; phone resets per unit ${JSON.stringify(resetsPerUnit)}; ` +
+        `TVS phones: ${JSON.stringify(resumed?.phones)}`,
+    );
+  });
+});
