@@ -106,10 +106,11 @@ export function discoveryActivities(ctx: ActivityContext) {
             ctx.warn(
               `${clusterId}: ${node.id} is in the inventory but not in the publisher's show network cluster; discovering it anyway.`,
             );
-        const nodes: DiscoveredNode[] = [];
-        for (const node of ctx.nodes(clusterId)) {
-          nodes.push(
-            await ctx.withCli({ clusterId, nodeId: node.id }, async (cli) => {
+        // One SSH session per node, all nodes at once (publisher first in the result): a discovery runs before
+        // every unit of a rotation, so its length adds up.
+        const nodes: DiscoveredNode[] = await Promise.all(
+          ctx.nodes(clusterId).map((node) =>
+            ctx.withCli({ clusterId, nodeId: node.id }, async (cli): Promise<DiscoveredNode> => {
               const services = parseServiceList(await cli.run('utils service list', { timeoutMs: 180_000 }));
               const units = parseCertificateList(await cli.run('show cert list own'))
                 .map((e) => CERTIFICATE_UNITS.find((u) => u === e.unit))
@@ -126,8 +127,8 @@ export function discoveryActivities(ctx: ActivityContext) {
                 certificates,
               };
             }),
-          );
-        }
+          ),
+        );
         return {
           clusterId,
           version: head.version,
