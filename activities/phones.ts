@@ -18,6 +18,8 @@ import type { RisDevice } from './cucm/risport';
 export interface PhoneSelection {
   /** Explicit device names; otherwise every phone AXL lists. */
   names?: string[];
+  /** Only phones with an authenticated or encrypted security profile (phone reset mode "secure-only"). */
+  secureOnly?: boolean;
 }
 
 export interface ResetPhonesInput {
@@ -105,7 +107,11 @@ export function phoneActivities(ctx: ActivityContext) {
       const beat = setInterval(() => act.heartbeat(cursor), every);
       try {
         const axl = await ctx.axl(input.clusterId);
-        const names = input.selection?.names ? [...input.selection.names].sort() : await axl.allPhoneNames();
+        const names = input.selection?.names
+          ? [...input.selection.names].sort()
+          : input.selection?.secureOnly
+            ? await axl.securePhoneNames()
+            : await axl.allPhoneNames();
         const batchSize = input.batchSize ?? 100;
         const concurrency = input.concurrency ?? 10;
         const resumedFrom = resumed?.next;

@@ -445,7 +445,11 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
           await run.inWindow('reset the phones');
           const reset = await run.attempt(
             { kind: 'reset-phones', description: `Reset phones (${step.mode}) through AXL, in throttled batches` },
-            () => phones.resetPhones({ clusterId: request.clusterId }),
+            () =>
+              phones.resetPhones({
+                clusterId: request.clusterId,
+                ...(step.mode === 'secure-only' ? { selection: { secureOnly: true } } : {}),
+              }),
             (r) => ({
               status: 'completed',
               detail: `${r.reset + r.skippedAlreadyReset} of ${r.total} phones reset${r.resumedFrom !== undefined ? ` (resumed from ${r.resumedFrom})` : ''}`,

@@ -131,6 +131,33 @@ export class AxlClient {
     }));
   }
 
+  /**
+   * The names of phones with an authenticated or encrypted security profile (listPhoneSecurityProfile gives each
+   * profile's deviceSecurityMode; listPhone each phone's securityProfileName), sorted.
+   */
+  async securePhoneNames(pageSize = 5000): Promise<string[]> {
+    const profiles = await this.call(
+      'listPhoneSecurityProfile',
+      '<searchCriteria><name>%</name></searchCriteria><returnedTags><name/><deviceSecurityMode/></returnedTags>',
+    );
+    const secure = new Set(
+      asArray((profiles.return as Xml | undefined)?.phoneSecurityProfile as Xml | Xml[] | undefined)
+        .filter((p) => !/^non[- ]?secure$/i.test(text(p.deviceSecurityMode)))
+        .map((p) => text(p.name)),
+    );
+    const names: string[] = [];
+    for (let skip = 0; ; skip += pageSize) {
+      const result = await this.call(
+        'listPhone',
+        `<searchCriteria><name>%</name></searchCriteria><returnedTags><name/><securityProfileName/></returnedTags><skip>${skip}</skip><first>${pageSize}</first>`,
+      );
+      const page = asArray((result.return as Xml | undefined)?.phone as Xml | Xml[] | undefined);
+      names.push(...page.filter((p) => secure.has(text(p.securityProfileName))).map((p) => text(p.name)));
+      if (page.length < pageSize) break;
+    }
+    return names.sort();
+  }
+
   /** Every phone name, sorted, paging through listPhone. */
   async allPhoneNames(pageSize = 5000): Promise<string[]> {
     const names: string[] = [];

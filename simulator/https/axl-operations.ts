@@ -167,7 +167,18 @@ const PHONE_TAGS = [
   'devicePoolName',
   'callingSearchSpaceName',
   'locationName',
+  'securityProfileName',
 ] as const;
+
+/** Cisco's default phone security profiles, by the mode a phone has (the simulator's phones are SIP). */
+const SECURITY_PROFILES = [
+  { name: 'Universal Device Template - Model-independent Security Profile', deviceSecurityMode: 'Non Secure' },
+  { name: 'Universal Device Template - Secure Profile - Encrypted', deviceSecurityMode: 'Encrypted' },
+] as const;
+
+function profileOf(phone: SimPhone): (typeof SECURITY_PROFILES)[number] {
+  return phone.secure ? SECURITY_PROFILES[1] : SECURITY_PROFILES[0];
+}
 
 function phoneValue(phone: SimPhone, tag: string): string {
   switch (tag) {
@@ -188,6 +199,8 @@ function phoneValue(phone: SimPhone, tag: string): string {
       return 'Default';
     case 'locationName':
       return 'Hub_None';
+    case 'securityProfileName':
+      return profileOf(phone).name;
     default:
       return '';
   }
@@ -210,6 +223,19 @@ const listPhone: AxlOperation = ({ cluster, request }) => {
     page(found, request).map(
       (phone) =>
         `<phone uuid="${deviceUuid(cluster, phone)}">${tags.map((t) => element(t, phoneValue(phone, t))).join('')}</phone>`,
+    ),
+  );
+};
+
+const listPhoneSecurityProfile: AxlOperation = ({ request }) => {
+  const criteria = searchCriteria(request, ['name', 'phoneType', 'protocol']);
+  const found = SECURITY_PROFILES.filter((p) =>
+    criteria.every(([tag, pattern]) => tag !== 'name' || pattern.test(p.name)),
+  );
+  return returnRows(
+    page([...found], request).map(
+      (p) =>
+        `<phoneSecurityProfile>${element('name', p.name)}${element('deviceSecurityMode', p.deviceSecurityMode)}</phoneSecurityProfile>`,
     ),
   );
 };
@@ -239,6 +265,7 @@ export const AXL_OPERATIONS: Readonly<Record<string, AxlOperation>> = {
   listProcessNode,
   getCCMVersion,
   listPhone,
+  listPhoneSecurityProfile,
   doDeviceReset,
 };
 
