@@ -32,6 +32,8 @@ export interface BuildAppOptions {
   auth?: AuthOptions;
   /** How long a request waits for a discovery workflow (default 120 s). */
   discoveryTimeoutMs?: number;
+  /** The worker's metrics endpoint: GET /metrics appends what it serves (WORKER_METRICS_URL). */
+  workerMetricsUrl?: string;
 }
 
 export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -45,7 +47,7 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
   registerProblemHandlers(app);
   // Before any route: the hook must see every request (routes opt out with config.public).
   registerAuth(app, options.auth ?? { disabled: true });
-  const metrics = new ApiMetrics(deps);
+  const metrics = new ApiMetrics(deps, { workerMetricsUrl: options.workerMetricsUrl });
   metrics.register(app);
   await app.register(swagger, {
     openapi: {

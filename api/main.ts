@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     {
       auth,
       discoveryTimeoutMs: config.apiDiscoveryTimeoutSeconds * 1000,
+      workerMetricsUrl: config.workerMetricsUrl,
       logger: {
         level: process.env.LOG_LEVEL ?? 'info',
         // Request logs carry method, URL and addresses, never headers or bodies; should a header ever be logged,

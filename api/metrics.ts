@@ -1,7 +1,9 @@
 /**
  * Prometheus metrics of the API process, in a registry of its own (one per app, so tests can build several):
  * runs by status and pending gates (counted in Temporal visibility at scrape time), HTTP request durations,
- * discovery durations, and the standard process metrics.
+ * discovery durations, and the standard process metrics. With a worker metrics URL (WORKER_METRICS_URL), the
+ * exposition appends the worker's metrics (step durations, activity failures: worker/metrics.ts), so one scrape
+ * shows the whole service; `cucm_regen_worker_metrics_up` says whether that part could be read.
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -16,7 +18,19 @@ export const METRIC_NAMES = {
   discoveryDuration: 'cucm_regen_discovery_duration_seconds',
   idempotentReplays: 'cucm_regen_idempotent_replays_total',
   startsRefused: 'cucm_regen_starts_refused_total',
+  workerMetricsUp: 'cucm_regen_worker_metrics_up',
 } as const;
+
+/** Sent when the API scrapes the worker: an API receiving it does not federate in turn. */
+export const FEDERATION_HEADER = 'x-cucm-regen-federation';
+
+/** How long a scrape waits for the worker's metrics before answering with the API's own. */
+const WORKER_SCRAPE_TIMEOUT_MS = 2_000;
+
+export interface ApiMetricsOptions {
+  /** The worker's metrics endpoint (e.g. http://127.0.0.1:9464/metrics), appended to every exposition. */
+  workerMetricsUrl?: string;
+}
 
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -46,7 +60,12 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
-  constructor(deps: ApiDeps) {
+  private readonly workerMetricsUrl?: string;
+  /** The worker's metrics of the scrape in progress (fetched once per exposition, shared with the up gauge). */
+  private workerScrape?: Promise<string | undefined>;
+
+  constructor(deps: ApiDeps, options: ApiMetricsOptions = {}) {
+    this.workerMetricsUrl = options.workerMetricsUrl;
     collectDefaultMetrics({ register: this.registry });
     // prom-client collects every metric at once: the three visibility gauges share one count per scrape.
     let counting: { at: number; counts: Promise<RunCounts | undefined> } | undefined;
@@ -82,6 +101,41 @@ export class ApiMetrics {
         this.set((await counts()) ? 1 : 0);
       },
     });
+    if (this.workerMetricsUrl) {
+      const scrapeOfThisExposition = () => this.workerScrape ?? Promise.resolve(undefined);
+      new Gauge({
+        name: METRIC_NAMES.workerMetricsUp,
+        help: `1 if this scrape could read the worker's metrics (${this.workerMetricsUrl}) and appended them; 0 if not (step durations and activity failures are then missing).`,
+        registers: [this.registry],
+        async collect() {
+          this.set((await scrapeOfThisExposition()) !== undefined ? 1 : 0);
+        },
+      });
+    }
+  }
+
+  /** The Prometheus text of this process, followed by the worker's when a worker URL is configured. */
+  async exposition(options: { federate?: boolean } = {}): Promise<string> {
+    if (!this.workerMetricsUrl || options.federate === false) return this.registry.metrics();
+    const scrape = this.fetchWorker(this.workerMetricsUrl);
+    this.workerScrape = scrape;
+    const [own, worker] = await Promise.all([this.registry.metrics(), scrape]);
+    if (!worker) return own;
+    return `${own.endsWith('\n') ? own : `${own}\n`}${worker.endsWith('\n') ? worker : `${worker}\n`}`;
+  }
+
+  private async fetchWorker(url: string): Promise<string | undefined> {
+    try {
+      const response = await fetch(url, {
+        signal: AbortSignal.timeout(WORKER_SCRAPE_TIMEOUT_MS),
+        // Should the URL point at an API by mistake, that API answers with its own metrics only (no loop).
+        headers: { [FEDERATION_HEADER]: '1' },
+      });
+      if (!response.ok) return undefined;
+      return await response.text();
+    } catch {
+      return undefined;
+    }
   }
 
   /** Times every request by its route pattern (not its URL: ids would explode the label set). */

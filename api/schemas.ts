@@ -136,3 +136,64 @@ export const planStepSchema = {
     reason: { type: 'string' },
   },
 } as const;
+
+/** A plan as the dry run and a run's state show it: units in the safe order, each with its steps and reasons. */
+export const planSchema = {
+  type: 'object',
+  properties: {
+    clusterId: { type: 'string' },
+    version: { type: 'string' },
+    units: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { unit: { type: 'string' }, steps: { type: 'array', items: planStepSchema } },
+      },
+    },
+    refusals: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { code: { type: 'string' }, message: { type: 'string' }, unit: { type: 'string' } },
+      },
+    },
+    warnings: { type: 'array', items: { type: 'string' } },
+  },
+} as const;
+
+const HH_MM = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
+
+/** A recurring maintenance window in local time (workflows/types.ts MaintenanceWindow). */
+export const maintenanceWindowSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['start', 'end', 'timeZone'],
+  description:
+    'Recurring maintenance window: the disruptive steps (regenerate, CTL update, restarts, phone resets) run only while it is open; the run waits for it. Example: {"start":"22:00","end":"05:00","timeZone":"Europe/Paris","days":["sat","sun"]}.',
+  properties: {
+    start: {
+      type: 'string',
+      pattern: HH_MM,
+      description: 'local opening time as HH:MM, 24 h (e.g. 22:00)',
+    },
+    end: {
+      type: 'string',
+      pattern: HH_MM,
+      description: 'local closing time as HH:MM, 24 h; earlier than start means the window runs past midnight',
+    },
+    timeZone: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      description: 'IANA time zone of start and end, e.g. Europe/Paris or America/New_York',
+    },
+    days: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'string', enum: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] },
+      description:
+        'local days on which the window opens (for a window past midnight, the day it opens); default every day',
+    },
+  },
+} as const;

@@ -17,7 +17,10 @@ export type RunStatus = 'running' | 'awaiting-approval' | 'completed' | 'failed'
 export const FILTER_STATUSES = ['running', 'completed', 'failed', 'cancelled', 'aborted'] as const;
 export type FilterStatus = (typeof FILTER_STATUSES)[number];
 
-/** ExecutionStatus values of visibility queries, per API status. */
+/**
+ * ExecutionStatus values of visibility queries, per API status. A run an engineer ended (reject or abort at a gate)
+ * fails with CucmRunPhase = 'aborted': it is "aborted", not "failed", like a terminated one (STATUS_CLAUSES).
+ */
 export const EXECUTION_STATUSES: Record<FilterStatus, string[]> = {
   running: ['Running'],
   completed: ['Completed'],
@@ -26,7 +29,21 @@ export const EXECUTION_STATUSES: Record<FilterStatus, string[]> = {
   aborted: ['Terminated'],
 };
 
-/** Temporal's execution status in the words of the API (and of a UC engineer). */
+const ABORTED_FAILURE = `ExecutionStatus = 'Failed' AND ${RUN_PHASE.name} = 'aborted'`;
+
+/** The visibility clause of each API status. */
+export const STATUS_CLAUSES: Record<FilterStatus, string> = {
+  running: `ExecutionStatus = 'Running'`,
+  completed: `ExecutionStatus = 'Completed'`,
+  failed: `ExecutionStatus IN ('Failed', 'TimedOut') AND (${RUN_PHASE.name} IS NULL OR ${RUN_PHASE.name} != 'aborted')`,
+  cancelled: `ExecutionStatus = 'Canceled'`,
+  aborted: `(ExecutionStatus = 'Terminated' OR (${ABORTED_FAILURE}))`,
+};
+
+/**
+ * Temporal's execution status in the words of the API (and of a UC engineer). `phase` is the run's own (its state,
+ * or the CucmRunPhase search attribute): a failed run whose phase is 'aborted' was ended by an engineer.
+ */
 export function statusFromTemporal(name: string, phase?: string): RunStatus {
   switch (name) {
     case 'COMPLETED':
@@ -34,6 +51,7 @@ export function statusFromTemporal(name: string, phase?: string): RunStatus {
       return 'completed';
     case 'FAILED':
     case 'Failed':
+      return phase === 'aborted' ? 'aborted' : 'failed';
     case 'TIMED_OUT':
     case 'TimedOut':
       return 'failed';
@@ -63,8 +81,7 @@ export interface RunFilters {
 export function runsQuery(filters: RunFilters): string {
   const parts = [RUN_TYPES_CLAUSE];
   if (filters.clusterId) parts.push(`${CLUSTER_ID.name} = ${literal(filters.clusterId)}`);
-  if (filters.status)
-    parts.push(`ExecutionStatus IN (${EXECUTION_STATUSES[filters.status].map((s) => literal(s)).join(', ')})`);
+  if (filters.status) parts.push(STATUS_CLAUSES[filters.status]);
   if (filters.awaitingApproval === true)
     parts.push(`ExecutionStatus = 'Running' AND ${RUN_PHASE.name} = 'awaiting-approval'`);
   if (filters.awaitingApproval === false)
@@ -180,12 +197,13 @@ export interface RunCounts {
   awaitingApproval: number;
 }
 
-/** Runs per status (one GROUP BY count) and the runs stopped at a gate. */
+/** Runs per status (one GROUP BY count, then the aborted failures moved over) and the runs stopped at a gate. */
 export async function countRuns(deps: ApiDeps): Promise<RunCounts> {
-  const [grouped, awaiting] = await withDeadline(deps, 5_000, () =>
+  const [grouped, awaiting, abortedFailures] = await withDeadline(deps, 5_000, () =>
     Promise.all([
       deps.temporal.workflow.count(`${RUN_TYPES_CLAUSE} GROUP BY ExecutionStatus`),
       deps.temporal.workflow.count(runsQuery({ awaitingApproval: true })),
+      deps.temporal.workflow.count(`${RUN_TYPES_CLAUSE} AND ${ABORTED_FAILURE}`),
     ]),
   );
   const byStatus: Record<FilterStatus, number> = { running: 0, completed: 0, failed: 0, cancelled: 0, aborted: 0 };
@@ -194,5 +212,8 @@ export async function countRuns(deps: ApiDeps): Promise<RunCounts> {
     const status = FILTER_STATUSES.find((s) => EXECUTION_STATUSES[s].includes(value));
     if (status) byStatus[status] += group.count;
   }
+  const aborted = Math.min(abortedFailures.count, byStatus.failed);
+  byStatus.failed -= aborted;
+  byStatus.aborted += aborted;
   return { byStatus, awaitingApproval: awaiting.count };
 }

@@ -35,6 +35,12 @@ export interface AppConfig {
   apiAuthDisabled: boolean;
   /** How long an API request waits for a discovery workflow before answering 504 (`API_DISCOVERY_TIMEOUT_SECONDS`). */
   apiDiscoveryTimeoutSeconds: number;
+  /** `WORKER_METRICS_PORT`: the worker serves its Prometheus metrics at this port (unset: not served). */
+  workerMetricsPort?: number;
+  /** `WORKER_METRICS_HOST`: the address it binds (127.0.0.1; another container scraping it needs 0.0.0.0). */
+  workerMetricsHost: string;
+  /** `WORKER_METRICS_URL`: the API appends the worker's metrics found there to its own GET /metrics. */
+  workerMetricsUrl?: string;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -55,6 +61,20 @@ function secondsFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number):
     throw new Error(`${name}=${raw} is not a number of seconds (1-3600).`);
   }
   return value;
+}
+
+function urlFromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name}=${raw} is not a URL (e.g. http://127.0.0.1:9464/metrics).`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`${name}=${raw} must be an http:// or https:// URL.`);
+  return url.toString();
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -81,5 +101,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiTokensJson: env.API_TOKENS || undefined,
     apiAuthDisabled: env.API_AUTH_DISABLED === 'true',
     apiDiscoveryTimeoutSeconds: secondsFromEnv(env, 'API_DISCOVERY_TIMEOUT_SECONDS', 120),
+    workerMetricsPort: env.WORKER_METRICS_PORT ? intFromEnv(env, 'WORKER_METRICS_PORT', 0) : undefined,
+    workerMetricsHost: env.WORKER_METRICS_HOST || '127.0.0.1',
+    workerMetricsUrl: urlFromEnv(env, 'WORKER_METRICS_URL'),
   };
 }

@@ -9,6 +9,7 @@
  * It prints the URLs once GET /healthz answers 200, and stops everything on Ctrl-C (children in reverse order).
  */
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { loadConfig } from '../config';
 import { inventoryFromEndpoints } from '../simulator/inventory';
@@ -19,6 +20,20 @@ import { binaryVersion, ensureTemporalBinary } from './temporal-cli';
 
 const root = join(__dirname, '..');
 const log = (message: string) => process.stdout.write(`[start] ${message}\n`);
+
+/** A free TCP port on the host (the OS picks it). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
+      );
+    });
+  });
+}
 
 /** Runs a TypeScript entry point of this repo as a child Node process (tsx as the loader). */
 function tsChild(name: string, entry: string, args: string[], env: NodeJS.ProcessEnv): Child {
@@ -130,6 +145,10 @@ async function main(): Promise<void> {
         'no API_TOKENS configured: the API runs WITHOUT authentication (development only; set API_TOKENS for real use)',
       );
     }
+    // The worker serves its metrics (step durations, activity failures) on loopback; the API appends them to its
+    // GET /metrics, so one scrape shows both. A free port unless WORKER_METRICS_PORT says which.
+    env.WORKER_METRICS_PORT ||= String(await freePort('127.0.0.1'));
+    env.WORKER_METRICS_URL ||= `http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics`;
     supervise(tsChild('worker', 'worker/main.ts', [], env));
     supervise(tsChild('api', 'api/main.ts', [], env));
 
@@ -144,11 +163,13 @@ async function main(): Promise<void> {
         '',
         `  API          ${api}`,
         `  API docs     ${api}/docs`,
+        `  Metrics      ${api}/metrics (with the worker's, from ${env.WORKER_METRICS_URL})`,
         ...(temporalUi ? [`  Temporal UI  ${temporalUi}`] : []),
         `  Data         ${config.dataDir}`,
         '',
         `  Try:  curl -s -XPOST ${api}/v1/clusters/demo/regenerations -H 'content-type: application/json' -d '{"units":["tomcat"]}'`,
-        '        (the run stops at its before-start gate: approve it in the Temporal UI, or add "approvals": [] to the body)',
+        '        (the run stops at its before-start gate: approve it with POST /v1/regenerations/{id}/gates/{gate} or in the',
+        '        Temporal UI, or add "approvals": [] to the body; README.md shows a whole session)',
         '  Stop: Ctrl-C',
         '',
       ].join('\n') + '\n',

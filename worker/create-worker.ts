@@ -4,6 +4,7 @@
  */
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities';
+import type { WorkerMetrics } from './metrics';
 
 export const workflowsPath = require.resolve('../workflows');
 
@@ -15,13 +16,16 @@ export interface CreateWorkerOptions {
   /** A pre-built bundle (tests bundle once per run); otherwise the worker bundles `workflowsPath` at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
+  /** Records step durations and activity failures (an activity interceptor) in this registry. */
+  metrics?: WorkerMetrics;
 }
 
 export function createWorker(options: CreateWorkerOptions): Promise<Worker> {
-  const { workflowBundle, ...rest } = options;
+  const { workflowBundle, metrics, ...rest } = options;
   return Worker.create({
     ...rest,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
+    ...(metrics ? { interceptors: { activity: [metrics.interceptor] } } : {}),
     // Long CLI operations hold an activity slot for minutes; a few at once is plenty for one host.
     maxConcurrentActivityTaskExecutions: 20,
   });

@@ -11,6 +11,7 @@ import { loadConfig } from '../config';
 import { loadInventory } from '../inventory/load';
 import { resolveSecret } from '../inventory/secrets';
 import { createWorker } from './create-worker';
+import { WorkerMetrics, serveWorkerMetrics } from './metrics';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -18,7 +19,14 @@ async function main(): Promise<void> {
     throw new Error('CUCM_INVENTORY is not set: point it at the cluster inventory file (see README).');
   // Step 1: validate the inventory before taking any task, so a typo fails the start, not a run.
   const inventory = loadInventory(config.inventoryPath);
-  // Step 2: connect and register.
+  // Step 2: metrics (step durations, activity failures), served when WORKER_METRICS_PORT is set (on 127.0.0.1 by default).
+  const metrics = new WorkerMetrics();
+  const served =
+    config.workerMetricsPort !== undefined
+      ? await serveWorkerMetrics(metrics, { host: config.workerMetricsHost, port: config.workerMetricsPort })
+      : undefined;
+  if (served) console.log(`[worker] metrics at ${served.url}`);
+  // Step 3: connect and register.
   const connection = await connectWorkerConnection(config);
   try {
     const worker = await createWorker({
@@ -32,14 +40,16 @@ async function main(): Promise<void> {
         hostKeys: new FileHostKeyStore(join(config.dataDir, 'known-hosts.json')),
       }),
       identity: `cucm-cert-regen-worker@${hostname()}:${process.pid}`,
+      metrics,
     });
     console.log(
       `[worker] polling task queue ${config.taskQueue} on ${config.temporalAddress} (${inventory.clusters.length} cluster(s) in the inventory)`,
     );
-    // Step 3: run until a shutdown signal.
+    // Step 4: run until a shutdown signal.
     await worker.run();
   } finally {
     await connection.close();
+    await served?.close();
   }
 }
 

@@ -2,21 +2,53 @@
  * Human gates, cancellation and the audit trail of a run. A gate decision goes through the workflow's update, so
  * the answer says whether the run accepted it (the update's validator refuses a gate that is not pending or a
  * decision that gate does not take). The approver is the token's identity, never a field the caller types.
+ *
+ * A rotation's gates live in its unit runs (child workflows `${rotationId}-${unit}`): a decision sent to the
+ * rotation goes to the unit run it is on now; its audit trail gathers the trails of its unit runs.
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { decideGateUpdate, stateQuery } from '../../workflows/messages';
-import type { GateDecisionKind } from '../../workflows/types';
+import { decideGateUpdate } from '../../workflows/messages';
+import { rotationStateQuery } from '../../workflows/rotate-cluster';
+import type { GateDecisionKind, RegenerationState } from '../../workflows/types';
 import type { ApiDeps } from '../app';
 import { bearerSecurity, identityOf } from '../auth';
 import { HttpProblem } from '../problem';
+import { ROTATION_TYPE, notFound, readRun, unitRunStates } from '../runs';
 import { authProblems, problemSchema } from '../schemas';
+import { withDeadline } from '../visibility';
 
 const RUN_ID = { type: 'string', pattern: '^regen-[A-Za-z0-9._-]+$', maxLength: 200 } as const;
 const DECISIONS: GateDecisionKind[] = ['approve', 'reject', 'retry', 'skip', 'abort'];
 
-function notFound(id: string): HttpProblem {
-  return new HttpProblem(404, 'Not Found', `No regeneration run "${id}".`);
+/** The audit trail of one run's state; `extra` fields (the unit of a rotation) go on every event. */
+function eventsOf(state: RegenerationState, extra: Record<string, unknown> = {}): Array<Record<string, unknown>> {
+  return [
+    state.requestedBy
+      ? { at: state.startedAt, type: 'started', by: state.requestedBy, units: state.units, ...extra }
+      : { at: state.startedAt, type: 'started', units: state.units, ...extra },
+    ...state.steps.map((s) => ({
+      at: s.startedAt ?? state.startedAt,
+      type: 'step',
+      kind: s.kind,
+      description: s.description,
+      status: s.status,
+      nodeId: s.nodeId,
+      detail: s.detail,
+      finishedAt: s.finishedAt,
+      ...extra,
+    })),
+    ...state.decisions.map((d) => ({
+      at: d.at,
+      type: 'decision',
+      gate: d.gateId,
+      kind: d.kind,
+      decision: d.decision,
+      by: d.by,
+      comment: d.comment,
+      ...extra,
+    })),
+  ];
 }
 
 export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -27,7 +59,7 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: {
         summary: 'Decide a pending gate (approver)',
         description:
-          'approve | reject | retry | skip | abort, as the gate allows (its `allowed` list in GET /v1/regenerations/{id}).',
+          'approve | reject | retry | skip | abort, as the gate allows (its `allowed` list in GET /v1/regenerations/{id}). For a rotation, the decision goes to the unit run it is on now (currentRunId), whose gates GET /v1/regenerations/{rotationId} lists.',
         tags: ['regenerations'],
         security: bearerSecurity,
         params: {
@@ -49,6 +81,7 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
               accepted: { type: 'boolean' },
               gate: { type: 'object', additionalProperties: true },
               by: { type: 'string' },
+              runId: { type: 'string', description: 'a rotation: the unit run that took the decision' },
             },
           },
           404: problemSchema,
@@ -60,13 +93,43 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       const { id, gate } = request.params;
       const by = identityOf(request);
-      const handle = deps.temporal.workflow.getHandle(id);
+      // The run that holds the gate: the run itself, or the unit run a rotation is on now.
+      let target = id;
+      let description;
+      try {
+        description = await withDeadline(deps, 5_000, () => deps.temporal.workflow.getHandle(id).describe());
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw notFound(id);
+        throw err;
+      }
+      if (description.status.name !== 'RUNNING')
+        throw new HttpProblem(
+          409,
+          'Conflict',
+          `Run "${id}" is ${description.status.name.toLowerCase()}: no gate is pending.`,
+        );
+      if (description.type === ROTATION_TYPE) {
+        const rotation = await withDeadline(deps, 5_000, () =>
+          deps.temporal.workflow.getHandle(id).query(rotationStateQuery),
+        );
+        if (!rotation.current)
+          throw new HttpProblem(
+            409,
+            'Conflict',
+            `Rotation "${id}" has no unit run in progress (it is planning, or between units): no gate is pending.`,
+          );
+        target = rotation.current.workflowId;
+      }
+      const handle = deps.temporal.workflow.getHandle(target);
       try {
         const decided = await handle.executeUpdate(decideGateUpdate, {
           args: [{ gateId: gate, decision: request.body.decision, comment: request.body.comment, by }],
         });
-        request.log.info({ runId: id, gate, decision: request.body.decision, by }, 'gate decided');
-        return { accepted: true, gate: decided, by };
+        request.log.info(
+          { runId: id, ...(target !== id ? { unitRunId: target } : {}), gate, decision: request.body.decision, by },
+          'gate decided',
+        );
+        return { accepted: true, gate: decided, by, ...(target !== id ? { runId: target } : {}) };
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) {
           // Temporal answers "not found" to an update on a closed run: tell the two apart.
@@ -74,7 +137,7 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
             (d) => d.status.name.toLowerCase(),
             () => undefined,
           );
-          if (closed) throw new HttpProblem(409, 'Conflict', `Run "${id}" is ${closed}: no gate is pending.`);
+          if (closed) throw new HttpProblem(409, 'Conflict', `Run "${target}" is ${closed}: no gate is pending.`);
           throw notFound(id);
         }
         if (err instanceof WorkflowUpdateFailedError)
@@ -142,43 +205,29 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
             },
           },
           404: problemSchema,
+          503: problemSchema,
           ...authProblems,
         },
       },
     },
     async (request) => {
-      const handle = deps.temporal.workflow.getHandle(request.params.id);
-      try {
-        const state = await handle.query(stateQuery);
-        const events = [
-          ...(state.requestedBy
-            ? [{ at: state.startedAt, type: 'started', by: state.requestedBy, units: state.units }]
-            : [{ at: state.startedAt, type: 'started', units: state.units }]),
-          ...state.steps.map((s) => ({
-            at: s.startedAt ?? state.startedAt,
-            type: 'step',
-            kind: s.kind,
-            description: s.description,
-            status: s.status,
-            nodeId: s.nodeId,
-            detail: s.detail,
-            finishedAt: s.finishedAt,
-          })),
-          ...state.decisions.map((d) => ({
-            at: d.at,
-            type: 'decision',
-            gate: d.gateId,
-            kind: d.kind,
-            decision: d.decision,
-            by: d.by,
-            comment: d.comment,
-          })),
-        ].sort((a, b) => String(a.at).localeCompare(String(b.at)));
-        return { id: request.params.id, events };
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) throw notFound(request.params.id);
-        throw err;
+      const id = request.params.id;
+      const view = await readRun(deps, id, request.log);
+      let events: Array<Record<string, unknown>>;
+      if (view.rotation) {
+        const units = await unitRunStates(deps, id, view.rotation, request.log);
+        events = units.flatMap((u) => (u.state ? eventsOf(u.state, { unit: u.unit, runId: u.runId }) : []));
+      } else {
+        if (!view.state)
+          throw new HttpProblem(
+            503,
+            'Service Unavailable',
+            `Run "${id}" did not answer its state query (is a worker polling ${deps.taskQueue}?). Retry later.`,
+          );
+        events = eventsOf(view.state);
       }
+      events.sort((a, b) => String(a.at).localeCompare(String(b.at)));
+      return { id, events };
     },
   );
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../app';
-import type { ApiMetrics } from '../metrics';
+import { FEDERATION_HEADER, type ApiMetrics } from '../metrics';
 import { withDeadline } from '../visibility';
 
 /**
@@ -82,15 +82,22 @@ export function readinessRoutes(app: FastifyInstance, deps: ApiDeps): void {
   );
 }
 
-/** GET /metrics: Prometheus text format. */
+/** GET /metrics: Prometheus text format, the API's metrics followed by the worker's (when WORKER_METRICS_URL is set). */
 export function metricsRoutes(app: FastifyInstance, metrics: ApiMetrics): void {
   app.get(
     '/metrics',
     {
       config: { public: true },
-      schema: { summary: 'Prometheus metrics (text format)', tags: ['operations'] },
+      schema: {
+        summary: 'Prometheus metrics (text format)',
+        description:
+          "Runs by status and pending gates (from Temporal visibility), HTTP and discovery durations; with WORKER_METRICS_URL set, the worker's step durations (cucm_regen_step_duration_seconds) and activity failures (cucm_regen_activity_failures_total) follow, and cucm_regen_worker_metrics_up says whether they could be read.",
+        tags: ['operations'],
+      },
     },
-    async (_request, reply) =>
-      reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
+    async (request, reply) =>
+      reply
+        .header('content-type', metrics.registry.contentType)
+        .send(await metrics.exposition({ federate: request.headers[FEDERATION_HEADER] === undefined })),
   );
 }

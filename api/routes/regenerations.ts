@@ -6,28 +6,38 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
   WorkflowNotFoundError,
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { stateQuery } from '../../workflows/messages';
+import { windowProblem } from '../../workflows/maintenance-window';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
-import { rotateCluster } from '../../workflows/rotate-cluster';
+import { rotateCluster, type RotationState } from '../../workflows/rotate-cluster';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from '../../workflows/search-attributes';
 import {
   OPTIONAL_GATES,
   type GateKind,
+  type MaintenanceWindow,
   type RegenerationRequest,
   type RegenerationResult,
   type RegenerationState,
+  type RunPhase,
 } from '../../workflows/types';
 import type { CertificateUnit } from '../../workflows/units';
 import type { ApiDeps } from '../app';
 import { bearerSecurity, identityOf } from '../auth';
 import type { ApiMetrics } from '../metrics';
 import { HttpProblem } from '../problem';
-import { CLUSTER_ID_PATTERN, authProblems, clusterParamsSchema, problemSchema, unitsSchema } from '../schemas';
+import { ROTATION_TYPE, RunDocuments, failureOf, unitRunId, type RunView } from '../runs';
+import {
+  CLUSTER_ID_PATTERN,
+  authProblems,
+  clusterParamsSchema,
+  maintenanceWindowSchema,
+  planSchema,
+  problemSchema,
+  unitsSchema,
+} from '../schemas';
 import {
   FILTER_STATUSES,
   PageTokens,
@@ -46,6 +56,8 @@ export type { RunStatus } from '../visibility';
 
 export interface RegenerationDocument {
   id: string;
+  /** regenerateCertificate (one unit) or rotateCluster (several, one unit run after the other). */
+  type: string;
   clusterId: string;
   units: string[];
   status: RunStatus;
@@ -53,18 +65,46 @@ export interface RegenerationDocument {
   closedAt?: string;
   phase?: RegenerationState['phase'];
   requestedBy?: string;
+  /** A unit run of a rotation: the rotation's id. */
+  parentId?: string;
+  notBefore?: string;
+  maintenanceWindow?: MaintenanceWindow;
   steps: RegenerationState['steps'];
   pendingGates: RegenerationState['pendingGates'];
+  decisions?: RegenerationState['decisions'];
+  plan?: RegenerationState['plan'];
+  certificates?: RegenerationState['certificates'];
+  csrs?: RegenerationState['csrs'];
+  missingPhones?: RegenerationState['missingPhones'];
+  manualActions?: string[];
+  /** A rotation: its units in the safe order, those done, the one running now (steps and gates are its). */
+  order?: string[];
+  done?: string[];
+  currentUnit?: string;
+  currentRunId?: string;
+  unitRuns?: Array<{ unit: string; id: string; location: string }>;
+  /** A single-unit run's result; a rotation's (RotationDocument) has one per unit. */
   result?: RegenerationResult;
   error?: string;
 }
 
-/** Temporal's execution status, in the words of the API (and of a UC engineer). */
+/** A rotation's document: as a run's, with the results of its units in its order. */
+export interface RotationDocument extends Omit<RegenerationDocument, 'result'> {
+  result?: RegenerationResult[];
+}
+
+/**
+ * The status of a run in the words of the API: Temporal's execution status, refined by the run's phase (a failed
+ * run an engineer ended is aborted; a running one stopped at a gate is awaiting approval).
+ */
 export function runStatus(
   temporalStatus: WorkflowExecutionDescription['status']['name'],
-  state?: RegenerationState,
+  state?: Pick<RegenerationState, 'pendingGates' | 'phase'>,
+  phaseAttribute?: string,
 ): RunStatus {
-  return statusFromTemporal(temporalStatus, state && state.pendingGates.length > 0 ? 'awaiting-approval' : undefined);
+  if (temporalStatus === 'RUNNING')
+    return statusFromTemporal(temporalStatus, state && state.pendingGates.length > 0 ? 'awaiting-approval' : undefined);
+  return statusFromTemporal(temporalStatus, state?.phase === 'aborted' ? 'aborted' : phaseAttribute);
 }
 
 const ID_PATTERN = '^regen-[A-Za-z0-9._-]+$';
@@ -87,31 +127,96 @@ const stepSchema = {
 
 const STATUS_VALUES = ['running', 'awaiting-approval', 'completed', 'failed', 'cancelled', 'aborted'];
 
+const gateSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string' },
+    description: { type: 'string' },
+    allowed: { type: 'array', items: { type: 'string' } },
+  },
+} as const;
+
 const documentSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
+    type: { type: 'string', enum: [...RUN_WORKFLOW_TYPES] },
     clusterId: { type: 'string' },
     units: { type: 'array', items: { type: 'string' } },
     status: { type: 'string', enum: STATUS_VALUES },
     phase: { type: 'string' },
     requestedBy: { type: 'string' },
+    parentId: { type: 'string', description: 'a unit run of a rotation: the rotation' },
     startedAt: { type: 'string' },
     closedAt: { type: 'string' },
+    notBefore: { type: 'string' },
+    maintenanceWindow: maintenanceWindowSchema,
     steps: { type: 'array', items: stepSchema },
-    pendingGates: {
+    pendingGates: { type: 'array', items: gateSchema },
+    decisions: {
       type: 'array',
       items: {
         type: 'object',
         properties: {
-          id: { type: 'string' },
+          gateId: { type: 'string' },
           kind: { type: 'string' },
-          description: { type: 'string' },
-          allowed: { type: 'array', items: { type: 'string' } },
+          decision: { type: 'string' },
+          by: { type: 'string' },
+          comment: { type: 'string' },
+          at: { type: 'string' },
         },
       },
     },
-    result: { additionalProperties: true },
+    plan: { ...planSchema, description: 'the plan being executed (steps with reasons), once pre-flight built it' },
+    certificates: {
+      type: 'array',
+      description: 'serials before and after, per node, as the regeneration steps finish',
+      items: {
+        type: 'object',
+        properties: {
+          nodeId: { type: 'string' },
+          serialBefore: { type: 'string' },
+          serialAfter: { type: 'string' },
+          regeneratedNow: { type: 'boolean' },
+        },
+      },
+    },
+    csrs: {
+      type: 'array',
+      description: 'CA-signed units: the CSRs waiting for the CA (the private keys stay on the nodes)',
+      items: {
+        type: 'object',
+        properties: { nodeId: { type: 'string' }, unit: { type: 'string' }, csrPem: { type: 'string' } },
+      },
+    },
+    missingPhones: {
+      type: 'object',
+      description: 'phones not registered again at the last registration check',
+      properties: { count: { type: 'integer' }, sample: { type: 'array', items: { type: 'string' } } },
+    },
+    manualActions: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'failed, aborted or cancelled runs: what an engineer still has to do by hand',
+    },
+    order: { type: 'array', items: { type: 'string' }, description: 'a rotation: its units in the safe order' },
+    done: { type: 'array', items: { type: 'string' }, description: 'a rotation: the units completed' },
+    currentUnit: {
+      type: 'string',
+      description: 'a rotation: the unit running now; steps, pendingGates and phase are its unit run',
+    },
+    currentRunId: { type: 'string', description: 'a rotation: the id of the unit run of currentUnit' },
+    unitRuns: {
+      type: 'array',
+      description: 'a rotation: the unit runs it has started',
+      items: {
+        type: 'object',
+        properties: { unit: { type: 'string' }, id: { type: 'string' }, location: { type: 'string' } },
+      },
+    },
+    // One unit: a RegenerationResult; a rotation: one per unit, in its order.
+    result: {},
     error: { type: 'string' },
   },
 } as const;
@@ -128,6 +233,7 @@ interface StartBody {
   approvals?: GateKind[];
   phoneReset?: RegenerationRequest['phoneReset'];
   registrationDeadlineMinutes?: number;
+  maintenanceWindow?: MaintenanceWindow;
 }
 
 interface ListQuery {
@@ -188,6 +294,7 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps, metrics?
   /** Runs this process started lately, per cluster: visibility may not list them yet. */
   const recentlyStarted = new Map<string, Array<{ id: string; at: number }>>();
   const pageTokens = new PageTokens();
+  const documents = new RunDocuments<RegenerationDocument | RotationDocument>(deps, documentOf);
 
   const describeOrUndefined = async (id: string): Promise<WorkflowExecutionDescription | undefined> => {
     try {
@@ -285,9 +392,9 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps, metrics?
             notBefore: {
               type: 'string',
               format: 'date-time',
-              description:
-                'Start of the maintenance window (RFC 3339, e.g. 2026-12-01T22:00:00Z): nothing changes before it.',
+              description: 'Nothing changes on the cluster before this time (RFC 3339, e.g. 2026-12-01T22:00:00Z).',
             },
+            maintenanceWindow: maintenanceWindowSchema,
           },
         },
         response: {
@@ -314,7 +421,16 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps, metrics?
     async (request, reply) => {
       const cluster = clusterOr404(deps, request.params.clusterId);
       const clusterId = cluster.id;
-      const { units, notBefore, approvals, phoneReset, registrationDeadlineMinutes } = request.body;
+      const { units, notBefore, approvals, phoneReset, registrationDeadlineMinutes, maintenanceWindow } = request.body;
+      // What the schema cannot say (a real IANA zone, a window that opens at all): the workflow's own rule.
+      const windowIssue = maintenanceWindow ? windowProblem(maintenanceWindow) : undefined;
+      if (windowIssue) {
+        // Its messages name the field from maintenanceWindow down; the API names it from the body, as for schema errors.
+        const detail = windowIssue.startsWith('maintenanceWindow')
+          ? `body.${windowIssue}.`
+          : `body.maintenanceWindow: ${windowIssue}.`;
+        throw new HttpProblem(400, 'Bad Request', detail);
+      }
       const requestedBy = identityOf(request);
       const key = request.headers['idempotency-key'];
       const requestHash = sha256(canonical({ clusterId, body: request.body }));
@@ -348,6 +464,7 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps, metrics?
           ...(approvals ? { approvals } : {}),
           ...(phoneReset ? { phoneReset } : {}),
           ...(registrationDeadlineMinutes ? { registrationDeadlineMinutes } : {}),
+          ...(maintenanceWindow ? { maintenanceWindow } : {}),
         };
         try {
           // One unit: regenerateCertificate; several: rotateCluster runs them one by one in the plan's safe order.
@@ -359,7 +476,7 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps, metrics?
               // An id is never used twice: a key whose run has closed still returns that run.
               workflowIdReusePolicy: 'REJECT_DUPLICATE',
               workflowIdConflictPolicy: 'FAIL',
-              memo: { requestHash },
+              memo: { requestHash, requestedBy },
               typedSearchAttributes: [
                 { key: CLUSTER_ID, value: clusterId },
                 { key: CERT_UNITS, value: units },
@@ -486,51 +603,71 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps, metrics?
         response: { 200: documentSchema, 404: problemSchema, ...authProblems },
       },
     },
-    async (request) => {
-      const handle = deps.temporal.workflow.getHandle(request.params.id);
-      let description: WorkflowExecutionDescription;
-      try {
-        description = await handle.describe();
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError)
-          throw new HttpProblem(404, 'Not Found', `No regeneration run "${request.params.id}".`);
-        throw err;
-      }
-      // The query answers while running and, replayed by a worker, after close too; a closed run with no worker
-      // still answers from its search attributes and result.
-      let state: RegenerationState | undefined;
-      try {
-        state = await handle.query(stateQuery);
-      } catch (err) {
-        request.log.warn({ err, id: request.params.id }, 'state query failed');
-      }
-      const attrs = description.typedSearchAttributes;
-      const doc: RegenerationDocument = {
-        id: description.workflowId,
-        clusterId: state?.clusterId ?? attrs.get(CLUSTER_ID) ?? 'unknown',
-        units: state?.units ?? attrs.get(CERT_UNITS) ?? [],
-        status: runStatus(description.status.name, state),
-        phase: state?.phase,
-        requestedBy: state?.requestedBy,
-        startedAt: description.startTime.toISOString(),
-        closedAt: description.closeTime?.toISOString(),
-        steps: state?.steps ?? [],
-        pendingGates: state?.pendingGates ?? [],
-      };
-      if (doc.status === 'completed') doc.result = (await handle.result()) as RegenerationResult;
-      if (doc.status === 'failed') {
-        try {
-          await handle.result();
-        } catch (err) {
-          doc.error =
-            err instanceof WorkflowFailedError && err.cause
-              ? err.cause.message
-              : err instanceof Error
-                ? err.message
-                : String(err);
-        }
-      }
-      return doc;
-    },
+    // A query only when the run has moved since the last read; watchers of one run share reads (api/runs.ts).
+    async (request) => documents.read(request.params.id, request.log),
   );
+}
+
+/** The document of GET /v1/regenerations/{id}, from what readRun found. */
+async function documentOf(view: RunView): Promise<RegenerationDocument | RotationDocument> {
+  const { description, state, rotation } = view;
+  const attrs = description.typedSearchAttributes;
+  const isRotation = description.type === ROTATION_TYPE;
+  // A rotation's status follows its own phase; its gates are its current unit run's.
+  const phase = isRotation ? (rotation?.phase ?? attrs.get(RUN_PHASE)) : (state?.phase ?? attrs.get(RUN_PHASE));
+  const status = runStatus(
+    description.status.name,
+    state && { pendingGates: state.pendingGates, phase: isRotation ? (rotation?.phase ?? state.phase) : state.phase },
+    phase,
+  );
+  const manualActions = rotation?.manualActions?.length ? rotation.manualActions : state?.manualActions;
+  const doc: RegenerationDocument | RotationDocument = {
+    id: description.workflowId,
+    type: description.type,
+    clusterId: rotation?.clusterId ?? state?.clusterId ?? attrs.get(CLUSTER_ID) ?? 'unknown',
+    units: (isRotation ? undefined : state?.units) ?? attrs.get(CERT_UNITS) ?? [],
+    status,
+    phase: (status === 'awaiting-approval' ? 'awaiting-approval' : phase) as RunPhase | undefined,
+    requestedBy: state?.requestedBy ?? memoString(description, 'requestedBy'),
+    ...(description.parentExecution?.workflowId ? { parentId: description.parentExecution.workflowId } : {}),
+    startedAt: description.startTime.toISOString(),
+    closedAt: description.closeTime?.toISOString(),
+    ...(state?.notBefore ? { notBefore: state.notBefore } : {}),
+    ...(state?.maintenanceWindow ? { maintenanceWindow: state.maintenanceWindow } : {}),
+    steps: state?.steps ?? [],
+    pendingGates: state?.pendingGates ?? [],
+    ...(state?.decisions ? { decisions: state.decisions } : {}),
+    ...((isRotation ? rotation?.plan : state?.plan) ? { plan: isRotation ? rotation?.plan : state?.plan } : {}),
+    ...(state?.certificates ? { certificates: state.certificates } : {}),
+    ...(state?.csrs ? { csrs: state.csrs } : {}),
+    ...(state?.missingPhones ? { missingPhones: state.missingPhones } : {}),
+    ...(['failed', 'aborted', 'cancelled'].includes(status) && manualActions ? { manualActions } : {}),
+    ...(rotation ? rotationFields(description.workflowId, rotation) : {}),
+  };
+  if (status === 'completed') doc.result = (await view.handle.result()) as RegenerationResult & RegenerationResult[];
+  if (status === 'failed' || (status === 'aborted' && description.status.name === 'FAILED'))
+    doc.error = await failureOf(view.handle);
+  return doc;
+}
+
+/** A string the API put in the run's memo at start (a rotation has no state of its own to say who asked). */
+function memoString(description: WorkflowExecutionDescription, key: string): string | undefined {
+  const value = description.memo?.[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function rotationFields(
+  rotationId: string,
+  rotation: RotationState,
+): Pick<RotationDocument, 'order' | 'done' | 'currentUnit' | 'currentRunId' | 'unitRuns'> {
+  const started = [...rotation.done, ...(rotation.current ? [rotation.current.unit] : [])];
+  return {
+    order: rotation.order,
+    done: rotation.done,
+    ...(rotation.current ? { currentUnit: rotation.current.unit, currentRunId: rotation.current.workflowId } : {}),
+    unitRuns: started.map((unit) => {
+      const id = unitRunId(rotationId, unit);
+      return { unit, id, location: `/v1/regenerations/${id}` };
+    }),
+  };
 }

@@ -1,6 +1,8 @@
 /**
  * Gates, cancellation and the audit trail over HTTP, every layer real: a run stops at its gate, the decision goes
  * through the workflow's update (a gate that is not pending is refused with 409), and the events show who decided.
+ * A rotation is driven through its own id: its document shows the gates of the unit run it is on, and a decision
+ * sent to it reaches that unit run.
  */
 import assert from 'node:assert/strict';
 import { getJson, postJson, startSystem, type System } from '../support/system';
@@ -17,7 +19,7 @@ describe('API gates, cancel and events', function () {
   let system: System;
 
   before(async () => {
-    system = await startSystem('gates', [cluster('g1'), cluster('g2'), cluster('g3')]);
+    system = await startSystem('gates', [cluster('g1'), cluster('g2'), cluster('g3'), cluster('g4')]);
   });
   after(() => system?.stop());
 
@@ -57,6 +59,18 @@ describe('API gates, cancel and events', function () {
       return d.status === 'completed' || d.status === 'failed' ? d : undefined;
     });
     assert.equal(done.status, 'completed', String(done.error));
+    // The document shows the plan it ran and the serials before and after, per node.
+    assert.deepEqual(
+      (done.plan as { units: Array<{ unit: string }> }).units.map((u) => u.unit),
+      ['tomcat'],
+    );
+    const certificates = done.certificates as Array<{ nodeId: string; serialBefore: string; serialAfter: string }>;
+    assert.deepEqual(
+      certificates.map((c) => c.nodeId),
+      ['g1-pub'],
+    );
+    assert.notEqual(certificates[0]?.serialAfter, certificates[0]?.serialBefore);
+    assert.equal(done.manualActions, undefined, 'a completed run leaves nothing to do by hand');
     const again = await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/${gate?.id}`, { decision: 'approve' });
     assert.equal(again.status, 409, 'a closed run takes no decision');
     const { json } = await getJson(`${system.baseUrl}/v1/regenerations/${id}/events`);
@@ -64,18 +78,94 @@ describe('API gates, cancel and events', function () {
     assert.deepEqual([decision?.decision, decision?.comment, decision?.by], ['approve', 'CHG0042', 'anonymous']);
   });
 
-  it('a reject ends the run as failed with nothing changed', async () => {
+  it('a reject ends the run as aborted (not failed) with nothing changed, and lists it so', async () => {
     const id = await start('g2');
     const gate = await pendingGate(id);
     await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/${gate?.id}`, {
       decision: 'reject',
       comment: 'not tonight',
     });
-    const done = await waitFor('the end', async () =>
-      (await doc(id)).status === 'failed' ? await doc(id) : undefined,
-    );
+    const done = await waitFor('the end', async () => {
+      const d = await doc(id);
+      return ['aborted', 'failed', 'completed'].includes(d.status as string) ? d : undefined;
+    });
+    assert.equal(done.status, 'aborted', JSON.stringify(done));
+    assert.equal(done.phase, 'aborted');
     assert.match(String(done.error), /Rejected at gate/);
+    assert.ok(Array.isArray(done.manualActions), 'an ended run says what is left to do by hand');
     assert.equal(system.lab.sim.cluster('g2').events.list({ kind: 'cert-regenerated' }).length, 0);
+    // The list filters agree: aborted, not failed.
+    const listed = (query: string) =>
+      waitFor(`GET /v1/regenerations?${query}`, async () => {
+        const { json } = await getJson(`${system.baseUrl}/v1/regenerations?${query}`);
+        const items = json.items as Array<{ id: string; status: string }>;
+        return items.some((i) => i.id === id) || query.includes('failed') ? items : undefined;
+      });
+    const aborted = await listed('clusterId=g2&status=aborted');
+    assert.deepEqual(
+      aborted.map((i) => [i.id, i.status]),
+      [[id, 'aborted']],
+    );
+    assert.deepEqual(await listed('clusterId=g2&status=failed'), []);
+  });
+
+  it('drives a rotation through its own id: the gates of each unit run, approved via the rotation, then completed', async () => {
+    const started = await postJson(`${system.baseUrl}/v1/clusters/g4/regenerations`, {
+      units: ['tomcat', 'tomcat-ECDSA'],
+      approvals: ['before-start'],
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.json));
+    const id = started.json.id as string;
+    const approvedUnits: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const d = await waitFor(`a pending gate of unit run ${i + 1}`, async () => {
+        const d = await doc(id);
+        const gates = d.pendingGates as Array<{ id: string; kind: string }>;
+        return d.status === 'awaiting-approval' && gates.length && !approvedUnits.includes(String(d.currentUnit))
+          ? d
+          : undefined;
+      });
+      assert.equal(d.type, 'rotateCluster');
+      assert.deepEqual(d.order, ['tomcat', 'tomcat-ECDSA']);
+      assert.deepEqual(d.done, approvedUnits);
+      assert.equal(d.currentRunId, `${id}-${String(d.currentUnit)}`);
+      assert.ok((d.steps as unknown[]).length > 0, "the current unit run's steps");
+      const gate = (d.pendingGates as Array<{ id: string; kind: string }>)[0];
+      assert.equal(gate?.kind, 'before-start');
+      const decided = await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/${gate?.id}`, {
+        decision: 'approve',
+        comment: `unit ${i + 1}`,
+      });
+      assert.equal(decided.status, 200, JSON.stringify(decided.json));
+      assert.equal(decided.json.runId, d.currentRunId, 'the decision went to the current unit run');
+      approvedUnits.push(String(d.currentUnit));
+    }
+    const done = await waitFor('the rotation to end', async () => {
+      const d = await doc(id);
+      return ['completed', 'failed', 'aborted'].includes(d.status as string) ? d : undefined;
+    });
+    assert.equal(done.status, 'completed', JSON.stringify(done));
+    assert.deepEqual(done.done, ['tomcat', 'tomcat-ECDSA']);
+    assert.equal((done.result as unknown[]).length, 2);
+    assert.deepEqual(
+      (done.unitRuns as Array<{ id: string }>).map((u) => u.id),
+      [`${id}-tomcat`, `${id}-tomcat-ECDSA`],
+    );
+    assert.equal(system.lab.sim.cluster('g4').events.list({ kind: 'cert-regenerated' }).length, 2);
+    // The rotation's audit trail gathers its unit runs', with the approvals.
+    const { json } = await getJson(`${system.baseUrl}/v1/regenerations/${id}/events`);
+    const decisions = (json.events as Array<Record<string, unknown>>).filter((e) => e.type === 'decision');
+    assert.deepEqual(
+      decisions.map((e) => [e.unit, e.comment]),
+      [
+        ['tomcat', 'unit 1'],
+        ['tomcat-ECDSA', 'unit 2'],
+      ],
+    );
+    const closed = await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/before-start-1`, {
+      decision: 'approve',
+    });
+    assert.equal(closed.status, 409);
   });
 
   it('cancels a run waiting at its gate', async () => {
@@ -83,8 +173,11 @@ describe('API gates, cancel and events', function () {
     await pendingGate(id);
     const cancelled = await postJson(`${system.baseUrl}/v1/regenerations/${id}/cancel`, {});
     assert.equal(cancelled.status, 202);
-    const done = await waitFor('cancelled', async () => ((await doc(id)).status === 'cancelled' ? true : undefined));
-    assert.ok(done);
+    const done = await waitFor('cancelled', async () => {
+      const d = await doc(id);
+      return d.status === 'cancelled' ? d : undefined;
+    });
+    assert.ok(Array.isArray(done.manualActions), JSON.stringify(done));
     assert.equal(system.lab.sim.cluster('g3').events.list({ kind: 'cert-regenerated' }).length, 0);
   });
 });

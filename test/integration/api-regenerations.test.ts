@@ -1,6 +1,6 @@
 /**
  * Regeneration runs over HTTP, every layer real: one run per cluster (409 to the loser of a concurrent start), the
- * Idempotency-Key, and the list from Temporal visibility with its filters and pages.
+ * Idempotency-Key, the maintenance window, and the list from Temporal visibility with its filters and pages.
  */
 import assert from 'node:assert/strict';
 import type { ClusterConfig } from '../../simulator/model';
@@ -9,6 +9,7 @@ import { getJson, postJson, startSystem, type System } from '../support/system';
 
 const A: ClusterConfig = { id: 'runs-a', version: '14.0.1.13900-155', nodes: [{ name: 'a-pub', role: 'publisher' }] };
 const B: ClusterConfig = { id: 'runs-b', version: '14.0.1.13900-155', nodes: [{ name: 'b-pub', role: 'publisher' }] };
+const C: ClusterConfig = { id: 'runs-c', version: '14.0.1.13900-155', nodes: [{ name: 'c-pub', role: 'publisher' }] };
 
 interface Item {
   id: string;
@@ -27,7 +28,7 @@ describe('API: regeneration runs (one per cluster, idempotency, listing)', funct
   const completedOfB: string[] = [];
 
   before(async () => {
-    system = await startSystem('api-runs', [A, B]);
+    system = await startSystem('api-runs', [A, B, C]);
   });
   after(async () => {
     // Leave no run holding a cluster for the test files that follow.
@@ -243,5 +244,37 @@ describe('API: regeneration runs (one per cluster, idempotency, listing)', funct
     assert.equal(next.status, 202, JSON.stringify(next.json));
     const done = await until(next.json.id as string, ['completed', 'failed']);
     assert.equal(done.status, 'completed');
+  });
+
+  it('accepts a maintenance window and refuses a bad one with a 400 naming the field, starting nothing', async () => {
+    const window = { start: '22:00', end: '05:00', timeZone: 'Europe/Paris', days: ['sat', 'sun'] };
+    const cases: Array<[unknown, RegExp]> = [
+      [{ ...window, start: '25:00' }, /body\.maintenanceWindow\.start is not valid: expected local opening time/],
+      [{ ...window, end: '5am' }, /body\.maintenanceWindow\.end is not valid/],
+      [{ start: '22:00', end: '05:00' }, /body\.maintenanceWindow must have the field "timeZone"/],
+      [{ ...window, days: ['saturday'] }, /body\.maintenanceWindow\.days\.0 must be one of: mon, tue/],
+      [{ ...window, colour: 'blue' }, /body\.maintenanceWindow has an unknown field "colour"/],
+      [
+        { ...window, timeZone: 'Mars/Olympus_Mons' },
+        /^body\.maintenanceWindow\.timeZone "Mars\/Olympus_Mons" is not an IANA time zone/,
+      ],
+      [{ ...window, end: '22:00' }, /^body\.maintenanceWindow\.start and end are both "22:00"/],
+      ['22:00-05:00', /body\.maintenanceWindow must be object/],
+    ];
+    for (const [maintenanceWindow, detail] of cases) {
+      const response = await start('runs-c', { units: ['tomcat'], maintenanceWindow });
+      assert.equal(response.status, 400, JSON.stringify(maintenanceWindow));
+      assert.equal(response.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+      assert.match(String(response.json.detail), detail);
+    }
+    // Nothing was started: the cluster is free, and the good window reaches the run as sent.
+    const ok = await start('runs-c', { units: ['tomcat'], maintenanceWindow: window });
+    assert.equal(ok.status, 202, JSON.stringify(ok.json));
+    const id = ok.json.id as string;
+    const history = await system.env.client.workflow.getHandle(id).fetchHistory();
+    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+    assert.ok(input);
+    assert.deepEqual((JSON.parse(Buffer.from(input).toString()) as Record<string, unknown>).maintenanceWindow, window);
+    await system.env.client.workflow.getHandle(id).terminate('test: the window was checked');
   });
 });
