@@ -8,7 +8,7 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { decideGateUpdate } from '../../workflows/messages';
+import { decideGateUpdate, submitSignedChainUpdate } from '../../workflows/messages';
 import { rotationStateQuery } from '../../workflows/rotate-cluster';
 import type { GateDecisionKind, RegenerationState } from '../../workflows/types';
 import type { ApiDeps } from '../app';
@@ -49,6 +49,37 @@ function eventsOf(state: RegenerationState, extra: Record<string, unknown> = {})
       ...extra,
     })),
   ];
+}
+
+/** The run that holds a run's gates: the run itself, or the unit run a rotation is on now (409 when none). */
+async function gateHolder(deps: ApiDeps, id: string): Promise<string> {
+  let target = id;
+  let description;
+  try {
+    description = await withDeadline(deps, 5_000, () => deps.temporal.workflow.getHandle(id).describe());
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw notFound(id);
+    throw err;
+  }
+  if (description.status.name !== 'RUNNING')
+    throw new HttpProblem(
+      409,
+      'Conflict',
+      `Run "${id}" is ${description.status.name.toLowerCase()}: no gate is pending.`,
+    );
+  if (description.type === ROTATION_TYPE) {
+    const rotation = await withDeadline(deps, 5_000, () =>
+      deps.temporal.workflow.getHandle(id).query(rotationStateQuery),
+    );
+    if (!rotation.current)
+      throw new HttpProblem(
+        409,
+        'Conflict',
+        `Rotation "${id}" has no unit run in progress (it is planning, or between units): no gate is pending.`,
+      );
+    target = rotation.current.workflowId;
+  }
+  return target;
 }
 
 export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -93,33 +124,7 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       const { id, gate } = request.params;
       const by = identityOf(request);
-      // The run that holds the gate: the run itself, or the unit run a rotation is on now.
-      let target = id;
-      let description;
-      try {
-        description = await withDeadline(deps, 5_000, () => deps.temporal.workflow.getHandle(id).describe());
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) throw notFound(id);
-        throw err;
-      }
-      if (description.status.name !== 'RUNNING')
-        throw new HttpProblem(
-          409,
-          'Conflict',
-          `Run "${id}" is ${description.status.name.toLowerCase()}: no gate is pending.`,
-        );
-      if (description.type === ROTATION_TYPE) {
-        const rotation = await withDeadline(deps, 5_000, () =>
-          deps.temporal.workflow.getHandle(id).query(rotationStateQuery),
-        );
-        if (!rotation.current)
-          throw new HttpProblem(
-            409,
-            'Conflict',
-            `Rotation "${id}" has no unit run in progress (it is planning, or between units): no gate is pending.`,
-          );
-        target = rotation.current.workflowId;
-      }
+      const target = await gateHolder(deps, id);
       const handle = deps.temporal.workflow.getHandle(target);
       try {
         const decided = await handle.executeUpdate(decideGateUpdate, {
@@ -145,6 +150,71 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
             409,
             'Conflict',
             `The run did not accept the decision: ${err.cause?.message ?? err.message}`,
+          );
+        throw err;
+      }
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { nodeId: string; chainPem: string } }>(
+    '/v1/regenerations/:id/chains',
+    {
+      config: { permission: 'start' },
+      bodyLimit: 256 * 1024,
+      schema: {
+        summary: 'Submit the CA-signed chain for a pending CSR (operator)',
+        description:
+          "For a CA-signed unit the run generates a CSR per node (csrs in GET /v1/regenerations/{id}) and waits at its signed-certificate gate. Send each node's chain as PEM: the signed leaf, then the intermediate and root CA certificates. The run checks it against the CSR (same key, names the node, valid now, complete to a self-signed root, no private key) before accepting it; 409 says why it did not.",
+        tags: ['regenerations'],
+        security: bearerSecurity,
+        params: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['id'],
+          properties: { id: RUN_ID },
+        },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['nodeId', 'chainPem'],
+          properties: {
+            nodeId: { type: 'string', minLength: 1, maxLength: 255 },
+            chainPem: { type: 'string', minLength: 1, maxLength: 200_000, pattern: 'BEGIN CERTIFICATE' },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              accepted: { type: 'boolean' },
+              nodeId: { type: 'string' },
+              serial: { type: 'string' },
+              issuer: { type: 'string' },
+              notAfter: { type: 'string' },
+              waitingFor: { type: 'array', items: { type: 'string' } },
+            },
+          },
+          404: problemSchema,
+          409: problemSchema,
+          ...authProblems,
+        },
+      },
+    },
+    async (request) => {
+      const target = await gateHolder(deps, request.params.id);
+      const by = identityOf(request);
+      try {
+        const accepted = await deps.temporal.workflow
+          .getHandle(target)
+          .executeUpdate(submitSignedChainUpdate, { args: [{ ...request.body, by }] });
+        request.log.info({ runId: target, nodeId: request.body.nodeId, by }, 'signed chain accepted');
+        return { accepted: true, ...accepted };
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError)
+          throw new HttpProblem(
+            409,
+            'Conflict',
+            `The run did not accept the chain: ${err.cause?.message ?? err.message}`,
           );
         throw err;
       }

@@ -43,6 +43,18 @@ describe('API gates, cancel and events', function () {
       0,
       'nothing changed before the gate',
     );
+    // No CSR is pending in a self-signed run: a submitted chain is refused with the reason, a body without PEM is a 400.
+    const chain = await postJson(`${system.baseUrl}/v1/regenerations/${id}/chains`, {
+      nodeId: 'g1-pub',
+      chainPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    });
+    assert.equal(chain.status, 409);
+    assert.match(String(chain.json.detail), /No CSR is waiting/);
+    const notPem = await postJson(`${system.baseUrl}/v1/regenerations/${id}/chains`, {
+      nodeId: 'g1-pub',
+      chainPem: 'x',
+    });
+    assert.equal(notPem.status, 400);
     const wrong = await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/before-restarts-9`, {
       decision: 'approve',
     });

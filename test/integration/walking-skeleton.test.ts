@@ -69,7 +69,13 @@ describe('walking skeleton: regenerate tomcat through the API', function () {
     assert.deepEqual(done.result?.restarts, [{ nodeId: 'cucm-pub', service: 'Cisco Tomcat', restarted: true }]);
     assert.deepEqual(
       done.steps.map((s) => `${s.kind}:${s.status}`),
-      ['preflight:completed', 'regenerate:completed', 'restart-service:completed', 'verify:completed'],
+      [
+        'preflight:completed',
+        'preflight:completed',
+        'regenerate:completed',
+        'restart-service:completed',
+        'verify:completed',
+      ],
     );
     assert.deepEqual(done.pendingGates, []);
     assert.ok(done.closedAt);
