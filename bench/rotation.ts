@@ -183,6 +183,7 @@ async function main(): Promise<void> {
     { timeScale: TIME_SCALE },
   );
   const cluster = sim.cluster('rot');
+  cluster.clock.recordDelays = true;
   accountPhoneRegistrations(cluster);
   const { inventory, secrets } = inventoryFromEndpoints(sim.endpoints.clusters, (id, user) => `env:${id}_${user}`);
   const connection = await NativeConnection.connect({ address: server.address });

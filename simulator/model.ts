@@ -105,8 +105,12 @@ export interface SimDelay {
 
 /** Scales real-world delays; 1 = real-ish timing, 0.01 for tests. */
 export class SimClock {
-  /** Every delay imposed so far, in the order they began (for benches: what a caller had to wait for). */
+  /**
+   * Every delay imposed since `recordDelays` was switched on, in the order they began (for benches: what a caller
+   * had to wait for). Off by default, so a long-running simulator (npm start) does not grow a list forever.
+   */
   readonly delays: SimDelay[] = [];
+  recordDelays = false;
   constructor(public timeScale: number) {}
   scaled(realMs: number): number {
     return Math.round(realMs * this.timeScale);
@@ -119,7 +123,7 @@ export class SimClock {
   }
   /** Accounts a delay that is not a sleep (e.g. a phone's re-registration timer). */
   record(kind: string, start: number, durationMs: number): void {
-    this.delays.push({ kind, start, end: start + durationMs });
+    if (this.recordDelays) this.delays.push({ kind, start, end: start + durationMs });
   }
 }
 
