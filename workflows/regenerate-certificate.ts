@@ -165,6 +165,7 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
   const ref = (nodeId: string) => ({ clusterId: request.clusterId, nodeId });
   let steps: PlanStep[] = [];
   const progress: PlanStepProgress[] = [];
+  let uploadedAny = false;
 
   try {
     // Pre-flight at the start of the window, so the plan is built from a fresh discovery; every disruptive step
@@ -312,6 +313,7 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
             );
             if (!uploaded) continue;
             const outcome = { serialBefore: before.serial, serialAfter: uploaded.serial, regeneratedNow: true };
+            uploadedAny = true;
             newSerials.set(nodeId, uploaded.serial);
             result.nodes.push({ nodeId, ...outcome });
             run.state.certificates.push({ nodeId, ...outcome });
@@ -524,7 +526,12 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
     run.state.manualActions = manualActionsFor({
       unit,
       steps,
-      progress: steps.map((_, i) => progress[i] ?? 'not-run'),
+      // A CA renewal stopped before its first upload changed nothing but the CSRs: report it as not run.
+      progress: steps.map((step, i) =>
+        step.kind === 'ca-signed-renewal' && progress[i] === 'interrupted' && !uploadedAny
+          ? 'not-run'
+          : (progress[i] ?? 'not-run'),
+      ),
       missingPhones: run.state.missingPhones,
     });
     if (isCancellation(err)) {

@@ -229,6 +229,30 @@ describe('the regeneration procedure on a simulated cluster', function () {
     );
   });
 
+  it('aborting while the CSRs wait for the CA leaves nothing to do by hand (only CSRs were made)', async () => {
+    const c = lab.sim.cluster('ca14');
+    const before = c.nodes.map((n) => n.certificate('tomcat').serial);
+    const handle = await start({ clusterId: 'ca14', units: ['tomcat'], approvals: [] });
+    const gate = await waitFor(
+      'the signed-certificate gate',
+      async () => (await handle.query(stateQuery)).pendingGates.find((g) => g.kind === 'signed-certificate'),
+      60_000,
+    );
+    await handle.executeUpdate(decideGateUpdate, {
+      args: [{ gateId: gate.id, decision: 'abort', by: 'carol', comment: 'the CA is down tonight' }],
+    });
+    await assert.rejects(handle.result(), WorkflowFailedError);
+    const state = await handle.query(stateQuery);
+    assert.equal(state.phase, 'aborted');
+    assert.deepEqual(state.manualActions, [
+      'Nothing was changed on the cluster for tomcat: no manual action is needed.',
+    ]);
+    assert.deepEqual(
+      c.nodes.map((n) => n.certificate('tomcat').serial),
+      before,
+    );
+  });
+
   it('cleans expired trust certificates (11.5: with Certificate Change Notification stopped), then restarts their services', async () => {
     const c = lab.sim.cluster('v115');
     const env = await sharedDevServer();
