@@ -14,6 +14,17 @@ export const decideGateUpdate = defineUpdate<PendingGate, [GateDecision]>('decid
 /** Same as decideGateUpdate, fire-and-forget (for the Web UI); an invalid decision is logged and ignored. */
 export const decideGateSignal = defineSignal<[GateDecision]>('decideGate-signal');
 
+/** The Web UI's plain gate signals: approve or reject the pending gate (or the one named), as the approver. */
+export interface GateSignal {
+  /** Defaults to the only pending gate. */
+  gateId?: string;
+  approver?: string;
+  comment?: string;
+}
+
+export const approveSignal = defineSignal<[GateSignal]>('approve');
+export const rejectSignal = defineSignal<[GateSignal]>('reject');
+
 /** A CA-signed chain for one node's CSR (certificates only, PEM: the leaf, then intermediates and root). */
 export interface SignedChainSubmission {
   nodeId: string;

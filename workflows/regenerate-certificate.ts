@@ -25,8 +25,10 @@ import type { Activities, RegistrationBaseline, SignedChainCheck } from '../acti
 import { windowProblem } from './maintenance-window';
 import { manualActionsFor, type PlanStepProgress } from './manual-actions';
 import {
+  approveSignal,
   decideGateSignal,
   decideGateUpdate,
+  rejectSignal,
   stateQuery,
   submitSignedChainUpdate,
   type SignedChainSubmission,
@@ -102,6 +104,27 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
         'Decide a pending gate from the Web UI: {"gateId", "decision": approve|reject|retry|skip|abort, "comment", "by"}.',
     },
   );
+  // approve / reject: the simplest way to decide from the Temporal UI (Send a Signal, input {"approver", "comment"}).
+  for (const [signal, decision] of [
+    [approveSignal, 'approve'],
+    [rejectSignal, 'reject'],
+  ] as const)
+    setHandler(
+      signal,
+      ({ gateId, approver, comment }) => {
+        const pending = run.state.pendingGates;
+        const id = gateId ?? (pending.length === 1 ? pending[0]?.id : undefined);
+        try {
+          if (!id) throw new Error(`name the gate: pending are ${pending.map((g) => g.id).join(', ') || 'none'}`);
+          run.decide({ gateId: id, decision, by: approver, comment });
+        } catch (err) {
+          log.warn(`${decision} signal ignored`, { gateId: id, reason: reasonOf(err) });
+        }
+      },
+      {
+        description: `${decision === 'approve' ? 'Approve' : 'Reject'} the pending gate: {"approver", "comment"} (and "gateId" when several are pending). Ignored, with a log line, where the gate does not take it.`,
+      },
+    );
   setHandler(
     submitSignedChainUpdate,
     async ({ nodeId, chainPem, by }) => {

@@ -8,7 +8,7 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { Activities, ClusterDiscovery } from '../../activities';
-import { decideGateSignal, decideGateUpdate, stateQuery } from '../../workflows/messages';
+import { approveSignal, decideGateSignal, decideGateUpdate, stateQuery } from '../../workflows/messages';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { sharedTimeSkippingServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
 import { waitFor } from '../support/net';
@@ -195,6 +195,26 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
           /Rejected at gate .* by bob: not tonight/.test(err.cause?.message ?? ''),
       );
       assert.deepEqual(seq(calls), ['discoverCluster:']);
+    });
+  });
+
+  it('the plain approve signal (Temporal UI) decides the only pending gate, recording the approver and comment', async () => {
+    const calls: Call[] = [];
+    const { env, taskQueue, worker: w } = await worker('approve-signal', mockActivities(calls));
+    await w.runUntil(async () => {
+      const handle = await env.client.workflow.start(regenerateCertificate, {
+        workflowId: `wf-approve-signal-${Date.now()}`,
+        taskQueue,
+        args: [{ clusterId: 'lab', units: ['tomcat'] }],
+      });
+      await waitFor('the gate', async () => (await handle.query(stateQuery)).pendingGates[0]?.id);
+      await handle.signal(approveSignal, { approver: 'dave', comment: 'CAB 77' });
+      await handle.result();
+      const { decisions } = await handle.query(stateQuery);
+      assert.deepEqual(
+        decisions.map((d) => [d.kind, d.decision, d.by, d.comment]),
+        [['before-start', 'approve', 'dave', 'CAB 77']],
+      );
     });
   });
 
