@@ -11,17 +11,10 @@
  * failing the run. However the run ends early (abort, reject, cancel, failure) its state lists the manual actions
  * still needed. State lives in one object answered by the `state` query; gates are decided by an update
  * (validated) or a signal (for the Web UI). Activities are idempotent (they carry the serial seen before), so a
- * retry after a crash never regenerates twice.
+ * retry after a crash never regenerates twice. This file holds the run's frame (handlers, pre-flight, plan, the
+ * end); each kind of plan step is in ./steps, the gates and the step-failed recovery in ./run-tracker.ts.
  */
-import {
-  ApplicationFailure,
-  isCancellation,
-  log,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
-import type { Activities, RegistrationBaseline, SignedChainCheck } from '../activities';
+import { ApplicationFailure, isCancellation, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { windowProblem } from './maintenance-window';
 import { manualActionsFor, type PlanStepProgress } from './manual-actions';
 import {
@@ -36,51 +29,14 @@ import {
 import { buildPlan, checkPlanInvariants, planClusterOf, type PlanStep } from './plan';
 import { ENDED_BY_ENGINEER, failureTypeOf, reasonOf, RunTracker } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID } from './search-attributes';
-import type { GateDecision, RegenerationRequest, RegenerationResult } from './types';
-import type { CertificateUnit } from './units';
-
-const quick = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-});
-
-// Regeneration and restarts are long on real nodes (a Tomcat restart can take 10 minutes); the heartbeat timeout
-// notices a crashed worker long before the start-to-close timeout does.
-const slow = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 10 },
-});
-
-const phones = proxyActivities<Activities>({
-  startToCloseTimeout: '6 hours',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '10 seconds', maximumInterval: '2 minutes', maximumAttempts: 20 },
-});
-
-/** Why some steps may not be skipped at a step-failed gate. */
-const NO_SKIP = {
-  regenerate: 'the nodes would be left on different certificates; retry, or abort and finish by hand.',
-  upload: 'the node would keep its old certificate while the others move on; retry, or abort.',
-  ctl: 'in mixed mode the secure phones reject the new certificate until the CTL lists it.',
-  registration: 'the next certificate must wait for the phones; decide at the accept-missing-phones gate instead.',
-} as const;
-
-/** Units whose certificates the ITL/CTL files carry (ITLRecovery as their signer from 12.0). */
-const TRUST_FILE_UNITS: ReadonlySet<CertificateUnit> = new Set(['CallManager', 'TVS', 'CAPF', 'ITLRecovery']);
-
-/** CSRs waiting for their signed chain, and the chains accepted so far, per node. */
-interface CaRenewal {
-  unit: CertificateUnit;
-  csrs: Map<string, string>;
-  chains: Map<string, Extract<SignedChainCheck, { ok: true }>>;
-}
+import { NO_SKIP, phones, quick, runPlanStep, type UnitRunContext } from './steps';
+import type { GateDecision, GateKind, RegenerationRequest, RegenerationResult } from './types';
 
 export async function regenerateCertificate(request: RegenerationRequest): Promise<RegenerationResult> {
   // State first, then handlers, so a query never sees an uninitialised run.
   const run = new RunTracker(request);
-  let ca: CaRenewal | undefined;
+  // The unit's steps share this once the plan is built; the submitSignedChain handler reads its CA renewal.
+  let unitRun: UnitRunContext | undefined;
   setHandler(stateQuery, () => run.state, {
     description:
       'Live state of the run: phase, plan, steps with their status and detail, pending gates, decisions, serials, missing phones, manual actions.',
@@ -128,7 +84,8 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
   setHandler(
     submitSignedChainUpdate,
     async ({ nodeId, chainPem, by }) => {
-      const renewal = ca as CaRenewal; // the validator guarantees a pending CSR
+      const renewal = unitRun?.ca;
+      if (!renewal) throw new Error('No CSR is waiting for a signed certificate in this run.'); // the validator checked
       const csrPem = renewal.csrs.get(nodeId) as string;
       const check = await quick.validateSignedChain({ nodeId, unit: renewal.unit, csrPem, chainPem });
       if (!check.ok) throw ApplicationFailure.nonRetryable(check.problem, 'InvalidSignedChain');
@@ -152,6 +109,7 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
     },
     {
       validator: ({ nodeId, chainPem }: SignedChainSubmission) => {
+        const ca = unitRun?.ca;
         if (!ca || !run.state.pendingGates.some((g) => g.kind === 'signed-certificate'))
           throw new Error('No CSR is waiting for a signed certificate in this run.');
         if (!ca.csrs.has(nodeId))
@@ -184,11 +142,9 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
   // The API validates the window; a run started from the Temporal UI or CLI gets the same check here.
   const badWindow = request.maintenanceWindow ? windowProblem(request.maintenanceWindow) : undefined;
   if (badWindow) throw ApplicationFailure.nonRetryable(badWindow, 'InvalidRequest');
-  const approvals = new Set(request.approvals ?? ['before-start']);
-  const ref = (nodeId: string) => ({ clusterId: request.clusterId, nodeId });
+  const approvals = new Set<GateKind>(request.approvals ?? ['before-start']);
   let steps: PlanStep[] = [];
   const progress: PlanStepProgress[] = [];
-  let uploadedAny = false;
 
   try {
     // Pre-flight at the start of the window, so the plan is built from a fresh discovery; every disruptive step
@@ -206,7 +162,7 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
         status: 'completed',
         detail: `CUCM ${d.version}, ${d.securityMode === 1 ? 'mixed mode' : 'non-secure'}, ITL signed by ${d.itlSigner}; ${d.nodes.map((n) => `${n.id} (${n.role})`).join(', ')}`,
       }),
-      'the plan needs the discovery.',
+      NO_SKIP.preflight,
     );
     if (!discovery) throw new Error('unreachable: pre-flight cannot be skipped');
     // A failed pre-flight ends the run with its reasons: nothing has changed, so there is nothing to recover.
@@ -237,15 +193,14 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
       );
     }
     steps = plan.units.flatMap((u) => u.steps);
-    let baseline: RegistrationBaseline | undefined;
-    if (steps.some((s) => s.kind === 'await-registration')) {
-      baseline = await run.attempt(
-        { kind: 'preflight', description: 'Take the phone registration baseline (RisPort70)' },
-        () => phones.registrationSnapshot({ clusterId: request.clusterId }),
-        (b) => ({ status: 'completed', detail: `${b.registered} of ${b.total} phones registered` }),
-        'the wait for the phones needs the baseline.',
-      );
-    }
+    const baseline = steps.some((s) => s.kind === 'await-registration')
+      ? await run.attempt(
+          { kind: 'preflight', description: 'Take the phone registration baseline (RisPort70)' },
+          () => phones.registrationSnapshot({ clusterId: request.clusterId }),
+          (b) => ({ status: 'completed', detail: `${b.registered} of ${b.total} phones registered` }),
+          NO_SKIP.baseline,
+        )
+      : undefined;
 
     if (approvals.has('before-start')) {
       await run.gate(
@@ -255,285 +210,23 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
     }
 
     const result: RegenerationResult = { clusterId: request.clusterId, unit, nodes: [], restarts: [] };
-    const newSerials = new Map<string, string>();
-    let restartsApproved = !approvals.has('before-restarts');
+    const ctx: UnitRunContext = {
+      request,
+      unit,
+      run,
+      discovery,
+      steps,
+      approvals,
+      baseline,
+      result,
+      newSerials: new Map(),
+      restartsApproved: !approvals.has('before-restarts'),
+      uploadedAny: false,
+    };
+    unitRun = ctx;
     for (const [index, step] of steps.entries()) {
-      progress[index] = 'interrupted';
-      let skipped = false;
-      switch (step.kind) {
-        case 'regenerate': {
-          await run.inWindow(`regenerate ${step.unit} on ${step.nodeId}`);
-          const outcome = await run.attempt(
-            {
-              kind: 'regenerate',
-              unit: step.unit,
-              nodeId: step.nodeId,
-              description: `Regenerate ${step.unit} on ${step.nodeId}`,
-            },
-            async () => {
-              const before = await quick.readCertificate({ ...ref(step.nodeId), unit: step.unit });
-              return slow.regenerateCertificate({ ...ref(step.nodeId), unit: step.unit, serialBefore: before.serial });
-            },
-            (o) => ({
-              status: 'completed',
-              detail: `serial ${o.serialBefore} -> ${o.serialAfter}${o.regeneratedNow ? '' : ' (already regenerated by an earlier attempt)'}`,
-            }),
-            NO_SKIP.regenerate,
-          );
-          if (!outcome) break;
-          newSerials.set(step.nodeId, outcome.serialAfter);
-          result.nodes.push({ nodeId: step.nodeId, ...outcome });
-          run.state.certificates.push({ nodeId: step.nodeId, ...outcome });
-          break;
-        }
-        case 'ca-signed-renewal': {
-          ca = { unit: step.unit, csrs: new Map(), chains: new Map() };
-          const renewal = ca;
-          for (const nodeId of step.nodeIds) {
-            const csr = await run.attempt(
-              { kind: 'csr', unit: step.unit, nodeId, description: `Generate a CSR for ${step.unit} on ${nodeId}` },
-              () => quick.generateCsr({ ...ref(nodeId), unit: step.unit, altNames: [nodeId] }),
-              () => ({ status: 'completed', detail: 'the CSR is in the run state (csrs)' }),
-              NO_SKIP.upload,
-            );
-            if (!csr) throw new Error('unreachable: a CSR cannot be skipped');
-            renewal.csrs.set(nodeId, csr.csrPem);
-            run.state.csrs = [...(run.state.csrs ?? []), { nodeId, unit: step.unit, csrPem: csr.csrPem }];
-          }
-          await run.waitAtGate(
-            {
-              id: `signed-certificate-${index + 1}`,
-              kind: 'signed-certificate',
-              description: `${step.unit} is CA-signed: have the CSRs of ${step.nodeIds.join(', ')} (in the run state, csrs) signed by your CA, then submit each chain (leaf, intermediates, root) with the submitSignedChain update or POST .../chains. Abort stops the run; nothing was changed but the CSRs.`,
-              allowed: ['abort'],
-            },
-            () => step.nodeIds.every((n) => renewal.chains.has(n)),
-          );
-          for (const nodeId of step.nodeIds) {
-            const chain = renewal.chains.get(nodeId);
-            if (!chain) continue;
-            await run.inWindow(`upload the signed ${step.unit} to ${nodeId}`);
-            const before = await quick.readCertificate({ ...ref(nodeId), unit: step.unit });
-            const uploaded = await run.attempt(
-              {
-                kind: 'upload-certificate',
-                unit: step.unit,
-                nodeId,
-                description: `Upload the CA chain as ${step.unit}-trust, then the signed ${step.unit}, on ${nodeId}`,
-              },
-              () =>
-                slow.uploadCertificateChain({
-                  ...ref(nodeId),
-                  unit: step.unit,
-                  leafPem: chain.leafPem,
-                  caPems: chain.caPems,
-                }),
-              (u) => ({
-                status: 'completed',
-                detail: `serial ${before.serial} -> ${u.serial}, issued by ${chain.issuer}`,
-              }),
-              NO_SKIP.upload,
-            );
-            if (!uploaded) continue;
-            const outcome = { serialBefore: before.serial, serialAfter: uploaded.serial, regeneratedNow: true };
-            uploadedAny = true;
-            newSerials.set(nodeId, uploaded.serial);
-            result.nodes.push({ nodeId, ...outcome });
-            run.state.certificates.push({ nodeId, ...outcome });
-          }
-          break;
-        }
-        case 'update-ctl': {
-          await run.inWindow('update the CTL');
-          const ctl = await run.attempt(
-            { kind: 'update-ctl', nodeId: step.nodeId, description: `utils ctl update CTLFile on ${step.nodeId}` },
-            () => slow.updateCtlFile({ clusterId: request.clusterId }),
-            (o) => ({ status: o.updated ? 'completed' : 'skipped', detail: o.reason }),
-            discovery.securityMode === 1 ? NO_SKIP.ctl : undefined,
-          );
-          if (ctl) result.ctlUpdated = ctl.updated;
-          else skipped = true;
-          break;
-        }
-        case 'restart-service': {
-          if (!restartsApproved) {
-            await run.gate(
-              'before-restarts',
-              `Restart the services for ${unit} (${steps.filter((s) => s.kind === 'restart-service').length} restarts, publisher first). Services drop calls and registrations while they restart.`,
-            );
-            restartsApproved = true;
-          }
-          await run.inWindow(`restart ${step.service} on ${step.nodeId}`);
-          const outcome = await run.attempt(
-            {
-              kind: 'restart-service',
-              nodeId: step.nodeId,
-              service: step.service,
-              description: `Restart ${step.service} on ${step.nodeId}`,
-            },
-            () => slow.restartService({ ...ref(step.nodeId), service: step.service }),
-            (o) => (o.restarted ? { status: 'completed' } : { status: 'skipped', detail: o.reason }),
-          );
-          if (outcome) result.restarts.push({ nodeId: step.nodeId, service: step.service, ...outcome });
-          else skipped = true;
-          break;
-        }
-        case 'verify-certificate':
-          for (const nodeId of step.nodeIds) {
-            const expected = newSerials.get(nodeId) ?? newSerials.get(discovery.nodes[0]?.id ?? '');
-            if (!expected) continue;
-            const verified = await run.attempt(
-              { kind: 'verify', unit: step.unit, nodeId, description: `Verify ${step.unit} on ${nodeId}` },
-              async () => {
-                const v = await quick.verifyCertificate({ ...ref(nodeId), unit: step.unit, expectedSerial: expected });
-                if (!v.ok)
-                  throw ApplicationFailure.nonRetryable(
-                    `Verification failed: ${v.problem ?? 'unknown'}`,
-                    'VerificationFailed',
-                  );
-                return v;
-              },
-              (v) => ({
-                status: 'completed',
-                detail: `serial ${v.serial}${v.servedSerial ? ', served on HTTPS' : ''}`,
-              }),
-            );
-            if (!verified) skipped = true;
-          }
-          // Units the ITL (and in mixed mode the CTL) carry: the files every TFTP node serves must list the new ones.
-          if (TRUST_FILE_UNITS.has(step.unit) && newSerials.size > 0)
-            for (const node of discovery.nodes.filter((n) =>
-              n.services.some((sv) => sv.name === 'Cisco Tftp' && sv.state === 'STARTED'),
-            )) {
-              const files = await run.attempt(
-                {
-                  kind: 'verify',
-                  unit: step.unit,
-                  nodeId: node.id,
-                  description: `Verify the ITL${discovery.securityMode === 1 ? ' and CTL' : ''} served by ${node.id} list the new ${step.unit}`,
-                },
-                async () => {
-                  const v = await quick.verifyTrustFiles({
-                    ...ref(node.id),
-                    unit: step.unit,
-                    newSerials: [...newSerials.values()],
-                    checkCtl: discovery.securityMode === 1,
-                  });
-                  if (!v.ok)
-                    throw ApplicationFailure.nonRetryable(
-                      `Verification failed: ${v.problems.join('; ')}`,
-                      'VerificationFailed',
-                    );
-                  return v;
-                },
-                (v) => ({ status: 'completed', detail: v.checked.join('; ') || 'no record of this unit' }),
-              );
-              if (!files) skipped = true;
-            }
-          break;
-        case 'verify-ipsec-trust': {
-          const serial = newSerials.get(step.publisherId);
-          if (!serial) break;
-          for (const sub of step.subscriberIds) {
-            const verified = await run.attempt(
-              {
-                kind: 'verify',
-                nodeId: sub,
-                description: `Verify ${sub}'s ipsec-trust holds the publisher's new ipsec certificate`,
-              },
-              async () => {
-                if (!(await quick.trustHolds({ ...ref(sub), store: 'ipsec-trust', serial })))
-                  throw ApplicationFailure.nonRetryable(
-                    `${sub}'s ipsec-trust does not hold the publisher's ipsec serial ${serial}.`,
-                    'VerificationFailed',
-                  );
-                return true;
-              },
-              () => ({ status: 'completed', detail: `serial ${serial} present` }),
-            );
-            if (!verified) skipped = true;
-          }
-          break;
-        }
-        case 'reset-phones': {
-          if (approvals.has('before-phone-reset')) {
-            const d = await run.gate(
-              'before-phone-reset',
-              `Reset ${step.mode === 'all' ? 'every phone' : 'the secure phones'} of ${request.clusterId} so they fetch the new ITL/CTL.`,
-              ['approve', 'skip', 'reject', 'abort'],
-            );
-            if (d.decision === 'skip') {
-              skipped = true;
-              break;
-            }
-          }
-          await run.inWindow('reset the phones');
-          const reset = await run.attempt(
-            { kind: 'reset-phones', description: `Reset phones (${step.mode}) through AXL, in throttled batches` },
-            () =>
-              phones.resetPhones({
-                clusterId: request.clusterId,
-                ...(step.mode === 'secure-only' ? { selection: { secureOnly: true } } : {}),
-              }),
-            (r) => ({
-              status: 'completed',
-              detail: `${r.reset + r.skippedAlreadyReset} of ${r.total} phones reset${r.resumedFrom !== undefined ? ` (resumed from ${r.resumedFrom})` : ''}`,
-            }),
-          );
-          if (!reset) skipped = true;
-          break;
-        }
-        case 'confirm-phones-reset':
-          await run.gate(
-            'confirm-phones-reset',
-            'Reset the phones yourself (phone reset mode "none"), then approve to wait for them to register.',
-            ['approve', 'abort'],
-          );
-          break;
-        case 'await-registration': {
-          if (!baseline) break;
-          const known = baseline;
-          for (;;) {
-            const deadline = new Date(Date.now() + (request.registrationDeadlineMinutes ?? 30) * 60_000).toISOString();
-            const back = await run.attempt(
-              {
-                kind: 'await-registration',
-                description: `Wait until ${known.registered} phones are registered again (deadline ${deadline})`,
-              },
-              () =>
-                phones.awaitRegistration({
-                  clusterId: request.clusterId,
-                  baseline: known,
-                  deadline,
-                  pollIntervalMs: (request.registrationPollSeconds ?? 10) * 1000,
-                }),
-              (r) => ({
-                status: r.allBack ? 'completed' : 'failed',
-                detail: r.allBack
-                  ? `${r.registered} registered`
-                  : `${r.missingCount} missing: ${r.missing.slice(0, 20).join(', ')}`,
-              }),
-              NO_SKIP.registration,
-            );
-            if (!back) throw new Error('unreachable: the registration wait cannot be skipped');
-            result.phones = { allBack: back.allBack, registered: back.registered, missingCount: back.missingCount };
-            run.state.missingPhones = { count: back.missingCount, sample: back.missing.slice(0, 50) };
-            if (back.allBack) break;
-            // The next certificate only after phones are back, or an engineer accepting the ones still missing.
-            const d = await run.gate(
-              'accept-missing-phones',
-              `${back.missingCount} phones are still not registered (${back.missing.slice(0, 20).join(', ')}). Approve to accept them as missing, retry to wait again, or abort.`,
-              ['approve', 'retry', 'abort'],
-            );
-            if (d.decision === 'approve') {
-              result.phones.acceptedMissing = back.missing;
-              break;
-            }
-          }
-          break;
-        }
-      }
-      progress[index] = skipped ? 'skipped' : 'done';
+      progress[index] = 'interrupted'; // what the manual actions say if the run ends inside this step
+      progress[index] = (await runPlanStep(ctx, step, index)) ? 'skipped' : 'done';
     }
     const skippedSteps = progress.flatMap((p, i) => (p === 'skipped' ? [steps[i] as PlanStep] : []));
     if (skippedSteps.length > 0)
@@ -551,7 +244,7 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
       steps,
       // A CA renewal stopped before its first upload changed nothing but the CSRs: report it as not run.
       progress: steps.map((step, i) =>
-        step.kind === 'ca-signed-renewal' && progress[i] === 'interrupted' && !uploadedAny
+        step.kind === 'ca-signed-renewal' && progress[i] === 'interrupted' && !unitRun?.uploadedAny
           ? 'not-run'
           : (progress[i] ?? 'not-run'),
       ),

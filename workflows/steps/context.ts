@@ -1,0 +1,36 @@
+/** What the steps of one unit run share: the request, the tracker, the discovery, and what the steps produced. */
+import type { ClusterDiscovery, RegistrationBaseline, SignedChainCheck } from '../../activities';
+import type { PlanStep } from '../plan';
+import type { RunTracker } from '../run-tracker';
+import type { GateKind, RegenerationRequest, RegenerationResult } from '../types';
+import type { CertificateUnit } from '../units';
+
+/** CSRs waiting for their signed chain, and the chains accepted so far, per node. */
+export interface CaRenewal {
+  unit: CertificateUnit;
+  csrs: Map<string, string>;
+  chains: Map<string, Extract<SignedChainCheck, { ok: true }>>;
+}
+
+export interface UnitRunContext {
+  request: RegenerationRequest;
+  unit: CertificateUnit;
+  run: RunTracker;
+  discovery: ClusterDiscovery;
+  steps: readonly PlanStep[];
+  approvals: ReadonlySet<GateKind>;
+  baseline?: RegistrationBaseline;
+  result: RegenerationResult;
+  /** The unit's new serial per node, as the regeneration (or upload) steps finish. */
+  newSerials: Map<string, string>;
+  /** True once the before-restarts gate was passed, or when it was not asked for. */
+  restartsApproved: boolean;
+  /** The CA renewal waiting for chains (the submitSignedChain handler reads it). */
+  ca?: CaRenewal;
+  /** True once a signed certificate was uploaded (a CA renewal stopped before that changed nothing). */
+  uploadedAny: boolean;
+}
+
+export function nodeRef(ctx: UnitRunContext, nodeId: string): { clusterId: string; nodeId: string } {
+  return { clusterId: ctx.request.clusterId, nodeId };
+}

@@ -1,0 +1,44 @@
+/** The CTL update (mixed mode) and the service restarts, behind the optional before-restarts gate. */
+import type { PlanStep } from '../plan';
+import { nodeRef, type UnitRunContext } from './context';
+import { NO_SKIP, slow } from './proxies';
+
+type Step<K extends PlanStep['kind']> = Extract<PlanStep, { kind: K }>;
+
+export async function updateCtlStep(ctx: UnitRunContext, step: Step<'update-ctl'>): Promise<boolean> {
+  await ctx.run.inWindow('update the CTL');
+  const ctl = await ctx.run.attempt(
+    { kind: 'update-ctl', nodeId: step.nodeId, description: `utils ctl update CTLFile on ${step.nodeId}` },
+    () => slow.updateCtlFile({ clusterId: ctx.request.clusterId }),
+    (o) => ({ status: o.updated ? 'completed' : 'skipped', detail: o.reason }),
+    ctx.discovery.securityMode === 1 ? NO_SKIP.ctl : undefined,
+  );
+  if (!ctl) return true;
+  ctx.result.ctlUpdated = ctl.updated;
+  return false;
+}
+
+export async function restartStep(ctx: UnitRunContext, step: Step<'restart-service'>): Promise<boolean> {
+  const { run } = ctx;
+  if (!ctx.restartsApproved) {
+    await run.gate(
+      'before-restarts',
+      `Restart the services for ${ctx.unit} (${ctx.steps.filter((s) => s.kind === 'restart-service').length} restarts, publisher first). Services drop calls and registrations while they restart.`,
+    );
+    ctx.restartsApproved = true;
+  }
+  await run.inWindow(`restart ${step.service} on ${step.nodeId}`);
+  const outcome = await run.attempt(
+    {
+      kind: 'restart-service',
+      nodeId: step.nodeId,
+      service: step.service,
+      description: `Restart ${step.service} on ${step.nodeId}`,
+    },
+    () => slow.restartService({ ...nodeRef(ctx, step.nodeId), service: step.service }),
+    (o) => (o.restarted ? { status: 'completed' } : { status: 'skipped', detail: o.reason }),
+  );
+  if (!outcome) return true;
+  ctx.result.restarts.push({ nodeId: step.nodeId, service: step.service, ...outcome });
+  return false;
+}
