@@ -387,6 +387,39 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
     });
   });
 
+  it('a retry from the step-failed gate compares with the serial before the first attempt, so it never regenerates twice', async () => {
+    const calls: Call[] = [];
+    const regenerated = new Set<string>();
+    const { w, start } = await atStepFailedGate('retry-serial', calls, {
+      readCertificate: async (input) => ({
+        serial: regenerated.has(input.nodeId) ? `NEW-${input.nodeId}` : `OLD-${input.unit}-${input.nodeId}`,
+      }),
+      regenerateCertificate: async (input) => {
+        calls.push({ name: 'regenerateCertificate', args: input });
+        const already = regenerated.has(input.nodeId);
+        regenerated.add(input.nodeId);
+        // sub1's first attempt changes the node, then loses its SSH session before it can report.
+        if (input.nodeId === 'sub1' && calls.filter((c) => c.name === 'regenerateCertificate').length === 2)
+          throw ApplicationFailure.nonRetryable('sub1: SSH session closed', 'CliError.closed');
+        return { serialBefore: input.serialBefore, serialAfter: `NEW-${input.nodeId}`, regeneratedNow: !already };
+      },
+    });
+    await w.runUntil(async () => {
+      const { handle, gate } = await start();
+      await handle.executeUpdate(decideGateUpdate, { args: [{ gateId: gate.id, decision: 'retry', by: 'alice' }] });
+      const result = await handle.result();
+      const sub1 = calls.filter(
+        (c) => c.name === 'regenerateCertificate' && (c.args as { nodeId: string }).nodeId === 'sub1',
+      );
+      assert.deepEqual(
+        sub1.map((c) => (c.args as { serialBefore: string }).serialBefore),
+        ['OLD-tomcat-sub1', 'OLD-tomcat-sub1'],
+        'the retry carries the serial read before the first attempt',
+      );
+      assert.equal(result.nodes.find((n) => n.nodeId === 'sub1')?.regeneratedNow, false);
+    });
+  });
+
   it('skip at a step-failed restart is recorded, the run goes on and its end lists the skipped step as manual', async () => {
     const calls: Call[] = [];
     const { w, start } = await atStepFailedGate('skip', calls, {
