@@ -11,7 +11,7 @@ import { atLeast, parseCucmVersion, trustStoreOf } from '../workflows/cucm-versi
 import type { CertificateUnit } from '../workflows/units';
 import { heartbeating, toFailure, type ActivityContext, type NodeRef } from './context';
 import type { CliSession } from './cucm/cli';
-import { parseCertificateDetails, parseCertificateList, parseTrustFile, parseTrustRecords } from './cucm/parsers';
+import { parseCertificateDetails, parseCertificateList, parseTrustFile } from './cucm/parsers';
 
 export interface CertificateSummary {
   serial: string;
@@ -173,7 +173,10 @@ export function certificateActivities(ctx: ActivityContext) {
             else checked.push(`${name} signed by the new ITLRecovery`);
           }
           if (!fn) continue;
-          const records = parseTrustRecords(output).filter((r) => r.function === fn);
+          // Every ITL/CTL record has one SERIALNUMBER and one FUNCTION, in that order.
+          const records = summary.serials
+            .map((serial, i) => ({ serial, function: summary.functions[i] }))
+            .filter((r) => r.function === fn);
           const stale = records.filter((r) => !fresh.has(r.serial));
           if (stale.length > 0)
             problems.push(

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import { stateQuery } from '../workflows/messages';
-import { rotationStateQuery, type RotationState } from '../workflows/rotate-cluster';
+import { rotationStateQuery, unitRunId, type RotationState } from '../workflows/rotate-cluster';
 import type { RegenerationState } from '../workflows/types';
 import type { ApiDeps } from './app';
 import { HttpProblem } from './problem';
@@ -42,9 +42,6 @@ export interface RunView {
   /** The run whose state is shown: the run itself, or the rotation's current unit run. */
   stateRunId?: string;
 }
-
-/** The id of a rotation's unit run (rotateCluster starts its children under this id). */
-export const unitRunId = (rotationId: string, unit: string) => `${rotationId}-${unit}`;
 
 async function queryOrUndefined<T>(
   what: string,

@@ -36,8 +36,7 @@ import { startDevServer } from '../scripts/dev-server';
 import { ensureTemporalBinary } from '../scripts/temporal-cli';
 import { startSimulator } from '../simulator/cluster-runner';
 import { inventoryFromEndpoints } from '../simulator/inventory';
-import type { SimCluster, SimDelay } from '../simulator/model';
-import type { SimPhone } from '../simulator/phones';
+import type { SimDelay } from '../simulator/model';
 import { createWorker } from '../worker/create-worker';
 import { rotateCluster } from '../workflows/rotate-cluster';
 import type { CertificateUnit } from '../workflows/units';
@@ -76,36 +75,6 @@ const clip = (intervals: Interval[], w: Interval) =>
   intervals
     .map((i) => ({ start: Math.max(i.start, w.start), end: Math.min(i.end, w.end) }))
     .filter((i) => i.end > i.start);
-
-/**
- * Phone re-registration accounting on this one fleet instance (the fleet schedules its timers privately): each
- * reset records [reset, the phone's scheduled return] as a `phone-registration` delay on the cluster's clock.
- */
-function accountPhoneRegistrations(cluster: SimCluster): void {
-  interface FleetInternals {
-    reset(phone: SimPhone, actor: string): void;
-    schedule(phone: SimPhone, download: boolean): void;
-    delayMs(): number;
-  }
-  const fleet = cluster.phones as unknown as FleetInternals;
-  const due = new Map<string, number>();
-  const delayMs = fleet.delayMs.bind(fleet);
-  const schedule = fleet.schedule.bind(fleet);
-  const reset = fleet.reset.bind(fleet);
-  let last = 0;
-  fleet.delayMs = () => (last = delayMs());
-  fleet.schedule = (phone, download) => {
-    const wasPending = phone.pending;
-    schedule(phone, download);
-    if (!wasPending) due.set(phone.name, performance.now() + last);
-  };
-  fleet.reset = (phone, actor) => {
-    const at = performance.now();
-    reset(phone, actor);
-    // A phone already pending (e.g. its CallManager just restarted) comes back at its earlier timer.
-    cluster.clock.record('phone-registration', at, Math.max(0, (due.get(phone.name) ?? at) - at));
-  };
-}
 
 /** Per wave of overlapping phone intervals, only the one that ends last (the phone the caller waits for). */
 function criticalPhoneIntervals(phones: SimDelay[]): Interval[] {
@@ -184,7 +153,6 @@ async function main(): Promise<void> {
   );
   const cluster = sim.cluster('rot');
   cluster.clock.recordDelays = true;
-  accountPhoneRegistrations(cluster);
   const { inventory, secrets } = inventoryFromEndpoints(sim.endpoints.clusters, (id, user) => `env:${id}_${user}`);
   const connection = await NativeConnection.connect({ address: server.address });
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });

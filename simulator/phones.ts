@@ -77,6 +77,10 @@ export class PhoneFleet {
   readonly list: SimPhone[] = [];
   private readonly byName = new Map<string, SimPhone>();
   private readonly random: () => number;
+  /** When each pending phone's registration timer fires (performance.now() ms). */
+  private readonly dueAt = new Map<string, number>();
+  /** Called on every registration status change (tests log them beside the cluster's events). */
+  onStatusChange?: (phone: SimPhone, status: RegistrationStatus, reason?: string) => void;
 
   constructor(
     private readonly cluster: SimCluster,
@@ -141,9 +145,11 @@ export class PhoneFleet {
   }
 
   private setStatus(phone: SimPhone, status: RegistrationStatus, reason?: string): void {
+    const was = phone.status;
     phone.status = status;
     phone.reason = reason;
     phone.timestamp = now();
+    if (was !== status) this.onStatusChange?.(phone, status, reason);
   }
 
   private delayMs(): number {
@@ -154,18 +160,24 @@ export class PhoneFleet {
   private schedule(phone: SimPhone, download: boolean): void {
     if (phone.pending) return;
     phone.pending = true;
+    const ms = this.delayMs();
+    this.dueAt.set(phone.name, performance.now() + ms);
     setTimeout(() => {
       phone.pending = false;
       this.register(phone, download);
-    }, this.delayMs()).unref();
+    }, ms).unref();
   }
 
   /** A reset (AXL doDeviceReset, or a bulk reset): unregister now, come back later if the files still verify. */
   reset(phone: SimPhone, actor: string): void {
+    const at = performance.now();
     phone.resets += 1;
     this.cluster.log(phone.node, actor, 'phone-reset', { phone: phone.name, resets: String(phone.resets) });
     this.setStatus(phone, 'UnRegistered', 'Reset');
     this.schedule(phone, true);
+    // For benches: the caller waits from the reset until the phone is back (a phone already pending, e.g. because
+    // its CallManager just restarted, comes back at its earlier timer).
+    this.cluster.clock.record('phone-registration', at, Math.max(0, (this.dueAt.get(phone.name) ?? at) - at));
   }
 
   callManagerStopped(node: SimNode): void {

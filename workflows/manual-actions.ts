@@ -46,10 +46,13 @@ function actionFor(unit: CertificateUnit, step: PlanStep, missing?: ManualAction
   }
 }
 
+const NOTHING_CHANGED = 'Nothing was changed on the cluster';
+const nothingChanged = (unit: CertificateUnit) => `${NOTHING_CHANGED} for ${unit}: no manual action is needed.`;
+
 export function manualActionsFor(input: ManualActionsInput): string[] {
   const { unit, steps, progress } = input;
   const changed = steps.some((s, i) => CHANGES.has(s.kind) && progress[i] !== 'not-run');
-  if (!changed) return [`Nothing was changed on the cluster for ${unit}: no manual action is needed.`];
+  if (!changed) return [nothingChanged(unit)];
   const out: string[] = [];
   steps.forEach((step, i) => {
     const p = progress[i] ?? 'not-run';
@@ -61,4 +64,11 @@ export function manualActionsFor(input: ManualActionsInput): string[] {
     else out.push(action);
   });
   return out;
+}
+
+/** The manual actions in one sentence, for a failure message. */
+export function summarizeManualActions(actions: readonly string[]): string {
+  const [first] = actions;
+  if (actions.length === 1 && first?.startsWith(NOTHING_CHANGED)) return first;
+  return `Still to do by hand: ${actions.join(' | ')}`;
 }

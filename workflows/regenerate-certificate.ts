@@ -14,9 +14,9 @@
  * retry after a crash never regenerates twice. This file holds the run's frame (handlers, pre-flight, plan, the
  * end); each kind of plan step is in ./steps, the gates and the step-failed recovery in ./run-tracker.ts.
  */
-import { ApplicationFailure, isCancellation, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { windowProblem } from './maintenance-window';
-import { manualActionsFor, type PlanStepProgress } from './manual-actions';
+import { manualActionsFor, summarizeManualActions, type PlanStepProgress } from './manual-actions';
 import {
   approveSignal,
   decideGateSignal,
@@ -27,7 +27,7 @@ import {
   type SignedChainSubmission,
 } from './messages';
 import { buildPlan, checkPlanInvariants, planClusterOf, type PlanStep } from './plan';
-import { ENDED_BY_ENGINEER, failureTypeOf, reasonOf, RunTracker } from './run-tracker';
+import { endedEarly, reasonOf, RunTracker } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID } from './search-attributes';
 import { NO_SKIP, phones, quick, runPlanStep, type UnitRunContext } from './steps';
 import type { GateDecision, GateKind, RegenerationRequest, RegenerationResult } from './types';
@@ -250,19 +250,9 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
       ),
       missingPhones: run.state.missingPhones,
     });
-    if (isCancellation(err)) {
-      run.setPhase('cancelled');
-      throw err;
-    }
-    const type = failureTypeOf(err);
-    run.setPhase(type && ENDED_BY_ENGINEER.includes(type) ? 'aborted' : 'failed');
-    const message = reasonOf(err);
-    throw ApplicationFailure.create({
-      message: `${message} ${run.state.manualActions.length === 1 && /^Nothing was changed/.test(run.state.manualActions[0] ?? '') ? (run.state.manualActions[0] ?? '') : `Still to do by hand: ${run.state.manualActions.join(' | ')}`}`,
-      type: type ?? 'RunFailed',
-      nonRetryable: true,
-      details: [{ manualActions: run.state.manualActions, phase: run.state.phase }],
-      cause: err instanceof Error ? err : undefined,
-    });
+    const actions = run.state.manualActions;
+    const ended = endedEarly(err, `${reasonOf(err)} ${summarizeManualActions(actions)}`, actions);
+    run.setPhase(ended.phase);
+    throw ended.error;
   }
 }

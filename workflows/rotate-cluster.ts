@@ -8,10 +8,8 @@
  */
 import {
   ApplicationFailure,
-  ChildWorkflowFailure,
   defineQuery,
   executeChild,
-  isCancellation,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -20,7 +18,7 @@ import {
 import type { Activities } from '../activities';
 import { buildPlan, planClusterOf, type Plan } from './plan';
 import { regenerateCertificate } from './regenerate-certificate';
-import { ENDED_BY_ENGINEER } from './run-tracker';
+import { endedEarly, manualActionsOf, reasonOf } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from './search-attributes';
 import type { RegenerationRequest, RegenerationResult, RunPhase } from './types';
 import type { CertificateUnit } from './units';
@@ -45,13 +43,8 @@ export interface RotationState {
 
 export const rotationStateQuery = defineQuery<RotationState>('rotationState');
 
-/** The manual actions a unit run reported in its failure details, if any. */
-function manualActionsOf(err: unknown): string[] {
-  const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
-  if (!(cause instanceof ApplicationFailure)) return [];
-  const details = cause.details?.[0] as { manualActions?: unknown } | undefined;
-  return Array.isArray(details?.manualActions) ? details.manualActions.filter((a) => typeof a === 'string') : [];
-}
+/** The id of a rotation's unit run (the API finds a rotation's gates there). */
+export const unitRunId = (rotationId: string, unit: CertificateUnit) => `${rotationId}-${unit}`;
 
 export async function rotateCluster(request: RegenerationRequest): Promise<RegenerationResult[]> {
   const state: RotationState = { clusterId: request.clusterId, phase: 'running', order: [], done: [] };
@@ -82,7 +75,7 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
     state.order = plan.units.map((u) => u.unit);
     const results: RegenerationResult[] = [];
     for (const unit of state.order) {
-      const workflowId = `${workflowInfo().workflowId}-${unit}`;
+      const workflowId = unitRunId(workflowInfo().workflowId, unit);
       state.current = { unit, workflowId };
       results.push(await executeChild(regenerateCertificate, { workflowId, args: [{ ...request, units: [unit] }] }));
       state.done.push(unit);
@@ -101,19 +94,12 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
         ? [`Not started, nothing changed for them: ${notStarted.join(', ')}; start them in a new run when ready.`]
         : []),
     ];
-    if (isCancellation(err)) {
-      setPhase('cancelled');
-      throw err;
-    }
-    const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
-    const type = cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
-    setPhase(type && ENDED_BY_ENGINEER.includes(type) ? 'aborted' : 'failed');
-    throw ApplicationFailure.create({
-      message: `${state.current ? `${state.current.unit}: ` : ''}${cause instanceof Error ? cause.message : String(cause)}${notStarted.length > 0 ? ` Not started: ${notStarted.join(', ')}.` : ''}`,
-      type: type ?? 'RunFailed',
-      nonRetryable: true,
-      details: [{ manualActions: state.manualActions, phase: state.phase }],
-      cause: err instanceof Error ? err : undefined,
-    });
+    const ended = endedEarly(
+      err,
+      `${state.current ? `${state.current.unit}: ` : ''}${reasonOf(err)}${notStarted.length > 0 ? ` Not started: ${notStarted.join(', ')}.` : ''}`,
+      state.manualActions,
+    );
+    setPhase(ended.phase);
+    throw ended.error;
   }
 }

@@ -183,15 +183,3 @@ export function parseReplicationState(output: string): ReplicationRow[] {
   }
   return rows;
 }
-
-/** The records of `show itl` / `show ctl`, each with its FUNCTION and serial (the signer's record included). */
-export function parseTrustRecords(output: string): Array<{ function: string; serial: string }> {
-  return output
-    .split(/\b(?:ITL|CTL) Record #:\s*\d+/)
-    .slice(1)
-    .flatMap((block) => {
-      const serial = /SERIALNUMBER\s+\d+\s+([0-9A-F:]+)/i.exec(block)?.[1];
-      const fn = /FUNCTION\s+\d+\s+(.+?)\s*$/im.exec(block)?.[1];
-      return serial && fn ? [{ function: fn.trim(), serial: serial.replace(/:/g, '').toUpperCase() }] : [];
-    });
-}

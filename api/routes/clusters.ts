@@ -18,7 +18,7 @@ import {
   certificateSchema,
   clusterParamsSchema,
   clusterSchema,
-  planStepSchema,
+  planSchema,
   problemSchema,
   unitsSchema,
 } from '../schemas';
@@ -243,28 +243,13 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: Di
         response: {
           200: {
             type: 'object',
+            // The plan (clusterId, version, units, refusals, warnings) and what discovery saw.
             properties: {
-              clusterId: { type: 'string' },
-              version: { type: 'string' },
+              ...planSchema.properties,
               discoveredAt: { type: 'string', format: 'date-time' },
               discoveryWorkflowId: { type: 'string' },
               securityMode: { type: 'integer' },
               itlSigner: { type: 'string' },
-              units: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: { unit: { type: 'string' }, steps: { type: 'array', items: planStepSchema } },
-                },
-              },
-              refusals: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: { code: { type: 'string' }, message: { type: 'string' }, unit: { type: 'string' } },
-                },
-              },
-              warnings: { type: 'array', items: { type: 'string' } },
             },
           },
           400: problemSchema,

@@ -12,7 +12,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { windowProblem } from '../../workflows/maintenance-window';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
-import { rotateCluster, type RotationState } from '../../workflows/rotate-cluster';
+import { rotateCluster, unitRunId, type RotationState } from '../../workflows/rotate-cluster';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from '../../workflows/search-attributes';
 import {
   OPTIONAL_GATES,
@@ -28,7 +28,7 @@ import type { ApiDeps } from '../app';
 import { bearerSecurity, identityOf } from '../auth';
 import type { ApiMetrics } from '../metrics';
 import { HttpProblem } from '../problem';
-import { ROTATION_TYPE, RunDocuments, failureOf, unitRunId, type RunView } from '../runs';
+import { ROTATION_TYPE, RunDocuments, failureOf, type RunView } from '../runs';
 import {
   CLUSTER_ID_PATTERN,
   authProblems,

@@ -4,25 +4,18 @@
  * shows every phone reset exactly once. Real processes, real Temporal, real AXL and RisPort.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { bulkResetPhones } from '../../workflows/reset-phones';
 import { startSimulator, type RunningSimulator } from '../../simulator/cluster-runner';
-import { inventoryFromEndpoints } from '../../simulator/inventory';
 import { waitFor } from '../support/net';
-import { secretsOfThisRun } from '../support/simulator';
 import { sharedDevServer, uniqueTaskQueue } from '../support/temporal';
+import { workerProcesses, type WorkerProcesses } from '../support/worker-process';
 
 const PHONES = Number(process.env.RESET_TEST_PHONES ?? 40_000);
-const root = join(__dirname, '..', '..');
 
 describe(`bulk phone reset across a worker crash (${PHONES} phones)`, function () {
   this.timeout(240_000);
   let sim: RunningSimulator;
-  const dir = mkdtempSync(join(tmpdir(), 'ccr-resume-'));
-  const workers: ChildProcess[] = [];
+  let workers: WorkerProcesses | undefined;
 
   before(async () => {
     sim = await startSimulator(
@@ -41,45 +34,15 @@ describe(`bulk phone reset across a worker crash (${PHONES} phones)`, function (
     );
   });
   after(async () => {
-    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+    await workers?.stopAll();
     await sim?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
-
-  function startWorker(env: NodeJS.ProcessEnv): ChildProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'worker', 'main.ts')], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: [
-        'ignore',
-        process.env.DEBUG_WORKERS ? 'inherit' : 'ignore',
-        process.env.DEBUG_WORKERS ? 'inherit' : 'ignore',
-      ],
-    });
-    workers.push(child);
-    return child;
-  }
 
   it('resumes from the cursor after the worker is killed, and resets no phone twice', async () => {
     const temporal = await sharedDevServer();
-    const { inventory, secrets } = inventoryFromEndpoints(
-      sim.endpoints.clusters,
-      (id, user) => `file:${join(dir, `${id}-${user}`)}`,
-    );
-    for (const [ref, value] of secrets) {
-      writeFileSync(ref.slice('file:'.length), value, { mode: 0o600 });
-      secretsOfThisRun.add(value);
-    }
-    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(inventory));
     const taskQueue = uniqueTaskQueue('resume');
-    const env = {
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      CUCM_INVENTORY: join(dir, 'inventory.json'),
-      DATA_DIR: dir,
-    };
-
-    const first = startWorker(env);
+    workers = workerProcesses(sim, { temporalAddress: temporal.address, taskQueue });
+    const first = await workers.start();
     const started = Date.now();
     const handle = await temporal.client.workflow.start(bulkResetPhones, {
       workflowId: `bulk-reset-${Date.now()}`,
@@ -89,9 +52,9 @@ describe(`bulk phone reset across a worker crash (${PHONES} phones)`, function (
     const cluster = sim.cluster('big');
     const resetSoFar = () => cluster.phones.list.reduce((n, p) => n + (p.resets > 0 ? 1 : 0), 0);
     await waitFor('half the phones reset', async () => (resetSoFar() >= PHONES / 2 ? true : undefined), 180_000, 20);
-    first.kill('SIGKILL');
+    await workers.kill(first);
     const atKill = resetSoFar();
-    startWorker(env);
+    await workers.start();
     const result = await handle.result();
     const seconds = (Date.now() - started) / 1000;
 

@@ -6,7 +6,6 @@
  * which makes "every phone was back before the next unit started" an ordering check on one list.
  */
 import type { SimCluster, SimEvent } from '../../simulator/model';
-import type { RegistrationStatus, SimPhone } from '../../simulator/phones';
 import type { CertificateUnit } from '../../workflows/units';
 
 /** Event kinds that change something on the cluster (or its phones). */
@@ -32,24 +31,13 @@ export function writesIn(events: readonly SimEvent[]): SimEvent[] {
   );
 }
 
-/** The simulator's phone fleet keeps setStatus private; the instrumentation below wraps it on one instance. */
-interface FleetInternals {
-  setStatus(phone: SimPhone, status: RegistrationStatus, reason?: string): void;
-}
-
 /**
- * Records each phone's registration change in the cluster's event log as `phone-status` {phone, status, reason}.
- * Test instrumentation only: it wraps the fleet's status setter on this one cluster instance.
+ * Records each phone's registration change in the cluster's event log as `phone-status` {phone, status, reason},
+ * through the fleet's onStatusChange hook (the simulator itself does not log them: 40,000 phones per wave).
  */
 export function logPhoneStatusChanges(cluster: SimCluster): void {
-  const fleet = cluster.phones as unknown as FleetInternals;
-  const original = fleet.setStatus.bind(fleet);
-  fleet.setStatus = (phone, status, reason) => {
-    const was = phone.status;
-    original(phone, status, reason);
-    if (was !== status)
-      cluster.log(phone.node, 'phone', 'phone-status', { phone: phone.name, status, ...(reason ? { reason } : {}) });
-  };
+  cluster.phones.onStatusChange = (phone, status, reason) =>
+    cluster.log(phone.node, 'phone', 'phone-status', { phone: phone.name, status, ...(reason ? { reason } : {}) });
 }
 
 /** `node:service` of every restart (a restart starts with STOPPING), in order. */
