@@ -244,6 +244,7 @@ export class CliShell {
     if (kind === 'trust') {
       const lines: string[] = [];
       for (const [store, entries] of this.node.trust)
+        // Guess: the description of a trust file is not in a public transcript (reference 1.3, Gaps 3).
         for (const e of entries) lines.push(`${store}/${e.filename}: Trust Certificate`);
       return lines.join('\n');
     }
