@@ -4,11 +4,14 @@
  * RisPort) completes with no step-failed gate, its verify steps say what they checked, and what an engineer reads
  * over SSH afterwards — `show cert own`, `show itl` on every TFTP node, `show ctl` on the publisher — lists every new
  * serial and none of the old ones. Issue 10: this rotation used to stop at a step-failed gate on its CAPF unit.
+ * And the verification, over SSH, fails when the files give it nothing to check (it used to pass).
  *
  * The serials are looked up in the listings as text (`70:CA:F6:...`), not through the product's parser.
  */
 import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import type { Worker } from '@temporalio/worker';
 import { parseCertificateDetails } from '../../activities/cucm/parsers';
 import { createWorker } from '../../worker/create-worker';
@@ -42,6 +45,15 @@ const config: ClusterConfig = {
   expiredTrustPerStore: 0,
 };
 
+/** A one-node 14.0 mixed cluster whose CAPF service is not activated: its ITL and CTL list no CAPF record. */
+const noCapf: ClusterConfig = {
+  id: 'nocapf14m',
+  version: '14.0.1.13900-155',
+  securityMode: 1,
+  nodes: [{ name: 'pub', role: 'publisher', services: { 'Cisco Certificate Authority Proxy Function': 'STOPPED' } }],
+  expiredTrustPerStore: 0,
+};
+
 const colons = (serial: string) => (serial.length % 2 ? `0${serial}` : serial).match(/.{2}/g)?.join(':') ?? serial;
 
 describe('14.0 mixed mode: CAPF, CallManager and TVS rotations verify their ITL and CTL records', function () {
@@ -56,7 +68,7 @@ describe('14.0 mixed mode: CAPF, CallManager and TVS rotations verify their ITL 
     const [env, workflowBundle, started] = await Promise.all([
       sharedDevServer(),
       sharedWorkflowBundle(),
-      startSimulatedCluster([config], TIME_SCALE),
+      startSimulatedCluster([config, noCapf], TIME_SCALE),
     ]);
     lab = started;
     taskQueue = uniqueTaskQueue('trust14m');
@@ -160,5 +172,26 @@ describe('14.0 mixed mode: CAPF, CallManager and TVS rotations verify their ITL 
       assert.ok((ctl ?? '').includes(colons(serial)), `the CTL lists ${key}`);
       assert.ok(!(ctl ?? '').includes(colons(before.get(key) ?? '')), `the CTL no longer lists the old ${key}`);
     }
+  });
+
+  it('a verification with nothing to check fails, over SSH: no CAPF record in the files, a unit they do not carry', async () => {
+    const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+    type Verify = typeof lab.activities.verifyTrustFiles;
+    const verify = (input: Parameters<Verify>[0]) =>
+      env.run<Parameters<Verify>, Awaited<ReturnType<Verify>>, Verify>(lab.activities.verifyTrustFiles, input);
+    const [own] = await runOn(lab.sim, noCapf.id, 'pub', 'show cert own CAPF');
+    const capf = parseCertificateDetails(own ?? '').serial;
+    const ref = { clusterId: noCapf.id, nodeId: 'pub', newSerials: [capf], checkCtl: true };
+    assert.deepEqual(await verify({ ...ref, unit: 'CAPF' }), {
+      ok: false,
+      checked: [],
+      problems: [
+        'the ITL on pub lists no CAPF record: nothing to verify the new CAPF against',
+        'the CTL on pub lists no CAPF record: nothing to verify the new CAPF against',
+      ],
+    });
+    const tomcat = await verify({ ...ref, unit: 'tomcat' });
+    assert.equal(tomcat.ok, false);
+    assert.deepEqual(tomcat.problems, ['neither the ITL nor the CTL carries tomcat: nothing to verify on pub']);
   });
 });
