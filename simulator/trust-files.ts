@@ -159,6 +159,7 @@ function recordTlvs(r: TrustRecord, fn: string): Tlv[] {
 function layoutOf(kind: 'ITL' | 'CTL', signer: TrustRecord, records: TrustRecord[], builtAt: Date): Layout {
   const recordTlvList = records.map((r) => recordTlvs(r, printedFunction(r === signer ? SAST : r.function)));
   const content = Buffer.concat(recordTlvList.map(encode));
+  // CTLFile.tlv is the CTL's name on TFTP (TN-118893: `file delete tftp CTLFile.tlv`); ITLFile.tlv by analogy (guess).
   const filename = `${kind}File.tlv`;
   const timestamp = u32(Math.floor(builtAt.getTime() / 1000));
   const cert = certificateOf.get(signer);
@@ -255,6 +256,8 @@ function table(tlvs: Tlv[]): string[] {
  * length, the header TLVs from SIGNERID, and one block per record; the signer's record is followed by
  * `This etoken was used to sign the ITL file.` (reference 1.7-1.8). Where the public text collapses line breaks
  * (TN-118893's checksum line: `The checksum value of the CTL file: <md5>(MD5) <sha1>(SHA1)`), one line is a guess.
+ * The public transcripts are of `show ctl`; `show itl` prints the same layout with ITL for CTL (the reference gives
+ * the header TLVs as "the same in show itl"; its `Parse ITL File` and closing lines are by analogy, a guess).
  */
 export function formatTrustFile(file: SignedTrustFile | undefined, what: 'ITL' | 'CTL'): string {
   if (!file) {

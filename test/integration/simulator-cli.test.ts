@@ -228,6 +228,14 @@ describe('simulator SSH CLI', function () {
       regen ?? '',
       /Successfully Regenerated Certificate for tomcat\.\r?\nYou must restart services related to tomcat for the regenerated certificates to become active\./,
     );
+    // 1.2 Transcript B: the ITLRecovery dialog, line for line.
+    const [recovery] = await runOn(sim, 'v105', 'pub', { command: 'set cert regen ITLRecovery', confirm: true });
+    const printed = (recovery ?? '').split(/\r?\n/).map((l) => l.trimEnd());
+    for (const line of T.regenB
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trimEnd()))
+      if (line !== '') assert.ok(printed.includes(line), `Transcript B line: ${line}`);
   });
 
   it('runs utils ctl update CTLFile only on the publisher of a mixed-mode cluster', async () => {
