@@ -7,11 +7,12 @@ import { X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { atLeast, parseCucmVersion, trustStoreOf } from '../workflows/cucm-version';
+import { atLeast, itlSigner, parseCucmVersion, trustStoreOf } from '../workflows/cucm-version';
 import type { CertificateUnit } from '../workflows/units';
 import { heartbeating, toFailure, type ActivityContext, type NodeRef } from './context';
 import type { CliSession } from './cucm/cli';
 import { parseCertificateDetails, parseCertificateList, parseTrustFile } from './cucm/parsers';
+import { checkTrustFile, filesCarrying } from './trust-file-check';
 
 export interface CertificateSummary {
   serial: string;
@@ -45,13 +46,6 @@ export interface TrustCertificate {
 
 /** The five base own certificates Cisco says never to delete (TN-214231); trust copies of them are kept too. */
 const BASE_UNITS = ['CallManager', 'tomcat', 'ipsec', 'CAPF', 'TVS'];
-
-/** The ITL/CTL record FUNCTION of each unit the files carry (ITLRecovery is checked as the files' signer). */
-const TRUST_FILE_FUNCTION: Partial<Record<CertificateUnit, string>> = {
-  CallManager: 'CCM+TFTP',
-  TVS: 'TVS',
-  CAPF: 'CAPF',
-};
 
 async function readSerial(cli: CliSession, unit: CertificateUnit): Promise<CertificateSummary> {
   const { serial, subject, issuer, validTo } = parseCertificateDetails(await cli.run(`show cert own ${unit}`));
@@ -148,44 +142,42 @@ export function certificateActivities(ctx: ActivityContext) {
 
     /**
      * The ITL a TFTP node serves (and, in mixed mode, the CTL) carries the unit's new certificates and none of the
-     * old ones: every record of the unit's FUNCTION has one of `newSerials`; for ITLRecovery, the files' signer
-     * (from 12.0) is the new ITLRecovery. Answers the problems found, empty when the files are right.
+     * old ones: every record of the unit has one of `newSerials`, and where the unit signs the files (CallManager
+     * before 12.0, ITLRecovery from 12.0) so does the signer. Finding nothing to check is a problem, not a pass
+     * (see trust-file-check.ts). Answers what was checked and the problems found.
      */
     verifyTrustFiles: async (
       input: NodeRef & { unit: CertificateUnit; newSerials: string[]; checkCtl: boolean },
-    ): Promise<{ ok: boolean; checked: string[]; problems: string[] }> =>
-      ctx.withCli(input, async (cli) => {
-        const fn = TRUST_FILE_FUNCTION[input.unit];
-        const fresh = new Set(input.newSerials.map((s) => s.toUpperCase()));
+    ): Promise<{ ok: boolean; checked: string[]; problems: string[] }> => {
+      const signerUnit = itlSigner(parseCucmVersion(await ctx.version(input.clusterId)));
+      return ctx.withCli(input, async (cli) => {
         const checked: string[] = [];
         const problems: string[] = [];
-        const files: Array<['ITL' | 'CTL', string]> = [['ITL', 'show itl']];
-        if (input.checkCtl) files.push(['CTL', 'show ctl']);
-        for (const [name, command] of files) {
-          const output = await cli.run(command);
-          const summary = parseTrustFile(output);
-          if (!summary) continue; // no ITL where TFTP does not run; no CTL in non-secure mode
-          if (input.unit === 'ITLRecovery' && summary.signerUnit === 'ITLRecovery') {
-            if (!fresh.has(summary.signerSerial ?? ''))
-              problems.push(
-                `the ${name} on ${input.nodeId} is signed by ITLRecovery ${summary.signerSerial}, not the new one`,
-              );
-            else checked.push(`${name} signed by the new ITLRecovery`);
+        const files: Array<'ITL' | 'CTL'> = input.checkCtl ? ['ITL', 'CTL'] : ['ITL'];
+        let read = 0;
+        for (const file of files) {
+          if (!filesCarrying(input.unit).includes(file)) {
+            checked.push(`${file} not read: it carries no ${input.unit} record`);
+            continue;
           }
-          if (!fn) continue;
-          // Every ITL/CTL record has one SERIALNUMBER and one FUNCTION, in that order.
-          const records = summary.serials
-            .map((serial, i) => ({ serial, function: summary.functions[i] }))
-            .filter((r) => r.function === fn);
-          const stale = records.filter((r) => !fresh.has(r.serial));
-          if (stale.length > 0)
-            problems.push(
-              `the ${name} on ${input.nodeId} still lists ${input.unit} serial ${stale.map((r) => r.serial).join(', ')} (restart TFTP${name === 'CTL' ? ' after utils ctl update CTLFile' : ''})`,
-            );
-          else if (records.length > 0) checked.push(`${name} lists the new ${input.unit} (${records.length})`);
+          read += 1;
+          const listing = parseTrustFile(await cli.run(file === 'ITL' ? 'show itl' : 'show ctl'));
+          const result = checkTrustFile({
+            file,
+            nodeId: input.nodeId,
+            unit: input.unit,
+            listing,
+            newSerials: input.newSerials,
+            signerUnit,
+          });
+          checked.push(...result.checked);
+          problems.push(...result.problems);
         }
+        if (read === 0)
+          problems.push(`neither the ITL nor the CTL carries ${input.unit}: nothing to verify on ${input.nodeId}`);
         return { ok: problems.length === 0, checked, problems };
-      }),
+      });
+    },
 
     /** Expired certificates in the node's trust stores, never the copies of the five base units. */
     listExpiredTrust: async (input: NodeRef & { asOf?: string }): Promise<TrustCertificate[]> =>

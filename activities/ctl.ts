@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { heartbeating, type ActivityContext } from './context';
-import { parseSqlTable, parseTrustFile } from './cucm/parsers';
+import { ctlFileUpdated, parseSqlTable, parseTrustFile } from './cucm/parsers';
 
 export function ctlActivities(ctx: ActivityContext) {
   return {
@@ -26,12 +26,19 @@ export function ctlActivities(ctx: ActivityContext) {
               serials: [],
             };
           const output = await cli.run('utils ctl update CTLFile', { confirm: true, timeoutMs: 5 * 60_000 });
-          if (!/CTL file Updated/i.test(output))
+          if (!ctlFileUpdated(output))
             throw ApplicationFailure.create({
               type: 'CtlUpdateFailed',
               message: `${pub.id}: utils ctl update CTLFile did not confirm: ${output.slice(0, 200)}`,
             });
-          return { updated: true, serials: parseTrustFile(await cli.run('show ctl'))?.serials ?? [] };
+          // Read the file back: an update that leaves no CTL, or one without records, has not worked.
+          const serials = parseTrustFile(await cli.run('show ctl'))?.serials ?? [];
+          if (serials.length === 0)
+            throw ApplicationFailure.create({
+              type: 'CtlUpdateFailed',
+              message: `${pub.id}: after utils ctl update CTLFile, show ctl lists no record.`,
+            });
+          return { updated: true, serials };
         }),
       );
     },

@@ -9,6 +9,7 @@ import forge from 'node-forge';
 import { regeneratableOnNode, trustStoreOf } from '../workflows/cucm-version';
 import { CERTIFICATE_UNITS, type CertificateUnit } from '../workflows/units';
 import { describeCertificate, type SimCertificate } from './certificates';
+import { formatCliDate as formatDate } from './cli-date';
 import type { SimNode } from './model';
 import { SERVICE } from './services';
 import { formatTrustFile } from './trust-files';
@@ -19,12 +20,6 @@ const PAGE_SIZE = 20;
 
 /** A command failure as CUCM prints it: "Executed command unsuccessfully" then the reason. */
 class CommandError extends Error {}
-
-function formatDate(d: Date): string {
-  // CUCM prints `Fri Feb 04 15:31:39 UTC 2022`.
-  const [wd, day, mon, year, time] = d.toUTCString().replace(',', '').split(' ');
-  return `${wd} ${mon} ${day} ${time} UTC ${year}`;
-}
 
 function sqlTable(columns: string[], rows: string[][]): string {
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -249,6 +244,7 @@ export class CliShell {
     if (kind === 'trust') {
       const lines: string[] = [];
       for (const [store, entries] of this.node.trust)
+        // Guess: the description of a trust file is not in a public transcript (reference 1.3, Gaps 3).
         for (const e of entries) lines.push(`${store}/${e.filename}: Trust Certificate`);
       return lines.join('\n');
     }
@@ -440,7 +436,9 @@ export class CliShell {
       'Following is the list of Active tftp servers in the cluster',
       '',
       '====================',
+      '',
       ...tftp,
+      '',
       '=====================',
       '',
       `Number of Active TFTP servers in the cluster : ${tftp.length}`,
@@ -451,6 +449,7 @@ export class CliShell {
     ].join('\n');
   }
 
+  /** The layout of Cisco's PCD guide example (reference 1.10), every line of it. */
   private replicationState(): string {
     const rows = this.cluster.nodes.map((n) =>
       this.cluster.faults.replicationBroken.has(n.name)
@@ -463,6 +462,12 @@ export class CliShell {
       'Cluster Replication State: BROADCAST SYNC ended at: 2026-01-17-16-47',
       '     Sync Result: SYNC COMPLETED on 753 tables out of 753',
       '     Sync Status: All Tables are in sync',
+      "     Use CLI to see detail: 'file view activelog cm/trace/dbl/20260117_164617_dbl_repl_output_Broadcast.log'",
+      '',
+      `DB Version: ccm${this.cluster.config.version.replace(/[.-]/g, '_')}`,
+      '',
+      'Repltimeout set to: 300s',
+      'PROCESS option set to: 1',
       '',
       `Cluster Detailed View from ${this.node.name} (${this.cluster.nodes.length} Servers):`,
       '',

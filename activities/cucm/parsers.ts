@@ -135,23 +135,129 @@ export function parseSqlTable(output: string): Array<Record<string, string>> {
     .map((l) => Object.fromEntries(columns.map((c, i) => [c, cell(l, i)])));
 }
 
-export interface TrustFileSummary {
-  signerUnit?: string;
-  signerSerial?: string;
-  /** Serials of every record, upper-case hex without separators. */
-  serials: string[];
-  functions: string[];
+/** One record of an ITL or CTL listing: the TLVs of one `ITL Record #:n` / `CTL Record #:n` block, together. */
+export interface TrustFileRecord {
+  /** n of `Record #:n`. */
+  index: number;
+  dnsName?: string;
+  subject?: string;
+  /** e.g. `CCM+TFTP`, `TVS`, `CAPF`, `System Administrator Security Token`. */
+  function?: string;
+  issuer?: string;
+  /** Upper-case hex without separators. */
+  serial?: string;
+  /** The record is followed by `This etoken was used to sign the ITL file.` (or CTL): the signer's own record. */
+  signsFile: boolean;
 }
 
-/** `show itl` / `show ctl`: the signer line and the SERIALNUMBER / FUNCTION fields of each record. */
-export function parseTrustFile(output: string): TrustFileSummary | undefined {
-  if (/File not found/i.test(output)) return undefined;
-  const signer = /Signer: .*\((\S+) of \S+, serial ([0-9A-F]+)\)/i.exec(output);
-  const serials = [...output.matchAll(/SERIALNUMBER\s+\d+\s+([0-9A-F:]+)/gi)].map((m) =>
-    (m[1] ?? '').replace(/:/g, '').toUpperCase(),
+export interface TrustFileListing {
+  kind?: 'ITL' | 'CTL';
+  md5?: string;
+  sha1?: string;
+  length?: number;
+  /** As the CLI prints it, e.g. `Fri Mar 06 19:45:13 CET 2015`. */
+  lastModified?: string;
+  /** The header's signer TLVs (SIGNERNAME, SERIALNUMBER, CANAME), when the listing prints them. */
+  signer?: { name?: string; serial?: string; caName?: string };
+  /** The signer's serial: the header's SERIALNUMBER, else that of the record the etoken line follows. */
+  signerSerial?: string;
+  records: TrustFileRecord[];
+  /** Serials of every record, in order (not the header's). */
+  serials: string[];
+  /** `The ITL file was verified successfully.` */
+  verified: boolean;
+}
+
+// A TLV row: BYTEPOS, TAG (upper case, at least 3 letters: hex bytes of a value never match), LENGTH, then the value
+// up to the next row. Matched anywhere, so listings whose line breaks a renderer collapsed (TN-118893) read the same.
+const TLV_ROW = /(?<=^|\s)(\d{1,3})\s+([A-Z][A-Z_]{2,}(?: [A-Z][A-Z_]{2,})?)\s+(\d+)(?=\s|$)/g;
+const RECORD_MARK = /\b(ITL|CTL) Record\s*#\s*:\s*(\d+)/g;
+const ETOKEN = /This etoken was used to sign the (?:ITL|CTL) file\.?/i;
+const VERIFIED = /The (?:ITL|CTL) file was verified successfully\.?/i;
+
+const hexSerial = (value: string | undefined) =>
+  value && /^[0-9A-F]{2}(?::?[0-9A-F]{2})*$/i.test(value.replace(/\s+/g, ''))
+    ? value.replace(/[:\s]/g, '').toUpperCase()
+    : undefined;
+/** `CN=a;OU=b; ST=c` (a renderer may break after a `;`) as `CN=a;OU=b;ST=c`. */
+const nameValue = (value: string | undefined) => value?.replace(/;\s+/g, ';').trim() || undefined;
+
+/** The TLV rows of one block: tag name -> value text (the first row of each tag). */
+function tlvRows(block: string): Map<string, string> {
+  const rows = new Map<string, string>();
+  const matches = [...block.matchAll(TLV_ROW)];
+  for (const [i, m] of matches.entries()) {
+    const end = matches[i + 1]?.index ?? block.length;
+    const value = block
+      .slice((m.index ?? 0) + m[0].length, end)
+      .replace(/\s+/g, ' ')
+      .trim();
+    const tag = m[2] ?? '';
+    if (!rows.has(tag)) rows.set(tag, value);
+  }
+  return rows;
+}
+
+/**
+ * `show itl` / `show ctl` (reference sections 1.7-1.8): the header (checksums, length, last modified, version, the
+ * signer TLVs after HeaderLength), then record by record, each record's FUNCTION, SERIALNUMBER, SUBJECTNAME and
+ * ISSUERNAME read together from its own block; the signer from the header and from the record the etoken line
+ * follows. Undefined when the file does not exist (`Length of CTL file: 0`, `CTL File not found`).
+ */
+export function parseTrustFile(output: string): TrustFileListing | undefined {
+  const text = output.replace(/\r/g, '');
+  if (/File not found/i.test(text) || /^\s*Length of (?:ITL|CTL) file:\s*0\s*$/im.test(text)) return undefined;
+  const marks = [...text.matchAll(RECORD_MARK)];
+  const headerText = text.slice(0, marks[0]?.index ?? text.length);
+  const records: TrustFileRecord[] = marks.map((m, i) => {
+    let block = text.slice((m.index ?? 0) + m[0].length, marks[i + 1]?.index ?? text.length);
+    const signsFile = ETOKEN.test(block);
+    // The etoken line and the closing line end the record's TLVs.
+    const cut = [ETOKEN.exec(block)?.index, VERIFIED.exec(block)?.index].filter((x): x is number => x !== undefined);
+    if (cut.length) block = block.slice(0, Math.min(...cut));
+    const rows = tlvRows(block);
+    return {
+      index: Number(m[2]),
+      dnsName: rows.get('DNSNAME') || undefined,
+      subject: nameValue(rows.get('SUBJECTNAME')),
+      function: rows.get('FUNCTION') || undefined,
+      issuer: nameValue(rows.get('ISSUERNAME')),
+      serial: hexSerial(rows.get('SERIALNUMBER')),
+      signsFile,
+    };
+  });
+  // The header's TLV table starts after `HeaderLength: ... (BYTES)`.
+  const afterHeaderLength = /HeaderLength:\s*\d+\s*\(BYTES\)/i.exec(headerText);
+  const header = tlvRows(
+    afterHeaderLength ? headerText.slice(afterHeaderLength.index + afterHeaderLength[0].length) : '',
   );
-  const functions = [...output.matchAll(/FUNCTION\s+\d+\s+(.+?)\s*$/gim)].map((m) => (m[1] ?? '').trim());
-  return { signerUnit: signer?.[1], signerSerial: signer?.[2]?.toUpperCase(), serials, functions };
+  const signer =
+    header.has('SIGNERNAME') || header.has('SERIALNUMBER')
+      ? {
+          name: nameValue(header.get('SIGNERNAME')),
+          serial: hexSerial(header.get('SERIALNUMBER')),
+          caName: nameValue(header.get('CANAME')),
+        }
+      : undefined;
+  const kind = marks[0]?.[1] ?? /Parse (ITL|CTL) File/.exec(text)?.[1];
+  const length = /Length of (?:ITL|CTL) file:\s*(\d+)/i.exec(text)?.[1];
+  return {
+    kind: kind === 'ITL' || kind === 'CTL' ? kind : undefined,
+    md5: /\b([0-9a-f]{32})\s*\(MD5\)/i.exec(text)?.[1]?.toLowerCase(),
+    sha1: /\b([0-9a-f]{40})\s*\(SHA1\)/i.exec(text)?.[1]?.toLowerCase(),
+    length: length === undefined ? undefined : Number(length),
+    lastModified: /File was last modified on\s+(\w{3} \w{3} +\d{1,2} \d{2}:\d{2}:\d{2} \S+ \d{4})/i.exec(text)?.[1],
+    signer,
+    signerSerial: signer?.serial ?? records.find((r) => r.signsFile)?.serial,
+    records,
+    serials: records.flatMap((r) => (r.serial ? [r.serial] : [])),
+    verified: VERIFIED.test(text),
+  };
+}
+
+/** `utils ctl update CTLFile` confirmed the update (`CTL file Updated`, TN-118893). */
+export function ctlFileUpdated(output: string): boolean {
+  return /\bCTL file Updated\b/i.test(output);
 }
 
 export interface ReplicationRow {

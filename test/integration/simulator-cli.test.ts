@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { CliError } from '../../activities/cucm/cli';
 import { parseServiceList } from '../../activities/cucm/parsers';
 import { startSimulator, type RunningSimulator } from '../../simulator/cluster-runner';
+import * as T from '../fixtures/cucm-transcripts';
 import { openCli, runOn } from '../support/cli';
 
 describe('simulator SSH CLI', function () {
@@ -99,10 +100,142 @@ describe('simulator SSH CLI', function () {
     assert.match(cluster ?? '', /^10\.\S+ pub\.uc\.example\.com pub Publisher callmanager DBPub authenticated$/m);
     assert.match(cluster ?? '', /sub1 Subscriber callmanager DBSub authenticated using TCP since/);
     assert.match(sql ?? '', /^ClusterSecurityMode 1\s*$/m);
-    assert.match(itl ?? '', /Signer: .* \(ITLRecovery of pub/);
-    assert.match(ctl ?? '', /FUNCTION {8}2 {7}CCM\+TFTP/);
+    // The signer in the header's SIGNERNAME, and its record first, the etoken line under it.
+    assert.match(itl ?? '', /^4 {7}SIGNERNAME {10}\d+ +CN=ITLRECOVERY_pub;/m);
+    assert.match(itl ?? '', /CN=ITLRECOVERY_pub;[^\n]*\n4 +FUNCTION +2 +System Administrator Security Token\n/);
+    assert.match(ctl ?? '', /^4 {7}SIGNERNAME {10}\d+ +CN=ITLRECOVERY_pub;/m);
+    assert.match(ctl ?? '', /^4 {7}FUNCTION {12}2 {7}CCM\+TFTP$/m);
     const [itl105] = await runOn(sim, 'v105', 'pub', 'show itl');
-    assert.match(itl105 ?? '', /Signer: .* \(CallManager of pub/, 'before 12.0 the ITL is signed by CallManager');
+    assert.match(
+      itl105 ?? '',
+      /^4 {7}SIGNERNAME {10}\d+ +CN=pub\.uc\.example\.com;OU=CallManager;/m,
+      'before 12.0 the ITL is signed by CallManager',
+    );
+  });
+
+  it('prints show itl and show ctl in the public layout (reference 1.7-1.8)', async () => {
+    const [itl, ctl] = await runOn(sim, 'v14', 'sub1', 'show itl', 'show ctl');
+    const tagsOf = (text: string) =>
+      [...text.matchAll(/(?<=^|\s)(\d{1,2})\s+([A-Z]{3,})\s+\d+/gm)].map((m) => `${m[1]} ${m[2]}`);
+    for (const [kind, out] of [
+      ['ITL', itl ?? ''],
+      ['CTL', ctl ?? ''],
+    ] as const) {
+      const lines = out.split('\n');
+      assert.match(
+        lines[0] ?? '',
+        new RegExp(`^The checksum value of the ${kind} file: [0-9a-f]{32}\\(MD5\\) [0-9a-f]{40}\\(SHA1\\)$`),
+      );
+      assert.match(lines[1] ?? '', new RegExp(`^Length of ${kind} file: \\d+$`));
+      // The CLI's date format, as in TN-118893's `Fri Mar 06 19:45:13 CET 2015`.
+      assert.match(
+        lines[2] ?? '',
+        new RegExp(`^The ${kind} File was last modified on \\w{3} \\w{3} \\d{2} \\d{2}:\\d{2}:\\d{2} UTC \\d{4}$`),
+      );
+      assert.ok(lines.includes(`Parse ${kind} File`) && lines.includes('Version: 1.2'));
+      assert.ok(lines.some((l) => /^HeaderLength: \d+ \(BYTES\)$/.test(l)));
+      const [header = '', ...records] = out.split(new RegExp(`\n${kind} Record #:`));
+      // The header's tags are those of Cisco's notes, in their order; each record's those of TN-118893's record.
+      assert.deepEqual(tagsOf(header), tagsOf(T.signerHeader.split('ITL Record')[0] ?? ''), `${kind} header`);
+      assert.ok(records.length >= 3, `${kind} records`);
+      for (const r of records) assert.deepEqual(tagsOf(r), tagsOf(T.ctlRecord), `${kind} record`);
+      assert.match(
+        records[0] ?? '',
+        new RegExp(`\n10 +IPADDRESS +4\nThis etoken was used to sign the ${kind} file\\.\n`),
+      );
+      assert.equal(out.match(/This etoken was used/g)?.length, 1, 'one signer');
+      assert.equal(lines.at(-1), `The ${kind} file was verified successfully.`);
+      assert.doesNotMatch(out, /Signer:/);
+    }
+  });
+
+  it("show itl's checksums are those of its content: unchanged by a TFTP restart alone, changed by a new TVS", async () => {
+    const checksum = async () =>
+      /^The checksum value of the ITL file: (.+)$/m.exec((await runOn(sim, 'v105', 'sub1', 'show itl'))[0] ?? '')?.[1];
+    const first = await checksum();
+    assert.ok(first);
+    await runOn(sim, 'v105', 'sub1', 'utils service restart Cisco Tftp');
+    assert.equal(await checksum(), first, 'the same ITL after a restart');
+    await runOn(
+      sim,
+      'v105',
+      'sub1',
+      { command: 'set cert regen TVS', confirm: true },
+      'utils service restart Cisco Tftp',
+    );
+    assert.notEqual(await checksum(), first, 'a new ITL with the new TVS');
+  });
+
+  it('prints the public layouts of the other commands the product reads (reference section 1)', async () => {
+    const [version, cluster, services, replication, own, trust, cert] = await runOn(
+      sim,
+      'v14',
+      'pub',
+      'show version active',
+      'show network cluster',
+      'utils service list',
+      'utils dbreplication runtimestate',
+      'show cert list own',
+      'show cert list trust',
+      'show cert own tomcat',
+    );
+    // 1.1 (real 11.5) and 1.9: `Active Master Version: <v>`, then the options heading.
+    assert.match(
+      version ?? '',
+      /^Active Master Version: \d+\.\d+\.\d+\.\d+-\d+\nActive Version Installed Software Options:/,
+    );
+    // 1.11: `<ip> <fqdn> <host> <Publisher|Subscriber> <product> <DBPub|DBSub> authenticated [using TCP since <date>]`.
+    const clusterLines = (cluster ?? '').split('\n');
+    assert.equal(clusterLines.at(-1), 'Successful');
+    for (const line of clusterLines.slice(0, -2))
+      assert.match(
+        line,
+        /^\d+\.\d+\.\d+\.\d+ \S+ \S+ (Publisher|Subscriber) \S+ DB(Pub|Sub) authenticated( using TCP since \w{3} \w{3} \d{2} \d{2}:\d{2}:\d{2} \w+ \d{4})?$/,
+      );
+    // 1.6: the VVB guide's first lines, then `<Service>[<STATE>]` with an optional reason, and HCM-F's trailer.
+    const serviceLines = (services ?? '').split('\n');
+    assert.deepEqual(serviceLines.slice(0, 4), T.serviceListVvb.split('\n').slice(1, 5));
+    for (const line of serviceLines.slice(4, -1)) assert.match(line, /^[^[\]]+\[(STARTED|STOPPED)\]( {2}\S.*)?$/);
+    assert.equal(serviceLines.at(-1), 'Primary Node =true');
+    // 1.10: every label line of the PCD guide's example, in its order, and its table heading verbatim.
+    const labels = (text: string) =>
+      text
+        .split('\n')
+        .map((l) => /^(\s*[A-Za-z. ]+?:)/.exec(l)?.[1])
+        .filter((l): l is string => l !== undefined && !l.startsWith('admin'));
+    assert.deepEqual(labels(replication ?? ''), labels(T.replication));
+    for (const heading of T.replication.split('\n').slice(-5, -2))
+      assert.ok((replication ?? '').split('\n').includes(heading), heading);
+    // 1.3: `<unit>/<file>.pem: <description>`.
+    for (const line of [...(own ?? '').split('\n'), ...(trust ?? '').split('\n')])
+      assert.match(line, /^[\w-]+\/\S+\.pem: \S/);
+    assert.match(own ?? '', /^tomcat\/tomcat\.pem: Self-signed certificate generated by system$/m);
+    // 1.4: the lines public scripts read, and the PEM.
+    for (const label of ['SignatureAlgorithm: ', 'Issuer Name: CN=', 'Subject Name: CN=', 'Serial Number: '])
+      assert.match(cert ?? '', new RegExp(`^\\s*${label}`, 'm'));
+    assert.match(
+      cert ?? '',
+      /^\s*Validity From: \w{3} \w{3} \d{2} \d{2}:\d{2}:\d{2} \w+ \d{4}\n\s*To: +\w{3} \w{3} \d{2} /m,
+    );
+    assert.match(cert ?? '', /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/);
+    // 1.2 Transcript A: the tomcat dialog's WARNING and the two lines after it.
+    const [regen] = await runOn(sim, 'v105', 'pub', { command: 'set cert regen tomcat', confirm: true });
+    assert.match(
+      regen ?? '',
+      /WARNING: This operation will overwrite any CA signed certificate previously imported for tomcat/,
+    );
+    assert.match(
+      regen ?? '',
+      /Successfully Regenerated Certificate for tomcat\.\r?\nYou must restart services related to tomcat for the regenerated certificates to become active\./,
+    );
+    // 1.2 Transcript B: the ITLRecovery dialog, line for line.
+    const [recovery] = await runOn(sim, 'v105', 'pub', { command: 'set cert regen ITLRecovery', confirm: true });
+    const printed = (recovery ?? '').split(/\r?\n/).map((l) => l.trimEnd());
+    for (const line of T.regenB
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trimEnd()))
+      if (line !== '') assert.ok(printed.includes(line), `Transcript B line: ${line}`);
   });
 
   it('runs utils ctl update CTLFile only on the publisher of a mixed-mode cluster', async () => {

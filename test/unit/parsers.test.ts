@@ -7,7 +7,6 @@ import {
   parseNetworkCluster,
   parseServiceList,
   parseSqlTable,
-  parseTrustFile,
 } from '../../activities/cucm/parsers';
 import { createSelfSignedCertificate } from '../../simulator/certificates';
 
@@ -104,17 +103,5 @@ describe('more CLI output parsers', () => {
   it('parses run sql tables (TN-118893)', () => {
     const out = 'paramname           paramvalue\n=================== ==========\nClusterSecurityMode 0\n';
     assert.deepEqual(parseSqlTable(out), [{ paramname: 'ClusterSecurityMode', paramvalue: '0' }]);
-  });
-
-  it('reads serials and functions of an ITL/CTL listing, and a missing file', () => {
-    const out =
-      'Signer: CN=x (ITLRecovery of pub, serial 1A2B)\n   6       SERIALNUMBER    16      70:CA:F6:4E\n   4       FUNCTION        2       CCM+TFTP\n';
-    assert.deepEqual(parseTrustFile(out), {
-      signerUnit: 'ITLRecovery',
-      signerSerial: '1A2B',
-      serials: ['70CAF64E'],
-      functions: ['CCM+TFTP'],
-    });
-    assert.equal(parseTrustFile('Length of CTL file: 0\nCTL File not found . Please run CTLClient plugin'), undefined);
   });
 });
