@@ -9,7 +9,7 @@ import { findCluster } from '../../inventory/load';
 import type { InventoryCluster } from '../../inventory/types';
 import { buildPlan, planClusterOf } from '../../workflows/plan';
 import type { CertificateUnit } from '../../workflows/units';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import { bearerSecurity } from '../auth';
 import type { DiscoveryRecord, DiscoveryService } from '../discovery';
 import { HttpProblem } from '../problem';

@@ -4,15 +4,12 @@
  * it has closed.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  type WorkflowExecutionDescription,
-} from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
+import { clusterBusyHolder, updateClusterEntity, updateFailureType } from '../../clients/cluster-entity';
+import { RUN_ID_TAKEN, startRunUpdate, type StartedRun } from '../../workflows/contract/cluster-entity';
+import { unitRunId, type RotationState } from '../../workflows/contract/rotation';
 import { windowProblem } from '../../workflows/maintenance-window';
-import { regenerateCertificate } from '../../workflows/regenerate-certificate';
-import { rotateCluster, unitRunId, type RotationState } from '../../workflows/rotate-cluster';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from '../../workflows/search-attributes';
 import {
   OPTIONAL_GATES,
@@ -24,7 +21,7 @@ import {
   type RunPhase,
 } from '../../workflows/types';
 import type { CertificateUnit } from '../../workflows/units';
-import type { ApiDeps } from '../app';
+import { withDeadline, type ApiDeps } from '../deps';
 import { bearerSecurity, identityOf } from '../auth';
 import type { ApiMetrics } from '../metrics';
 import { HttpProblem } from '../problem';
@@ -43,10 +40,9 @@ import {
   PageTokens,
   RUN_WORKFLOW_TYPES,
   listRuns,
-  literal,
+  rotationParent,
   runsQuery,
   statusFromTemporal,
-  withDeadline,
   type FilterStatus,
   type RunStatus,
 } from '../visibility';
@@ -224,9 +220,6 @@ const documentSchema = {
 /** The gates a caller may list in `approvals` (the workflow's optional gates, plus the safety gate by name). */
 const APPROVAL_GATES: GateKind[] = [...OPTIONAL_GATES, 'accept-missing-phones'];
 
-/** Workflows that change a cluster: while one runs, no regeneration may start there. */
-const CLUSTER_CHANGING_TYPES = [...RUN_WORKFLOW_TYPES, 'cleanupExpiredTrust'];
-
 interface StartBody {
   units: CertificateUnit[];
   notBefore?: string;
@@ -257,42 +250,7 @@ function canonical(value: unknown): string {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/**
- * Serialises async work per key (here: per cluster) inside this API process.
- *
- * Why a mutex and not only Temporal's id policies: the runs of a cluster have distinct workflow ids (a run is
- * addressed by its own id), so no id conflict policy can say "one running run per cluster". The check (visibility:
- * a running run with CucmClusterId = id) and the start must therefore not interleave with another request's: two
- * concurrent POSTs would both see "nothing running" and both start. The mutex makes check+start atomic in this
- * process; visibility's indexing lag is covered by also asking Temporal (describe, strongly consistent) about the
- * runs this process started in the last minute, and by confirming every run visibility calls running with describe
- * (a run that just closed may still be listed as running). Several API replicas would need a shared lock: run one.
- */
-class KeyedMutex {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => mine);
-    this.tails.set(key, tail);
-    await previous;
-    try {
-      return await work();
-    } finally {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
-  }
-}
-
-const RECENT_MS = 60_000;
-
 export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps, metrics?: ApiMetrics): void {
-  const clusterLocks = new KeyedMutex();
-  /** Runs this process started lately, per cluster: visibility may not list them yet. */
-  const recentlyStarted = new Map<string, Array<{ id: string; at: number }>>();
   const pageTokens = new PageTokens();
   const documents = new RunDocuments<RegenerationDocument | RotationDocument>(deps, documentOf);
 
@@ -303,17 +261,6 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps, metrics?
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
     }
-  };
-
-  /** Ids of the runs that hold the cluster now (running, confirmed by describe). */
-  const runsHolding = async (clusterId: string): Promise<string[]> => {
-    const query = `WorkflowType IN (${CLUSTER_CHANGING_TYPES.map(literal).join(', ')}) AND ${CLUSTER_ID.name} = ${literal(clusterId)} AND ExecutionStatus = 'Running'`;
-    const listed = (await listRuns(deps, query, 10)).items.map((i) => i.id);
-    const recent = (recentlyStarted.get(clusterId) ?? []).filter((r) => Date.now() - r.at < RECENT_MS);
-    recentlyStarted.set(clusterId, recent);
-    const candidates = [...new Set([...listed, ...recent.map((r) => r.id)])];
-    const described = await Promise.all(candidates.map(describeOrUndefined));
-    return candidates.filter((_, i) => described[i]?.status.name === 'RUNNING');
   };
 
   /** An existing run started with this idempotency key: the same request gets it back, another one a 422. */
@@ -441,62 +388,78 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps, metrics?
         ? `regen-idem-${sha256(`${requestedBy}\n${key}`).slice(0, 32)}`
         : `regen-${clusterId}-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
 
-      const answer = await clusterLocks.run(clusterId, async () => {
-        if (key) {
-          const existing = await describeOrUndefined(id);
-          if (existing) return replay(existing, requestHash, clusterId);
+      if (key) {
+        const existing = await describeOrUndefined(id);
+        if (existing) {
+          const replayed = replay(existing, requestHash, clusterId);
+          return reply.code(202).header('location', replayed.location).send(replayed);
         }
-        const holding = await runsHolding(clusterId);
-        if (holding.length > 0) {
+      }
+      const input: RegenerationRequest = {
+        clusterId,
+        units,
+        requestedBy,
+        ...(notBefore ? { notBefore } : {}),
+        ...(approvals ? { approvals } : {}),
+        ...(phoneReset ? { phoneReset } : {}),
+        ...(registrationDeadlineMinutes ? { registrationDeadlineMinutes } : {}),
+        ...(maintenanceWindow ? { maintenanceWindow } : {}),
+      };
+      // The cluster's entity decides, for every API process and every direct start alike: it starts the run (its
+      // child) if no run holds the cluster, else its validator refuses (ClusterBusy, naming the holder). No lock, no
+      // memory here: a second API replica, or a restarted one, asks the same entity.
+      let started: StartedRun;
+      try {
+        started = await withDeadline(deps, 10_000, () =>
+          updateClusterEntity(deps.temporal, { clusterId, taskQueue: deps.taskQueue }, startRunUpdate, [
+            {
+              workflowId: id,
+              // One unit: regenerateCertificate; several: rotateCluster runs them one by one in the plan's safe order.
+              type: units.length > 1 ? 'rotateCluster' : 'regenerateCertificate',
+              request: input,
+              memo: { requestHash, requestedBy },
+              staticSummary: `Regenerate ${units.join(', ')} on ${clusterId} (requested by ${requestedBy})`,
+            },
+          ]),
+        );
+      } catch (err) {
+        const busy = clusterBusyHolder(err);
+        if (busy) {
           metrics?.startsRefused.inc({ reason: 'cluster-busy' });
+          const holder = busy.holder?.workflowId;
           throw new HttpProblem(
             409,
             'Conflict',
-            `Cluster "${clusterId}" is held by run ${holding.join(', ')}: one run per cluster at a time. Wait for it to finish (GET /v1/regenerations/${holding[0]}), or decide its pending gate, then start again.`,
-            { runs: holding },
+            `${busy.message} Wait for it to finish${holder ? ` (GET /v1/regenerations/${holder})` : ''}, or decide its pending gate, then start again.`,
+            { runs: holder ? [holder] : [] },
           );
         }
-        const input: RegenerationRequest = {
-          clusterId,
-          units,
-          requestedBy,
-          ...(notBefore ? { notBefore } : {}),
-          ...(approvals ? { approvals } : {}),
-          ...(phoneReset ? { phoneReset } : {}),
-          ...(registrationDeadlineMinutes ? { registrationDeadlineMinutes } : {}),
-          ...(maintenanceWindow ? { maintenanceWindow } : {}),
-        };
-        try {
-          // One unit: regenerateCertificate; several: rotateCluster runs them one by one in the plan's safe order.
-          await withDeadline(deps, 10_000, () =>
-            deps.temporal.workflow.start(units.length > 1 ? rotateCluster : regenerateCertificate, {
-              workflowId: id,
-              taskQueue: deps.taskQueue,
-              args: [input],
-              // An id is never used twice: a key whose run has closed still returns that run.
-              workflowIdReusePolicy: 'REJECT_DUPLICATE',
-              workflowIdConflictPolicy: 'FAIL',
-              memo: { requestHash, requestedBy },
-              typedSearchAttributes: [
-                { key: CLUSTER_ID, value: clusterId },
-                { key: CERT_UNITS, value: units },
-                { key: RUN_PHASE, value: 'running' },
-              ],
-              staticSummary: `Regenerate ${units.join(', ')} on ${clusterId} (requested by ${requestedBy})`,
-            }),
-          );
-        } catch (err) {
-          // Another API process started the same key a moment ago.
-          if (key && err instanceof WorkflowExecutionAlreadyStartedError) {
-            const existing = await describeOrUndefined(id);
-            if (existing) return replay(existing, requestHash, clusterId);
+        // The key's run closed a moment ago, started by another API process: answer with it.
+        if (key && updateFailureType(err) === RUN_ID_TAKEN) {
+          const existing = await describeOrUndefined(id);
+          if (existing) {
+            const replayed = replay(existing, requestHash, clusterId);
+            return reply.code(202).header('location', replayed.location).send(replayed);
           }
-          throw err;
         }
-        recentlyStarted.set(clusterId, [...(recentlyStarted.get(clusterId) ?? []), { id, at: Date.now() }]);
-        request.log.info({ runId: id, clusterId, units, requestedBy }, 'regeneration started');
-        return { id, clusterId, status: 'running' as RunStatus, location: `/v1/regenerations/${id}`, requestedBy };
-      });
+        throw err;
+      }
+      if (started.replayed) {
+        // The same key reached the entity twice at once: the run is that request's; check this one's body.
+        const existing = await describeOrUndefined(id);
+        if (existing) {
+          const replayed = replay(existing, requestHash, clusterId);
+          return reply.code(202).header('location', replayed.location).send(replayed);
+        }
+      }
+      request.log.info({ runId: id, clusterId, units, requestedBy }, 'regeneration started');
+      const answer = {
+        id,
+        clusterId,
+        status: 'running' as RunStatus,
+        location: `/v1/regenerations/${id}`,
+        requestedBy,
+      };
       return reply.code(202).header('location', answer.location).send(answer);
     },
   );
@@ -507,7 +470,7 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps, metrics?
       schema: {
         summary: 'List regeneration runs (Temporal visibility), newest first, with filters and pages',
         description:
-          'Lists regenerateCertificate and rotateCluster runs (a rotation and, with parentId, its unit runs). Visibility is eventually consistent: a run started a moment ago may take a second to appear. nextPageToken is opaque and valid with the same filters on the same API process.',
+          'Lists regenerateCertificate and rotateCluster runs (a rotation and, with parentId, its unit runs). Visibility is eventually consistent: a run started a moment ago may take a second to appear. nextPageToken is opaque and valid with the same filters, on any API process and across restarts.',
         tags: ['regenerations'],
         security: bearerSecurity,
         querystring: {
@@ -629,7 +592,9 @@ async function documentOf(view: RunView): Promise<RegenerationDocument | Rotatio
     status,
     phase: (status === 'awaiting-approval' ? 'awaiting-approval' : phase) as RunPhase | undefined,
     requestedBy: state?.requestedBy ?? memoString(description, 'requestedBy'),
-    ...(description.parentExecution?.workflowId ? { parentId: description.parentExecution.workflowId } : {}),
+    ...(rotationParent(description.parentExecution?.workflowId)
+      ? { parentId: rotationParent(description.parentExecution?.workflowId) }
+      : {}),
     startedAt: description.startTime.toISOString(),
     closedAt: description.closeTime?.toISOString(),
     ...(state?.notBefore ? { notBefore: state.notBefore } : {}),

@@ -52,6 +52,8 @@ function mockActivities(calls: Call[], overrides: Partial<Activities> = {}): Par
   const serials = new Map<string, string>();
   const record = (name: string, args: unknown) => calls.push({ name, args });
   const base: Partial<Activities> = {
+    // The cluster entity is not under test here: every run gets the lease.
+    acquireClusterLease: async () => ({ granted: true }),
     discoverCluster: async (clusterId) => {
       record('discoverCluster', clusterId);
       return discovery();
