@@ -48,6 +48,7 @@ describe('cluster entity: one run per cluster, wherever it starts', function () 
   let dir: string;
   let taskQueue: string;
   const apis: ApiProcess[] = [];
+  let apiEnv: NodeJS.ProcessEnv;
 
   before(async () => {
     env = await sharedDevServer();
@@ -67,7 +68,7 @@ describe('cluster entity: one run per cluster, wherever it starts', function () 
     // The API processes read the inventory from a file (they never resolve its secret references).
     dir = mkdtempSync(join(tmpdir(), 'ccr-entity-'));
     writeFileSync(join(dir, 'inventory.json'), JSON.stringify(lab.inventory));
-    const apiEnv = {
+    apiEnv = {
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_TASK_QUEUE: taskQueue,
       CUCM_INVENTORY: join(dir, 'inventory.json'),
@@ -309,5 +310,23 @@ describe('cluster entity: one run per cluster, wherever it starts', function () 
     console.log(
       `      entity history: ${total} events over ${entityRuns} entity runs for ${ids.length} runs = ${(total / ids.length).toFixed(1)} events per run`,
     );
+  });
+
+  it('answers a list page token on another API process, and after a restart', async () => {
+    const query = `clusterId=${ENDS}&pageSize=1`;
+    const first = await waitFor('a page with a next token', async () => {
+      const page = (await getJson(`${api(0).baseUrl}/v1/regenerations?${query}`)).json;
+      return page.nextPageToken ? page : undefined;
+    });
+    const token = first.nextPageToken as string;
+    const elsewhere = await getJson(`${api(1).baseUrl}/v1/regenerations?${query}&nextPageToken=${token}`);
+    assert.equal(elsewhere.status, 200, JSON.stringify(elsewhere.json));
+    await stopApiProcess(apis[0]);
+    apis[0] = await startApiProcess(apiEnv);
+    const restarted = await getJson(`${api(0).baseUrl}/v1/regenerations?${query}&nextPageToken=${token}`);
+    assert.equal(restarted.status, 200, JSON.stringify(restarted.json));
+    assert.deepEqual(restarted.json, elsewhere.json, 'the same page from either process');
+    const items = [first, restarted.json].flatMap((p) => (p.items as Array<{ id: string }>).map((i) => i.id));
+    assert.equal(new Set(items).size, 2, 'the second page follows the first');
   });
 });
