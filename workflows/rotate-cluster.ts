@@ -22,7 +22,6 @@ import { regenerateCertificate } from './regenerate-certificate';
 import { endedEarly, manualActionsOf, reasonOf } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from './search-attributes';
 import type { RegenerationRequest, RegenerationResult, RunPhase } from './types';
-import type { CertificateUnit } from './units';
 
 const { discoverCluster } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
