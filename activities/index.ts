@@ -6,6 +6,7 @@
  */
 import { certificateActivities } from './certificates';
 import { chainActivities } from './chain';
+import { clusterLeaseActivities } from './cluster-lease';
 import { ActivityContext, type ActivityDeps } from './context';
 import { ctlActivities } from './ctl';
 import { discoveryActivities } from './discovery';
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...ctlActivities(ctx),
     ...phoneActivities(ctx),
     ...preflightActivities(ctx),
+    ...clusterLeaseActivities(),
   };
 }
 

@@ -4,10 +4,9 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Inventory } from '../inventory/types';
 import { registerAuth, securitySchemes, type AuthOptions } from './auth';
+import type { ApiDeps } from './deps';
 import { DiscoveryService } from './discovery';
 import { ApiMetrics } from './metrics';
 import { registerProblemHandlers } from './problem';
@@ -15,13 +14,7 @@ import { clusterRoutes } from './routes/clusters';
 import { gateRoutes } from './routes/gates';
 import { healthRoutes, metricsRoutes, readinessRoutes } from './routes/health';
 import { regenerationRoutes } from './routes/regenerations';
-
-export interface ApiDeps {
-  temporal: Client;
-  namespace: string;
-  taskQueue: string;
-  inventory: Inventory;
-}
+import { registerSecretGuard } from './secret-guard';
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -47,6 +40,8 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
   registerProblemHandlers(app);
   // Before any route: the hook must see every request (routes opt out with config.public).
   registerAuth(app, options.auth ?? { disabled: true });
+  // After authentication (an anonymous caller learns nothing), before any route sees a body.
+  registerSecretGuard(app);
   const metrics = new ApiMetrics(deps, { workerMetricsUrl: options.workerMetricsUrl });
   metrics.register(app);
   await app.register(swagger, {

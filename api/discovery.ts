@@ -8,10 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ClusterDiscovery } from '../activities';
 import { discoverClusterWorkflow } from '../workflows/discover';
-import type { ApiDeps } from './app';
 import type { ApiMetrics } from './metrics';
 import { HttpProblem, isTemporalUnavailable } from './problem';
-import { withDeadline } from './visibility';
+import { withDeadline, type ApiDeps } from './deps';
 
 export interface DiscoveryRecord {
   clusterId: string;

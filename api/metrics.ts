@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ApiDeps } from './app';
+import type { ApiDeps } from './deps';
 import { FILTER_STATUSES, countRuns, type RunCounts } from './visibility';
 
 export const METRIC_NAMES = {

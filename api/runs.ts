@@ -17,11 +17,10 @@ import {
 } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import { stateQuery } from '../workflows/messages';
-import { rotationStateQuery, unitRunId, type RotationState } from '../workflows/rotate-cluster';
+import { rotationStateQuery, unitRunId, type RotationState } from '../workflows/contract/rotation';
 import type { RegenerationState } from '../workflows/types';
-import type { ApiDeps } from './app';
+import { withDeadline, type ApiDeps } from './deps';
 import { HttpProblem } from './problem';
-import { withDeadline } from './visibility';
 
 /** A Temporal call of a GET waits at most this long; then the API answers 503. */
 const READ_DEADLINE_MS = 5_000;

@@ -1,199 +1,192 @@
 /**
- * JSON schemas shared by the routes: the problem document, ids, and the documents the API answers with. Response
- * schemas list their properties, so the serializer drops anything else: a second guard against echoing a field
- * (such as a secret reference) that a document must not carry.
+ * JSON schemas shared by the routes, written once with TypeBox: each is a JSON Schema (what Fastify validates and
+ * OpenAPI shows) and a TypeScript type (`Static<typeof schema>`, what a handler receives through the TypeBox type
+ * provider), so the two cannot drift. Response schemas list their properties, so the serializer drops anything
+ * else: a second guard against echoing a field (such as a secret reference) that a document must not carry.
  */
-import { CERTIFICATE_UNITS } from '../workflows/units';
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { CERTIFICATE_UNITS, type CertificateUnit } from '../workflows/units';
 
-export const problemSchema = {
-  type: 'object',
-  description: 'RFC 9457 problem document (application/problem+json); detail says what to fix.',
-  additionalProperties: true,
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
+/**
+ * A string from a fixed list, as a JSON Schema `enum` (not TypeBox's union of literals: its `anyOf` would turn one
+ * clear "must be one of" into a list of failed alternatives).
+ */
+export function StringEnum<T extends string>(values: readonly T[], options: { description?: string } = {}): TUnsafe<T> {
+  return Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
+}
+
+/** An object whose unknown fields are refused (request bodies, params and query strings). */
+export function Strict<T extends Parameters<typeof Type.Object>[0]>(
+  properties: T,
+  options: { description?: string } = {},
+) {
+  return Type.Object(properties, { additionalProperties: false, ...options });
+}
+
+export const problemSchema = Type.Object(
+  {
+    type: Type.Optional(Type.String()),
+    title: Type.Optional(Type.String()),
+    status: Type.Optional(Type.Integer()),
+    detail: Type.Optional(Type.String()),
   },
-} as const;
+  {
+    additionalProperties: true,
+    description: 'RFC 9457 problem document (application/problem+json); detail says what to fix.',
+  },
+);
 
 /** The problems every authenticated route may answer. */
 export const authProblems = { 401: problemSchema, 403: problemSchema } as const;
 
-/** A cluster id as the inventory allows it. */
 /** The certificate units of a request: at least one, each once, names as CUCM spells them. */
-export const unitsSchema = {
-  type: 'array',
+export const unitsSchema = Type.Array(StringEnum<CertificateUnit>(CERTIFICATE_UNITS), {
   minItems: 1,
   uniqueItems: true,
-  items: { type: 'string', enum: [...CERTIFICATE_UNITS] },
-} as const;
+});
 
+/** A cluster id as the inventory allows it. */
 export const CLUSTER_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$';
 
-export const clusterParamsSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['clusterId'],
-  properties: {
-    clusterId: {
-      type: 'string',
-      pattern: CLUSTER_ID_PATTERN,
-      description: 'a cluster id of the inventory (letters, digits, ".", "_", "-"; at most 63 characters)',
-    },
-  },
-} as const;
+export const clusterParamsSchema = Strict({
+  clusterId: Type.String({
+    pattern: CLUSTER_ID_PATTERN,
+    description: 'a cluster id of the inventory (letters, digits, ".", "_", "-"; at most 63 characters)',
+  }),
+});
 
-export const certificateSchema = {
-  type: 'object',
-  properties: {
-    unit: { type: 'string' },
-    serial: { type: 'string' },
-    subject: { type: 'string' },
-    issuer: { type: 'string' },
-    selfSigned: { type: 'boolean' },
-    keyType: { type: 'string' },
-    keySize: { type: 'integer' },
-    notAfter: { type: 'string' },
-  },
-} as const;
+export const certificateSchema = Type.Object({
+  unit: Type.Optional(Type.String()),
+  serial: Type.Optional(Type.String()),
+  subject: Type.Optional(Type.String()),
+  issuer: Type.Optional(Type.String()),
+  selfSigned: Type.Optional(Type.Boolean()),
+  keyType: Type.Optional(Type.String()),
+  keySize: Type.Optional(Type.Integer()),
+  notAfter: Type.Optional(Type.String()),
+});
 
-export const discoverySchema = {
-  type: 'object',
-  description: 'What the cluster looked like when the worker last read it (discoverClusterWorkflow).',
-  properties: {
-    workflowId: { type: 'string', description: 'the discovery workflow (also in the Temporal UI)' },
-    discoveredAt: { type: 'string', format: 'date-time' },
-    version: { type: 'string' },
-    securityMode: { type: 'integer', enum: [0, 1], description: '0 non-secure, 1 mixed mode' },
-    itlSigner: { type: 'string', enum: ['CallManager', 'ITLRecovery'] },
-    itlSignerSerial: { type: 'string' },
-    unmanagedNodes: { type: 'array', items: { type: 'string' } },
-    nodes: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          id: { type: 'string' },
-          role: { type: 'string', enum: ['publisher', 'subscriber'] },
-          product: { type: 'string' },
-          services: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: { name: { type: 'string' }, state: { type: 'string' }, reason: { type: 'string' } },
-            },
-          },
-          certificates: { type: 'array', items: certificateSchema },
-        },
-      },
-    },
-  },
-} as const;
+const service = Type.Object({
+  name: Type.Optional(Type.String()),
+  state: Type.Optional(Type.String()),
+  reason: Type.Optional(Type.String()),
+});
 
-export const clusterSchema = {
-  type: 'object',
-  description: 'A cluster of the inventory, without secrets or secret references.',
-  properties: {
-    id: { type: 'string' },
-    name: { type: 'string' },
-    nodes: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          id: { type: 'string' },
-          role: { type: 'string', enum: ['publisher', 'subscriber'] },
-          host: { type: 'string' },
-          sshPort: { type: 'integer' },
-          httpsPort: { type: 'integer' },
-          sshHostKeySha256: { type: 'string' },
-        },
-      },
-    },
-    users: {
-      type: 'object',
-      description: 'The user names the worker signs in with (the passwords stay behind secret references).',
-      properties: { osAdmin: { type: 'string' }, axl: { type: 'string' } },
-    },
-    hostKeyPolicy: { type: 'string', enum: ['pinned', 'record-on-first-use'] },
-    tlsMode: { type: 'string', enum: ['pin-tomcat', 'ca', 'insecure'] },
-    risportRequestsPerMinute: { type: 'integer' },
-    lastDiscovery: { anyOf: [discoverySchema, { type: 'null' }] },
+export const discoverySchema = Type.Object(
+  {
+    workflowId: Type.Optional(Type.String({ description: 'the discovery workflow (also in the Temporal UI)' })),
+    discoveredAt: Type.Optional(Type.String({ format: 'date-time' })),
+    version: Type.Optional(Type.String()),
+    securityMode: Type.Optional(Type.Integer({ enum: [0, 1], description: '0 non-secure, 1 mixed mode' })),
+    itlSigner: Type.Optional(StringEnum(['CallManager', 'ITLRecovery'])),
+    itlSignerSerial: Type.Optional(Type.String()),
+    unmanagedNodes: Type.Optional(Type.Array(Type.String())),
+    nodes: Type.Optional(
+      Type.Array(
+        Type.Object({
+          id: Type.Optional(Type.String()),
+          role: Type.Optional(StringEnum(['publisher', 'subscriber'])),
+          product: Type.Optional(Type.String()),
+          services: Type.Optional(Type.Array(service)),
+          certificates: Type.Optional(Type.Array(certificateSchema)),
+        }),
+      ),
+    ),
   },
-} as const;
+  { description: 'What the cluster looked like when the worker last read it (discoverClusterWorkflow).' },
+);
 
-export const planStepSchema = {
-  type: 'object',
-  additionalProperties: true,
-  properties: {
-    kind: { type: 'string' },
-    unit: { type: 'string' },
-    nodeId: { type: 'string' },
-    nodeIds: { type: 'array', items: { type: 'string' } },
-    service: { type: 'string' },
-    mode: { type: 'string' },
-    reason: { type: 'string' },
+export const clusterSchema = Type.Object(
+  {
+    id: Type.Optional(Type.String()),
+    name: Type.Optional(Type.String()),
+    nodes: Type.Optional(
+      Type.Array(
+        Type.Object({
+          id: Type.Optional(Type.String()),
+          role: Type.Optional(StringEnum(['publisher', 'subscriber'])),
+          host: Type.Optional(Type.String()),
+          sshPort: Type.Optional(Type.Integer()),
+          httpsPort: Type.Optional(Type.Integer()),
+          sshHostKeySha256: Type.Optional(Type.String()),
+        }),
+      ),
+    ),
+    users: Type.Optional(
+      Type.Object(
+        { osAdmin: Type.Optional(Type.String()), axl: Type.Optional(Type.String()) },
+        { description: 'The user names the worker signs in with (the passwords stay behind secret references).' },
+      ),
+    ),
+    hostKeyPolicy: Type.Optional(StringEnum(['pinned', 'record-on-first-use'])),
+    tlsMode: Type.Optional(StringEnum(['pin-tomcat', 'ca', 'insecure'])),
+    risportRequestsPerMinute: Type.Optional(Type.Integer()),
+    lastDiscovery: Type.Optional(Type.Union([discoverySchema, Type.Null()])),
   },
-} as const;
+  { description: 'A cluster of the inventory, without secrets or secret references.' },
+);
+
+export const planStepSchema = Type.Object(
+  {
+    kind: Type.Optional(Type.String()),
+    unit: Type.Optional(Type.String()),
+    nodeId: Type.Optional(Type.String()),
+    nodeIds: Type.Optional(Type.Array(Type.String())),
+    service: Type.Optional(Type.String()),
+    mode: Type.Optional(Type.String()),
+    reason: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);
 
 /** A plan as the dry run and a run's state show it: units in the safe order, each with its steps and reasons. */
-export const planSchema = {
-  type: 'object',
-  properties: {
-    clusterId: { type: 'string' },
-    version: { type: 'string' },
-    units: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { unit: { type: 'string' }, steps: { type: 'array', items: planStepSchema } },
-      },
-    },
-    refusals: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { code: { type: 'string' }, message: { type: 'string' }, unit: { type: 'string' } },
-      },
-    },
-    warnings: { type: 'array', items: { type: 'string' } },
-  },
-} as const;
+export const planSchema = Type.Object({
+  clusterId: Type.Optional(Type.String()),
+  version: Type.Optional(Type.String()),
+  units: Type.Optional(
+    Type.Array(Type.Object({ unit: Type.Optional(Type.String()), steps: Type.Optional(Type.Array(planStepSchema)) })),
+  ),
+  refusals: Type.Optional(
+    Type.Array(
+      Type.Object({
+        code: Type.Optional(Type.String()),
+        message: Type.Optional(Type.String()),
+        unit: Type.Optional(Type.String()),
+      }),
+    ),
+  ),
+  warnings: Type.Optional(Type.Array(Type.String())),
+});
 
 const HH_MM = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
 
 /** A recurring maintenance window in local time (workflows/types.ts MaintenanceWindow). */
-export const maintenanceWindowSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['start', 'end', 'timeZone'],
-  description:
-    'Recurring maintenance window: the disruptive steps (regenerate, CTL update, restarts, phone resets) run only while it is open; the run waits for it. Example: {"start":"22:00","end":"05:00","timeZone":"Europe/Paris","days":["sat","sun"]}.',
-  properties: {
-    start: {
-      type: 'string',
-      pattern: HH_MM,
-      description: 'local opening time as HH:MM, 24 h (e.g. 22:00)',
-    },
-    end: {
-      type: 'string',
+export const maintenanceWindowSchema = Strict(
+  {
+    start: Type.String({ pattern: HH_MM, description: 'local opening time as HH:MM, 24 h (e.g. 22:00)' }),
+    end: Type.String({
       pattern: HH_MM,
       description: 'local closing time as HH:MM, 24 h; earlier than start means the window runs past midnight',
-    },
-    timeZone: {
-      type: 'string',
+    }),
+    timeZone: Type.String({
       minLength: 1,
       maxLength: 64,
       description: 'IANA time zone of start and end, e.g. Europe/Paris or America/New_York',
-    },
-    days: {
-      type: 'array',
-      minItems: 1,
-      uniqueItems: true,
-      items: { type: 'string', enum: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] },
-      description:
-        'local days on which the window opens (for a window past midnight, the day it opens); default every day',
-    },
+    }),
+    days: Type.Optional(
+      Type.Array(StringEnum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const), {
+        minItems: 1,
+        uniqueItems: true,
+        description:
+          'local days on which the window opens (for a window past midnight, the day it opens); default every day',
+      }),
+    ),
   },
-} as const;
+  {
+    description:
+      'Recurring maintenance window: the disruptive steps (regenerate, CTL update, restarts, phone resets) run only while it is open; the run waits for it. Example: {"start":"22:00","end":"05:00","timeZone":"Europe/Paris","days":["sat","sun"]}.',
+  },
+);
+
+export type MaintenanceWindowBody = Static<typeof maintenanceWindowSchema>;
+export type { Static, TSchema };

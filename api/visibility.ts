@@ -2,11 +2,11 @@
  * Temporal visibility as the API uses it: which workflow types are "regeneration runs", their status in the API's
  * words, list queries, paging tokens, and the per-status counts behind /metrics.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from '../workflows/search-attributes';
-import type { ApiDeps } from './app';
-import { HttpProblem, TemporalTimeout } from './problem';
+import { withDeadline, type ApiDeps } from './deps';
+import { HttpProblem } from './problem';
 
 /** The workflow types that are regeneration runs (children of a rotation included); discovery runs are not. */
 export const RUN_WORKFLOW_TYPES = ['regenerateCertificate', 'rotateCluster'] as const;
@@ -104,35 +104,31 @@ export interface RunListItem {
 }
 
 /**
- * Paging tokens: Temporal's own token, signed with a key of this API process and bound to the query it belongs to.
- * A forged or foreign token never reaches Temporal (which answers a malformed one with an internal error, retried
- * for seconds); a token from another API process or another filter set gets a 400 that says to list again.
+ * Paging tokens, self-contained so that any API process answers them, before or after a restart: Temporal's own
+ * token and a checksum of it with the query it belongs to. A token from another filter set, a truncated or an
+ * invented one gets a 400 that says to list again, and never reaches Temporal (which answers a malformed token with
+ * an internal error, retried for seconds). The checksum is not a signature: the token holds only Temporal's cursor
+ * over runs the caller may list anyway.
  */
 export class PageTokens {
-  private readonly key = randomBytes(32);
-
-  private mac(query: string, payload: string): Buffer {
-    return createHmac('sha256', this.key)
-      .update(createHash('sha256').update(query).digest())
-      .update(payload)
-      .digest()
-      .subarray(0, 16);
+  private check(query: string, payload: string): Buffer {
+    return createHash('sha256').update(query).update('\n').update(payload).digest().subarray(0, 16);
   }
 
   encode(query: string, raw: Uint8Array): string {
     const payload = Buffer.from(raw).toString('base64url');
-    return `${payload}.${this.mac(query, payload).toString('base64url')}`;
+    return `${payload}.${this.check(query, payload).toString('base64url')}`;
   }
 
   decode(query: string, token: string): Buffer {
-    const [payload, mac] = token.split('.');
-    const expected = payload ? this.mac(query, payload) : undefined;
-    const given = mac ? Buffer.from(mac, 'base64url') : undefined;
+    const [payload, sum] = token.split('.');
+    const expected = payload ? this.check(query, payload) : undefined;
+    const given = sum ? Buffer.from(sum, 'base64url') : undefined;
     if (!payload || !expected || !given || given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new HttpProblem(
         400,
         'Bad Request',
-        'querystring.nextPageToken is not a token this API issued for these filters (or the API restarted since): list again without it.',
+        'querystring.nextPageToken is not a token this API issued for these filters: list again without it.',
       );
     }
     return Buffer.from(payload, 'base64url');
@@ -140,15 +136,11 @@ export class PageTokens {
 }
 
 /**
- * Bounds a Temporal call: a slow or absent Temporal becomes a 503, not a hanging request. The gRPC deadline ends the
- * call; the timer ends the wait even while the client is still backing off between connection attempts.
+ * The parent the API shows: a rotation, for its unit runs. The runs the API starts are children of their cluster's
+ * entity (`cluster:...`), which is not a run.
  */
-export function withDeadline<T>(deps: ApiDeps, ms: number, fn: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TemporalTimeout(`Temporal did not answer within ${ms} ms.`)), ms);
-  });
-  return Promise.race([deps.temporal.withDeadline(Date.now() + ms, fn), limit]).finally(() => clearTimeout(timer));
+export function rotationParent(parentWorkflowId: string | undefined | null): string | undefined {
+  return parentWorkflowId && !parentWorkflowId.startsWith('cluster:') ? parentWorkflowId : undefined;
 }
 
 export async function listRuns(
@@ -178,7 +170,7 @@ export async function listRuns(
       phase,
       startedAt: info.startTime.toISOString(),
       closedAt: info.closeTime?.toISOString(),
-      parentId: info.parentExecution?.workflowId ?? undefined,
+      parentId: rotationParent(info.parentExecution?.workflowId),
       location: `/v1/regenerations/${info.workflowId}`,
     });
   }

@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities, TrustCertificate } from '../activities';
+import { holdClusterLease } from './cluster-lease';
 import { atLeast, parseCucmVersion } from './cucm-version';
 import { stateQuery } from './messages';
 import { CLUSTER_ID, RUN_PHASE } from './search-attributes';
@@ -50,6 +51,8 @@ export async function cleanupExpiredTrust(request: { clusterId: string; asOf?: s
   ]);
   const record = (step: Omit<StepState, 'id'>) => state.steps.push({ ...step, id: `step-${state.steps.length + 1}` });
   try {
+    // Before anything changes: the cluster's lease (one cluster-changing run at a time).
+    await holdClusterLease({ clusterId: request.clusterId, type: 'cleanupExpiredTrust', units: [] });
     const discovery = await acts.discoverCluster(request.clusterId);
     const needsCcnStop = !atLeast(parseCucmVersion(discovery.version), 12);
     const result: CleanupResult = { clusterId: request.clusterId, deleted: [], restarts: [] };

@@ -15,6 +15,7 @@
  * end); each kind of plan step is in ./steps, the gates and the step-failed recovery in ./run-tracker.ts.
  */
 import { ApplicationFailure, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { holdClusterLease } from './cluster-lease';
 import { windowProblem } from './maintenance-window';
 import { manualActionsFor, summarizeManualActions, type PlanStepProgress } from './manual-actions';
 import {
@@ -147,6 +148,13 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
   const progress: PlanStepProgress[] = [];
 
   try {
+    // Before anything else: the cluster's lease (granted already when the cluster's entity started this run).
+    await holdClusterLease({
+      clusterId: request.clusterId,
+      type: 'regenerateCertificate',
+      units: request.units,
+      requestedBy: request.requestedBy,
+    });
     // Pre-flight at the start of the window, so the plan is built from a fresh discovery; every disruptive step
     // checks the window again (an approval can take longer than the window lasts).
     await run.inWindow('pre-flight');

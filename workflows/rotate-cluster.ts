@@ -8,7 +8,6 @@
  */
 import {
   ApplicationFailure,
-  defineQuery,
   executeChild,
   proxyActivities,
   setHandler,
@@ -16,35 +15,19 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { buildPlan, planClusterOf, type Plan } from './plan';
+import { holdClusterLease } from './cluster-lease';
+import { rotationStateQuery, unitRunId, type RotationState } from './contract/rotation';
+import { buildPlan, planClusterOf } from './plan';
 import { regenerateCertificate } from './regenerate-certificate';
 import { endedEarly, manualActionsOf, reasonOf } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from './search-attributes';
 import type { RegenerationRequest, RegenerationResult, RunPhase } from './types';
-import type { CertificateUnit } from './units';
 
 const { discoverCluster } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '2 minutes',
   retry: { maximumAttempts: 5 },
 });
-
-export interface RotationState {
-  clusterId: string;
-  phase: RunPhase;
-  order: CertificateUnit[];
-  current?: { unit: CertificateUnit; workflowId: string };
-  done: CertificateUnit[];
-  /** The rotation's plan (every unit's steps, with reasons), once built. */
-  plan?: Plan;
-  /** When the rotation ended early: what is left to do by hand. */
-  manualActions?: string[];
-}
-
-export const rotationStateQuery = defineQuery<RotationState>('rotationState');
-
-/** The id of a rotation's unit run (the API finds a rotation's gates there). */
-export const unitRunId = (rotationId: string, unit: CertificateUnit) => `${rotationId}-${unit}`;
 
 export async function rotateCluster(request: RegenerationRequest): Promise<RegenerationResult[]> {
   const state: RotationState = { clusterId: request.clusterId, phase: 'running', order: [], done: [] };
@@ -62,6 +45,13 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
   ]);
   setPhase('running');
   try {
+    // Before anything changes: the cluster's lease (granted already when the cluster's entity started this run).
+    await holdClusterLease({
+      clusterId: request.clusterId,
+      type: 'rotateCluster',
+      units: request.units,
+      requestedBy: request.requestedBy,
+    });
     const plan = buildPlan(planClusterOf(await discoverCluster(request.clusterId)), {
       units: request.units,
       phoneReset: request.phoneReset,

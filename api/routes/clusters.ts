@@ -5,14 +5,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { DiscoveredCertificate } from '../../activities';
-import { findCluster } from '../../inventory/load';
 import type { InventoryCluster } from '../../inventory/types';
+import { clusterOr404 } from '../cluster-lookup';
 import { buildPlan, planClusterOf } from '../../workflows/plan';
 import type { CertificateUnit } from '../../workflows/units';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import { bearerSecurity } from '../auth';
 import type { DiscoveryRecord, DiscoveryService } from '../discovery';
-import { HttpProblem } from '../problem';
 import {
   authProblems,
   certificateSchema,
@@ -24,20 +23,6 @@ import {
 } from '../schemas';
 
 const DAY_MS = 86_400_000;
-
-function unknownCluster(clusterId: string): HttpProblem {
-  return new HttpProblem(
-    404,
-    'Not Found',
-    `Cluster "${clusterId}" is not in the inventory; GET /v1/clusters lists the known ones.`,
-  );
-}
-
-export function clusterOr404(deps: ApiDeps, clusterId: string): InventoryCluster {
-  const cluster = findCluster(deps.inventory, clusterId);
-  if (!cluster) throw unknownCluster(clusterId);
-  return cluster;
-}
 
 function discoveryDocument(record: DiscoveryRecord | undefined) {
   if (!record) return null;

@@ -9,14 +9,13 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { decideGateUpdate, submitSignedChainUpdate } from '../../workflows/messages';
-import { rotationStateQuery } from '../../workflows/rotate-cluster';
+import { rotationStateQuery } from '../../workflows/contract/rotation';
 import type { GateDecisionKind, RegenerationState } from '../../workflows/types';
-import type { ApiDeps } from '../app';
 import { bearerSecurity, identityOf } from '../auth';
 import { HttpProblem } from '../problem';
 import { ROTATION_TYPE, notFound, readRun, unitRunStates } from '../runs';
 import { authProblems, problemSchema } from '../schemas';
-import { withDeadline } from '../visibility';
+import { withDeadline, type ApiDeps } from '../deps';
 
 const RUN_ID = { type: 'string', pattern: '^regen-[A-Za-z0-9._-]+$', maxLength: 200 } as const;
 const DECISIONS: GateDecisionKind[] = ['approve', 'reject', 'retry', 'skip', 'abort'];

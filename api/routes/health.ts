@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { ApiDeps } from '../app';
 import { FEDERATION_HEADER, type ApiMetrics } from '../metrics';
-import { withDeadline } from '../visibility';
+import { withDeadline, type ApiDeps } from '../deps';
 
 /**
  * GET /healthz answers 200 once everything a run needs is ready: Temporal answers and a worker polls the task

@@ -87,6 +87,29 @@ describe('API input validation', function () {
       /nextPageToken is not a token this API issued/,
     ],
     [
+      // Refused at the edge, before the API asks Temporal anything (the run need not even exist).
+      'a private key pasted into a signed chain',
+      'POST',
+      '/v1/regenerations/regen-lab1-x/chains',
+      {
+        nodeId: 'cucm-pub',
+        chainPem:
+          '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n',
+      },
+      {},
+      400,
+      /^body\.chainPem contains a private key: send certificates only/,
+    ],
+    [
+      'a private key in a gate comment',
+      'POST',
+      '/v1/regenerations/regen-lab1-x/gates/before-start-1',
+      { decision: 'approve', comment: '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----' },
+      {},
+      400,
+      /^body\.comment contains a private key/,
+    ],
+    [
       'a negative discovery age',
       'GET',
       '/v1/clusters/lab1/certificates?maxAgeSeconds=-1',

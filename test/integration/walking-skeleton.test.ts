@@ -4,7 +4,7 @@
  * the query, then the result.
  */
 import assert from 'node:assert/strict';
-import type { RegenerationDocument } from '../../api/routes/regenerations';
+import type { RegenerationDocument } from '../../api/regeneration-documents';
 import { getJson, postJson, startSystem, type System } from '../support/system';
 import { waitFor } from '../support/net';
 

@@ -52,6 +52,8 @@ function mockActivities(calls: Call[], overrides: Partial<Activities> = {}): Par
   const serials = new Map<string, string>();
   const record = (name: string, args: unknown) => calls.push({ name, args });
   const base: Partial<Activities> = {
+    // The cluster entity is not under test here: every run gets the lease.
+    acquireClusterLease: async () => ({ granted: true }),
     discoverCluster: async (clusterId) => {
       record('discoverCluster', clusterId);
       return discovery();
@@ -228,7 +230,10 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
         taskQueue,
         args: [{ clusterId: 'lab', units: ['tomcat'], notBefore, approvals: [] }],
       });
-      assert.equal((await handle.query(stateQuery)).phase, 'waiting-window');
+      // After the cluster's lease (an activity here, mocked), the run sleeps until the window opens.
+      await waitFor('the run to wait for its window', async () =>
+        (await handle.query(stateQuery)).phase === 'waiting-window' ? true : undefined,
+      );
       assert.equal(calls.length, 0, 'no activity may run before the window');
       await handle.result();
       const state = await handle.query(stateQuery);
@@ -265,7 +270,10 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
         taskQueue,
         args: [{ clusterId: 'lab', units: ['tomcat'], approvals: [], maintenanceWindow }],
       });
-      assert.equal((await handle.query(stateQuery)).phase, 'waiting-window');
+      // After the cluster's lease (an activity here, mocked), the run sleeps until the window opens.
+      await waitFor('the run to wait for its window', async () =>
+        (await handle.query(stateQuery)).phase === 'waiting-window' ? true : undefined,
+      );
       assert.equal(calls.length, 0, 'nothing before the window, not even discovery');
       await handle.result();
       const state = await handle.query(stateQuery);

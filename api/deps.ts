@@ -1,0 +1,26 @@
+/**
+ * The bottom of api/: what every module of the API receives (its dependencies) and the one way it bounds a call to
+ * Temporal. Imports nothing else of api/ but the problem types, so no import circle goes through it.
+ */
+import type { Client } from '@temporalio/client';
+import type { Inventory } from '../inventory/types';
+import { TemporalTimeout } from './problem';
+
+export interface ApiDeps {
+  temporal: Client;
+  namespace: string;
+  taskQueue: string;
+  inventory: Inventory;
+}
+
+/**
+ * Bounds a Temporal call: a slow or absent Temporal becomes a 503, not a hanging request. The gRPC deadline ends the
+ * call; the timer ends the wait even while the client is still backing off between connection attempts.
+ */
+export function withDeadline<T>(deps: ApiDeps, ms: number, fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TemporalTimeout(`Temporal did not answer within ${ms} ms.`)), ms);
+  });
+  return Promise.race([deps.temporal.withDeadline(Date.now() + ms, fn), limit]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,212 @@
+/**
+ * The contract of the regeneration routes: every request and response schema, with TypeBox, and the TypeScript
+ * types the handlers get from them (Static), so the schemas Fastify validates and the types the code reads are
+ * one source.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { OPTIONAL_GATES, type GateKind } from '../workflows/types';
+import { CLUSTER_ID_PATTERN, Strict, StringEnum, maintenanceWindowSchema, planSchema, unitsSchema } from './schemas';
+import { FILTER_STATUSES, RUN_WORKFLOW_TYPES, type RunStatus } from './visibility';
+
+export const RUN_ID_PATTERN = '^regen-[A-Za-z0-9._-]+$';
+
+export const STATUS_VALUES: readonly RunStatus[] = [
+  'running',
+  'awaiting-approval',
+  'completed',
+  'failed',
+  'cancelled',
+  'aborted',
+];
+
+/** The gates a caller may list in `approvals` (the workflow's optional gates, plus the safety gate by name). */
+const APPROVAL_GATES: GateKind[] = [...OPTIONAL_GATES, 'accept-missing-phones'];
+
+export const runParamsSchema = Strict({
+  id: Type.String({ pattern: RUN_ID_PATTERN, maxLength: 200, description: 'a run id (regen-...)' }),
+});
+
+export const startHeadersSchema = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      pattern: '^[\\x21-\\x7E]{1,200}$',
+      description:
+        '1 to 200 visible ASCII characters (a UUID is a good key); the same key and body return the same run',
+    }),
+  ),
+});
+
+export const startBodySchema = Strict({
+  units: unitsSchema,
+  approvals: Type.Optional(
+    Type.Array(StringEnum(APPROVAL_GATES), {
+      uniqueItems: true,
+      description:
+        'Gates to stop at (default ["before-start"]); [] runs without stopping. Safety gates (accept missing phones, confirm a manual phone reset) always apply, listed or not.',
+    }),
+  ),
+  phoneReset: Type.Optional(
+    StringEnum(['all', 'secure-only', 'none'] as const, {
+      description:
+        'How phones get the new ITL/CTL: all (default), secure-only, or none (you reset them, then confirm at a gate).',
+    }),
+  ),
+  registrationDeadlineMinutes: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 1440,
+      description: 'Minutes phones get to register again after a reset (default 30), as a whole number from 1 to 1440.',
+    }),
+  ),
+  notBefore: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description: 'Nothing changes on the cluster before this time (RFC 3339, e.g. 2026-12-01T22:00:00Z).',
+    }),
+  ),
+  maintenanceWindow: Type.Optional(maintenanceWindowSchema),
+});
+export type StartBody = Static<typeof startBodySchema>;
+
+export const startAnswerSchema = Type.Object({
+  id: Type.String(),
+  clusterId: Type.String(),
+  status: StringEnum(STATUS_VALUES),
+  location: Type.String(),
+  replayed: Type.Optional(Type.Boolean({ description: 'true when an Idempotency-Key returned an existing run' })),
+  requestedBy: Type.Optional(Type.String()),
+});
+export type StartAnswer = Static<typeof startAnswerSchema>;
+
+export const listQuerySchema = Strict({
+  clusterId: Type.Optional(
+    Type.String({ pattern: CLUSTER_ID_PATTERN, description: 'a cluster id (letters, digits, ".", "_", "-")' }),
+  ),
+  status: Type.Optional(StringEnum(FILTER_STATUSES)),
+  awaitingApproval: Type.Optional(
+    StringEnum(['true', 'false'] as const, {
+      description: 'true: only runs stopped at a gate; false: only the others',
+    }),
+  ),
+  pageSize: Type.Optional(
+    Type.String({ pattern: '^([1-9][0-9]?|100)$', description: 'a whole number from 1 to 100 (default 20)' }),
+  ),
+  nextPageToken: Type.Optional(
+    Type.String({
+      maxLength: 4096,
+      pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+      description: 'the nextPageToken of the previous page, unchanged',
+    }),
+  ),
+});
+export type ListQuery = Static<typeof listQuerySchema>;
+
+const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
+const str = () => Type.Optional(Type.String());
+
+export const listItemSchema = Type.Object({
+  id: str(),
+  type: str(),
+  clusterId: str(),
+  units: opt(Type.Array(Type.String())),
+  status: opt(StringEnum(STATUS_VALUES)),
+  phase: str(),
+  startedAt: str(),
+  closedAt: str(),
+  parentId: str(),
+  location: str(),
+});
+
+export const listResponseSchema = Type.Object({
+  items: Type.Array(listItemSchema),
+  nextPageToken: str(),
+});
+
+const stepSchema = Type.Object(
+  {
+    id: str(),
+    kind: str(),
+    description: str(),
+    status: opt(StringEnum(['pending', 'running', 'completed', 'skipped', 'failed'] as const)),
+    nodeId: str(),
+    service: str(),
+    unit: str(),
+    startedAt: str(),
+    finishedAt: str(),
+    detail: str(),
+  },
+  { additionalProperties: true },
+);
+
+const gateSchema = Type.Object({
+  id: str(),
+  kind: str(),
+  description: str(),
+  allowed: opt(Type.Array(Type.String())),
+});
+
+export const documentSchema = Type.Object({
+  id: str(),
+  type: opt(StringEnum(RUN_WORKFLOW_TYPES)),
+  clusterId: str(),
+  units: opt(Type.Array(Type.String())),
+  status: opt(StringEnum(STATUS_VALUES)),
+  phase: str(),
+  requestedBy: str(),
+  parentId: opt(Type.String({ description: 'a unit run of a rotation: the rotation' })),
+  startedAt: str(),
+  closedAt: str(),
+  notBefore: str(),
+  maintenanceWindow: opt(maintenanceWindowSchema),
+  steps: opt(Type.Array(stepSchema)),
+  pendingGates: opt(Type.Array(gateSchema)),
+  decisions: opt(
+    Type.Array(Type.Object({ gateId: str(), kind: str(), decision: str(), by: str(), comment: str(), at: str() })),
+  ),
+  plan: opt(
+    Type.Object(planSchema.properties, {
+      description: 'the plan being executed (steps with reasons), once pre-flight built it',
+    }),
+  ),
+  certificates: opt(
+    Type.Array(
+      Type.Object({
+        nodeId: str(),
+        serialBefore: str(),
+        serialAfter: str(),
+        regeneratedNow: opt(Type.Boolean()),
+      }),
+      { description: 'serials before and after, per node, as the regeneration steps finish' },
+    ),
+  ),
+  csrs: opt(
+    Type.Array(Type.Object({ nodeId: str(), unit: str(), csrPem: str() }), {
+      description: 'CA-signed units: the CSRs waiting for the CA (the private keys stay on the nodes)',
+    }),
+  ),
+  missingPhones: opt(
+    Type.Object(
+      { count: opt(Type.Integer()), sample: opt(Type.Array(Type.String())) },
+      { description: 'phones not registered again at the last registration check' },
+    ),
+  ),
+  manualActions: opt(
+    Type.Array(Type.String(), {
+      description: 'failed, aborted or cancelled runs: what an engineer still has to do by hand',
+    }),
+  ),
+  order: opt(Type.Array(Type.String(), { description: 'a rotation: its units in the safe order' })),
+  done: opt(Type.Array(Type.String(), { description: 'a rotation: the units completed' })),
+  currentUnit: opt(
+    Type.String({ description: 'a rotation: the unit running now; steps, pendingGates and phase are its unit run' }),
+  ),
+  currentRunId: opt(Type.String({ description: 'a rotation: the id of the unit run of currentUnit' })),
+  unitRuns: opt(
+    Type.Array(Type.Object({ unit: str(), id: str(), location: str() }), {
+      description: 'a rotation: the unit runs it has started',
+    }),
+  ),
+  // One unit: a RegenerationResult; a rotation: one per unit, in its order.
+  result: opt(Type.Unknown()),
+  error: str(),
+});

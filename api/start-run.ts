@@ -1,0 +1,159 @@
+/**
+ * Starting a run (POST /v1/clusters/{id}/regenerations): the request's id, its Idempotency-Key, and the cluster's
+ * entity, which starts the run as its child unless another run holds the cluster (workflows/cluster-entity.ts).
+ * No lock, no memory of recent starts: every API process asks the same entity, so replicas and restarts agree.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
+import type { FastifyBaseLogger } from 'fastify';
+import { clusterBusyHolder, updateClusterEntity, updateFailureType } from '../clients/cluster-entity';
+import { RUN_ID_TAKEN, startRunUpdate, type StartedRun } from '../workflows/contract/cluster-entity';
+import { windowProblem } from '../workflows/maintenance-window';
+import { RUN_PHASE } from '../workflows/search-attributes';
+import type { RegenerationRequest } from '../workflows/types';
+import { withDeadline, type ApiDeps } from './deps';
+import type { ApiMetrics } from './metrics';
+import { HttpProblem } from './problem';
+import type { StartAnswer, StartBody } from './regeneration-schemas';
+import { statusFromTemporal } from './visibility';
+
+/** JSON with sorted keys: the same body always hashes the same, whatever the order of its fields. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+async function describeOrUndefined(deps: ApiDeps, id: string): Promise<WorkflowExecutionDescription | undefined> {
+  try {
+    return await withDeadline(deps, 5_000, () => deps.temporal.workflow.getHandle(id).describe());
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** An existing run started with this idempotency key: the same request gets it back, another one a 422. */
+function replayOf(
+  metrics: ApiMetrics | undefined,
+  description: WorkflowExecutionDescription,
+  requestHash: string,
+  clusterId: string,
+): StartAnswer {
+  if (description.memo?.requestHash !== requestHash) {
+    metrics?.startsRefused.inc({ reason: 'idempotency-conflict' });
+    throw new HttpProblem(
+      422,
+      'Unprocessable Content',
+      `This Idempotency-Key was already used for a different request (run ${description.workflowId}). ` +
+        'Send the same body to the same cluster to get that run back, or use a new key for a new run.',
+      { runId: description.workflowId },
+    );
+  }
+  metrics?.idempotentReplays.inc();
+  return {
+    id: description.workflowId,
+    clusterId,
+    status: statusFromTemporal(description.status.name, description.typedSearchAttributes.get(RUN_PHASE)),
+    location: `/v1/regenerations/${description.workflowId}`,
+    replayed: true,
+  };
+}
+
+export async function startRun(
+  deps: ApiDeps,
+  metrics: ApiMetrics | undefined,
+  start: { clusterId: string; body: StartBody; requestedBy: string; key?: string },
+  log: FastifyBaseLogger,
+): Promise<StartAnswer> {
+  const { clusterId, body, requestedBy, key } = start;
+  const replay = (description: WorkflowExecutionDescription, requestHash: string, cluster: string) =>
+    replayOf(metrics, description, requestHash, cluster);
+  const { units, notBefore, approvals, phoneReset, registrationDeadlineMinutes, maintenanceWindow } = body;
+  // What the schema cannot say (a real IANA zone, a window that opens at all): the workflow's own rule.
+  const windowIssue = maintenanceWindow ? windowProblem(maintenanceWindow) : undefined;
+  if (windowIssue) {
+    // Its messages name the field from maintenanceWindow down; the API names it from the body, as for schema errors.
+    const detail = windowIssue.startsWith('maintenanceWindow')
+      ? `body.${windowIssue}.`
+      : `body.maintenanceWindow: ${windowIssue}.`;
+    throw new HttpProblem(400, 'Bad Request', detail);
+  }
+  const requestHash = sha256(canonical({ clusterId, body: body }));
+  // An idempotency key names its run: the id derives from the caller and the key (not the cluster, so the same
+  // key sent to another cluster is caught as a different request). Temporal keeps the id unique for as long as it
+  // retains the run, across API restarts.
+  const id = key
+    ? `regen-idem-${sha256(`${requestedBy}\n${key}`).slice(0, 32)}`
+    : `regen-${clusterId}-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+
+  if (key) {
+    const existing = await describeOrUndefined(deps, id);
+    if (existing) {
+      return replay(existing, requestHash, clusterId);
+    }
+  }
+  const input: RegenerationRequest = {
+    clusterId,
+    units,
+    requestedBy,
+    ...(notBefore ? { notBefore } : {}),
+    ...(approvals ? { approvals } : {}),
+    ...(phoneReset ? { phoneReset } : {}),
+    ...(registrationDeadlineMinutes ? { registrationDeadlineMinutes } : {}),
+    ...(maintenanceWindow ? { maintenanceWindow } : {}),
+  };
+  // The cluster's entity decides, for every API process and every direct start alike: it starts the run (its
+  // child) if no run holds the cluster, else its validator refuses (ClusterBusy, naming the holder). No lock, no
+  // memory here: a second API replica, or a restarted one, asks the same entity.
+  let started: StartedRun;
+  try {
+    started = await withDeadline(deps, 10_000, () =>
+      updateClusterEntity(deps.temporal, { clusterId, taskQueue: deps.taskQueue }, startRunUpdate, [
+        {
+          workflowId: id,
+          // One unit: regenerateCertificate; several: rotateCluster runs them one by one in the plan's safe order.
+          type: units.length > 1 ? 'rotateCluster' : 'regenerateCertificate',
+          request: input,
+          memo: { requestHash, requestedBy },
+          staticSummary: `Regenerate ${units.join(', ')} on ${clusterId} (requested by ${requestedBy})`,
+        },
+      ]),
+    );
+  } catch (err) {
+    const busy = clusterBusyHolder(err);
+    if (busy) {
+      metrics?.startsRefused.inc({ reason: 'cluster-busy' });
+      const holder = busy.holder?.workflowId;
+      throw new HttpProblem(
+        409,
+        'Conflict',
+        `${busy.message} Wait for it to finish${holder ? ` (GET /v1/regenerations/${holder})` : ''}, or decide its pending gate, then start again.`,
+        { runs: holder ? [holder] : [] },
+      );
+    }
+    // The key's run closed a moment ago, started by another API process: answer with it.
+    if (key && updateFailureType(err) === RUN_ID_TAKEN) {
+      const existing = await describeOrUndefined(deps, id);
+      if (existing) {
+        return replay(existing, requestHash, clusterId);
+      }
+    }
+    throw err;
+  }
+  if (started.replayed) {
+    // The same key reached the entity twice at once: the run is that request's; check this one's body.
+    const existing = await describeOrUndefined(deps, id);
+    if (existing) {
+      return replay(existing, requestHash, clusterId);
+    }
+  }
+  log.info({ runId: id, clusterId, units, requestedBy }, 'regeneration started');
+  return { id, clusterId, status: 'running', location: `/v1/regenerations/${id}`, requestedBy };
+}
