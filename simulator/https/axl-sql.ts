@@ -111,11 +111,6 @@ interface ColumnRef {
   column: string;
 }
 
-interface Condition {
-  left: ColumnRef;
-  test: (actual: string, row: JoinedRow) => boolean;
-}
-
 /** A row of the joined tables: per alias, that table's row. */
 type JoinedRow = Map<string, Row>;
 
@@ -221,10 +216,10 @@ export function executeSql(cluster: SimCluster, sql: string): Row[] {
   const conditions = [...on, ...(where ? [where] : [])].flatMap((text) => parseConditions(text, sources));
 
   // Nested-loop join, filtering as each table is added (the tables here are small but for device).
-  let rows: JoinedRow[] = [new Map()];
+  let rows: JoinedRow[] = [new Map<string, Row>()];
   for (const s of sources) {
     const tableRows = s.table.rows(cluster);
-    rows = rows.flatMap((partial) => tableRows.map((r) => new Map(partial).set(s.alias, r)));
+    rows = rows.flatMap((partial) => tableRows.map((r) => new Map<string, Row>(partial).set(s.alias, r)));
   }
   rows = rows.filter((row) => conditions.every((test) => test(row)));
 

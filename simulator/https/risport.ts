@@ -231,7 +231,7 @@ export function selectCmDevice(cluster: SimCluster, args: unknown) {
   }
   const accepts = phoneFilter(criteria, nodes);
   const stateInfo = childText(args, 'StateInfo')?.trim() ?? '';
-  const before: Returned = stateInfo ? parseStateInfo(stateInfo) : new Map();
+  const before: Returned = stateInfo ? parseStateInfo(stateInfo) : new Map<string, number>();
 
   const list = cluster.phones.list;
   const states = new Map<string, NodeState>(
