@@ -111,3 +111,10 @@ def test_show_itl_real_layout(pub):
     assert re.search(r"^\s*3\s+SIGNERID", out, re.M)
     assert "This etoken was used to sign the ITL file." in out
     assert not re.search(r"0{20,}\d\(MD5\)", out)
+
+
+@pytest.mark.xfail(strict=False, reason=GAP6)
+def test_show_ctl_real_layout(pub):
+    out = pub.execute("show ctl")
+    assert re.search(r"^\s*3\s+SIGNERID", out, re.M)
+    assert "This etoken was used to sign the CTL file." in out
