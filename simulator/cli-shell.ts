@@ -33,6 +33,12 @@ function sqlTable(columns: string[], rows: string[][]): string {
 
 export class CliShell {
   private line = '';
+  /**
+   * What the user typed that the CLI has not read yet. A real terminal buffers typed-ahead input: keys sent while a
+   * command runs (or before the first prompt) wait in the tty and are read, echoed and run in order once the CLI
+   * reads again (at its next prompt, question or pager prompt).
+   */
+  private typedAhead = '';
   private lastWasCr = false;
   private pagination = true;
   private busy = false;
@@ -42,7 +48,7 @@ export class CliShell {
   constructor(
     private readonly node: SimNode,
     private readonly user: string,
-    private readonly write: (text: string) => void,
+    private readonly writeRaw: (text: string) => void,
     private readonly end: () => void,
     /** Drops the SSH connection (fault injection: a drop in the middle of a command). */
     private readonly drop: () => void,
@@ -50,6 +56,11 @@ export class CliShell {
 
   private get cluster() {
     return this.node.cluster;
+  }
+
+  /** Every line the CLI prints ends with CR LF, as on a real terminal (whatever the text's own line endings). */
+  private write(text: string): void {
+    this.writeRaw(text.replace(/\r?\n/g, '\r\n'));
   }
 
   private sleep(realMs: number): Promise<void> {
@@ -67,52 +78,71 @@ export class CliShell {
     await this.sleep(2000);
     this.busy = false;
     this.write(PROMPT + ' ');
+    this.readTypedAhead();
   }
 
   input(data: string): void {
-    for (const ch of data) {
-      if (this.pagerKey) {
-        this.pagerKey(ch);
-        continue;
-      }
-      if (ch === '\r' || ch === '\n') {
-        // A CR LF pair is one Enter.
-        if (ch === '\n' && this.lastWasCr) {
-          this.lastWasCr = false;
-          continue;
-        }
-        this.lastWasCr = ch === '\r';
-        const line = this.line;
-        this.line = '';
-        this.write('\r\n');
-        if (this.pendingAnswer) this.pendingAnswer(line);
-        else if (!this.busy) void this.execute(line.trim());
-        continue;
-      }
-      this.lastWasCr = false;
-      if (ch === '\x7f' || ch === '\b') {
-        this.line = this.line.slice(0, -1);
-        continue;
-      }
-      this.line += ch;
-      this.write(ch); // PTY echo
+    this.typedAhead += data;
+    this.readTypedAhead();
+  }
+
+  /** The CLI reads input only at its prompt, a question or the pager; the rest waits, as in a terminal. */
+  private reading(): boolean {
+    return !this.busy || this.pendingAnswer !== undefined || this.pagerKey !== undefined;
+  }
+
+  private readTypedAhead(): void {
+    while (this.typedAhead !== '' && this.reading()) {
+      const ch = String.fromCodePoint(this.typedAhead.codePointAt(0)!);
+      this.typedAhead = this.typedAhead.slice(ch.length);
+      this.key(ch);
     }
+  }
+
+  private key(ch: string): void {
+    if (this.pagerKey) {
+      this.pagerKey(ch);
+      return;
+    }
+    if (ch === '\r' || ch === '\n') {
+      // A CR LF pair is one Enter.
+      if (ch === '\n' && this.lastWasCr) {
+        this.lastWasCr = false;
+        return;
+      }
+      this.lastWasCr = ch === '\r';
+      const line = this.line;
+      this.line = '';
+      this.write('\r\n');
+      if (this.pendingAnswer) this.pendingAnswer(line);
+      else if (!this.busy) void this.execute(line.trim());
+      return;
+    }
+    this.lastWasCr = false;
+    if (ch === '\x7f' || ch === '\b') {
+      this.line = this.line.slice(0, -1);
+      return;
+    }
+    this.line += ch;
+    this.write(ch); // PTY echo
   }
 
   private ask(question: string): Promise<string> {
     this.write(question);
-    return new Promise((resolve) => {
-      this.pendingAnswer = (answer) => {
+    const answer = new Promise<string>((resolve) => {
+      this.pendingAnswer = (text) => {
         this.pendingAnswer = undefined;
-        resolve(answer.trim());
+        resolve(text.trim());
       };
     });
+    this.readTypedAhead();
+    return answer;
   }
 
   /** Reads pasted lines until one matches `last` (certificate paste). */
   private readUntil(last: RegExp): Promise<string> {
     const lines: string[] = [];
-    return new Promise((resolve) => {
+    const pasted = new Promise<string>((resolve) => {
       this.pendingAnswer = (answer) => {
         lines.push(answer);
         if (last.test(answer)) {
@@ -121,6 +151,8 @@ export class CliShell {
         }
       };
     });
+    this.readTypedAhead();
+    return pasted;
   }
 
   /** Prints output, page by page while automatic pagination is on. */
@@ -135,6 +167,7 @@ export class CliShell {
             this.pagerKey = undefined;
             resolve(k);
           };
+          this.readTypedAhead();
         });
         if (key === 'q') break;
         budget = key === ' ' ? PAGE_SIZE : 1;
@@ -168,6 +201,7 @@ export class CliShell {
     }
     this.busy = false;
     this.write(PROMPT + ' ');
+    this.readTypedAhead();
   }
 
   private async dispatch(command: string): Promise<string> {

@@ -24,6 +24,13 @@ export interface SimulatorOptions {
   addressing?: 'ports' | 'loopback';
   /** Multiplies every simulated delay; 1 by default. */
   timeScale?: number;
+  /**
+   * With `loopback`: the SSH and HTTPS ports every node listens on (a real node's are 22 and 8443, which clients such
+   * as ciscoris and Cisco's DevNet samples assume); free ports when unset. With several clusters, each cluster's
+   * nodes need their own addresses, so fixed ports suit one cluster.
+   */
+  sshPort?: number;
+  httpsPort?: number;
 }
 
 export interface NodeEndpoints {
@@ -73,12 +80,15 @@ interface StartedNode {
 }
 
 /** Every node of the cluster on its own address, all on one SSH port and one HTTPS port (as a real cluster is). */
-async function startOnLoopback(cluster: SimCluster): Promise<StartedNode[]> {
+async function startOnLoopback(
+  cluster: SimCluster,
+  fixed: { sshPort?: number; httpsPort?: number },
+): Promise<StartedNode[]> {
   for (let attempt = 1; ; attempt++) {
     const started: StartedNode[] = [];
     try {
-      let sshPort = 0;
-      let httpsPort = 0;
+      let sshPort = fixed.sshPort ?? 0;
+      let httpsPort = fixed.httpsPort ?? 0;
       for (const node of cluster.nodes) {
         // The first node takes free ports; the others bind the same ports on their own addresses.
         const ssh = await startNodeSshServer(node, { host: node.ip, port: sshPort });
@@ -94,8 +104,9 @@ async function startOnLoopback(cluster: SimCluster): Promise<StartedNode[]> {
     } catch (err) {
       await Promise.all(started.flatMap((s) => [s.ssh.close(), s.https.close()]));
       const code = (err as NodeJS.ErrnoException).code;
-      // Another process holds that port on one of the other addresses: take new ports.
-      if (code === 'EADDRINUSE' && attempt < 5) continue;
+      // Another process holds that port on one of the other addresses: take new ports (unless they were fixed).
+      if (code === 'EADDRINUSE' && fixed.sshPort === undefined && fixed.httpsPort === undefined && attempt < 5)
+        continue;
       if (code === 'EADDRNOTAVAIL')
         throw new Error(
           `Simulated cluster ${cluster.config.id}: cannot bind ${(err as Error).message.split(' ').pop() ?? 'a loopback address'} (loopback addressing needs 127.0.0.0/8 on the loopback interface, as on Linux).`,
@@ -135,7 +146,7 @@ export async function startSimulator(
       const nodes: NodeEndpoints[] = [];
       let started: StartedNode[];
       if (loopback) {
-        started = await startOnLoopback(cluster);
+        started = await startOnLoopback(cluster, { sshPort: options.sshPort, httpsPort: options.httpsPort });
         servers.push(...started.flatMap((s) => [s.ssh, s.https]));
       } else {
         started = [];

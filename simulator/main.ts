@@ -2,6 +2,8 @@
  * Runs the CUCM simulator standalone:
  *   npm run simulator -- --config simulator/configs/lab-14-mixed-3node.json --endpoints-out /tmp/endpoints.json
  * writes the endpoints (with the simulated credentials) once every node listens, and serves the control API.
+ * `--addressing loopback --https-port 8443 --ssh-port 22` puts node i of each cluster on 127.0.0.(i+1) with the real
+ * ports, as clients that assume 8443 (ciscoris, Cisco's DevNet samples) expect.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -18,13 +20,29 @@ async function main(): Promise<void> {
       'time-scale': { type: 'string', default: '1' },
       host: { type: 'string', default: '127.0.0.1' },
       'control-port': { type: 'string', default: '0' },
+      addressing: { type: 'string', default: 'ports' },
+      'ssh-port': { type: 'string' },
+      'https-port': { type: 'string' },
     },
   });
+  const addressing = values.addressing;
+  if (addressing !== 'ports' && addressing !== 'loopback')
+    throw new Error(`--addressing must be ports or loopback, got ${addressing}`);
+  const port = (name: 'ssh-port' | 'https-port'): number | undefined => {
+    const text = values[name];
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`--${name} must be a port number, got ${text}`);
+    if (addressing !== 'loopback') throw new Error(`--${name} needs --addressing loopback (one address per node)`);
+    return n;
+  };
+  const sshPort = port('ssh-port');
+  const httpsPort = port('https-port');
   const config = JSON.parse(readFileSync(values.config, 'utf8')) as { clusters: ClusterConfig[] };
   const timeScale = Number(values['time-scale']);
   if (!(timeScale >= 0)) throw new Error(`--time-scale must be a number >= 0, got ${values['time-scale']}`);
   const started = Date.now();
-  const sim = await startSimulator(config.clusters, { host: values.host, timeScale });
+  const sim = await startSimulator(config.clusters, { host: values.host, timeScale, addressing, sshPort, httpsPort });
   const control = await startControlApi(sim, { host: values.host, port: Number(values['control-port']) });
   const controlUrl = control.listeningOrigin;
   if (values['endpoints-out']) {

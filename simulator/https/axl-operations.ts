@@ -240,6 +240,13 @@ const listPhoneSecurityProfile: AxlOperation = ({ request }) => {
   );
 };
 
+/**
+ * AXL's boolean type (AXLSoap.xsd `boolean`: a string restricted to the pattern `(t)|(f)|(true)|(false)|(0)|(1)`),
+ * compared without case: ciscoaxl, used widely against real nodes, sends Python's `True` through zeep (an inference
+ * that real nodes accept it; the pattern itself is case-sensitive).
+ */
+const AXL_BOOLEAN = /^(?:t|f|true|false|0|1)$/i;
+
 /** XReset values that make the phone drop its registration; the others (PRT, config pull) leave it registered. */
 const RESETTING = new Set(['Reset', 'Restart', 'Apply Configuration']);
 const RESET_TYPES = new Set([...RESETTING, 'Generate PRT', 'Extended Config Pull']);
@@ -250,8 +257,8 @@ const doDeviceReset: AxlOperation = ({ cluster, user, request }) => {
   const hard = childText(request, 'isHardReset');
   const type = childText(request, 'deviceResetType');
   if (hard === undefined && type === undefined) throw clientError('Either isHardReset or deviceResetType is required');
-  if (hard !== undefined && !['true', 'false'].includes(hard))
-    throw clientError(`isHardReset must be true or false, got ${hard}`);
+  if (hard !== undefined && !AXL_BOOLEAN.test(hard))
+    throw clientError(`isHardReset must match (t)|(f)|(true)|(false)|(0)|(1), got ${hard}`);
   if (type !== undefined && !RESET_TYPES.has(type))
     throw clientError(`deviceResetType ${type} is not one of ${[...RESET_TYPES].join(', ')}`);
   const phone = findDevice(cluster, deviceName);

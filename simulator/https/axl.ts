@@ -1,7 +1,8 @@
 /**
  * AXL (`POST /axl/`, SOAP 1.1). The SOAPAction header names the AXL version and operation
- * (`"CUCM:DB ver=14.0 listPhone"`); the answer uses the namespace of that version. A version other than the
- * cluster's is refused (axlcode 5003). Fault injection `axl-503` makes the next requests fail with Tomcat's 503 page,
+ * (`"CUCM:DB ver=14.0 listPhone"`); the answer uses the namespace of that version. The node answers its own
+ * schema version and those of the previous two major releases; a request without a version gets the oldest of
+ * them; any other version is refused (axlcode 5003). See axl-versions.ts. Fault injection `axl-503` makes the next requests fail with Tomcat's 503 page,
  * as AXL's write throttling does, without running the operation.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,6 +11,7 @@ import type { SimNode } from '../model';
 import { AXL_CODE, AXL_OPERATIONS, AxlOperationError, sequenceOf } from './axl-operations';
 import { requestUser } from './basic-auth';
 import { readBody, sendTomcatError, sendXml } from './http-util';
+import { supportedAxlVersions } from './axl-versions';
 import { axlFaultXml, soapEnvelope, type AxlFault } from './soap-fault';
 import { child, elementNames } from './xml-value';
 
@@ -70,7 +72,7 @@ export async function handleAxl(node: SimNode, req: IncomingMessage, res: Server
   const user = requestUser(req);
   const body = await readBody(req);
   const request = parseRequest(req, body);
-  const expected = `${cluster.version.major}.${cluster.version.minor}`;
+  const supported = supportedAxlVersions(cluster.config.version);
   if (!request) {
     cluster.log(node, user, 'axl', { op: 'unknown', result: 'fault' });
     return sendFault(res, {
@@ -90,16 +92,16 @@ export async function handleAxl(node: SimNode, req: IncomingMessage, res: Server
       'The server is currently unable to handle the request due to a temporary overload',
     );
   }
-  if (request.version !== undefined && request.version !== expected) {
+  if (request.version !== undefined && !supported.includes(request.version)) {
     cluster.log(node, user, 'axl', { op: operation, result: 'fault', version: request.version });
     return sendFault(res, {
       faultcode: 'soapenv:Client',
       axlcode: AXL_CODE.versionMismatch,
-      message: `Version mismatch: the request is for AXL ${request.version}; this server answers AXL ${expected}`,
+      message: `Version mismatch: the request is for AXL ${request.version}; this server answers AXL ${supported.join(', ')}`,
       request: operation,
     });
   }
-  const version = request.version ?? expected;
+  const version = request.version ?? supported[0]!;
   // Own properties only: an element named like an Object.prototype member is not an operation.
   const run = Object.hasOwn(AXL_OPERATIONS, operation) ? AXL_OPERATIONS[operation] : undefined;
   if (!run) {

@@ -1,16 +1,27 @@
 /**
  * RisPort70 (`/realtimeservice2/services/RISService70`): selectCmDevice and selectCmDeviceExt over the phone
  * fleet, served by node-soap from Cisco's RISService70.wsdl. Cluster-wide view from any node, at most 1000 devices
- * per reply, an opaque StateInfo token to fetch the next page (empty on the last page), and the cluster-wide rate
- * limit with Cisco's fault text (typo included).
+ * per reply, StateInfo to fetch the next page, and the cluster-wide rate limit with Cisco's fault text (typo
+ * included).
+ *
+ * Every element of CmDevice is sent, in the WSDL's order, those without a value as xsi:nil: the schema makes them
+ * nillable but not optional (minOccurs 1), so a strict client (zeep's default) refuses a reply that leaves one out.
+ *
+ * StateInfo is what real nodes send: an XML document, escaped as the text of the StateInfo element,
+ * `<StateInfo><Node Name="cucm-pub" SubsystemStartTime="1700000000" StateId="12" TotalItemsFound="900"
+ * TotalItemsReturned="900"/>...</StateInfo>`, one Node per call-processing node (the attribute names are those of
+ * real replies; their exact semantics are not published, so this reading is a guess): TotalItemsFound is how many of
+ * the node's devices match, TotalItemsReturned how many of them the pages so far carried. Sent back, it continues
+ * after those. The last page (and a reply that finds nothing, as in the real empty reply of reference section 3.3)
+ * carries an empty StateInfo, so a client loops until it comes back empty.
  */
-import { createHash } from 'node:crypto';
+import { XMLParser } from 'fast-xml-parser';
 import type { IServices } from 'soap';
 import type { SimCluster, SimNode } from '../model';
 import type { SimPhone } from '../phones';
 import { requestUser } from './basic-auth';
 import { risportLimiter } from './rate-limit';
-import { SoapFaultError } from './soap-fault';
+import { SoapFaultError, xmlEscape } from './soap-fault';
 import { starPattern } from './wildcard';
 import { asArray, child, childText } from './xml-value';
 
@@ -39,8 +50,11 @@ function value(parent: unknown, name: string, fallback: string): string {
 function parseCriteria(args: unknown): Criteria {
   const c = child(args, 'CmSelectionCriteria');
   const requested = Number(value(c, 'MaxReturnedDevices', String(MAX_DEVICES_PER_REPLY)));
+  // An Item may list several names separated by commas, as ciscoris's checkRegistration sends them (inferred from
+  // that community client, written against real nodes; Cisco's page does not say).
   const items = asArray(child(child(c, 'SelectItems'), 'item'))
-    .map((item) => childText(item, 'Item')?.trim() ?? '')
+    .flatMap((item) => (childText(item, 'Item') ?? '').split(','))
+    .map((item) => item.trim())
     .filter((item) => item !== '');
   return {
     max:
@@ -99,33 +113,55 @@ function phoneFilter(c: Criteria, nodes: SimNode[]): (p: SimPhone) => boolean {
   };
 }
 
-/** Everything that selects devices (not the page size): a StateInfo token only continues the same query. */
-function fingerprint(c: Criteria): string {
-  const { max: _max, ...query } = c;
-  return createHash('sha256')
-    .update(JSON.stringify({ ...query, items: [...query.items].sort() }))
-    .digest('base64url')
-    .slice(0, 16);
-}
+/** Per node: how many of its matching devices the earlier pages returned (from a StateInfo sent back). */
+type Returned = Map<string, number>;
 
-interface StateToken {
-  /** Fleet index of the last device returned: the next page starts after it. */
-  after: number;
-  query: string;
-}
+const stateParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseAttributeValue: false });
 
-function encodeState(token: StateToken): string {
-  return Buffer.from(JSON.stringify(token)).toString('base64url');
-}
-
-function decodeState(text: string, query: string): number {
+function parseStateInfo(text: string): Returned {
+  const returned: Returned = new Map();
+  let parsed: unknown;
   try {
-    const token = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<StateToken>;
-    if (typeof token.after === 'number' && token.query === query) return token.after;
+    parsed = stateParser.parse(text, true);
   } catch {
-    // falls through to the fault
+    throw invalid('Invalid StateInfo: send back the StateInfo of the previous reply unchanged');
   }
-  throw invalid('Invalid StateInfo: it does not continue this query (send it back with the same CmSelectionCriteria)');
+  const nodes = asArray(child(child(parsed, 'StateInfo'), 'Node'));
+  if (nodes.length === 0) throw invalid('Invalid StateInfo: send back the StateInfo of the previous reply unchanged');
+  for (const node of nodes) {
+    const name = child(node, '@_Name');
+    const count = Number(child(node, '@_TotalItemsReturned'));
+    if (typeof name !== 'string' || !Number.isInteger(count) || count < 0)
+      throw invalid('Invalid StateInfo: send back the StateInfo of the previous reply unchanged');
+    returned.set(name, count);
+  }
+  return returned;
+}
+
+/** When each cluster's (simulated) RIS subsystems started, epoch seconds: SubsystemStartTime. */
+const subsystemStart = new WeakMap<SimCluster, number>();
+
+interface NodeState {
+  name: string;
+  /** Changes when a device of the node changes state (the sum of its phones' resets; a guess at the real counter). */
+  stateId: number;
+  found: number;
+  returned: number;
+}
+
+function formatStateInfo(cluster: SimCluster, nodes: NodeState[]): string {
+  let start = subsystemStart.get(cluster);
+  if (start === undefined) {
+    start = Math.floor(Date.now() / 1000);
+    subsystemStart.set(cluster, start);
+  }
+  const attr = (v: string | number) => xmlEscape(String(v));
+  return `<StateInfo>${nodes
+    .map(
+      (n) =>
+        `<Node Name="${attr(n.name)}" SubsystemStartTime="${start}" StateId="${n.stateId}" TotalItemsFound="${n.found}" TotalItemsReturned="${n.returned}"/>`,
+    )
+    .join('')}</StateInfo>`;
 }
 
 /** RisPort's StatusReason codes, mapped from the simulator's reasons. */
@@ -139,6 +175,7 @@ function statusReason(p: SimPhone): number {
   return 1; // Unknown
 }
 
+/** One CmDevice, every element in the WSDL's sequence (nillable ones without a value as null: xsi:nil). */
 function cmDevice(p: SimPhone) {
   return {
     Name: p.name,
@@ -150,18 +187,21 @@ function cmDevice(p: SimPhone) {
     Httpd: 'Yes',
     RegistrationAttempts: p.resets,
     IsCtiControllable: true,
-    LoginUserId: '',
+    LoginUserId: null,
     Status: p.status,
     StatusReason: statusReason(p),
     PerfMonObject: 2,
     DChannel: 0,
     Description: p.description,
+    H323Trunk: null, // a phone is no H.323 trunk
     TimeStamp: p.timestamp,
     Protocol: p.protocol,
     NumOfLines: 1,
     LinesStatus: { item: [{ DirectoryNumber: p.dirNumber, Status: p.status }] },
     ActiveLoadID: 'sip88xx.14-2-1-0001-14',
+    InactiveLoadID: null,
     DownloadStatus: 'Successful',
+    DownloadFailureReason: null,
     DownloadServer: p.node,
     IPAddress: { item: [{ IP: p.ip, IPAddrType: 'ipv4', Attribute: 'Unknown' }] },
   };
@@ -179,7 +219,9 @@ export function selectCmDevice(cluster: SimCluster, args: unknown) {
         selectCmDeviceReturn: {
           SelectCmDeviceResult: {
             TotalDevicesFound: 0,
-            CmNodes: { item: [{ ReturnCode: 'InvalidNodeName', Name: criteria.nodeName, NoChange: false }] },
+            CmNodes: {
+              item: [{ ReturnCode: 'InvalidNodeName', Name: criteria.nodeName, NoChange: false, CmDevices: null }],
+            },
           },
           StateInfo: '',
         },
@@ -188,22 +230,30 @@ export function selectCmDevice(cluster: SimCluster, args: unknown) {
     };
   }
   const accepts = phoneFilter(criteria, nodes);
-  const query = fingerprint(criteria);
   const stateInfo = childText(args, 'StateInfo')?.trim() ?? '';
-  const after = stateInfo ? decodeState(stateInfo, query) : -1;
+  const before: Returned = stateInfo ? parseStateInfo(stateInfo) : new Map<string, number>();
 
   const list = cluster.phones.list;
+  const states = new Map<string, NodeState>(
+    nodes.map((n) => [n.name, { name: n.name, stateId: 1, found: 0, returned: before.get(n.name) ?? 0 }]),
+  );
   let total = 0;
   const pageIndexes: number[] = [];
   let more = false;
   for (let i = 0; i < list.length; i++) {
-    if (!accepts(list[i]!)) continue;
+    const phone = list[i]!;
+    const state = states.get(phone.node);
+    if (state) state.stateId += phone.resets;
+    if (!state || !accepts(phone)) continue;
     total += 1;
-    if (i <= after) continue;
-    if (pageIndexes.length < criteria.max) pageIndexes.push(i);
-    else more = true;
+    state.found += 1;
+    // The node's first `returned` matching devices went out on earlier pages.
+    if (state.found <= (before.get(phone.node) ?? 0)) continue;
+    if (pageIndexes.length < criteria.max) {
+      pageIndexes.push(i);
+      state.returned += 1;
+    } else more = true;
   }
-  const lastIndex = pageIndexes[pageIndexes.length - 1];
   const byNode = new Map<string, SimPhone[]>();
   for (const i of pageIndexes) {
     const phone = list[i]!;
@@ -230,7 +280,7 @@ export function selectCmDevice(cluster: SimCluster, args: unknown) {
             }),
           },
         },
-        StateInfo: more && lastIndex !== undefined ? encodeState({ after: lastIndex, query }) : '',
+        StateInfo: more ? formatStateInfo(cluster, [...states.values()]) : '',
       },
     },
   };

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
-import { listen, type IServices, type Server as SoapServer } from 'soap';
+import { listen, type IServices, type Server as SoapServer, type WSDL } from 'soap';
 
 export type CiscoWsdl = 'RISService70.wsdl' | 'ControlCenterServices.wsdl';
 
@@ -39,8 +39,20 @@ export function mountSoapService(
       // Axis, which serves these on CUCM, names the envelope prefix soapenv (fault codes like soapenv:Server.RateControl).
       envelopeKey: 'soapenv',
       suppressStack: true,
-      callback: (err: unknown, soapServer: SoapServer) =>
-        err ? reject(err instanceof Error ? err : new Error(`cannot load ${wsdl}`)) : resolve(soapServer),
+      callback: (err: unknown, soapServer: SoapServer) => {
+        if (err) return reject(err instanceof Error ? err : new Error(`cannot load ${wsdl}`));
+        // Axis declares xsi (and xsd) on every envelope. Cisco's WSDLs do not, so node-soap would send xsi:nil on a
+        // prefix no element declares: XML that a strict parser (lxml, under zeep) refuses outright.
+        // (node-soap keeps `wsdl` private; its xmlnsInEnvelope is the public hook for the envelope's namespaces.)
+        const w = (soapServer as unknown as { wsdl: WSDL }).wsdl;
+        for (const [prefix, uri] of [
+          ['xsi', 'http://www.w3.org/2001/XMLSchema-instance'],
+          ['xsd', 'http://www.w3.org/2001/XMLSchema'],
+        ] as const) {
+          if (!w.xmlnsInEnvelope.includes(`xmlns:${prefix}=`)) w.xmlnsInEnvelope += ` xmlns:${prefix}="${uri}"`;
+        }
+        resolve(soapServer);
+      },
     });
   });
 }

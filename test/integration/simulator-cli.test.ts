@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { CliError } from '../../activities/cucm/cli';
 import { parseServiceList } from '../../activities/cucm/parsers';
+import { Client as SshClient } from 'ssh2';
 import { startSimulator, type RunningSimulator } from '../../simulator/cluster-runner';
 import * as T from '../fixtures/cucm-transcripts';
 import { openCli, runOn } from '../support/cli';
@@ -301,6 +302,35 @@ describe('simulator SSH CLI', function () {
     c.injectFault({ kind: 'node-down', node: 'sub1', down: false });
     const [out] = await runOn(sim, 'v105', 'sub1', 'utils service list');
     assert.ok(parseServiceList(out ?? '').some((s) => s.name === 'Cisco Tomcat' && s.state === 'STARTED'));
+  });
+
+  it('buffers typed-ahead input as a terminal does, and ends every line with CR LF (the regen prompt included)', async () => {
+    const ep = sim.endpoints.clusters.find((c) => c.id === 'v14')!.nodes.find((n) => n.name === 'sub1')!;
+    const raw = await new Promise<string>((resolve, reject) => {
+      const client = new SshClient();
+      let out = '';
+      client
+        .on('ready', () =>
+          client.shell({ term: 'vt100' }, (err, stream) => {
+            if (err) return reject(err);
+            // All typed before the first prompt, in one write.
+            stream.write('set cli pagination off\rshow version active\rset cert regen ipsec\r');
+            stream.on('data', (chunk: Buffer) => {
+              out += chunk.toString('utf8');
+              if (out.endsWith('Proceed with regeneration (yes|no)? ')) stream.write('no\r');
+              if (/cancelled\.\r\nadmin: $/.test(out)) stream.end('exit\r');
+            });
+            stream.on('close', () => {
+              client.end();
+              resolve(out);
+            });
+          }),
+        )
+        .on('error', reject)
+        .connect({ host: ep.host, port: ep.sshPort, username: ep.username, password: ep.password });
+    });
+    assert.match(raw, /Automatic pagination is turned off[\s\S]*Active Master Version[\s\S]*Proceed with regeneration/);
+    assert.doesNotMatch(raw, /[^\r]\n/, 'a bare LF');
   });
 
   it('a service that fails to restart once reports it, and starts on the next try', async () => {

@@ -465,12 +465,21 @@ describe('Simulated CUCM node over HTTPS (AXL, RisPort70, Control Center, certif
     );
   });
 
-  it('AXL refuses another AXL version (axlcode 5003) and a wrong password (401)', async () => {
-    const mismatch = await axl(pub, 'getCCMVersion', '', { version: '12.5' });
-    assert.equal(mismatch.status, 500);
-    assert.equal(axlFault(mismatch.body)?.detail.axlError.axlcode, '5003');
+  it('AXL answers its own schema and the previous two major releases, refuses others (axlcode 5003) and a wrong password (401)', async () => {
+    // 14.0: 14.0, 12.x and 11.x; 12.5: 12.x, 11.x and 10.x.
+    for (const version of ['11.0', '11.5', '12.0', '12.5']) {
+      const answered = await axl(pub, 'getCCMVersion', '', { version });
+      assert.equal(answered.status, 200, version);
+      assert.match(answered.text, new RegExp(`xmlns:ns="http://www.cisco.com/AXL/API/${version.replace('.', '\\.')}"`));
+    }
+    for (const version of ['10.5', '15.0']) {
+      const mismatch = await axl(pub, 'getCCMVersion', '', { version });
+      assert.equal(mismatch.status, 500, version);
+      assert.equal(axlFault(mismatch.body)?.detail.axlError.axlcode, '5003');
+    }
     const old = sim.endpoints.clusters[1]!.nodes[0]!;
-    assert.equal((await axl(old, 'getCCMVersion', '', { version: '12.5' })).status, 200);
+    assert.equal((await axl(old, 'getCCMVersion', '', { version: '10.5' })).status, 200);
+    assert.equal((await axl(old, 'getCCMVersion', '', { version: '14.0' })).status, 500);
     assert.equal((await axl(pub, 'getCCMVersion', '', { password: 'wrong' })).status, 401);
   });
 
