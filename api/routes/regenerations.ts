@@ -12,7 +12,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { windowProblem } from '../../workflows/maintenance-window';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
-import { rotateCluster, unitRunId, type RotationState } from '../../workflows/rotate-cluster';
+import { rotateCluster, type RotationState } from '../../workflows/rotate-cluster';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from '../../workflows/search-attributes';
 import {
   OPTIONAL_GATES,
@@ -642,7 +642,7 @@ async function documentOf(view: RunView): Promise<RegenerationDocument | Rotatio
     ...(state?.csrs ? { csrs: state.csrs } : {}),
     ...(state?.missingPhones ? { missingPhones: state.missingPhones } : {}),
     ...(['failed', 'aborted', 'cancelled'].includes(status) && manualActions ? { manualActions } : {}),
-    ...(rotation ? rotationFields(description.workflowId, rotation) : {}),
+    ...(rotation ? rotationFields(rotation) : {}),
   };
   if (status === 'completed') doc.result = (await view.handle.result()) as RegenerationResult & RegenerationResult[];
   if (status === 'failed' || (status === 'aborted' && description.status.name === 'FAILED'))
@@ -656,18 +656,15 @@ function memoString(description: WorkflowExecutionDescription, key: string): str
   return typeof value === 'string' ? value : undefined;
 }
 
+/** A rotation's units as its own state names them (the unit runs report to it; the API derives no ids). */
 function rotationFields(
-  rotationId: string,
   rotation: RotationState,
 ): Pick<RotationDocument, 'order' | 'done' | 'currentUnit' | 'currentRunId' | 'unitRuns'> {
-  const started = [...rotation.done, ...(rotation.current ? [rotation.current.unit] : [])];
+  const started = [...(rotation.finished ?? []), ...(rotation.current ? [rotation.current] : [])];
   return {
     order: rotation.order,
     done: rotation.done,
     ...(rotation.current ? { currentUnit: rotation.current.unit, currentRunId: rotation.current.workflowId } : {}),
-    unitRuns: started.map((unit) => {
-      const id = unitRunId(rotationId, unit);
-      return { unit, id, location: `/v1/regenerations/${id}` };
-    }),
+    unitRuns: started.map(({ unit, workflowId: id }) => ({ unit, id, location: `/v1/regenerations/${id}` })),
   };
 }
