@@ -8,6 +8,7 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { Activities, ClusterDiscovery } from '../../activities';
+import { windowActivities } from '../../activities/window';
 import { approveSignal, decideGateSignal, decideGateUpdate, stateQuery } from '../../workflows/messages';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { sharedTimeSkippingServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
@@ -52,6 +53,8 @@ function mockActivities(calls: Call[], overrides: Partial<Activities> = {}): Par
   const serials = new Map<string, string>();
   const record = (name: string, args: unknown) => calls.push({ name, args });
   const base: Partial<Activities> = {
+    // The window's arithmetic is the product's own (a local activity): nothing to mock.
+    ...windowActivities(),
     discoverCluster: async (clusterId) => {
       record('discoverCluster', clusterId);
       return discovery();
