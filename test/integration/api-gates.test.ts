@@ -61,7 +61,7 @@ describe('API gates, cancel and events', function () {
     });
     assert.equal(wrong.status, 409);
     assert.match(String(wrong.json.detail), /is not pending/);
-    const ok = await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/${encodeURIComponent(gate?.id ?? "")}`, {
+    const ok = await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/${encodeURIComponent(gate?.id ?? '')}`, {
       decision: 'approve',
       comment: 'CHG0042',
     });
@@ -84,7 +84,10 @@ describe('API gates, cancel and events', function () {
     );
     assert.notEqual(certificates[0]?.serialAfter, certificates[0]?.serialBefore);
     assert.equal(done.manualActions, undefined, 'a completed run leaves nothing to do by hand');
-    const again = await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/${encodeURIComponent(gate?.id ?? "")}`, { decision: 'approve' });
+    const again = await postJson(
+      `${system.baseUrl}/v1/regenerations/${id}/gates/${encodeURIComponent(gate?.id ?? '')}`,
+      { decision: 'approve' },
+    );
     assert.equal(again.status, 409, 'a closed run takes no decision');
     const { json } = await getJson(`${system.baseUrl}/v1/regenerations/${id}/events`);
     const decision = (json.events as Array<Record<string, unknown>>).find((e) => e.type === 'decision');
@@ -94,7 +97,7 @@ describe('API gates, cancel and events', function () {
   it('a reject ends the run as aborted (not failed) with nothing changed, and lists it so', async () => {
     const id = await start('g2');
     const gate = await pendingGate(id);
-    await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/${encodeURIComponent(gate?.id ?? "")}`, {
+    await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/${encodeURIComponent(gate?.id ?? '')}`, {
       decision: 'reject',
       comment: 'not tonight',
     });
@@ -212,7 +215,10 @@ describe('API gates, cancel and events', function () {
     // The same approval again, over REST: refused, naming the gate that is pending.
     const stale = await approve();
     assert.equal(stale.status, 409, JSON.stringify(stale.json));
-    assert.match(String(stale.json.detail), /tomcat\/before-start-1" is not pending \(pending: CallManager\/before-start-1\)/);
+    assert.match(
+      String(stale.json.detail),
+      /tomcat\/before-start-1" is not pending \(pending: CallManager\/before-start-1\)/,
+    );
     // And as the Temporal UI sends it (a signal): recorded as ignored, visible in /events.
     await system.env.client.workflow
       .getHandle(id)
