@@ -276,7 +276,11 @@ const RECORDINGS: Recording[] = [
       await handle.executeUpdate(DECIDE, { args: [{ gateId: first.id, decision: 'approve', by: 'recorder' }] });
       for (;;) {
         const gate = await pendingGate(handle, 'before-start');
-        if (gate.id === first.id) continue; // the rotation has not seen the first unit move on yet
+        if (gate.id === first.id) {
+          // The rotation has not heard from the next unit run yet.
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
         await handle.signal('approve', { gateId: first.id, approver: 'recorder', comment: 'stale' });
         await handle.signal('approve', { gateId: gate.id, approver: 'recorder' });
         break;

@@ -7,6 +7,7 @@ import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes
 import type { Activities, TrustCertificate } from '../activities';
 import { atLeast, parseCucmVersion } from './cucm-version';
 import { stateQuery } from './messages';
+import { named } from './steps/proxies';
 import { CLUSTER_ID, RUN_PHASE } from './search-attributes';
 import type { RegenerationState, StepState } from './types';
 
@@ -50,12 +51,19 @@ export async function cleanupExpiredTrust(request: { clusterId: string; asOf?: s
   ]);
   const record = (step: Omit<StepState, 'id'>) => state.steps.push({ ...step, id: `step-${state.steps.length + 1}` });
   try {
-    const discovery = await acts.discoverCluster(request.clusterId);
+    const discovery = await named(
+      acts.discoverCluster,
+      `Discover cluster ${request.clusterId} over SSH`,
+      request.clusterId,
+    );
     const needsCcnStop = !atLeast(parseCucmVersion(discovery.version), 12);
     const result: CleanupResult = { clusterId: request.clusterId, deleted: [], restarts: [] };
     for (const node of discovery.nodes) {
       const ref = { clusterId: request.clusterId, nodeId: node.id };
-      const expired = await acts.listExpiredTrust({ ...ref, asOf: request.asOf });
+      const expired = await named(acts.listExpiredTrust, `List expired trust certificates on ${node.id}`, {
+        ...ref,
+        asOf: request.asOf,
+      });
       record({
         kind: 'discover',
         nodeId: node.id,
@@ -65,9 +73,14 @@ export async function cleanupExpiredTrust(request: { clusterId: string; asOf?: s
       });
       if (expired.length === 0) continue;
       const ccnStarted = node.services.some((s) => s.name === CCN && s.state === 'STARTED');
-      if (needsCcnStop && ccnStarted) await acts.stopService({ ...ref, service: CCN });
+      if (needsCcnStop && ccnStarted)
+        await named(acts.stopService, `Stop ${CCN} on ${node.id}`, { ...ref, service: CCN });
       for (const cert of expired) {
-        const outcome = await acts.deleteTrustCertificate({ ...ref, store: cert.store, file: cert.file });
+        const outcome = await named(acts.deleteTrustCertificate, `Delete ${cert.store}/${cert.file} on ${node.id}`, {
+          ...ref,
+          store: cert.store,
+          file: cert.file,
+        });
         record({
           kind: 'verify',
           nodeId: node.id,
@@ -77,10 +90,11 @@ export async function cleanupExpiredTrust(request: { clusterId: string; asOf?: s
         });
         if (outcome.deleted) result.deleted.push({ ...cert, nodeId: node.id });
       }
-      if (needsCcnStop && ccnStarted) await acts.startService({ ...ref, service: CCN });
+      if (needsCcnStop && ccnStarted)
+        await named(acts.startService, `Start ${CCN} on ${node.id}`, { ...ref, service: CCN });
       const stores = new Set(expired.map((c) => c.store));
       for (const service of [...stores].flatMap((s) => SERVICES_BY_STORE[s] ?? [])) {
-        const r = await acts.restartService({ ...ref, service });
+        const r = await named(acts.restartService, `Restart ${service} on ${node.id}`, { ...ref, service });
         record({
           kind: 'restart-service',
           nodeId: node.id,

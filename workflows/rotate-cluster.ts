@@ -36,6 +36,7 @@ import {
 } from './messages';
 import { buildPlan, planClusterOf, type Plan } from './plan';
 import { regenerateCertificate } from './regenerate-certificate';
+import { named } from './steps/proxies';
 import { endedEarly, manualActionsOf, reasonOf } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from './search-attributes';
 import type {
@@ -272,10 +273,13 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
   ]);
   setPhase('running');
   try {
-    const plan = buildPlan(planClusterOf(await discoverCluster(request.clusterId)), {
-      units: request.units,
-      phoneReset: request.phoneReset,
-    });
+    const plan = buildPlan(
+      planClusterOf(await named(discoverCluster, `Discover cluster ${request.clusterId} over SSH`, request.clusterId)),
+      {
+        units: request.units,
+        phoneReset: request.phoneReset,
+      },
+    );
     state.plan = plan;
     if (plan.refusals.length > 0)
       throw ApplicationFailure.nonRetryable(
