@@ -150,12 +150,20 @@ const RECORDINGS: Recording[] = [
   },
   {
     name: 'step-failed-skip',
-    covers: 'a restart that fails for good, skipped at its step-failed gate by the decideGate-signal',
+    covers:
+      'a restart that fails for good, skipped at its step-failed gate by the decideGate-signal; the verification that then fails, skipped by update',
     faults: [{ activity: 'restartService', times: 1 }],
     async run(d) {
       const handle = await start(d, 'regenerateCertificate', { clusterId: CLUSTER, units: ['tomcat'], approvals: [] });
       const gate = await pendingGate(handle, 'step-failed');
       await handle.signal('decideGate-signal', { gateId: gate.id, decision: 'skip', by: 'recorder' });
+      // A node left unrestarted still serves the old certificate: its verification fails too, skipped by update.
+      for (;;) {
+        const next = await pendingGate(handle, 'step-failed');
+        if (next.id === gate.id) continue;
+        await handle.executeUpdate(DECIDE, { args: [{ gateId: next.id, decision: 'skip', by: 'recorder' }] });
+        break;
+      }
       await handle.result();
       return [d.id];
     },

@@ -110,7 +110,7 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
       ),
       ...(state.ignoredDecisions ?? [])
         .slice(-5)
-        .map((i) => `- ⚠️ ignored ${i.via} ${i.decision} by ${i.by ?? 'unknown'}: ${i.reason}`),
+        .map((i) => `- ⚠️ ignored: ${i.decision} by ${i.by ?? 'unknown'} (${i.via}): ${i.reason}`),
       '',
       ...(state.finished ?? []).map(
         (u) => `- ${u.phase === 'completed' ? '✅' : '❌'} ${u.unit}: ${u.phase} (${u.workflowId})`,

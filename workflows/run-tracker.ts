@@ -177,7 +177,7 @@ export class RunTracker {
         ? [`\n> **Abort requested** by ${this.abortRequested.by ?? 'unknown'}: the run stops before its next step.`]
         : []),
       ...(ignored.length
-        ? ['', ...ignored.map((i) => `- ⚠️ ignored ${i.via} ${i.decision} by ${i.by ?? 'unknown'}: ${i.reason}`)]
+        ? ['', ...ignored.map((i) => `- ⚠️ ignored: ${i.decision} by ${i.by ?? 'unknown'} (${i.via}): ${i.reason}`)]
         : []),
       '',
       ...folded,

@@ -343,7 +343,7 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
       }>('__temporal_workflow_metadata');
       assert.match(
         metadata.currentDetails,
-        /ignored approve approve by mallory: Gate "CallManager\/before-start-1" is not pending/,
+        /ignored: approve by mallory \(approve\): Gate "CallManager\/before-start-1" is not pending/,
       );
       assert.match(metadata.currentDetails, /tomcat\/before-start-1.*expires 20/);
       const abortHelp = metadata.definition.signalDefinitions.find((d) => d.name === 'abort')?.description ?? '';
