@@ -17,7 +17,7 @@
  * (types, queries, signals, updates), so the script also drives older workflow code:
  *
  *   npm run record-histories -- --only step-failed-retry \
- *     --workflows /tmp/pre4d11/workflows --out test/fixtures/histories/kept --prefix pre-4d11bde-
+ *     --workflows /tmp/pre4d11/workflows/index.ts --out test/fixtures/histories/kept --prefix pre-4d11bde-
  *
  * records from a `git worktree add /tmp/pre4d11 4d11bde^` (node_modules symlinked), with today's activities.
  * Options: `--only name[,name]`, `--out dir`, `--workflows path` (a workflows module to bundle instead of the
@@ -45,6 +45,8 @@ import { ensureTemporalBinary } from './temporal-cli';
 export const HISTORIES_DIR = join(__dirname, '..', 'test', 'fixtures', 'histories');
 const CLUSTER = 'rec';
 const CA_CLUSTER = 'rec-ca';
+/** The skip recording leaves a node serving an old certificate (the run's manual actions say so): its own cluster. */
+const SKIP_CLUSTER = 'rec-skip';
 const log = (message: string) => process.stderr.write(`[record-histories] ${message}\n`);
 
 /** An activity that fails (non-retryable, so at once) on its first `times` calls that `when` matches. */
@@ -94,8 +96,13 @@ async function pendingGate(handle: WorkflowHandle, kind: GateKind, timeoutMs = 9
         : (await handle.query<RegenerationState>(STATE)).pendingGates;
     const gate = pending.find((g) => g.kind === kind);
     if (gate) return gate;
-    if (desc.status.name !== 'RUNNING')
-      throw new Error(`${handle.workflowId} ended (${desc.status.name}) before ${kind}`);
+    if (desc.status.name !== 'RUNNING') {
+      const why = await handle.result().then(
+        () => 'completed',
+        (err: unknown) => (err instanceof WorkflowFailedError ? String(err.cause?.message) : String(err)),
+      );
+      throw new Error(`${handle.workflowId} ended (${desc.status.name}) before ${kind}: ${why}`);
+    }
     if (Date.now() > deadline) throw new Error(`${handle.workflowId}: gate ${kind} never became pending`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -154,7 +161,11 @@ const RECORDINGS: Recording[] = [
       'a restart that fails for good, skipped at its step-failed gate by the decideGate-signal; the verification that then fails, skipped by update',
     faults: [{ activity: 'restartService', times: 1 }],
     async run(d) {
-      const handle = await start(d, 'regenerateCertificate', { clusterId: CLUSTER, units: ['tomcat'], approvals: [] });
+      const handle = await start(d, 'regenerateCertificate', {
+        clusterId: SKIP_CLUSTER,
+        units: ['tomcat'],
+        approvals: [],
+      });
       const gate = await pendingGate(handle, 'step-failed');
       await handle.signal('decideGate-signal', { gateId: gate.id, decision: 'skip', by: 'recorder' });
       // A node left unrestarted still serves the old certificate: its verification fails too, skipped by update.
@@ -378,6 +389,12 @@ async function main(): Promise<void> {
         nodes: [node('pub', 'publisher'), node('sub1', 'subscriber')],
         phones: { count: 60, secureShare: 0.5, registerDelayMs: [1000, 3000] },
         expiredTrustPerStore: 1,
+      },
+      {
+        id: SKIP_CLUSTER,
+        version: '14.0.1.13900-155',
+        nodes: [node('pub', 'publisher'), node('sub1', 'subscriber')],
+        phones: { count: 10 },
       },
       {
         id: CA_CLUSTER,
