@@ -9,7 +9,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { Activities, ClusterDiscovery } from '../../activities';
 import { windowActivities } from '../../activities/window';
-import { abortSignal, approveSignal, decideGateSignal, decideGateUpdate, stateQuery } from '../../workflows/messages';
+import {
+  abortSignal,
+  approveSignal,
+  decideGateSignal,
+  decideGateUpdate,
+  stateQuery,
+  submitSignedChainUpdate,
+} from '../../workflows/messages';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { sharedTimeSkippingServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
 import { waitFor } from '../support/net';
@@ -359,6 +366,74 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
       );
       assert.deepEqual(seq(calls), ['discoverCluster:'], 'nothing changed');
       assert.ok((await summariesOf(handle)).includes('Gate tomcat/before-start-1 expires'));
+    });
+  });
+
+  it('a chain still being checked when the run is aborted is answered before the run ends (handlers finish first)', async () => {
+    const calls: Call[] = [];
+    let release: () => void = () => undefined;
+    const checking = new Promise<void>((r) => (release = r));
+    const caSigned = discovery();
+    for (const node of caSigned.nodes)
+      for (const c of node.certificates)
+        if (c.unit === 'tomcat') Object.assign(c, { selfSigned: false, issuer: 'CN=Corp CA' });
+    const {
+      env,
+      taskQueue,
+      worker: w,
+    } = await worker(
+      'handlers-finish',
+      mockActivities(calls, {
+        discoverCluster: async () => caSigned,
+        generateCsr: async (input) => ({ csrPem: `CSR-${input.nodeId}` }),
+        validateSignedChain: async (input) => {
+          calls.push({ name: 'validateSignedChain', args: input });
+          await checking;
+          return {
+            ok: true,
+            leafPem: 'LEAF',
+            caPems: ['ROOT'],
+            serial: 'CA-1',
+            issuer: 'CN=Corp CA',
+            notAfter: '2031-01-01',
+          };
+        },
+      }),
+    );
+    await w.runUntil(async () => {
+      const handle = await env.client.workflow.start(regenerateCertificate, {
+        workflowId: `wf-handlers-finish-${Date.now()}`,
+        taskQueue,
+        args: [{ clusterId: 'lab', units: ['tomcat'], approvals: [] }],
+      });
+      const gate = await waitFor('the signed-certificate gate', async () =>
+        (await handle.query(stateQuery)).pendingGates.find((g) => g.kind === 'signed-certificate'),
+      );
+      assert.equal(gate.id, 'tomcat/signed-certificate-1');
+      const submitted = handle.executeUpdate(submitSignedChainUpdate, {
+        args: [{ nodeId: 'pub', chainPem: '-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n', by: 'pki' }],
+      });
+      await waitFor('the chain check to start', async () =>
+        calls.some((c) => c.name === 'validateSignedChain') ? true : undefined,
+      );
+      await handle.signal(abortSignal, { approver: 'alice', comment: 'CA outage' });
+      await new Promise((r) => setTimeout(r, 500));
+      release();
+      // The update is answered (not dropped by the run ending under it), then the run ends aborted.
+      const answer = await submitted;
+      assert.equal(answer.serial, 'CA-1');
+      await assert.rejects(
+        handle.result(),
+        (err: unknown) =>
+          err instanceof WorkflowFailedError &&
+          /Aborted at gate tomcat\/signed-certificate-1/.test(err.cause?.message ?? ''),
+      );
+      const state = await handle.query(stateQuery);
+      assert.ok(
+        state.decisions.some((d) => d.kind === 'signed-certificate' && d.by === 'pki'),
+        'the chain is recorded',
+      );
+      assert.ok(!calls.some((c) => c.name === 'uploadCertificateChain'), 'nothing uploaded after the abort');
     });
   });
 
