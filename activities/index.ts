@@ -13,6 +13,7 @@ import { discoveryActivities } from './discovery';
 import { phoneActivities } from './phones';
 import { preflightActivities } from './preflight';
 import { serviceActivities } from './services';
+import { windowActivities } from './window';
 
 export type { ActivityDeps, NodeRef } from './context';
 export type { ClusterDescription, ClusterDiscovery, DiscoveredNode, DiscoveredCertificate } from './discovery';
@@ -20,6 +21,7 @@ export type { CertificateSummary, RegenerateOutcome, VerifyOutcome, TrustCertifi
 export type { RestartOutcome } from './services';
 export type { SignedChainCheck, SignedChainInput } from './chain';
 export type { PreflightReport } from './preflight';
+export type { WindowOpening } from './window';
 export type { RegistrationBaseline, AwaitRegistrationResult, ResetPhonesResult } from './phones';
 
 export function createActivities(deps: ActivityDeps) {
@@ -33,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...phoneActivities(ctx),
     ...preflightActivities(ctx),
     ...clusterLeaseActivities(),
+    ...windowActivities(),
   };
 }
 

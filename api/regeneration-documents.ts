@@ -3,7 +3,7 @@
  * `rotationState` and its current unit run's) in the API's words, with the result or the failure once it closed.
  */
 import type { WorkflowExecutionDescription } from '@temporalio/client';
-import { unitRunId, type RotationState } from '../workflows/contract/rotation';
+import type { RotationState } from '../workflows/contract/rotation';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from '../workflows/search-attributes';
 import type { MaintenanceWindow, RegenerationResult, RegenerationState, RunPhase } from '../workflows/types';
 import { ROTATION_TYPE, failureOf, type RunView } from './runs';
@@ -103,7 +103,7 @@ export async function documentOf(view: RunView): Promise<RegenerationDocument | 
     ...(state?.csrs ? { csrs: state.csrs } : {}),
     ...(state?.missingPhones ? { missingPhones: state.missingPhones } : {}),
     ...(['failed', 'aborted', 'cancelled'].includes(status) && manualActions ? { manualActions } : {}),
-    ...(rotation ? rotationFields(description.workflowId, rotation) : {}),
+    ...(rotation ? rotationFields(rotation) : {}),
   };
   if (status === 'completed') doc.result = (await view.handle.result()) as RegenerationResult & RegenerationResult[];
   if (status === 'failed' || (status === 'aborted' && description.status.name === 'FAILED'))
@@ -118,17 +118,13 @@ function memoString(description: WorkflowExecutionDescription, key: string): str
 }
 
 function rotationFields(
-  rotationId: string,
   rotation: RotationState,
 ): Pick<RotationDocument, 'order' | 'done' | 'currentUnit' | 'currentRunId' | 'unitRuns'> {
-  const started = [...rotation.done, ...(rotation.current ? [rotation.current.unit] : [])];
+  const started = [...(rotation.finished ?? []), ...(rotation.current ? [rotation.current] : [])];
   return {
     order: rotation.order,
     done: rotation.done,
     ...(rotation.current ? { currentUnit: rotation.current.unit, currentRunId: rotation.current.workflowId } : {}),
-    unitRuns: started.map((unit) => {
-      const id = unitRunId(rotationId, unit);
-      return { unit, id, location: `/v1/regenerations/${id}` };
-    }),
+    unitRuns: started.map(({ unit, workflowId: id }) => ({ unit, id, location: `/v1/regenerations/${id}` })),
   };
 }

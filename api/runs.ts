@@ -1,7 +1,7 @@
 /**
  * Reading a run for the API: a regeneration (regenerateCertificate) answers its `state` query; a rotation
- * (rotateCluster) answers `rotationState`, and its steps, gates and phase live in the child run of the unit it is
- * on (`${rotationId}-${unit}`), which answers `state`.
+ * (rotateCluster) answers `rotationState`, whole: its unit runs report their steps, gates and decisions to it, so
+ * one query of one run answers for the whole rotation (the API never reads or stitches the unit runs).
  *
  * A query is a round trip through the worker (frontend, matching, the worker's poller, back), several times dearer
  * than a describe and limited in throughput per run, so GET /v1/regenerations/{id} avoids it when it can, without
@@ -17,7 +17,7 @@ import {
 } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import { stateQuery } from '../workflows/messages';
-import { rotationStateQuery, unitRunId, type RotationState } from '../workflows/contract/rotation';
+import { rotationStateQuery, type RotationState } from '../workflows/contract/rotation';
 import type { RegenerationState } from '../workflows/types';
 import { withDeadline, type ApiDeps } from './deps';
 import { HttpProblem } from './problem';
@@ -34,7 +34,7 @@ export function notFound(id: string): HttpProblem {
 export interface RunView {
   handle: WorkflowHandle;
   description: WorkflowExecutionDescription;
-  /** A regeneration's own state; for a rotation, the state of its current unit run (absent between units). */
+  /** A regeneration's own state; for a rotation, its current unit's state as reported to it (absent between units). */
   state?: RegenerationState;
   /** Only for a rotation. */
   rotation?: RotationState;
@@ -78,21 +78,18 @@ async function describeRun(deps: ApiDeps, id: string): Promise<WorkflowExecution
 }
 
 interface StateRead extends RunView {
-  /** Every query answered: the view may be kept for as long as the versions below hold. */
+  /** Every query answered: the view may be kept for as long as the run's version holds. */
   complete: boolean;
-  /** A rotation's current unit run, described before its state was read. */
-  child?: { id: string; version: RunVersion };
 }
 
 /**
- * Reads the live state of a run already described. Every query goes out after the describe of the run it reads,
- * so the state is at least as new as the history length the view may be kept under.
+ * Reads the live state of a run already described. The query goes out after the describe, so the state is at
+ * least as new as the history length the view may be kept under.
  */
 async function readState(
   deps: ApiDeps,
   description: WorkflowExecutionDescription,
   log?: FastifyBaseLogger,
-  known: { rotation?: RotationState; childDescription?: WorkflowExecutionDescription } = {},
 ): Promise<StateRead> {
   const id = description.workflowId;
   const handle = deps.temporal.workflow.getHandle(id);
@@ -101,49 +98,36 @@ async function readState(
     const state = await queryOrUndefined('state query', () => read(() => handle.query(stateQuery)), log);
     return { handle, description, state, stateRunId: id, complete: state !== undefined };
   }
-  const rotation =
-    known.rotation ??
-    (await queryOrUndefined('rotationState query', () => read(() => handle.query(rotationStateQuery)), log));
-  const childId = rotation?.current?.workflowId;
-  if (!childId) return { handle, description, rotation, complete: rotation !== undefined };
-  const childDescription =
-    known.childDescription?.workflowId === childId
-      ? known.childDescription
-      : await queryOrUndefined('describe of the current unit run', () => describeRun(deps, childId), log);
-  const state = await queryOrUndefined(
-    'state query of the current unit run',
-    () => read(() => deps.temporal.workflow.getHandle(childId).query(stateQuery)),
+  const rotation = await queryOrUndefined(
+    'rotationState query',
+    () => read(() => handle.query(rotationStateQuery)),
     log,
   );
+  const current = rotation?.current;
   return {
     handle,
     description,
-    state,
     rotation,
-    stateRunId: childId,
-    complete: state !== undefined && childDescription !== undefined,
-    ...(childDescription ? { child: { id: childId, version: versionOf(childDescription) } } : {}),
+    ...(current?.state ? { state: current.state, stateRunId: current.workflowId } : {}),
+    complete: rotation !== undefined,
   };
 }
 
-/** Describes a run and reads its live state (a rotation: through its current unit run). 404 for unknown ids. */
+/** Describes a run and reads its live state (a rotation: the whole rotation, from its own query). 404 for unknown ids. */
 export async function readRun(deps: ApiDeps, id: string, log?: FastifyBaseLogger): Promise<RunView> {
   return readState(deps, await describeRun(deps, id), log);
 }
 
 interface Kept<D> {
   version: RunVersion;
-  rotation?: RotationState;
-  child?: { id: string; version: RunVersion };
   doc: D;
 }
 
 /**
- * The documents of GET /v1/regenerations/{id}: each read describes the run (and a rotation's current unit run,
- * in parallel); if neither has a new history event since the last read, the document kept from it is still exact
- * and is answered without a query. Otherwise the state is read again (a regeneration: one query; a rotation whose
- * own history has not moved: only its unit run's state). Concurrent reads of one run share one read (FreshReads).
- * Kept for the last `max` runs read.
+ * The documents of GET /v1/regenerations/{id}: each read describes the run; if its history has no new event since
+ * the last read, the document kept from it is still exact and is answered without a query (a rotation's history
+ * grows with every report of its unit runs, so this holds for rotations too). Concurrent reads of one run share
+ * one read (FreshReads). Kept for the last `max` runs read.
  */
 export class RunDocuments<D> {
   private readonly kept = new Map<string, Kept<D>>();
@@ -161,38 +145,19 @@ export class RunDocuments<D> {
 
   private async readNow(id: string, log?: FastifyBaseLogger): Promise<D> {
     const kept = this.kept.get(id);
-    const [description, childDescription] = await Promise.all([
-      describeRun(this.deps, id),
-      kept?.child
-        ? queryOrUndefined('describe of the current unit run', () => describeRun(this.deps, kept.child!.id), log)
-        : Promise.resolve(undefined),
-    ]);
-    const runSame = kept !== undefined && sameVersion(kept.version, versionOf(description));
-    if (
-      kept &&
-      runSame &&
-      (!kept.child || (childDescription && sameVersion(kept.child.version, versionOf(childDescription))))
-    ) {
+    const description = await describeRun(this.deps, id);
+    if (kept && sameVersion(kept.version, versionOf(description))) {
       // Most recently used last, so the oldest goes first when the map is full.
       this.kept.delete(id);
       this.kept.set(id, kept);
       return kept.doc;
     }
-    // A rotation whose own history has not moved is on the same unit: only that unit run's state is new.
-    const view = await readState(this.deps, description, log, {
-      rotation: runSame ? kept?.rotation : undefined,
-      childDescription,
-    });
+    const view = await readState(this.deps, description, log);
     const doc = await this.build(view);
     this.kept.delete(id);
     if (view.complete) {
       if (this.kept.size >= this.max) this.kept.delete(this.kept.keys().next().value as string);
-      this.kept.set(id, {
-        version: versionOf(description),
-        ...(view.rotation ? { rotation: view.rotation } : {}),
-        ...(view.child ? { child: view.child } : {}),
-        doc,
-      });
+      this.kept.set(id, { version: versionOf(description), doc });
     }
     return doc;
   }
@@ -241,27 +206,6 @@ export class FreshReads<V> {
     current.then(done, done);
     return current;
   }
-}
-
-/** The states of every unit run a rotation has started (done ones and the current one), in its order. */
-export async function unitRunStates(
-  deps: ApiDeps,
-  rotationId: string,
-  rotation: RotationState,
-  log?: FastifyBaseLogger,
-): Promise<Array<{ unit: string; runId: string; state?: RegenerationState }>> {
-  const units = [...rotation.done, ...(rotation.current ? [rotation.current.unit] : [])];
-  return Promise.all(
-    units.map(async (unit) => {
-      const runId = unitRunId(rotationId, unit);
-      const state = await queryOrUndefined(
-        `state query of ${runId}`,
-        () => withDeadline(deps, READ_DEADLINE_MS, () => deps.temporal.workflow.getHandle(runId).query(stateQuery)),
-        log,
-      );
-      return { unit, runId, state };
-    }),
-  );
 }
 
 /** Why a closed run failed, in the words of its own failure (not the SDK's "Workflow execution failed"). */

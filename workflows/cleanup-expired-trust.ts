@@ -8,6 +8,7 @@ import type { Activities, TrustCertificate } from '../activities';
 import { holdClusterLease } from './cluster-lease';
 import { atLeast, parseCucmVersion } from './cucm-version';
 import { stateQuery } from './messages';
+import { named } from './steps/proxies';
 import { CLUSTER_ID, RUN_PHASE } from './search-attributes';
 import type { RegenerationState, StepState } from './types';
 
@@ -53,12 +54,19 @@ export async function cleanupExpiredTrust(request: { clusterId: string; asOf?: s
   try {
     // Before anything changes: the cluster's lease (one cluster-changing run at a time).
     await holdClusterLease({ clusterId: request.clusterId, type: 'cleanupExpiredTrust', units: [] });
-    const discovery = await acts.discoverCluster(request.clusterId);
+    const discovery = await named(
+      acts.discoverCluster,
+      `Discover cluster ${request.clusterId} over SSH`,
+      request.clusterId,
+    );
     const needsCcnStop = !atLeast(parseCucmVersion(discovery.version), 12);
     const result: CleanupResult = { clusterId: request.clusterId, deleted: [], restarts: [] };
     for (const node of discovery.nodes) {
       const ref = { clusterId: request.clusterId, nodeId: node.id };
-      const expired = await acts.listExpiredTrust({ ...ref, asOf: request.asOf });
+      const expired = await named(acts.listExpiredTrust, `List expired trust certificates on ${node.id}`, {
+        ...ref,
+        asOf: request.asOf,
+      });
       record({
         kind: 'discover',
         nodeId: node.id,
@@ -68,9 +76,14 @@ export async function cleanupExpiredTrust(request: { clusterId: string; asOf?: s
       });
       if (expired.length === 0) continue;
       const ccnStarted = node.services.some((s) => s.name === CCN && s.state === 'STARTED');
-      if (needsCcnStop && ccnStarted) await acts.stopService({ ...ref, service: CCN });
+      if (needsCcnStop && ccnStarted)
+        await named(acts.stopService, `Stop ${CCN} on ${node.id}`, { ...ref, service: CCN });
       for (const cert of expired) {
-        const outcome = await acts.deleteTrustCertificate({ ...ref, store: cert.store, file: cert.file });
+        const outcome = await named(acts.deleteTrustCertificate, `Delete ${cert.store}/${cert.file} on ${node.id}`, {
+          ...ref,
+          store: cert.store,
+          file: cert.file,
+        });
         record({
           kind: 'verify',
           nodeId: node.id,
@@ -80,10 +93,11 @@ export async function cleanupExpiredTrust(request: { clusterId: string; asOf?: s
         });
         if (outcome.deleted) result.deleted.push({ ...cert, nodeId: node.id });
       }
-      if (needsCcnStop && ccnStarted) await acts.startService({ ...ref, service: CCN });
+      if (needsCcnStop && ccnStarted)
+        await named(acts.startService, `Start ${CCN} on ${node.id}`, { ...ref, service: CCN });
       const stores = new Set(expired.map((c) => c.store));
       for (const service of [...stores].flatMap((s) => SERVICES_BY_STORE[s] ?? [])) {
-        const r = await acts.restartService({ ...ref, service });
+        const r = await named(acts.restartService, `Restart ${service} on ${node.id}`, { ...ref, service });
         record({
           kind: 'restart-service',
           nodeId: node.id,

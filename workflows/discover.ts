@@ -4,6 +4,7 @@
  * awaits the result, so credentials stay with the worker and every read is in Temporal's history.
  */
 import { proxyActivities } from '@temporalio/workflow';
+import { named } from './steps/proxies';
 import type { Activities, ClusterDiscovery } from '../activities';
 
 /** Failures no retry can fix: wrong credentials, a changed host key, a cluster or secret the worker does not know. */
@@ -31,5 +32,5 @@ const { discoverCluster } = proxyActivities<Activities>({
 });
 
 export async function discoverClusterWorkflow(clusterId: string): Promise<ClusterDiscovery> {
-  return discoverCluster(clusterId);
+  return named(discoverCluster, `Discover cluster ${clusterId} over SSH`, clusterId);
 }

@@ -4,14 +4,34 @@
  * Temporal Web UI lists signals and updates by name, with the descriptions given to their handlers).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { GateDecision, PendingGate, RegenerationState } from './types';
+import type { SignedChainCheck } from '../activities';
+import type { GateDecision, GateKind, PendingGate, RegenerationState, UnitRunState } from './types';
 
 export const stateQuery = defineQuery<RegenerationState>('state');
 
 /** Decide a pending gate; rejected by the validator if the gate is not pending or the decision not allowed. */
 export const decideGateUpdate = defineUpdate<PendingGate, [GateDecision]>('decideGate');
 
-/** Same as decideGateUpdate, fire-and-forget (for the Web UI); an invalid decision is logged and ignored. */
+/** What each kind of gate takes, for the handlers' descriptions (the Temporal UI shows them beside the names). */
+export const GATE_TAKES: Record<GateKind, string> = {
+  'before-start': 'approve | reject | abort',
+  'before-restarts': 'approve | reject | abort',
+  'before-phone-reset': 'approve | skip (reset by hand) | reject | abort',
+  'confirm-phones-reset': 'approve (phones were reset) | abort',
+  'accept-missing-phones': 'approve (accept the missing phones) | retry (wait again) | abort',
+  'step-failed': 'retry | skip (only where its description says skip is allowed) | abort',
+  'signed-certificate': 'abort (or submit each chain with the submitSignedChain update)',
+};
+
+/** The gates and what each takes, in one line (for descriptions). */
+export const GATES_TAKE = Object.entries(GATE_TAKES)
+  .map(([kind, takes]) => `${kind}: ${takes}`)
+  .join('; ');
+
+/**
+ * Same as decideGateUpdate, fire-and-forget (for the Web UI). A decision that cannot be applied is recorded in the
+ * run's state (ignoredDecisions, shown in the current details and /events), never silently dropped.
+ */
 export const decideGateSignal = defineSignal<[GateDecision]>('decideGate-signal');
 
 /** The Web UI's plain gate signals: approve or reject the pending gate (or the one named), as the approver. */
@@ -24,6 +44,16 @@ export interface GateSignal {
 
 export const approveSignal = defineSignal<[GateSignal]>('approve');
 export const rejectSignal = defineSignal<[GateSignal]>('reject');
+/** Abort the pending gate (or the one named); with no gate pending, the run stops before its next step. */
+export const abortSignal = defineSignal<[GateSignal]>('abort');
+
+/** A unit run of a rotation reports its state to the rotation (internal: sent by the child, not by people). */
+export const unitProgressSignal =
+  defineSignal<[{ unit: string; workflowId: string; state: UnitRunState }]>('unitProgress');
+
+/** A chain the rotation has checked against a unit run's CSR, handed to that unit run (internal). */
+export const signedChainCheckedSignal =
+  defineSignal<[{ nodeId: string; check: Extract<SignedChainCheck, { ok: true }>; by?: string }]>('signedChainChecked');
 
 /** A CA-signed chain for one node's CSR (certificates only, PEM: the leaf, then intermediates and root). */
 export interface SignedChainSubmission {

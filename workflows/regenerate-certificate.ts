@@ -14,92 +14,124 @@
  * retry after a crash never regenerates twice. This file holds the run's frame (handlers, pre-flight, plan, the
  * end); each kind of plan step is in ./steps, the gates and the step-failed recovery in ./run-tracker.ts.
  */
-import { ApplicationFailure, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { holdClusterLease } from './cluster-lease';
 import { windowProblem } from './maintenance-window';
 import { manualActionsFor, summarizeManualActions, type PlanStepProgress } from './manual-actions';
 import {
+  abortSignal,
   approveSignal,
   decideGateSignal,
   decideGateUpdate,
+  GATES_TAKE,
   rejectSignal,
+  signedChainCheckedSignal,
   stateQuery,
   submitSignedChainUpdate,
   type SignedChainSubmission,
 } from './messages';
+import { PATCHES } from './patches';
 import { buildPlan, checkPlanInvariants, planClusterOf, type PlanStep } from './plan';
 import { endedEarly, reasonOf, RunTracker } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID } from './search-attributes';
+import { named } from './steps/proxies';
 import { NO_SKIP, phones, quick, runPlanStep, type UnitRunContext } from './steps';
 import type { GateDecision, GateKind, RegenerationRequest, RegenerationResult } from './types';
+import { UnitReport } from './unit-report';
+
+/** The descriptions the Temporal UI shows beside the gate signals: what each gate takes, exactly. */
+const SIGNAL_HELP = `Gates and what they take: ${GATES_TAKE}. A decision the run cannot apply is recorded as ignored (state, current details, /events).`;
 
 export async function regenerateCertificate(request: RegenerationRequest): Promise<RegenerationResult> {
+  // Gate ids name the unit (unique across a rotation); runs started before that keep the bare ids their recorded
+  // decisions name (see ./patches.ts).
+  const gatePrefix = patched(PATCHES.gateIdsNameUnit) ? (request.units[0] ?? 'run') : undefined;
+  // A rotation's unit run reports its state to the rotation, which answers for the whole rotation.
+  let report: UnitReport | undefined;
   // State first, then handlers, so a query never sees an uninitialised run.
-  const run = new RunTracker(request);
+  const run = new RunTracker(request, { gatePrefix, onChange: () => report?.changed() });
+  if (request.rotationId)
+    report = new UnitReport(request.rotationId, request.units[0] ?? '', workflowInfo().workflowId, () => run.state);
   // The unit's steps share this once the plan is built; the submitSignedChain handler reads its CA renewal.
   let unitRun: UnitRunContext | undefined;
   setHandler(stateQuery, () => run.state, {
     description:
-      'Live state of the run: phase, plan, steps with their status and detail, pending gates, decisions, serials, missing phones, manual actions.',
+      'Live state of the run: phase, plan, steps with their status and detail, pending gates (with their expiry), decisions, ignored decisions, serials, missing phones, manual actions.',
   });
   setHandler(decideGateUpdate, (decision) => run.decide(decision), {
     validator: (decision: GateDecision) => void run.validate(decision),
-    description:
-      'Decide a pending gate: {"gateId", "decision": approve|reject|retry|skip|abort, "comment", "by"}. Answers whether it was accepted.',
+    description: `Decide a pending gate: {"gateId" (e.g. "tomcat/before-start-1"), "decision", "comment", "by"}; refused (the update fails, saying why) unless that gate is pending and takes the decision. ${GATES_TAKE}.`,
   });
+  setHandler(decideGateSignal, (decision) => run.signalled('decideGate-signal', decision), {
+    description: `Decide a pending gate: {"gateId", "decision", "comment", "by"}. ${SIGNAL_HELP}`,
+  });
+  // approve / reject / abort: the simplest way to decide from the Temporal UI (Send a Signal, {"approver", "comment"}).
   setHandler(
-    decideGateSignal,
-    (decision) => {
-      try {
-        run.decide(decision);
-      } catch (err) {
-        log.warn('gate decision ignored', { decision, reason: reasonOf(err) });
-      }
-    },
+    approveSignal,
+    ({ gateId, approver, comment }) => run.signalled('approve', { gateId, decision: 'approve', by: approver, comment }),
     {
-      description:
-        'Decide a pending gate from the Web UI: {"gateId", "decision": approve|reject|retry|skip|abort, "comment", "by"}.',
+      description: `Approve the pending gate: {"approver", "comment"} (and "gateId" when several are pending). Taken by before-start, before-restarts, before-phone-reset, confirm-phones-reset, accept-missing-phones; not by step-failed (retry/skip/abort) or signed-certificate. ${SIGNAL_HELP}`,
     },
   );
-  // approve / reject: the simplest way to decide from the Temporal UI (Send a Signal, input {"approver", "comment"}).
-  for (const [signal, decision] of [
-    [approveSignal, 'approve'],
-    [rejectSignal, 'reject'],
-  ] as const)
-    setHandler(
-      signal,
-      ({ gateId, approver, comment }) => {
-        const pending = run.state.pendingGates;
-        const id = gateId ?? (pending.length === 1 ? pending[0]?.id : undefined);
-        try {
-          if (!id) throw new Error(`name the gate: pending are ${pending.map((g) => g.id).join(', ') || 'none'}`);
-          run.decide({ gateId: id, decision, by: approver, comment });
-        } catch (err) {
-          log.warn(`${decision} signal ignored`, { gateId: id, reason: reasonOf(err) });
-        }
-      },
-      {
-        description: `${decision === 'approve' ? 'Approve' : 'Reject'} the pending gate: {"approver", "comment"} (and "gateId" when several are pending). Ignored, with a log line, where the gate does not take it.`,
-      },
-    );
+  setHandler(
+    rejectSignal,
+    ({ gateId, approver, comment }) => run.signalled('reject', { gateId, decision: 'reject', by: approver, comment }),
+    {
+      description: `Reject the pending gate, ending the run with nothing more changed: {"approver", "comment"} (and "gateId"). Taken by before-start, before-restarts, before-phone-reset. ${SIGNAL_HELP}`,
+    },
+  );
+  setHandler(abortSignal, ({ gateId, approver, comment }) => run.abort(approver, comment, gateId), {
+    description:
+      'Abort the run: {"approver", "comment"} (and "gateId" when several are pending). Every gate takes it; with no gate pending the run stops before its next step (a step running now finishes first; cancel the run to stop it). The state lists what is left to do by hand.',
+  });
+  // A chain a rotation has already checked against this unit run's CSR (the rotation answers its update).
+  setHandler(signedChainCheckedSignal, ({ nodeId, check, by }) => {
+    const renewal = unitRun?.ca;
+    if (!renewal?.csrs.has(nodeId) || renewal.chains.has(nodeId)) {
+      run.ignore({ decision: 'approve', by }, 'signedChainChecked', `no CSR of ${nodeId} is waiting for its chain`);
+      return;
+    }
+    acceptChain(nodeId, check, by);
+  });
+  const acceptChain = (
+    nodeId: string,
+    check: Parameters<NonNullable<UnitRunContext['ca']>['chains']['set']>[1],
+    by?: string,
+  ) => {
+    const renewal = unitRun?.ca;
+    if (!renewal) return;
+    renewal.chains.set(nodeId, check);
+    run.state.decisions.push({
+      gateId: run.state.pendingGates.find((g) => g.kind === 'signed-certificate')?.id ?? 'signed-certificate',
+      kind: 'signed-certificate',
+      decision: 'approve',
+      by,
+      comment: `signed ${renewal.unit} for ${nodeId} submitted: serial ${check.serial}, issued by ${check.issuer}, valid to ${check.notAfter}`,
+      at: new Date().toISOString(),
+    });
+    run.publish();
+  };
   setHandler(
     submitSignedChainUpdate,
     async ({ nodeId, chainPem, by }) => {
       const renewal = unitRun?.ca;
       if (!renewal) throw new Error('No CSR is waiting for a signed certificate in this run.'); // the validator checked
       const csrPem = renewal.csrs.get(nodeId) as string;
-      const check = await quick.validateSignedChain({ nodeId, unit: renewal.unit, csrPem, chainPem });
+      const check = await quick.validateSignedChain.executeWithOptions(
+        { summary: `Check the signed ${renewal.unit} chain for ${nodeId} against its CSR` },
+        [{ nodeId, unit: renewal.unit, csrPem, chainPem }],
+      );
       if (!check.ok) throw ApplicationFailure.nonRetryable(check.problem, 'InvalidSignedChain');
-      renewal.chains.set(nodeId, check);
-      run.state.decisions.push({
-        gateId: run.state.pendingGates.find((g) => g.kind === 'signed-certificate')?.id ?? 'signed-certificate',
-        kind: 'signed-certificate',
-        decision: 'approve',
-        by,
-        comment: `signed ${renewal.unit} for ${nodeId} submitted: serial ${check.serial}, issued by ${check.issuer}, valid to ${check.notAfter}`,
-        at: new Date().toISOString(),
-      });
-      run.publish();
+      acceptChain(nodeId, check, by);
       return {
         nodeId,
         serial: check.serial,
@@ -127,6 +159,12 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
         'Submit the CA-signed chain for a pending CSR: {"nodeId", "chainPem": leaf + intermediates + root, PEM}. Checked against the CSR (same key, names the node, complete chain) before it is accepted.',
     },
   );
+  /** Before the run ends: handlers still working (a chain being checked) finish, the rotation gets the last state. */
+  const settle = () =>
+    CancellationScope.nonCancellable(async () => {
+      await condition(allHandlersFinished);
+      await report?.flush();
+    });
   upsertSearchAttributes([
     { key: CLUSTER_ID, value: request.clusterId },
     { key: CERT_UNITS, value: request.units },
@@ -165,7 +203,7 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
         kind: 'preflight',
         description: `Discover cluster ${request.clusterId} (version, security mode, ITL signer, services, certificates)`,
       },
-      () => quick.discoverCluster(request.clusterId),
+      () => named(quick.discoverCluster, `Discover cluster ${request.clusterId} over SSH`, request.clusterId),
       (d) => ({
         status: 'completed',
         detail: `CUCM ${d.version}, ${d.securityMode === 1 ? 'mixed mode' : 'non-secure'}, ITL signed by ${d.itlSigner}; ${d.nodes.map((n) => `${n.id} (${n.role})`).join(', ')}`,
@@ -179,7 +217,11 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
         kind: 'preflight',
         description: 'Pre-flight: database replication healthy (utils dbreplication runtimestate), every node on HTTPS',
       },
-      () => quick.preflightChecks({ clusterId: request.clusterId, nodeIds: discovery.nodes.map((n) => n.id) }),
+      () =>
+        named(quick.preflightChecks, `Pre-flight checks on ${request.clusterId} (replication, HTTPS)`, {
+          clusterId: request.clusterId,
+          nodeIds: discovery.nodes.map((n) => n.id),
+        }),
       (r) => ({ status: 'completed', detail: r.checks.join('; ') }),
     );
     const planCluster = planClusterOf(discovery);
@@ -204,7 +246,10 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
     const baseline = steps.some((s) => s.kind === 'await-registration')
       ? await run.attempt(
           { kind: 'preflight', description: 'Take the phone registration baseline (RisPort70)' },
-          () => phones.registrationSnapshot({ clusterId: request.clusterId }),
+          () =>
+            named(phones.registrationSnapshot, `Phone registration baseline of ${request.clusterId} (RisPort70)`, {
+              clusterId: request.clusterId,
+            }),
           (b) => ({ status: 'completed', detail: `${b.registered} of ${b.total} phones registered` }),
           NO_SKIP.baseline,
         )
@@ -245,6 +290,7 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
         missingPhones: run.state.missingPhones,
       });
     run.setPhase('completed');
+    await settle();
     return result;
   } catch (err) {
     run.state.manualActions = manualActionsFor({
@@ -261,6 +307,7 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
     const actions = run.state.manualActions;
     const ended = endedEarly(err, `${reasonOf(err)} ${summarizeManualActions(actions)}`, actions);
     run.setPhase(ended.phase);
+    await settle();
     throw ended.error;
   }
 }

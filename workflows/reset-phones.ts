@@ -6,6 +6,7 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { named } from './steps/proxies';
 import type { ResetPhonesResult } from '../activities/phones';
 import type { Duration } from '@temporalio/common';
 
@@ -23,9 +24,13 @@ export async function bulkResetPhones(request: BulkResetRequest): Promise<ResetP
     heartbeatTimeout: request.heartbeatTimeout ?? '1 minute',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 20 },
   });
-  return resetPhones({
-    clusterId: request.clusterId,
-    selection: request.names ? { names: request.names } : undefined,
-    batchSize: request.batchSize,
-  });
+  return named(
+    resetPhones,
+    `Reset ${request.names ? `${request.names.length} named` : 'all'} phones of ${request.clusterId}`,
+    {
+      clusterId: request.clusterId,
+      selection: request.names ? { names: request.names } : undefined,
+      batchSize: request.batchSize,
+    },
+  );
 }

@@ -7,9 +7,15 @@
  * units it did not start.
  */
 import {
+  allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
+  condition,
   executeChild,
+  getExternalWorkflowHandle,
+  log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -17,11 +23,31 @@ import {
 import type { Activities } from '../activities';
 import { holdClusterLease } from './cluster-lease';
 import { rotationStateQuery, unitRunId, type RotationState } from './contract/rotation';
+import {
+  abortSignal,
+  approveSignal,
+  decideGateSignal,
+  decideGateUpdate,
+  GATES_TAKE,
+  rejectSignal,
+  signedChainCheckedSignal,
+  submitSignedChainUpdate,
+  unitProgressSignal,
+  type SignedChainSubmission,
+} from './messages';
 import { buildPlan, planClusterOf } from './plan';
 import { regenerateCertificate } from './regenerate-certificate';
+import { named } from './steps/proxies';
 import { endedEarly, manualActionsOf, reasonOf } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from './search-attributes';
-import type { RegenerationRequest, RegenerationResult, RunPhase } from './types';
+import type {
+  GateDecision,
+  IgnoredDecision,
+  PendingGate,
+  RegenerationRequest,
+  RegenerationResult,
+  RunPhase,
+} from './types';
 
 const { discoverCluster } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
@@ -29,16 +55,194 @@ const { discoverCluster } = proxyActivities<Activities>({
   retry: { maximumAttempts: 5 },
 });
 
+const { validateSignedChain } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 3 },
+});
+
+/** Throws (refusing the decision) unless the gate is pending in the current unit and takes the decision. */
+function checkDecision(pending: readonly PendingGate[], d: GateDecision): PendingGate {
+  const gate = pending.find((g) => g.id === d.gateId);
+  if (!gate)
+    throw new Error(`Gate "${d.gateId}" is not pending (pending: ${pending.map((g) => g.id).join(', ') || 'none'}).`);
+  if (!gate.allowed.includes(d.decision))
+    throw new Error(`Gate "${gate.id}" accepts ${gate.allowed.join(', ')}, not "${d.decision}".`);
+  return gate;
+}
+
 export async function rotateCluster(request: RegenerationRequest): Promise<RegenerationResult[]> {
-  const state: RotationState = { clusterId: request.clusterId, phase: 'running', order: [], done: [] };
+  const state: RotationState = { clusterId: request.clusterId, phase: 'running', order: [], done: [], finished: [] };
+  /** An abort sent between units: the next unit is not started. */
+  let abortRequested: { by?: string; comment?: string } | undefined;
+  const publish = () => {
+    const cur = state.current;
+    const pending = cur?.state?.pendingGates ?? [];
+    const steps = cur?.state?.steps ?? [];
+    const lines = [
+      `**Rotation of ${state.order.join(' → ') || request.units.join(', ')} on ${state.clusterId}**: ${state.phase}`,
+      ...pending.map(
+        (g) =>
+          `\n> **Waiting for a decision** at \`${g.id}\` (${g.allowed.join(' / ')})${g.expiresAt ? `, expires ${g.expiresAt}` : ''}: ${g.description}`,
+      ),
+      ...(state.ignoredDecisions ?? [])
+        .slice(-5)
+        .map((i) => `- ⚠️ ignored: ${i.decision} by ${i.by ?? 'unknown'} (${i.via}): ${i.reason}`),
+      '',
+      ...(state.finished ?? []).map(
+        (u) => `- ${u.phase === 'completed' ? '✅' : '❌'} ${u.unit}: ${u.phase} (${u.workflowId})`,
+      ),
+      ...(cur
+        ? [
+            `- ▶️ ${cur.unit} (${cur.workflowId}): ${cur.state?.phase ?? 'starting'}, ${steps.filter((s) => s.status === 'completed').length} of ${steps.length} steps done${steps.length ? `; now: ${steps[steps.length - 1]?.description}` : ''}`,
+          ]
+        : []),
+      ...state.order
+        .filter((u) => !state.done.includes(u) && u !== cur?.unit && !state.finished?.some((f) => f.unit === u))
+        .map((u) => `- ⏳ ${u}`),
+      ...(state.manualActions?.length
+        ? ['', '**Still to do by hand:**', ...state.manualActions.map((a) => `- ${a}`)]
+        : []),
+    ];
+    setCurrentDetails(lines.join('\n').slice(0, 20_000));
+  };
+  const ignore = (d: Omit<IgnoredDecision, 'at' | 'via' | 'reason'>, via: string, reason: string) => {
+    state.ignoredDecisions = [
+      ...(state.ignoredDecisions ?? []),
+      { ...d, via, reason, at: new Date().toISOString() },
+    ].slice(-50);
+    log.warn('gate decision ignored by the rotation', { ...d, via, reason });
+    publish();
+  };
+  /** Hands a checked decision to the unit run that holds the gate; a repeat is refused from now on. */
+  const forward = async (d: GateDecision): Promise<PendingGate> => {
+    const cur = state.current;
+    const gate = checkDecision(cur?.state?.pendingGates ?? [], d);
+    if (cur?.state) cur.state.pendingGates = cur.state.pendingGates.filter((g) => g.id !== gate.id);
+    publish();
+    await getExternalWorkflowHandle(cur?.workflowId ?? '').signal(decideGateSignal, d);
+    return gate;
+  };
+  const signalled = (via: string, d: Omit<GateDecision, 'gateId'> & { gateId?: string }) => {
+    const pending = state.current?.state?.pendingGates ?? [];
+    const gateId = d.gateId ?? (pending.length === 1 ? pending[0]?.id : undefined);
+    if (!gateId) {
+      ignore(d, via, `name the gate ("gateId"): pending are ${pending.map((g) => g.id).join(', ') || 'none'}`);
+      return;
+    }
+    try {
+      checkDecision(pending, { ...d, gateId });
+    } catch (err) {
+      ignore({ ...d, gateId }, via, reasonOf(err));
+      return;
+    }
+    void forward({ ...d, gateId }).catch((err: unknown) => ignore({ ...d, gateId }, via, reasonOf(err)));
+  };
+
   setHandler(rotationStateQuery, () => state, {
     description:
-      'Units in their safe order, the unit running now (its child workflow id, where the gates are), the units done, manual actions.',
+      'The whole rotation: units in their safe order, the unit running now with its steps, gates (with expiry) and decisions, the units finished with their results or manual actions, ignored decisions.',
   });
+  setHandler(
+    unitProgressSignal,
+    (report) => {
+      if (state.current?.workflowId !== report.workflowId) return;
+      state.current.state = report.state;
+      publish();
+    },
+    { description: 'Internal: a unit run reports its state to its rotation. Not for people.' },
+  );
+  setHandler(decideGateUpdate, (d) => forward(d), {
+    validator: (d: GateDecision) => void checkDecision(state.current?.state?.pendingGates ?? [], d),
+    description: `Decide a pending gate of the unit running now: {"gateId" (e.g. "tomcat/before-start-1"), "decision", "comment", "by"}; refused unless exactly that gate is pending and takes the decision (a stale or repeated decision is refused). ${GATES_TAKE}.`,
+  });
+  const help = `Gates and what they take: ${GATES_TAKE}. A decision the rotation cannot apply is recorded as ignored (state, current details, /events).`;
+  setHandler(decideGateSignal, (d) => signalled('decideGate-signal', d), {
+    description: `Decide a pending gate of the unit running now: {"gateId", "decision", "comment", "by"}. ${help}`,
+  });
+  setHandler(
+    approveSignal,
+    ({ gateId, approver, comment }) => signalled('approve', { gateId, decision: 'approve', by: approver, comment }),
+    {
+      description: `Approve the pending gate of the unit running now: {"approver", "comment"} (and "gateId" when several are pending). Taken by before-start, before-restarts, before-phone-reset, confirm-phones-reset, accept-missing-phones. ${help}`,
+    },
+  );
+  setHandler(
+    rejectSignal,
+    ({ gateId, approver, comment }) => signalled('reject', { gateId, decision: 'reject', by: approver, comment }),
+    {
+      description: `Reject the pending gate of the unit running now, ending the rotation: {"approver", "comment"} (and "gateId"). Taken by before-start, before-restarts, before-phone-reset. ${help}`,
+    },
+  );
+  setHandler(
+    abortSignal,
+    ({ gateId, approver, comment }) => {
+      const cur = state.current;
+      if (!cur) {
+        abortRequested ??= { by: approver, comment };
+        publish();
+        return;
+      }
+      void getExternalWorkflowHandle(cur.workflowId)
+        .signal(abortSignal, { gateId, approver, comment })
+        .catch((err: unknown) => ignore({ gateId, decision: 'abort', by: approver }, 'abort', reasonOf(err)));
+    },
+    {
+      description:
+        'Abort the rotation: {"approver", "comment"} (and "gateId" when several are pending). The unit running now aborts (at its pending gate, or before its next step); no further unit starts.',
+    },
+  );
+  setHandler(
+    submitSignedChainUpdate,
+    async ({ nodeId, chainPem, by }) => {
+      const cur = state.current;
+      const csr = cur?.state?.csrs?.find((c) => c.nodeId === nodeId);
+      if (!cur || !csr) throw new Error(`No CSR is waiting for ${nodeId}.`); // the validator checked
+      const check = await validateSignedChain.executeWithOptions(
+        { summary: `Check the signed ${csr.unit} chain for ${nodeId} against its CSR` },
+        [{ nodeId, unit: csr.unit, csrPem: csr.csrPem, chainPem }],
+      );
+      if (!check.ok) throw ApplicationFailure.nonRetryable(check.problem, 'InvalidSignedChain');
+      await getExternalWorkflowHandle(cur.workflowId).signal(signedChainCheckedSignal, { nodeId, check, by });
+      const submitted = new Set([
+        nodeId,
+        ...(cur.state?.decisions ?? [])
+          .filter((d) => d.kind === 'signed-certificate')
+          .flatMap((d) => /for (\S+) submitted/.exec(d.comment ?? '')?.[1] ?? []),
+      ]);
+      return {
+        nodeId,
+        serial: check.serial,
+        issuer: check.issuer,
+        notAfter: check.notAfter,
+        waitingFor: (cur.state?.csrs ?? []).map((c) => c.nodeId).filter((n) => !submitted.has(n)),
+      };
+    },
+    {
+      validator: ({ nodeId, chainPem }: SignedChainSubmission) => {
+        const s = state.current?.state;
+        if (!s?.pendingGates.some((g) => g.kind === 'signed-certificate'))
+          throw new Error('No CSR is waiting for a signed certificate in this rotation.');
+        if (!s.csrs?.some((c) => c.nodeId === nodeId))
+          throw new Error(
+            `No CSR is waiting for ${nodeId}; waiting for: ${(s.csrs ?? []).map((c) => c.nodeId).join(', ')}.`,
+          );
+        if (typeof chainPem !== 'string' || !chainPem.includes('BEGIN CERTIFICATE'))
+          throw new Error('chainPem must hold PEM certificates: the signed leaf, then its intermediate and root CAs.');
+        if (/PRIVATE KEY/.test(chainPem))
+          throw new Error(
+            'The submission contains a private key: send certificates only (and treat that key as exposed).',
+          );
+      },
+      description:
+        'Submit the CA-signed chain for a pending CSR of the unit running now: {"nodeId", "chainPem": leaf + intermediates + root, PEM}. Checked against the CSR before it is handed to the unit run.',
+    },
+  );
   const setPhase = (phase: RunPhase) => {
     state.phase = phase;
     upsertSearchAttributes([{ key: RUN_PHASE, value: phase }]);
+    publish();
   };
+  const settle = () => CancellationScope.nonCancellable(() => condition(allHandlersFinished));
   upsertSearchAttributes([
     { key: CLUSTER_ID, value: request.clusterId },
     { key: CERT_UNITS, value: request.units },
@@ -52,10 +256,13 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
       units: request.units,
       requestedBy: request.requestedBy,
     });
-    const plan = buildPlan(planClusterOf(await discoverCluster(request.clusterId)), {
-      units: request.units,
-      phoneReset: request.phoneReset,
-    });
+    const plan = buildPlan(
+      planClusterOf(await named(discoverCluster, `Discover cluster ${request.clusterId} over SSH`, request.clusterId)),
+      {
+        units: request.units,
+        phoneReset: request.phoneReset,
+      },
+    );
     state.plan = plan;
     if (plan.refusals.length > 0)
       throw ApplicationFailure.nonRetryable(
@@ -65,13 +272,28 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
     state.order = plan.units.map((u) => u.unit);
     const results: RegenerationResult[] = [];
     for (const unit of state.order) {
+      if (abortRequested)
+        throw ApplicationFailure.nonRetryable(
+          `Aborted by ${abortRequested.by ?? 'unknown'} before ${unit}${abortRequested.comment ? `: ${abortRequested.comment}` : ''}.`,
+          'AbortedByEngineer',
+        );
       const workflowId = unitRunId(workflowInfo().workflowId, unit);
       state.current = { unit, workflowId };
-      results.push(await executeChild(regenerateCertificate, { workflowId, args: [{ ...request, units: [unit] }] }));
+      publish();
+      const result = await executeChild(regenerateCertificate, {
+        workflowId,
+        args: [{ ...request, units: [unit], rotationId: workflowInfo().workflowId }],
+        staticSummary: `${unit} on ${request.clusterId}: unit ${results.length + 1} of ${state.order.length} of rotation ${workflowInfo().workflowId}`,
+      });
+      results.push(result);
+      state.finished?.push({ unit, workflowId, phase: 'completed', state: state.current.state, result });
       state.done.push(unit);
+      state.current = undefined;
+      publish();
     }
     state.current = undefined;
     setPhase('completed');
+    await settle();
     return results;
   } catch (err) {
     const notStarted = state.order.filter((u) => !state.done.includes(u) && u !== state.current?.unit);
@@ -89,7 +311,17 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
       `${state.current ? `${state.current.unit}: ` : ''}${reasonOf(err)}${notStarted.length > 0 ? ` Not started: ${notStarted.join(', ')}.` : ''}`,
       state.manualActions,
     );
+    if (state.current) {
+      state.finished?.push({
+        unit: state.current.unit,
+        workflowId: state.current.workflowId,
+        phase: state.current.state?.phase ?? ended.phase,
+        state: state.current.state,
+        manualActions: unitActions.length > 0 ? unitActions : state.current.state?.manualActions,
+      });
+    }
     setPhase(ended.phase);
+    await settle();
     throw ended.error;
   }
 }

@@ -10,16 +10,21 @@ import {
   ChildWorkflowFailure,
   condition,
   isCancellation,
+  log,
+  patched,
+  proxyLocalActivities,
   setCurrentDetails,
-  sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import type { Activities } from '../activities';
 import { describeWindow, msUntilOpen } from './maintenance-window';
+import { PATCHES } from './patches';
 import { RUN_PHASE } from './search-attributes';
 import type {
   GateDecision,
   GateDecisionKind,
   GateKind,
+  IgnoredDecision,
   PendingGate,
   RegenerationRequest,
   RegenerationState,
@@ -29,9 +34,18 @@ import type {
 
 /** How long a gate waits for an engineer before the run fails (nothing half done: gates sit between steps). */
 export const GATE_TIMEOUT = '7 days';
+const GATE_TIMEOUT_MS = 7 * 86_400_000;
 
 /** Failure types that end a run on an engineer's decision (the API reports them as "aborted"). */
-export const ENDED_BY_ENGINEER = ['RejectedAtGate', 'AbortedAtGate'];
+export const ENDED_BY_ENGINEER = ['RejectedAtGate', 'AbortedAtGate', 'AbortedByEngineer'];
+
+/** The window's next opening: time-zone arithmetic on the worker, its answer recorded in history. */
+const windowClock = proxyLocalActivities<Pick<Activities, 'nextWindowOpening'>>({ startToCloseTimeout: '10 seconds' });
+
+/** How many steps the current details show one by one; earlier ones are folded into a line per status. */
+const DETAILED_STEPS = 10;
+/** How many ignored decisions the state keeps (the newest). */
+const KEPT_IGNORED = 50;
 
 /** The failure inside an activity's or a unit run's wrapper ("Activity task failed", "Child Workflow failed"). */
 function unwrap(err: unknown): unknown {
@@ -85,14 +99,26 @@ export function endedEarly(
 export type StepInfo = Omit<StepState, 'status' | 'id'>;
 type Outcome = Pick<StepState, 'status' | 'detail'>;
 
+export interface RunTrackerOptions {
+  /** Gate ids start with it (`tomcat/before-start-1`), so they are unique across a rotation and its unit runs. */
+  gatePrefix?: string;
+  /** Called after every change of the state (a unit run reports to its rotation from here). */
+  onChange?: () => void;
+}
+
 export class RunTracker {
   readonly state: RegenerationState;
   private gateCount = 0;
   private readonly decided = new Map<string, GateDecision>();
   /** Why skipping is refused, per pending step-failed gate: the validator answers it to whoever tries. */
   private readonly skipRefusals = new Map<string, string>();
+  /** An abort sent while no gate was pending: the run stops before its next step. */
+  private abortRequested?: { by?: string; comment?: string };
 
-  constructor(private readonly request: RegenerationRequest) {
+  constructor(
+    private readonly request: RegenerationRequest,
+    private readonly options: RunTrackerOptions = {},
+  ) {
     this.state = {
       clusterId: request.clusterId,
       units: request.units,
@@ -114,7 +140,16 @@ export class RunTracker {
     this.publish();
   }
 
-  /** The run's state as Markdown in the Temporal UI's "current details", so the UI alone tells where it stands. */
+  /** The id of a gate of this run: `${prefix}/${local}` when the run names its gates by unit. */
+  gateId(local: string): string {
+    return this.options.gatePrefix ? `${this.options.gatePrefix}/${local}` : local;
+  }
+
+  /**
+   * The run's state as Markdown in the Temporal UI's "current details", so the UI alone tells where it stands: the
+   * pending gate (what it takes, when it expires), decisions that were ignored, the steps (the last ones one by one,
+   * the earlier ones folded into a line per status, never dropped), what is left to do by hand.
+   */
   publish(): void {
     const s = this.state;
     const icon: Record<StepState['status'], string> = {
@@ -124,20 +159,93 @@ export class RunTracker {
       skipped: '⏭️',
       failed: '❌',
     };
+    const early = s.steps.slice(0, Math.max(0, s.steps.length - DETAILED_STEPS));
+    const folded = (['completed', 'skipped', 'failed', 'running', 'pending'] as const).flatMap((status) => {
+      const these = early.filter((st) => st.status === status);
+      if (these.length === 0) return [];
+      const names = these.map((st) => st.description.replace(/^Gate: (.{0,60}).*$/, 'gate: $1'));
+      return [`- ${icon[status]} ${these.length} earlier ${status}: ${names.join('; ')}`.slice(0, 4_000)];
+    });
+    const ignored = (s.ignoredDecisions ?? []).slice(-5);
     const lines = [
       `**${s.units.join(', ')} on ${s.clusterId}**: ${s.phase}`,
       ...s.pendingGates.map(
-        (g) => `\n> **Waiting for a decision** at \`${g.id}\` (${g.allowed.join(' / ')}): ${g.description}`,
+        (g) =>
+          `\n> **Waiting for a decision** at \`${g.id}\` (${g.allowed.join(' / ')})${g.expiresAt ? `, expires ${g.expiresAt}` : ''}: ${g.description}`,
       ),
+      ...(this.abortRequested
+        ? [`\n> **Abort requested** by ${this.abortRequested.by ?? 'unknown'}: the run stops before its next step.`]
+        : []),
+      ...(ignored.length
+        ? ['', ...ignored.map((i) => `- ⚠️ ignored: ${i.decision} by ${i.by ?? 'unknown'} (${i.via}): ${i.reason}`)]
+        : []),
       '',
-      ...s.steps.slice(-12).map((st) => `- ${icon[st.status]} ${st.description}${st.detail ? `: ${st.detail}` : ''}`),
+      ...folded,
+      ...s.steps
+        .slice(early.length)
+        .map((st) => `- ${icon[st.status]} ${st.description}${st.detail ? `: ${st.detail}` : ''}`),
       ...(s.manualActions?.length ? ['', '**Still to do by hand:**', ...s.manualActions.map((a) => `- ${a}`)] : []),
     ];
     setCurrentDetails(lines.join('\n').slice(0, 20_000));
+    this.options.onChange?.();
+  }
+
+  /**
+   * Records a decision the run could not apply (signals cannot answer their sender): it shows in the state
+   * (ignoredDecisions, so in /events) and in the current details. Update validators refuse instead, and leave no
+   * trace in history, so they must not call this.
+   */
+  ignore(decision: Omit<IgnoredDecision, 'at' | 'reason' | 'via'>, via: string, reason: string): void {
+    const entry: IgnoredDecision = { ...decision, via, reason, at: new Date().toISOString() };
+    this.state.ignoredDecisions = [...(this.state.ignoredDecisions ?? []), entry].slice(-KEPT_IGNORED);
+    log.warn('gate decision ignored', { ...entry });
+    this.publish();
+  }
+
+  /**
+   * A decision from a signal (the Temporal UI): applied when it can be, recorded as ignored when not. With no gate
+   * named, it goes to the only pending gate.
+   */
+  signalled(via: string, d: Omit<GateDecision, 'gateId'> & { gateId?: string }): void {
+    const pending = this.state.pendingGates;
+    const gateId = d.gateId ?? (pending.length === 1 ? pending[0]?.id : undefined);
+    if (!gateId) {
+      this.ignore(d, via, `name the gate ("gateId"): pending are ${pending.map((g) => g.id).join(', ') || 'none'}`);
+      return;
+    }
+    try {
+      this.decide({ ...d, gateId });
+    } catch (err) {
+      this.ignore({ ...d, gateId }, via, reasonOf(err));
+    }
+  }
+
+  /**
+   * The plain abort: the pending gate (or the one named) is decided abort; with no gate pending the run stops
+   * before its next step (a step running now finishes first; cancel the run to stop that step).
+   */
+  abort(by?: string, comment?: string, gateId?: string): void {
+    if (gateId || this.state.pendingGates.length > 0) {
+      this.signalled('abort', { gateId, decision: 'abort', by, comment });
+      return;
+    }
+    this.abortRequested ??= { by, comment };
+    log.warn('abort requested while no gate is pending: the run stops before its next step', { by, comment });
+    this.publish();
+  }
+
+  private throwIfAbortRequested(before: string): void {
+    const a = this.abortRequested;
+    if (a)
+      throw ApplicationFailure.nonRetryable(
+        `Aborted by ${a.by ?? 'unknown'} before "${before}"${a.comment ? `: ${a.comment}` : ''}.`,
+        'AbortedByEngineer',
+      );
   }
 
   /** Runs one step once: marks it running, records its outcome or its failure (and rethrows). */
   async step<T>(info: StepInfo, work: () => Promise<T>, describe: (result: T) => Outcome): Promise<T> {
+    this.throwIfAbortRequested(info.description);
     const entry: StepState = {
       ...info,
       id: `step-${this.state.steps.length + 1}`,
@@ -175,6 +283,7 @@ export class RunTracker {
       } catch (err) {
         if (isCancellation(err)) throw err;
         const type = failureTypeOf(err);
+        if (type === 'AbortedByEngineer') throw err;
         const decision = await this.gate(
           'step-failed',
           `"${info.description}" failed${type ? ` (${type})` : ''}: ${reasonOf(err)}. Retry runs it again (it is idempotent); ${skipRefused ? `skip is refused: ${skipRefused}` : 'skip records it as done by hand and goes on'}; abort stops the run and lists what is left to do by hand.`,
@@ -225,7 +334,7 @@ export class RunTracker {
     skipRefused?: string,
   ): Promise<GateDecision> {
     this.gateCount += 1;
-    const gate: PendingGate = { id: `${kind}-${this.gateCount}`, kind, description, allowed };
+    const gate: PendingGate = { id: this.gateId(`${kind}-${this.gateCount}`), kind, description, allowed };
     if (skipRefused) this.skipRefusals.set(gate.id, skipRefused);
     return this.waitAtGate(gate, () => this.decided.has(gate.id));
   }
@@ -235,13 +344,16 @@ export class RunTracker {
    * has arrived). Abort and reject end the run.
    */
   async waitAtGate(gate: PendingGate, done: () => boolean): Promise<GateDecision> {
-    this.state.pendingGates.push(gate);
+    this.throwIfAbortRequested(`Gate: ${gate.description}`);
+    this.state.pendingGates.push({ ...gate, expiresAt: new Date(Date.now() + GATE_TIMEOUT_MS).toISOString() });
     this.setPhase('awaiting-approval');
     try {
       const decided = await this.step(
         { kind: 'gate', description: `Gate: ${gate.description}` },
         async () => {
-          if (!(await condition(() => done() || this.decided.has(gate.id), GATE_TIMEOUT)))
+          const decidedOrDone = () => done() || this.decided.has(gate.id);
+          // The timer's summary names the gate: the UI's event history says what this 7-day timer is.
+          if (!(await condition(decidedOrDone, GATE_TIMEOUT, { summary: `Gate ${gate.id} expires` })))
             throw ApplicationFailure.nonRetryable(
               `Gate ${gate.id} was not decided within ${GATE_TIMEOUT}; nothing after it was done.`,
               'GateTimedOut',
@@ -271,7 +383,7 @@ export class RunTracker {
     const w = this.request.maintenanceWindow;
     const waitMs = Math.max(
       this.request.notBefore ? Date.parse(this.request.notBefore) - Date.now() : 0,
-      w ? msUntilOpen(w, Date.now()) : 0,
+      w ? await this.untilWindowOpens(w, what) : 0,
     );
     if (waitMs <= 0) return;
     const opens = new Date(Date.now() + waitMs).toISOString();
@@ -283,15 +395,35 @@ export class RunTracker {
         description: `Wait for the maintenance window${w ? ` (${describeWindow(w)})` : ''} before: ${what}`,
       },
       async () => {
-        await sleep(waitMs);
+        await this.sleepOrAbort(waitMs, `${w ? 'Maintenance window opens' : 'Start time (notBefore)'} before: ${what}`);
         // A long sleep can end a little early or late; re-check so a step never starts outside the window.
         if (w) {
-          const more = msUntilOpen(w, Date.now());
-          if (more > 0) await sleep(more);
+          const more = await this.untilWindowOpens(w, what);
+          if (more > 0) await this.sleepOrAbort(more, `Maintenance window opens (re-check) before: ${what}`);
         }
       },
       () => ({ status: 'completed', detail: `opened at ${opens}` }),
     );
     this.setPhase(previous === 'waiting-window' ? 'running' : previous);
+  }
+
+  /** A timer (the same command as sleep) that an abort ends early. */
+  private async sleepOrAbort(ms: number, summary: string): Promise<void> {
+    await condition(() => this.abortRequested !== undefined, ms, { summary: summary.slice(0, 200) });
+    this.throwIfAbortRequested(summary);
+  }
+
+  /**
+   * Milliseconds until the window opens. Runs started before the patch computed it here, from the worker's
+   * time-zone data; newer runs ask a local activity, whose answer (an instant) is in the history, so a replay on a
+   * Node with other zone rules waits for the same instant.
+   */
+  private async untilWindowOpens(w: NonNullable<RegenerationRequest['maintenanceWindow']>, what: string) {
+    if (!patched(PATCHES.windowInLocalActivity)) return msUntilOpen(w, Date.now());
+    const { opensAt } = await windowClock.nextWindowOpening.executeWithOptions(
+      { summary: `Next opening of the maintenance window (${describeWindow(w)}) before: ${what}`.slice(0, 200) },
+      [{ window: w, nowMs: Date.now() }],
+    );
+    return Math.max(0, Date.parse(opensAt) - Date.now());
   }
 }

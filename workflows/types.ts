@@ -64,6 +64,8 @@ export interface RegenerationRequest {
   registrationDeadlineMinutes?: number;
   /** Seconds between two RisPort sweeps while waiting (default 10; each sweep counts against the rate limit). */
   registrationPollSeconds?: number;
+  /** Set by rotateCluster on its unit runs: the rotation's workflow id, which the unit run reports its state to. */
+  rotationId?: string;
 }
 
 export type StepKind =
@@ -112,6 +114,19 @@ export interface PendingGate {
   description: string;
   /** Decisions this gate accepts. */
   allowed: GateDecisionKind[];
+  /** When the gate gives up waiting and the run fails (GateTimedOut); absent on gates opened before it was kept. */
+  expiresAt?: string;
+}
+
+/** A decision (update refused, or signal that could not be applied) and why: the audit trail keeps these too. */
+export interface IgnoredDecision {
+  gateId?: string;
+  decision: GateDecisionKind;
+  by?: string;
+  /** How it came: the decideGate update, or a signal by its name. */
+  via: string;
+  reason: string;
+  at: string;
 }
 
 export interface DecisionRecord extends GateDecision {
@@ -140,6 +155,8 @@ export interface RegenerationState {
   missingPhones?: { count: number; sample: string[] };
   /** After an abort, a rejection, a cancellation or a failure: what an engineer still has to do by hand. */
   manualActions?: string[];
+  /** Signals the run could not apply (a gate not pending, a decision it does not take), oldest first. */
+  ignoredDecisions?: IgnoredDecision[];
 }
 
 export interface NodeRegenerationOutcome {
@@ -172,4 +189,20 @@ export interface RegenerationResult {
   restarts: ServiceRestartOutcome[];
   ctlUpdated?: boolean;
   phones?: RegistrationOutcome;
+}
+
+/** A unit run's state as it reports it to its rotation (the rotation holds the plan, so it is left out). */
+export type UnitRunState = Omit<RegenerationState, 'plan'>;
+
+/** One unit of a rotation, as the rotation's state query answers it. */
+export interface RotationUnit {
+  unit: CertificateUnit;
+  /** The unit run (child workflow) that runs it. */
+  workflowId: string;
+  phase: RunPhase;
+  /** Its steps, gates, decisions and serials, as last reported by the unit run. */
+  state?: UnitRunState;
+  result?: RegenerationResult;
+  /** When it ended early: what is left to do by hand. */
+  manualActions?: string[];
 }

@@ -3,17 +3,18 @@
  * the answer says whether the run accepted it (the update's validator refuses a gate that is not pending or a
  * decision that gate does not take). The approver is the token's identity, never a field the caller types.
  *
- * A rotation's gates live in its unit runs (child workflows `${rotationId}-${unit}`): a decision sent to the
- * rotation goes to the unit run it is on now; its audit trail gathers the trails of its unit runs.
+ * A rotation answers for itself: its update checks the gate against the unit it is on now (gate ids name their
+ * unit, `tomcat/before-start-1`, so a stale decision for an earlier unit is refused, never applied to the next) and
+ * hands it to that unit run; its audit trail is in its own state (its unit runs report to it). The API never
+ * reads or addresses a rotation's unit runs.
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { decideGateUpdate, submitSignedChainUpdate } from '../../workflows/messages';
-import { rotationStateQuery } from '../../workflows/contract/rotation';
-import type { GateDecisionKind, RegenerationState } from '../../workflows/types';
+import type { GateDecisionKind, IgnoredDecision, UnitRunState } from '../../workflows/types';
 import { bearerSecurity, identityOf } from '../auth';
 import { HttpProblem } from '../problem';
-import { ROTATION_TYPE, notFound, readRun, unitRunStates } from '../runs';
+import { notFound, readRun } from '../runs';
 import { authProblems, problemSchema } from '../schemas';
 import { withDeadline, type ApiDeps } from '../deps';
 
@@ -21,7 +22,22 @@ const RUN_ID = { type: 'string', pattern: '^regen-[A-Za-z0-9._-]+$', maxLength: 
 const DECISIONS: GateDecisionKind[] = ['approve', 'reject', 'retry', 'skip', 'abort'];
 
 /** The audit trail of one run's state; `extra` fields (the unit of a rotation) go on every event. */
-function eventsOf(state: RegenerationState, extra: Record<string, unknown> = {}): Array<Record<string, unknown>> {
+/** Decisions a run could not apply (signals from the Temporal UI): "ignored: gate X is not pending". */
+function ignoredEvents(ignored: IgnoredDecision[] = [], extra: Record<string, unknown> = {}) {
+  return ignored.map((i) => ({
+    at: i.at,
+    type: 'ignored-decision',
+    gate: i.gateId,
+    decision: i.decision,
+    by: i.by,
+    via: i.via,
+    reason: i.reason,
+    detail: `ignored: ${i.reason}`,
+    ...extra,
+  }));
+}
+
+function eventsOf(state: UnitRunState, extra: Record<string, unknown> = {}): Array<Record<string, unknown>> {
   return [
     state.requestedBy
       ? { at: state.startedAt, type: 'started', by: state.requestedBy, units: state.units, ...extra }
@@ -47,12 +63,12 @@ function eventsOf(state: RegenerationState, extra: Record<string, unknown> = {})
       comment: d.comment,
       ...extra,
     })),
+    ...ignoredEvents(state.ignoredDecisions, extra),
   ];
 }
 
-/** The run that holds a run's gates: the run itself, or the unit run a rotation is on now (409 when none). */
+/** 404 for an unknown run, 409 for one that has ended: only a running run has gates. */
 async function gateHolder(deps: ApiDeps, id: string): Promise<string> {
-  let target = id;
   let description;
   try {
     description = await withDeadline(deps, 5_000, () => deps.temporal.workflow.getHandle(id).describe());
@@ -66,19 +82,7 @@ async function gateHolder(deps: ApiDeps, id: string): Promise<string> {
       'Conflict',
       `Run "${id}" is ${description.status.name.toLowerCase()}: no gate is pending.`,
     );
-  if (description.type === ROTATION_TYPE) {
-    const rotation = await withDeadline(deps, 5_000, () =>
-      deps.temporal.workflow.getHandle(id).query(rotationStateQuery),
-    );
-    if (!rotation.current)
-      throw new HttpProblem(
-        409,
-        'Conflict',
-        `Rotation "${id}" has no unit run in progress (it is planning, or between units): no gate is pending.`,
-      );
-    target = rotation.current.workflowId;
-  }
-  return target;
+  return id;
 }
 
 export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -89,7 +93,7 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: {
         summary: 'Decide a pending gate (approver)',
         description:
-          'approve | reject | retry | skip | abort, as the gate allows (its `allowed` list in GET /v1/regenerations/{id}). For a rotation, the decision goes to the unit run it is on now (currentRunId), whose gates GET /v1/regenerations/{rotationId} lists.',
+          'approve | reject | retry | skip | abort, as the gate allows (its `allowed` list in GET /v1/regenerations/{id}). Gate ids name their unit (`tomcat/before-start-1`; URL-encode the slash: `tomcat%2Fbefore-start-1`). For a rotation, only a gate pending in the unit it is on now is accepted: a stale or repeated decision is 409.',
         tags: ['regenerations'],
         security: bearerSecurity,
         params: {
@@ -111,7 +115,6 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
               accepted: { type: 'boolean' },
               gate: { type: 'object', additionalProperties: true },
               by: { type: 'string' },
-              runId: { type: 'string', description: 'a rotation: the unit run that took the decision' },
             },
           },
           404: problemSchema,
@@ -129,11 +132,8 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
         const decided = await handle.executeUpdate(decideGateUpdate, {
           args: [{ gateId: gate, decision: request.body.decision, comment: request.body.comment, by }],
         });
-        request.log.info(
-          { runId: id, ...(target !== id ? { unitRunId: target } : {}), gate, decision: request.body.decision, by },
-          'gate decided',
-        );
-        return { accepted: true, gate: decided, by, ...(target !== id ? { runId: target } : {}) };
+        request.log.info({ runId: id, gate, decision: request.body.decision, by }, 'gate decided');
+        return { accepted: true, gate: decided, by };
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) {
           // Temporal answers "not found" to an update on a closed run: tell the two apart.
@@ -284,8 +284,12 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const view = await readRun(deps, id, request.log);
       let events: Array<Record<string, unknown>>;
       if (view.rotation) {
-        const units = await unitRunStates(deps, id, view.rotation, request.log);
-        events = units.flatMap((u) => (u.state ? eventsOf(u.state, { unit: u.unit, runId: u.runId }) : []));
+        const r = view.rotation;
+        const units = [...(r.finished ?? []), ...(r.current ? [r.current] : [])];
+        events = [
+          ...units.flatMap((u) => (u.state ? eventsOf(u.state, { unit: u.unit, runId: u.workflowId }) : [])),
+          ...ignoredEvents(r.ignoredDecisions),
+        ];
       } else {
         if (!view.state)
           throw new HttpProblem(

@@ -1,10 +1,11 @@
 /**
  * Gates, cancellation and the audit trail over HTTP, every layer real: a run stops at its gate, the decision goes
  * through the workflow's update (a gate that is not pending is refused with 409), and the events show who decided.
- * A rotation is driven through its own id: its document shows the gates of the unit run it is on, and a decision
- * sent to it reaches that unit run.
+ * A rotation is driven through its own id: its document shows the gates of the unit it is on (reported to it by
+ * the unit run), a decision sent to it reaches exactly the gate it names, and a stale one is refused.
  */
 import assert from 'node:assert/strict';
+import { approveSignal } from '../../workflows/messages';
 import { getJson, postJson, startSystem, type System } from '../support/system';
 import { waitFor } from '../support/net';
 
@@ -19,7 +20,7 @@ describe('API gates, cancel and events', function () {
   let system: System;
 
   before(async () => {
-    system = await startSystem('gates', [cluster('g1'), cluster('g2'), cluster('g3'), cluster('g4')]);
+    system = await startSystem('gates', [cluster('g1'), cluster('g2'), cluster('g3'), cluster('g4'), cluster('g5')]);
   });
   after(() => system?.stop());
 
@@ -60,7 +61,7 @@ describe('API gates, cancel and events', function () {
     });
     assert.equal(wrong.status, 409);
     assert.match(String(wrong.json.detail), /is not pending/);
-    const ok = await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/${gate?.id}`, {
+    const ok = await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/${encodeURIComponent(gate?.id ?? '')}`, {
       decision: 'approve',
       comment: 'CHG0042',
     });
@@ -83,7 +84,10 @@ describe('API gates, cancel and events', function () {
     );
     assert.notEqual(certificates[0]?.serialAfter, certificates[0]?.serialBefore);
     assert.equal(done.manualActions, undefined, 'a completed run leaves nothing to do by hand');
-    const again = await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/${gate?.id}`, { decision: 'approve' });
+    const again = await postJson(
+      `${system.baseUrl}/v1/regenerations/${id}/gates/${encodeURIComponent(gate?.id ?? '')}`,
+      { decision: 'approve' },
+    );
     assert.equal(again.status, 409, 'a closed run takes no decision');
     const { json } = await getJson(`${system.baseUrl}/v1/regenerations/${id}/events`);
     const decision = (json.events as Array<Record<string, unknown>>).find((e) => e.type === 'decision');
@@ -93,7 +97,7 @@ describe('API gates, cancel and events', function () {
   it('a reject ends the run as aborted (not failed) with nothing changed, and lists it so', async () => {
     const id = await start('g2');
     const gate = await pendingGate(id);
-    await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/${gate?.id}`, {
+    await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/${encodeURIComponent(gate?.id ?? '')}`, {
       decision: 'reject',
       comment: 'not tonight',
     });
@@ -144,12 +148,12 @@ describe('API gates, cancel and events', function () {
       assert.ok((d.steps as unknown[]).length > 0, "the current unit run's steps");
       const gate = (d.pendingGates as Array<{ id: string; kind: string }>)[0];
       assert.equal(gate?.kind, 'before-start');
-      const decided = await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/${gate?.id}`, {
-        decision: 'approve',
-        comment: `unit ${i + 1}`,
-      });
+      assert.equal(gate?.id, `${String(d.currentUnit)}/before-start-1`, 'the gate id names its unit');
+      const decided = await postJson(
+        `${system.baseUrl}/v1/regenerations/${id}/gates/${encodeURIComponent(gate?.id ?? '')}`,
+        { decision: 'approve', comment: `unit ${i + 1}` },
+      );
       assert.equal(decided.status, 200, JSON.stringify(decided.json));
-      assert.equal(decided.json.runId, d.currentRunId, 'the decision went to the current unit run');
       approvedUnits.push(String(d.currentUnit));
     }
     const done = await waitFor('the rotation to end', async () => {
@@ -174,10 +178,76 @@ describe('API gates, cancel and events', function () {
         ['tomcat-ECDSA', 'unit 2'],
       ],
     );
-    const closed = await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/before-start-1`, {
+    const closed = await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/tomcat%2Fbefore-start-1`, {
       decision: 'approve',
     });
     assert.equal(closed.status, 409);
+  });
+
+  it("a repeated approval of tomcat's before-start, sent once the rotation is on CallManager, is refused and leaves CallManager's gate pending", async () => {
+    const started = await postJson(`${system.baseUrl}/v1/clusters/g5/regenerations`, {
+      units: ['tomcat', 'CallManager'],
+      approvals: ['before-start'],
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.json));
+    const id = started.json.id as string;
+    const gateOf = (unit: string) =>
+      waitFor(`${unit}'s before-start gate`, async () => {
+        const d = await doc(id);
+        const gates = d.pendingGates as Array<{ id: string }>;
+        return d.currentUnit === unit && gates.length ? gates : undefined;
+      });
+    assert.deepEqual(
+      (await gateOf('tomcat')).map((g) => g.id),
+      ['tomcat/before-start-1'],
+    );
+    const approve = () =>
+      postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/${encodeURIComponent('tomcat/before-start-1')}`, {
+        decision: 'approve',
+      });
+    assert.equal((await approve()).status, 200);
+    assert.deepEqual(
+      (await gateOf('CallManager')).map((g) => g.id),
+      ['CallManager/before-start-1'],
+    );
+    const sim = system.lab.sim.cluster('g5');
+    assert.equal(sim.events.list({ kind: 'cert-regenerated' }).length, 1, "tomcat's regeneration only");
+    // The same approval again, over REST: refused, naming the gate that is pending.
+    const stale = await approve();
+    assert.equal(stale.status, 409, JSON.stringify(stale.json));
+    assert.match(
+      String(stale.json.detail),
+      /tomcat\/before-start-1" is not pending \(pending: CallManager\/before-start-1\)/,
+    );
+    // And as the Temporal UI sends it (a signal): recorded as ignored, visible in /events.
+    await system.env.client.workflow
+      .getHandle(id)
+      .signal(approveSignal, { gateId: 'tomcat/before-start-1', approver: 'ui-user' });
+    const ignored = await waitFor('the ignored signal in /events', async () => {
+      const { json } = await getJson(`${system.baseUrl}/v1/regenerations/${id}/events`);
+      return (json.events as Array<Record<string, unknown>>).find((e) => e.type === 'ignored-decision');
+    });
+    assert.equal(ignored.gate, 'tomcat/before-start-1');
+    assert.equal(ignored.by, 'ui-user');
+    assert.match(String(ignored.detail), /ignored: Gate "tomcat\/before-start-1" is not pending/);
+    const d = await doc(id);
+    assert.equal(d.status, 'awaiting-approval');
+    assert.deepEqual(
+      (d.pendingGates as Array<{ id: string }>).map((g) => g.id),
+      ['CallManager/before-start-1'],
+      "CallManager's gate stays pending",
+    );
+    assert.equal(sim.events.list({ kind: 'cert-regenerated' }).length, 1, 'CallManager was not started');
+    const rejected = await postJson(
+      `${system.baseUrl}/v1/regenerations/${id}/gates/${encodeURIComponent('CallManager/before-start-1')}`,
+      { decision: 'reject' },
+    );
+    assert.equal(rejected.status, 200);
+    const done = await waitFor('the rotation to end', async () => {
+      const r = await doc(id);
+      return ['completed', 'failed', 'aborted'].includes(r.status as string) ? r : undefined;
+    });
+    assert.equal(done.status, 'aborted');
   });
 
   it('cancels a run waiting at its gate', async () => {

@@ -438,7 +438,7 @@ describe('the procedure across versions and security modes (full rotations on th
     await assert.rejects(rotation.result(), (err: unknown) => {
       assert.ok(err instanceof WorkflowFailedError);
       assert.ok(rejectedAtGate(err.cause), `RejectedAtGate in ${String(err.cause)}`);
-      assert.match(err.cause?.message ?? '', /Rejected at gate before-start-1 by dave: not tonight/);
+      assert.match(err.cause?.message ?? '', /Rejected at gate tomcat\/before-start-1 by dave: not tonight/);
       return true;
     });
     assert.deepEqual(writesIn(c.events.list({ since })), [], 'nothing written to the cluster');

@@ -1,20 +1,29 @@
 /**
- * Replay: every recorded history in test/fixtures/histories/*.json is replayed against the current workflow code,
- * with the same workflow bundle the worker runs (worker/create-worker.ts `workflowsPath`). A change to workflows/
- * that would break a run already in flight (a command added, removed or reordered without `patched()`) fails here,
- * naming the fixture and the workflow.
+ * Replay: every recorded history in test/fixtures/histories/*.json and test/fixtures/histories/kept/*.json is
+ * replayed against the current workflow code, with the same workflow bundle the worker runs (worker/create-worker.ts
+ * `workflowsPath`). A change to workflows/ that would break a run already in flight (a command added, removed or
+ * reordered without `patched()`) fails here with a DeterminismViolationError, naming the fixture and the workflow.
+ * It runs in `npm test`, so CI fails on such a change.
  *
- * The fixtures come from `npm run record-histories` (scripts/record-histories.ts: a regeneration with its three
- * gates approved, a rotation with its children, a run rejected at its gate, a trust cleanup, a discovery; about
- * half a minute on the simulator). After an INTENTIONAL incompatible change (no run of the old code may still be
- * in flight, or you chose not to patch), re-record them:
+ * Two kinds of fixture:
+ * - test/fixtures/histories/*.json, from `npm run record-histories` (scripts/record-histories.ts; each file says
+ *   what it covers: step-failed retry / skip / abort, gates by signal and by update, an ignored signal, reject,
+ *   cancellation, the CA-signed path with submitSignedChain, a window wait, a rotation with its unit runs, the trust
+ *   cleanup, a discovery). Re-recorded after an INTENTIONAL incompatible change (no run of the old code may still
+ *   be in flight, or you chose not to patch):
  *
- *     npm run record-histories          # all of them (replaces test/fixtures/histories/*.json)
- *     npm run record-histories -- --only rotation,rejected
+ *       npm run record-histories          # all of them (replaces test/fixtures/histories/*.json, not kept/)
+ *       npm run record-histories -- --only rotation,rejected
  *
- * and commit the new fixtures with the change. A fixture file holds {"recordedAt", "workflows": [{"workflowId",
- * "history"}]}, the history in Temporal's JSON format (what `temporal workflow show -o json` and the Web UI
- * download write), so a history exported from a real deployment can be dropped in the same way.
+ * - test/fixtures/histories/kept/*.json: recorded from OLDER code and never re-recorded. They stand for the runs in
+ *   flight across an upgrade: `pre-guard-*` were recorded before any patch() existed (no markers),
+ *   `pre-4d11bde-step-failed-retry` from the code before 4d11bde (a retry re-read the serial). Every later version
+ *   must replay them; a patch may only be removed (deprecatePatch, then the old branch) once no such run can exist,
+ *   and then its kept fixtures go with it, in the same commit.
+ *
+ * A fixture file holds {"recordedAt", "covers", "workflows": [{"workflowId", "history"}]}, the history in Temporal's
+ * JSON format (what `temporal workflow show -o json` and the Web UI download write), so a history exported from a
+ * real deployment can be dropped in the same way.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -30,13 +39,19 @@ interface Fixture {
   workflows: Array<{ workflowId: string; history: unknown }>;
 }
 
-const files = existsSync(DIR) ? readdirSync(DIR).filter((f) => f.endsWith('.json')) : [];
+const jsonIn = (dir: string, prefix = '') =>
+  existsSync(dir) ? readdirSync(dir).flatMap((f) => (f.endsWith('.json') ? [`${prefix}${f}`] : [])) : [];
+const files = [...jsonIn(DIR), ...jsonIn(join(DIR, 'kept'), 'kept/')];
 
 describe('replay of recorded histories against the current workflow code', function () {
   this.timeout(120_000);
 
-  it('has fixtures to replay (npm run record-histories)', () => {
+  it('has fixtures to replay (npm run record-histories), and the kept ones from older code', () => {
     assert.ok(files.length > 0, `no *.json in ${DIR}: run npm run record-histories`);
+    assert.ok(
+      files.includes('kept/pre-4d11bde-step-failed-retry.json'),
+      'the history recorded before the 4d11bde guard is kept',
+    );
   });
 
   for (const file of files.sort()) {

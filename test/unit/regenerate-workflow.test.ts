@@ -4,11 +4,19 @@
  * milliseconds), refusals and failures that leave nothing half done.
  */
 import assert from 'node:assert/strict';
-import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { Activities, ClusterDiscovery } from '../../activities';
-import { approveSignal, decideGateSignal, decideGateUpdate, stateQuery } from '../../workflows/messages';
+import { windowActivities } from '../../activities/window';
+import {
+  abortSignal,
+  approveSignal,
+  decideGateSignal,
+  decideGateUpdate,
+  stateQuery,
+  submitSignedChainUpdate,
+} from '../../workflows/messages';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { sharedTimeSkippingServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
 import { waitFor } from '../support/net';
@@ -54,6 +62,8 @@ function mockActivities(calls: Call[], overrides: Partial<Activities> = {}): Par
   const base: Partial<Activities> = {
     // The cluster entity is not under test here: every run gets the lease.
     acquireClusterLease: async () => ({ granted: true }),
+    // The window's arithmetic is the product's own (a local activity): nothing to mock.
+    ...windowActivities(),
     discoverCluster: async (clusterId) => {
       record('discoverCluster', clusterId);
       return discovery();
@@ -76,6 +86,15 @@ function mockActivities(calls: Call[], overrides: Partial<Activities> = {}): Par
     },
   };
   return { ...base, ...overrides };
+}
+
+/** The summaries the Temporal UI shows on a run's events (activities, timers), in history order. */
+async function summariesOf(handle: WorkflowHandle) {
+  const { events } = await handle.fetchHistory();
+  return (events ?? []).flatMap((e) => {
+    const data = e.userMetadata?.summary?.data;
+    return data ? [JSON.parse(Buffer.from(data).toString('utf8')) as string] : [];
+  });
 }
 
 const seq = (calls: Call[]) => calls.map((c) => `${c.name}:${(c.args as { nodeId?: string }).nodeId ?? ''}`);
@@ -280,6 +299,203 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
       const firstChange = state.steps.find((st) => st.kind === 'regenerate');
       assert.ok(Date.parse(firstChange?.startedAt ?? '') >= opens.getTime() - 60_000, 'changes start in the window');
       assert.match(state.steps[0]?.description ?? '', /America\/New_York/);
+      // The opening came from a local activity (its answer is a marker in the history), and the UI names the timer.
+      const { events } = await handle.fetchHistory();
+      assert.ok(
+        (events ?? []).some((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
+        'a local-activity marker holds the window opening',
+      );
+      const summaries = await summariesOf(handle);
+      assert.ok(
+        summaries.some((x) => /^Maintenance window opens before: pre-flight/.test(x)),
+        summaries.join(' | '),
+      );
+      assert.ok(summaries.includes('Regenerate tomcat on pub'), summaries.join(' | '));
+      assert.ok(summaries.includes('Restart Cisco Tomcat on pub'), summaries.join(' | '));
+    });
+  });
+
+  it('a signal for a gate that is not pending is recorded as ignored (state, current details), the gate stays pending; a plain abort ends it', async () => {
+    const calls: Call[] = [];
+    const { env, taskQueue, worker: w } = await worker('ignored', mockActivities(calls));
+    await w.runUntil(async () => {
+      const handle = await env.client.workflow.start(regenerateCertificate, {
+        workflowId: `wf-ignored-${Date.now()}`,
+        taskQueue,
+        args: [{ clusterId: 'lab', units: ['tomcat'] }],
+      });
+      const gate = await waitFor('the gate', async () => (await handle.query(stateQuery)).pendingGates[0]);
+      assert.equal(gate.id, 'tomcat/before-start-1');
+      assert.ok(gate.expiresAt && Date.parse(gate.expiresAt) > Date.now(), 'the gate says when it expires');
+      await handle.signal(approveSignal, { gateId: 'CallManager/before-start-1', approver: 'mallory' });
+      await handle.signal(decideGateSignal, { gateId: gate.id, decision: 'retry', by: 'mallory' });
+      const state = await waitFor('the ignored decisions', async () => {
+        const st = await handle.query(stateQuery);
+        return (st.ignoredDecisions ?? []).length === 2 ? st : undefined;
+      });
+      assert.deepEqual(
+        state.ignoredDecisions?.map((i) => [i.via, i.gateId, i.reason]),
+        [
+          [
+            'approve',
+            'CallManager/before-start-1',
+            'Gate "CallManager/before-start-1" is not pending (pending: tomcat/before-start-1).',
+          ],
+          [
+            'decideGate-signal',
+            'tomcat/before-start-1',
+            'Gate "tomcat/before-start-1" accepts approve, reject, abort, not "retry".',
+          ],
+        ],
+      );
+      assert.deepEqual(
+        state.pendingGates.map((g) => g.id),
+        ['tomcat/before-start-1'],
+      );
+      const metadata = await handle.query<{
+        currentDetails: string;
+        definition: { signalDefinitions: Array<{ name: string; description?: string }> };
+      }>('__temporal_workflow_metadata');
+      assert.match(
+        metadata.currentDetails,
+        /ignored: approve by mallory \(approve\): Gate "CallManager\/before-start-1" is not pending/,
+      );
+      assert.match(metadata.currentDetails, /tomcat\/before-start-1.*expires 20/);
+      const abortHelp = metadata.definition.signalDefinitions.find((d) => d.name === 'abort')?.description ?? '';
+      assert.match(abortHelp, /Every gate takes it/);
+      const decideHelp = metadata.definition.signalDefinitions.find((d) => d.name === 'decideGate-signal')?.description;
+      assert.match(decideHelp ?? '', /before-start: approve \| reject \| abort/);
+      await handle.signal(abortSignal, { approver: 'alice', comment: 'change freeze' });
+      await assert.rejects(
+        handle.result(),
+        (err: unknown) =>
+          err instanceof WorkflowFailedError &&
+          /Aborted at gate tomcat\/before-start-1 by alice/.test(err.cause?.message ?? ''),
+      );
+      assert.deepEqual(seq(calls), ['discoverCluster:'], 'nothing changed');
+      assert.ok((await summariesOf(handle)).includes('Gate tomcat/before-start-1 expires'));
+    });
+  });
+
+  it('a chain still being checked when the run is aborted is answered before the run ends (handlers finish first)', async () => {
+    const calls: Call[] = [];
+    let release: () => void = () => undefined;
+    const checking = new Promise<void>((r) => (release = r));
+    const caSigned = discovery();
+    for (const node of caSigned.nodes)
+      for (const c of node.certificates)
+        if (c.unit === 'tomcat') Object.assign(c, { selfSigned: false, issuer: 'CN=Corp CA' });
+    const {
+      env,
+      taskQueue,
+      worker: w,
+    } = await worker(
+      'handlers-finish',
+      mockActivities(calls, {
+        discoverCluster: async () => caSigned,
+        generateCsr: async (input) => ({ csrPem: `CSR-${input.nodeId}` }),
+        validateSignedChain: async (input) => {
+          calls.push({ name: 'validateSignedChain', args: input });
+          await checking;
+          return {
+            ok: true,
+            leafPem: 'LEAF',
+            caPems: ['ROOT'],
+            serial: 'CA-1',
+            issuer: 'CN=Corp CA',
+            notAfter: '2031-01-01',
+          };
+        },
+      }),
+    );
+    await w.runUntil(async () => {
+      const handle = await env.client.workflow.start(regenerateCertificate, {
+        workflowId: `wf-handlers-finish-${Date.now()}`,
+        taskQueue,
+        args: [{ clusterId: 'lab', units: ['tomcat'], approvals: [] }],
+      });
+      const gate = await waitFor('the signed-certificate gate', async () =>
+        (await handle.query(stateQuery)).pendingGates.find((g) => g.kind === 'signed-certificate'),
+      );
+      assert.equal(gate.id, 'tomcat/signed-certificate-1');
+      const submitted = handle.executeUpdate(submitSignedChainUpdate, {
+        args: [{ nodeId: 'pub', chainPem: '-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n', by: 'pki' }],
+      });
+      await waitFor('the chain check to start', async () =>
+        calls.some((c) => c.name === 'validateSignedChain') ? true : undefined,
+      );
+      await handle.signal(abortSignal, { approver: 'alice', comment: 'CA outage' });
+      await new Promise((r) => setTimeout(r, 500));
+      release();
+      // The update is answered (not dropped by the run ending under it), then the run ends aborted.
+      const answer = await submitted;
+      assert.equal(answer.serial, 'CA-1');
+      await assert.rejects(
+        handle.result(),
+        (err: unknown) =>
+          err instanceof WorkflowFailedError &&
+          /Aborted at gate tomcat\/signed-certificate-1/.test(err.cause?.message ?? ''),
+      );
+      const state = await handle.query(stateQuery);
+      assert.ok(
+        state.decisions.some((d) => d.kind === 'signed-certificate' && d.by === 'pki'),
+        'the chain is recorded',
+      );
+      assert.ok(!calls.some((c) => c.name === 'uploadCertificateChain'), 'nothing uploaded after the abort');
+    });
+  });
+
+  it('an abort while no gate is pending stops the run before its next step', async () => {
+    const calls: Call[] = [];
+    let release: () => void = () => undefined;
+    const holding = new Promise<void>((r) => (release = r));
+    const base = mockActivities(calls);
+    const {
+      env,
+      taskQueue,
+      worker: w,
+    } = await worker(
+      'abort-between',
+      mockActivities(calls, {
+        regenerateCertificate: async (input) => {
+          if (input.nodeId === 'pub') await holding;
+          return base.regenerateCertificate!(input);
+        },
+      }),
+    );
+    await w.runUntil(async () => {
+      const handle = await env.client.workflow.start(regenerateCertificate, {
+        workflowId: `wf-abort-between-${Date.now()}`,
+        taskQueue,
+        args: [{ clusterId: 'lab', units: ['tomcat'], approvals: [] }],
+      });
+      await waitFor(
+        'the regeneration on pub',
+        async () =>
+          (await handle.query(stateQuery)).steps.some((st) => st.kind === 'regenerate' && st.status === 'running') ||
+          undefined,
+      );
+      await handle.signal(abortSignal, { approver: 'alice' });
+      release();
+      await assert.rejects(
+        handle.result(),
+        (err: unknown) =>
+          err instanceof WorkflowFailedError &&
+          err.cause instanceof ApplicationFailure &&
+          err.cause.type === 'AbortedByEngineer' &&
+          /Aborted by alice before/.test(err.cause.message),
+      );
+      assert.deepEqual(
+        seq(calls),
+        ['discoverCluster:', 'regenerateCertificate:pub'],
+        'the running step finished, no other started',
+      );
+      const state = await handle.query(stateQuery);
+      assert.equal(state.phase, 'aborted');
+      assert.ok(
+        state.manualActions?.some((a) => /sub1 still has its old tomcat/.test(a)),
+        String(state.manualActions),
+      );
     });
   });
 

@@ -4,22 +4,27 @@
  */
 import { defineQuery } from '@temporalio/workflow';
 import type { Plan } from '../plan';
-import type { RunPhase } from '../types';
+import type { IgnoredDecision, RotationUnit, RunPhase, UnitRunState } from '../types';
 import type { CertificateUnit } from '../units';
 
 export interface RotationState {
   clusterId: string;
   phase: RunPhase;
   order: CertificateUnit[];
-  current?: { unit: CertificateUnit; workflowId: string };
+  /** The unit running now, with its steps, gates and decisions as its unit run last reported them. */
+  current?: { unit: CertificateUnit; workflowId: string; state?: UnitRunState };
   done: CertificateUnit[];
+  /** The units that have ended (completed, or the one that ended the rotation early), with results or manual actions. */
+  finished?: RotationUnit[];
   /** The rotation's plan (every unit's steps, with reasons), once built. */
   plan?: Plan;
   /** When the rotation ended early: what is left to do by hand. */
   manualActions?: string[];
+  /** Decisions sent to the rotation that it could not apply (signals), oldest first. */
+  ignoredDecisions?: IgnoredDecision[];
 }
 
 export const rotationStateQuery = defineQuery<RotationState>('rotationState');
 
-/** The id of a rotation's unit run (the API finds a rotation's gates there). */
+/** The id of a rotation's unit run. */
 export const unitRunId = (rotationId: string, unit: CertificateUnit) => `${rotationId}-${unit}`;

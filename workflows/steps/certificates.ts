@@ -3,9 +3,11 @@
  * engineer's signed chains (checked by the submitSignedChain handler) and their upload. Each returns true when an
  * engineer skipped it at a step-failed gate.
  */
+import { patched } from '@temporalio/workflow';
+import { PATCHES } from '../patches';
 import type { PlanStep } from '../plan';
 import { nodeRef, type CaRenewal, type UnitRunContext } from './context';
-import { NO_SKIP, quick, slow } from './proxies';
+import { named, NO_SKIP, quick, slow } from './proxies';
 
 type Step<K extends PlanStep['kind']> = Extract<PlanStep, { kind: K }>;
 
@@ -14,7 +16,8 @@ export async function regenerateStep(ctx: UnitRunContext, step: Step<'regenerate
   const ref = nodeRef(ctx, step.nodeId);
   await run.inWindow(`regenerate ${step.unit} on ${step.nodeId}`);
   // Read once per plan step: a retry from the step-failed gate must compare with the serial before the first
-  // attempt, or a regeneration that happened before a failure would be done again.
+  // attempt, or a regeneration that happened before a failure would be done again. Runs started before 4d11bde
+  // read it again on every attempt; on replay they take that path (no patch marker in their history).
   let serialBefore: string | undefined;
   const outcome = await run.attempt(
     {
@@ -24,8 +27,18 @@ export async function regenerateStep(ctx: UnitRunContext, step: Step<'regenerate
       description: `Regenerate ${step.unit} on ${step.nodeId}`,
     },
     async () => {
-      serialBefore ??= (await quick.readCertificate({ ...ref, unit: step.unit })).serial;
-      return slow.regenerateCertificate({ ...ref, unit: step.unit, serialBefore });
+      if (serialBefore === undefined || !patched(PATCHES.serialReadOnce))
+        serialBefore = (
+          await named(quick.readCertificate, `Read the ${step.unit} serial on ${step.nodeId}`, {
+            ...ref,
+            unit: step.unit,
+          })
+        ).serial;
+      return named(slow.regenerateCertificate, `Regenerate ${step.unit} on ${step.nodeId}`, {
+        ...ref,
+        unit: step.unit,
+        serialBefore,
+      });
     },
     (o) => ({
       status: 'completed',
@@ -51,7 +64,12 @@ export async function caRenewalStep(
   for (const nodeId of step.nodeIds) {
     const csr = await run.attempt(
       { kind: 'csr', unit: step.unit, nodeId, description: `Generate a CSR for ${step.unit} on ${nodeId}` },
-      () => quick.generateCsr({ ...nodeRef(ctx, nodeId), unit: step.unit, altNames: [nodeId] }),
+      () =>
+        named(quick.generateCsr, `Generate a CSR for ${step.unit} on ${nodeId}`, {
+          ...nodeRef(ctx, nodeId),
+          unit: step.unit,
+          altNames: [nodeId],
+        }),
       () => ({ status: 'completed', detail: 'the CSR is in the run state (csrs)' }),
       NO_SKIP.upload,
     );
@@ -61,7 +79,7 @@ export async function caRenewalStep(
   }
   await run.waitAtGate(
     {
-      id: `signed-certificate-${index + 1}`,
+      id: run.gateId(`signed-certificate-${index + 1}`),
       kind: 'signed-certificate',
       description: `${step.unit} is CA-signed: have the CSRs of ${step.nodeIds.join(', ')} (in the run state, csrs) signed by your CA, then submit each chain (leaf, intermediates, root) with the submitSignedChain update or POST .../chains. Abort stops the run; nothing was changed but the CSRs.`,
       allowed: ['abort'],
@@ -82,8 +100,15 @@ export async function caRenewalStep(
         description: `Upload the CA chain as ${step.unit}-trust, then the signed ${step.unit}, on ${nodeId}`,
       },
       async () => {
-        serialBefore ??= (await quick.readCertificate({ ...ref, unit: step.unit })).serial;
-        return slow.uploadCertificateChain({ ...ref, unit: step.unit, leafPem: chain.leafPem, caPems: chain.caPems });
+        serialBefore ??= (
+          await named(quick.readCertificate, `Read the ${step.unit} serial on ${nodeId}`, { ...ref, unit: step.unit })
+        ).serial;
+        return named(slow.uploadCertificateChain, `Upload the signed ${step.unit} chain to ${nodeId}`, {
+          ...ref,
+          unit: step.unit,
+          leafPem: chain.leafPem,
+          caPems: chain.caPems,
+        });
       },
       (u) => ({ status: 'completed', detail: `serial ${serialBefore} -> ${u.serial}, issued by ${chain.issuer}` }),
       NO_SKIP.upload,

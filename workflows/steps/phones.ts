@@ -5,7 +5,7 @@
  */
 import type { PlanStep } from '../plan';
 import type { UnitRunContext } from './context';
-import { NO_SKIP, phones } from './proxies';
+import { named, NO_SKIP, phones } from './proxies';
 
 type Step<K extends PlanStep['kind']> = Extract<PlanStep, { kind: K }>;
 
@@ -23,10 +23,14 @@ export async function resetPhonesStep(ctx: UnitRunContext, step: Step<'reset-pho
   const reset = await run.attempt(
     { kind: 'reset-phones', description: `Reset phones (${step.mode}) through AXL, in throttled batches` },
     () =>
-      phones.resetPhones({
-        clusterId: request.clusterId,
-        ...(step.mode === 'secure-only' ? { selection: { secureOnly: true } } : {}),
-      }),
+      named(
+        phones.resetPhones,
+        `Reset the ${step.mode === 'secure-only' ? 'secure ' : ''}phones of ${request.clusterId}`,
+        {
+          clusterId: request.clusterId,
+          ...(step.mode === 'secure-only' ? { selection: { secureOnly: true } } : {}),
+        },
+      ),
     (r) => ({
       status: 'completed',
       detail: `${r.reset + r.skippedAlreadyReset} of ${r.total} phones reset${r.resumedFrom !== undefined ? ` (resumed from ${r.resumedFrom})` : ''}`,
@@ -55,12 +59,16 @@ export async function awaitRegistrationStep(ctx: UnitRunContext): Promise<boolea
         description: `Wait until ${baseline.registered} phones are registered again (deadline ${deadline})`,
       },
       () =>
-        phones.awaitRegistration({
-          clusterId: request.clusterId,
-          baseline,
-          deadline,
-          pollIntervalMs: (request.registrationPollSeconds ?? 10) * 1000,
-        }),
+        named(
+          phones.awaitRegistration,
+          `Wait for ${baseline.registered} phones to register again (until ${deadline})`,
+          {
+            clusterId: request.clusterId,
+            baseline,
+            deadline,
+            pollIntervalMs: (request.registrationPollSeconds ?? 10) * 1000,
+          },
+        ),
       (r) => ({
         status: r.allBack ? 'completed' : 'failed',
         detail: r.allBack

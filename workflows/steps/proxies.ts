@@ -2,7 +2,7 @@
  * The activities as the regeneration steps call them, with timeouts and retries per kind of work. A step whose
  * activity exhausts these retries opens a step-failed gate (see RunTracker.attempt); it does not fail the run.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, type ActivityFunctionWithOptions } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 
 /** Reads and checks: minutes at most. */
@@ -36,3 +36,15 @@ export const NO_SKIP = {
   preflight: 'the plan needs the discovery.',
   baseline: 'the wait for the phones needs the baseline.',
 } as const;
+
+/**
+ * Calls an activity with a summary, which the Temporal UI shows on its events ("Restart Cisco CallManager on
+ * cucm-sub1" instead of a fourth `restartService`). Summaries are metadata: they change no command.
+ */
+export function named<A extends unknown[], R>(
+  fn: ActivityFunctionWithOptions<(...args: A) => Promise<R>>,
+  summary: string,
+  ...args: A
+): Promise<R> {
+  return fn.executeWithOptions({ summary: summary.slice(0, 200) }, args);
+}

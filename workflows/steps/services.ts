@@ -1,7 +1,7 @@
 /** The CTL update (mixed mode) and the service restarts, behind the optional before-restarts gate. */
 import type { PlanStep } from '../plan';
 import { nodeRef, type UnitRunContext } from './context';
-import { NO_SKIP, slow } from './proxies';
+import { named, NO_SKIP, slow } from './proxies';
 
 type Step<K extends PlanStep['kind']> = Extract<PlanStep, { kind: K }>;
 
@@ -9,7 +9,10 @@ export async function updateCtlStep(ctx: UnitRunContext, step: Step<'update-ctl'
   await ctx.run.inWindow('update the CTL');
   const ctl = await ctx.run.attempt(
     { kind: 'update-ctl', nodeId: step.nodeId, description: `utils ctl update CTLFile on ${step.nodeId}` },
-    () => slow.updateCtlFile({ clusterId: ctx.request.clusterId }),
+    () =>
+      named(slow.updateCtlFile, `Update the CTL file (utils ctl update CTLFile) on ${step.nodeId}`, {
+        clusterId: ctx.request.clusterId,
+      }),
     (o) => ({ status: o.updated ? 'completed' : 'skipped', detail: o.reason }),
     ctx.discovery.securityMode === 1 ? NO_SKIP.ctl : undefined,
   );
@@ -35,7 +38,11 @@ export async function restartStep(ctx: UnitRunContext, step: Step<'restart-servi
       service: step.service,
       description: `Restart ${step.service} on ${step.nodeId}`,
     },
-    () => slow.restartService({ ...nodeRef(ctx, step.nodeId), service: step.service }),
+    () =>
+      named(slow.restartService, `Restart ${step.service} on ${step.nodeId}`, {
+        ...nodeRef(ctx, step.nodeId),
+        service: step.service,
+      }),
     (o) => (o.restarted ? { status: 'completed' } : { status: 'skipped', detail: o.reason }),
   );
   if (!outcome) return true;

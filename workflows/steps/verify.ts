@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import type { PlanStep } from '../plan';
 import type { CertificateUnit } from '../units';
 import { nodeRef, type UnitRunContext } from './context';
-import { quick } from './proxies';
+import { named, quick } from './proxies';
 
 type Step<K extends PlanStep['kind']> = Extract<PlanStep, { kind: K }>;
 
@@ -27,7 +27,11 @@ export async function verifyCertificateStep(ctx: UnitRunContext, step: Step<'ver
     const verified = await run.attempt(
       { kind: 'verify', unit: step.unit, nodeId, description: `Verify ${step.unit} on ${nodeId}` },
       async () => {
-        const v = await quick.verifyCertificate({ ...nodeRef(ctx, nodeId), unit: step.unit, expectedSerial: expected });
+        const v = await named(quick.verifyCertificate, `Verify ${step.unit} on ${nodeId} has serial ${expected}`, {
+          ...nodeRef(ctx, nodeId),
+          unit: step.unit,
+          expectedSerial: expected,
+        });
         if (!v.ok) throw failed(v.problem ?? 'unknown');
         return v;
       },
@@ -48,12 +52,16 @@ export async function verifyCertificateStep(ctx: UnitRunContext, step: Step<'ver
         description: `Verify the ITL${mixed ? ' and CTL' : ''} served by ${node.id} list the new ${step.unit}`,
       },
       async () => {
-        const v = await quick.verifyTrustFiles({
-          ...nodeRef(ctx, node.id),
-          unit: step.unit,
-          newSerials: [...newSerials.values()],
-          checkCtl: mixed,
-        });
+        const v = await named(
+          quick.verifyTrustFiles,
+          `Verify the ITL${mixed ? '/CTL' : ''} served by ${node.id} list the new ${step.unit}`,
+          {
+            ...nodeRef(ctx, node.id),
+            unit: step.unit,
+            newSerials: [...newSerials.values()],
+            checkCtl: mixed,
+          },
+        );
         if (!v.ok) throw failed(v.problems.join('; '));
         return v;
       },
@@ -76,7 +84,13 @@ export async function verifyIpsecTrustStep(ctx: UnitRunContext, step: Step<'veri
         description: `Verify ${sub}'s ipsec-trust holds the publisher's new ipsec certificate`,
       },
       async () => {
-        if (!(await quick.trustHolds({ ...nodeRef(ctx, sub), store: 'ipsec-trust', serial })))
+        if (
+          !(await named(quick.trustHolds, `Check ${sub}'s ipsec-trust holds serial ${serial}`, {
+            ...nodeRef(ctx, sub),
+            store: 'ipsec-trust',
+            serial,
+          }))
+        )
           throw failed(`${sub}'s ipsec-trust does not hold the publisher's ipsec serial ${serial}.`);
         return true;
       },
