@@ -67,6 +67,8 @@ export async function startControlApi(
     const phones = clusterOf(request.params.id).phones;
     return {
       counts: phones.counts(),
+      // Reset and not settled yet (neither re-registered nor refused): a test waits for 0 instead of sleeping.
+      pending: phones.list.filter((p) => p.pending).length,
       notRegistered: phones.list
         .filter((p) => p.status !== 'Registered')
         .slice(0, 100)
