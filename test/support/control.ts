@@ -35,6 +35,8 @@ export interface EventFilter {
   since?: number;
   kind?: string;
   node?: string;
+  /** Hold the answer up to this many ms until there is an event after `since`. */
+  waitMs?: number;
 }
 
 export interface Control {
@@ -46,7 +48,7 @@ export interface Control {
   events(clusterId: string, filter?: EventFilter): Promise<SimEvent[]>;
   /** Sequence number of the last event so far (0 when none). */
   lastSeq(clusterId: string): Promise<number>;
-  /** The first event after `since` matching `match`, polling the event log every few milliseconds. */
+  /** The first event after `since` matching `match`, as soon as it is logged (long poll). */
   nextEvent(
     clusterId: string,
     match: (e: SimEvent) => boolean,
@@ -87,6 +89,7 @@ export async function startControl(sim: RunningSimulator): Promise<Control> {
       if (filter.since) query.set('since', String(filter.since));
       if (filter.kind) query.set('kind', filter.kind);
       if (filter.node) query.set('node', filter.node);
+      if (filter.waitMs) query.set('wait', String(filter.waitMs));
       return get<SimEvent[]>(`${cluster(clusterId)}/events?${query.toString()}`);
     },
     async lastSeq(clusterId) {
@@ -96,12 +99,12 @@ export async function startControl(sim: RunningSimulator): Promise<Control> {
       const deadline = Date.now() + timeoutMs;
       let seen = since;
       for (;;) {
-        const events = await control.events(clusterId, { since: seen });
+        // Long poll: the control API answers as soon as anything new is logged.
+        const events = await control.events(clusterId, { since: seen, waitMs: 5_000 });
         const hit = events.find(match);
         if (hit) return hit;
         if (events.length) seen = events[events.length - 1]!.seq;
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 3));
       }
     },
     phones: (clusterId) => get<PhonesView>(`${cluster(clusterId)}/phones`),
