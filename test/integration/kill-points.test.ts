@@ -13,8 +13,6 @@
  * fails on the node's refused login, the retry regenerates and is killed), and the trust cleanup (11.5, Certificate
  * Change Notification stopped while deleting). One simulator with a one-node cluster per kill point; after each
  * kill the stranded activity's timeouts are shortened (see rotation-kill.test.ts) so the server retries in seconds.
- *
- * TODO(cluster entity): a kill at the cluster entity's lease hand-over belongs here once the entity workflow lands.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
