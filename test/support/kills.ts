@@ -25,7 +25,9 @@ export async function expediteStrandedActivities(client: Client, workflowIds: st
         execution: { workflowId },
         id: pending.activityId,
         activityOptions: {
-          heartbeatTimeout: msToTs(2_000),
+          // Long enough that a live worker's heartbeats (throttled by the SDK) never miss it on a loaded machine:
+          // an attempt timed out while it still runs would work alongside its retry.
+          heartbeatTimeout: msToTs(5_000),
           retryPolicy: { initialInterval: msToTs(200) },
         },
         updateMask: { paths: ['heartbeat_timeout', 'retry_policy.initial_interval'] },
