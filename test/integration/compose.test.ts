@@ -61,16 +61,18 @@ describe('docker-compose.yml and the Dockerfile', () => {
     API_TOKENS: '[{"name":"ops","role":"operator","tokenRef":"file:/run/api-secrets/ops"}]',
   };
 
+  let plain: ReturnType<typeof compose>;
   before(function () {
     if (spawnSync('docker-compose', ['version']).status !== 0)
       throw new Error(
         'docker-compose is not installed, so docker-compose.yml cannot be validated: install it ' +
           '(Debian/Ubuntu: apt-get install docker-compose; or Docker Compose v2 as docker-compose), or run .ci/run.',
       );
+    plain = compose(['config'], env);
   });
 
   it('validates with docker-compose config and runs Temporal+PostgreSQL, the UI, the worker and the API', () => {
-    const result = compose(['config'], env);
+    const result = plain;
     assert.equal(result.status, 0, result.stderr);
     const services = compose(['config', '--services'], env).stdout.split('\n').filter(Boolean);
     for (const s of PRODUCTION_SERVICES) assert.ok(services.includes(s), `service ${s}`);
@@ -86,8 +88,6 @@ describe('docker-compose.yml and the Dockerfile', () => {
   it('carries no simulator by default: the demo profile alone adds it, from the demo image', () => {
     // Compose v1 prints every service with its profiles; v2 prints only the active ones. Either way the services
     // without a profile are what `docker compose up` runs.
-    const plain = compose(['config'], env);
-    assert.equal(plain.status, 0, plain.stderr);
     const defaults = [...serviceBlocks(plain.stdout)].filter(([, block]) => !/^ {4}profiles:/m.test(block));
     assert.deepEqual(defaults.map(([name]) => name).sort(), PRODUCTION_SERVICES, 'the services up runs by default');
     for (const [name, block] of defaults) {
@@ -102,8 +102,6 @@ describe('docker-compose.yml and the Dockerfile', () => {
     const simulator = withDemo.get('cucm-simulator') ?? '';
     assert.match(simulator, /profiles:\s+- demo/);
     assert.match(simulator, /target: demo/);
-    const services = compose(['--profile', 'demo', 'config', '--services'], env).stdout.split('\n');
-    assert.ok(services.includes('cucm-simulator'), 'the demo profile runs the simulator');
   });
 
   it('builds a production image that copies every folder its processes load, and no simulator', () => {

@@ -50,7 +50,8 @@ const REAL_TIMEOUTS = !!process.env.ROTATION_KILL_REAL_TIMEOUTS;
 const RESET_KILL_SHARE = Number(process.env.ROTATION_KILL_RESET_SHARE ?? 0.17);
 
 describe(`a rotation across worker kills (3 nodes, mixed mode, ${PHONES} phones)`, function () {
-  this.timeout(REAL_TIMEOUTS ? 600_000 : 150_000);
+  // Four worker starts (each bundles the workflows) and three recoveries: minutes on a loaded 2-core machine.
+  this.timeout(REAL_TIMEOUTS ? 600_000 : 300_000);
   let sim: RunningSimulator;
   let control: Control;
   let workers: WorkerProcesses | undefined;
