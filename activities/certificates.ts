@@ -257,27 +257,43 @@ export function certificateActivities(ctx: ActivityContext) {
       });
     },
 
-    /** Uploads root and intermediates as trust, then the signed leaf, for a unit whose CSR the node generated. */
+    /**
+     * Uploads root and intermediates as trust, then the signed leaf, for a unit whose CSR the node generated, and
+     * reads the node's certificate back to confirm it took the leaf. Idempotent: when the node already holds the
+     * leaf, an earlier attempt uploaded it (the worker may have died before reporting; the node has dropped the
+     * CSR's key by then, so a second upload would be refused).
+     */
     uploadCertificateChain: async (
       input: NodeRef & { unit: CertificateUnit; leafPem: string; caPems: string[] },
     ): Promise<{ serial: string }> => {
       const serial = new X509Certificate(input.leafPem).serialNumber.toUpperCase();
       const version = parseCucmVersion(await ctx.version(input.clusterId));
-      if (atLeast(version, 14)) {
-        try {
-          const api = await ctx.certmgr(input);
-          if (input.caPems.length)
-            await api.uploadTrust([trustStoreOf(input.unit)], input.caPems, `CA chain for ${input.unit}`);
-          await api.uploadIdentity(input.unit, [input.leafPem, ...input.caPems]);
-        } catch (err) {
-          throw toFailure(err);
-        }
-        return { serial };
-      }
+      const log = Context.current().log;
       return ctx.withCli(input, async (cli) => {
-        for (const ca of input.caPems)
-          await cli.run(`set cert import trust ${input.unit}`, { paste: ca, confirm: true });
-        await cli.run(`set cert import own ${input.unit}`, { paste: input.leafPem, confirm: true });
+        if ((await readSerial(cli, input.unit)).serial.toUpperCase() === serial) {
+          log.info('signed certificate already uploaded by an earlier attempt', { node: input.nodeId, serial });
+          return { serial };
+        }
+        if (atLeast(version, 14)) {
+          try {
+            const api = await ctx.certmgr(input);
+            if (input.caPems.length)
+              await api.uploadTrust([trustStoreOf(input.unit)], input.caPems, `CA chain for ${input.unit}`);
+            await api.uploadIdentity(input.unit, [input.leafPem, ...input.caPems]);
+          } catch (err) {
+            throw toFailure(err);
+          }
+        } else {
+          for (const ca of input.caPems)
+            await cli.run(`set cert import trust ${input.unit}`, { paste: ca, confirm: true });
+          await cli.run(`set cert import own ${input.unit}`, { paste: input.leafPem, confirm: true });
+        }
+        const held = (await readSerial(cli, input.unit)).serial.toUpperCase();
+        if (held !== serial)
+          throw ApplicationFailure.create({
+            type: 'UploadNotApplied',
+            message: `${input.nodeId}: ${input.unit} has serial ${held} after the upload of the signed ${serial}.`,
+          });
         return { serial };
       });
     },

@@ -55,11 +55,21 @@ export async function startControlApi(
     };
   });
 
-  app.get<{ Params: { id: string }; Querystring: { since?: string; kind?: string; node?: string } }>(
+  // `wait` (ms, up to 30 s): hold the answer until an event after `since` matches, so a watcher learns of it at once
+  // (a test that must act the moment a command lands, e.g. kill a worker, without polling).
+  app.get<{ Params: { id: string }; Querystring: { since?: string; kind?: string; node?: string; wait?: string } }>(
     '/clusters/:id/events',
-    (request) => {
-      const { since, kind, node } = request.query;
-      return clusterOf(request.params.id).events.list({ since: since ? Number(since) : undefined, kind, node });
+    async (request) => {
+      const { since, kind, node, wait } = request.query;
+      const log = clusterOf(request.params.id).events;
+      const filter = { since: since ? Number(since) : undefined, kind, node };
+      const deadline = Date.now() + Math.min(Number(wait) || 0, 30_000);
+      let events = log.list(filter);
+      while (events.length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        events = log.list(filter);
+      }
+      return events;
     },
   );
 
@@ -67,6 +77,8 @@ export async function startControlApi(
     const phones = clusterOf(request.params.id).phones;
     return {
       counts: phones.counts(),
+      // Reset and not settled yet (neither re-registered nor refused): a test waits for 0 instead of sleeping.
+      pending: phones.list.filter((p) => p.pending).length,
       notRegistered: phones.list
         .filter((p) => p.status !== 'Registered')
         .slice(0, 100)

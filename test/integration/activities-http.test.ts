@@ -7,6 +7,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { ActivityContext } from '../../activities/context';
 import { createCertificate } from '../../simulator/certificates';
+import { runOn } from '../support/cli';
 import { signCsr } from '../support/pki';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
 import { waitFor } from '../support/net';
@@ -43,14 +44,16 @@ describe('activities over HTTPS and SSH (simulator)', function () {
     assert.equal(d.version, '14.0.1.13900-155');
     assert.equal(d.securityMode, 1);
     assert.equal(d.itlSigner, 'ITLRecovery');
-    const pub = lab.sim.cluster('c14').node('pub');
-    assert.equal(d.itlSignerSerial, pub.certificate('ITLRecovery').serial);
+    assert.equal(d.itlSignerSerial?.toLowerCase(), await lab.control.serial('c14', 'pub', 'ITLRecovery'));
     const [dPub, dSub] = d.nodes;
     assert.ok(dPub?.certificates.some((c) => c.unit === 'CAPF'));
     assert.ok(!dSub?.certificates.some((c) => c.unit === 'CAPF'), 'CAPF is on the publisher only from 14');
     const ecdsa = dPub?.certificates.find((c) => c.unit === 'tomcat-ECDSA');
     assert.equal(ecdsa?.keyType, 'EC');
-    assert.equal(dPub?.certificates.find((c) => c.unit === 'tomcat')?.serial, pub.certificate('tomcat').serial);
+    assert.equal(
+      dPub?.certificates.find((c) => c.unit === 'tomcat')?.serial.toLowerCase(),
+      await lab.control.serial('c14', 'pub', 'tomcat'),
+    );
     assert.equal(dSub?.services.find((s) => s.name === 'Cisco Tftp')?.state, 'STOPPED');
   });
 
@@ -78,9 +81,14 @@ describe('activities over HTTPS and SSH (simulator)', function () {
       "select paramname,paramvalue from processconfig where paramname='ClusterSecurityMode'",
     );
     assert.equal(rows[0]?.paramvalue, '1');
-    const pub = lab.sim.cluster('c14').node('pub');
-    await lab.sim.cluster('c14').regenerate(pub, 'tomcat', 'test');
-    await lab.sim.cluster('c14').restartService(pub, 'Cisco Tomcat', 'test');
+    // An engineer regenerates tomcat by hand and restarts Cisco Tomcat (the served certificate changes).
+    await runOn(
+      lab.sim,
+      'c14',
+      'pub',
+      { command: 'set cert regen tomcat', confirm: true },
+      'utils service restart Cisco Tomcat',
+    );
     // The pin is refreshed from SSH on the next TLS failure... or ahead of time by verifyCertificate:
     await ctx.tls({ clusterId: 'c14', nodeId: 'pub' }).agent(true);
     assert.equal(await (await ctx.axl('c14')).getCcmVersion(), '14.0.1.13900-155');
@@ -111,7 +119,7 @@ describe('activities over HTTPS and SSH (simulator)', function () {
 
   it('waits out an over-limit fault instead of failing', async () => {
     const ctx = new ActivityContext(lab.activityDeps);
-    lab.sim.cluster('c14').injectFault({ kind: 'risport-over-limit', count: 2 });
+    await lab.control.fault('c14', { kind: 'risport-over-limit', count: 2 });
     const risport = ctx.risport('c14');
     assert.equal((await risport.snapshot()).size, 2500);
     assert.equal(risport.stats.overLimitFaults, 2);
@@ -120,20 +128,17 @@ describe('activities over HTTPS and SSH (simulator)', function () {
   it('resets phones through AXL despite 503 throttling, and sees them all come back', async () => {
     const baseline = await run(lab.activities.registrationSnapshot, { clusterId: 'c14' });
     assert.equal(baseline.registered, 2500);
-    lab.sim.cluster('c14').injectFault({ kind: 'axl-503', count: 3 });
+    await lab.control.fault('c14', { kind: 'axl-503', count: 3 });
+    // The test's choice of phones (the first 300 of the simulated fleet).
     const names = lab.sim
       .cluster('c14')
       .phones.list.slice(0, 300)
       .map((p) => p.name);
+    const since = await lab.control.lastSeq('c14');
     const result = await run(lab.activities.resetPhones, { clusterId: 'c14', selection: { names }, batchSize: 50 });
     assert.deepEqual(result, { total: 300, reset: 300, skippedAlreadyReset: 0, resumedFrom: undefined });
-    assert.ok(
-      lab.sim
-        .cluster('c14')
-        .phones.list.slice(0, 300)
-        .every((p) => p.resets === 1),
-      'every phone reset exactly once',
-    );
+    const resets = (await lab.control.events('c14', { kind: 'phone-reset', since })).map((e) => e.detail.phone);
+    assert.deepEqual([...resets].sort(), [...names].sort(), 'every phone reset exactly once');
     const back = await run(lab.activities.awaitRegistration, {
       clusterId: 'c14',
       baseline,
@@ -145,9 +150,9 @@ describe('activities over HTTPS and SSH (simulator)', function () {
   });
 
   it('reports the phones still missing at the deadline', async () => {
-    const c = lab.sim.cluster('c14');
+    const c = lab.sim.cluster('c14'); // the fleet's names only: the fault strands the last phones
     const baseline = await run(lab.activities.registrationSnapshot, { clusterId: 'c14' });
-    c.injectFault({ kind: 'phones-never-return', count: 2 });
+    await lab.control.fault('c14', { kind: 'phones-never-return', count: 2 });
     const bad = c.phones.list.slice(-2).map((p) => p.name);
     await run(lab.activities.resetPhones, { clusterId: 'c14', selection: { names: bad } });
     const result = await run(lab.activities.awaitRegistration, {
@@ -158,12 +163,13 @@ describe('activities over HTTPS and SSH (simulator)', function () {
     });
     assert.equal(result.allBack, false);
     assert.deepEqual(result.missing, [...bad].sort());
-    await waitFor('no pending phones', async () => (c.phones.list.every((p) => !p.pending) ? true : undefined));
+    await waitFor('no pending phones', async () =>
+      (await lab.control.phones('c14')).pending === 0 ? true : undefined,
+    );
   });
 
   it('waits through a slow Tomcat restart, heartbeating, instead of timing out', async () => {
-    const c = lab.sim.cluster('c14');
-    c.injectFault({ kind: 'slow', factor: 20 });
+    await lab.control.fault('c14', { kind: 'slow', factor: 20 });
     let beats = 0;
     const onBeat = () => (beats += 1);
     env.on('heartbeat', onBeat);
@@ -177,7 +183,7 @@ describe('activities over HTTPS and SSH (simulator)', function () {
       assert.deepEqual(result, { restarted: true });
     } finally {
       env.off('heartbeat', onBeat);
-      c.injectFault({ kind: 'slow', factor: 1 });
+      await lab.control.fault('c14', { kind: 'slow', factor: 1 });
     }
     assert.ok(Date.now() - t0 >= 3000, 'the restart took its (scaled) time');
     assert.ok(beats >= 1, 'the activity heartbeats while it waits');
@@ -195,15 +201,16 @@ describe('activities over HTTPS and SSH (simulator)', function () {
     assert.match(csrPem, /BEGIN CERTIFICATE REQUEST/);
     const leaf = signCsr(csrPem, ca);
     const { serial } = await run(lab.activities.uploadCertificateChain, { ...ref, leafPem: leaf, caPems: [ca.pem] });
-    const installed = lab.sim.cluster('c14').node('sub1').certificate('tomcat');
-    assert.equal(installed.serial, serial);
-    assert.equal(installed.selfSigned, false);
+    const installed = (await lab.control.node('c14', 'sub1')).certificates.tomcat!;
+    assert.equal(installed.serial.toLowerCase(), serial.toLowerCase());
+    assert.match(installed.issuer, /Lab Issuing CA/, 'issued by the CA, not self-signed');
   });
 
   it('updates the CTL on the publisher of a mixed-mode cluster', async () => {
     const result = await run(lab.activities.updateCtlFile, { clusterId: 'c14' });
     assert.equal(result.updated, true);
-    assert.ok(result.serials.includes(lab.sim.cluster('c14').node('pub').certificate('CallManager').serial));
+    const callManager = await lab.control.serial('c14', 'pub', 'CallManager');
+    assert.ok(result.serials.some((s) => s.toLowerCase() === callManager));
   });
 
   it('finds the expired trust certificates and deletes one, idempotently', async () => {

@@ -40,7 +40,7 @@ describe('activities against the simulator', function () {
     assert.equal(first.regeneratedNow, true);
     assert.notEqual(first.serialAfter, before.serial);
     assert.deepEqual(retry, { serialBefore: before.serial, serialAfter: first.serialAfter, regeneratedNow: false });
-    assert.equal(lab.sim.cluster('lab1').events.list({ node: 'cucm-pub', kind: 'cert-regenerated' }).length, 1);
+    assert.equal((await lab.control.events('lab1', { node: 'cucm-pub', kind: 'cert-regenerated' })).length, 1);
   });
 
   it('restartService restarts where Started and skips, with the reason, where not', async () => {
@@ -57,7 +57,7 @@ describe('activities against the simulator', function () {
     assert.deepEqual(pub, { restarted: true });
     assert.equal(sub.restarted, false);
     assert.match(sub.reason ?? '', /Cisco Tomcat is STOPPED \(Service Not Activated\) on cucm-sub1/);
-    const states = lab.sim.cluster('lab1').events.list({ kind: 'service-state' });
+    const states = await lab.control.events('lab1', { kind: 'service-state' });
     assert.deepEqual(
       states.map((e) => `${e.node}:${e.detail.state}`),
       ['cucm-pub:STOPPING', 'cucm-pub:STARTING', 'cucm-pub:STARTED'],
@@ -75,12 +75,8 @@ describe('activities against the simulator', function () {
     const { csrPem } = await run(lab.activities.generateCsr, ref);
     const leaf = signCsr(csrPem, ca);
     const { serial } = await run(lab.activities.uploadCertificateChain, { ...ref, leafPem: leaf, caPems: [ca.pem] });
-    const node = lab.sim.cluster('old').node('pub125');
-    assert.equal(node.certificate('tomcat').serial, serial);
-    const commands = lab.sim
-      .cluster('old')
-      .events.list({ kind: 'cli-command' })
-      .map((e) => e.detail.command);
+    assert.equal(await lab.control.serial('old', 'pub125', 'tomcat'), serial.toLowerCase());
+    const commands = (await lab.control.events('old', { kind: 'cli-command' })).map((e) => e.detail.command);
     assert.ok(
       commands.includes('set csr gen tomcat') &&
         commands.includes('set cert import trust tomcat') &&

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import type { ClusterConfig } from '../../simulator/model';
 import { secretsOfThisRun } from '../support/simulator';
+import { runOn } from '../support/cli';
+import { waitFor } from '../support/net';
 import { getJson, postJson, startSystem, type System } from '../support/system';
 
 const TWO_NODES: ClusterConfig = {
@@ -105,19 +107,19 @@ describe('API: clusters, certificates and the dry-run plan', function () {
   });
 
   it('reads every node’s certificates live, soonest expiry first, with days left', async () => {
-    const cluster = system.lab.sim.cluster('inv2');
+    const { control } = system.lab;
     // Make the publisher's tomcat the youngest 5-year certificate: it must sort after every other one of them
-    // (though the publisher's units are listed first), before the 20-year ITLRecovery.
+    // (though the publisher's units are listed first), before the 20-year ITLRecovery. An engineer's own CLI session.
     await new Promise((r) => setTimeout(r, 1100));
-    await cluster.regenerate(cluster.node('inv2-pub'), 'tomcat', 'test-setup');
+    await runOn(system.lab.sim, 'inv2', 'inv2-pub', { command: 'set cert regen tomcat', confirm: true });
 
     const response = await getJson(url('/v1/clusters/inv2/certificates'));
     assert.equal(response.status, 200, JSON.stringify(response.json));
     assert.match(String(response.json.discoveryWorkflowId), /^discover-inv2-/);
     const rows = response.json.certificates as CertRow[];
-    const expected = ['inv2-pub', 'inv2-sub'].flatMap((node) =>
-      [...cluster.node(node).certificates.keys()].map((unit) => `${node}/${unit}`),
-    );
+    const expected: string[] = [];
+    for (const node of ['inv2-pub', 'inv2-sub'])
+      for (const unit of Object.keys((await control.node('inv2', node)).certificates)) expected.push(`${node}/${unit}`);
     assert.deepEqual(rows.map((r) => `${r.node}/${r.unit}`).sort(), expected.sort(), 'every certificate of every node');
     for (let i = 1; i < rows.length; i++)
       assert.ok(Date.parse(rows[i - 1]!.notAfter) <= Date.parse(rows[i]!.notAfter), `row ${i} is out of order`);
@@ -130,7 +132,7 @@ describe('API: clusters, certificates and the dry-run plan', function () {
     assert.equal(`${rows[firstItl - 1]!.node}/${rows[firstItl - 1]!.unit}`, 'inv2-pub/tomcat');
 
     const tomcat = rows[firstItl - 1]!;
-    assert.equal(tomcat.serial.toLowerCase(), cluster.node('inv2-pub').certificate('tomcat').serial.toLowerCase());
+    assert.equal(tomcat.serial.toLowerCase(), await control.serial('inv2', 'inv2-pub', 'tomcat'));
     assert.equal(tomcat.selfSigned, true);
     assert.equal(tomcat.keyType, 'RSA');
     assert.ok(tomcat.issuer.length > 0);
@@ -151,9 +153,10 @@ describe('API: clusters, certificates and the dry-run plan', function () {
   });
 
   it('plans a dry run in the safe order, and the cluster sees only logins and read commands', async () => {
-    const cluster = system.lab.sim.cluster('inv2');
-    const since = cluster.events.list().at(-1)?.seq ?? 0;
-    const serials = ['inv2-pub', 'inv2-sub'].map((n) => cluster.node(n).certificate('TVS').serial);
+    const { control } = system.lab;
+    const since = await control.lastSeq('inv2');
+    const tvsSerials = () => Promise.all(['inv2-pub', 'inv2-sub'].map((n) => control.serial('inv2', n, 'TVS')));
+    const serials = await tvsSerials();
 
     const response = await postJson(url('/v1/clusters/inv2/plan'), { units: ['TVS', 'tomcat'] });
     assert.equal(response.status, 200, JSON.stringify(response.json));
@@ -182,7 +185,7 @@ describe('API: clusters, certificates and the dry-run plan', function () {
     assert.ok(Array.isArray(plan.refusals) && Array.isArray(plan.warnings));
     assert.match(plan.discoveryWorkflowId, /^discover-inv2-/);
 
-    const events = cluster.events.list({ since });
+    const events = await control.events('inv2', { since });
     assert.ok(
       events.some((e) => e.kind === 'ssh-login'),
       'the discovery logged in',
@@ -194,11 +197,7 @@ describe('API: clusters, certificates and the dry-run plan', function () {
     const commands = events.filter((e) => e.kind === 'cli-command').map((e) => e.detail.command ?? '');
     assert.ok(commands.length > 0);
     for (const command of commands) assert.match(command, READ_COMMAND, `"${command}" is not a read command`);
-    assert.deepEqual(
-      ['inv2-pub', 'inv2-sub'].map((n) => cluster.node(n).certificate('TVS').serial),
-      serials,
-      'same serials after the plan',
-    );
+    assert.deepEqual(await tvsSerials(), serials, 'same serials after the plan');
   });
 
   it('validates the plan request like a start', async () => {
@@ -211,14 +210,30 @@ describe('API: clusters, certificates and the dry-run plan', function () {
     assert.match(String(badMode.json.detail), /body\.phoneReset must be one of: all, secure-only, none/);
   });
 
-  it('answers 502 with what to fix when the cluster refuses the worker’s credentials', async () => {
-    const started = Date.now();
+  it('answers 502 with what to fix when the cluster refuses the worker’s credentials, without retrying', async () => {
     const response = await getJson(url('/v1/clusters/locked/certificates'));
     assert.equal(response.status, 502, JSON.stringify(response.json));
     assert.equal(response.headers.get('content-type'), 'application/problem+json; charset=utf-8');
     assert.match(String(response.json.detail), /Discovery of cluster "locked" failed/);
     assert.match(String(response.json.detail), /credentials/);
     assert.equal(response.json.failureType, 'CliError.auth');
-    assert.ok(Date.now() - started < 30_000, 'an authentication failure is not retried');
+
+    // Not retried: the discovery's history holds one attempt of its activity, and the node saw one login refused.
+    const discovery = await waitFor('the discovery of locked in visibility', async () => {
+      const ids = (await workflowsOfThisTest()).filter((id) => id.startsWith('discover-locked-'));
+      return ids.length ? ids : undefined;
+    });
+    assert.equal(discovery.length, 1, 'one discovery of locked');
+    const events = (await system.env.client.workflow.getHandle(discovery[0]!).fetchHistory()).events ?? [];
+    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes);
+    const attempts = events.flatMap((e) => e.activityTaskStartedEventAttributes?.attempt ?? []);
+    assert.equal(scheduled.length, 1, 'one activity scheduled');
+    assert.deepEqual(attempts, [1], 'the activity ran once: an authentication failure is not retried');
+    assert.ok(
+      events.some((e) => e.activityTaskFailedEventAttributes),
+      'the activity failed (and was not retried)',
+    );
+    const refused = await system.lab.control.events('locked', { kind: 'ssh-login-failed' });
+    assert.equal(refused.length, 1, 'one login refused by the node');
   });
 });

@@ -40,7 +40,7 @@ describe('API gates, cancel and events', function () {
     const gate = await pendingGate(id);
     assert.equal(gate?.kind, 'before-start');
     assert.equal(
-      system.lab.sim.cluster('g1').events.list({ kind: 'cert-regenerated' }).length,
+      (await system.lab.control.events('g1', { kind: 'cert-regenerated' })).length,
       0,
       'nothing changed before the gate',
     );
@@ -109,7 +109,7 @@ describe('API gates, cancel and events', function () {
     assert.equal(done.phase, 'aborted');
     assert.match(String(done.error), /Rejected at gate/);
     assert.ok(Array.isArray(done.manualActions), 'an ended run says what is left to do by hand');
-    assert.equal(system.lab.sim.cluster('g2').events.list({ kind: 'cert-regenerated' }).length, 0);
+    assert.equal((await system.lab.control.events('g2', { kind: 'cert-regenerated' })).length, 0);
     // The list filters agree: aborted, not failed.
     const listed = (query: string) =>
       waitFor(`GET /v1/regenerations?${query}`, async () => {
@@ -167,7 +167,7 @@ describe('API gates, cancel and events', function () {
       (done.unitRuns as Array<{ id: string }>).map((u) => u.id),
       [`${id}-tomcat`, `${id}-tomcat-ECDSA`],
     );
-    assert.equal(system.lab.sim.cluster('g4').events.list({ kind: 'cert-regenerated' }).length, 2);
+    assert.equal((await system.lab.control.events('g4', { kind: 'cert-regenerated' })).length, 2);
     // The rotation's audit trail gathers its unit runs', with the approvals.
     const { json } = await getJson(`${system.baseUrl}/v1/regenerations/${id}/events`);
     const decisions = (json.events as Array<Record<string, unknown>>).filter((e) => e.type === 'decision');
@@ -260,6 +260,6 @@ describe('API gates, cancel and events', function () {
       return d.status === 'cancelled' ? d : undefined;
     });
     assert.ok(Array.isArray(done.manualActions), JSON.stringify(done));
-    assert.equal(system.lab.sim.cluster('g3').events.list({ kind: 'cert-regenerated' }).length, 0);
+    assert.equal((await system.lab.control.events('g3', { kind: 'cert-regenerated' })).length, 0);
   });
 });

@@ -34,10 +34,7 @@ describe('CUCM CLI client over SSH (simulator)', function () {
     } finally {
       cli.close();
     }
-    const commands = lab.sim
-      .cluster('lab1')
-      .events.list({ kind: 'cli-command' })
-      .map((e) => e.detail.command);
+    const commands = (await lab.control.events('lab1', { kind: 'cli-command' })).map((e) => e.detail.command);
     assert.deepEqual(commands.slice(-2), ['set cli pagination off', 'show version active']);
   });
 
@@ -48,8 +45,8 @@ describe('CUCM CLI client over SSH (simulator)', function () {
       const output = await cli.run('show cert own tomcat'); // ~30 lines: more than one page
       assert.doesNotMatch(output, /Press <enter>/);
       assert.equal(
-        parseCertificateDetails(output).serial,
-        lab.sim.cluster('lab1').node('cucm-pub').certificate('tomcat').serial,
+        parseCertificateDetails(output).serial.toLowerCase(),
+        await lab.control.serial('lab1', 'cucm-pub', 'tomcat'),
       );
     } finally {
       cli.close();
@@ -57,8 +54,7 @@ describe('CUCM CLI client over SSH (simulator)', function () {
   });
 
   it('answers no to a confirmation it was not told to give, and changes nothing', async () => {
-    const node = lab.sim.cluster('lab1').node('cucm-pub');
-    const serial = node.certificate('tomcat').serial;
+    const serial = await lab.control.serial('lab1', 'cucm-pub', 'tomcat');
     const cli = await CliSession.open(target);
     try {
       await assert.rejects(
@@ -68,7 +64,7 @@ describe('CUCM CLI client over SSH (simulator)', function () {
     } finally {
       cli.close();
     }
-    assert.equal(node.certificate('tomcat').serial, serial);
+    assert.equal(await lab.control.serial('lab1', 'cucm-pub', 'tomcat'), serial);
   });
 
   it('turns CUCM error output into a typed error', async () => {
@@ -84,7 +80,7 @@ describe('CUCM CLI client over SSH (simulator)', function () {
   });
 
   it('refuses a node whose host key does not match the pinned one, before sending the password', async () => {
-    const before = lab.sim.cluster('lab1').events.list({ kind: 'ssh-login' }).length;
+    const before = (await lab.control.events('lab1', { kind: 'ssh-login' })).length;
     await assert.rejects(
       CliSession.open({ ...target, hostKeySha256: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }),
       (err: unknown) =>
@@ -94,7 +90,7 @@ describe('CUCM CLI client over SSH (simulator)', function () {
       CliSession.open({ ...target, hostKeySha256: undefined }),
       (err: unknown) => err instanceof CliError && /no SSH host key is pinned/.test(err.message),
     );
-    assert.equal(lab.sim.cluster('lab1').events.list({ kind: 'ssh-login' }).length, before);
+    assert.equal((await lab.control.events('lab1', { kind: 'ssh-login' })).length, before);
   });
 
   it('reports a wrong password as an authentication failure, not retryable', async () => {

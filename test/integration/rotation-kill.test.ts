@@ -9,13 +9,18 @@
  *   3. inside the first batch of the TVS unit's bulk phone reset (the retry asks RisPort which phones were reset
  *      and skips them).
  *
- * A new worker starts after each kill. Then, from the event log: the rotation completed; every (unit, node) was
- * regenerated exactly once; no phone was reset twice within one unit's reset; every final serial differs from
- * the initial one.
+ * A new worker starts after each kill. Each kill's premise is asserted, not printed: from the unit runs' histories,
+ * the activity running at the kill (the regeneration, the restart, the bulk reset) never completed that attempt and
+ * ended at a later one, and the simulator had logged the change before the worker died. Then the outcomes, from the
+ * event log (read over the simulator's control API) and the results: the killed regeneration's retry found the new
+ * serial and did not regenerate (regeneratedNow false); the killed restart's retry found CallManager restarted and
+ * did not restart it again; every (unit, node) was regenerated exactly once; no phone was reset twice within one
+ * unit's reset; every final serial differs from the initial one.
  *
- * The phone kill lands inside the FIRST batch of the bulk reset by default (before the activity's first heartbeat
- * reached the server): the retry has no cursor, so it resumes from phone 0 and asks RisPort which phones changed
- * since the activity was first scheduled. ROTATION_KILL_RESET_SHARE moves that kill point (0.67: past the cursor).
+ * The phone kill is triggered once ROTATION_KILL_RESET_SHARE (default 0.17) of the phones were reset; the worker
+ * dies a few batches later at most (the test learns of the resets over the control API). Either the retry has no
+ * cursor (the worker died before its first heartbeat reached the server) and resumes from phone 0, or it resumes
+ * from the cursor; both ask RisPort which phones changed since the activity began and skip them.
  * The restart kill checks the other idempotency: the retry finds Cisco CallManager restarting or restarted since
  * the step began (Control Center's UpTime) and does not restart it again.
  *
@@ -29,12 +34,12 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import type { Client } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
 import { startSimulator, type RunningSimulator } from '../../simulator/cluster-runner';
-import type { SimCluster, SimEvent } from '../../simulator/model';
+import { unitRunId } from '../../workflows/contract/rotation';
 import { rotateCluster } from '../../workflows/rotate-cluster';
 import type { CertificateUnit } from '../../workflows/units';
+import { startControl, type Control, type SimEvent } from '../support/control';
+import { activitiesOf, expediteStrandedActivities, type ActivityRecord } from '../support/kills';
 import { sharedDevServer, uniqueTaskQueue } from '../support/temporal';
 import { workerProcesses, type WorkerProcesses } from '../support/worker-process';
 
@@ -45,57 +50,11 @@ const REAL_TIMEOUTS = !!process.env.ROTATION_KILL_REAL_TIMEOUTS;
 /** Where in the TVS unit's bulk reset the third kill lands (share of the phones reset). See the header. */
 const RESET_KILL_SHARE = Number(process.env.ROTATION_KILL_RESET_SHARE ?? 0.17);
 
-/** Resolves with the first event (after `since`) matching `match`, polling the in-process event log every 2 ms. */
-async function nextEvent(
-  cluster: SimCluster,
-  match: (e: SimEvent) => boolean,
-  what: string,
-  since = 0,
-  timeoutMs = 90_000,
-): Promise<SimEvent> {
-  const deadline = Date.now() + timeoutMs;
-  let seen = since;
-  for (;;) {
-    const events = cluster.events.list({ since: seen });
-    const hit = events.find(match);
-    if (hit) return hit;
-    if (events.length) seen = events[events.length - 1]!.seq;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
-/**
- * Shortens the heartbeat timeout and retry interval of the activities a killed worker left running in the
- * rotation's current child, so the server times the stranded attempt out in seconds instead of minutes.
- */
-async function expediteStrandedActivities(client: Client, workflowIds: string[]): Promise<string[]> {
-  const touched: string[] = [];
-  for (const workflowId of workflowIds) {
-    const description = await client.workflow
-      .getHandle(workflowId)
-      .describe()
-      .catch(() => undefined);
-    for (const pending of description?.raw.pendingActivities ?? []) {
-      await client.workflowService.updateActivityOptions({
-        namespace: 'default',
-        execution: { workflowId },
-        id: pending.activityId,
-        activityOptions: {
-          heartbeatTimeout: msToTs(2_000),
-          retryPolicy: { initialInterval: msToTs(200) },
-        },
-        updateMask: { paths: ['heartbeat_timeout', 'retry_policy.initial_interval'] },
-      });
-      touched.push(`${workflowId}:${pending.activityType?.name ?? pending.activityId}`);
-    }
-  }
-  return touched;
-}
-
 describe(`a rotation across worker kills (3 nodes, mixed mode, ${PHONES} phones)`, function () {
-  this.timeout(REAL_TIMEOUTS ? 600_000 : 150_000);
+  // Four worker starts (each bundles the workflows) and three recoveries: minutes on a loaded 2-core machine.
+  this.timeout(REAL_TIMEOUTS ? 600_000 : 300_000);
   let sim: RunningSimulator;
+  let control: Control;
   let workers: WorkerProcesses | undefined;
 
   before(async () => {
@@ -111,21 +70,23 @@ describe(`a rotation across worker kills (3 nodes, mixed mode, ${PHONES} phones)
       ],
       { timeScale: 0.02 },
     );
+    control = await startControl(sim);
   });
   after(async () => {
     await workers?.stopAll();
+    await control?.close();
     await sim?.stop();
   });
 
   it('completes, regenerates each (unit, node) once and resets no phone twice in a unit', async () => {
     const temporal = await sharedDevServer();
     const client = temporal.client;
-    const cluster = sim.cluster('kill');
     const taskQueue = uniqueTaskQueue('rotation-kill');
     workers = workerProcesses(sim, { temporalAddress: temporal.address, taskQueue });
-    const serialsBefore = new Map(
-      NODES.flatMap((n) => UNITS.map((u) => [`${n}:${u}`, cluster.node(n).certificate(u).serial] as const)),
-    );
+    const serialsBefore = new Map<string, string>();
+    for (const n of NODES) for (const u of UNITS) serialsBefore.set(`${n}:${u}`, await control.serial('kill', n, u));
+    const nextEvent = (match: (e: SimEvent) => boolean, what: string, since = 0) =>
+      control.nextEvent('kill', match, what, since);
 
     const started = Date.now();
     let worker: ChildProcess = await workers.start();
@@ -135,10 +96,13 @@ describe(`a rotation across worker kills (3 nodes, mixed mode, ${PHONES} phones)
       taskQueue,
       args: [{ clusterId: 'kill', units: UNITS, approvals: [], registrationPollSeconds: 1 }],
     });
-    const children = UNITS.map((u) => `${workflowId}-${u}`);
+    const children = UNITS.map((u) => unitRunId(workflowId, u));
     const kills: string[] = [];
+    /** Sequence number of the last event the simulator logged before each kill. */
+    const lastBeforeKill: number[] = [];
     const killAt = async (event: SimEvent, label: string) => {
       await workers!.kill(worker);
+      lastBeforeKill.push(await control.lastSeq('kill'));
       const at = ((Date.now() - started) / 1000).toFixed(1);
       const touched = REAL_TIMEOUTS ? [] : await expediteStrandedActivities(client, [workflowId, ...children]);
       kills.push(`${label} (event #${event.seq}, ${at} s; stranded: ${touched.join(', ') || 'none'})`);
@@ -147,7 +111,6 @@ describe(`a rotation across worker kills (3 nodes, mixed mode, ${PHONES} phones)
 
     // 1. The first regeneration on a subscriber (tomcat: the first unit).
     const regen = await nextEvent(
-      cluster,
       (e) => e.kind === 'cert-regenerated' && e.node !== 'pub',
       'a regeneration on a subscriber',
     );
@@ -155,13 +118,11 @@ describe(`a rotation across worker kills (3 nodes, mixed mode, ${PHONES} phones)
 
     // 2. A subscriber's CallManager restart, in the CallManager unit.
     const cmRegen = await nextEvent(
-      cluster,
       (e) => e.kind === 'cert-regenerated' && e.detail.unit === 'CallManager',
       'the CallManager unit',
       regen.seq,
     );
     const restart = await nextEvent(
-      cluster,
       (e) =>
         e.kind === 'service-state' &&
         e.node !== 'pub' &&
@@ -174,14 +135,12 @@ describe(`a rotation across worker kills (3 nodes, mixed mode, ${PHONES} phones)
 
     // 3. A third of the way through the TVS unit's bulk phone reset.
     const tvsRegen = await nextEvent(
-      cluster,
       (e) => e.kind === 'cert-regenerated' && e.detail.unit === 'TVS',
       'the TVS unit',
       restart.seq,
     );
     let resets = 0;
     const reset = await nextEvent(
-      cluster,
       (e) => e.kind === 'phone-reset' && ++resets >= Math.round(PHONES * RESET_KILL_SHARE),
       'the TVS unit phone resets',
       tvsRegen.seq,
@@ -197,7 +156,55 @@ describe(`a rotation across worker kills (3 nodes, mixed mode, ${PHONES} phones)
       results.map((r) => r.unit),
       UNITS,
     );
-    const events = cluster.events.list();
+    const events = await control.events('kill');
+
+    // Each kill's premise: the activity running at the kill never completed that attempt (the one that completed
+    // is a later attempt), and the change it made was logged before the worker died.
+    const history = new Map<CertificateUnit, ActivityRecord[]>();
+    for (const u of UNITS) history.set(u, await activitiesOf(client, unitRunId(workflowId, u)));
+    const only = (unit: CertificateUnit, type: string, match: (input: Record<string, unknown>) => boolean) => {
+      const found = history.get(unit)!.filter((a) => a.type === type && match(a.input));
+      assert.equal(found.length, 1, `one ${type} in the ${unit} unit`);
+      return found[0]!;
+    };
+    const regenerated = only(
+      regen.detail.unit as CertificateUnit,
+      'regenerateCertificate',
+      (i) => i.nodeId === regen.node,
+    );
+    assert.ok(regen.seq <= lastBeforeKill[0]!, 'kill 1: the regeneration was on the node before the worker died');
+    assert.equal(regenerated.outcome, 'completed');
+    assert.ok(regenerated.attempt! >= 2, `kill 1: the killed regeneration ended at attempt ${regenerated.attempt}`);
+    // Outcome: the retry found the new serial and did not regenerate again.
+    assert.equal(regenerated.result?.regeneratedNow, false, 'kill 1: the retry found the node already regenerated');
+    assert.equal(
+      String(regenerated.result?.serialAfter).toLowerCase(),
+      regen.detail.serialAfter?.toLowerCase(),
+      'kill 1: the retry reports the serial the killed attempt made',
+    );
+
+    const restarted = only(
+      'CallManager',
+      'restartService',
+      (i) => i.nodeId === restart.node && i.service === 'Cisco CallManager',
+    );
+    assert.ok(restart.seq <= lastBeforeKill[1]!, 'kill 2: the restart had begun before the worker died');
+    assert.ok(restarted.attempt! >= 2, `kill 2: the killed restart ended at attempt ${restarted.attempt}`);
+    assert.equal(restarted.result?.restarted, true);
+    assert.match(
+      String(restarted.result?.reason),
+      /already restarted by an earlier attempt/,
+      'kill 2: the retry found Cisco CallManager restarted and did not restart it again',
+    );
+
+    const resetRun = only('TVS', 'resetPhones', () => true);
+    const resetBeforeKill = events.filter(
+      (e) => e.kind === 'phone-reset' && e.seq > tvsRegen.seq && e.seq <= lastBeforeKill[2]!,
+    ).length;
+    assert.ok(reset.seq <= lastBeforeKill[2]!, 'kill 3: phones were being reset when the worker died');
+    assert.ok(resetBeforeKill < PHONES, `kill 3: the worker died inside the bulk reset (${resetBeforeKill} reset)`);
+    assert.ok(resetRun.attempt! >= 2, `kill 3: the killed bulk reset ended at attempt ${resetRun.attempt}`);
+    const resetOutcome = `resetPhones ended at attempt ${resetRun.attempt} with ${JSON.stringify(resetRun.result)}; ${resetBeforeKill} phones reset before the kill`;
 
     // Every (unit, node) regenerated exactly once.
     const regenerations = new Map<string, number>();
@@ -220,7 +227,7 @@ describe(`a rotation across worker kills (3 nodes, mixed mode, ${PHONES} phones)
       );
       const names = slice.map((e) => e.detail.phone);
       const twice = names.filter((n, j) => names.indexOf(n) !== j);
-      assert.deepEqual(twice, [], `no phone reset twice in the ${unit} unit`);
+      assert.deepEqual(twice, [], `no phone reset twice in the ${unit} unit (${resetOutcome})`);
       resetsPerUnit[unit] = names.length;
     });
     assert.equal(resetsPerUnit.TVS, PHONES, 'the killed TVS reset still reset every phone once');
@@ -228,12 +235,12 @@ describe(`a rotation across worker kills (3 nodes, mixed mode, ${PHONES} phones)
     // The final serials differ from the initial ones, and are what the run reported.
     for (const [key, before] of serialsBefore) {
       const [node, unit] = key.split(':') as [string, CertificateUnit];
-      const now = cluster.node(node).certificate(unit).serial;
+      const now = await control.serial('kill', node, unit);
       assert.notEqual(now, before, `${key} has a new serial`);
       const reported = results.find((r) => r.unit === unit)?.nodes.find((n) => n.nodeId === node);
-      assert.equal(reported?.serialAfter, now, `${key}: the run reports the serial the node holds`);
+      assert.equal(reported?.serialAfter.toLowerCase(), now, `${key}: the run reports the serial the node holds`);
     }
-    assert.deepEqual(cluster.phones.counts(), { Registered: PHONES, UnRegistered: 0, Rejected: 0 });
+    assert.deepEqual((await control.phones('kill')).counts, { Registered: PHONES, UnRegistered: 0, Rejected: 0 });
 
     const notNow = results.flatMap((r) => r.nodes.filter((n) => !n.regeneratedNow).map((n) => `${r.unit}@${n.nodeId}`));
     const restartsPerService = events.filter(

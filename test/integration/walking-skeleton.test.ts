@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { RegenerationDocument } from '../../api/regeneration-documents';
+import { servedSerial } from '../support/control';
 import { getJson, postJson, startSystem, type System } from '../support/system';
 import { waitFor } from '../support/net';
 
@@ -18,9 +19,12 @@ describe('walking skeleton: regenerate tomcat through the API', function () {
   after(() => system?.stop());
 
   it('changes the tomcat serial, then restarts Cisco Tomcat, and reports both', async () => {
-    const node = system.lab.sim.cluster('lab1').node('cucm-pub');
-    const serialBefore = node.certificate('tomcat').serial;
-    const activeBefore = node.activeCertificate('tomcat').serial;
+    // What an engineer sees: the node's certificate (the simulator's control API) and what its HTTPS port serves.
+    const { control } = system.lab;
+    const endpoint = system.lab.sim.endpoints.clusters[0]!.nodes[0]!;
+    const served = () => servedSerial(endpoint.host, endpoint.httpsPort);
+    const serialBefore = await control.serial('lab1', 'cucm-pub', 'tomcat');
+    const servedBefore = await served();
 
     const started = await postJson(`${system.baseUrl}/v1/clusters/lab1/regenerations`, {
       units: ['tomcat'],
@@ -45,9 +49,9 @@ describe('walking skeleton: regenerate tomcat through the API', function () {
     assert.equal(done.status, 'completed', done.error);
 
     // The simulator's view: a new serial, Tomcat restarted after the regeneration, and the new cert now served.
-    const serialAfter = node.certificate('tomcat').serial;
+    const serialAfter = await control.serial('lab1', 'cucm-pub', 'tomcat');
     assert.notEqual(serialAfter, serialBefore);
-    const events = system.lab.sim.cluster('lab1').events.list({ node: 'cucm-pub' });
+    const events = await control.events('lab1', { node: 'cucm-pub' });
     const regen = events.find((e) => e.kind === 'cert-regenerated' && e.detail.unit === 'tomcat');
     const restarted = events
       .filter((e) => e.kind === 'service-state' && e.detail.service === 'Cisco Tomcat')
@@ -61,11 +65,16 @@ describe('walking skeleton: regenerate tomcat through the API', function () {
       restarted.every((e) => e.seq > regen.seq),
       'Tomcat restarted after the regeneration',
     );
-    assert.notEqual(activeBefore, serialAfter);
-    assert.equal(node.activeCertificate('tomcat').serial, serialAfter);
+    assert.equal(servedBefore, serialBefore, 'HTTPS served the old certificate before');
+    assert.equal(await served(), serialAfter, 'HTTPS serves the new certificate');
 
     // The API's view: the steps and the result say the same.
-    assert.deepEqual(done.result?.nodes, [{ nodeId: 'cucm-pub', serialBefore, serialAfter, regeneratedNow: true }]);
+    const reported = done.result?.nodes.map((n) => ({
+      ...n,
+      serialBefore: n.serialBefore.toLowerCase(),
+      serialAfter: n.serialAfter.toLowerCase(),
+    }));
+    assert.deepEqual(reported, [{ nodeId: 'cucm-pub', serialBefore, serialAfter, regeneratedNow: true }]);
     assert.deepEqual(done.result?.restarts, [{ nodeId: 'cucm-pub', service: 'Cisco Tomcat', restarted: true }]);
     assert.deepEqual(
       done.steps.map((s) => `${s.kind}:${s.status}`),

@@ -7,12 +7,16 @@ import type { Inventory } from '../../inventory/types';
 import { startSimulator, type RunningSimulator } from '../../simulator/cluster-runner';
 import { inventoryFromEndpoints } from '../../simulator/inventory';
 import type { ClusterConfig } from '../../simulator/model';
+import { startControl, type Control } from './control';
 
 /** Every secret value the simulators of this test run handed out: the no-secrets-in-history test looks for them. */
 export const secretsOfThisRun = new Set<string>();
 
 export interface SimulatedCluster {
+  /** The simulator; `sim.stop()` also closes its control API. */
   sim: RunningSimulator;
+  /** Its control API (the simulator's witness over HTTP): what tests read instead of the simulator's memory. */
+  control: Control;
   inventory: Inventory;
   activityDeps: ActivityDeps;
   activities: ReturnType<typeof createActivities>;
@@ -29,7 +33,15 @@ export async function startSimulatedCluster(
   configs: ClusterConfig[] = [ONE_NODE],
   timeScale = 0.01,
 ): Promise<SimulatedCluster> {
-  const sim = await startSimulator(configs, { timeScale });
+  const started = await startSimulator(configs, { timeScale });
+  const control = await startControl(started);
+  const sim: RunningSimulator = {
+    ...started,
+    stop: async () => {
+      await control.close();
+      await started.stop();
+    },
+  };
   const { inventory, secrets } = inventoryFromEndpoints(
     sim.endpoints.clusters,
     (id, user) => `env:TEST_${id.toUpperCase()}_${user === 'axl' ? 'AXL' : 'OS'}_PASSWORD`,
@@ -50,5 +62,5 @@ export async function startSimulatedCluster(
       return value;
     },
   };
-  return { sim, inventory, activityDeps, activities: createActivities(activityDeps) };
+  return { sim, control, inventory, activityDeps, activities: createActivities(activityDeps) };
 }

@@ -1,0 +1,135 @@
+/**
+ * What a test may know about a simulated cluster: what a UC engineer could see on a real one (the node's protocols:
+ * the certificate HTTPS serves) and the simulator's own witness over its control API (GET /clusters/{id}/nodes/
+ * {node}, /events, /phones; POST /faults), over HTTP, never the simulator's memory. The control API listens on a
+ * loopback port of its own for the test's in-process simulator, as `npm run simulator -- --control-port` does.
+ */
+import { connect } from 'node:tls';
+import type { FastifyInstance } from 'fastify';
+import type { RunningSimulator } from '../../simulator/cluster-runner';
+import { startControlApi } from '../../simulator/control-api';
+import type { FaultSpec, SimEvent } from '../../simulator/model';
+
+export type { SimEvent } from '../../simulator/model';
+
+/** GET /clusters/{id}/nodes/{node} (dates as JSON strings). */
+export interface NodeView {
+  name: string;
+  role: 'publisher' | 'subscriber';
+  certificates: Record<string, { serial: string; issuer: string; validTo: string; active: string }>;
+  services: Array<{ name: string; state: string; reason?: string }>;
+  trust: Record<string, Array<{ filename: string; serial: string; validTo: string }>>;
+  itl?: { signer: { unit: string; node: string; serial: string; subject: string }; records: number };
+  ctl?: { signer: { unit: string; node: string; serial: string; subject: string }; records: number };
+}
+
+/** GET /clusters/{id}/phones. */
+export interface PhonesView {
+  counts: { Registered: number; UnRegistered: number; Rejected: number };
+  /** Phones reset and not yet settled (re-registered or refused). */
+  pending: number;
+  notRegistered: Array<{ name: string; node: string; status: string; reason?: string }>;
+}
+
+export interface EventFilter {
+  since?: number;
+  kind?: string;
+  node?: string;
+  /** Hold the answer up to this many ms until there is an event after `since`. */
+  waitMs?: number;
+}
+
+export interface Control {
+  /** Base URL of the control API. */
+  url: string;
+  node(clusterId: string, node: string): Promise<NodeView>;
+  /** The unit's certificate serial on the node (lower-case hex). */
+  serial(clusterId: string, node: string, unit: string): Promise<string>;
+  events(clusterId: string, filter?: EventFilter): Promise<SimEvent[]>;
+  /** Sequence number of the last event so far (0 when none). */
+  lastSeq(clusterId: string): Promise<number>;
+  /** The first event after `since` matching `match`, as soon as it is logged (long poll). */
+  nextEvent(
+    clusterId: string,
+    match: (e: SimEvent) => boolean,
+    what: string,
+    since?: number,
+    timeoutMs?: number,
+  ): Promise<SimEvent>;
+  phones(clusterId: string): Promise<PhonesView>;
+  fault(clusterId: string, fault: FaultSpec): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function json<T>(response: Response): Promise<T> {
+  if (!response.ok) throw new Error(`control API ${response.url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Starts the control API for `sim` on a free loopback port. */
+export async function startControl(sim: RunningSimulator): Promise<Control> {
+  const app: FastifyInstance = await startControlApi(sim, { host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('the control API has no port');
+  const url = `http://127.0.0.1:${address.port}`;
+  const get = <T>(path: string) => fetch(`${url}${path}`).then((r) => json<T>(r));
+  const cluster = (id: string) => `/clusters/${encodeURIComponent(id)}`;
+
+  const control: Control = {
+    url,
+    node: (clusterId, node) => get<NodeView>(`${cluster(clusterId)}/nodes/${encodeURIComponent(node)}`),
+    async serial(clusterId, node, unit) {
+      const view = await control.node(clusterId, node);
+      const cert = view.certificates[unit];
+      if (!cert) throw new Error(`${clusterId}/${node} has no ${unit} certificate`);
+      return cert.serial.toLowerCase();
+    },
+    events(clusterId, filter = {}) {
+      const query = new URLSearchParams();
+      if (filter.since) query.set('since', String(filter.since));
+      if (filter.kind) query.set('kind', filter.kind);
+      if (filter.node) query.set('node', filter.node);
+      if (filter.waitMs) query.set('wait', String(filter.waitMs));
+      return get<SimEvent[]>(`${cluster(clusterId)}/events?${query.toString()}`);
+    },
+    async lastSeq(clusterId) {
+      return (await control.events(clusterId)).at(-1)?.seq ?? 0;
+    },
+    async nextEvent(clusterId, match, what, since = 0, timeoutMs = 90_000) {
+      const deadline = Date.now() + timeoutMs;
+      let seen = since;
+      for (;;) {
+        // Long poll: the control API answers as soon as anything new is logged.
+        const events = await control.events(clusterId, { since: seen, waitMs: 5_000 });
+        const hit = events.find(match);
+        if (hit) return hit;
+        if (events.length) seen = events[events.length - 1]!.seq;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      }
+    },
+    phones: (clusterId) => get<PhonesView>(`${cluster(clusterId)}/phones`),
+    async fault(clusterId, fault) {
+      await fetch(`${url}${cluster(clusterId)}/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(fault),
+      }).then((r) => json<unknown>(r));
+    },
+    close: () => app.close(),
+  };
+  return control;
+}
+
+/** The serial (lower-case hex) of the certificate a node's HTTPS port presents, as a browser would see it. */
+export function servedSerial(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, rejectUnauthorized: false }, () => {
+      const cert = socket.getPeerX509Certificate();
+      socket.end();
+      if (cert) resolve(cert.serialNumber.toLowerCase());
+      else reject(new Error(`${host}:${port} presented no certificate`));
+    });
+    socket.setTimeout(15_000, () => socket.destroy(new Error(`${host}:${port}: TLS handshake timed out`)));
+    socket.once('error', reject);
+  });
+}
