@@ -10,7 +10,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { atLeast } from '../workflows/cucm-version';
+import { atLeast } from './facts';
 import type { SimNode } from './model';
 import { SERVICE } from './services';
 import { handleAxl } from './https/axl';

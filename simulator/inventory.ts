@@ -2,8 +2,34 @@
  * Turns the simulator's endpoints into a cluster inventory, with the passwords kept out of it: each password gets a
  * secret reference, and the caller decides where the secret lives (a file for `npm start`, a map in tests).
  */
-import type { Inventory } from '../inventory/types';
 import type { ClusterEndpoints } from './cluster-runner';
+
+/**
+ * The inventory document as the README's "Cluster inventory" section and inventory.example.json describe it, typed
+ * here from that documentation (the simulator imports nothing from the product); what a user would write by hand.
+ */
+export interface InventoryDocument {
+  clusters: Array<{
+    id: string;
+    name: string;
+    nodes: Array<{
+      id: string;
+      role: 'publisher' | 'subscriber';
+      host: string;
+      sshPort: number;
+      httpsPort: number;
+      sshHostKeySha256: string;
+    }>;
+    sshHostKeys?: Record<string, string>;
+    credentials: {
+      osAdmin: { username: string; passwordRef: string };
+      axl: { username: string; passwordRef: string };
+    };
+    hostKeyPolicy: 'pinned';
+    tls: { mode: 'pin-tomcat' };
+    risportRequestsPerMinute: number;
+  }>;
+}
 
 export interface InventoryFromEndpointsOptions {
   /**
@@ -18,10 +44,10 @@ export function inventoryFromEndpoints(
   clusters: ClusterEndpoints[],
   secretRefFor: (clusterId: string, user: 'os-admin' | 'axl') => string,
   options: InventoryFromEndpointsOptions = {},
-): { inventory: Inventory; secrets: Map<string, string> } {
+): { inventory: InventoryDocument; secrets: Map<string, string> } {
   const discovered = options.subscribers === 'discovered';
   const secrets = new Map<string, string>();
-  const inventory: Inventory = {
+  const inventory: InventoryDocument = {
     clusters: clusters.map((c) => {
       const first = c.nodes[0];
       if (!first) throw new Error(`Simulated cluster ${c.id} has no nodes`);

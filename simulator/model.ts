@@ -6,23 +6,26 @@
  *
  * Every delay goes through the clock's time scale, so a test runs the real sequence of delays in milliseconds.
  */
-import type { CertificateUnit } from '../workflows/units';
 import {
   atLeast,
+  ctlSigner,
   itlSigner,
-  parseCucmVersion,
+  parseVersion,
   trustStoreOf,
   unitsOnNode,
+  unitsPresentedBy,
   validityDays,
-  type CucmVersion,
+  type CertificateUnit,
   type NodeProduct,
-} from '../workflows/cucm-version';
+  type SimVersion,
+} from './facts';
 import { createCertificate, type SimCertificate } from './certificates';
 import { PhoneFleet, type PhoneFleetConfig } from './phones';
 import { defaultServices, restartDurations, SERVICE, type ServiceSetting, type ServiceState } from './services';
 import { buildTrustFile, record, type SignedTrustFile, type TrustRecord } from './trust-files';
 
 export type { ServiceState } from './services';
+export type { CertificateUnit, NodeProduct } from './facts';
 
 export interface Credentials {
   username: string;
@@ -252,7 +255,7 @@ function unitLabel(node: SimNode, unit: CertificateUnit): string {
 }
 
 export class SimCluster {
-  readonly version: CucmVersion;
+  readonly version: SimVersion;
   readonly nodes: SimNode[];
   readonly events = new EventLog();
   readonly faults = new Faults();
@@ -270,7 +273,7 @@ export class SimCluster {
     readonly clock: SimClock,
     credentials: { osAdmin: Credentials; axl: Credentials },
   ) {
-    this.version = parseCucmVersion(config.version);
+    this.version = parseVersion(config.version);
     this.securityMode = config.securityMode ?? 0;
     const publishers = config.nodes.filter((n) => n.role === 'publisher');
     if (publishers.length !== 1) throw new Error(`cluster ${config.id}: exactly one node must be the publisher`);
@@ -409,9 +412,10 @@ export class SimCluster {
   buildCtl(): SignedTrustFile {
     const pub = this.publisher;
     // Tokenless CTL: signed by the publisher's CallManager (CCM+TFTP) certificate before 12.0, by ITLRecovery from 12.0.
-    const signer = atLeast(this.version, 12)
-      ? record('System Administrator Security Token', pub.name, 'ITLRecovery', pub.certificate('ITLRecovery'))
-      : record('System Administrator Security Token', pub.name, 'CallManager', pub.certificate('CallManager'));
+    const signer =
+      ctlSigner(this.version, 1) === 'ITLRecovery'
+        ? record('System Administrator Security Token', pub.name, 'ITLRecovery', pub.certificate('ITLRecovery'))
+        : record('System Administrator Security Token', pub.name, 'CallManager', pub.certificate('CallManager'));
     return buildTrustFile(
       'CTL',
       pub.name,
@@ -540,16 +544,14 @@ export class SimCluster {
 
   /** What a service picks up when it (re)starts. */
   private serviceStarted(node: SimNode, name: string): void {
-    const activate = (...units: CertificateUnit[]) => {
-      for (const u of units) if (node.certificates.has(u)) node.active.set(u, node.certificate(u));
-    };
+    // The certificates this service presents (facts/restarts.ts) go live now.
+    for (const u of unitsPresentedBy(name, this.version))
+      if (node.certificates.has(u)) node.active.set(u, node.certificate(u));
     switch (name) {
       case SERVICE.tomcat:
-        activate('tomcat', 'tomcat-ECDSA');
         for (const hook of node.onTomcatStarted) hook();
         break;
       case SERVICE.callManager:
-        activate('CallManager', 'CallManager-ECDSA');
         this.phones.callManagerStarted(node);
         break;
       case SERVICE.tftp:
@@ -557,13 +559,6 @@ export class SimCluster {
         break;
       case SERVICE.tvs:
         this.startTvs(node);
-        break;
-      case SERVICE.capf:
-        activate('CAPF');
-        break;
-      case SERVICE.drfMaster:
-      case SERVICE.drfLocal:
-        activate('ipsec');
         break;
     }
   }

@@ -1,19 +1,25 @@
 /**
- * The SSH side of one simulated node: password authentication, an RSA host key (the legacy algorithms real nodes
- * offer), and an interactive shell per session running the CUCM CLI. Exec requests are refused, as CUCM's CLI does
- * not offer them.
+ * The SSH side of one simulated node: password authentication, an RSA host key, the ident and algorithms of the
+ * OpenSSH its release ships (facts/ssh.ts), and an interactive shell per session running the CUCM CLI. Exec
+ * requests are refused, as CUCM's CLI does not offer them.
  */
-import { generateKeyPairSync, timingSafeEqual } from 'node:crypto';
+import { createHash, generateKeyPairSync, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Server, utils } from 'ssh2';
-import { SSH_ALGORITHMS, sshFingerprint } from '../activities/cucm/cli';
 import { CliShell } from './cli-shell';
+import { sshProfile } from './facts';
 import type { SimNode } from './model';
+import { adaptConnection } from './ssh-offer';
 
 export interface NodeSshServer {
   port: number;
   hostKeySha256: string;
   close(): Promise<void>;
+}
+
+/** The host key's fingerprint as `ssh-keygen -lf` prints it (what the inventory pins). */
+function sshFingerprint(publicKey: Buffer): string {
+  return `SHA256:${createHash('sha256').update(publicKey).digest('base64').replace(/=+$/, '')}`;
 }
 
 function same(a: string, b: string): boolean {
@@ -34,15 +40,21 @@ export async function startNodeSshServer(
   if (parsed instanceof Error) throw parsed;
   const hostKeySha256 = sshFingerprint(parsed.getPublicSSH());
   const connections = new Set<{ end(): unknown }>();
+  const profile = sshProfile(node.cluster.version);
 
   const server = new Server(
     {
       hostKeys: [hostKey],
-      ident: 'OpenSSH_7.4',
-      // The same legacy-inclusive lists a real node's old OpenSSH accepts.
-      algorithms: SSH_ALGORITHMS,
+      ident: profile.software,
+      algorithms: {
+        kex: profile.kex,
+        serverHostKey: profile.serverHostKey,
+        cipher: profile.cipher,
+        hmac: profile.hmac,
+      },
     },
     (client) => {
+      adaptConnection(client, profile);
       let user = '';
       // A node that is down (fault injection) accepts the TCP connection and drops it, like a host mid-reboot.
       if (node.cluster.faults.nodesDown.has(node.name)) {

@@ -226,7 +226,9 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
     );
     const planCluster = planClusterOf(discovery);
     const planRequest = { units: [unit], phoneReset: request.phoneReset };
-    const plan = buildPlan(planCluster, planRequest);
+    // Rule revisions since the first release of this workflow: a run started before one replays without it.
+    const planOptions = { ipsecTomcatRestart: patched('ipsec-tomcat-restart-15') };
+    const plan = buildPlan(planCluster, planRequest, planOptions);
     run.state.plan = plan;
     if (plan.refusals.length > 0) {
       throw ApplicationFailure.nonRetryable(
@@ -235,7 +237,7 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
       );
     }
     // A second, independent reading of the safety rules before anything changes.
-    const violations = checkPlanInvariants(planCluster, planRequest, plan);
+    const violations = checkPlanInvariants(planCluster, planRequest, plan, planOptions);
     if (violations.length > 0) {
       throw ApplicationFailure.nonRetryable(
         `The plan breaks a safety invariant, nothing was changed: ${violations.join('; ')}`,

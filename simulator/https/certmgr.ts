@@ -6,8 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { trustStoreOf } from '../../workflows/cucm-version';
-import { CERTIFICATE_UNITS, type CertificateUnit } from '../../workflows/units';
+import { CERTIFICATE_UNITS, trustStoreOf, type CertificateUnit } from '../facts';
 import type { SimNode } from '../model';
 import { requestUser } from './basic-auth';
 import { CertificateRejected, createCsr, describeCertificate, pemBlocks, validateIdentityChain } from './certmgr-pki';

@@ -5,6 +5,7 @@
  * Cisco Tomcat and A Cisco DB cannot be controlled here (reference 2.4): the CLI is the way for those.
  */
 import type { IServices } from 'soap';
+import { serviceRow } from '../facts';
 import type { SimNode } from '../model';
 import { NON_STOPPABLE, type ServiceState } from '../services';
 import { requestUser } from './basic-auth';
@@ -161,17 +162,24 @@ export function controlCenterServices(node: SimNode): IServices {
     return { soapDoControlServicesReturn: response(node, services) };
   };
 
-  /** Every service the node knows, as a static catalogue (deployable = can be activated/deactivated). */
+  /**
+   * The node's Control Center catalogue with each service's group and type (facts/services.ts). Deployable: "Only
+   * deployable services can be started, stopped, or restarted" (DevNet, Control Center overview), so Cisco Tomcat
+   * and A Cisco DB are not (reference 2.4).
+   */
   const soapGetStaticServiceList = () => ({
     soapGetStaticServiceListReturn: {
       Services: {
-        item: [...node.services.keys()].map((name) => ({
-          ServiceName: name,
-          ServiceType: 'Service',
-          Deployable: !NON_STOPPABLE.has(name),
-          GroupName: '',
-          DependentServices: {},
-        })),
+        item: [...node.services.keys()].map((name) => {
+          const row = serviceRow(name);
+          return {
+            ServiceName: name,
+            ServiceType: row?.type ?? 'Service',
+            Deployable: !NON_STOPPABLE.has(name),
+            GroupName: row?.group ?? '',
+            DependentServices: {},
+          };
+        }),
       },
     },
   });

@@ -441,4 +441,20 @@ describe('regeneration plan', () => {
     for (const key of shared)
       assert.equal(PLAN_SERVICE[key as keyof typeof PLAN_SERVICE], SERVICE[key as keyof typeof SERVICE]);
   });
+
+  it('restarts Tomcat on every node after ipsec from 15 (TN 214231 rev 7.0); a run started before that revision keeps its plan', () => {
+    const restarts = (version: string, options?: { ipsecTomcatRestart: boolean }) =>
+      buildPlan(cluster(version, threeNodes), { units: ['ipsec'] }, options).units[0]!.steps.flatMap((s) =>
+        s.kind === 'restart-service' ? [`${s.service}@${s.nodeId}`] : [],
+      );
+    const drf = ['Cisco DRF Master@pub', 'Cisco DRF Local@pub', 'Cisco DRF Local@sub1', 'Cisco DRF Local@sub2'];
+    const tomcat = ['Cisco Tomcat@pub', 'Cisco Tomcat@sub1', 'Cisco Tomcat@sub2'];
+    assert.deepEqual(restarts('15.0.1.10000-34'), [...drf, ...tomcat]);
+    assert.deepEqual(restarts('14.0.1.13900-155'), drf);
+    assert.deepEqual(restarts('15.0.1.10000-34', { ipsecTomcatRestart: false }), drf);
+    const old = cluster('15.0.1.10000-34', threeNodes);
+    const plan = buildPlan(old, { units: ['ipsec'] }, { ipsecTomcatRestart: false });
+    assert.deepEqual(checkPlanInvariants(old, { units: ['ipsec'] }, plan, { ipsecTomcatRestart: false }), []);
+    assert.notDeepEqual(checkPlanInvariants(old, { units: ['ipsec'] }, plan), []);
+  });
 });

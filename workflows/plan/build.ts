@@ -7,10 +7,10 @@ import { atLeast } from '../cucm-version';
 import { checkCluster, checkRequest } from './refusals';
 import { CALLMANAGER_UNITS, PLAN_UNIT_ORDER } from './rules';
 import { itlSignedByCallManager, orderedNodes } from './topology';
-import type { Plan, PlanCluster, PlanRequest, Refusal } from './types';
+import type { Plan, PlanCluster, PlanOptions, PlanRequest, Refusal } from './types';
 import { planUnit } from './unit-steps';
 
-export function buildPlan(cluster: PlanCluster, request: PlanRequest): Plan {
+export function buildPlan(cluster: PlanCluster, request: PlanRequest, options: PlanOptions = {}): Plan {
   const refusals: Refusal[] = [];
   const warnings: string[] = [];
   const plan: Plan = { clusterId: cluster.clusterId, version: cluster.version, units: [], refusals, warnings };
@@ -33,7 +33,7 @@ export function buildPlan(cluster: PlanCluster, request: PlanRequest): Plan {
     warnings.push(
       `The ITL of ${cluster.clusterId} is signed by CallManager: ${callManager.join(' and ')} and TVS are never regenerated together (TN 214231); TVS starts only after the phones have re-registered on the ITL signed by the new CallManager certificate.`,
     );
-  const ctx = { cluster, request, v, nodes, publisher };
+  const ctx = { cluster, request, v, nodes, publisher, options };
   plan.units = units.map((unit) => planUnit(ctx, unit, warnings));
   return plan;
 }

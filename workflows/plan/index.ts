@@ -7,6 +7,7 @@ export type {
   Plan,
   PlanCluster,
   PlanNode,
+  PlanOptions,
   PlanRequest,
   PlanStep,
   PlanStepKind,
@@ -18,6 +19,7 @@ export { checkPlanInvariants } from './invariants';
 export { REFUSAL_CODES } from './refusals';
 export {
   FOLLOW_UP_RESTARTS,
+  followUpRestarts,
   PHONE_AFFECTING_UNITS,
   PLAN_SERVICE,
   PLAN_UNIT_ORDER,

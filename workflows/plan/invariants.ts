@@ -7,7 +7,7 @@ import type { CucmVersion } from '../cucm-version';
 import type { CertificateUnit } from '../units';
 import {
   CALLMANAGER_UNITS,
-  FOLLOW_UP_RESTARTS,
+  followUpRestarts,
   needsCtlUpdate,
   PHONE_AFFECTING_UNITS,
   phoneResetModeOf,
@@ -24,7 +24,7 @@ import {
   supportedVersion,
   tryParseVersion,
 } from './topology';
-import type { Plan, PlanCluster, PlanNode, PlanRequest, PlanStep, PlanStepKind, UnitPlan } from './types';
+import type { Plan, PlanCluster, PlanNode, PlanOptions, PlanRequest, PlanStep, PlanStepKind, UnitPlan } from './types';
 
 /** Phases of one unit, in the order they must run (update-ctl before restarts, verification after them, ...). */
 const PHASE: Record<PlanStepKind, number> = {
@@ -46,9 +46,15 @@ interface Ctx {
   nodes: PlanNode[];
   publisher: PlanNode;
   index: Map<string, number>;
+  options: PlanOptions;
 }
 
-export function checkPlanInvariants(cluster: PlanCluster, request: PlanRequest, plan: Plan): string[] {
+export function checkPlanInvariants(
+  cluster: PlanCluster,
+  request: PlanRequest,
+  plan: Plan,
+  options: PlanOptions = {},
+): string[] {
   const out: string[] = [];
   if (plan.clusterId !== cluster.clusterId || plan.version !== cluster.version)
     out.push(`the plan is for ${plan.clusterId} ${plan.version}, not ${cluster.clusterId} ${cluster.version}`);
@@ -63,7 +69,7 @@ export function checkPlanInvariants(cluster: PlanCluster, request: PlanRequest, 
   }
   const index = new Map<string, number>();
   nodes.forEach((n, i) => index.set(n.id, index.get(n.id) ?? i));
-  const ctx: Ctx = { cluster, request, v, nodes, publisher, index };
+  const ctx: Ctx = { cluster, request, v, nodes, publisher, index, options };
 
   checkUnitOrder(plan, out);
   if (plan.refusals.length === 0) checkRefusalFree(ctx, plan, out);
@@ -177,7 +183,7 @@ function checkCtl(ctx: Ctx, unit: CertificateUnit, steps: PlanStep[], say: (t: s
 
 /** Restarts only where Started, each listed service publisher first then subscribers, none missing, none twice. */
 function checkRestarts(ctx: Ctx, unit: CertificateUnit, steps: PlanStep[], say: (t: string) => void): void {
-  const followUps = FOLLOW_UP_RESTARTS[unit];
+  const followUps = followUpRestarts(unit, ctx.v, ctx.options);
   const byId = new Map(ctx.nodes.map((n) => [n.id, n] as const));
   const seen: string[] = [];
   let last = -1;

@@ -2,8 +2,9 @@
  * The procedure's rules as data (Cisco TN 214231), shared by the plan builder and the invariant guard so both read
  * the same table. Pure and workflow-safe.
  */
+import { atLeast, type CucmVersion } from '../cucm-version';
 import type { CertificateUnit } from '../units';
-import type { PhoneResetMode, PlanCluster, PlanRequest } from './types';
+import type { PhoneResetMode, PlanCluster, PlanOptions, PlanRequest } from './types';
 
 /**
  * Service names as `utils service list` prints them. Duplicated from the simulator's SERVICE on purpose: workflow
@@ -43,6 +44,10 @@ export interface FollowUpRestart {
   service: string;
   scope: 'publisher' | 'all';
   why: string;
+  /** From this release on only (major, minor). */
+  since?: readonly [number, number];
+  /** A rule revision: runs started before it keep the plan without it (see PlanOptions). */
+  revision?: keyof PlanOptions;
 }
 
 const tomcatRestarts: readonly FollowUpRestart[] = [
@@ -77,6 +82,14 @@ export const FOLLOW_UP_RESTARTS: Readonly<Record<CertificateUnit, readonly Follo
   ipsec: [
     { service: PLAN_SERVICE.drfMaster, scope: 'publisher', why: 'DRF Master uses the ipsec certificate' },
     { service: PLAN_SERVICE.drfLocal, scope: 'all', why: 'DRF Local talks to DRF Master over the ipsec trust' },
+    {
+      // TN 214231 rev 7.0, written for 15.0+: "then utils service restart Cisco Tomcat on each node" (reference 1.2).
+      service: PLAN_SERVICE.tomcat,
+      scope: 'all',
+      why: 'TN 214231 (15.0+) restarts Tomcat on every node after ipsec',
+      since: [15, 0],
+      revision: 'ipsecTomcatRestart',
+    },
   ],
   CAPF: [
     { service: PLAN_SERVICE.capf, scope: 'publisher', why: 'CAPF signs phone LSCs with the CAPF certificate' },
@@ -87,6 +100,17 @@ export const FOLLOW_UP_RESTARTS: Readonly<Record<CertificateUnit, readonly Follo
   ITLRecovery: tvsTftp,
   TVS: tvsTftp,
 };
+
+/** The follow-up restarts of `unit` on this release, under the rule revisions the run follows. */
+export function followUpRestarts(
+  unit: CertificateUnit,
+  v: CucmVersion,
+  options: PlanOptions = {},
+): readonly FollowUpRestart[] {
+  return FOLLOW_UP_RESTARTS[unit].filter(
+    (f) => (!f.since || atLeast(v, f.since[0], f.since[1])) && (!f.revision || (options[f.revision] ?? true)),
+  );
+}
 
 /** Units whose change reaches the phones' ITL/CTL: phones must be reset and re-register before the next unit. */
 export const PHONE_AFFECTING_UNITS: ReadonlySet<CertificateUnit> = new Set<CertificateUnit>([

@@ -34,6 +34,15 @@ export interface PlanRequest {
   ctlUsedFor8021x?: boolean;
 }
 
+/**
+ * Revisions of the procedure's rules, each on by default. A workflow passes what `patched()` says, so a run started
+ * before a revision replays the plan it was started with; the API's dry run uses the defaults.
+ */
+export interface PlanOptions {
+  /** Restart Cisco Tomcat on every node after ipsec on 15.0+ (TN 214231 rev 7.0). */
+  ipsecTomcatRestart?: boolean;
+}
+
 export type PlanStep =
   | { kind: 'regenerate'; unit: CertificateUnit; nodeId: string; reason: string }
   /** CA-signed: the CSR path instead of a self-signed regeneration. */

@@ -5,14 +5,14 @@
 import { atLeast, unitsOnNode, type CucmVersion } from '../cucm-version';
 import type { CertificateUnit } from '../units';
 import {
-  FOLLOW_UP_RESTARTS,
+  followUpRestarts,
   needsCtlUpdate,
   PHONE_AFFECTING_UNITS,
   phoneResetModeOf,
   secureOnlyResetAllowed,
 } from './rules';
 import { certificateOf, holdersOf, productOf, regeneratorsOf, serviceOf } from './topology';
-import type { PlanCluster, PlanNode, PlanRequest, PlanStep, UnitPlan } from './types';
+import type { PlanCluster, PlanNode, PlanOptions, PlanRequest, PlanStep, UnitPlan } from './types';
 
 export interface PlanContext {
   cluster: PlanCluster;
@@ -21,6 +21,7 @@ export interface PlanContext {
   /** Publisher first. */
   nodes: readonly PlanNode[];
   publisher: PlanNode;
+  options: PlanOptions;
 }
 
 const TN = 'TN 214231';
@@ -97,7 +98,7 @@ function ctlSteps(ctx: PlanContext, unit: CertificateUnit, warnings: string[]): 
 /** Per service in the procedure's order, publisher first then subscribers, only where the service is Started. */
 function restartSteps(ctx: PlanContext, unit: CertificateUnit, warnings: string[]): PlanStep[] {
   const steps: PlanStep[] = [];
-  for (const followUp of FOLLOW_UP_RESTARTS[unit]) {
+  for (const followUp of followUpRestarts(unit, ctx.v, ctx.options)) {
     const scope = followUp.scope === 'publisher' ? [ctx.publisher] : ctx.nodes;
     const skipped: string[] = [];
     for (const node of scope) {
