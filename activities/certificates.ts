@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { atLeast, parseCucmVersion, trustStoreOf } from '../workflows/cucm-version';
 import type { CertificateUnit } from '../workflows/units';
 import { heartbeating, toFailure, type ActivityContext, type NodeRef } from './context';
-import type { CliSession } from './cucm/cli';
+import type { CliCommands } from './cucm/cli';
 import { parseCertificateDetails, parseCertificateList, parseTrustFile } from './cucm/parsers';
 
 export interface CertificateSummary {
@@ -53,7 +53,7 @@ const TRUST_FILE_FUNCTION: Partial<Record<CertificateUnit, string>> = {
   CAPF: 'CAPF',
 };
 
-async function readSerial(cli: CliSession, unit: CertificateUnit): Promise<CertificateSummary> {
+async function readSerial(cli: CliCommands, unit: CertificateUnit): Promise<CertificateSummary> {
   const { serial, subject, issuer, validTo } = parseCertificateDetails(await cli.run(`show cert own ${unit}`));
   return { serial, subject, issuer, validTo };
 }
