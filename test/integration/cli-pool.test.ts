@@ -50,6 +50,9 @@ describe('CLI session pool: one session per node per worker', function () {
   let control: Awaited<ReturnType<typeof startControlApi>>;
   let controlUrl: string;
   const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+  // MockActivityEnvironment.run loses the activity's types; keep them.
+  const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
+    env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
 
   before(async () => {
     lab = await startSimulatedCluster([
@@ -115,10 +118,10 @@ describe('CLI session pool: one session per node per worker', function () {
       const activities = createActivities({ ...lab.activityDeps, inventory });
       const ref = { clusterId: 'pool2', nodeId: 'pub', unit: 'tomcat' as const };
       const since = lastSeq();
-      const first = await env.run(activities.readCertificate, ref);
+      const first = await run(activities.readCertificate, ref);
       cut.cut(); // the idle session's TCP connection is gone
-      const second = await env.run(activities.readCertificate, ref);
-      const third = await env.run(activities.readCertificate, ref);
+      const second = await run(activities.readCertificate, ref);
+      const third = await run(activities.readCertificate, ref);
       assert.equal(second.serial, first.serial);
       assert.equal(third.serial, first.serial);
       assert.deepEqual(await logins(since), { pub: 2 }, 'one login, one reopen after the drop, then reuse');
