@@ -72,7 +72,10 @@ function servedSerial(host: string, port: number): Promise<string> {
   });
 }
 
-export function certificateActivities(ctx: ActivityContext) {
+/** What these activities use of the worker's shared context (and nothing else). */
+export type CertificateDeps = Pick<ActivityContext, 'withCli' | 'node' | 'tls' | 'version' | 'certmgr'>;
+
+export function certificateActivities(ctx: CertificateDeps) {
   return {
     readCertificate: async (input: NodeRef & { unit: CertificateUnit }): Promise<CertificateSummary> =>
       ctx.withCli(input, (cli) => heartbeating(() => readSerial(cli, input.unit))),

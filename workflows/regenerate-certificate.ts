@@ -14,7 +14,7 @@
  * retry after a crash never regenerates twice. This file holds the run's frame (handlers, pre-flight, plan, the
  * end); each kind of plan step is in ./steps, the gates and the step-failed recovery in ./run-tracker.ts.
  */
-import { ApplicationFailure, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { windowProblem } from './maintenance-window';
 import { manualActionsFor, summarizeManualActions, type PlanStepProgress } from './manual-actions';
 import {
@@ -30,9 +30,12 @@ import { buildPlan, checkPlanInvariants, planClusterOf, type PlanStep } from './
 import { endedEarly, reasonOf, RunTracker } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID } from './search-attributes';
 import { NO_SKIP, phones, quick, runPlanStep, type UnitRunContext } from './steps';
-import type { GateDecision, GateKind, RegenerationRequest, RegenerationResult } from './types';
+import type { GateDecision, GateKind, RegenerationResult, UnitRunRequest } from './types';
 
-export async function regenerateCertificate(request: RegenerationRequest): Promise<RegenerationResult> {
+/** Patch: a unit run of a rotation uses the discovery the rotation hands it instead of discovering again. */
+export const REUSE_ROTATION_DISCOVERY = 'reuse-rotation-discovery';
+
+export async function regenerateCertificate(request: UnitRunRequest): Promise<RegenerationResult> {
   // State first, then handlers, so a query never sees an uninitialised run.
   const run = new RunTracker(request);
   // The unit's steps share this once the plan is built; the submitSignedChain handler reads its CA renewal.
@@ -149,15 +152,22 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
   try {
     // Pre-flight at the start of the window, so the plan is built from a fresh discovery; every disruptive step
     // checks the window again (an approval can take longer than the window lasts).
+    const beforeWindow = Date.now();
     await run.inWindow('pre-flight');
     run.setPhase('running');
+    // A rotation hands over its discovery (refreshed where the previous unit changed it); after a wait for the
+    // window the cluster may have changed, so discover again.
+    const { discovery: handed } = request;
+    const reuse = handed !== undefined && Date.now() === beforeWindow && patched(REUSE_ROTATION_DISCOVERY);
     // Pre-flight: every node reachable and discovered; the plan must hold before anything changes.
     const discovery = await run.attempt(
       {
         kind: 'preflight',
-        description: `Discover cluster ${request.clusterId} (version, security mode, ITL signer, services, certificates)`,
+        description: reuse
+          ? `Cluster ${request.clusterId} as the rotation discovered it at ${handed.discoveredAt} (services and this rotation's certificates read again since)`
+          : `Discover cluster ${request.clusterId} (version, security mode, ITL signer, services, certificates)`,
       },
-      () => quick.discoverCluster(request.clusterId),
+      () => (reuse ? Promise.resolve(handed) : quick.discoverCluster(request.clusterId)),
       (d) => ({
         status: 'completed',
         detail: `CUCM ${d.version}, ${d.securityMode === 1 ? 'mixed mode' : 'non-secure'}, ITL signed by ${d.itlSigner}; ${d.nodes.map((n) => `${n.id} (${n.role})`).join(', ')}`,

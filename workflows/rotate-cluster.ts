@@ -10,6 +10,7 @@ import {
   ApplicationFailure,
   defineQuery,
   executeChild,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -20,10 +21,10 @@ import { buildPlan, planClusterOf, type Plan } from './plan';
 import { regenerateCertificate } from './regenerate-certificate';
 import { endedEarly, manualActionsOf, reasonOf } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from './search-attributes';
-import type { RegenerationRequest, RegenerationResult, RunPhase } from './types';
+import type { RegenerationRequest, RegenerationResult, RunPhase, UnitRunRequest } from './types';
 import type { CertificateUnit } from './units';
 
-const { discoverCluster } = proxyActivities<Activities>({
+const { discoverCluster, refreshDiscovery } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '2 minutes',
   retry: { maximumAttempts: 5 },
@@ -42,6 +43,9 @@ export interface RotationState {
 }
 
 export const rotationStateQuery = defineQuery<RotationState>('rotationState');
+
+/** Patch: the rotation discovers once and hands the discovery to its unit runs. */
+export const ROTATION_DISCOVERY_ONCE = 'rotation-discovery-once';
 
 /** The id of a rotation's unit run (the API finds a rotation's gates there). */
 export const unitRunId = (rotationId: string, unit: CertificateUnit) => `${rotationId}-${unit}`;
@@ -62,7 +66,11 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
   ]);
   setPhase('running');
   try {
-    const plan = buildPlan(planClusterOf(await discoverCluster(request.clusterId)), {
+    let discovery = await discoverCluster(request.clusterId);
+    // Discovery once per rotation (patched: older rotations replay their per-unit discoveries): each unit run gets
+    // this discovery, with the services and the previous units' certificates read again after each unit.
+    const handOver = patched(ROTATION_DISCOVERY_ONCE);
+    const plan = buildPlan(planClusterOf(discovery), {
       units: request.units,
       phoneReset: request.phoneReset,
     });
@@ -77,8 +85,12 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
     for (const unit of state.order) {
       const workflowId = unitRunId(workflowInfo().workflowId, unit);
       state.current = { unit, workflowId };
-      results.push(await executeChild(regenerateCertificate, { workflowId, args: [{ ...request, units: [unit] }] }));
+      const args: UnitRunRequest = handOver ? { ...request, units: [unit], discovery } : { ...request, units: [unit] };
+      results.push(await executeChild(regenerateCertificate, { workflowId, args: [args] }));
       state.done.push(unit);
+      // What the unit changed: its certificates (new serials and dates) and the services it restarted.
+      if (handOver && state.done.length < state.order.length)
+        discovery = await refreshDiscovery({ discovery, units: [unit] });
     }
     state.current = undefined;
     setPhase('completed');

@@ -2,6 +2,7 @@
  * The contract of the regeneration workflows: inputs, live state (answered by the `state` query) and results.
  * Shared by the workflow, the API and the tests. Ids and references only: never a password or a private key.
  */
+import type { ClusterDiscovery } from '../activities';
 import type { Plan } from './plan/types';
 import type { CertificateUnit } from './units';
 
@@ -64,6 +65,15 @@ export interface RegenerationRequest {
   registrationDeadlineMinutes?: number;
   /** Seconds between two RisPort sweeps while waiting (default 10; each sweep counts against the rate limit). */
   registrationPollSeconds?: number;
+}
+
+/**
+ * What a rotation hands its unit run (never the API): the rotation's discovery, refreshed where the previous unit
+ * changed something, so the unit run does not discover the whole cluster again. Ids and public facts only
+ * (versions, services, certificate serials), no secret.
+ */
+export interface UnitRunRequest extends RegenerationRequest {
+  discovery?: ClusterDiscovery;
 }
 
 export type StepKind =

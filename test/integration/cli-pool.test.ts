@@ -15,6 +15,7 @@ import type { CliTarget } from '../../activities/cucm/cli';
 import { startControlApi } from '../../simulator/control-api';
 import { createWorker } from '../../worker/create-worker';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
+import { rotateCluster } from '../../workflows/rotate-cluster';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
 import { sharedDevServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
 
@@ -106,6 +107,38 @@ describe('CLI session pool: one session per node per worker', function () {
     assert.equal(result.nodes.length, 2);
     const commands = lab.sim.cluster('pool2').events.list({ kind: 'cli-command', since }).length;
     assert.ok(commands > 20, `the run sent ${commands} commands`);
+    assert.deepEqual(await logins(since), { pub: 1, sub1: 1 });
+  });
+
+  it('a rotation discovers once: each unit run gets its discovery, refreshed where the previous unit changed it', async () => {
+    const testEnv = await sharedDevServer();
+    const taskQueue = uniqueTaskQueue('cli-pool-rotation');
+    const since = lastSeq();
+    const c = lab.sim.cluster('pool2');
+    const worker: Worker = await createWorker({
+      connection: testEnv.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      activities: createActivities(lab.activityDeps),
+      workflowBundle: await sharedWorkflowBundle(),
+    });
+    const results = await worker.runUntil(
+      testEnv.client.workflow.execute(rotateCluster, {
+        workflowId: `cli-pool-rotation-${Date.now()}`,
+        taskQueue,
+        args: [{ clusterId: 'pool2', units: ['tomcat', 'tomcat-ECDSA'], approvals: [], registrationPollSeconds: 1 }],
+      }),
+    );
+    assert.deepEqual(
+      results.map((r) => r.nodes.every((n) => n.regeneratedNow)),
+      [true, true],
+    );
+    const commands = (node: string, command: string) =>
+      c.events.list({ kind: 'cli-command', since, node }).filter((e) => e.detail.command === command).length;
+    // `show cert list own` is read by a discovery only: one, for the whole rotation.
+    assert.equal(commands('pub', 'show cert list own'), 1);
+    assert.equal(commands('sub1', 'show cert list own'), 1);
+    assert.equal(commands('pub', 'show version active'), 1);
     assert.deepEqual(await logins(since), { pub: 1, sub1: 1 });
   });
 
