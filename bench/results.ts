@@ -47,6 +47,9 @@ export class BenchResults {
   private readonly figures: Figure[] = [];
   private readonly startedAt = new Date();
   private readonly loadAtStart = loadavg()[0] ?? 0;
+  // The code as the bench started (edits made while it runs do not count).
+  private readonly commit = git(['rev-parse', 'HEAD']);
+  private readonly status = git(['status', '--porcelain', '--untracked-files=no']);
 
   constructor(
     readonly bench: string,
@@ -70,11 +73,11 @@ export class BenchResults {
     const dir = process.env.BENCH_RESULTS_DIR ?? join(__dirname, 'results');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${this.bench}.json`);
-    const status = git(['status', '--porcelain', '--untracked-files=no']);
+    const status = this.status;
     const cpu = cpus();
     const doc = {
       bench: this.bench,
-      commit: git(['rev-parse', 'HEAD']),
+      commit: this.commit,
       // Uncommitted changes to tracked files when the bench ran: the commit alone does not describe the code.
       dirty: status === undefined ? undefined : status.length > 0,
       date: this.startedAt.toISOString(),
