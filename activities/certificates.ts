@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { atLeast, itlSigner, parseCucmVersion, trustStoreOf } from '../workflows/cucm-version';
 import type { CertificateUnit } from '../workflows/units';
 import { heartbeating, toFailure, type ActivityContext, type NodeRef } from './context';
-import type { CliSession } from './cucm/cli';
+import type { CliCommands } from './cucm/cli';
 import { parseCertificateDetails, parseCertificateList, parseTrustFile } from './cucm/parsers';
 import { checkTrustFile, filesCarrying } from './trust-file-check';
 
@@ -47,7 +47,7 @@ export interface TrustCertificate {
 /** The five base own certificates Cisco says never to delete (TN-214231); trust copies of them are kept too. */
 const BASE_UNITS = ['CallManager', 'tomcat', 'ipsec', 'CAPF', 'TVS'];
 
-async function readSerial(cli: CliSession, unit: CertificateUnit): Promise<CertificateSummary> {
+async function readSerial(cli: CliCommands, unit: CertificateUnit): Promise<CertificateSummary> {
   const { serial, subject, issuer, validTo } = parseCertificateDetails(await cli.run(`show cert own ${unit}`));
   return { serial, subject, issuer, validTo };
 }
@@ -66,7 +66,10 @@ function servedSerial(host: string, port: number): Promise<string> {
   });
 }
 
-export function certificateActivities(ctx: ActivityContext) {
+/** What these activities use of the worker's shared context (and nothing else). */
+export type CertificateDeps = Pick<ActivityContext, 'withCli' | 'node' | 'tls' | 'version' | 'certmgr'>;
+
+export function certificateActivities(ctx: CertificateDeps) {
   return {
     readCertificate: async (input: NodeRef & { unit: CertificateUnit }): Promise<CertificateSummary> =>
       ctx.withCli(input, (cli) => heartbeating(() => readSerial(cli, input.unit))),

@@ -12,13 +12,14 @@ import type { Inventory, InventoryCluster, InventoryNode } from '../inventory/ty
 import { parseCucmVersion } from '../workflows/cucm-version';
 import { AxlClient } from './cucm/axl';
 import { CertMgrClient } from './cucm/certmgr';
-import { CliError, CliSession, type CliSessionOptions, type CliTarget } from './cucm/cli';
+import { CliError, type CliCommands, type CliSession, type CliSessionOptions, type CliTarget } from './cucm/cli';
 import { ControlCenterClient } from './cucm/control-center';
 import { CucmHttpError } from './cucm/errors';
 import { NodeTlsTrust } from './cucm/https-trust';
 import { parseActiveVersion, parseCertificateDetails, parseNetworkCluster, type ClusterNodeLine } from './cucm/parsers';
 import { RateLimiterRegistry } from './cucm/rate-limiter';
 import { RisPortClient } from './cucm/risport';
+import { CliSessionPool } from './cucm/session-pool';
 import type { HostKeyStore } from './host-keys';
 
 export interface ActivityDeps {
@@ -27,10 +28,17 @@ export interface ActivityDeps {
   /** Opens an authenticated CLI session; injectable so tests can count or break sessions. */
   openCli?: (target: CliTarget, options?: CliSessionOptions) => Promise<CliSession>;
   cliOptions?: CliSessionOptions;
+  /**
+   * The worker's CLI sessions, one per node (the worker closes it at shutdown); without one, the activities build
+   * their own pool with `openCli` and `cliOptions`.
+   */
+  cliPool?: CliSessionPool;
   /** Where keys of `record-on-first-use` clusters are kept. */
   hostKeys?: HostKeyStore;
   /** RisPort's rate window (60 s on CUCM; tests against a fast simulator shorten it). */
   risportWindowMs?: number;
+  /** Worker processes that may poll one cluster's RisPort70 at once: each takes this share of the budget (1). */
+  risportWorkers?: number;
   /** Where warnings go outside an activity (e.g. insecure TLS). */
   warn?: (message: string) => void;
 }
@@ -94,6 +102,15 @@ export async function heartbeating<T>(work: () => Promise<T>, details?: () => un
   }
 }
 
+/** The running activity's cancellation signal; none outside an activity. */
+function cancellationSignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
+}
+
 export class ActivityContext {
   private readonly limiters: RateLimiterRegistry;
   private readonly trusts = new Map<string, NodeTlsTrust>();
@@ -102,11 +119,13 @@ export class ActivityContext {
   /** Per cluster: subscribers learned from the publisher (inventories may list the publisher alone). */
   private readonly learned = new Map<string, LearnedCluster>();
   private readonly learning = new Map<string, Promise<LearnedCluster>>();
-  private readonly open: (target: CliTarget, options?: CliSessionOptions) => Promise<CliSession>;
+  private readonly pool: CliSessionPool;
 
   constructor(readonly deps: ActivityDeps) {
-    this.limiters = new RateLimiterRegistry(deps.risportWindowMs ?? 60_000);
-    this.open = deps.openCli ?? ((target, options) => CliSession.open(target, options));
+    this.limiters = new RateLimiterRegistry(deps.risportWindowMs ?? 60_000, deps.risportWorkers ?? 1);
+    this.pool =
+      deps.cliPool ??
+      new CliSessionPool({ open: deps.openCli, sessionOptions: deps.cliOptions, log: (m) => this.info(m) });
   }
 
   cluster(clusterId: string): InventoryCluster {
@@ -273,20 +292,30 @@ export class ActivityContext {
     }
   }
 
-  /** Runs `work` in one CLI session on the node and closes it; client errors become Temporal failures. */
-  async withCli<T>(ref: NodeRef, work: (cli: CliSession) => Promise<T>): Promise<T> {
-    let cli: CliSession | undefined;
+  /** The activity's logger inside an activity (info level), else nowhere: the pool's routine messages. */
+  private info(message: string): void {
+    try {
+      Context.current().log.info(message);
+    } catch {
+      // outside an activity (a session closed by its idle timer): nothing to say
+    }
+  }
+
+  /**
+   * Runs `work` with the node's pooled CLI session (one per node in this worker; each command waits its turn);
+   * client errors become Temporal failures.
+   */
+  async withCli<T>(ref: NodeRef, work: (cli: CliCommands) => Promise<T>): Promise<T> {
     let target: Awaited<ReturnType<ActivityContext['cliTarget']>> | undefined;
     try {
       target = await this.cliTarget(ref);
-      cli = await this.open(target, this.deps.cliOptions);
-      return await work(cli);
+      return await work(this.pool.lease(`${ref.clusterId}/${ref.nodeId}`, target, cancellationSignal()));
     } catch (err) {
-      // Refused (or unreachable): either way the inventory lacks the fingerprint, which no retry can bring.
-      if (target?.unpinned && !cli) throw this.unpinnedFailure(ref, target.host, target.unpinned.offered);
+      // A node whose key is not pinned can never open a session: refused (or unreachable), either way the inventory
+      // lacks the fingerprint, which no retry can bring.
+      if (target?.unpinned && err instanceof CliError)
+        throw this.unpinnedFailure(ref, target.host, target.unpinned.offered);
       throw toFailure(err);
-    } finally {
-      cli?.close();
     }
   }
 

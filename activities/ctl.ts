@@ -6,7 +6,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { heartbeating, type ActivityContext } from './context';
 import { ctlFileUpdated, parseSqlTable, parseTrustFile } from './cucm/parsers';
 
-export function ctlActivities(ctx: ActivityContext) {
+/** What these activities use of the worker's shared context (and nothing else). */
+export type CtlDeps = Pick<ActivityContext, 'publisher' | 'withCli'>;
+
+export function ctlActivities(ctx: CtlDeps) {
   return {
     updateCtlFile: async (input: {
       clusterId: string;

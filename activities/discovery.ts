@@ -76,7 +76,13 @@ function describeCertificate(unit: CertificateUnit, output: string): DiscoveredC
   };
 }
 
-export function discoveryActivities(ctx: ActivityContext) {
+/** What these activities use of the worker's shared context (and nothing else). */
+export type DiscoveryDeps = Pick<
+  ActivityContext,
+  'cluster' | 'learn' | 'learnFrom' | 'nodes' | 'publisher' | 'withCli' | 'warn'
+>;
+
+export function discoveryActivities(ctx: DiscoveryDeps) {
   return {
     /** Nodes and roles: the inventory's (publisher first), then the subscribers learned from the publisher. */
     describeCluster: async (clusterId: string): Promise<ClusterDescription> => {
@@ -140,6 +146,42 @@ export function discoveryActivities(ctx: ActivityContext) {
           learnedNodes: learned.nodes.map((n) => n.id),
           discoveredAt: new Date().toISOString(),
         };
+      }),
+
+    /**
+     * A discovery brought up to date after a unit run (a rotation discovers once): per node, the services (a unit
+     * restarts some) and the certificates of `units` (regenerated: new serial and dates); the ITL signer's serial
+     * when ITLRecovery or CallManager changed. One `utils service list` and one `show cert own` per unit per node.
+     */
+    refreshDiscovery: async (input: {
+      discovery: ClusterDiscovery;
+      units: CertificateUnit[];
+    }): Promise<ClusterDiscovery> =>
+      heartbeating(async () => {
+        const { clusterId } = input.discovery;
+        const nodes = await Promise.all(
+          input.discovery.nodes.map((node) =>
+            ctx.withCli({ clusterId, nodeId: node.id }, async (cli): Promise<DiscoveredNode> => {
+              const services = parseServiceList(await cli.run('utils service list', { timeoutMs: 180_000 }));
+              const certificates: DiscoveredCertificate[] = [];
+              for (const cert of node.certificates)
+                certificates.push(
+                  input.units.includes(cert.unit)
+                    ? describeCertificate(cert.unit, await cli.run(`show cert own ${cert.unit}`))
+                    : cert,
+                );
+              return { ...node, services, certificates };
+            }),
+          ),
+        );
+        const itlChanged = input.units.some((u) => u === 'ITLRecovery' || u === 'CallManager');
+        const itlSignerSerial = itlChanged
+          ? await ctx.withCli(
+              { clusterId, nodeId: ctx.publisher(clusterId).id },
+              async (cli) => parseTrustFile(await cli.run('show itl'))?.signerSerial,
+            )
+          : input.discovery.itlSignerSerial;
+        return { ...input.discovery, itlSignerSerial, nodes, discoveredAt: new Date().toISOString() };
       }),
   };
 }

@@ -71,7 +71,10 @@ const MAX_NAMES_IN_BASELINE = 2000;
 const MAX_MISSING_NAMES = 200;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function phoneActivities(ctx: ActivityContext) {
+/** What these activities use of the worker's shared context (and nothing else). */
+export type PhoneDeps = Pick<ActivityContext, 'axl' | 'risport'>;
+
+export function phoneActivities(ctx: PhoneDeps) {
   async function resetOne(axl: Awaited<ReturnType<ActivityContext['axl']>>, name: string): Promise<void> {
     // AXL throttles with 503: back off and retry the same phone, the step itself does not fail.
     for (let attempt = 0; ; attempt++) {

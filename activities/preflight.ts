@@ -13,7 +13,10 @@ export interface PreflightReport {
   checks: string[];
 }
 
-export function preflightActivities(ctx: ActivityContext) {
+/** What these activities use of the worker's shared context (and nothing else). */
+export type PreflightDeps = Pick<ActivityContext, 'publisher' | 'withCli' | 'resolveNode' | 'controlCenter'>;
+
+export function preflightActivities(ctx: PreflightDeps) {
   return {
     /** Throws a non-retryable PreflightFailed listing every problem; answers what was checked when all is well. */
     preflightChecks: async (input: { clusterId: string; nodeIds: string[] }): Promise<PreflightReport> => {

@@ -12,7 +12,10 @@ export interface RestartOutcome {
   reason?: string;
 }
 
-export function serviceActivities(ctx: ActivityContext) {
+/** What these activities use of the worker's shared context (and nothing else). */
+export type ServiceDeps = Pick<ActivityContext, 'withCli' | 'controlCenter'>;
+
+export function serviceActivities(ctx: ServiceDeps) {
   return {
     /** Restarts a service only where it is Started, and waits until it reports STARTED again. */
     restartService: async (input: NodeRef & { service: string }): Promise<RestartOutcome> => {

@@ -2,7 +2,9 @@
  * Adapter figures:
  *   - worker cold start: bundle the workflows, create the worker, and build the SOAP clients from Cisco's WSDLs
  *   - one full RisPort70 registration sweep of a 40,000-phone cluster at CUCM's default rate limit (15 requests per
- *     60 s window, enforced by the simulator too): requests, wall time, over-limit faults (target: zero)
+ *     60 s window, enforced by the simulator too): requests, wall time (target: no more than one window over the
+ *     ideal, (ceil(requests / 15) - 1) windows), over-limit faults (target: zero)
+ * Results in bench/results/adapters.json.
  */
 import { performance } from 'node:perf_hooks';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -13,11 +15,13 @@ import { ensureTemporalBinary } from '../scripts/temporal-cli';
 import { startSimulator } from '../simulator/cluster-runner';
 import { inventoryFromEndpoints } from '../simulator/inventory';
 import { createWorker } from '../worker/create-worker';
+import { BenchResults } from './results';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const print = (name: string, value: string) => console.log(`${name.padEnd(58)} ${value}`);
 
 async function main(): Promise<void> {
+  const results = new BenchResults('adapters', { phones: 40_000, risportRequestsPerMinute: 15, windowMs: 60_000 });
   const sim = await startSimulator(
     [
       {
@@ -51,7 +55,9 @@ async function main(): Promise<void> {
   const ctx = new ActivityContext(deps);
   // The worker runs only until the first SOAP call has answered: that is the cold start.
   await worker.runUntil(ctx.controlCenter({ clusterId: 'big', nodeId: 'pub' }).status(['Cisco Tftp']));
-  print('worker cold start (bundle, worker, SOAP clients, first call)', `${(performance.now() - t0).toFixed(0)} ms`);
+  const cold = performance.now() - t0;
+  print('worker cold start (bundle, worker, SOAP clients, first call)', `${cold.toFixed(0)} ms`);
+  results.figure('worker cold start (bundle, worker, SOAP clients, first call)', Math.round(cold), 'ms');
 
   t0 = performance.now();
   const risport = ctx.risport('big');
@@ -62,6 +68,18 @@ async function main(): Promise<void> {
     `${devices.size} devices, ${risport.stats.requests} requests, ${seconds.toFixed(1)} s`,
   );
   print('RisPort over-limit faults during the sweep', String(risport.stats.overLimitFaults));
+  const ideal = (Math.ceil(risport.stats.requests / 15) - 1) * 60;
+  results.figure('RisPort sweep: devices', devices.size, 'devices', { op: '==', value: 40_000 });
+  results.figure('RisPort sweep: requests', risport.stats.requests, 'requests');
+  results.figure(
+    'RisPort sweep: wall time',
+    Math.round(seconds * 10) / 10,
+    's',
+    { op: '<=', value: ideal + 60 },
+    `ideal ${ideal} s (the windows the requests need) plus at most one window`,
+  );
+  results.figure('RisPort sweep: over-limit faults', risport.stats.overLimitFaults, 'faults', { op: '==', value: 0 });
+  results.write();
   await env.teardown();
   await sim.stop();
 }

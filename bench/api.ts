@@ -14,6 +14,7 @@
  *     and with ?maxAgeSeconds= reusing a recent discovery
  *
  * SIMULATOR_TIME_SCALE (default 1, as `npm start`) scales the simulator's delays (CLI start-up ~8 s at 1).
+ * Results in bench/results/api.json (p50/p99 per load; the gate GET with its target).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,9 +25,11 @@ import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
 import { stateQuery } from '../workflows/messages';
+import { BenchResults } from './results';
 
 const print = (name: string, value: string) => console.log(`${name.padEnd(58)} ${value}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const results = new BenchResults('api', { timeScale: process.env.SIMULATOR_TIME_SCALE ?? '1', ratePerSecond: 200 });
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -56,7 +59,16 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 
 async function load(
   name: string,
-  options: { url: string; method?: 'GET' | 'POST'; body?: string; rate: number; seconds: number; connections?: number },
+  options: {
+    url: string;
+    method?: 'GET' | 'POST';
+    body?: string;
+    rate: number;
+    seconds: number;
+    connections?: number;
+    /** p99 target in ms, recorded with the figure. */
+    p99TargetMs?: number;
+  },
 ): Promise<void> {
   const result = await autocannon({
     url: options.url,
@@ -74,6 +86,14 @@ async function load(
     `p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms; ${result.requests.average.toFixed(1)} req/s ` +
       `(${result.requests.total} requests, ${result['2xx']} 2xx, ${result.non2xx} non-2xx, ${result.errors} errors; ` +
       `load average ${loadavg()[0]!.toFixed(1)} on this host)`,
+  );
+  results.figure(`${name}: p50`, l.p50, 'ms');
+  results.figure(
+    `${name}: p99`,
+    l.p99,
+    'ms',
+    options.p99TargetMs !== undefined ? { op: '<', value: options.p99TargetMs } : undefined,
+    `${result.requests.average.toFixed(1)} req/s, ${result.non2xx} non-2xx, ${result.errors} errors, load average ${loadavg()[0]!.toFixed(1)}`,
   );
 }
 
@@ -190,6 +210,7 @@ async function main(): Promise<void> {
       url: `${api}/v1/regenerations/${id}`,
       rate: 200,
       seconds: 10,
+      p99TargetMs: 50,
     });
     await cancel(id);
     await load('GET /v1/regenerations/{id}, the same run cancelled, 200/s', {
@@ -239,6 +260,7 @@ async function main(): Promise<void> {
     const metrics = await (await fetch(`${api}/metrics`)).text();
     const discoveries = /^cucm_regen_discovery_duration_seconds_count\{result="ok"\} (\d+)/m.exec(metrics)?.[1];
     print('discoveries the API ran in all', discoveries ?? '?');
+    results.write();
   } finally {
     await client?.connection.close();
     system.kill('SIGINT');

@@ -1,8 +1,12 @@
 /**
  * `npm run bench rotation`: a full rotation of a 3-node mixed-mode CUCM 14.0 cluster with 5,000 phones, on the
  * time-scaled simulator, a real Temporal dev server (SQLite, as `npm start` runs it), the worker in this process,
- * no gates. Prints the wall time, the simulator's own delays on the critical path, their ratio (target < 1.05),
- * where the rest goes, the history size of each workflow, and the peak RSS.
+ * no gates. Prints (and writes to bench/results/rotation.json) the wall time; CUCM's unavoidable time on the critical
+ * path (regeneration, service stops/starts/restarts, phone re-registration: the simulator's delays without the
+ * CLI's start-up and command latency, which a client can avoid by keeping its sessions); their ratio (target
+ * <= 1.10); the SSH logins per rotation (target: one per node for the one worker, plus the reopens the session
+ * pool made after an idle close or a drop); where the rest goes; the history size of each workflow; the peak RSS.
+ * The ratio to every simulator delay (CLI included) is printed too, for comparison with earlier runs.
  *
  * What "the simulator's own delays" means, so the ratio is honest:
  *   - Every timer the simulator makes a caller wait on (SimClock.sleep: CLI start-up and commands, `set cert regen`,
@@ -32,6 +36,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { createActivities } from '../activities';
+import { CliSessionPool } from '../activities/cucm/session-pool';
 import { startDevServer } from '../scripts/dev-server';
 import { ensureTemporalBinary } from '../scripts/temporal-cli';
 import { startSimulator } from '../simulator/cluster-runner';
@@ -40,10 +45,13 @@ import type { SimDelay } from '../simulator/model';
 import { createWorker } from '../worker/create-worker';
 import { rotateCluster } from '../workflows/rotate-cluster';
 import type { CertificateUnit } from '../workflows/units';
+import { freePort } from '../test/support/net';
+import { BenchResults } from './results';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const print = (name: string, value: string) => console.log(`${name.padEnd(58)} ${value}`);
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 0.1);
 const POLL_SECONDS = Number(process.env.BENCH_POLL_SECONDS ?? 1);
@@ -127,7 +135,7 @@ async function main(): Promise<void> {
   const server = await startDevServer({
     binary: binary.path,
     ip: '127.0.0.1',
-    port: 27433,
+    port: await freePort(),
     dbFile: join(dir, 'temporal.sqlite'),
     namespace: 'default',
   });
@@ -157,6 +165,9 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: server.address });
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
   const taskQueue = 'bench-rotation';
+  // The worker's session pool, as worker/main.ts builds it; its log says when it closed a session (reopens).
+  const poolCloses: string[] = [];
+  const cliPool = new CliSessionPool({ log: (m) => poolCloses.push(m) });
   const worker = await createWorker({
     connection,
     namespace: 'default',
@@ -165,6 +176,7 @@ async function main(): Promise<void> {
       inventory,
       resolveSecret: (ref) => secrets.get(ref) ?? '',
       risportWindowMs: windowMs,
+      cliPool,
     }),
   });
   const running = worker.run();
@@ -191,9 +203,64 @@ async function main(): Promise<void> {
   const covered = union(clip(critical, win));
   const delays = measure(covered);
 
+  // CUCM's own work: everything the simulator makes a caller wait for except the CLI ('cli': start-up, commands).
+  const unavoidable = measure(
+    union(
+      clip(
+        critical.filter((d) => !('kind' in d) || d.kind !== 'cli'),
+        win,
+      ),
+    ),
+  );
+  const nodes = cluster.nodes.map((n) => n.name);
+  const since = (e: { at: string }) => Date.parse(e.at) - performance.timeOrigin >= t0 - 1;
+  const logins = cluster.events.list({ kind: 'ssh-login' }).filter(since);
+  const commands = cluster.events.list({ kind: 'cli-command' }).filter(since);
+  const reopens = poolCloses.filter((m) => !/shutting down/.test(m)).length;
+  const figures = new BenchResults('rotation', {
+    nodes: nodes.length,
+    phones: PHONES,
+    timeScale: TIME_SCALE,
+    registrationPollSeconds: POLL_SECONDS,
+    units: UNITS,
+    risport: { requestsPerMinute: 15, windowMs },
+    workers: 1,
+  });
   print('rotation wall time', s(wall));
-  print('simulator delays on the critical path (union)', s(delays));
-  print('ratio wall / delays (target < 1.05)', (wall / delays).toFixed(3));
+  figures.figure('rotation wall time', round(wall / 1000), 's');
+  print('CUCM unavoidable time on the critical path (no CLI)', s(unavoidable));
+  figures.figure(
+    'CUCM unavoidable time on the critical path (regeneration, restarts, re-registration)',
+    round(unavoidable / 1000),
+    's',
+  );
+  print('ratio wall / unavoidable (target <= 1.10)', (wall / unavoidable).toFixed(3));
+  figures.figure('ratio wall / unavoidable', round(wall / unavoidable, 3), '', { op: '<=', value: 1.1 });
+  print('simulator delays on the critical path, CLI included (union)', s(delays));
+  print('ratio wall / all delays (the earlier figure)', (wall / delays).toFixed(3));
+  figures.figure('simulator delays on the critical path, CLI included', round(delays / 1000), 's');
+  figures.figure('ratio wall / all delays (CLI included)', round(wall / delays, 3), '');
+  print('SSH logins during the rotation', `${logins.length} (${reopens} reopens by the pool)`);
+  figures.figure(
+    'SSH logins per rotation',
+    logins.length,
+    'logins',
+    { op: '<=', value: nodes.length + reopens },
+    `one per node for the one worker (${nodes.length}) plus the pool's reopens after an idle close or a drop (${reopens})`,
+  );
+  for (const n of nodes) {
+    const count = logins.filter((e) => e.node === n).length;
+    print(`  logins on ${n}`, String(count));
+    figures.figure(`SSH logins on ${n}`, count, 'logins');
+  }
+  print('CLI commands during the rotation', String(commands.length));
+  figures.figure('CLI commands per rotation', commands.length, 'commands');
+  const serviceLists = commands.filter((e) => e.detail.command === 'utils service list').length;
+  const certReads = commands.filter((e) => (e.detail.command ?? '').startsWith('show cert own')).length;
+  print('  utils service list', String(serviceLists));
+  print('  show cert own <unit>', String(certReads));
+  figures.figure('utils service list per rotation', serviceLists, 'commands');
+  figures.figure('show cert own per rotation', certReads, 'commands');
   const kinds = [...new Set(critical.map((d) => ('kind' in d ? d.kind : 'phone-registration')))];
   for (const kind of kinds.sort()) {
     const of = critical.filter((d) => ('kind' in d ? d.kind : 'phone-registration') === kind);
@@ -213,6 +280,7 @@ async function main(): Promise<void> {
     const history = await client.workflow.getHandle(id).fetchHistory();
     const events = history.events ?? [];
     print(`history events: ${id.replace(workflowId, 'rotation')}`, String(events.length));
+    figures.figure(`history events: ${id.replace(workflowId, 'rotation')}`, events.length, 'events');
     phases.push(...activityPhases(events));
   }
   const gaps: Interval[] = [];
@@ -250,9 +318,19 @@ async function main(): Promise<void> {
   clearInterval(rssTimer);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   print('peak RSS of this process (worker + simulator + client)', `${(peakRss / 1048576).toFixed(0)} MiB`);
+  figures.figure('peak RSS (worker + simulator + client, one process)', Math.round(peakRss / 1048576), 'MiB');
+  figures.figure('RisPort requests served', cluster.events.list({ kind: 'risport' }).length, 'requests');
+  figures.figure(
+    'RisPort over-limit faults',
+    cluster.events.list({ kind: 'risport' }).filter((e) => e.detail.fault === 'RateControl').length,
+    'faults',
+    { op: '==', value: 0 },
+  );
+  figures.write();
 
   worker.shutdown();
   await running;
+  cliPool.close();
   await client.connection.close();
   await connection.close();
   await sim.stop();

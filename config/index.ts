@@ -41,6 +41,11 @@ export interface AppConfig {
   workerMetricsHost: string;
   /** `WORKER_METRICS_URL`: the API appends the worker's metrics found there to its own GET /metrics. */
   workerMetricsUrl?: string;
+  /**
+   * `RISPORT_WORKERS` (1): how many worker processes may poll one cluster's RisPort70 at once; each takes that share
+   * of the cluster's `risportRequestsPerMinute`, so together they stay within it.
+   */
+  risportWorkers: number;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -50,6 +55,17 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): num
   if (!Number.isInteger(value) || value < 1 || value > 65535) {
     throw new Error(`${name}=${raw} is not a valid port number (1-65535).`);
   }
+  return value;
+}
+
+function countFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 18)
+    throw new Error(
+      `${name}=${raw} is not a whole number from 1 to 18 (CUCM allows at most 18 RisPort requests a minute).`,
+    );
   return value;
 }
 
@@ -104,5 +120,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workerMetricsPort: env.WORKER_METRICS_PORT ? intFromEnv(env, 'WORKER_METRICS_PORT', 0) : undefined,
     workerMetricsHost: env.WORKER_METRICS_HOST || '127.0.0.1',
     workerMetricsUrl: urlFromEnv(env, 'WORKER_METRICS_URL'),
+    risportWorkers: countFromEnv(env, 'RISPORT_WORKERS', 1),
   };
 }

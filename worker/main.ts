@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { FileHostKeyStore } from '../activities/host-keys';
 import { createActivities } from '../activities';
+import { CliSessionPool } from '../activities/cucm/session-pool';
 import { connectWorkerConnection } from '../clients/temporal';
 import { loadConfig } from '../config';
 import { loadInventory } from '../inventory/load';
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
   if (served) console.log(`[worker] metrics at ${served.url}`);
   // Step 3: connect and register.
   const connection = await connectWorkerConnection(config);
+  // One CLI session per node for every activity of this worker, closed at shutdown (CUCM counts admin sessions).
+  const cliPool = new CliSessionPool({ log: (m) => console.log(`[worker] ${m}`) });
   try {
     const worker = await createWorker({
       connection,
@@ -36,6 +39,8 @@ async function main(): Promise<void> {
       activities: createActivities({
         inventory,
         resolveSecret: (ref) => resolveSecret(ref),
+        cliPool,
+        risportWorkers: config.risportWorkers,
         // Only used by clusters whose inventory says hostKeyPolicy "record-on-first-use".
         hostKeys: new FileHostKeyStore(join(config.dataDir, 'known-hosts.json')),
       }),
@@ -48,6 +53,7 @@ async function main(): Promise<void> {
     // Step 4: run until a shutdown signal.
     await worker.run();
   } finally {
+    cliPool.close();
     await connection.close();
     await served?.close();
   }

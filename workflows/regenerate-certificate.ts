@@ -45,13 +45,16 @@ import { endedEarly, reasonOf, RunTracker } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID } from './search-attributes';
 import { named } from './steps/proxies';
 import { NO_SKIP, phones, quick, runPlanStep, type UnitRunContext } from './steps';
-import type { GateDecision, GateKind, RegenerationRequest, RegenerationResult } from './types';
+import type { GateDecision, GateKind, RegenerationResult, UnitRunRequest } from './types';
 import { UnitReport } from './unit-report';
 
 /** The descriptions the Temporal UI shows beside the gate signals: what each gate takes, exactly. */
 const SIGNAL_HELP = `Gates and what they take: ${GATES_TAKE}. A decision the run cannot apply is recorded as ignored (state, current details, /events).`;
 
-export async function regenerateCertificate(request: RegenerationRequest): Promise<RegenerationResult> {
+/** Patch: a unit run of a rotation uses the discovery the rotation hands it instead of discovering again. */
+export const REUSE_ROTATION_DISCOVERY = 'reuse-rotation-discovery';
+
+export async function regenerateCertificate(request: UnitRunRequest): Promise<RegenerationResult> {
   // Gate ids name the unit (unique across a rotation); runs started before that keep the bare ids their recorded
   // decisions name (see ./patches.ts).
   const gatePrefix = patched(PATCHES.gateIdsNameUnit) ? (request.units[0] ?? 'run') : undefined;
@@ -195,15 +198,25 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
     });
     // Pre-flight at the start of the window, so the plan is built from a fresh discovery; every disruptive step
     // checks the window again (an approval can take longer than the window lasts).
+    const beforeWindow = Date.now();
     await run.inWindow('pre-flight');
     run.setPhase('running');
+    // A rotation hands over its discovery (refreshed where the previous unit changed it); after a wait for the
+    // window the cluster may have changed, so discover again.
+    const { discovery: handed } = request;
+    const reuse = handed !== undefined && Date.now() === beforeWindow && patched(REUSE_ROTATION_DISCOVERY);
     // Pre-flight: every node reachable and discovered; the plan must hold before anything changes.
     const discovery = await run.attempt(
       {
         kind: 'preflight',
-        description: `Discover cluster ${request.clusterId} (version, security mode, ITL signer, services, certificates)`,
+        description: reuse
+          ? `Cluster ${request.clusterId} as the rotation discovered it at ${handed.discoveredAt} (services and this rotation's certificates read again since)`
+          : `Discover cluster ${request.clusterId} (version, security mode, ITL signer, services, certificates)`,
       },
-      () => named(quick.discoverCluster, `Discover cluster ${request.clusterId} over SSH`, request.clusterId),
+      () =>
+        reuse
+          ? Promise.resolve(handed)
+          : named(quick.discoverCluster, `Discover cluster ${request.clusterId} over SSH`, request.clusterId),
       (d) => ({
         status: 'completed',
         detail: `CUCM ${d.version}, ${d.securityMode === 1 ? 'mixed mode' : 'non-secure'}, ITL signed by ${d.itlSigner}; ${d.nodes.map((n) => `${n.id} (${n.role})`).join(', ')}`,

@@ -14,6 +14,7 @@ import {
   executeChild,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -47,9 +48,10 @@ import type {
   RegenerationRequest,
   RegenerationResult,
   RunPhase,
+  UnitRunRequest,
 } from './types';
 
-const { discoverCluster } = proxyActivities<Activities>({
+const { discoverCluster, refreshDiscovery } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '2 minutes',
   retry: { maximumAttempts: 5 },
@@ -69,6 +71,9 @@ function checkDecision(pending: readonly PendingGate[], d: GateDecision): Pendin
     throw new Error(`Gate "${gate.id}" accepts ${gate.allowed.join(', ')}, not "${d.decision}".`);
   return gate;
 }
+
+/** Patch: the rotation discovers once and hands the discovery to its unit runs. */
+export const ROTATION_DISCOVERY_ONCE = 'rotation-discovery-once';
 
 export async function rotateCluster(request: RegenerationRequest): Promise<RegenerationResult[]> {
   const state: RotationState = { clusterId: request.clusterId, phase: 'running', order: [], done: [], finished: [] };
@@ -256,13 +261,14 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
       units: request.units,
       requestedBy: request.requestedBy,
     });
-    const plan = buildPlan(
-      planClusterOf(await named(discoverCluster, `Discover cluster ${request.clusterId} over SSH`, request.clusterId)),
-      {
-        units: request.units,
-        phoneReset: request.phoneReset,
-      },
-    );
+    let discovery = await named(discoverCluster, `Discover cluster ${request.clusterId} over SSH`, request.clusterId);
+    // Discovery once per rotation (patched: older rotations replay their per-unit discoveries): each unit run gets
+    // this discovery, with the services and the previous units' certificates read again after each unit.
+    const handOver = patched(ROTATION_DISCOVERY_ONCE);
+    const plan = buildPlan(planClusterOf(discovery), {
+      units: request.units,
+      phoneReset: request.phoneReset,
+    });
     state.plan = plan;
     if (plan.refusals.length > 0)
       throw ApplicationFailure.nonRetryable(
@@ -280,9 +286,15 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
       const workflowId = unitRunId(workflowInfo().workflowId, unit);
       state.current = { unit, workflowId };
       publish();
+      const args: UnitRunRequest = {
+        ...request,
+        units: [unit],
+        rotationId: workflowInfo().workflowId,
+        ...(handOver ? { discovery } : {}),
+      };
       const result = await executeChild(regenerateCertificate, {
         workflowId,
-        args: [{ ...request, units: [unit], rotationId: workflowInfo().workflowId }],
+        args: [args],
         staticSummary: `${unit} on ${request.clusterId}: unit ${results.length + 1} of ${state.order.length} of rotation ${workflowInfo().workflowId}`,
       });
       results.push(result);
@@ -290,6 +302,13 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
       state.done.push(unit);
       state.current = undefined;
       publish();
+      // What the unit changed: its certificates (new serials and dates) and the services it restarted.
+      if (handOver && state.done.length < state.order.length)
+        discovery = await named(
+          refreshDiscovery,
+          `Read again what ${unit} changed on ${request.clusterId} (services, certificates)`,
+          { discovery, units: [unit] },
+        );
     }
     state.current = undefined;
     setPhase('completed');

@@ -2,6 +2,7 @@
  * The contract of the regeneration workflows: inputs, live state (answered by the `state` query) and results.
  * Shared by the workflow, the API and the tests. Ids and references only: never a password or a private key.
  */
+import type { ClusterDiscovery } from '../activities';
 import type { Plan } from './plan/types';
 import type { CertificateUnit } from './units';
 
@@ -66,6 +67,15 @@ export interface RegenerationRequest {
   registrationPollSeconds?: number;
   /** Set by rotateCluster on its unit runs: the rotation's workflow id, which the unit run reports its state to. */
   rotationId?: string;
+}
+
+/**
+ * What a rotation hands its unit run (never the API): the rotation's discovery, refreshed where the previous unit
+ * changed something, so the unit run does not discover the whole cluster again. Ids and public facts only
+ * (versions, services, certificate serials), no secret.
+ */
+export interface UnitRunRequest extends RegenerationRequest {
+  discovery?: ClusterDiscovery;
 }
 
 export type StepKind =

@@ -36,6 +36,11 @@ export interface RunOptions {
   paste?: string;
 }
 
+/** What an activity needs of a CLI: one command at a time (a pooled session or a session of its own). */
+export interface CliCommands {
+  run(command: string, options?: RunOptions): Promise<string>;
+}
+
 export type CliErrorKind =
   | 'connect'
   | 'auth'
@@ -136,7 +141,7 @@ function clean(text: string): string {
   return text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '');
 }
 
-export class CliSession {
+export class CliSession implements CliCommands {
   private buffer = '';
   private waiter: (() => void) | undefined;
   private closedReason: string | undefined;
@@ -250,6 +255,22 @@ export class CliSession {
         );
     }
     return body;
+  }
+
+  /** True once the connection dropped or was closed: the session cannot run commands any more. */
+  get closed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  /**
+   * Checks the session answers: sends an empty line and waits for the `admin:` prompt (what an engineer does at an
+   * idle CLI). Throws a CliError (`closed` or `timeout`) when it does not.
+   */
+  async ping(timeoutMs = 10_000): Promise<void> {
+    if (this.closedReason) throw new CliError('closed', `${this.target.label}: ${this.closedReason}.`);
+    this.buffer = '';
+    this.channel.write('\n');
+    await this.readUntilPrompt(timeoutMs, false, 'the admin: prompt');
   }
 
   close(): void {

@@ -61,10 +61,10 @@ export class RisPortClient {
   ): Promise<{ devices: RisDevice[]; stateInfo: string; total: number }> {
     const client = await this.soap();
     for (;;) {
-      await this.limiter.acquire(this.onWait);
-      client.setSecurity(
-        new BasicAuthSecurity(this.target.username, this.target.password, { httpsAgent: await this.target.agent() }),
-      );
+      // The TLS agent first: a pin read over SSH must not run on the budget's clock.
+      const httpsAgent = await this.target.agent();
+      const done = await this.limiter.acquire(this.onWait);
+      client.setSecurity(new BasicAuthSecurity(this.target.username, this.target.password, { httpsAgent }));
       this.stats.requests += 1;
       try {
         const [result] = (await soapCall(
@@ -95,6 +95,8 @@ export class RisPortClient {
         throw err instanceof CucmHttpError
           ? err
           : classifyHttpError(`${this.target.label}: RisPort70 selectCmDeviceExt`, err);
+      } finally {
+        done();
       }
     }
   }
