@@ -11,6 +11,7 @@ import { ctlActivities } from './ctl';
 import { discoveryActivities } from './discovery';
 import { phoneActivities } from './phones';
 import { preflightActivities } from './preflight';
+import { redundancyActivities } from './redundancy';
 import { serviceActivities } from './services';
 
 export type { ActivityDeps, NodeRef } from './context';
@@ -19,6 +20,7 @@ export type { CertificateSummary, RegenerateOutcome, VerifyOutcome, TrustCertifi
 export type { RestartOutcome } from './services';
 export type { SignedChainCheck, SignedChainInput } from './chain';
 export type { PreflightReport } from './preflight';
+export type { CallManagerRedundancy } from './redundancy';
 export type { RegistrationBaseline, AwaitRegistrationResult, ResetPhonesResult } from './phones';
 
 export function createActivities(deps: ActivityDeps) {
@@ -31,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...ctlActivities(ctx),
     ...phoneActivities(ctx),
     ...preflightActivities(ctx),
+    ...redundancyActivities(ctx),
   };
 }
 

@@ -123,6 +123,13 @@ export const clusterSchema = {
   },
 } as const;
 
+export const restartStrategySchema = {
+  type: 'string',
+  enum: ['serial', 'redundancy-groups'],
+  description:
+    'serial (default, as TN 214231): restart one node at a time; redundancy-groups: restart CallManager and TVS on several nodes at once, never the primary and a backup of one CallManager group together (read over AXL), the publisher first, the phones back after each CallManager batch.',
+} as const;
+
 export const planStepSchema = {
   type: 'object',
   additionalProperties: true,
@@ -132,6 +139,9 @@ export const planStepSchema = {
     nodeId: { type: 'string' },
     nodeIds: { type: 'array', items: { type: 'string' } },
     service: { type: 'string' },
+    batch: { type: 'integer' },
+    batches: { type: 'integer' },
+    awaitPhones: { type: 'boolean' },
     mode: { type: 'string' },
     reason: { type: 'string' },
   },

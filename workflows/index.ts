@@ -4,3 +4,4 @@ export { rotateCluster } from './rotate-cluster';
 export { bulkResetPhones } from './reset-phones';
 export { discoverClusterWorkflow } from './discover';
 export { cleanupExpiredTrust } from './cleanup-expired-trust';
+export { readCallManagerGroupsWorkflow } from './read-redundancy';

@@ -29,7 +29,7 @@ import {
 import { buildPlan, checkPlanInvariants, planClusterOf, type PlanStep } from './plan';
 import { endedEarly, reasonOf, RunTracker } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID } from './search-attributes';
-import { NO_SKIP, phones, quick, runPlanStep, type UnitRunContext } from './steps';
+import { NO_SKIP, phones, quick, readRedundancy, runPlanStep, type UnitRunContext } from './steps';
 import type { GateDecision, GateKind, RegenerationRequest, RegenerationResult } from './types';
 
 export async function regenerateCertificate(request: RegenerationRequest): Promise<RegenerationResult> {
@@ -174,8 +174,13 @@ export async function regenerateCertificate(request: RegenerationRequest): Promi
       () => quick.preflightChecks({ clusterId: request.clusterId, nodeIds: discovery.nodes.map((n) => n.id) }),
       (r) => ({ status: 'completed', detail: r.checks.join('; ') }),
     );
-    const planCluster = planClusterOf(discovery);
-    const planRequest = { units: [unit], phoneReset: request.phoneReset };
+    const redundancy = await readRedundancy(run, request);
+    const planCluster = { ...planClusterOf(discovery), ...(redundancy ? { redundancy } : {}) };
+    const planRequest = {
+      units: [unit],
+      phoneReset: request.phoneReset,
+      ...(request.restartStrategy ? { restartStrategy: request.restartStrategy } : {}),
+    };
     const plan = buildPlan(planCluster, planRequest);
     run.state.plan = plan;
     if (plan.refusals.length > 0) {

@@ -2,7 +2,7 @@
  * The contract of the regeneration workflows: inputs, live state (answered by the `state` query) and results.
  * Shared by the workflow, the API and the tests. Ids and references only: never a password or a private key.
  */
-import type { Plan } from './plan/types';
+import type { Plan, RestartStrategy } from './plan/types';
 import type { CertificateUnit } from './units';
 
 /** Where a run stops for an engineer. */
@@ -64,6 +64,8 @@ export interface RegenerationRequest {
   registrationDeadlineMinutes?: number;
   /** Seconds between two RisPort sweeps while waiting (default 10; each sweep counts against the rate limit). */
   registrationPollSeconds?: number;
+  /** serial (default, as TN 214231): one node at a time; redundancy-groups: batches by the CallManager groups. */
+  restartStrategy?: RestartStrategy;
 }
 
 export type StepKind =

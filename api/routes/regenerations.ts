@@ -37,6 +37,7 @@ import {
   planSchema,
   problemSchema,
   unitsSchema,
+  restartStrategySchema,
 } from '../schemas';
 import {
   FILTER_STATUSES,
@@ -234,6 +235,7 @@ interface StartBody {
   phoneReset?: RegenerationRequest['phoneReset'];
   registrationDeadlineMinutes?: number;
   maintenanceWindow?: MaintenanceWindow;
+  restartStrategy?: RegenerationRequest['restartStrategy'];
 }
 
 interface ListQuery {
@@ -395,6 +397,7 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps, metrics?
               description: 'Nothing changes on the cluster before this time (RFC 3339, e.g. 2026-12-01T22:00:00Z).',
             },
             maintenanceWindow: maintenanceWindowSchema,
+            restartStrategy: restartStrategySchema,
           },
         },
         response: {
@@ -421,7 +424,15 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps, metrics?
     async (request, reply) => {
       const cluster = clusterOr404(deps, request.params.clusterId);
       const clusterId = cluster.id;
-      const { units, notBefore, approvals, phoneReset, registrationDeadlineMinutes, maintenanceWindow } = request.body;
+      const {
+        units,
+        notBefore,
+        approvals,
+        phoneReset,
+        registrationDeadlineMinutes,
+        maintenanceWindow,
+        restartStrategy,
+      } = request.body;
       // What the schema cannot say (a real IANA zone, a window that opens at all): the workflow's own rule.
       const windowIssue = maintenanceWindow ? windowProblem(maintenanceWindow) : undefined;
       if (windowIssue) {
@@ -465,6 +476,7 @@ export function regenerationRoutes(app: FastifyInstance, deps: ApiDeps, metrics?
           ...(phoneReset ? { phoneReset } : {}),
           ...(registrationDeadlineMinutes ? { registrationDeadlineMinutes } : {}),
           ...(maintenanceWindow ? { maintenanceWindow } : {}),
+          ...(restartStrategy ? { restartStrategy } : {}),
         };
         try {
           // One unit: regenerateCertificate; several: rotateCluster runs them one by one in the plan's safe order.

@@ -10,7 +10,10 @@ export type {
   PlanRequest,
   PlanStep,
   PlanStepKind,
+  PlanCallManagerGroup,
+  PlanRedundancy,
   Refusal,
+  RestartStrategy,
   UnitPlan,
 } from './types';
 export { buildPlan } from './build';
@@ -26,3 +29,10 @@ export {
   type FollowUpRestart,
 } from './rules';
 export { planClusterOf } from './from-discovery';
+export {
+  BATCHED_SERVICES,
+  PHONE_WAIT_SERVICE,
+  restartBatches,
+  restartConflicts,
+  restartStrategyOf,
+} from './redundancy';
