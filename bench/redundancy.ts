@@ -1,7 +1,7 @@
 /**
  * `npm run bench redundancy`: the CallManager unit on a simulated 8-node CUCM 14.0 cluster (publisher and TFTP node
- * without call processing, three CallManager pairs, each pair two CallManager groups with its members in either
- * order, one device pool per group), once with restartStrategy serial and once with redundancy-groups, on the same
+ * without call processing, three CallManager pairs without TFTP, each pair two CallManager groups with its members
+ * in either order, one device pool per group), once with restartStrategy serial and once with redundancy-groups, on the same
  * cluster, a real Temporal dev server and the worker in this process, no gates. Figures, never assertions:
  *   - the restart phase of each run: from the start of its first restart to the end of its last restart or of the
  *     phone wait after its last CallManager batch (the run's own step times), and their ratio (target ≤ 0.6);
@@ -53,7 +53,12 @@ function clusterConfig(windowMs: number): ClusterConfig {
         callProcessing: false,
         services: { 'Cisco Tftp': 'STARTED', 'Cisco Trust Verification Service': 'STARTED' },
       },
-      ...members.flat().map((name) => ({ name, role: 'subscriber' as const })),
+      // Dedicated TFTP (the TFTP node serves the phones' files): the CallManager pairs do not run TFTP.
+      ...members.flat().map((name) => ({
+        name,
+        role: 'subscriber' as const,
+        services: { 'Cisco Tftp': 'STOPPED' as const },
+      })),
     ],
     callManagerGroups: members.flatMap(([a, b], i) => [
       { name: `CMG${i + 1}-${a}`, members: [a, b] },
@@ -147,6 +152,9 @@ async function main(): Promise<void> {
     const wallMs = performance.now() - t0;
     const state = await handle.query(stateQuery);
     const phase = restartPhase(state.steps);
+    if (process.env.BENCH_VERBOSE)
+      for (const st of state.steps.filter((x) => x.kind === 'restart-service' || x.kind === 'await-registration'))
+        print(`  ${st.description.slice(0, 60)}`, s(Date.parse(st.finishedAt ?? '') - Date.parse(st.startedAt ?? '')));
     const strandedEvents = cluster.events.list({ since, kind: 'phones-without-callmanager' });
     const stranded = cluster.callManagerGroups.stranded.size - strandedBefore;
     runs.set(strategy, { wallMs, phaseMs: phase.endMs - phase.startMs, restarts: phase.restarts, stranded });

@@ -3,7 +3,7 @@
  * and then; CallManager groups of 1-3 members in any order, device pools on some of them, services Started or not)
  * planned with restartStrategy redundancy-groups. On every plan, checked here without the plan's own helpers: no
  * phone's primary and backup restart together, the publisher first and alone, TFTP still one node at a time, every
- * Started service restarted once in the procedure's service order, the phones awaited after each CallManager batch;
+ * Started service restarted once in the procedure's service order, the phones awaited after each CallManager batch that another follows;
  * the guard agrees; serial plans are untouched.
  */
 import assert from 'node:assert/strict';
@@ -189,7 +189,7 @@ describe('redundancy-groups restart plan (properties)', () => {
           }
           // The phones come back after every CallManager batch, before the next one.
           for (const s of steps.filter((x): x is Batch => x.kind === 'restart-batch'))
-            assert.equal(s.awaitPhones, s.service === CM);
+            assert.equal(s.awaitPhones, s.service === CM && s.batch < s.batches);
         }
         // The serial plan of the same cluster has no batch, and is the default.
         const serial = buildPlan(cluster, { units, restartStrategy: 'serial' });

@@ -9,7 +9,7 @@
  *
  * The rules kept from the serial plan: each service in the procedure's order (CallManager, CTIManager, TVS, TFTP,
  * HAProxy), the publisher first (alone in the first batch), only where Started; and the phones back after each
- * CallManager batch before the next. Batched: Cisco CallManager (the groups above) and Cisco Trust Verification
+ * CallManager batch before the next one (after the last, the unit's own wait after the phone reset covers them). Batched: Cisco CallManager (the groups above) and Cisco Trust Verification
  * Service (phones hold a list of TVS servers and switch to the next when one does not answer: Cisco Unified
  * Serviceability, "Security Services: Cisco Trust Verification Service"; the batches keep at least one node of every
  * group running TVS, whichever list a phone holds). Not batched, so still one node at a time: Cisco CTIManager (CTI
@@ -122,8 +122,10 @@ export function applyRestartStrategy(
       s.kind === 'restart-service' && s.service === step.service ? [s.nodeId] : [],
     );
     const batches = restartBatches(nodeIds, publisherId, conflicts);
-    const awaitPhones = step.service === PHONE_WAIT_SERVICE;
-    batches.forEach((batch, i) =>
+    batches.forEach((batch, i) => {
+      // Before the next batch of the same service only: after the last one nothing else moves registrations, and
+      // the unit's own wait after the phone reset follows.
+      const awaitPhones = step.service === PHONE_WAIT_SERVICE && i < batches.length - 1;
       steps.push({
         kind: 'restart-batch',
         service: step.service,
@@ -132,8 +134,8 @@ export function applyRestartStrategy(
         batches: batches.length,
         awaitPhones,
         reason: `restartStrategy redundancy-groups after ${unitPlan.unit}: restart ${step.service} on ${batch.join(', ')} together (batch ${i + 1} of ${batches.length}${batch.includes(publisherId) ? ', the publisher first' : ''}); none of them is the primary and a backup of one CallManager group (${groupText}), and ${BATCHED_SERVICES.get(step.service) ?? ''}${awaitPhones ? '; the next batch waits until the phones are registered again' : ''}.`,
-      }),
-    );
+      });
+    });
   }
   return { unit: unitPlan.unit, steps };
 }
@@ -141,7 +143,7 @@ export function applyRestartStrategy(
 /**
  * The guard's reading of the batches (called by checkPlanInvariants): only with redundancy-groups, only batched
  * services, no conflicting pair in one batch, the publisher alone in the first batch, batches numbered in order, and
- * the phone wait after every CallManager batch.
+ * the phone wait after every CallManager batch but the last (the next batch waits for it).
  */
 export function checkRestartBatches(
   cluster: PlanCluster,
@@ -171,7 +173,7 @@ export function checkRestartBatches(
           say(`${b.service} restarts ${a} and ${c} together: one is the primary and the other a backup of a group`);
     if (b.nodeIds.includes(publisherId) && (b.batch !== 1 || b.nodeIds.length !== 1))
       say(`the publisher ${publisherId} is not restarted alone in the first ${b.service} batch`);
-    if (b.awaitPhones !== (b.service === PHONE_WAIT_SERVICE))
+    if (b.awaitPhones !== (b.service === PHONE_WAIT_SERVICE && b.batch < b.batches))
       say(`${b.service} batch ${b.batch} ${b.awaitPhones ? 'waits' : 'does not wait'} for the phones`);
   }
   for (const [service, last] of next) {
