@@ -75,12 +75,15 @@ describe('redundancy-aware restarts on a simulated cluster of CallManager pairs'
   });
 
   it('refuses an unknown restart strategy with a 400 naming the field, and starts nothing', async () => {
+    const c = system.lab.sim.cluster('pairs');
+    const before = c.events.list().length;
     const bad = await postJson(`${system.baseUrl}/v1/clusters/pairs/regenerations`, {
       units: ['CallManager'],
       restartStrategy: 'parallel',
     });
     assert.equal(bad.status, 400);
     assert.match(String(bad.json.detail), /restartStrategy/);
+    assert.equal(c.events.list().length, before, 'nothing reached the cluster');
   });
 
   it('the dry run shows the batches; the run restarts the pairs in two CallManager batches and strands no phone', async () => {
