@@ -12,6 +12,7 @@ import { ctlActivities } from './ctl';
 import { discoveryActivities } from './discovery';
 import { phoneActivities } from './phones';
 import { preflightActivities } from './preflight';
+import { redundancyActivities } from './redundancy';
 import { serviceActivities } from './services';
 import { windowActivities } from './window';
 
@@ -22,6 +23,7 @@ export type { RestartOutcome } from './services';
 export type { SignedChainCheck, SignedChainInput } from './chain';
 export type { PreflightReport } from './preflight';
 export type { WindowOpening } from './window';
+export type { CallManagerRedundancy } from './redundancy';
 export type { RegistrationBaseline, AwaitRegistrationResult, ResetPhonesResult } from './phones';
 
 export function createActivities(deps: ActivityDeps) {
@@ -36,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...preflightActivities(ctx),
     ...clusterLeaseActivities(),
     ...windowActivities(),
+    ...redundancyActivities(ctx),
   };
 }
 

@@ -5,7 +5,15 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { OPTIONAL_GATES, type GateKind } from '../workflows/types';
-import { CLUSTER_ID_PATTERN, Strict, StringEnum, maintenanceWindowSchema, planSchema, unitsSchema } from './schemas';
+import {
+  CLUSTER_ID_PATTERN,
+  Strict,
+  StringEnum,
+  maintenanceWindowSchema,
+  planSchema,
+  restartStrategySchema,
+  unitsSchema,
+} from './schemas';
 import { FILTER_STATUSES, RUN_WORKFLOW_TYPES, type RunStatus } from './visibility';
 
 export const RUN_ID_PATTERN = '^regen-[A-Za-z0-9._-]+$';
@@ -65,6 +73,7 @@ export const startBodySchema = Strict({
     }),
   ),
   maintenanceWindow: Type.Optional(maintenanceWindowSchema),
+  restartStrategy: Type.Optional(restartStrategySchema),
 });
 export type StartBody = Static<typeof startBodySchema>;
 

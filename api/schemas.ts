@@ -126,6 +126,11 @@ export const clusterSchema = Type.Object(
   { description: 'A cluster of the inventory, without secrets or secret references.' },
 );
 
+export const restartStrategySchema = StringEnum(['serial', 'redundancy-groups'], {
+  description:
+    'serial (default, as TN 214231): restart one node at a time; redundancy-groups: restart CallManager and TVS on several nodes at once, never the primary and a backup of one CallManager group together (read over AXL), the publisher first, the phones back after each CallManager batch.',
+});
+
 export const planStepSchema = Type.Object(
   {
     kind: Type.Optional(Type.String()),
@@ -133,6 +138,9 @@ export const planStepSchema = Type.Object(
     nodeId: Type.Optional(Type.String()),
     nodeIds: Type.Optional(Type.Array(Type.String())),
     service: Type.Optional(Type.String()),
+    batch: Type.Optional(Type.Integer()),
+    batches: Type.Optional(Type.Integer()),
+    awaitPhones: Type.Optional(Type.Boolean()),
     mode: Type.Optional(Type.String()),
     reason: Type.Optional(Type.String()),
   },

@@ -74,7 +74,8 @@ export async function startControlApi(
   );
 
   app.get<{ Params: { id: string } }>('/clusters/:id/phones', (request) => {
-    const phones = clusterOf(request.params.id).phones;
+    const cluster = clusterOf(request.params.id);
+    const phones = cluster.phones;
     return {
       counts: phones.counts(),
       // Reset and not settled yet (neither re-registered nor refused): a test waits for 0 instead of sleeping.
@@ -83,6 +84,11 @@ export async function startControlApi(
         .filter((p) => p.status !== 'Registered')
         .slice(0, 100)
         .map((p) => ({ name: p.name, node: p.node, status: p.status, reason: p.reason })),
+      // The simulator's own witness: phones that were ever left with no CallManager of their group running.
+      noCallManager: {
+        count: cluster.callManagerGroups.stranded.size,
+        phones: [...cluster.callManagerGroups.stranded.values()].slice(0, 100),
+      },
     };
   });
 

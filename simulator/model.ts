@@ -20,6 +20,7 @@ import {
   type SimVersion,
 } from './facts';
 import { createCertificate, type SimCertificate } from './certificates';
+import { CallManagerGroups, type CallManagerGroupConfig, type DevicePoolConfig } from './callmanager-groups';
 import { PhoneFleet, type PhoneFleetConfig } from './phones';
 import { defaultServices, restartDurations, SERVICE, type ServiceSetting, type ServiceState } from './services';
 import { buildTrustFile, record, type SignedTrustFile, type TrustRecord } from './trust-files';
@@ -63,6 +64,9 @@ export interface ClusterConfig {
   /** Expired certificates planted in each node's tomcat-trust and CallManager-trust (default 1 each). */
   expiredTrustPerStore?: number;
   phones?: PhoneFleetConfig;
+  /** CallManager groups (node names by priority) and device pools; default one of each per call-processing node. */
+  callManagerGroups?: CallManagerGroupConfig[];
+  devicePools?: DevicePoolConfig[];
   risport?: { requestsPerMinute?: number; windowMs?: number };
 }
 
@@ -260,6 +264,7 @@ export class SimCluster {
   readonly events = new EventLog();
   readonly faults = new Faults();
   readonly phones: PhoneFleet;
+  readonly callManagerGroups: CallManagerGroups;
   /** The enterprise CA that signs `caSignedUnits`; its root sits in every node's <unit>-trust. */
   ca?: SimCertificate;
   /** The CTL as `utils ctl update CTLFile` last wrote it (mixed mode only). */
@@ -282,6 +287,7 @@ export class SimCluster {
     );
     this.osAdmin = credentials.osAdmin;
     this.axlUser = credentials.axl;
+    this.callManagerGroups = new CallManagerGroups(this, config);
     this.phones = new PhoneFleet(this, config.phones ?? { count: 0 });
   }
 

@@ -10,6 +10,7 @@
  * CallManager regeneration without `utils ctl update CTLFile` and a TFTP restart in mixed mode. "Bad ITL" phones
  * never come back.
  */
+import { FAILOVER_DELAY_MS } from './callmanager-groups';
 import type { SimCluster, SimNode } from './model';
 import { SERVICE } from './services';
 import type { SignedTrustFile } from './trust-files';
@@ -24,6 +25,8 @@ export interface PhoneFleetConfig {
   /** Real-world re-registration delay after a reset, [min, max] ms; default [5000, 40000]. */
   registerDelayMs?: [number, number];
   seed?: number;
+  /** Device pools the phones are spread over, round robin (default: every device pool of the cluster). */
+  devicePools?: string[];
 }
 
 export type RegistrationStatus = 'Registered' | 'UnRegistered' | 'Rejected';
@@ -36,8 +39,10 @@ export interface SimPhone {
   description: string;
   ip: string;
   protocol: 'SIP' | 'SCCP';
-  /** The call-processing node it registers to. */
+  /** The call-processing node it is (or was last) registered to. */
   node: string;
+  /** Its device pool: the CallManager group it registers through (see callmanager-groups.ts). */
+  devicePool: string;
   secure: boolean;
   badItl: boolean;
   status: RegistrationStatus;
@@ -92,11 +97,13 @@ export class PhoneFleet {
   }
 
   populate(): void {
-    const cpNodes = this.cluster.nodes.filter((n) => n.product === 'callmanager' && n.isActivated(SERVICE.callManager));
-    if (this.config.count > 0 && cpNodes.length === 0) throw new Error('phones need at least one call-processing node');
+    const groups = this.cluster.callManagerGroups;
+    const pools = this.config.devicePools ?? groups.devicePools.map((p) => p.name);
+    if (this.config.count > 0 && pools.length === 0) throw new Error('phones need at least one call-processing node');
     const secureShare = this.cluster.mixedMode ? (this.config.secureShare ?? 0.2) : 0;
     for (let i = 0; i < this.config.count; i++) {
-      const node = cpNodes[i % cpNodes.length]!;
+      const devicePool = pools[i % pools.length]!;
+      const node = groups.reachable(devicePool) ?? this.cluster.node(groups.groupOf(devicePool).members[0]!);
       const [model, product] = MODELS[i % MODELS.length]!;
       const mac = (0x00a0c9000000 + i).toString(16).toUpperCase().padStart(12, '0');
       const phone: SimPhone = {
@@ -108,6 +115,7 @@ export class PhoneFleet {
         ip: `10.${100 + ((i >> 16) & 0xff)}.${(i >> 8) & 0xff}.${i & 0xff}`,
         protocol: 'SIP',
         node: node.name,
+        devicePool,
         secure: this.random() < secureShare,
         badItl: false,
         status: 'Registered',
@@ -180,15 +188,54 @@ export class PhoneFleet {
     this.cluster.clock.record('phone-registration', at, Math.max(0, (this.dueAt.get(phone.name) ?? at) - at));
   }
 
+  /**
+   * Cisco CallManager stops on `node`: its phones fail over to the next member of their group that runs (after a
+   * short delay), or, with none, are left without a CallManager (recorded: callmanager-groups.ts).
+   */
   callManagerStopped(node: SimNode): void {
-    for (const phone of this.list)
-      if (phone.node === node.name && phone.status === 'Registered')
-        this.setStatus(phone, 'UnRegistered', 'CallManager restarting');
+    const groups = this.cluster.callManagerGroups;
+    const stranded: SimPhone[] = [];
+    for (const phone of this.list) {
+      if (phone.node !== node.name || phone.status !== 'Registered') continue;
+      const backup = groups.reachable(phone.devicePool, node);
+      if (!backup) {
+        stranded.push(phone);
+        this.setStatus(phone, 'UnRegistered', `No CallManager of ${groups.groupOf(phone.devicePool).name} reachable`);
+        continue;
+      }
+      this.setStatus(phone, 'UnRegistered', `CallManager ${node.name} restarting: failing over to ${backup.name}`);
+      this.failOver(phone);
+    }
+    groups.recordStranded(node, stranded);
   }
 
+  /**
+   * Cisco CallManager started on `node`: phones of its groups without a CallManager register (after their usual
+   * delay), and phones on a lower-priority member fall back to it (make-before-break: they stay registered).
+   */
   callManagerStarted(node: SimNode): void {
-    for (const phone of this.list)
-      if (phone.node === node.name && phone.status !== 'Registered' && !phone.pending) this.schedule(phone, false);
+    const groups = this.cluster.callManagerGroups;
+    for (const phone of this.list) {
+      const rank = groups.rank(phone.devicePool, node.name);
+      if (rank === Infinity && phone.node !== node.name) continue;
+      if (phone.status !== 'Registered' && !phone.pending) this.schedule(phone, false);
+      else if (phone.status === 'Registered' && rank < groups.rank(phone.devicePool, phone.node)) {
+        phone.node = node.name;
+        this.register(phone, false);
+      }
+    }
+  }
+
+  private failOver(phone: SimPhone): void {
+    if (phone.pending) return;
+    phone.pending = true;
+    const [min, max] = FAILOVER_DELAY_MS;
+    const ms = this.cluster.clock.scaled(min + this.random() * (max - min));
+    this.dueAt.set(phone.name, performance.now() + ms);
+    setTimeout(() => {
+      phone.pending = false;
+      this.register(phone, false);
+    }, ms).unref();
   }
 
   /** True when TVS on the phone's node can vouch for `serial` to this phone. */
@@ -206,6 +253,10 @@ export class PhoneFleet {
 
   private register(phone: SimPhone, download: boolean): void {
     const cluster = this.cluster;
+    // A phone registers with the first CallManager of its group that answers.
+    const home = cluster.callManagerGroups.reachable(phone.devicePool);
+    if (home) phone.node = home.name;
+    else cluster.callManagerGroups.recordStranded(cluster.node(phone.node), [phone]);
     const node = cluster.node(phone.node);
     if (phone.badItl)
       return this.setStatus(phone, 'UnRegistered', 'ITL file could not be verified (corrupt ITL on the phone)');

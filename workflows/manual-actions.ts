@@ -21,6 +21,7 @@ const CHANGES: ReadonlySet<PlanStep['kind']> = new Set([
   'ca-signed-renewal',
   'update-ctl',
   'restart-service',
+  'restart-batch',
   'reset-phones',
 ]);
 
@@ -34,6 +35,8 @@ function actionFor(unit: CertificateUnit, step: PlanStep, missing?: ManualAction
       return `On the publisher ${step.nodeId}: utils ctl update CTLFile (in mixed mode secure phones reject the new ${unit} until the CTL lists it).`;
     case 'restart-service':
       return `On ${step.nodeId}: utils service restart ${step.service} (it serves the old ${unit} certificate until it restarts).`;
+    case 'restart-batch':
+      return `On ${step.nodeIds.join(', ')}: utils service restart ${step.service} (it serves the old ${unit} certificate until it restarts), no two of these at once unless none is the other's backup${step.awaitPhones ? ', with the phones registered again before the next' : ''}.`;
     case 'verify-certificate':
       return `Check ${unit} on ${step.nodeIds.join(', ')}: show cert own ${unit} should show the new serial (the run did not verify it).`;
     case 'verify-ipsec-trust':

@@ -44,7 +44,7 @@ import { buildPlan, checkPlanInvariants, planClusterOf, type PlanStep } from './
 import { endedEarly, reasonOf, RunTracker } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID } from './search-attributes';
 import { named } from './steps/proxies';
-import { NO_SKIP, phones, quick, runPlanStep, type UnitRunContext } from './steps';
+import { NO_SKIP, phones, quick, readRedundancy, runPlanStep, type UnitRunContext } from './steps';
 import type { GateDecision, GateKind, RegenerationResult, UnitRunRequest } from './types';
 import { UnitReport } from './unit-report';
 
@@ -237,8 +237,13 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
         }),
       (r) => ({ status: 'completed', detail: r.checks.join('; ') }),
     );
-    const planCluster = planClusterOf(discovery);
-    const planRequest = { units: [unit], phoneReset: request.phoneReset };
+    const redundancy = await readRedundancy(run, request);
+    const planCluster = { ...planClusterOf(discovery), ...(redundancy ? { redundancy } : {}) };
+    const planRequest = {
+      units: [unit],
+      phoneReset: request.phoneReset,
+      ...(request.restartStrategy ? { restartStrategy: request.restartStrategy } : {}),
+    };
     // Rule revisions since the first release of this workflow: a run started before one replays without it.
     const planOptions = { ipsecTomcatRestart: patched('ipsec-tomcat-restart-15') };
     const plan = buildPlan(planCluster, planRequest, planOptions);

@@ -3,7 +3,7 @@
  * Shared by the workflow, the API and the tests. Ids and references only: never a password or a private key.
  */
 import type { ClusterDiscovery } from '../activities';
-import type { Plan } from './plan/types';
+import type { Plan, RestartStrategy } from './plan/types';
 import type { CertificateUnit } from './units';
 
 /** Where a run stops for an engineer. */
@@ -65,6 +65,8 @@ export interface RegenerationRequest {
   registrationDeadlineMinutes?: number;
   /** Seconds between two RisPort sweeps while waiting (default 10; each sweep counts against the rate limit). */
   registrationPollSeconds?: number;
+  /** serial (default, as TN 214231): one node at a time; redundancy-groups: batches by the CallManager groups. */
+  restartStrategy?: RestartStrategy;
   /** Set by rotateCluster on its unit runs: the rotation's workflow id, which the unit run reports its state to. */
   rotationId?: string;
 }

@@ -176,4 +176,53 @@ export class AxlClient {
       `<deviceName>${escapeXml(deviceName)}</deviceName><isHardReset>${hard}</isHardReset>`,
     );
   }
+  /**
+   * The cluster's CallManager redundancy as AXL 14.0 models it (AXLSoap.xsd): listCallManager (each CallManager's
+   * processNodeName), listCallManagerGroup (names only: LCallManagerGroup has no members), getCallManagerGroup per
+   * group (members/member{callManagerName, priority}) and listDevicePool (callManagerGroupName).
+   */
+  async callManagerRedundancy(): Promise<AxlCallManagerRedundancy> {
+    const any = '<searchCriteria><name>%</name></searchCriteria>';
+    const cms = await this.call('listCallManager', `${any}<returnedTags><name/><processNodeName/></returnedTags>`);
+    const callManagers = asArray((cms.return as Xml | undefined)?.callManager as Xml | Xml[] | undefined).map((c) => ({
+      name: fkText(c.name),
+      processNodeName: fkText(c.processNodeName),
+    }));
+    const list = await this.call('listCallManagerGroup', `${any}<returnedTags><name/></returnedTags>`);
+    const groups: AxlCallManagerRedundancy['groups'] = [];
+    for (const g of asArray((list.return as Xml | undefined)?.callManagerGroup as Xml | Xml[] | undefined)) {
+      const name = fkText(g.name);
+      const got = await this.call(
+        'getCallManagerGroup',
+        `<name>${escapeXml(name)}</name><returnedTags><name/><members><member><callManagerName/><priority/></member></members></returnedTags>`,
+      );
+      const group = ((got.return as Xml | undefined)?.callManagerGroup ?? {}) as Xml;
+      const members = asArray((group.members as Xml | undefined)?.member as Xml | Xml[] | undefined)
+        .map((m) => ({ callManagerName: fkText(m.callManagerName), priority: Number(text(m.priority, 'NaN')) }))
+        .sort((a, b) => a.priority - b.priority);
+      groups.push({ name, members });
+    }
+    const pools = await this.call(
+      'listDevicePool',
+      `${any}<returnedTags><name/><callManagerGroupName/></returnedTags>`,
+    );
+    const devicePools = asArray((pools.return as Xml | undefined)?.devicePool as Xml | Xml[] | undefined).map((p) => ({
+      name: fkText(p.name),
+      callManagerGroupName: fkText(p.callManagerGroupName),
+    }));
+    return { callManagers, groups, devicePools };
+  }
+}
+
+export interface AxlCallManagerRedundancy {
+  callManagers: Array<{ name: string; processNodeName: string }>;
+  /** Members sorted by priority (1 = primary). */
+  groups: Array<{ name: string; members: Array<{ callManagerName: string; priority: number }> }>;
+  devicePools: Array<{ name: string; callManagerGroupName: string }>;
+}
+
+/** An XFkType value: text, or text with a uuid attribute (parsed as {"#text", "@_uuid"}). */
+function fkText(value: unknown): string {
+  if (value !== null && typeof value === 'object' && '#text' in value) return text((value as Xml)['#text']);
+  return text(value);
 }

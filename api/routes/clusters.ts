@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { DiscoveredCertificate } from '../../activities';
 import type { InventoryCluster } from '../../inventory/types';
 import { clusterOr404 } from '../cluster-lookup';
-import { buildPlan, planClusterOf } from '../../workflows/plan';
+import { buildPlan, planClusterOf, type RestartStrategy } from '../../workflows/plan';
+import { readRedundancy } from '../redundancy';
 import type { CertificateUnit } from '../../workflows/units';
 import type { ApiDeps } from '../deps';
 import { bearerSecurity } from '../auth';
@@ -19,6 +20,7 @@ import {
   clusterSchema,
   planSchema,
   problemSchema,
+  restartStrategySchema,
   unitsSchema,
 } from '../schemas';
 
@@ -102,6 +104,7 @@ interface PlanBody {
   units: CertificateUnit[];
   phoneReset?: 'all' | 'secure-only' | 'none';
   ctlUsedFor8021x?: boolean;
+  restartStrategy?: RestartStrategy;
 }
 
 export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: DiscoveryService): void {
@@ -223,6 +226,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: Di
               type: 'boolean',
               description: 'The CTL is used for 802.1X: a CallManager change then needs a CTL update in any mode.',
             },
+            restartStrategy: restartStrategySchema,
           },
         },
         response: {
@@ -250,7 +254,10 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: Di
       const record = await discovery.discover(cluster.id, Number(request.query.maxAgeSeconds ?? 0) * 1000);
       const d = record.discovery;
       // The same mapping the workflows use: the dry run shows the plan a run would execute.
-      const plan = buildPlan(planClusterOf(d), request.body);
+      // redundancy-groups: the batches come from the CallManager groups, read as the run would read them.
+      const redundancy =
+        request.body.restartStrategy === 'redundancy-groups' ? await readRedundancy(deps, cluster.id) : undefined;
+      const plan = buildPlan({ ...planClusterOf(d), ...(redundancy ? { redundancy } : {}) }, request.body);
       return {
         ...plan,
         discoveredAt: d.discoveredAt,

@@ -6,6 +6,7 @@ import type { SimCluster, SimNode } from '../model';
 import type { SimPhone } from '../phones';
 import { deviceUuid, findDevice, processNodes, type ProcessNodeRow } from './axl-data';
 import { executeSql, SqlError } from './axl-sql';
+import { REDUNDANCY_OPERATIONS } from './axl-redundancy';
 import type { AxlFault } from './soap-fault';
 import { xmlEscape } from './soap-fault';
 import { likePattern } from './wildcard';
@@ -37,15 +38,15 @@ export interface AxlCall {
 
 type AxlOperation = (call: AxlCall) => string;
 
-const clientError = (message: string, axlcode: number = AXL_CODE.generic) =>
+export const clientError = (message: string, axlcode: number = AXL_CODE.generic) =>
   new AxlOperationError({ faultcode: 'soapenv:Client', message, axlcode });
 
-function element(name: string, value: string): string {
+export function element(name: string, value: string): string {
   return value === '' ? `<${name}/>` : `<${name}>${xmlEscape(value)}</${name}>`;
 }
 
 /** Joins row fragments into <return>, or refuses the answer as AXL does when it would exceed 8 MB. */
-function returnRows(rows: string[]): string {
+export function returnRows(rows: string[]): string {
   const bytes = rows.reduce((sum, r) => sum + Buffer.byteLength(r), 0);
   if (bytes > MAX_RESPONSE_BYTES) {
     const suggested = Math.max(1, Math.floor((MAX_RESPONSE_BYTES / bytes) * rows.length));
@@ -62,13 +63,13 @@ function returnRows(rows: string[]): string {
  * The tags to return: those listed in returnedTags, or every supported tag when returnedTags is absent or empty
  * (lenient: real AXL requires returnedTags on list requests).
  */
-function returnedTags(request: unknown, supported: readonly string[]): string[] {
+export function returnedTags(request: unknown, supported: readonly string[]): string[] {
   const asked = elementNames(child(request, 'returnedTags'));
   return asked.length === 0 ? [...supported] : supported.filter((tag) => asked.includes(tag));
 }
 
 /** searchCriteria as name → pattern; at least one element is required, as AXL documents. */
-function searchCriteria(request: unknown, allowed: readonly string[]): Array<[string, RegExp]> {
+export function searchCriteria(request: unknown, allowed: readonly string[]): Array<[string, RegExp]> {
   const criteria = child(request, 'searchCriteria');
   const names = elementNames(criteria).filter((n) => allowed.includes(n));
   if (names.length === 0) throw clientError(`searchCriteria needs at least one of: ${allowed.join(', ')}`);
@@ -76,7 +77,7 @@ function searchCriteria(request: unknown, allowed: readonly string[]): Array<[st
 }
 
 /** Informix-style paging: `first` rows after `skip` (skip only counts when first is given). */
-function page<T>(items: T[], request: unknown): T[] {
+export function page<T>(items: T[], request: unknown): T[] {
   const first = childText(request, 'first');
   if (first === undefined || first === '') return items;
   const skip = Number(childText(request, 'skip') ?? 0);
@@ -196,7 +197,7 @@ function phoneValue(phone: SimPhone, tag: string): string {
     case 'protocolSide':
       return 'User';
     case 'devicePoolName':
-      return 'Default';
+      return phone.devicePool;
     case 'locationName':
       return 'Hub_None';
     case 'securityProfileName':
@@ -274,6 +275,7 @@ export const AXL_OPERATIONS: Readonly<Record<string, AxlOperation>> = {
   listPhone,
   listPhoneSecurityProfile,
   doDeviceReset,
+  ...REDUNDANCY_OPERATIONS,
 };
 
 /** The request element's sequence attribute, echoed on the response as AXL does. */

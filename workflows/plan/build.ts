@@ -8,6 +8,7 @@ import { checkCluster, checkRequest } from './refusals';
 import { CALLMANAGER_UNITS, PLAN_UNIT_ORDER } from './rules';
 import { itlSignedByCallManager, orderedNodes } from './topology';
 import type { Plan, PlanCluster, PlanOptions, PlanRequest, Refusal } from './types';
+import { applyRestartStrategy } from './redundancy';
 import { planUnit } from './unit-steps';
 
 export function buildPlan(cluster: PlanCluster, request: PlanRequest, options: PlanOptions = {}): Plan {
@@ -34,6 +35,8 @@ export function buildPlan(cluster: PlanCluster, request: PlanRequest, options: P
       `The ITL of ${cluster.clusterId} is signed by CallManager: ${callManager.join(' and ')} and TVS are never regenerated together (TN 214231); TVS starts only after the phones have re-registered on the ITL signed by the new CallManager certificate.`,
     );
   const ctx = { cluster, request, v, nodes, publisher, options };
-  plan.units = units.map((unit) => planUnit(ctx, unit, warnings));
+  plan.units = units.map((unit) =>
+    applyRestartStrategy(cluster, request, publisher.id, planUnit(ctx, unit, warnings), warnings),
+  );
   return plan;
 }

@@ -11,7 +11,10 @@ export type {
   PlanRequest,
   PlanStep,
   PlanStepKind,
+  PlanCallManagerGroup,
+  PlanRedundancy,
   Refusal,
+  RestartStrategy,
   UnitPlan,
 } from './types';
 export { buildPlan } from './build';
@@ -28,3 +31,10 @@ export {
   type FollowUpRestart,
 } from './rules';
 export { planClusterOf } from './from-discovery';
+export {
+  BATCHED_SERVICES,
+  PHONE_WAIT_SERVICE,
+  restartBatches,
+  restartConflicts,
+  restartStrategyOf,
+} from './redundancy';

@@ -14,6 +14,7 @@ import {
   PLAN_UNIT_ORDER,
   secureOnlyResetAllowed,
 } from './rules';
+import { checkRestartBatches } from './redundancy';
 import {
   certificateOf,
   holdersOf,
@@ -32,6 +33,7 @@ const PHASE: Record<PlanStepKind, number> = {
   'ca-signed-renewal': 0,
   'update-ctl': 1,
   'restart-service': 2,
+  'restart-batch': 2,
   'verify-certificate': 3,
   'verify-ipsec-trust': 4,
   'reset-phones': 5,
@@ -120,6 +122,7 @@ function checkUnit(ctx: Ctx, { unit, steps }: UnitPlan, out: string[]): void {
   checkCertificateSteps(ctx, unit, steps, say);
   checkCtl(ctx, unit, steps, say);
   checkRestarts(ctx, unit, steps, say);
+  checkRestartBatches(ctx.cluster, ctx.request, ctx.publisher.id, steps, say);
   checkVerification(ctx, unit, steps, say);
   checkPhones(ctx, unit, steps, say);
 }
@@ -187,22 +190,34 @@ function checkRestarts(ctx: Ctx, unit: CertificateUnit, steps: PlanStep[], say: 
   const byId = new Map(ctx.nodes.map((n) => [n.id, n] as const));
   const seen: string[] = [];
   let last = -1;
-  for (const step of steps) {
-    if (step.kind !== 'restart-service') continue;
-    const node = byId.get(step.nodeId);
+  // A restart-batch (redundancy-groups) stands for its nodes at once; its order within the service is the batch
+  // number (checkRestartBatches reads the batches themselves), a serial restart's is the node's.
+  const restarts = steps.flatMap((step) =>
+    step.kind === 'restart-service'
+      ? [{ service: step.service, nodeIds: [step.nodeId], order: ctx.index.get(step.nodeId) ?? 0 }]
+      : step.kind === 'restart-batch'
+        ? [{ service: step.service, nodeIds: step.nodeIds, order: step.batch }]
+        : [],
+  );
+  for (const step of restarts) {
     const f = followUps.findIndex((x) => x.service === step.service);
     const followUp = followUps[f];
-    if (!node || !followUp) {
-      say(`restarts ${step.service} on ${step.nodeId}, which the procedure does not ask for`);
-      continue;
+    const key = f * (ctx.nodes.length + 1) + step.order;
+    if (followUp && key <= last)
+      say(`restart of ${step.service} on ${step.nodeIds.join(', ')} is out of order (per service, publisher first)`);
+    if (followUp) last = key;
+    for (const nodeId of step.nodeIds) {
+      const node = byId.get(nodeId);
+      if (!node || !followUp) {
+        say(`restarts ${step.service} on ${nodeId}, which the procedure does not ask for`);
+        continue;
+      }
+      if (!isStarted(node, step.service)) say(`restarts ${step.service} on ${nodeId}, where it is not Started`);
+      if (followUp.scope === 'publisher' && node !== ctx.publisher)
+        say(`restarts ${step.service} on ${nodeId}; it belongs on the publisher only`);
+      if (seen.includes(`${step.service}@${nodeId}`)) say(`restarts ${step.service} on ${nodeId} twice`);
+      seen.push(`${step.service}@${nodeId}`);
     }
-    if (!isStarted(node, step.service)) say(`restarts ${step.service} on ${step.nodeId}, where it is not Started`);
-    if (followUp.scope === 'publisher' && node !== ctx.publisher)
-      say(`restarts ${step.service} on ${step.nodeId}; it belongs on the publisher only`);
-    const key = f * ctx.nodes.length + (ctx.index.get(step.nodeId) ?? 0);
-    if (key <= last) say(`restart of ${step.service} on ${step.nodeId} is out of order (per service, publisher first)`);
-    last = key;
-    seen.push(`${step.service}@${step.nodeId}`);
   }
   for (const followUp of followUps)
     for (const node of followUp.scope === 'publisher' ? [ctx.publisher] : ctx.nodes)

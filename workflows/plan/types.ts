@@ -22,6 +22,26 @@ export interface PlanCluster {
   itlSigner: 'CallManager' | 'ITLRecovery';
   /** Publisher first (the plan re-orders defensively if it is not). */
   nodes: PlanNode[];
+  /** The cluster's CallManager groups and device pools (AXL), read only for the redundancy-groups strategy. */
+  redundancy?: PlanRedundancy;
+}
+
+/** Serial (default): one node at a time, as TN 214231 does it; redundancy-groups: see ./redundancy.ts. */
+export type RestartStrategy = 'serial' | 'redundancy-groups';
+
+/** A CallManager group as AXL getCallManagerGroup returns it, its members mapped to node ids. */
+export interface PlanCallManagerGroup {
+  name: string;
+  /** Node ids in priority order: the first is the primary, the others its backups. */
+  members: string[];
+  /** Members AXL names that match no discovered node (e.g. a CallManager of another cluster). */
+  unmatched?: string[];
+}
+
+export interface PlanRedundancy {
+  groups: PlanCallManagerGroup[];
+  /** Device pool → the CallManager group its devices register through (listDevicePool). */
+  devicePools: Array<{ name: string; callManagerGroup: string }>;
 }
 
 export type PhoneResetMode = 'all' | 'secure-only' | 'none';
@@ -32,6 +52,8 @@ export interface PlanRequest {
   phoneReset?: PhoneResetMode;
   /** The CTL is used for 802.1X (then a CallManager change needs a CTL update even in non-secure mode). */
   ctlUsedFor8021x?: boolean;
+  /** Default 'serial'. */
+  restartStrategy?: RestartStrategy;
 }
 
 /**
@@ -49,6 +71,20 @@ export type PlanStep =
   | { kind: 'ca-signed-renewal'; unit: CertificateUnit; nodeIds: string[]; reason: string }
   | { kind: 'update-ctl'; /** the publisher */ nodeId: string; reason: string }
   | { kind: 'restart-service'; nodeId: string; service: string; reason: string }
+  /**
+   * restartStrategy redundancy-groups: one service restarted on several nodes at once (none the primary and a backup
+   * of the same CallManager group), then, where awaitPhones, the wait until the registration baseline is back.
+   */
+  | {
+      kind: 'restart-batch';
+      service: string;
+      nodeIds: string[];
+      /** 1-based, of `batches` for this service. */
+      batch: number;
+      batches: number;
+      awaitPhones: boolean;
+      reason: string;
+    }
   | { kind: 'verify-certificate'; unit: CertificateUnit; nodeIds: string[]; reason: string }
   | { kind: 'verify-ipsec-trust'; publisherId: string; subscriberIds: string[]; reason: string }
   | { kind: 'reset-phones'; mode: 'all' | 'secure-only'; reason: string }

@@ -3,11 +3,13 @@ import type { PlanStep } from '../plan';
 import { caRenewalStep, regenerateStep } from './certificates';
 import type { UnitRunContext } from './context';
 import { awaitRegistrationStep, confirmPhonesResetStep, resetPhonesStep } from './phones';
+import { restartBatchStep } from './restart-batch';
 import { restartStep, updateCtlStep } from './services';
 import { verifyCertificateStep, verifyIpsecTrustStep } from './verify';
 
 export type { CaRenewal, UnitRunContext } from './context';
 export { NO_SKIP, phones, quick } from './proxies';
+export { readRedundancy } from './redundancy-read';
 
 export function runPlanStep(ctx: UnitRunContext, step: PlanStep, index: number): Promise<boolean> {
   switch (step.kind) {
@@ -19,6 +21,8 @@ export function runPlanStep(ctx: UnitRunContext, step: PlanStep, index: number):
       return updateCtlStep(ctx, step);
     case 'restart-service':
       return restartStep(ctx, step);
+    case 'restart-batch':
+      return restartBatchStep(ctx, step);
     case 'verify-certificate':
       return verifyCertificateStep(ctx, step);
     case 'verify-ipsec-trust':

@@ -35,6 +35,7 @@ export const NO_SKIP = {
   registration: 'the next certificate must wait for the phones; decide at the accept-missing-phones gate instead.',
   preflight: 'the plan needs the discovery.',
   baseline: 'the wait for the phones needs the baseline.',
+  redundancy: 'the batches need the CallManager groups; start the run again with restartStrategy serial instead.',
 } as const;
 
 /**

@@ -21,15 +21,23 @@ export async function updateCtlStep(ctx: UnitRunContext, step: Step<'update-ctl'
   return false;
 }
 
+/** The optional before-restarts gate, once per unit run, before its first restart. */
+export async function approveRestarts(ctx: UnitRunContext): Promise<void> {
+  if (ctx.restartsApproved) return;
+  const restarts = ctx.steps.reduce(
+    (n, s) => n + (s.kind === 'restart-service' ? 1 : s.kind === 'restart-batch' ? s.nodeIds.length : 0),
+    0,
+  );
+  await ctx.run.gate(
+    'before-restarts',
+    `Restart the services for ${ctx.unit} (${restarts} restarts, publisher first). Services drop calls and registrations while they restart.`,
+  );
+  ctx.restartsApproved = true;
+}
+
 export async function restartStep(ctx: UnitRunContext, step: Step<'restart-service'>): Promise<boolean> {
   const { run } = ctx;
-  if (!ctx.restartsApproved) {
-    await run.gate(
-      'before-restarts',
-      `Restart the services for ${ctx.unit} (${ctx.steps.filter((s) => s.kind === 'restart-service').length} restarts, publisher first). Services drop calls and registrations while they restart.`,
-    );
-    ctx.restartsApproved = true;
-  }
+  await approveRestarts(ctx);
   await run.inWindow(`restart ${step.service} on ${step.nodeId}`);
   const outcome = await run.attempt(
     {

@@ -1,0 +1,51 @@
+/**
+ * The cluster's CallManager groups and device pools over AXL, for redundancy-aware restarts: each group's members
+ * mapped from CallManager names to the node ids the runs use (through each CallManager's processNodeName, matched
+ * by hostname, FQDN or address). Read-only.
+ */
+import type { ActivityContext } from './context';
+
+export interface CallManagerRedundancy {
+  groups: Array<{
+    name: string;
+    /** Node ids by priority: the primary first, then its backups. */
+    members: string[];
+    /** CallManagers of the group that match no node of this cluster's inventory or discovery. */
+    unmatched?: string[];
+  }>;
+  devicePools: Array<{ name: string; callManagerGroup: string }>;
+}
+
+/** Only what it uses of the context: the AXL client and the cluster's known nodes. */
+type RedundancyDeps = Pick<ActivityContext, 'axl' | 'nodes'>;
+
+export function redundancyActivities(ctx: RedundancyDeps) {
+  return {
+    readCallManagerGroups: async (input: { clusterId: string }): Promise<CallManagerRedundancy> => {
+      const axl = await ctx.axl(input.clusterId);
+      const read = await axl.callManagerRedundancy();
+      const nodes = ctx.nodes(input.clusterId);
+      const nodeOf = (processNodeName: string): string | undefined => {
+        const wanted = processNodeName.trim().toLowerCase();
+        const label = wanted.split('.')[0];
+        return nodes.find((n) => {
+          const id = n.id.toLowerCase();
+          return id === wanted || id === label || n.host.toLowerCase() === wanted;
+        })?.id;
+      };
+      const byCallManager = new Map(read.callManagers.map((c) => [c.name, nodeOf(c.processNodeName)] as const));
+      return {
+        groups: read.groups.map((g) => {
+          const members = g.members.map((m) => ({ name: m.callManagerName, id: byCallManager.get(m.callManagerName) }));
+          const unmatched = members.filter((m) => m.id === undefined).map((m) => m.name);
+          return {
+            name: g.name,
+            members: members.flatMap((m) => (m.id ? [m.id] : [])),
+            ...(unmatched.length > 0 ? { unmatched } : {}),
+          };
+        }),
+        devicePools: read.devicePools.map((p) => ({ name: p.name, callManagerGroup: p.callManagerGroupName })),
+      };
+    },
+  };
+}

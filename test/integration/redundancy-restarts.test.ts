@@ -1,0 +1,144 @@
+/**
+ * Redundancy-aware restarts end to end (API dry run → Temporal dev server → worker → AXL and SSH → simulator): on a
+ * 6-node CUCM 14 cluster (publisher and TFTP node without call processing, two CallManager pairs, each pair two
+ * groups with the members in either order), a CallManager run with restartStrategy redundancy-groups restarts each
+ * pair's members in different batches, both pairs at once, and the simulator's own witness (its event log) records
+ * no phone left without a CallManager. The witness is checked first: restarting a primary and its backup together
+ * does strand phones.
+ */
+import assert from 'node:assert/strict';
+import type { ClusterConfig, SimEvent } from '../../simulator/model';
+import { regenerateCertificate } from '../../workflows/regenerate-certificate';
+import { stateQuery } from '../../workflows/messages';
+import { postJson, startSystem, type System } from '../support/system';
+
+const CM = 'Cisco CallManager';
+const pairs: ClusterConfig = {
+  id: 'pairs',
+  version: '14.0.1.13900-155',
+  nodes: [
+    { name: 'pub', role: 'publisher', callProcessing: false },
+    {
+      name: 'tftp',
+      role: 'subscriber',
+      callProcessing: false,
+      services: { 'Cisco Tftp': 'STARTED', 'Cisco Trust Verification Service': 'STARTED' },
+    },
+    { name: 'a1', role: 'subscriber' },
+    { name: 'b1', role: 'subscriber' },
+    { name: 'a2', role: 'subscriber' },
+    { name: 'b2', role: 'subscriber' },
+  ],
+  callManagerGroups: [
+    { name: 'G1a', members: ['a1', 'b1'] },
+    { name: 'G1b', members: ['b1', 'a1'] },
+    { name: 'G2a', members: ['a2', 'b2'] },
+    { name: 'G2b', members: ['b2', 'a2'] },
+  ],
+  phones: { count: 200, registerDelayMs: [500, 1500] },
+};
+
+/** Per node, the intervals its Cisco CallManager was not STARTED, from the event log (seq numbers). */
+function downIntervals(events: readonly SimEvent[]): Map<string, Array<[number, number]>> {
+  const out = new Map<string, Array<[number, number]>>();
+  const open = new Map<string, number>();
+  for (const e of events) {
+    if (e.kind !== 'service-state' || e.detail.service !== CM) continue;
+    if (e.detail.state === 'STOPPING') open.set(e.node, e.seq);
+    if (e.detail.state === 'STARTED' && open.has(e.node)) {
+      out.set(e.node, [...(out.get(e.node) ?? []), [open.get(e.node) ?? 0, e.seq]]);
+      open.delete(e.node);
+    }
+  }
+  return out;
+}
+const overlap = (a: Array<[number, number]> = [], b: Array<[number, number]> = []) =>
+  a.some(([s1, e1]) => b.some(([s2, e2]) => s1 < e2 && s2 < e1));
+
+describe('redundancy-aware restarts on a simulated cluster of CallManager pairs', function () {
+  this.timeout(300_000);
+  let system: System;
+  before(async () => {
+    system = await startSystem('redundancy', [pairs]);
+  });
+  after(async () => system?.stop());
+
+  it('the witness: a primary and its backup restarted together leave their phones without a CallManager', async () => {
+    const c = system.lab.sim.cluster('pairs');
+    const since = c.events.list().length;
+    await Promise.all(['a1', 'b1'].map((n) => c.restartService(c.node(n), CM, 'test')));
+    const stranded = c.events.list({ since }).filter((e) => e.kind === 'phones-without-callmanager');
+    assert.ok(stranded.length > 0, 'the simulator records the phones of G1a/G1b as stranded');
+    // Let them come back before the run starts.
+    for (let i = 0; i < 100 && c.phones.counts().Registered < 200; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(c.phones.counts().Registered, 200);
+  });
+
+  it('refuses an unknown restart strategy with a 400 naming the field, and starts nothing', async () => {
+    const c = system.lab.sim.cluster('pairs');
+    const before = c.events.list().length;
+    const bad = await postJson(`${system.baseUrl}/v1/clusters/pairs/regenerations`, {
+      units: ['CallManager'],
+      restartStrategy: 'parallel',
+    });
+    assert.equal(bad.status, 400);
+    assert.match(String(bad.json.detail), /restartStrategy/);
+    assert.equal(c.events.list().length, before, 'nothing reached the cluster');
+  });
+
+  it('the dry run shows the batches; the run restarts the pairs in two CallManager batches and strands no phone', async () => {
+    const c = system.lab.sim.cluster('pairs');
+    const dry = await postJson(`${system.baseUrl}/v1/clusters/pairs/plan`, {
+      units: ['CallManager'],
+      restartStrategy: 'redundancy-groups',
+    });
+    assert.equal(dry.status, 200, JSON.stringify(dry.json));
+    const steps = (dry.json.units as Array<{ steps: Array<Record<string, unknown>> }>)[0]?.steps ?? [];
+    const cmBatches = steps.filter((s) => s.kind === 'restart-batch' && s.service === CM).map((s) => s.nodeIds);
+    assert.deepEqual(cmBatches, [
+      ['a1', 'a2'],
+      ['b1', 'b2'],
+    ]);
+
+    const strandedBefore = c.callManagerGroups.stranded.size;
+    const since = c.events.list().length;
+    const handle = await system.env.client.workflow.start(regenerateCertificate, {
+      workflowId: `redundancy-${Date.now()}`,
+      taskQueue: system.taskQueue,
+      args: [
+        {
+          clusterId: 'pairs',
+          units: ['CallManager'],
+          approvals: [],
+          restartStrategy: 'redundancy-groups',
+          registrationPollSeconds: 1,
+        },
+      ],
+    });
+    const result = await handle.result();
+    const events = c.events.list({ since });
+
+    // The plan the run executed is the dry run's.
+    const state = await handle.query(stateQuery);
+    assert.deepEqual(
+      state.plan?.units[0]?.steps
+        .filter((s) => s.kind === 'restart-batch' && s.service === CM)
+        .map((s) => 'nodeIds' in s && s.nodeIds),
+      cmBatches,
+    );
+    // Restarted together: a1 and a2 were down at the same time; never a pair's two members.
+    const down = downIntervals(events);
+    assert.ok(overlap(down.get('a1'), down.get('a2')), 'a1 and a2 restart together');
+    assert.ok(overlap(down.get('b1'), down.get('b2')), 'b1 and b2 restart together');
+    assert.ok(!overlap(down.get('a1'), down.get('b1')) && !overlap(down.get('a2'), down.get('b2')));
+    // The witness: no phone was ever without a CallManager; every phone is back.
+    assert.deepEqual(
+      events.filter((e) => e.kind === 'phones-without-callmanager'),
+      [],
+    );
+    assert.equal(c.callManagerGroups.stranded.size, strandedBefore);
+    assert.equal(result.phones?.allBack, true);
+    assert.deepEqual(c.phones.counts(), { Registered: 200, UnRegistered: 0, Rejected: 0 });
+    assert.ok(result.restarts.filter((r) => r.service === CM).every((r) => r.restarted));
+  });
+});

@@ -1,0 +1,31 @@
+/**
+ * restartStrategy redundancy-groups: the CallManager groups and device pools, read over AXL before the plan (the
+ * plan batches the restarts by them). A serial run reads nothing and records no marker, so its commands are those
+ * of every run before this option (the patch guards histories of runs started while it was being rolled out).
+ */
+import { patched } from '@temporalio/workflow';
+import type { PlanRedundancy } from '../plan';
+import type { RunTracker } from '../run-tracker';
+import type { RegenerationRequest } from '../types';
+import { NO_SKIP, quick } from './proxies';
+
+export const REDUNDANCY_PATCH = 'restart-strategy-redundancy-groups';
+
+export async function readRedundancy(
+  run: RunTracker,
+  request: RegenerationRequest,
+): Promise<PlanRedundancy | undefined> {
+  if (request.restartStrategy !== 'redundancy-groups' || !patched(REDUNDANCY_PATCH)) return undefined;
+  return run.attempt(
+    {
+      kind: 'preflight',
+      description: `Read the CallManager groups and device pools of ${request.clusterId} (AXL), to restart in redundancy-safe batches`,
+    },
+    () => quick.readCallManagerGroups({ clusterId: request.clusterId }),
+    (r) => ({
+      status: 'completed',
+      detail: `${r.groups.map((g) => `${g.name}: ${g.members.join(' > ')}${g.unmatched ? ` (not in this cluster: ${g.unmatched.join(', ')})` : ''}`).join('; ') || 'no CallManager group'}; ${r.devicePools.length} device pools`,
+    }),
+    NO_SKIP.redundancy,
+  );
+}
