@@ -18,12 +18,17 @@ export interface CertificateSummary {
   subject?: string;
   issuer?: string;
   validTo?: string;
+  /** SHA-256 fingerprint of the certificate (colon-separated hex), when the CLI printed its PEM. */
+  sha256?: string;
 }
 
 export interface RegenerateOutcome {
   serialBefore: string;
   serialAfter: string;
   regeneratedNow: boolean;
+  /** SHA-256 fingerprints before and after (public certificate facts for the change report), when known. */
+  sha256Before?: string;
+  sha256After?: string;
 }
 
 export interface VerifyOutcome {
@@ -54,8 +59,8 @@ const TRUST_FILE_FUNCTION: Partial<Record<CertificateUnit, string>> = {
 };
 
 async function readSerial(cli: CliSession, unit: CertificateUnit): Promise<CertificateSummary> {
-  const { serial, subject, issuer, validTo } = parseCertificateDetails(await cli.run(`show cert own ${unit}`));
-  return { serial, subject, issuer, validTo };
+  const { serial, subject, issuer, validTo, pem } = parseCertificateDetails(await cli.run(`show cert own ${unit}`));
+  return { serial, subject, issuer, validTo, ...(pem ? { sha256: new X509Certificate(pem).fingerprint256 } : {}) };
 }
 
 /** Serial of the certificate a TLS server presents (no trust decision: we compare it with what SSH told us). */
@@ -94,7 +99,12 @@ export function certificateActivities(ctx: ActivityContext) {
               unit: input.unit,
               serial: current.serial,
             });
-            return { serialBefore: input.serialBefore, serialAfter: current.serial, regeneratedNow: false };
+            return {
+              serialBefore: input.serialBefore,
+              serialAfter: current.serial,
+              regeneratedNow: false,
+              ...(current.sha256 ? { sha256After: current.sha256 } : {}),
+            };
           }
           await cli.run(`set cert regen ${input.unit}`, { confirm: true, timeoutMs: 5 * 60_000 });
           const after = await readSerial(cli, input.unit);
@@ -110,7 +120,13 @@ export function certificateActivities(ctx: ActivityContext) {
             serialBefore: input.serialBefore,
             serialAfter: after.serial,
           });
-          return { serialBefore: input.serialBefore, serialAfter: after.serial, regeneratedNow: true };
+          return {
+            serialBefore: input.serialBefore,
+            serialAfter: after.serial,
+            regeneratedNow: true,
+            ...(current.sha256 ? { sha256Before: current.sha256 } : {}),
+            ...(after.sha256 ? { sha256After: after.sha256 } : {}),
+          };
         }),
       );
     },
@@ -268,8 +284,10 @@ export function certificateActivities(ctx: ActivityContext) {
     /** Uploads root and intermediates as trust, then the signed leaf, for a unit whose CSR the node generated. */
     uploadCertificateChain: async (
       input: NodeRef & { unit: CertificateUnit; leafPem: string; caPems: string[] },
-    ): Promise<{ serial: string }> => {
-      const serial = new X509Certificate(input.leafPem).serialNumber.toUpperCase();
+    ): Promise<{ serial: string; sha256: string }> => {
+      const leaf = new X509Certificate(input.leafPem);
+      const serial = leaf.serialNumber.toUpperCase();
+      const sha256 = leaf.fingerprint256;
       const version = parseCucmVersion(await ctx.version(input.clusterId));
       if (atLeast(version, 14)) {
         try {
@@ -280,13 +298,13 @@ export function certificateActivities(ctx: ActivityContext) {
         } catch (err) {
           throw toFailure(err);
         }
-        return { serial };
+        return { serial, sha256 };
       }
       return ctx.withCli(input, async (cli) => {
         for (const ca of input.caPems)
           await cli.run(`set cert import trust ${input.unit}`, { paste: ca, confirm: true });
         await cli.run(`set cert import own ${input.unit}`, { paste: input.leafPem, confirm: true });
-        return { serial };
+        return { serial, sha256 };
       });
     },
   };
