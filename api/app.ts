@@ -15,12 +15,15 @@ import { clusterRoutes } from './routes/clusters';
 import { gateRoutes } from './routes/gates';
 import { healthRoutes, metricsRoutes, readinessRoutes } from './routes/health';
 import { regenerationRoutes } from './routes/regenerations';
+import { reportRoutes } from './routes/report';
 
 export interface ApiDeps {
   temporal: Client;
   namespace: string;
   taskQueue: string;
   inventory: Inventory;
+  /** Base URL of the Temporal Web UI, for links (change report); default http://127.0.0.1:8233. */
+  temporalUiUrl?: string;
 }
 
 export interface BuildAppOptions {
@@ -70,5 +73,6 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
   clusterRoutes(app, deps, discovery);
   regenerationRoutes(app, deps, metrics);
   gateRoutes(app, deps);
+  reportRoutes(app, deps);
   return app;
 }

@@ -65,7 +65,8 @@ export function commandOf(step: StepState, version?: string): { command: string;
       if (/baseline/i.test(step.description)) return { command: 'RisPort70 selectCmDeviceExt', source: 'inferred' };
       if (/^Discover/.test(step.description))
         return {
-          command: 'show version active; show network cluster; show itl; utils service list; show cert list own; show cert own <unit>',
+          command:
+            'show version active; show network cluster; show itl; utils service list; show cert list own; show cert own <unit>',
           source: 'inferred',
         };
       return {

@@ -24,8 +24,12 @@ const mono = (v?: string) => (v ? h(`<code>${escapeHtml(v)}</code>`) : undefined
 /** Only http(s) links are written as links. */
 const link = (label: string, url: string) =>
   /^https?:\/\//i.test(url) ? h(`<a href="${escapeHtml(url)}">${escapeHtml(label)}</a>`) : h(escapeHtml(label));
-const status = (s: string) => h(`<span class="status s-${escapeHtml(s.replace(/[^a-z-]/g, ''))}">${escapeHtml(s)}</span>`);
-const time = (iso?: string) => (iso ? h(`<time datetime="${escapeHtml(iso)}">${escapeHtml(iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time>`) : undefined);
+const status = (s: string) =>
+  h(`<span class="status s-${escapeHtml(s.replace(/[^a-z-]/g, ''))}">${escapeHtml(s)}</span>`);
+const time = (iso?: string) =>
+  iso
+    ? h(`<time datetime="${escapeHtml(iso)}">${escapeHtml(iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time>`)
+    : undefined;
 
 function table(head: string[], rows: unknown[][], cls = ''): string {
   return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((x) => `<th>${escapeHtml(x)}</th>`).join('')}</tr></thead><tbody>${rows
@@ -155,7 +159,9 @@ export function renderHtml(r: Report): string {
           c.unit,
           c.nodeId,
           mono(c.serialBefore),
-          h(`<code>${escapeHtml(c.serialAfter)}</code>${c.regeneratedNow ? '' : ' <span class="note">(by an earlier attempt)</span>'}`),
+          h(
+            `<code>${escapeHtml(c.serialAfter)}</code>${c.regeneratedNow ? '' : ' <span class="note">(by an earlier attempt)</span>'}`,
+          ),
           mono(c.sha256Before),
           mono(c.sha256After),
         ]),
@@ -168,7 +174,14 @@ export function renderHtml(r: Report): string {
     s.push(
       table(
         ['When', 'Unit', 'Gate', 'Decision', 'By', 'Comment'],
-        r.decisions.map((d) => [time(d.at), d.unit, h(`<code>${escapeHtml(d.gateId)}</code> (${escapeHtml(d.kind)})`), d.decision, d.by ?? 'unknown', d.comment]),
+        r.decisions.map((d) => [
+          time(d.at),
+          d.unit,
+          h(`<code>${escapeHtml(d.gateId)}</code> (${escapeHtml(d.kind)})`),
+          d.decision,
+          d.by ?? 'unknown',
+          d.comment,
+        ]),
         'decisions',
       ),
     );
@@ -202,7 +215,8 @@ export function renderHtml(r: Report): string {
       ? '<p>None: nothing is left to do by hand.</p>'
       : `<ol class="actions">${r.manualActions.map((a) => `<li>${escapeHtml(a)}</li>`).join('')}</ol>`,
   );
-  if (r.notes.length) s.push('<h2>Notes</h2>', `<ul class="note">${r.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`);
+  if (r.notes.length)
+    s.push('<h2>Notes</h2>', `<ul class="note">${r.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(r.title)}</title>

@@ -42,7 +42,12 @@ export function negotiate(format: string | undefined, accept: string | undefined
     .split(',')
     .map((part, i) => {
       const [type = '', ...params] = part.trim().toLowerCase().split(';');
-      const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith('q='))?.slice(2) ?? '1');
+      const q = Number(
+        params
+          .map((p) => p.trim())
+          .find((p) => p.startsWith('q='))
+          ?.slice(2) ?? '1',
+      );
       return { type: type.trim(), q: Number.isFinite(q) ? q : 0, i };
     })
     .filter((a) => a.q > 0)

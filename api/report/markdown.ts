@@ -17,7 +17,8 @@ interface Raw {
 const raw = (md: string): Raw => ({ md });
 const isRaw = (v: unknown): v is Raw => typeof v === 'object' && v !== null && 'md' in v;
 const code = (value: string): Raw => raw('`' + value.replace(/`/g, "'").replace(/\|/g, '\\|') + '`');
-const link = (label: string, url: string): Raw => raw(`[${cell(label)}](${encodeURI(url).replace(/[()|]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)})`);
+const link = (label: string, url: string): Raw =>
+  raw(`[${cell(label)}](${encodeURI(url).replace(/[()|]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)})`);
 
 function table(head: string[], rows: unknown[][]): string[] {
   return [
@@ -73,7 +74,12 @@ export function renderMarkdown(r: Report): string {
     for (const f of r.plan.refusals) out.push(`> **Refused (${text(f.code)}):** ${text(f.message)}`, '');
     for (const u of r.plan.units) {
       out.push(`### ${text(u.unit)}`, '');
-      out.push(...table(['#', 'Step', 'Target', 'Reason'], u.steps.map((s, i) => [i + 1, s.kind, s.target, s.reason])));
+      out.push(
+        ...table(
+          ['#', 'Step', 'Target', 'Reason'],
+          u.steps.map((s, i) => [i + 1, s.kind, s.target, s.reason]),
+        ),
+      );
       out.push('');
     }
   }
