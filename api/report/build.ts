@@ -4,7 +4,6 @@
  */
 import type { PlanStep } from '../../workflows/plan/types';
 import type { StepState } from '../../workflows/types';
-import type { CertificateUnit } from '../../workflows/units';
 import type {
   CommandSource,
   Report,
@@ -245,7 +244,7 @@ export function buildReport(input: ReportInput): Report {
         },
       };
     }),
-    notStarted: (input.notStarted ?? []) as CertificateUnit[],
+    notStarted: input.notStarted ?? [],
     steps,
     certificates,
     decisions,

@@ -4,7 +4,7 @@
  */
 import type { Report } from './types';
 
-export function escapeHtml(value: unknown): string {
+export function escapeHtml(value: string | number | boolean | undefined): string {
   return String(value ?? '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -19,7 +19,12 @@ interface Html {
 }
 const h = (html: string): Html => ({ html });
 const isHtml = (v: unknown): v is Html => typeof v === 'object' && v !== null && 'html' in v;
-const td = (v: unknown) => (isHtml(v) ? v.html : v === undefined || v === '' ? '—' : escapeHtml(v));
+const td = (v: unknown) =>
+  isHtml(v)
+    ? v.html
+    : v === undefined || v === ''
+      ? '—'
+      : escapeHtml(typeof v === 'string' || typeof v === 'number' ? v : JSON.stringify(v));
 const mono = (v?: string) => (v ? h(`<code>${escapeHtml(v)}</code>`) : undefined);
 /** Only http(s) links are written as links. */
 const link = (label: string, url: string) =>
@@ -28,11 +33,13 @@ const status = (s: string) =>
   h(`<span class="status s-${escapeHtml(s.replace(/[^a-z-]/g, ''))}">${escapeHtml(s)}</span>`);
 const time = (iso?: string) =>
   iso
-    ? h(`<time datetime="${escapeHtml(iso)}">${escapeHtml(iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time>`)
+    ? h(`<time datetime="${escapeHtml(iso)}">${escapeHtml(iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC'))}</time>`)
     : undefined;
 
-function table(head: string[], rows: unknown[][], cls = ''): string {
-  return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((x) => `<th>${escapeHtml(x)}</th>`).join('')}</tr></thead><tbody>${rows
+/** A table; `cols` names each column's class (widths in the stylesheet). */
+function table(head: string[], rows: unknown[][], cls = '', cols?: string[]): string {
+  const colgroup = cols ? `<colgroup>${cols.map((c) => `<col class="c-${c}">`).join('')}</colgroup>` : '';
+  return `<table${cls ? ` class="${cls}"` : ''}>${colgroup}<thead><tr>${head.map((x) => `<th>${escapeHtml(x)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((v) => `<td>${td(v)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
@@ -52,8 +59,14 @@ th, td { border: 1px solid var(--line); padding: 4px 7px; text-align: left; vert
 th { background: var(--head); font-weight: 600; }
 table.facts { width: auto; min-width: 60%; }
 table.facts td:first-child { font-weight: 600; background: var(--head); white-space: nowrap; }
-code { font: 11.5px/1.3 "DejaVu Sans Mono", Menlo, Consolas, monospace; word-break: break-all; }
-td.nowrap, time { white-space: nowrap; }
+code { font: 11.5px/1.35 "DejaVu Sans Mono", Menlo, Consolas, monospace; overflow-wrap: anywhere; }
+code.fp { font-size: 10px; color: var(--muted); }
+table.steps, table.certificates { table-layout: fixed; }
+col.c-n { width: 3%; } col.c-step { width: 21%; } col.c-node { width: 8%; } col.c-cmd { width: 22%; }
+col.c-st { width: 8%; } col.c-when { width: 8%; } col.c-took { width: 5%; }
+col.c-unit { width: 11%; } col.c-node { width: 9%; } col.c-cert { width: 40%; }
+table.steps td { font-size: 12px; overflow-wrap: anywhere; }
+table.facts time { white-space: nowrap; }
 .status { font-weight: 600; }
 .s-completed { color: var(--ok); } .s-failed, .s-aborted, .s-cancelled { color: var(--bad); }
 .s-skipped, .s-awaiting-approval, .s-running { color: var(--warn); }
@@ -128,25 +141,30 @@ export function renderHtml(r: Report): string {
   }
   s.push('<h2>Steps</h2>');
   if (r.steps.length === 0) s.push('<p>No step ran.</p>');
-  else
+  const stepUnits = [...new Set(r.steps.map((st) => st.unit))];
+  for (const unit of stepUnits)
     s.push(
+      ...(stepUnits.length > 1 ? [`<h3>${escapeHtml(unit)}</h3>`] : []),
       table(
-        ['Unit', 'Step', 'Node', 'Command', 'Status', 'Started', 'Finished', 'Detail'],
-        r.steps.map((st) => [
-          st.unit,
-          st.description,
-          st.nodeId,
-          st.command === '—'
-            ? '—'
-            : h(
-                `<code>${escapeHtml(st.command)}</code>${st.commandSource === 'inferred' ? ' <span class="note">(inferred)</span>' : ''}`,
-              ),
-          status(st.status),
-          time(st.startedAt),
-          time(st.finishedAt),
-          st.detail,
-        ]),
+        ['#', 'Step', 'Node', 'Command', 'Status', 'Started', 'Took', 'Detail'],
+        r.steps
+          .filter((st) => st.unit === unit)
+          .map((st, i) => [
+            i + 1,
+            st.description,
+            st.nodeId,
+            st.command === '—'
+              ? '—'
+              : h(
+                  `<code>${escapeHtml(st.command)}</code>${st.commandSource === 'inferred' ? ' <span class="note">(inferred)</span>' : ''}`,
+                ),
+            status(st.status),
+            time(st.startedAt),
+            st.durationSeconds === undefined ? undefined : `${st.durationSeconds} s`,
+            st.detail,
+          ]),
         'steps',
+        ['n', 'step', 'node', 'cmd', 'st', 'when', 'took', 'detail'],
       ),
     );
   s.push('<h2>Certificates before and after</h2>');
@@ -154,18 +172,19 @@ export function renderHtml(r: Report): string {
   else
     s.push(
       table(
-        ['Unit', 'Node', 'Serial before', 'Serial after', 'SHA-256 before', 'SHA-256 after'],
+        ['Unit', 'Node', 'Before: serial / SHA-256', 'After: serial / SHA-256'],
         r.certificates.map((c) => [
           c.unit,
           c.nodeId,
-          mono(c.serialBefore),
           h(
-            `<code>${escapeHtml(c.serialAfter)}</code>${c.regeneratedNow ? '' : ' <span class="note">(by an earlier attempt)</span>'}`,
+            `<code>${escapeHtml(c.serialBefore)}</code><br><code class="fp">${escapeHtml(c.sha256Before ?? '—')}</code>`,
           ),
-          mono(c.sha256Before),
-          mono(c.sha256After),
+          h(
+            `<code>${escapeHtml(c.serialAfter)}</code>${c.regeneratedNow ? '' : ' <span class="note">(by an earlier attempt)</span>'}<br><code class="fp">${escapeHtml(c.sha256After ?? '—')}</code>`,
+          ),
         ]),
         'certificates',
+        ['unit', 'node', 'cert', 'cert'],
       ),
     );
   s.push('<h2>Decisions</h2>');

@@ -5,7 +5,7 @@ import type { Report } from './types';
 const cell = (value: unknown): string =>
   value === undefined || value === null || value === ''
     ? '—'
-    : String(value)
+    : (typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value))
         .replace(/\r?\n/g, ' ')
         .replace(/([\\|`*_[\]<>])/g, '\\$1');
 /** Running text: the same escaping, keeping it on one line. */

@@ -61,7 +61,7 @@ export async function reportInputOf(view: RunView, deps: ApiDeps, generatedAt: s
     };
   }
   const result = closedOk ? ((await view.handle.result()) as RegenerationResult) : undefined;
-  const unit = (state?.units[0] ?? result?.unit ?? 'tomcat') as CertificateUnit;
+  const unit: CertificateUnit = state?.units[0] ?? result?.unit ?? 'tomcat';
   return {
     ...common,
     clusterId: state?.clusterId ?? description.typedSearchAttributes.get(CLUSTER_ID) ?? 'unknown',

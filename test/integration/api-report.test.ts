@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -137,6 +137,11 @@ describe('API change report', function () {
         assert.ok(html.body.includes(v), `${v} in the HTML`);
       }
     assert.ok(html.body.includes('CHG0042 &lt;approved in CAB&gt;'), 'the comment escaped');
+    // Kept beside the screenshot for a look (git-ignored).
+    mkdirSync(join(__dirname, '..', 'artifacts'), { recursive: true });
+    writeFileSync(join(__dirname, '..', 'artifacts', 'report.html'), html.body);
+    writeFileSync(join(__dirname, '..', 'artifacts', 'report.md'), md.body);
+    writeFileSync(join(__dirname, '..', 'artifacts', 'report.json'), json.body);
     assert.equal((await fetchReport('?format=pdf')).status, 400);
     assert.equal((await fetchReport('', 'image/png')).status, 406);
     assert.equal((await fetchReport('')).status, 200);
