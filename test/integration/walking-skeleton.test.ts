@@ -4,6 +4,7 @@
  * the query, then the result.
  */
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import type { RegenerationDocument } from '../../api/routes/regenerations';
 import { getJson, postJson, startSystem, type System } from '../support/system';
 import { waitFor } from '../support/net';
@@ -65,7 +66,13 @@ describe('walking skeleton: regenerate tomcat through the API', function () {
     assert.equal(node.activeCertificate('tomcat').serial, serialAfter);
 
     // The API's view: the steps and the result say the same.
-    assert.deepEqual(done.result?.nodes, [{ nodeId: 'cucm-pub', serialBefore, serialAfter, regeneratedNow: true }]);
+    // With the SHA-256 fingerprints before and after; after is the certificate the node now holds.
+    const sha256Before = done.result?.nodes[0]?.sha256Before;
+    assert.match(sha256Before ?? '', /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    const sha256After = new X509Certificate(node.activeCertificate('tomcat').pem).fingerprint256;
+    assert.deepEqual(done.result?.nodes, [
+      { nodeId: 'cucm-pub', serialBefore, serialAfter, regeneratedNow: true, sha256Before, sha256After },
+    ]);
     assert.deepEqual(done.result?.restarts, [{ nodeId: 'cucm-pub', service: 'Cisco Tomcat', restarted: true }]);
     assert.deepEqual(
       done.steps.map((s) => `${s.kind}:${s.status}`),
