@@ -171,7 +171,7 @@ const documentSchema = {
     plan: { ...planSchema, description: 'the plan being executed (steps with reasons), once pre-flight built it' },
     certificates: {
       type: 'array',
-      description: 'serials before and after, per node, as the regeneration steps finish',
+      description: 'serials and SHA-256 fingerprints before and after, per node, as the regeneration steps finish',
       items: {
         type: 'object',
         properties: {
@@ -179,6 +179,8 @@ const documentSchema = {
           serialBefore: { type: 'string' },
           serialAfter: { type: 'string' },
           regeneratedNow: { type: 'boolean' },
+          sha256Before: { type: 'string', description: 'SHA-256 fingerprint before (colon-separated hex)' },
+          sha256After: { type: 'string', description: 'SHA-256 fingerprint after' },
         },
       },
     },
