@@ -94,7 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiPort: intFromEnv(env, 'API_PORT', 3000),
     temporalPort,
     temporalUiPort: intFromEnv(env, 'TEMPORAL_UI_PORT', 8233),
-    temporalUiUrl: urlFromEnv(env, 'TEMPORAL_UI_URL') ?? `http://127.0.0.1:${intFromEnv(env, 'TEMPORAL_UI_PORT', 8233)}`,
+    temporalUiUrl:
+      urlFromEnv(env, 'TEMPORAL_UI_URL') ?? `http://127.0.0.1:${intFromEnv(env, 'TEMPORAL_UI_PORT', 8233)}`,
     temporalAddress: env.TEMPORAL_ADDRESS || `127.0.0.1:${temporalPort}`,
     temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
     temporalTls: tlsWanted ? tls : undefined,

@@ -51,7 +51,8 @@ export async function regenerateStep(ctx: UnitRunContext, step: Step<'regenerate
   if (!outcome) return true;
   ctx.newSerials.set(step.nodeId, outcome.serialAfter);
   // The fingerprint before from the read that preceded the first attempt (a retry's activity may not know it).
-  const fingerprints = (outcome.sha256Before ?? sha256Before) ? { sha256Before: outcome.sha256Before ?? sha256Before } : {};
+  const fingerprints =
+    (outcome.sha256Before ?? sha256Before) ? { sha256Before: outcome.sha256Before ?? sha256Before } : {};
   ctx.result.nodes.push({ nodeId: step.nodeId, ...outcome, ...fingerprints });
   run.state.certificates.push({ nodeId: step.nodeId, ...outcome, ...fingerprints });
   return false;
