@@ -19,12 +19,17 @@ export interface CertificateSummary {
   subject?: string;
   issuer?: string;
   validTo?: string;
+  /** SHA-256 fingerprint of the certificate (colon-separated hex), when the CLI printed its PEM. */
+  sha256?: string;
 }
 
 export interface RegenerateOutcome {
   serialBefore: string;
   serialAfter: string;
   regeneratedNow: boolean;
+  /** SHA-256 fingerprints before and after (public certificate facts for the change report), when known. */
+  sha256Before?: string;
+  sha256After?: string;
 }
 
 export interface VerifyOutcome {
@@ -48,8 +53,8 @@ export interface TrustCertificate {
 const BASE_UNITS = ['CallManager', 'tomcat', 'ipsec', 'CAPF', 'TVS'];
 
 async function readSerial(cli: CliCommands, unit: CertificateUnit): Promise<CertificateSummary> {
-  const { serial, subject, issuer, validTo } = parseCertificateDetails(await cli.run(`show cert own ${unit}`));
-  return { serial, subject, issuer, validTo };
+  const { serial, subject, issuer, validTo, pem } = parseCertificateDetails(await cli.run(`show cert own ${unit}`));
+  return { serial, subject, issuer, validTo, ...(pem ? { sha256: new X509Certificate(pem).fingerprint256 } : {}) };
 }
 
 /** Serial of the certificate a TLS server presents (no trust decision: we compare it with what SSH told us). */
@@ -91,7 +96,12 @@ export function certificateActivities(ctx: CertificateDeps) {
               unit: input.unit,
               serial: current.serial,
             });
-            return { serialBefore: input.serialBefore, serialAfter: current.serial, regeneratedNow: false };
+            return {
+              serialBefore: input.serialBefore,
+              serialAfter: current.serial,
+              regeneratedNow: false,
+              ...(current.sha256 ? { sha256After: current.sha256 } : {}),
+            };
           }
           await cli.run(`set cert regen ${input.unit}`, { confirm: true, timeoutMs: 5 * 60_000 });
           const after = await readSerial(cli, input.unit);
@@ -107,7 +117,13 @@ export function certificateActivities(ctx: CertificateDeps) {
             serialBefore: input.serialBefore,
             serialAfter: after.serial,
           });
-          return { serialBefore: input.serialBefore, serialAfter: after.serial, regeneratedNow: true };
+          return {
+            serialBefore: input.serialBefore,
+            serialAfter: after.serial,
+            regeneratedNow: true,
+            ...(current.sha256 ? { sha256Before: current.sha256 } : {}),
+            ...(after.sha256 ? { sha256After: after.sha256 } : {}),
+          };
         }),
       );
     },
@@ -268,14 +284,16 @@ export function certificateActivities(ctx: CertificateDeps) {
      */
     uploadCertificateChain: async (
       input: NodeRef & { unit: CertificateUnit; leafPem: string; caPems: string[] },
-    ): Promise<{ serial: string }> => {
-      const serial = new X509Certificate(input.leafPem).serialNumber.toUpperCase();
+    ): Promise<{ serial: string; sha256: string }> => {
+      const leaf = new X509Certificate(input.leafPem);
+      const serial = leaf.serialNumber.toUpperCase();
+      const sha256 = leaf.fingerprint256;
       const version = parseCucmVersion(await ctx.version(input.clusterId));
       const log = Context.current().log;
       return ctx.withCli(input, async (cli) => {
         if ((await readSerial(cli, input.unit)).serial.toUpperCase() === serial) {
           log.info('signed certificate already uploaded by an earlier attempt', { node: input.nodeId, serial });
-          return { serial };
+          return { serial, sha256 };
         }
         if (atLeast(version, 14)) {
           try {
@@ -297,7 +315,7 @@ export function certificateActivities(ctx: CertificateDeps) {
             type: 'UploadNotApplied',
             message: `${input.nodeId}: ${input.unit} has serial ${held} after the upload of the signed ${serial}.`,
           });
-        return { serial };
+        return { serial, sha256 };
       });
     },
   };

@@ -56,6 +56,8 @@ export interface RegistrationBaseline {
   registered: number;
   /** Names of the phones registered at the baseline, when the fleet is small enough to carry them (≤ 2000). */
   registeredNames?: string[];
+  /** Phones registered per CallManager node (RisPort70's CmNode name), for the change report. */
+  byNode?: Array<{ node: string; registered: number }>;
 }
 
 export interface AwaitRegistrationResult {
@@ -65,6 +67,8 @@ export interface AwaitRegistrationResult {
   missing: string[];
   missingCount: number;
   polls: number;
+  /** Per CallManager node: phones registered now, and the missing ones (named) that RisPort last saw there. */
+  byNode?: Array<{ node: string; registered: number; missing?: string[] }>;
 }
 
 const MAX_NAMES_IN_BASELINE = 2000;
@@ -179,6 +183,7 @@ export function phoneActivities(ctx: PhoneDeps) {
             total: devices.size,
             registered: registered.length,
             registeredNames: devices.size <= MAX_NAMES_IN_BASELINE ? registered.map((d) => d.name).sort() : undefined,
+            byNode: perNode(devices, []),
           };
         } catch (err) {
           throw toFailure(err);
@@ -215,6 +220,7 @@ export function phoneActivities(ctx: PhoneDeps) {
               missing: missing.slice(0, MAX_MISSING_NAMES),
               missingCount: missing.length,
               polls,
+              byNode: perNode(devices, missing.slice(0, MAX_MISSING_NAMES)),
             };
           }
           await sleep(Math.min(input.pollIntervalMs ?? 10_000, Math.max(0, deadline - Date.now())));
@@ -224,6 +230,25 @@ export function phoneActivities(ctx: PhoneDeps) {
       }
     },
   };
+}
+
+/** Registered phones per node, and the named missing phones under the node RisPort last saw them on. */
+function perNode(
+  devices: Map<string, RisDevice>,
+  missing: string[],
+): Array<{ node: string; registered: number; missing?: string[] }> {
+  const nodes = new Map<string, { node: string; registered: number; missing?: string[] }>();
+  const entry = (node: string) => {
+    let e = nodes.get(node);
+    if (!e) nodes.set(node, (e = { node, registered: 0 }));
+    return e;
+  };
+  for (const d of devices.values()) if (d.status === 'Registered') entry(d.node || 'unknown').registered += 1;
+  for (const name of missing) {
+    const e = entry(devices.get(name)?.node || 'unknown');
+    e.missing = [...(e.missing ?? []), name];
+  }
+  return [...nodes.values()].sort((a, b) => a.node.localeCompare(b.node));
 }
 
 /**

@@ -14,6 +14,7 @@ import { clusterRoutes } from './routes/clusters';
 import { gateRoutes } from './routes/gates';
 import { healthRoutes, metricsRoutes, readinessRoutes } from './routes/health';
 import { regenerationRoutes } from './routes/regenerations';
+import { reportRoutes } from './routes/report';
 import { registerSecretGuard } from './secret-guard';
 
 export interface BuildAppOptions {
@@ -65,5 +66,6 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
   clusterRoutes(app, deps, discovery);
   regenerationRoutes(app, deps, metrics);
   gateRoutes(app, deps);
+  reportRoutes(app, deps);
   return app;
 }

@@ -11,6 +11,8 @@ export interface ApiDeps {
   namespace: string;
   taskQueue: string;
   inventory: Inventory;
+  /** Base URL of the Temporal Web UI, for links (change report); default http://127.0.0.1:8233. */
+  temporalUiUrl?: string;
 }
 
 /**

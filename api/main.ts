@@ -19,7 +19,13 @@ async function main(): Promise<void> {
   const inventory = loadInventory(config.inventoryPath);
   const temporal = await connectClient(config);
   const app = await buildApp(
-    { temporal, namespace: config.temporalNamespace, taskQueue: config.taskQueue, inventory },
+    {
+      temporal,
+      namespace: config.temporalNamespace,
+      taskQueue: config.taskQueue,
+      inventory,
+      temporalUiUrl: config.temporalUiUrl,
+    },
     {
       auth,
       discoveryTimeoutMs: config.apiDiscoveryTimeoutSeconds * 1000,

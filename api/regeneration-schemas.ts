@@ -184,8 +184,10 @@ export const documentSchema = Type.Object({
         serialBefore: str(),
         serialAfter: str(),
         regeneratedNow: opt(Type.Boolean()),
+        sha256Before: opt(Type.String({ description: 'SHA-256 fingerprint before (colon-separated hex)' })),
+        sha256After: opt(Type.String({ description: 'SHA-256 fingerprint after' })),
       }),
-      { description: 'serials before and after, per node, as the regeneration steps finish' },
+      { description: 'serials and SHA-256 fingerprints before and after, per node, as the regeneration steps finish' },
     ),
   ),
   csrs: opt(

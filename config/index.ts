@@ -18,6 +18,8 @@ export interface AppConfig {
   apiPort: number;
   temporalPort: number;
   temporalUiPort: number;
+  /** Base URL of the Temporal Web UI for links in reports (TEMPORAL_UI_URL; default the dev server's UI). */
+  temporalUiUrl: string;
   /** host:port of the Temporal frontend; defaults to the embedded dev server. */
   temporalAddress: string;
   temporalNamespace: string;
@@ -108,6 +110,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiPort: intFromEnv(env, 'API_PORT', 3000),
     temporalPort,
     temporalUiPort: intFromEnv(env, 'TEMPORAL_UI_PORT', 8233),
+    temporalUiUrl:
+      urlFromEnv(env, 'TEMPORAL_UI_URL') ?? `http://127.0.0.1:${intFromEnv(env, 'TEMPORAL_UI_PORT', 8233)}`,
     temporalAddress: env.TEMPORAL_ADDRESS || `127.0.0.1:${temporalPort}`,
     temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
     temporalTls: tlsWanted ? tls : undefined,

@@ -274,6 +274,15 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
           NO_SKIP.baseline,
         )
       : undefined;
+    if (baseline)
+      run.state.registration = {
+        before: {
+          at: new Date().toISOString(),
+          total: baseline.total,
+          registered: baseline.registered,
+          byNode: baseline.byNode ?? [],
+        },
+      };
 
     if (approvals.has('before-start')) {
       await run.gate(

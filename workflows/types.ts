@@ -165,6 +165,8 @@ export interface RegenerationState {
   csrs?: Array<{ nodeId: string; unit: CertificateUnit; csrPem: string }>;
   /** Phones not registered again at the last registration check. */
   missingPhones?: { count: number; sample: string[] };
+  /** Phone registration per node at the baseline and at the last registration check (absent in older runs). */
+  registration?: { before?: RegistrationReading; after?: RegistrationReading };
   /** After an abort, a rejection, a cancellation or a failure: what an engineer still has to do by hand. */
   manualActions?: string[];
   /** Signals the run could not apply (a gate not pending, a decision it does not take), oldest first. */
@@ -177,6 +179,19 @@ export interface NodeRegenerationOutcome {
   serialAfter: string;
   /** False when a retry found the certificate already regenerated and did not run it again. */
   regeneratedNow: boolean;
+  /** SHA-256 fingerprints (colon-separated hex) before and after, when the node printed the PEM; absent in older runs. */
+  sha256Before?: string;
+  sha256After?: string;
+}
+
+/** Phones registered per CUCM node at one RisPort70 reading (the change report's before and after). */
+export interface RegistrationReading {
+  /** When it was read (workflow time). */
+  at: string;
+  total: number;
+  registered: number;
+  /** Per CallManager node as RisPort70 names it: registered, and (after) the baseline's phones missing there. */
+  byNode: Array<{ node: string; registered: number; missing?: string[] }>;
 }
 
 export interface ServiceRestartOutcome {

@@ -39,7 +39,14 @@ describe('activities against the simulator', function () {
     const retry = await run(lab.activities.regenerateCertificate, { ...ref, serialBefore: before.serial });
     assert.equal(first.regeneratedNow, true);
     assert.notEqual(first.serialAfter, before.serial);
-    assert.deepEqual(retry, { serialBefore: before.serial, serialAfter: first.serialAfter, regeneratedNow: false });
+    // With the SHA-256 fingerprints of the certificates before and after (the change report's).
+    assert.equal(first.sha256Before, before.sha256);
+    assert.deepEqual(retry, {
+      serialBefore: before.serial,
+      serialAfter: first.serialAfter,
+      regeneratedNow: false,
+      sha256After: first.sha256After,
+    });
     assert.equal((await lab.control.events('lab1', { node: 'cucm-pub', kind: 'cert-regenerated' })).length, 1);
   });
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { RegenerationDocument } from '../../api/regeneration-documents';
-import { servedSerial } from '../support/control';
+import { servedFingerprint, servedSerial } from '../support/control';
 import { getJson, postJson, startSystem, type System } from '../support/system';
 import { waitFor } from '../support/net';
 
@@ -69,12 +69,18 @@ describe('walking skeleton: regenerate tomcat through the API', function () {
     assert.equal(await served(), serialAfter, 'HTTPS serves the new certificate');
 
     // The API's view: the steps and the result say the same.
+    // With the SHA-256 fingerprints before and after; after is the certificate the node's HTTPS port now serves.
+    const sha256Before = done.result?.nodes[0]?.sha256Before;
+    assert.match(sha256Before ?? '', /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    const sha256After = await servedFingerprint(endpoint.host, endpoint.httpsPort);
     const reported = done.result?.nodes.map((n) => ({
       ...n,
       serialBefore: n.serialBefore.toLowerCase(),
       serialAfter: n.serialAfter.toLowerCase(),
     }));
-    assert.deepEqual(reported, [{ nodeId: 'cucm-pub', serialBefore, serialAfter, regeneratedNow: true }]);
+    assert.deepEqual(reported, [
+      { nodeId: 'cucm-pub', serialBefore, serialAfter, regeneratedNow: true, sha256Before, sha256After },
+    ]);
     assert.deepEqual(done.result?.restarts, [{ nodeId: 'cucm-pub', service: 'Cisco Tomcat', restarted: true }]);
     assert.deepEqual(
       done.steps.map((s) => `${s.kind}:${s.status}`),

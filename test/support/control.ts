@@ -4,6 +4,7 @@
  * {node}, /events, /phones; POST /faults), over HTTP, never the simulator's memory. The control API listens on a
  * loopback port of its own for the test's in-process simulator, as `npm run simulator -- --control-port` does.
  */
+import type { X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { RunningSimulator } from '../../simulator/cluster-runner';
@@ -121,12 +122,21 @@ export async function startControl(sim: RunningSimulator): Promise<Control> {
 }
 
 /** The serial (lower-case hex) of the certificate a node's HTTPS port presents, as a browser would see it. */
-export function servedSerial(host: string, port: number): Promise<string> {
+export async function servedSerial(host: string, port: number): Promise<string> {
+  return (await servedCertificate(host, port)).serialNumber.toLowerCase();
+}
+
+/** The SHA-256 fingerprint (AA:BB:...) of the certificate a node's HTTPS port presents. */
+export async function servedFingerprint(host: string, port: number): Promise<string> {
+  return (await servedCertificate(host, port)).fingerprint256;
+}
+
+function servedCertificate(host: string, port: number): Promise<X509Certificate> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, rejectUnauthorized: false }, () => {
       const cert = socket.getPeerX509Certificate();
       socket.end();
-      if (cert) resolve(cert.serialNumber.toLowerCase());
+      if (cert) resolve(cert);
       else reject(new Error(`${host}:${port} presented no certificate`));
     });
     socket.setTimeout(15_000, () => socket.destroy(new Error(`${host}:${port}: TLS handshake timed out`)));

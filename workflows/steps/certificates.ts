@@ -19,6 +19,7 @@ export async function regenerateStep(ctx: UnitRunContext, step: Step<'regenerate
   // attempt, or a regeneration that happened before a failure would be done again. Runs started before 4d11bde
   // read it again on every attempt; on replay they take that path (no patch marker in their history).
   let serialBefore: string | undefined;
+  let sha256Before: string | undefined;
   const outcome = await run.attempt(
     {
       kind: 'regenerate',
@@ -27,13 +28,14 @@ export async function regenerateStep(ctx: UnitRunContext, step: Step<'regenerate
       description: `Regenerate ${step.unit} on ${step.nodeId}`,
     },
     async () => {
-      if (serialBefore === undefined || !patched(PATCHES.serialReadOnce))
-        serialBefore = (
-          await named(quick.readCertificate, `Read the ${step.unit} serial on ${step.nodeId}`, {
-            ...ref,
-            unit: step.unit,
-          })
-        ).serial;
+      if (serialBefore === undefined || !patched(PATCHES.serialReadOnce)) {
+        const before = await named(quick.readCertificate, `Read the ${step.unit} serial on ${step.nodeId}`, {
+          ...ref,
+          unit: step.unit,
+        });
+        serialBefore = before.serial;
+        sha256Before = before.sha256;
+      }
       return named(slow.regenerateCertificate, `Regenerate ${step.unit} on ${step.nodeId}`, {
         ...ref,
         unit: step.unit,
@@ -48,8 +50,11 @@ export async function regenerateStep(ctx: UnitRunContext, step: Step<'regenerate
   );
   if (!outcome) return true;
   ctx.newSerials.set(step.nodeId, outcome.serialAfter);
-  ctx.result.nodes.push({ nodeId: step.nodeId, ...outcome });
-  run.state.certificates.push({ nodeId: step.nodeId, ...outcome });
+  // The fingerprint before from the read that preceded the first attempt (a retry's activity may not know it).
+  const fingerprints =
+    (outcome.sha256Before ?? sha256Before) ? { sha256Before: outcome.sha256Before ?? sha256Before } : {};
+  ctx.result.nodes.push({ nodeId: step.nodeId, ...outcome, ...fingerprints });
+  run.state.certificates.push({ nodeId: step.nodeId, ...outcome, ...fingerprints });
   return false;
 }
 
@@ -92,6 +97,7 @@ export async function caRenewalStep(
     const ref = nodeRef(ctx, nodeId);
     await run.inWindow(`upload the signed ${step.unit} to ${nodeId}`);
     let serialBefore: string | undefined;
+    let sha256Before: string | undefined;
     const uploaded = await run.attempt(
       {
         kind: 'upload-certificate',
@@ -100,9 +106,14 @@ export async function caRenewalStep(
         description: `Upload the CA chain as ${step.unit}-trust, then the signed ${step.unit}, on ${nodeId}`,
       },
       async () => {
-        serialBefore ??= (
-          await named(quick.readCertificate, `Read the ${step.unit} serial on ${nodeId}`, { ...ref, unit: step.unit })
-        ).serial;
+        if (serialBefore === undefined) {
+          const before = await named(quick.readCertificate, `Read the ${step.unit} serial on ${nodeId}`, {
+            ...ref,
+            unit: step.unit,
+          });
+          serialBefore = before.serial;
+          sha256Before = before.sha256;
+        }
         return named(slow.uploadCertificateChain, `Upload the signed ${step.unit} chain to ${nodeId}`, {
           ...ref,
           unit: step.unit,
@@ -114,7 +125,13 @@ export async function caRenewalStep(
       NO_SKIP.upload,
     );
     if (!uploaded || !serialBefore) continue;
-    const outcome = { serialBefore, serialAfter: uploaded.serial, regeneratedNow: true };
+    const outcome = {
+      serialBefore,
+      serialAfter: uploaded.serial,
+      regeneratedNow: true,
+      ...(sha256Before ? { sha256Before } : {}),
+      ...(uploaded.sha256 ? { sha256After: uploaded.sha256 } : {}),
+    };
     ctx.uploadedAny = true;
     ctx.newSerials.set(nodeId, uploaded.serial);
     ctx.result.nodes.push({ nodeId, ...outcome });

@@ -80,6 +80,16 @@ export async function awaitRegistrationStep(ctx: UnitRunContext): Promise<boolea
     if (!back) throw new Error('unreachable: the registration wait cannot be skipped');
     ctx.result.phones = { allBack: back.allBack, registered: back.registered, missingCount: back.missingCount };
     run.state.missingPhones = { count: back.missingCount, sample: back.missing.slice(0, 50) };
+    // State only (no command): the change report's registration after, per node.
+    run.state.registration = {
+      ...run.state.registration,
+      after: {
+        at: new Date().toISOString(),
+        total: baseline.total,
+        registered: back.registered,
+        byNode: back.byNode ?? [],
+      },
+    };
     if (back.allBack) return false;
     // The next certificate only after phones are back, or an engineer accepting the ones still missing.
     const d = await run.gate(

@@ -1,0 +1,258 @@
+/**
+ * The change report, built by one pure function from what the API read of a run (no clock, no I/O): the JSON,
+ * Markdown and HTML renderings all lay out this one object.
+ */
+import type { PlanStep } from '../../workflows/plan/types';
+import type { StepState } from '../../workflows/types';
+import type {
+  CommandSource,
+  Report,
+  ReportCertificate,
+  ReportDecision,
+  ReportInput,
+  ReportPhoneNode,
+  ReportPhones,
+  ReportStep,
+  ReportUnitInput,
+} from './types';
+
+/** The Temporal Web UI page of a workflow (its latest run). */
+export function temporalUrl(base: string, namespace: string, workflowId: string): string {
+  return `${base.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+const majorOf = (version?: string): number | undefined => {
+  const m = /^(\d+)/.exec(version ?? '');
+  return m ? Number(m[1]) : undefined;
+};
+
+/**
+ * The CUCM CLI command or API operation a step of this kind sends, as the activities send it. `exact` where the
+ * kind always sends that command; `inferred` where it depends on the version or is read from the description.
+ */
+export function commandOf(step: StepState, version?: string): { command: string; source: CommandSource } {
+  const unit = step.unit ?? '<unit>';
+  const rest = (majorOf(version) ?? 0) >= 14;
+  switch (step.kind) {
+    case 'regenerate':
+      return { command: `set cert regen ${unit}`, source: 'exact' };
+    case 'update-ctl':
+      return { command: 'utils ctl update CTLFile', source: 'exact' };
+    case 'restart-service':
+      return { command: `utils service restart ${step.service ?? '<service>'}`, source: 'exact' };
+    case 'csr':
+      return rest
+        ? { command: `certificate REST API: generate CSR (${unit})`, source: 'inferred' }
+        : { command: `set csr gen ${unit}; show csr own ${unit}`, source: 'inferred' };
+    case 'upload-certificate':
+      return rest
+        ? { command: `certificate REST API: upload trust, then identity (${unit})`, source: 'inferred' }
+        : { command: `set cert import trust ${unit}; set cert import own ${unit}`, source: 'inferred' };
+    case 'verify':
+      if (/ipsec-trust/.test(step.description)) return { command: 'show cert list trust', source: 'inferred' };
+      if (/\bITL\b/.test(step.description))
+        return { command: /\bCTL\b/.test(step.description) ? 'show itl; show ctl' : 'show itl', source: 'inferred' };
+      return {
+        command: unit === 'tomcat' ? 'show cert own tomcat; TLS handshake on HTTPS' : `show cert own ${unit}`,
+        source: 'inferred',
+      };
+    case 'reset-phones':
+      return { command: 'AXL listPhone, then doDeviceReset per phone', source: 'exact' };
+    case 'await-registration':
+      return { command: 'RisPort70 selectCmDeviceExt (polled)', source: 'exact' };
+    case 'preflight':
+      if (/baseline/i.test(step.description)) return { command: 'RisPort70 selectCmDeviceExt', source: 'inferred' };
+      if (/^Discover/.test(step.description))
+        return {
+          command:
+            'show version active; show network cluster; show itl; utils service list; show cert list own; show cert own <unit>',
+          source: 'inferred',
+        };
+      return {
+        command: 'utils dbreplication runtimestate; Control Center soapGetServiceStatus',
+        source: 'inferred',
+      };
+    case 'discover':
+      return { command: 'show version active; show network cluster; show cert list own', source: 'inferred' };
+    case 'gate':
+    case 'wait-window':
+      return { command: '—', source: 'none' };
+  }
+}
+
+function seconds(from?: string, to?: string): number | undefined {
+  if (!from || !to) return undefined;
+  const ms = Date.parse(to) - Date.parse(from);
+  return Number.isFinite(ms) && ms >= 0 ? Math.round(ms / 100) / 10 : undefined;
+}
+
+function planTarget(step: PlanStep): string {
+  switch (step.kind) {
+    case 'regenerate':
+      return `${step.unit} on ${step.nodeId}`;
+    case 'ca-signed-renewal':
+    case 'verify-certificate':
+      return `${step.unit} on ${step.nodeIds.join(', ')}`;
+    case 'update-ctl':
+      return step.nodeId;
+    case 'restart-service':
+      return `${step.service} on ${step.nodeId}`;
+    case 'restart-batch':
+      return `${step.service} on ${step.nodeIds.join(', ')} together (batch ${step.batch} of ${step.batches})`;
+    case 'verify-ipsec-trust':
+      return `${step.publisherId} → ${step.subscriberIds.join(', ') || 'no subscriber'}`;
+    case 'reset-phones':
+      return `phones: ${step.mode}`;
+    case 'confirm-phones-reset':
+    case 'await-registration':
+      return 'phones';
+  }
+}
+
+function phonesOf(u: ReportUnitInput): ReportPhones | undefined {
+  const reg = u.state?.registration;
+  if (!reg?.before && !reg?.after && !u.state?.missingPhones) return undefined;
+  const nodes = new Map<string, ReportPhoneNode>();
+  const entry = (node: string) => {
+    let e = nodes.get(node);
+    if (!e) nodes.set(node, (e = { node, missing: [] }));
+    return e;
+  };
+  for (const n of reg?.before?.byNode ?? []) entry(n.node).registeredBefore = n.registered;
+  for (const n of reg?.after?.byNode ?? []) {
+    const e = entry(n.node);
+    e.registeredAfter = n.registered;
+    e.missing = [...(n.missing ?? [])].sort();
+  }
+  const strip = <T extends { byNode: unknown }>(r?: T) => {
+    if (!r) return undefined;
+    const { byNode: _byNode, ...rest } = r;
+    return rest;
+  };
+  return {
+    unit: u.unit,
+    ...(reg?.before ? { before: strip(reg.before) } : {}),
+    ...(reg?.after ? { after: strip(reg.after) } : {}),
+    missingCount: u.state?.missingPhones?.count ?? 0,
+    ...(u.result?.phones?.acceptedMissing?.length ? { acceptedMissing: u.result.phones.acceptedMissing } : {}),
+    byNode: [...nodes.values()].sort((a, b) => a.node.localeCompare(b.node)),
+  };
+}
+
+function unitStatus(u: ReportUnitInput): string {
+  return u.result ? 'completed' : (u.phase ?? u.state?.phase ?? 'unknown');
+}
+
+export function buildReport(input: ReportInput): Report {
+  const version = input.plan?.version;
+  const steps: ReportStep[] = [];
+  const certificates: ReportCertificate[] = [];
+  const decisions: ReportDecision[] = [];
+  const ignored: Report['ignoredDecisions'] = [...(input.ignoredDecisions ?? [])];
+  const phones: ReportPhones[] = [];
+  for (const u of input.units) {
+    for (const s of u.state?.steps ?? []) {
+      const { command, source } = commandOf(s, version);
+      steps.push({
+        unit: u.unit,
+        id: s.id,
+        kind: s.kind,
+        description: s.description,
+        status: s.status,
+        ...(s.nodeId ? { nodeId: s.nodeId } : {}),
+        ...(s.service ? { service: s.service } : {}),
+        command,
+        commandSource: source,
+        ...(s.startedAt ? { startedAt: s.startedAt } : {}),
+        ...(s.finishedAt ? { finishedAt: s.finishedAt } : {}),
+        ...(seconds(s.startedAt, s.finishedAt) !== undefined
+          ? { durationSeconds: seconds(s.startedAt, s.finishedAt) }
+          : {}),
+        ...(s.detail ? { detail: s.detail } : {}),
+      });
+    }
+    // The state's serials as the steps finished; a closed run's result has the same nodes.
+    const certs = u.state?.certificates?.length ? u.state.certificates : (u.result?.nodes ?? []);
+    for (const c of certs)
+      certificates.push({
+        unit: u.unit,
+        nodeId: c.nodeId,
+        serialBefore: c.serialBefore,
+        serialAfter: c.serialAfter,
+        ...(c.sha256Before ? { sha256Before: c.sha256Before } : {}),
+        ...(c.sha256After ? { sha256After: c.sha256After } : {}),
+        regeneratedNow: c.regeneratedNow,
+      });
+    for (const d of u.state?.decisions ?? []) decisions.push({ unit: u.unit, ...d });
+    for (const i of u.state?.ignoredDecisions ?? []) ignored.push({ unit: u.unit, ...i });
+    const p = phonesOf(u);
+    if (p) phones.push(p);
+  }
+  decisions.sort((a, b) => a.at.localeCompare(b.at));
+  const unitActions = input.units.flatMap((u) => u.manualActions ?? u.state?.manualActions ?? []);
+  const manualActions = input.manualActions?.length ? input.manualActions : [...new Set(unitActions)];
+  const notes: string[] = [];
+  if (certificates.some((c) => !c.sha256After))
+    notes.push(
+      'Some SHA-256 fingerprints are missing: the run started before fingerprints were recorded, or the node printed no PEM.',
+    );
+  if (steps.some((s) => s.commandSource === 'inferred'))
+    notes.push(
+      'Commands marked "inferred" are derived from the step kind, the CUCM version and the step description; the others are what that kind of step always sends.',
+    );
+  const units = input.units.map((u) => u.unit);
+  return {
+    title: `Certificate change report: ${(input.plan?.units.map((u) => u.unit) ?? units).join(', ')} on ${input.clusterId}`,
+    run: {
+      id: input.id,
+      type: input.type,
+      clusterId: input.clusterId,
+      status: input.status,
+      ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
+      startedAt: input.startedAt,
+      ...(input.closedAt ? { closedAt: input.closedAt } : {}),
+      ...(version ? { version } : {}),
+      units: input.plan?.units.map((u) => u.unit) ?? units,
+      temporalUrl: temporalUrl(input.temporalUiUrl, input.namespace, input.id),
+      namespace: input.namespace,
+      ...(input.error ? { error: input.error } : {}),
+    },
+    generatedAt: input.generatedAt,
+    ...(input.plan
+      ? {
+          plan: {
+            version: input.plan.version,
+            warnings: input.plan.warnings,
+            refusals: input.plan.refusals,
+            units: input.plan.units.map((u) => ({
+              unit: u.unit,
+              steps: u.steps.map((s) => ({ kind: s.kind, target: planTarget(s), reason: s.reason })),
+            })),
+          },
+        }
+      : {}),
+    units: input.units.map((u) => {
+      const st = u.state?.steps ?? [];
+      return {
+        unit: u.unit,
+        workflowId: u.workflowId,
+        status: unitStatus(u),
+        temporalUrl: temporalUrl(input.temporalUiUrl, input.namespace, u.workflowId),
+        steps: {
+          total: st.length,
+          completed: st.filter((s) => s.status === 'completed').length,
+          skipped: st.filter((s) => s.status === 'skipped').length,
+          failed: st.filter((s) => s.status === 'failed').length,
+        },
+      };
+    }),
+    notStarted: input.notStarted ?? [],
+    steps,
+    certificates,
+    decisions,
+    ignoredDecisions: ignored,
+    phones,
+    manualActions,
+    notes,
+  };
+}
