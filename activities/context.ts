@@ -20,6 +20,7 @@ import { parseActiveVersion, parseCertificateDetails, parseNetworkCluster, type 
 import { RateLimiterRegistry } from './cucm/rate-limiter';
 import { RisPortClient } from './cucm/risport';
 import type { HostKeyStore } from './host-keys';
+import type { NotificationDeps } from './notify/deliver';
 
 export interface ActivityDeps {
   inventory: Inventory;
@@ -33,6 +34,8 @@ export interface ActivityDeps {
   risportWindowMs?: number;
   /** Where warnings go outside an activity (e.g. insecure TLS). */
   warn?: (message: string) => void;
+  /** Links in notifications (API_PUBLIC_URL, TEMPORAL_UI_URL) and the delivery counter. */
+  notifications?: Partial<Pick<NotificationDeps, 'links' | 'onAttempt'>>;
 }
 
 export interface NodeRef {

@@ -9,6 +9,7 @@ import { chainActivities } from './chain';
 import { ActivityContext, type ActivityDeps } from './context';
 import { ctlActivities } from './ctl';
 import { discoveryActivities } from './discovery';
+import { notificationActivities } from './notify/deliver';
 import { phoneActivities } from './phones';
 import { preflightActivities } from './preflight';
 import { serviceActivities } from './services';
@@ -19,7 +20,15 @@ export type { CertificateSummary, RegenerateOutcome, VerifyOutcome, TrustCertifi
 export type { RestartOutcome } from './services';
 export type { SignedChainCheck, SignedChainInput } from './chain';
 export type { PreflightReport } from './preflight';
+export type { DeliverNotificationInput, DeliveryResult } from './notify/deliver';
 export type { RegistrationBaseline, AwaitRegistrationResult, ResetPhonesResult } from './phones';
+
+/** What `npm start` serves: the API and the Temporal UI on loopback. */
+const DEFAULT_NOTIFICATION_LINKS = {
+  apiBaseUrl: 'http://127.0.0.1:3000',
+  temporalUiUrl: 'http://127.0.0.1:8233',
+  namespace: 'default',
+};
 
 export function createActivities(deps: ActivityDeps) {
   const ctx = new ActivityContext(deps);
@@ -31,6 +40,12 @@ export function createActivities(deps: ActivityDeps) {
     ...ctlActivities(ctx),
     ...phoneActivities(ctx),
     ...preflightActivities(ctx),
+    ...notificationActivities({
+      inventory: deps.inventory,
+      resolveSecret: deps.resolveSecret,
+      links: deps.notifications?.links ?? DEFAULT_NOTIFICATION_LINKS,
+      onAttempt: deps.notifications?.onAttempt,
+    }),
   };
 }
 

@@ -41,6 +41,10 @@ export interface AppConfig {
   workerMetricsHost: string;
   /** `WORKER_METRICS_URL`: the API appends the worker's metrics found there to its own GET /metrics. */
   workerMetricsUrl?: string;
+  /** `API_PUBLIC_URL`: the API as people reach it, for the links in notifications (default http://<host>:<apiPort>). */
+  apiPublicUrl: string;
+  /** `TEMPORAL_UI_URL`: the Temporal Web UI as people reach it, for the links in notifications. */
+  temporalUiUrl: string;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -87,11 +91,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME || undefined,
   };
   const tlsWanted = env.TEMPORAL_TLS === 'true' || Object.values(tls).some(Boolean);
+  const apiPort = intFromEnv(env, 'API_PORT', 3000);
+  const temporalUiPort = intFromEnv(env, 'TEMPORAL_UI_PORT', 8233);
   return {
     host,
-    apiPort: intFromEnv(env, 'API_PORT', 3000),
+    apiPort,
     temporalPort,
-    temporalUiPort: intFromEnv(env, 'TEMPORAL_UI_PORT', 8233),
+    temporalUiPort,
     temporalAddress: env.TEMPORAL_ADDRESS || `127.0.0.1:${temporalPort}`,
     temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
     temporalTls: tlsWanted ? tls : undefined,
@@ -104,5 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workerMetricsPort: env.WORKER_METRICS_PORT ? intFromEnv(env, 'WORKER_METRICS_PORT', 0) : undefined,
     workerMetricsHost: env.WORKER_METRICS_HOST || '127.0.0.1',
     workerMetricsUrl: urlFromEnv(env, 'WORKER_METRICS_URL'),
+    apiPublicUrl: urlFromEnv(env, 'API_PUBLIC_URL') ?? `http://${host}:${apiPort}`,
+    temporalUiUrl: urlFromEnv(env, 'TEMPORAL_UI_URL') ?? `http://${host}:${temporalUiPort}`,
   };
 }
