@@ -149,11 +149,7 @@ export function notificationActivities(deps: NotificationDeps) {
         });
       }
       case 'webex':
-        return post(
-          channel,
-          resolveSecret(channel.urlRef),
-          JSON.stringify({ markdown: markdown(input.event, links) }),
-        );
+        return post(channel, resolveSecret(channel.urlRef), JSON.stringify({ markdown: markdown(input.event, links) }));
       case 'slack':
         return post(channel, resolveSecret(channel.urlRef), JSON.stringify(slackBody(input.event, links)));
       case 'teams':
