@@ -21,6 +21,7 @@ import { RateLimiterRegistry } from './cucm/rate-limiter';
 import { RisPortClient } from './cucm/risport';
 import { CliSessionPool } from './cucm/session-pool';
 import type { HostKeyStore } from './host-keys';
+import type { NotificationDeps } from './notify/deliver';
 
 export interface ActivityDeps {
   inventory: Inventory;
@@ -41,6 +42,8 @@ export interface ActivityDeps {
   risportWorkers?: number;
   /** Where warnings go outside an activity (e.g. insecure TLS). */
   warn?: (message: string) => void;
+  /** Links in notifications (API_PUBLIC_URL, TEMPORAL_UI_URL) and the delivery counter. */
+  notifications?: Partial<Pick<NotificationDeps, 'links' | 'onAttempt'>>;
 }
 
 export interface NodeRef {

@@ -10,6 +10,7 @@ import { clusterLeaseActivities } from './cluster-lease';
 import { ActivityContext, type ActivityDeps } from './context';
 import { ctlActivities } from './ctl';
 import { discoveryActivities } from './discovery';
+import { notificationActivities } from './notify/deliver';
 import { phoneActivities } from './phones';
 import { preflightActivities } from './preflight';
 import { redundancyActivities } from './redundancy';
@@ -24,7 +25,15 @@ export type { SignedChainCheck, SignedChainInput } from './chain';
 export type { PreflightReport } from './preflight';
 export type { WindowOpening } from './window';
 export type { CallManagerRedundancy } from './redundancy';
+export type { DeliverNotificationInput, DeliveryResult } from './notify/deliver';
 export type { RegistrationBaseline, AwaitRegistrationResult, ResetPhonesResult } from './phones';
+
+/** What `npm start` serves: the API and the Temporal UI on loopback. */
+const DEFAULT_NOTIFICATION_LINKS = {
+  apiBaseUrl: 'http://127.0.0.1:3000',
+  temporalUiUrl: 'http://127.0.0.1:8233',
+  namespace: 'default',
+};
 
 export function createActivities(deps: ActivityDeps) {
   const ctx = new ActivityContext(deps);
@@ -39,6 +48,12 @@ export function createActivities(deps: ActivityDeps) {
     ...clusterLeaseActivities(),
     ...windowActivities(),
     ...redundancyActivities(ctx),
+    ...notificationActivities({
+      inventory: deps.inventory,
+      resolveSecret: deps.resolveSecret,
+      links: deps.notifications?.links ?? DEFAULT_NOTIFICATION_LINKS,
+      onAttempt: deps.notifications?.onAttempt,
+    }),
   };
 }
 

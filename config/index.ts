@@ -48,6 +48,8 @@ export interface AppConfig {
    * of the cluster's `risportRequestsPerMinute`, so together they stay within it.
    */
   risportWorkers: number;
+  /** `API_PUBLIC_URL`: the API as people reach it, for the links in notifications (default http://<host>:<apiPort>). */
+  apiPublicUrl: string;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -105,13 +107,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME || undefined,
   };
   const tlsWanted = env.TEMPORAL_TLS === 'true' || Object.values(tls).some(Boolean);
+  const apiPort = intFromEnv(env, 'API_PORT', 3000);
+  const temporalUiPort = intFromEnv(env, 'TEMPORAL_UI_PORT', 8233);
   return {
     host,
-    apiPort: intFromEnv(env, 'API_PORT', 3000),
+    apiPort,
     temporalPort,
-    temporalUiPort: intFromEnv(env, 'TEMPORAL_UI_PORT', 8233),
-    temporalUiUrl:
-      urlFromEnv(env, 'TEMPORAL_UI_URL') ?? `http://127.0.0.1:${intFromEnv(env, 'TEMPORAL_UI_PORT', 8233)}`,
+    temporalUiPort,
+    temporalUiUrl: urlFromEnv(env, 'TEMPORAL_UI_URL') ?? `http://127.0.0.1:${temporalUiPort}`,
     temporalAddress: env.TEMPORAL_ADDRESS || `127.0.0.1:${temporalPort}`,
     temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
     temporalTls: tlsWanted ? tls : undefined,
@@ -125,5 +128,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workerMetricsHost: env.WORKER_METRICS_HOST || '127.0.0.1',
     workerMetricsUrl: urlFromEnv(env, 'WORKER_METRICS_URL'),
     risportWorkers: countFromEnv(env, 'RISPORT_WORKERS', 1),
+    apiPublicUrl: urlFromEnv(env, 'API_PUBLIC_URL') ?? `http://${host}:${apiPort}`,
   };
 }

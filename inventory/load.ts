@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { parseNotifications } from './notifications';
 import type { CredentialRef, Inventory, InventoryCluster, InventoryNode } from './types';
 
-/** Raised for a malformed inventory; the message names the cluster and the field to fix. */
-export class InventoryError extends Error {
-  override name = 'InventoryError';
-}
+import { InventoryError } from './errors';
+
+export { InventoryError };
 
 const ID = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
 const SECRET_REF = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/;
@@ -90,6 +90,11 @@ function parseSshHostKeys(raw: unknown, where: string, nodes: InventoryNode[]): 
   return keys;
 }
 
+function notificationsOf(raw: unknown, where: string): Pick<InventoryCluster, 'notifications'> {
+  const notifications = parseNotifications(raw, where);
+  return notifications ? { notifications } : {};
+}
+
 function parseCluster(raw: unknown, index: number): InventoryCluster {
   if (!isRecord(raw)) throw new InventoryError(`clusters[${index}] must be an object.`);
   const id = str(raw, 'id', `clusters[${index}]`, ID);
@@ -140,6 +145,7 @@ function parseCluster(raw: unknown, index: number): InventoryCluster {
       ...(typeof tls.caFile === 'string' ? { caFile: tls.caFile } : {}),
     },
     risportRequestsPerMinute: rate,
+    ...notificationsOf(raw.notifications, where),
   };
 }
 

@@ -3,6 +3,8 @@
  * (`env:NAME`, `file:/path`); activities resolve them at run time (see ./secrets.ts), so nothing secret ever
  * reaches a workflow's history.
  */
+import type { NotificationEventKind } from '../workflows/notification-events';
+
 export type NodeRole = 'publisher' | 'subscriber';
 
 export interface InventoryNode {
@@ -65,6 +67,49 @@ export interface InventoryCluster {
   tls: TlsPolicy;
   /** RisPort70 requests per minute for the whole cluster (CUCM's "Allowed Device Queries Per Minute", default 15). */
   risportRequestsPerMinute: number;
+  /** Where to tell people about this cluster's runs (gates, failures, endings, renewals); none by default. */
+  notifications?: NotificationChannel[];
+}
+
+/**
+ * A notification channel. Every URL, token and password is a secret reference (incoming-webhook URLs carry their
+ * token in the path): the activity that delivers resolves them at run time.
+ */
+export type NotificationChannel = WebhookChannel | ChatChannel | EmailChannel;
+
+interface ChannelBase {
+  /** Unique within the cluster; named in metrics, logs and the run state. */
+  id: string;
+  /** Only these events; all of them when absent. */
+  events?: NotificationEventKind[];
+}
+
+/** A generic JSON webhook: the event as JSON, signed with HMAC-SHA256 (see activities/notify/). */
+export interface WebhookChannel extends ChannelBase {
+  kind: 'webhook';
+  urlRef: string;
+  hmacKeyRef: string;
+}
+
+/** Webex, Microsoft Teams (Workflows / Power Automate webhook) and Slack incoming webhooks. */
+export interface ChatChannel extends ChannelBase {
+  kind: 'webex' | 'teams' | 'slack';
+  urlRef: string;
+}
+
+export interface EmailChannel extends ChannelBase {
+  kind: 'email';
+  smtp: {
+    host: string;
+    /** 587 by default (submission with STARTTLS). */
+    port: number;
+    /** `starttls` (default; refuses to send in clear), `tls` (implicit TLS, e.g. 465), `none` (labs only). */
+    security: 'starttls' | 'tls' | 'none';
+    username?: string;
+    passwordRef?: string;
+  };
+  from: string;
+  to: string[];
 }
 
 export interface Inventory {

@@ -43,6 +43,14 @@ async function main(): Promise<void> {
         risportWorkers: config.risportWorkers,
         // Only used by clusters whose inventory says hostKeyPolicy "record-on-first-use".
         hostKeys: new FileHostKeyStore(join(config.dataDir, 'known-hosts.json')),
+        notifications: {
+          links: {
+            apiBaseUrl: config.apiPublicUrl,
+            temporalUiUrl: config.temporalUiUrl,
+            namespace: config.temporalNamespace,
+          },
+          onAttempt: (labels) => metrics.notificationDeliveries.inc(labels),
+        },
       }),
       identity: `cucm-cert-regen-worker@${hostname()}:${process.pid}`,
       metrics,

@@ -14,6 +14,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 export const WORKER_METRIC_NAMES = {
   stepDuration: 'cucm_regen_step_duration_seconds',
   activityFailures: 'cucm_regen_activity_failures_total',
+  notificationDeliveries: 'cucm_notification_deliveries_total',
 } as const;
 
 /** The process metrics of the worker carry this prefix, so they never clash with the API's in a federated scrape. */
@@ -44,6 +45,13 @@ export class WorkerMetrics {
     name: WORKER_METRIC_NAMES.activityFailures,
     help: 'Activity attempts that failed, by activity type and failure type (the ApplicationFailure type, e.g. CliError.timeout, or the error class). A cancelled attempt is not a failure.',
     labelNames: ['activity_type', 'failure_type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly notificationDeliveries = new Counter({
+    name: WORKER_METRIC_NAMES.notificationDeliveries,
+    help: 'Notification delivery attempts by cluster, channel id, channel kind and outcome (delivered, failed). A failing channel never fails a run; this is where it shows.',
+    labelNames: ['cluster', 'channel', 'kind', 'outcome'] as const,
     registers: [this.registry],
   });
 

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { InventoryError, parseInventory } from '../../inventory/load';
+
+function withChannels(notifications: unknown) {
+  return {
+    clusters: [
+      {
+        id: 'lab1',
+        nodes: [{ id: 'pub', role: 'publisher', host: '10.0.0.1' }],
+        credentials: { osAdmin: { username: 'admin', passwordRef: 'env:LAB1_OS_ADMIN' } },
+        notifications,
+      },
+    ],
+  };
+}
+
+function refused(notifications: unknown, message: RegExp) {
+  assert.throws(
+    () => parseInventory(withChannels(notifications)),
+    (err: Error) => err instanceof InventoryError && message.test(err.message),
+  );
+}
+
+describe('inventory notifications', () => {
+  it('accepts every kind of channel, with defaults for SMTP', () => {
+    const cluster = parseInventory(
+      withChannels([
+        { id: 'hook', kind: 'webhook', urlRef: 'env:HOOK', hmacKeyRef: 'file:/run/secrets/hook-key' },
+        { id: 'webex', kind: 'webex', urlRef: 'env:WEBEX', events: ['gate-opened', 'run-ended'] },
+        { id: 'teams', kind: 'teams', urlRef: 'env:TEAMS' },
+        { id: 'slack', kind: 'slack', urlRef: 'env:SLACK' },
+        { id: 'mail', kind: 'email', smtp: { host: 'smtp.example.net' }, from: 'a@example.net', to: ['b@example.net'] },
+      ]),
+    ).clusters[0];
+    assert.equal(cluster?.notifications?.length, 5);
+    assert.deepEqual(cluster?.notifications?.[4], {
+      id: 'mail',
+      kind: 'email',
+      smtp: { host: 'smtp.example.net', port: 587, security: 'starttls' },
+      from: 'a@example.net',
+      to: ['b@example.net'],
+    });
+  });
+
+  it('has no channels when the field is absent', () => {
+    assert.equal(parseInventory(withChannels(undefined)).clusters[0]?.notifications, undefined);
+  });
+
+  it('refuses a URL, key or password in clear, naming the cluster, the channel and the field', () => {
+    refused(
+      [{ id: 'webex', kind: 'webex', url: 'https://webexapis.com/v1/webhooks/incoming/abc' }],
+      /cluster "lab1" notifications\[0\] \("webex"\): put a secret reference in "urlRef"/,
+    );
+    refused(
+      [{ id: 'hook', kind: 'webhook', urlRef: 'env:HOOK', hmacKey: 'k' }],
+      /\("hook"\): put a secret reference in "hmacKeyRef"/,
+    );
+    refused(
+      [{ id: 'mail', kind: 'email', smtp: { host: 'h', username: 'u', password: 'p' }, from: 'a@b.c', to: ['d@e.f'] }],
+      /\("mail"\) smtp: put a secret reference in "passwordRef"/,
+    );
+    refused([{ id: 'teams', kind: 'teams', urlRef: 'https://x' }], /"urlRef" must be a secret reference/);
+  });
+
+  it('refuses unknown kinds, events, duplicate ids and bad addresses', () => {
+    refused([{ id: 'x', kind: 'pager' }], /\("x"\): "kind" must be one of webhook, webex, teams, slack, email/);
+    refused(
+      [{ id: 'x', kind: 'slack', urlRef: 'env:S', events: ['gate-closed'] }],
+      /"events" must be a non-empty list of gate-opened/,
+    );
+    refused(
+      [
+        { id: 'x', kind: 'slack', urlRef: 'env:S' },
+        { id: 'x', kind: 'webex', urlRef: 'env:W' },
+      ],
+      /notifications\[1\]: "id" "x" is used twice/,
+    );
+    refused(
+      [{ id: 'm', kind: 'email', smtp: { host: 'h' }, from: 'nobody', to: ['d@e.f'] }],
+      /"from" must be an e-mail address/,
+    );
+    refused(
+      [{ id: 'm', kind: 'email', smtp: { host: 'h', security: 'ssl' }, from: 'a@b.c', to: ['d@e.f'] }],
+      /"smtp.security" must be/,
+    );
+  });
+});
