@@ -6,9 +6,23 @@
  *
  * Versioned: runs started before notifications existed emit none (patched('notifications-v1')).
  */
-import { ActivityFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { NotificationEvent, NotificationEventKind } from './notification-events';
+import type { GateKind, PendingGate, RegenerationState } from './types';
+
+type MissingPhones = NonNullable<RegenerationState['missingPhones']>;
+
+/** The first line of a gate's notification, after the run's own title. */
+const GATE_TITLES: Partial<Record<GateKind, string>> = {
+  'before-start': 'approval needed before anything changes',
+  'before-restarts': 'approval needed before the service restarts',
+  'before-phone-reset': 'approval needed before the phones are reset',
+  'confirm-phones-reset': 'reset the phones, then confirm',
+  'accept-missing-phones': 'phones still missing at the registration deadline',
+  'step-failed': 'a step failed and waits for retry, skip or abort',
+  'signed-certificate': 'waiting for the CA-signed chains',
+};
 
 // Which channels take which events: read once per run. A short timeout: it reads the worker's inventory.
 const lookup = proxyActivities<Activities>({
@@ -37,7 +51,56 @@ export class RunNotifier {
   private sequence = 0;
   private readonly enabled = patched('notifications-v1');
 
-  constructor(private readonly clusterId: string) {}
+  /**
+   * `linkTo`: the workflow id people act on (a rotation's unit run links to its rotation, which takes the decisions
+   * for its units).
+   */
+  constructor(
+    private readonly clusterId: string,
+    private readonly linkTo?: string,
+    /** Told of each channel that failed for good: the run shows it in its state. */
+    private readonly onFailure?: (failure: NotificationFailure) => void,
+  ) {}
+
+  private fail(failure: NotificationFailure): void {
+    this.failures.push(failure);
+    this.onFailure?.(failure);
+  }
+
+  /** The event of a gate that opened: what it decides, how to decide, and the plan's warnings. */
+  gateOpened(gate: PendingGate, context: { title: string; warnings?: string[]; missingPhones?: MissingPhones }): void {
+    const kind =
+      gate.kind === 'step-failed'
+        ? 'step-failed'
+        : gate.kind === 'accept-missing-phones'
+          ? 'phones-missing'
+          : 'gate-opened';
+    this.emit({
+      kind,
+      title: `${context.title}: ${GATE_TITLES[gate.kind] ?? `gate ${gate.kind}`}`,
+      gate: {
+        id: gate.id,
+        kind: gate.kind,
+        description: gate.description,
+        allowed: gate.allowed,
+        ...(gate.expiresAt ? { expiresAt: gate.expiresAt } : {}),
+      },
+      ...(context.warnings?.length && kind === 'gate-opened' ? { warnings: context.warnings } : {}),
+      ...(kind === 'phones-missing' && context.missingPhones
+        ? { missingPhones: { count: context.missingPhones.count, names: context.missingPhones.sample.slice(0, 20) } }
+        : {}),
+    });
+  }
+
+  /** The event of a run's end, with what is left to do by hand. */
+  ended(title: string, outcome: NonNullable<NotificationEvent['outcome']>, manualActions?: string[]): void {
+    this.emit({
+      kind: 'run-ended',
+      title: `${title}: ${outcome}`,
+      outcome,
+      ...(manualActions?.length ? { manualActions } : {}),
+    });
+  }
 
   /** Starts the deliveries of one event and returns at once. */
   emit(event: Omit<NotificationEvent, 'clusterId' | 'workflowId' | 'at'>): void {
@@ -45,11 +108,14 @@ export class RunNotifier {
     const full: NotificationEvent = {
       ...event,
       clusterId: this.clusterId,
-      workflowId: workflowInfo().workflowId,
+      workflowId: this.linkTo ?? workflowInfo().workflowId,
       at: new Date().toISOString(),
     };
     const seq = ++this.sequence;
-    const done = this.deliver(full, seq).finally(() => this.inFlight.delete(done));
+    // Not cancellable: a cancelled run still tells people it was cancelled, and a gate's message is not withdrawn.
+    const done = CancellationScope.nonCancellable(() => this.deliver(full, seq)).finally(() =>
+      this.inFlight.delete(done),
+    );
     this.inFlight.add(done);
   }
 
@@ -63,7 +129,7 @@ export class RunNotifier {
     try {
       channels = await lookup.notificationChannels({ clusterId: this.clusterId, kind: event.kind });
     } catch (err) {
-      this.failures.push({ channelId: '*', event: event.kind, at: event.at, message: messageOf(err) });
+      this.fail({ channelId: '*', event: event.kind, at: event.at, message: messageOf(err) });
       return;
     }
     const { workflowId, runId } = workflowInfo();
@@ -78,7 +144,7 @@ export class RunNotifier {
             event,
           });
         } catch (err) {
-          this.failures.push({ channelId, event: event.kind, at: new Date().toISOString(), message: messageOf(err) });
+          this.fail({ channelId, event: event.kind, at: new Date().toISOString(), message: messageOf(err) });
         }
       }),
     );

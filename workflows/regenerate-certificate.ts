@@ -25,6 +25,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { holdClusterLease } from './cluster-lease';
+import { RunNotifier } from './notify';
 import { windowProblem } from './maintenance-window';
 import { manualActionsFor, summarizeManualActions, type PlanStepProgress } from './manual-actions';
 import {
@@ -61,7 +62,22 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
   // A rotation's unit run reports its state to the rotation, which answers for the whole rotation.
   let report: UnitReport | undefined;
   // State first, then handlers, so a query never sees an uninitialised run.
-  const run = new RunTracker(request, { gatePrefix, onChange: () => report?.changed() });
+  // Who is told: gates, failures and the end (a rotation's unit run links to its rotation and leaves the end to it).
+  const notifier = new RunNotifier(request.clusterId, request.rotationId, (failure) => {
+    run.state.notificationFailures = [...(run.state.notificationFailures ?? []), failure].slice(-20);
+    report?.changed();
+  });
+  const title = `${request.units.join(', ')} on ${request.clusterId}`;
+  const run: RunTracker = new RunTracker(request, {
+    gatePrefix,
+    onChange: () => report?.changed(),
+    onGateOpened: (gate) =>
+      notifier.gateOpened(gate, {
+        title,
+        warnings: run.state.plan?.warnings,
+        missingPhones: run.state.missingPhones,
+      }),
+  });
   if (request.rotationId)
     report = new UnitReport(request.rotationId, request.units[0] ?? '', workflowInfo().workflowId, () => run.state);
   // The unit's steps share this once the plan is built; the submitSignedChain handler reads its CA renewal.
@@ -165,6 +181,7 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
   /** Before the run ends: handlers still working (a chain being checked) finish, the rotation gets the last state. */
   const settle = () =>
     CancellationScope.nonCancellable(async () => {
+      await notifier.settle();
       await condition(allHandlersFinished);
       await report?.flush();
     });
@@ -319,6 +336,7 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
         missingPhones: run.state.missingPhones,
       });
     run.setPhase('completed');
+    if (!request.rotationId) notifier.ended(title, 'completed', run.state.manualActions);
     await settle();
     return result;
   } catch (err) {
@@ -336,6 +354,7 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
     const actions = run.state.manualActions;
     const ended = endedEarly(err, `${reasonOf(err)} ${summarizeManualActions(actions)}`, actions);
     run.setPhase(ended.phase);
+    if (!request.rotationId) notifier.ended(title, ended.phase, actions);
     await settle();
     throw ended.error;
   }

@@ -23,6 +23,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { holdClusterLease } from './cluster-lease';
+import { RunNotifier } from './notify';
 import { rotationStateQuery, unitRunId, type RotationState } from './contract/rotation';
 import {
   abortSignal,
@@ -247,7 +248,14 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
     upsertSearchAttributes([{ key: RUN_PHASE, value: phase }]);
     publish();
   };
-  const settle = () => CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+  // Who is told: the rotation's end (its unit runs tell about their gates, linking to the rotation).
+  const notifier = new RunNotifier(request.clusterId);
+  const title = `Rotation of ${request.units.join(', ')} on ${request.clusterId}`;
+  const settle = () =>
+    CancellationScope.nonCancellable(async () => {
+      await notifier.settle();
+      await condition(allHandlersFinished);
+    });
   upsertSearchAttributes([
     { key: CLUSTER_ID, value: request.clusterId },
     { key: CERT_UNITS, value: request.units },
@@ -312,6 +320,7 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
     }
     state.current = undefined;
     setPhase('completed');
+    notifier.ended(title, 'completed');
     await settle();
     return results;
   } catch (err) {
@@ -340,6 +349,7 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
       });
     }
     setPhase(ended.phase);
+    notifier.ended(title, ended.phase, state.manualActions);
     await settle();
     throw ended.error;
   }

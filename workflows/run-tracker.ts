@@ -104,6 +104,8 @@ export interface RunTrackerOptions {
   gatePrefix?: string;
   /** Called after every change of the state (a unit run reports to its rotation from here). */
   onChange?: () => void;
+  /** Called when a gate opens (its expiry set): the run tells the people who decide (./notify.ts). */
+  onGateOpened?: (gate: PendingGate) => void;
 }
 
 export class RunTracker {
@@ -345,8 +347,10 @@ export class RunTracker {
    */
   async waitAtGate(gate: PendingGate, done: () => boolean): Promise<GateDecision> {
     this.throwIfAbortRequested(`Gate: ${gate.description}`);
-    this.state.pendingGates.push({ ...gate, expiresAt: new Date(Date.now() + GATE_TIMEOUT_MS).toISOString() });
+    const opened = { ...gate, expiresAt: new Date(Date.now() + GATE_TIMEOUT_MS).toISOString() };
+    this.state.pendingGates.push(opened);
     this.setPhase('awaiting-approval');
+    this.options.onGateOpened?.(opened);
     try {
       const decided = await this.step(
         { kind: 'gate', description: `Gate: ${gate.description}` },

@@ -167,6 +167,8 @@ export interface RegenerationState {
   missingPhones?: { count: number; sample: string[] };
   /** Phone registration per node at the baseline and at the last registration check (absent in older runs). */
   registration?: { before?: RegistrationReading; after?: RegistrationReading };
+  /** Notification channels that failed for good (after their retries): the run went on without them. */
+  notificationFailures?: Array<{ channelId: string; event: string; at: string; message: string }>;
   /** After an abort, a rejection, a cancellation or a failure: what an engineer still has to do by hand. */
   manualActions?: string[];
   /** Signals the run could not apply (a gate not pending, a decision it does not take), oldest first. */

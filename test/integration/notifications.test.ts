@@ -5,11 +5,19 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
 import { notificationActivities } from '../../activities/notify/deliver';
 import { parseInventory } from '../../inventory/load';
 import { resolveSecret } from '../../inventory/secrets';
+import { createWorker } from '../../worker/create-worker';
+import { decideGateUpdate, stateQuery } from '../../workflows/messages';
 import type { NotificationEvent } from '../../workflows/notification-events';
+import { regenerateCertificate } from '../../workflows/regenerate-certificate';
+import { waitFor } from '../support/net';
 import { startHttpReceiver, startSmtpReceiver, type HttpReceiver, type SmtpReceiver } from '../support/receivers';
+import { ONE_NODE, startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
+import { sharedDevServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
 
 const gateOpened: NotificationEvent = {
   kind: 'gate-opened',
@@ -180,5 +188,130 @@ describe('notifications over HTTP and SMTP', () => {
     const unknown = await failure('nope');
     assert.equal(unknown.type, 'NotificationChannelUnknown');
     assert.deepEqual(attempts, ['down:failed', 'gone:failed', 'badmail:failed']);
+  });
+});
+
+describe('notifications from a run (real Temporal, the simulator, a webhook and an SMTP server on loopback)', function () {
+  this.timeout(180_000);
+  let lab: SimulatedCluster;
+  let http: HttpReceiver;
+  let smtp: SmtpReceiver;
+  let worker: Worker;
+  let running: Promise<void>;
+  let taskQueue: string;
+
+  before(async function () {
+    this.timeout(120_000);
+    http = await startHttpReceiver();
+    smtp = await startSmtpReceiver();
+    const [env, workflowBundle, started] = await Promise.all([
+      sharedDevServer(),
+      sharedWorkflowBundle(),
+      startSimulatedCluster([{ ...ONE_NODE, id: 'notify1' }]),
+    ]);
+    lab = started;
+    const channelSecrets = new Map([
+      ['env:NOTIFY_HOOK_URL', `${http.url}/hook`],
+      ['env:NOTIFY_HOOK_KEY', 'run-hmac-key'],
+    ]);
+    const cluster = lab.inventory.clusters[0]!;
+    cluster.notifications = [
+      { id: 'hook', kind: 'webhook', urlRef: 'env:NOTIFY_HOOK_URL', hmacKeyRef: 'env:NOTIFY_HOOK_KEY' },
+      {
+        id: 'mail',
+        kind: 'email',
+        events: ['run-ended'],
+        smtp: { host: '127.0.0.1', port: smtp.port, security: 'none' },
+        from: 'cert-regen@example.net',
+        to: ['uc-oncall@example.net'],
+      },
+    ];
+    taskQueue = uniqueTaskQueue('notify');
+    worker = await createWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle,
+      activities: createActivities({
+        ...lab.activityDeps,
+        resolveSecret: (ref) => channelSecrets.get(ref) ?? lab.activityDeps.resolveSecret(ref),
+        notifications: {
+          links: {
+            apiBaseUrl: 'https://regen.example.net',
+            temporalUiUrl: 'http://ui.example.net',
+            namespace: 'default',
+          },
+        },
+      }),
+    });
+    running = worker.run();
+  });
+  after(async () => {
+    worker?.shutdown();
+    await running;
+    await lab?.sim.stop();
+    await http?.close();
+    await smtp?.close();
+  });
+
+  it('tells the webhook that a gate opened (with how to decide it), then both channels that the run completed', async () => {
+    const env = await sharedDevServer();
+    const handle = await env.client.workflow.start(regenerateCertificate, {
+      workflowId: `regen-notify1-${Date.now()}`,
+      taskQueue,
+      args: [{ clusterId: 'notify1', units: ['tomcat'], requestedBy: 'test' }],
+    });
+    const hookEvents = () =>
+      http.requests
+        .filter((r) => r.path === '/hook')
+        .map((r) => JSON.parse(r.body) as { event: NotificationEvent; links: { decideCommands?: string[] } });
+    const opened = await waitFor('the gate-opened webhook', async () =>
+      hookEvents().find((e) => e.event.kind === 'gate-opened'),
+    );
+    assert.equal(opened.event.gate?.id, 'tomcat/before-start-1');
+    assert.equal(opened.event.workflowId, handle.workflowId);
+    assert.match(opened.event.title, /tomcat on notify1: approval needed before anything changes/);
+    assert.ok(
+      opened.links.decideCommands?.some((c) =>
+        c.includes(`/v1/regenerations/${handle.workflowId}/gates/tomcat%2Fbefore-start-1`),
+      ),
+    );
+    const state = await handle.query(stateQuery);
+    assert.equal(state.pendingGates[0]?.id, 'tomcat/before-start-1', 'the run waits at its gate meanwhile');
+
+    await handle.executeUpdate(decideGateUpdate, {
+      args: [{ gateId: 'tomcat/before-start-1', decision: 'approve', by: 'alice' }],
+    });
+    await handle.result();
+    const ended = hookEvents().find((e) => e.event.kind === 'run-ended');
+    assert.equal(ended?.event.outcome, 'completed', 'the run waited for its deliveries before it completed');
+    const mail = smtp.messages.find((m) => m.subject.includes('tomcat on notify1: completed'));
+    assert.ok(mail, 'the e-mail channel got the end of the run');
+    assert.equal(
+      smtp.messages.filter((m) => m.subject.includes('approval needed')).length,
+      0,
+      'e-mail takes run-ended only',
+    );
+  });
+
+  it('a channel that keeps failing never blocks the run: the gate still opens and the failure is in the state', async () => {
+    http.answer('/hook', 404);
+    const env = await sharedDevServer();
+    const handle = await env.client.workflow.start(regenerateCertificate, {
+      workflowId: `regen-notify1-fail-${Date.now()}`,
+      taskQueue,
+      args: [{ clusterId: 'notify1', units: ['tomcat'], requestedBy: 'test' }],
+    });
+    const state = await waitFor('the failed delivery in the state', async () => {
+      const s = await handle.query(stateQuery);
+      return s.pendingGates.length && s.notificationFailures?.length ? s : undefined;
+    });
+    assert.equal(state.pendingGates[0]?.id, 'tomcat/before-start-1');
+    assert.match(state.notificationFailures?.[0]?.message ?? '', /webhook channel "hook" answered HTTP 404/);
+    await handle.cancel();
+    await assert.rejects(handle.result());
+    const refused = http.requests.filter((r) => r.path === '/hook' && r.body.includes(handle.workflowId));
+    assert.ok(refused.length >= 1, 'the webhook was tried (and answered 404: not retried)');
+    http.answer('/hook', 200);
   });
 });

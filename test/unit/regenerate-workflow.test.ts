@@ -62,6 +62,8 @@ function mockActivities(calls: Call[], overrides: Partial<Activities> = {}): Par
   const base: Partial<Activities> = {
     // The cluster entity is not under test here: every run gets the lease.
     acquireClusterLease: async () => ({ granted: true }),
+    // No notification channel in these runs.
+    notificationChannels: async () => [],
     // The window's arithmetic is the product's own (a local activity): nothing to mock.
     ...windowActivities(),
     discoverCluster: async (clusterId) => {
