@@ -21,6 +21,8 @@ import { RateLimiterRegistry } from './cucm/rate-limiter';
 import { RisPortClient } from './cucm/risport';
 import type { HostKeyStore } from './host-keys';
 
+import type { ExpiryGauges } from './expiry-gauges';
+
 export interface ActivityDeps {
   inventory: Inventory;
   resolveSecret: (ref: string) => string;
@@ -33,6 +35,8 @@ export interface ActivityDeps {
   risportWindowMs?: number;
   /** Where warnings go outside an activity (e.g. insecure TLS). */
   warn?: (message: string) => void;
+  /** Where the expiry watch publishes days left and expired trust counts (the worker's metrics registry). */
+  expiryGauges?: ExpiryGauges;
 }
 
 export interface NodeRef {

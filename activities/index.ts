@@ -10,6 +10,7 @@ import { clusterLeaseActivities } from './cluster-lease';
 import { ActivityContext, type ActivityDeps } from './context';
 import { ctlActivities } from './ctl';
 import { discoveryActivities } from './discovery';
+import { expiryActivities } from './expiry';
 import { phoneActivities } from './phones';
 import { preflightActivities } from './preflight';
 import { serviceActivities } from './services';
@@ -20,6 +21,8 @@ export type { CertificateSummary, RegenerateOutcome, VerifyOutcome, TrustCertifi
 export type { RestartOutcome } from './services';
 export type { SignedChainCheck, SignedChainInput } from './chain';
 export type { PreflightReport } from './preflight';
+export type { ExpiryGauges, ExpiryReading } from './expiry-gauges';
+export type { RenewalStart, RenewalStartInput } from './expiry';
 export type { RegistrationBaseline, AwaitRegistrationResult, ResetPhonesResult } from './phones';
 
 export function createActivities(deps: ActivityDeps) {
@@ -33,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     ...phoneActivities(ctx),
     ...preflightActivities(ctx),
     ...clusterLeaseActivities(),
+    ...expiryActivities(deps.expiryGauges),
   };
 }
 

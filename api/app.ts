@@ -11,6 +11,7 @@ import { DiscoveryService } from './discovery';
 import { ApiMetrics } from './metrics';
 import { registerProblemHandlers } from './problem';
 import { clusterRoutes } from './routes/clusters';
+import { expiryWatchRoutes } from './routes/expiry-watch';
 import { gateRoutes } from './routes/gates';
 import { healthRoutes, metricsRoutes, readinessRoutes } from './routes/health';
 import { regenerationRoutes } from './routes/regenerations';
@@ -65,5 +66,6 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
   clusterRoutes(app, deps, discovery);
   regenerationRoutes(app, deps, metrics);
   gateRoutes(app, deps);
+  expiryWatchRoutes(app, deps);
   return app;
 }

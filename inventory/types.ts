@@ -3,6 +3,8 @@
  * (`env:NAME`, `file:/path`); activities resolve them at run time (see ./secrets.ts), so nothing secret ever
  * reaches a workflow's history.
  */
+import type { GateKind, MaintenanceWindow } from '../workflows/types';
+
 export type NodeRole = 'publisher' | 'subscriber';
 
 export interface InventoryNode {
@@ -65,6 +67,18 @@ export interface InventoryCluster {
   tls: TlsPolicy;
   /** RisPort70 requests per minute for the whole cluster (CUCM's "Allowed Device Queries Per Minute", default 15). */
   risportRequestsPerMinute: number;
+  /**
+   * Renew a certificate unit once it has this many days left or fewer (the expiry watch; default 60). The expiry
+   * fields are optional here so that inventories built in code need not spell them; loadInventory fills them in and
+   * inventory/expiry-policy.ts gives the defaults.
+   */
+  renewBeforeDays?: number;
+  /** When the daily expiry watch runs (a Temporal Schedule per cluster): local "HH:MM" in an IANA zone. */
+  expiryWatch?: { at: string; timeZone: string };
+  /** The recurring window in which a renewal the watch starts may change the cluster (as a request's). */
+  maintenanceWindow?: MaintenanceWindow;
+  /** The optional gates of a renewal the watch starts (default ['before-start']: an engineer approves it). */
+  renewal?: { approvals: GateKind[] };
 }
 
 export interface Inventory {

@@ -6,7 +6,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { FileHostKeyStore } from '../activities/host-keys';
 import { createActivities } from '../activities';
-import { connectWorkerConnection } from '../clients/temporal';
+import { upsertExpirySchedules } from '../clients/expiry-schedules';
+import { connectClient, connectWorkerConnection } from '../clients/temporal';
 import { loadConfig } from '../config';
 import { loadInventory } from '../inventory/load';
 import { resolveSecret } from '../inventory/secrets';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
         resolveSecret: (ref) => resolveSecret(ref),
         // Only used by clusters whose inventory says hostKeyPolicy "record-on-first-use".
         hostKeys: new FileHostKeyStore(join(config.dataDir, 'known-hosts.json')),
+        expiryGauges: metrics,
       }),
       identity: `cucm-cert-regen-worker@${hostname()}:${process.pid}`,
       metrics,
@@ -45,7 +47,17 @@ async function main(): Promise<void> {
     console.log(
       `[worker] polling task queue ${config.taskQueue} on ${config.temporalAddress} (${inventory.clusters.length} cluster(s) in the inventory)`,
     );
-    // Step 4: run until a shutdown signal.
+    // Step 4: the daily expiry watch of every cluster, as Temporal Schedules. The worker (not the API) owns them:
+    // it holds the inventory they are built from, runs the workflow they start on its task queue, and must run
+    // for them to do anything; the upsert is idempotent, so several workers (or restarts) agree.
+    const client = await connectClient(config);
+    try {
+      for (const s of await upsertExpirySchedules(client, inventory, config.taskQueue))
+        console.log(`[worker] expiry watch schedule ${s.scheduleId} ${s.created ? 'created' : 'updated'}`);
+    } finally {
+      await client.connection.close();
+    }
+    // Step 5: run until a shutdown signal.
     await worker.run();
   } finally {
     await connection.close();

@@ -5,3 +5,4 @@ export { bulkResetPhones } from './reset-phones';
 export { discoverClusterWorkflow } from './discover';
 export { cleanupExpiredTrust } from './cleanup-expired-trust';
 export { clusterEntity } from './cluster-entity';
+export { expiryWatch } from './expiry-watch';
