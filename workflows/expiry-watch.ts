@@ -72,7 +72,8 @@ export async function expiryWatch(input: ExpiryWatchInput): Promise<ExpiryWatchR
       ...(input.maintenanceWindow ? { maintenanceWindow: input.maintenanceWindow } : {}),
     };
     const answer = await startRenewal({
-      workflowId: `renew-${clusterId}-${stamp(checkedAt)}`,
+      // regen-… like every run the API starts, so GET /v1/regenerations/{id} and its gates work for it; "renewal" says who.
+      workflowId: `regen-${clusterId}-${stamp(checkedAt)}-renewal`,
       request,
       staticSummary: `Renew ${dueText(decision.due)} on ${clusterId} (started by the expiry watch, renewBeforeDays ${renewBeforeDays})`,
       watchWorkflowId: workflowInfo().workflowId,

@@ -60,11 +60,17 @@ describe('expiry watch: a Schedule per cluster, metrics, renewal through the clu
     env = await sharedDevServer();
     lab = await startSimulatedCluster(clusters);
     inventory = structuredClone(lab.inventory);
-    Object.assign(inventory.clusters.find((c) => c.id === DUE)!, { renewBeforeDays: 30 });
-    Object.assign(inventory.clusters.find((c) => c.id === HELD)!, {
-      renewBeforeDays: 30,
-      expiryWatch: { at: '07:15', timeZone: 'Europe/Paris' },
-    });
+    Object.assign(
+      inventory.clusters.find((c) => c.id === DUE)!,
+      { renewBeforeDays: 30 },
+    );
+    Object.assign(
+      inventory.clusters.find((c) => c.id === HELD)!,
+      {
+        renewBeforeDays: 30,
+        expiryWatch: { at: '07:15', timeZone: 'Europe/Paris' },
+      },
+    );
     taskQueue = uniqueTaskQueue('expiry');
     const metrics = new WorkerMetrics({ processMetrics: false });
     metricsServer = await serveWorkerMetrics(metrics, { port: 0 });
@@ -143,7 +149,10 @@ describe('expiry watch: a Schedule per cluster, metrics, renewal through the clu
     assert.equal(d.action.type, 'startWorkflow');
     assert.equal(d.state.paused, false);
     // 06:00 UTC by default; 07:15 Europe/Paris is 06:15 UTC in December (CET): the calendar's zone is Temporal's.
-    const next = (id: string) => schedule(id).describe().then((s) => s.info.nextActionTimes[0]!.toISOString());
+    const next = (id: string) =>
+      schedule(id)
+        .describe()
+        .then((s) => s.info.nextActionTimes[0]!.toISOString());
     assert.match(await next(DUE), /T06:00:00\.000Z$/);
     assert.match(await next(HELD), /T06:15:00\.000Z$/);
   });
@@ -164,10 +173,14 @@ describe('expiry watch: a Schedule per cluster, metrics, renewal through the clu
     assert.deepEqual(holder?.units, ['tomcat', 'ipsec']);
     assert.equal(holder?.requestedBy, 'expiry-watch');
     assert.equal(holder?.type, 'rotateCluster');
+    let seen: unknown;
     const doc = await waitFor('the renewal at its before-start gate', async () => {
       const r = await fetch(`${base}/v1/regenerations/${renewalId}`, { headers: auth('vera') });
       const j = (await r.json()) as { status?: string; pendingGates?: Array<{ kind: string }> };
+      seen = j;
       return j.pendingGates?.some((g) => g.kind === 'before-start') ? j : undefined;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify(seen).slice(0, 1500)}`);
     });
     assert.ok(doc);
     // Nothing changed on the cluster: the watch and the gated renewal only read.
@@ -178,17 +191,15 @@ describe('expiry watch: a Schedule per cluster, metrics, renewal through the clu
     console.log(`      [expiry] worker /metrics:\n${lines.map((l) => `        ${l}`).join('\n')}`);
     assert.ok(lines.includes(`cucm_certificate_expiry_days{cluster="${DUE}",node="${DUE}-pub",unit="tomcat"} 9`));
     assert.ok(lines.includes(`cucm_certificate_expiry_days{cluster="${DUE}",node="${DUE}-pub",unit="ipsec"} 24`));
-    assert.ok(lines.some((l) => l.startsWith(`cucm_certificate_expiry_days{cluster="${DUE}",node="${DUE}-pub",unit="CAPF"} `)));
+    assert.ok(
+      lines.some((l) => l.startsWith(`cucm_certificate_expiry_days{cluster="${DUE}",node="${DUE}-pub",unit="CAPF"} `)),
+    );
     // The simulator plants one expired certificate in tomcat-trust and one in CallManager-trust per node.
     assert.ok(lines.includes(`cucm_expired_trust_certificates{cluster="${DUE}",node="${DUE}-pub"} 2`));
   });
 
   it('never starts a renewal while another run holds the cluster: records the holder and ends well', async () => {
-    const held = await postJson(
-      `${base}/v1/clusters/${HELD}/regenerations`,
-      { units: ['CAPF'] },
-      auth('olivia'),
-    );
+    const held = await postJson(`${base}/v1/clusters/${HELD}/regenerations`, { units: ['CAPF'] }, auth('olivia'));
     assert.equal(held.status, 202, JSON.stringify(held.json));
     const { workflowId, result } = await triggerAndWait(HELD);
     console.log(`      [expiry] ${workflowId}: ${result.summary}`);
