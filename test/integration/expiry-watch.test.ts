@@ -85,6 +85,7 @@ describe('expiry watch: a Schedule per cluster, metrics, renewal through the clu
     app = await buildApp(
       { temporal: env.client, namespace: 'default', taskQueue, inventory },
       {
+        workerMetricsUrl: metricsServer.url,
         auth: {
           tokens: [
             { name: 'olivia', role: 'operator', token: TOKENS.olivia },
@@ -196,6 +197,9 @@ describe('expiry watch: a Schedule per cluster, metrics, renewal through the clu
     );
     // The simulator plants one expired certificate in tomcat-trust and one in CallManager-trust per node.
     assert.ok(lines.includes(`cucm_expired_trust_certificates{cluster="${DUE}",node="${DUE}-pub"} 2`));
+    // One scrape of the API shows them too (the worker's registry federated into its /metrics).
+    const scraped = await (await fetch(`${base}/metrics`)).text();
+    assert.ok(scraped.includes(`cucm_certificate_expiry_days{cluster="${DUE}",node="${DUE}-pub",unit="tomcat"} 9`));
   });
 
   it('never starts a renewal while another run holds the cluster: records the holder and ends well', async () => {
