@@ -224,6 +224,11 @@ describe('expiry watch: a Schedule per cluster, metrics, renewal through the clu
     const url = `${base}/v1/clusters/${DUE}/expiry-watch`;
     const viewer = await postJson(`${url}/pause`, { note: 'no' }, auth('vera'));
     assert.equal(viewer.status, 403);
+    for (const bad of [{ note: 5 }, { note: '' }, { reason: 'typo' }]) {
+      const refused = await postJson(`${url}/pause`, bad, auth('olivia'));
+      assert.equal(refused.status, 400, JSON.stringify(refused.json));
+    }
+    assert.equal((await schedule(DUE).describe()).state.paused, false);
     const paused = await postJson(`${url}/pause`, { note: 'CA migration this week' }, auth('olivia'));
     assert.equal(paused.status, 200, JSON.stringify(paused.json));
     assert.equal(paused.json.state, 'paused');
