@@ -50,10 +50,15 @@ async function main(): Promise<void> {
     // Step 4: the daily expiry watch of every cluster, as Temporal Schedules. The worker (not the API) owns them:
     // it holds the inventory they are built from, runs the workflow they start on its task queue, and must run
     // for them to do anything; the upsert is idempotent, so several workers (or restarts) agree.
+    // A failure here is logged, not fatal: runs already waiting at gates must keep their worker.
     const client = await connectClient(config);
     try {
       for (const s of await upsertExpirySchedules(client, inventory, config.taskQueue))
         console.log(`[worker] expiry watch schedule ${s.scheduleId} ${s.created ? 'created' : 'updated'}`);
+    } catch (err) {
+      console.error(
+        `[worker] could not create or update the expiry watch schedules: ${err instanceof Error ? err.message : String(err)}`,
+      );
     } finally {
       await client.connection.close();
     }
