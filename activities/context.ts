@@ -23,6 +23,8 @@ import { CliSessionPool } from './cucm/session-pool';
 import type { HostKeyStore } from './host-keys';
 import type { NotificationDeps } from './notify/deliver';
 
+import type { ExpiryGauges } from './expiry-gauges';
+
 export interface ActivityDeps {
   inventory: Inventory;
   resolveSecret: (ref: string) => string;
@@ -44,6 +46,8 @@ export interface ActivityDeps {
   warn?: (message: string) => void;
   /** Links in notifications (API_PUBLIC_URL, TEMPORAL_UI_URL) and the delivery counter. */
   notifications?: Partial<Pick<NotificationDeps, 'links' | 'onAttempt'>>;
+  /** Where the expiry watch publishes days left and expired trust counts (the worker's metrics registry). */
+  expiryGauges?: ExpiryGauges;
 }
 
 export interface NodeRef {

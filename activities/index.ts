@@ -11,6 +11,7 @@ import { ActivityContext, type ActivityDeps } from './context';
 import { ctlActivities } from './ctl';
 import { discoveryActivities } from './discovery';
 import { notificationActivities } from './notify/deliver';
+import { expiryActivities } from './expiry';
 import { phoneActivities } from './phones';
 import { preflightActivities } from './preflight';
 import { redundancyActivities } from './redundancy';
@@ -26,6 +27,8 @@ export type { PreflightReport } from './preflight';
 export type { WindowOpening } from './window';
 export type { CallManagerRedundancy } from './redundancy';
 export type { DeliverNotificationInput, DeliveryResult } from './notify/deliver';
+export type { ExpiryGauges, ExpiryReading } from './expiry-gauges';
+export type { RenewalStart, RenewalStartInput } from './expiry';
 export type { RegistrationBaseline, AwaitRegistrationResult, ResetPhonesResult } from './phones';
 
 /** What `npm start` serves: the API and the Temporal UI on loopback. */
@@ -54,6 +57,7 @@ export function createActivities(deps: ActivityDeps) {
       links: deps.notifications?.links ?? DEFAULT_NOTIFICATION_LINKS,
       onAttempt: deps.notifications?.onAttempt,
     }),
+    ...expiryActivities(deps.expiryGauges),
   };
 }
 

@@ -11,6 +11,7 @@ import { DiscoveryService } from './discovery';
 import { ApiMetrics } from './metrics';
 import { registerProblemHandlers } from './problem';
 import { clusterRoutes } from './routes/clusters';
+import { expiryWatchRoutes } from './routes/expiry-watch';
 import { gateRoutes } from './routes/gates';
 import { healthRoutes, metricsRoutes, readinessRoutes } from './routes/health';
 import { regenerationRoutes } from './routes/regenerations';
@@ -67,5 +68,6 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
   regenerationRoutes(app, deps, metrics);
   gateRoutes(app, deps);
   reportRoutes(app, deps);
+  expiryWatchRoutes(app, deps);
   return app;
 }

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { OPTIONAL_GATES, type GateKind, type MaintenanceWindow } from '../workflows/types';
+import { isTimeZone, windowProblem } from '../workflows/maintenance-window';
 import { parseNotifications } from './notifications';
 import type { CredentialRef, Inventory, InventoryCluster, InventoryNode } from './types';
 
@@ -95,6 +97,58 @@ function notificationsOf(raw: unknown, where: string): Pick<InventoryCluster, 'n
   return notifications ? { notifications } : {};
 }
 
+const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** The expiry watch's fields: renewBeforeDays, expiryWatch, maintenanceWindow, renewal (defaults when absent). */
+function parseExpiryPolicy(
+  raw: Record<string, unknown>,
+  where: string,
+): Pick<InventoryCluster, 'renewBeforeDays' | 'expiryWatch' | 'maintenanceWindow' | 'renewal'> {
+  const renewBeforeDays = raw.renewBeforeDays ?? 60;
+  if (
+    typeof renewBeforeDays !== 'number' ||
+    !Number.isInteger(renewBeforeDays) ||
+    renewBeforeDays < 1 ||
+    renewBeforeDays > 3650
+  )
+    throw new InventoryError(`${where}: "renewBeforeDays" must be a whole number of days from 1 to 3650 (default 60).`);
+  const watch = raw.expiryWatch ?? {};
+  if (!isRecord(watch))
+    throw new InventoryError(`${where}: "expiryWatch" must be an object like {"at":"06:00","timeZone":"UTC"}.`);
+  const unknownWatch = Object.keys(watch).filter((k) => k !== 'at' && k !== 'timeZone');
+  if (unknownWatch.length)
+    throw new InventoryError(`${where}: "expiryWatch" has unknown field "${unknownWatch[0]}" (allowed: at, timeZone).`);
+  const at = watch.at ?? '06:00';
+  if (typeof at !== 'string' || !HH_MM.test(at))
+    throw new InventoryError(`${where}: "expiryWatch.at" must be a 24-hour local time HH:MM, e.g. "06:00".`);
+  const timeZone = watch.timeZone ?? 'UTC';
+  if (typeof timeZone !== 'string' || !isTimeZone(timeZone))
+    throw new InventoryError(`${where}: "expiryWatch.timeZone" must be an IANA time zone, e.g. "Europe/Paris".`);
+  let maintenanceWindow: MaintenanceWindow | undefined;
+  if (raw.maintenanceWindow !== undefined) {
+    const problem = windowProblem(raw.maintenanceWindow);
+    if (problem)
+      throw new InventoryError(
+        `${where}: ${problem.startsWith('maintenanceWindow') ? `"${problem.split(' ')[0]}"${problem.slice(problem.indexOf(' '))}` : `"maintenanceWindow": ${problem}`}.`,
+      );
+    maintenanceWindow = raw.maintenanceWindow as MaintenanceWindow;
+  }
+  const renewal = raw.renewal ?? {};
+  if (!isRecord(renewal))
+    throw new InventoryError(`${where}: "renewal" must be an object like {"approvals":["before-start"]}.`);
+  const approvals = renewal.approvals ?? ['before-start'];
+  if (!Array.isArray(approvals) || approvals.some((g) => !OPTIONAL_GATES.includes(g as GateKind)))
+    throw new InventoryError(
+      `${where}: "renewal.approvals" must be a list of ${OPTIONAL_GATES.map((g) => `"${g}"`).join(', ')} ([] for none).`,
+    );
+  return {
+    renewBeforeDays,
+    expiryWatch: { at, timeZone },
+    ...(maintenanceWindow ? { maintenanceWindow } : {}),
+    renewal: { approvals: [...new Set(approvals as GateKind[])] },
+  };
+}
+
 function parseCluster(raw: unknown, index: number): InventoryCluster {
   if (!isRecord(raw)) throw new InventoryError(`clusters[${index}] must be an object.`);
   const id = str(raw, 'id', `clusters[${index}]`, ID);
@@ -146,6 +200,7 @@ function parseCluster(raw: unknown, index: number): InventoryCluster {
     },
     risportRequestsPerMinute: rate,
     ...notificationsOf(raw.notifications, where),
+    ...parseExpiryPolicy(raw, where),
   };
 }
 

@@ -4,6 +4,7 @@
  * reaches a workflow's history.
  */
 import type { NotificationEventKind } from '../workflows/notification-events';
+import type { GateKind, MaintenanceWindow } from '../workflows/types';
 
 export type NodeRole = 'publisher' | 'subscriber';
 
@@ -69,6 +70,18 @@ export interface InventoryCluster {
   risportRequestsPerMinute: number;
   /** Where to tell people about this cluster's runs (gates, failures, endings, renewals); none by default. */
   notifications?: NotificationChannel[];
+  /**
+   * Renew a certificate unit once it has this many days left or fewer (the expiry watch; default 60). The expiry
+   * fields are optional here so that inventories built in code need not spell them; loadInventory fills them in and
+   * inventory/expiry-policy.ts gives the defaults.
+   */
+  renewBeforeDays?: number;
+  /** When the daily expiry watch runs (a Temporal Schedule per cluster): local "HH:MM" in an IANA zone. */
+  expiryWatch?: { at: string; timeZone: string };
+  /** The recurring window in which a renewal the watch starts may change the cluster (as a request's). */
+  maintenanceWindow?: MaintenanceWindow;
+  /** The optional gates of a renewal the watch starts (default ['before-start']: an engineer approves it). */
+  renewal?: { approvals: GateKind[] };
 }
 
 /**

@@ -61,6 +61,11 @@ export interface ClusterConfig {
   axlPassword?: string;
   /** Units issued by the cluster's (simulated) enterprise CA instead of self-signed. */
   caSignedUnits?: CertificateUnit[];
+  /**
+   * Test knob: the validity in days of a unit's first certificate on every node (e.g. {"tomcat": 10} for one that
+   * expires in 10 days); a regenerated certificate gets the unit's normal validity.
+   */
+  initialValidityDays?: Partial<Record<CertificateUnit, number>>;
   /** Expired certificates planted in each node's tomcat-trust and CallManager-trust (default 1 each). */
   expiredTrustPerStore?: number;
   phones?: PhoneFleetConfig;
@@ -319,12 +324,12 @@ export class SimCluster {
     this.events.record({ node: typeof node === 'string' ? node : node.name, actor, kind, detail });
   }
 
-  private newCertificate(node: SimNode, unit: CertificateUnit): Promise<SimCertificate> {
+  private newCertificate(node: SimNode, unit: CertificateUnit, days = validityDays(unit)): Promise<SimCertificate> {
     const caSigned = this.ca && (this.config.caSignedUnits ?? []).includes(unit);
     return createCertificate({
       commonName: unitLabel(node, unit),
       organizationalUnit: unit,
-      validityDays: validityDays(unit),
+      validityDays: days,
       keyType: unit.endsWith('-ECDSA') ? 'EC' : 'RSA',
       issuer: caSigned ? this.ca : undefined,
       altNames: [node.fqdn, node.name],
@@ -346,7 +351,8 @@ export class SimCluster {
       for (const unit of unitsOnNode(this.version, node.role, node.product)) {
         // From 12.5 the publisher generates the one ITLRecovery certificate and distributes it.
         if (unit === 'ITLRecovery' && node !== pub && atLeast(this.version, 12, 5)) continue;
-        jobs.push(this.newCertificate(node, unit).then((cert) => void node.certificates.set(unit, cert)));
+        const days = this.config.initialValidityDays?.[unit];
+        jobs.push(this.newCertificate(node, unit, days).then((cert) => void node.certificates.set(unit, cert)));
       }
     }
     const expiredPerStore = this.config.expiredTrustPerStore ?? 1;

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { FileHostKeyStore } from '../activities/host-keys';
 import { createActivities } from '../activities';
 import { CliSessionPool } from '../activities/cucm/session-pool';
-import { connectWorkerConnection } from '../clients/temporal';
+import { upsertExpirySchedules } from '../clients/expiry-schedules';
+import { connectClient, connectWorkerConnection } from '../clients/temporal';
 import { loadConfig } from '../config';
 import { loadInventory } from '../inventory/load';
 import { resolveSecret } from '../inventory/secrets';
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
           },
           onAttempt: (labels) => metrics.notificationDeliveries.inc(labels),
         },
+        expiryGauges: metrics,
       }),
       identity: `cucm-cert-regen-worker@${hostname()}:${process.pid}`,
       metrics,
@@ -58,7 +60,22 @@ async function main(): Promise<void> {
     console.log(
       `[worker] polling task queue ${config.taskQueue} on ${config.temporalAddress} (${inventory.clusters.length} cluster(s) in the inventory)`,
     );
-    // Step 4: run until a shutdown signal.
+    // Step 4: the daily expiry watch of every cluster, as Temporal Schedules. The worker (not the API) owns them:
+    // it holds the inventory they are built from, runs the workflow they start on its task queue, and must run
+    // for them to do anything; the upsert is idempotent, so several workers (or restarts) agree.
+    // A failure here is logged, not fatal: runs already waiting at gates must keep their worker.
+    const client = await connectClient(config);
+    try {
+      for (const s of await upsertExpirySchedules(client, inventory, config.taskQueue))
+        console.log(`[worker] expiry watch schedule ${s.scheduleId} ${s.created ? 'created' : 'updated'}`);
+    } catch (err) {
+      console.error(
+        `[worker] could not create or update the expiry watch schedules: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    } finally {
+      await client.connection.close();
+    }
+    // Step 5: run until a shutdown signal.
     await worker.run();
   } finally {
     cliPool.close();

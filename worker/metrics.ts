@@ -9,12 +9,15 @@ import type { AddressInfo } from 'node:net';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ExpiryGauges, ExpiryReading } from '../activities/expiry-gauges';
 
 export const WORKER_METRIC_NAMES = {
   stepDuration: 'cucm_regen_step_duration_seconds',
   activityFailures: 'cucm_regen_activity_failures_total',
   notificationDeliveries: 'cucm_notification_deliveries_total',
+  certificateExpiryDays: 'cucm_certificate_expiry_days',
+  expiredTrustCertificates: 'cucm_expired_trust_certificates',
 } as const;
 
 /** The process metrics of the worker carry this prefix, so they never clash with the API's in a federated scrape. */
@@ -31,7 +34,7 @@ export function failureType(err: unknown): string {
   return typeof err;
 }
 
-export class WorkerMetrics {
+export class WorkerMetrics implements ExpiryGauges {
   readonly registry = new Registry();
   readonly stepDuration = new Histogram({
     name: WORKER_METRIC_NAMES.stepDuration,
@@ -54,6 +57,34 @@ export class WorkerMetrics {
     labelNames: ['cluster', 'channel', 'kind', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly certificateExpiryDays = new Gauge({
+    name: WORKER_METRIC_NAMES.certificateExpiryDays,
+    help: "Whole days until a node's certificate unit expires (negative once expired), as the last expiry watch of the cluster read it.",
+    labelNames: ['cluster', 'node', 'unit'] as const,
+    registers: [this.registry],
+  });
+  readonly expiredTrustCertificates = new Gauge({
+    name: WORKER_METRIC_NAMES.expiredTrustCertificates,
+    help: "Expired certificates in a node's trust stores (copies of the five base units not counted), as the last expiry watch of the cluster read them.",
+    labelNames: ['cluster', 'node'] as const,
+    registers: [this.registry],
+  });
+  /** The label sets last recorded per cluster, so a reading replaces the cluster's previous one. */
+  private readonly recorded = new Map<
+    string,
+    { certs: Array<Record<'cluster' | 'node' | 'unit', string>>; nodes: string[] }
+  >();
+
+  recordExpiry(reading: ExpiryReading): void {
+    const cluster = reading.clusterId;
+    const before = this.recorded.get(cluster);
+    for (const labels of before?.certs ?? []) this.certificateExpiryDays.remove(labels);
+    for (const node of before?.nodes ?? []) this.expiredTrustCertificates.remove({ cluster, node });
+    const certs = reading.certificates.map((c) => ({ cluster, node: c.node, unit: c.unit }));
+    reading.certificates.forEach((c, i) => this.certificateExpiryDays.set(certs[i]!, c.daysLeft));
+    for (const t of reading.expiredTrust) this.expiredTrustCertificates.set({ cluster, node: t.node }, t.count);
+    this.recorded.set(cluster, { certs, nodes: reading.expiredTrust.map((t) => t.node) });
+  }
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true)

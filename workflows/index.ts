@@ -6,3 +6,4 @@ export { discoverClusterWorkflow } from './discover';
 export { cleanupExpiredTrust } from './cleanup-expired-trust';
 export { clusterEntity } from './cluster-entity';
 export { readCallManagerGroupsWorkflow } from './read-redundancy';
+export { expiryWatch } from './expiry-watch';

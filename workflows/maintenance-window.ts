@@ -120,7 +120,7 @@ function minutesOf(hhmm: string): number {
   return h * 60 + m;
 }
 
-function isTimeZone(tz: string): boolean {
+export function isTimeZone(tz: string): boolean {
   // Newer engines accept a UTC offset ("+02:00") as a time zone; not IANA, no DST, and the API's Node and the
   // worker's may disagree on it, so refuse it everywhere.
   if (/^[+-]/.test(tz)) return false;

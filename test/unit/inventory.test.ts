@@ -127,3 +127,51 @@ describe('inventory.example.json', () => {
     assert.equal(inv.clusters[0]?.nodes[0]?.role, 'publisher');
   });
 });
+
+describe('inventory: expiry watch fields', () => {
+  const withFields = (fields: Record<string, unknown>) => {
+    const inv = structuredClone(valid);
+    Object.assign(inv.clusters[0]!, fields);
+    return inv;
+  };
+  it('defaults: renewBeforeDays 60, daily at 06:00 UTC, gated at before-start, no window', () => {
+    const c = parseInventory(valid).clusters[0]!;
+    assert.equal(c.renewBeforeDays, 60);
+    assert.deepEqual(c.expiryWatch, { at: '06:00', timeZone: 'UTC' });
+    assert.deepEqual(c.renewal, { approvals: ['before-start'] });
+    assert.equal(c.maintenanceWindow, undefined);
+  });
+  it('accepts a policy', () => {
+    const c = parseInventory(
+      withFields({
+        renewBeforeDays: 30,
+        expiryWatch: { at: '05:30', timeZone: 'Europe/Paris' },
+        maintenanceWindow: { start: '22:00', end: '05:00', timeZone: 'Europe/Paris', days: ['sat'] },
+        renewal: { approvals: [] },
+      }),
+    ).clusters[0]!;
+    assert.equal(c.renewBeforeDays, 30);
+    assert.deepEqual(c.expiryWatch, { at: '05:30', timeZone: 'Europe/Paris' });
+    assert.deepEqual(c.renewal, { approvals: [] });
+    assert.equal(c.maintenanceWindow?.start, '22:00');
+  });
+  for (const [fields, pattern] of [
+    [{ renewBeforeDays: 0 }, /cluster "lab1": "renewBeforeDays"/],
+    [{ renewBeforeDays: '60' }, /cluster "lab1": "renewBeforeDays"/],
+    [{ expiryWatch: { at: '6am' } }, /cluster "lab1": "expiryWatch.at"/],
+    [{ expiryWatch: { timeZone: 'Mars/Olympus' } }, /cluster "lab1": "expiryWatch.timeZone"/],
+    [{ expiryWatch: { when: '06:00' } }, /cluster "lab1": "expiryWatch" has unknown field "when"/],
+    [{ maintenanceWindow: { start: '22:00', end: '05:00' } }, /cluster "lab1": "maintenanceWindow.timeZone"/],
+    [
+      { maintenanceWindow: { start: '25:00', end: '05:00', timeZone: 'UTC' } },
+      /cluster "lab1": "maintenanceWindow.start"/,
+    ],
+    [{ renewal: { approvals: ['before-lunch'] } }, /cluster "lab1": "renewal.approvals"/],
+  ] as const)
+    it(`refuses ${JSON.stringify(fields)}, naming the cluster and the field`, () => {
+      assert.throws(
+        () => parseInventory(withFields(fields)),
+        (err: Error) => err instanceof InventoryError && pattern.test(err.message),
+      );
+    });
+});

@@ -1,0 +1,91 @@
+/**
+ * The expiry watch's Temporal Schedules, one per inventory cluster (`expiry-watch:<clusterId>`): created, or
+ * updated to the inventory's time, zone and policy, when the worker starts. An update keeps the Schedule's state,
+ * so a watch an engineer paused stays paused (with its note) across restarts. Daily at the cluster's local time:
+ * the calendar and its time zone are Temporal's job (daylight saving included), not workflow code.
+ */
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions } from '@temporalio/client';
+import { expiryPolicyOf } from '../inventory/expiry-policy';
+import type { Inventory, InventoryCluster } from '../inventory/types';
+import { EXPIRY_WATCH_TYPE, expiryScheduleId, type ExpiryWatchInput } from '../workflows/contract/expiry-watch';
+import { CLUSTER_ID } from '../workflows/search-attributes';
+
+/** What the Schedule of a cluster should be, from the inventory. */
+export function expiryScheduleOptions(cluster: InventoryCluster, taskQueue: string): ScheduleOptions {
+  const policy = expiryPolicyOf(cluster);
+  const [hour, minute] = policy.at.split(':').map(Number) as [number, number];
+  const input: ExpiryWatchInput = {
+    clusterId: cluster.id,
+    renewBeforeDays: policy.renewBeforeDays,
+    approvals: policy.approvals,
+    ...(policy.maintenanceWindow ? { maintenanceWindow: policy.maintenanceWindow } : {}),
+  };
+  const gates = policy.approvals.length ? `gated at ${policy.approvals.join(', ')}` : 'no optional gate';
+  const window = policy.maintenanceWindow
+    ? `inside ${policy.maintenanceWindow.start}-${policy.maintenanceWindow.end} ${policy.maintenanceWindow.timeZone}`
+    : 'no maintenance window';
+  return {
+    scheduleId: expiryScheduleId(cluster.id, taskQueue),
+    spec: {
+      calendars: [{ hour, minute, comment: `daily at ${policy.at} ${policy.timeZone}` }],
+      timezone: policy.timeZone,
+    },
+    action: {
+      type: 'startWorkflow',
+      workflowType: EXPIRY_WATCH_TYPE,
+      // The Schedule appends the scheduled time: expiry-watch:<clusterId>-2026-12-02T06:00:00Z.
+      workflowId: expiryScheduleId(cluster.id, taskQueue),
+      taskQueue,
+      args: [input],
+      typedSearchAttributes: [{ key: CLUSTER_ID, value: cluster.id }],
+      staticSummary: `Expiry watch of ${cluster.id}: discover, export days left, renew units within ${policy.renewBeforeDays} days (${gates}, ${window})`,
+    },
+    policies: {
+      // A watch still running (a node slow to answer) is not doubled; a missed day (Temporal down) runs once late.
+      overlap: 'SKIP',
+      catchupWindow: '6 hours',
+    },
+    memo: {
+      clusterId: cluster.id,
+      purpose: `Daily certificate expiry watch of cluster ${cluster.name}: discovers, exports cucm_certificate_expiry_days and cucm_expired_trust_certificates, starts a renewal of the units within renewBeforeDays through the cluster entity.`,
+    },
+    state: { note: `Created from the inventory by the worker: daily at ${policy.at} ${policy.timeZone}.` },
+  };
+}
+
+/** Creates or updates every cluster's Schedule; idempotent, safe for several workers starting at once. */
+export async function upsertExpirySchedules(
+  client: Client,
+  inventory: Inventory,
+  taskQueue: string,
+): Promise<Array<{ scheduleId: string; created: boolean }>> {
+  const results: Array<{ scheduleId: string; created: boolean }> = [];
+  for (const cluster of inventory.clusters) {
+    const options = expiryScheduleOptions(cluster, taskQueue);
+    const handle = client.schedule.getHandle(options.scheduleId);
+    const update = () =>
+      handle.update((previous) => ({
+        spec: options.spec,
+        action: options.action,
+        policies: options.policies,
+        // Paused stays paused, with the engineer's note.
+        state: previous.state,
+      }));
+    try {
+      await update();
+      results.push({ scheduleId: options.scheduleId, created: false });
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+      try {
+        await client.schedule.create(options);
+        results.push({ scheduleId: options.scheduleId, created: true });
+      } catch (createErr) {
+        // Another worker created it meanwhile: bring it to this inventory.
+        if (!(createErr instanceof ScheduleAlreadyRunning)) throw createErr;
+        await update();
+        results.push({ scheduleId: options.scheduleId, created: false });
+      }
+    }
+  }
+  return results;
+}

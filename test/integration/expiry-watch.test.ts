@@ -1,0 +1,259 @@
+/**
+ * The expiry watch, every layer real: the Schedules the worker creates from the inventory on the dev server, a
+ * triggered run (schedule handle .trigger(): the daily wait replaced by "run now") that discovers the simulator's
+ * nodes over SSH, publishes days left and expired trust counts on the worker's /metrics, and starts one renewal of
+ * the due units only through the cluster's entity; a cluster held by another run (the watch records it and ends
+ * well); pause and resume over REST with an operator token.
+ */
+import assert from 'node:assert/strict';
+import type { ScheduleDescription } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { createActivities } from '../../activities';
+import { buildApp } from '../../api/app';
+import { upsertExpirySchedules } from '../../clients/expiry-schedules';
+import type { Inventory } from '../../inventory/types';
+import type { ClusterConfig } from '../../simulator/model';
+import { createWorker } from '../../worker/create-worker';
+import { WorkerMetrics, serveWorkerMetrics } from '../../worker/metrics';
+import { clusterEntityId, clusterStateQuery } from '../../workflows/contract/cluster-entity';
+import { expiryScheduleId, type ExpiryWatchResult } from '../../workflows/contract/expiry-watch';
+import { writesIn } from '../support/event-log';
+import { waitFor } from '../support/net';
+import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
+import { postJson } from '../support/system';
+import { sharedDevServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
+
+const DUE = 'expdue';
+const HELD = 'expheld';
+const clusters: ClusterConfig[] = [
+  {
+    id: DUE,
+    version: '14.0.1.13900-155',
+    nodes: [{ name: `${DUE}-pub`, role: 'publisher' }],
+    // tomcat and ipsec within renewBeforeDays 30; every other unit valid for years.
+    initialValidityDays: { tomcat: 10, ipsec: 25 },
+  },
+  {
+    id: HELD,
+    version: '14.0.1.13900-155',
+    nodes: [{ name: `${HELD}-pub`, role: 'publisher' }],
+    initialValidityDays: { tomcat: 5 },
+  },
+];
+const TOKENS = { olivia: 'operator-token-0123456789', vera: 'viewer-token-0123456789ab' };
+
+describe('expiry watch: a Schedule per cluster, metrics, renewal through the cluster entity', function () {
+  this.timeout(180_000);
+  let env: TestWorkflowEnvironment;
+  let lab: SimulatedCluster;
+  let inventory: Inventory;
+  let worker: Worker;
+  let running: Promise<void>;
+  let taskQueue: string;
+  let metricsServer: Awaited<ReturnType<typeof serveWorkerMetrics>>;
+  let app: FastifyInstance;
+  let base: string;
+
+  before(async () => {
+    env = await sharedDevServer();
+    lab = await startSimulatedCluster(clusters);
+    inventory = structuredClone(lab.inventory);
+    Object.assign(
+      inventory.clusters.find((c) => c.id === DUE)!,
+      { renewBeforeDays: 30 },
+    );
+    Object.assign(
+      inventory.clusters.find((c) => c.id === HELD)!,
+      {
+        renewBeforeDays: 30,
+        expiryWatch: { at: '07:15', timeZone: 'Europe/Paris' },
+      },
+    );
+    taskQueue = uniqueTaskQueue('expiry');
+    const metrics = new WorkerMetrics({ processMetrics: false });
+    metricsServer = await serveWorkerMetrics(metrics, { port: 0 });
+    worker = await createWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      activities: createActivities({ ...lab.activityDeps, inventory, expiryGauges: metrics }),
+      workflowBundle: await sharedWorkflowBundle(),
+    });
+    running = worker.run();
+    app = await buildApp(
+      { temporal: env.client, namespace: 'default', taskQueue, inventory },
+      {
+        workerMetricsUrl: metricsServer.url,
+        auth: {
+          tokens: [
+            { name: 'olivia', role: 'operator', token: TOKENS.olivia },
+            { name: 'vera', role: 'viewer', token: TOKENS.vera },
+          ],
+        },
+      },
+    );
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  after(async () => {
+    for (const c of clusters)
+      await env.client.schedule
+        .getHandle(expiryScheduleId(c.id, taskQueue))
+        .delete()
+        .catch(() => undefined);
+    for await (const wf of env.client.workflow.list({
+      query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
+    }))
+      await env.client.workflow
+        .getHandle(wf.workflowId)
+        .terminate('test cleanup')
+        .catch(() => undefined);
+    await app?.close();
+    worker?.shutdown();
+    await running;
+    await metricsServer?.close();
+    await lab?.sim.stop();
+  });
+
+  const auth = (who: keyof typeof TOKENS) => ({ authorization: `Bearer ${TOKENS[who]}` });
+  const schedule = (clusterId: string) => env.client.schedule.getHandle(expiryScheduleId(clusterId, taskQueue));
+
+  /** Triggers the cluster's Schedule now and returns the watch run's result. */
+  async function triggerAndWait(clusterId: string): Promise<{ workflowId: string; result: ExpiryWatchResult }> {
+    const handle = schedule(clusterId);
+    const before = (await handle.describe()).info.recentActions.length;
+    await handle.trigger();
+    const action = await waitFor(`a run of ${handle.scheduleId}`, async () => {
+      const recent = (await handle.describe()).info.recentActions;
+      return recent.length > before ? recent.at(-1) : undefined;
+    });
+    const workflowId = action.action.workflow.workflowId;
+    return { workflowId, result: (await env.client.workflow.getHandle(workflowId).result()) as ExpiryWatchResult };
+  }
+
+  it('creates one Schedule per cluster from the inventory, idempotently, daily at the local time in its zone', async () => {
+    const first = await upsertExpirySchedules(env.client, inventory, taskQueue);
+    assert.deepEqual(
+      first.map((s) => s.created),
+      [true, true],
+    );
+    const again = await upsertExpirySchedules(env.client, inventory, taskQueue);
+    assert.deepEqual(
+      again.map((s) => s.created),
+      [false, false],
+    );
+    const d: ScheduleDescription = await schedule(DUE).describe();
+    console.log(
+      `      [expiry] ${d.scheduleId}: ${JSON.stringify({ spec: d.spec, action: d.action, policies: d.policies, state: d.state, memo: d.memo, nextActionTimes: d.info.nextActionTimes }, null, 1)}`,
+    );
+    assert.equal(d.action.type, 'startWorkflow');
+    assert.equal(d.state.paused, false);
+    // 06:00 UTC by default; 07:15 Europe/Paris is 06:15 UTC in December (CET): the calendar's zone is Temporal's.
+    const next = (id: string) =>
+      schedule(id)
+        .describe()
+        .then((s) => s.info.nextActionTimes[0]!.toISOString());
+    assert.match(await next(DUE), /T06:00:00\.000Z$/);
+    assert.match(await next(HELD), /T06:15:00\.000Z$/);
+  });
+
+  it('triggered, exports the metrics and starts one renewal of the due units only, gated at before-start', async () => {
+    const { workflowId, result } = await triggerAndWait(DUE);
+    console.log(`      [expiry] ${workflowId}: ${result.summary}`);
+    assert.deepEqual(
+      result.due.map((u) => u.unit),
+      ['tomcat', 'ipsec'],
+    );
+    assert.equal(result.renewal.status, 'started');
+    const renewalId = result.renewal.status === 'started' ? result.renewal.workflowId : '';
+    // The renewal is the entity's run, a rotation of exactly the due units, waiting for an approver before it starts.
+    const holder = (await env.client.workflow.getHandle(clusterEntityId(DUE, taskQueue)).query(clusterStateQuery))
+      .holder;
+    assert.equal(holder?.workflowId, renewalId);
+    assert.deepEqual(holder?.units, ['tomcat', 'ipsec']);
+    assert.equal(holder?.requestedBy, 'expiry-watch');
+    assert.equal(holder?.type, 'rotateCluster');
+    let seen: unknown;
+    const doc = await waitFor('the renewal at its before-start gate', async () => {
+      const r = await fetch(`${base}/v1/regenerations/${renewalId}`, { headers: auth('vera') });
+      const j = (await r.json()) as { status?: string; pendingGates?: Array<{ kind: string }> };
+      seen = j;
+      return j.pendingGates?.some((g) => g.kind === 'before-start') ? j : undefined;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify(seen).slice(0, 1500)}`);
+    });
+    assert.ok(doc);
+    // Nothing changed on the cluster: the watch and the gated renewal only read.
+    assert.deepEqual(writesIn(lab.sim.clusters.find((c) => c.config.id === DUE)!.events.list()), []);
+
+    const text = await (await fetch(metricsServer.url)).text();
+    const lines = text.split('\n').filter((l) => /^cucm_(certificate_expiry_days|expired_trust)/.test(l));
+    console.log(`      [expiry] worker /metrics:\n${lines.map((l) => `        ${l}`).join('\n')}`);
+    assert.ok(lines.includes(`cucm_certificate_expiry_days{cluster="${DUE}",node="${DUE}-pub",unit="tomcat"} 9`));
+    assert.ok(lines.includes(`cucm_certificate_expiry_days{cluster="${DUE}",node="${DUE}-pub",unit="ipsec"} 24`));
+    assert.ok(
+      lines.some((l) => l.startsWith(`cucm_certificate_expiry_days{cluster="${DUE}",node="${DUE}-pub",unit="CAPF"} `)),
+    );
+    // The simulator plants one expired certificate in tomcat-trust and one in CallManager-trust per node.
+    assert.ok(lines.includes(`cucm_expired_trust_certificates{cluster="${DUE}",node="${DUE}-pub"} 2`));
+    // One scrape of the API shows them too (the worker's registry federated into its /metrics).
+    const scraped = await (await fetch(`${base}/metrics`)).text();
+    assert.ok(scraped.includes(`cucm_certificate_expiry_days{cluster="${DUE}",node="${DUE}-pub",unit="tomcat"} 9`));
+  });
+
+  it('never starts a renewal while another run holds the cluster: records the holder and ends well', async () => {
+    const held = await postJson(`${base}/v1/clusters/${HELD}/regenerations`, { units: ['CAPF'] }, auth('olivia'));
+    assert.equal(held.status, 202, JSON.stringify(held.json));
+    const { workflowId, result } = await triggerAndWait(HELD);
+    console.log(`      [expiry] ${workflowId}: ${result.summary}`);
+    assert.deepEqual(
+      result.due.map((u) => u.unit),
+      ['tomcat'],
+    );
+    assert.equal(result.renewal.status, 'held');
+    assert.match(result.summary, new RegExp(`Held by ${held.json.id as string} .*will retry tomorrow`));
+    const holder = (await env.client.workflow.getHandle(clusterEntityId(HELD, taskQueue)).query(clusterStateQuery))
+      .holder;
+    assert.equal(holder?.workflowId, held.json.id);
+    // The watch run completed (a refusal is an answer, not a failure).
+    assert.equal((await env.client.workflow.getHandle(workflowId).describe()).status.name, 'COMPLETED');
+  });
+
+  it('pauses and resumes over REST with a note (operator role), and shows state, next runs and last result', async () => {
+    const url = `${base}/v1/clusters/${DUE}/expiry-watch`;
+    const viewer = await postJson(`${url}/pause`, { note: 'no' }, auth('vera'));
+    assert.equal(viewer.status, 403);
+    for (const bad of [{ note: 5 }, { note: '' }, { reason: 'typo' }]) {
+      const refused = await postJson(`${url}/pause`, bad, auth('olivia'));
+      assert.equal(refused.status, 400, JSON.stringify(refused.json));
+    }
+    assert.equal((await schedule(DUE).describe()).state.paused, false);
+    const paused = await postJson(`${url}/pause`, { note: 'CA migration this week' }, auth('olivia'));
+    assert.equal(paused.status, 200, JSON.stringify(paused.json));
+    assert.equal(paused.json.state, 'paused');
+    assert.equal(paused.json.note, 'Paused by olivia over the REST API: CA migration this week');
+    const d = await schedule(DUE).describe();
+    assert.equal(d.state.paused, true);
+    assert.equal(d.state.note, 'Paused by olivia over the REST API: CA migration this week');
+    // A worker restart (the upsert again) keeps it paused.
+    await upsertExpirySchedules(env.client, inventory, taskQueue);
+    assert.equal((await schedule(DUE).describe()).state.paused, true);
+
+    const resumed = await postJson(`${url}/resume`, { note: 'done' }, auth('olivia'));
+    assert.equal(resumed.status, 200);
+    assert.equal(resumed.json.state, 'active');
+    assert.equal((await schedule(DUE).describe()).state.paused, false);
+
+    const shown = (await (await fetch(url, { headers: auth('vera') })).json()) as Record<string, unknown>;
+    console.log(`      [expiry] GET ${url}: ${JSON.stringify(shown).slice(0, 600)}`);
+    assert.equal(shown.state, 'active');
+    assert.match(String((shown.nextRuns as string[])[0]), /T06:00:00\.000Z$/);
+    const last = shown.lastRun as { status: string; result: ExpiryWatchResult };
+    assert.equal(last.status, 'COMPLETED');
+    assert.equal(last.result.renewal.status, 'started');
+
+    const unknown = await fetch(`${base}/v1/clusters/nope/expiry-watch`, { headers: auth('vera') });
+    assert.equal(unknown.status, 404);
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * expiryWatch: the daily run of a cluster's expiry Schedule (clients/expiry-schedules.ts). It reads the cluster
+ * (discoverCluster, listExpiredTrust per node), publishes days left and expired trust counts as metrics, and when
+ * units are within renewBeforeDays starts one renewal of the due units through the cluster's entity, with the
+ * cluster's gates and maintenance window. While another run holds the cluster the entity refuses: the watch records
+ * it and ends well; tomorrow's run tries again. It never changes the cluster itself.
+ */
+import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  EXPIRY_WATCH_ACTOR,
+  type ExpiryWatchInput,
+  type ExpiryWatchResult,
+  type RenewalOutcome,
+} from './contract/expiry-watch';
+import { DISCOVERY_NON_RETRYABLE } from './discover';
+import { decideRenewal, type DueUnit } from './expiry/due';
+import { planClusterOf } from './plan';
+import type { RegenerationRequest } from './types';
+
+const { discoverCluster, listExpiredTrust } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 minutes',
+  // Nobody waits on the answer: a node that is down for a while is retried for half an hour, then the watch fails
+  // (the Schedule shows it) and tomorrow's run reads again.
+  retry: {
+    initialInterval: '5 seconds',
+    maximumInterval: '2 minutes',
+    maximumAttempts: 15,
+    nonRetryableErrorTypes: DISCOVERY_NON_RETRYABLE,
+  },
+});
+const { recordCertificateExpiry, startRenewal } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10 },
+});
+
+const dueText = (due: DueUnit[]) => due.map((d) => `${d.unit} (${d.daysLeft} days left)`).join(', ');
+
+/** YYYYMMDDTHHMMSS of workflow time: the renewal's id is unique per watch run and stable across retries. */
+const stamp = (iso: string) => iso.replace(/[-:]/g, '').slice(0, 15);
+
+export async function expiryWatch(input: ExpiryWatchInput): Promise<ExpiryWatchResult> {
+  const { clusterId, renewBeforeDays } = input;
+  setCurrentDetails(`**Expiry watch of ${clusterId}**: discovering`);
+  const discovery = await discoverCluster(clusterId);
+  const expiredTrust = await Promise.all(
+    discovery.nodes.map(async (node) => ({
+      node: node.id,
+      count: (await listExpiredTrust({ clusterId, nodeId: node.id })).length,
+    })),
+  );
+  const now = Date.now();
+  const checkedAt = new Date(now).toISOString();
+  const decision = decideRenewal(planClusterOf(discovery), now, renewBeforeDays);
+  await recordCertificateExpiry({
+    clusterId,
+    certificates: decision.rows.flatMap((r) =>
+      r.daysLeft === null ? [] : [{ node: r.node, unit: r.unit, daysLeft: r.daysLeft }],
+    ),
+    expiredTrust,
+  });
+
+  let renewal: RenewalOutcome = { status: 'none' };
+  if (decision.due.length > 0) {
+    const units = decision.due.map((d) => d.unit);
+    const request: RegenerationRequest = {
+      clusterId,
+      units,
+      requestedBy: EXPIRY_WATCH_ACTOR,
+      approvals: input.approvals,
+      ...(input.maintenanceWindow ? { maintenanceWindow: input.maintenanceWindow } : {}),
+    };
+    const answer = await startRenewal({
+      // regen-… like every run the API starts, so GET /v1/regenerations/{id} and its gates work for it; "renewal" says who.
+      workflowId: `regen-${clusterId}-${stamp(checkedAt)}-renewal`,
+      request,
+      staticSummary: `Renew ${dueText(decision.due)} on ${clusterId} (started by the expiry watch, renewBeforeDays ${renewBeforeDays})`,
+      watchWorkflowId: workflowInfo().workflowId,
+    });
+    renewal = answer.started
+      ? { status: 'started', workflowId: answer.workflowId, units }
+      : {
+          status: 'held',
+          ...(answer.holder ? { holder: answer.holder } : {}),
+          message: `${answer.holder ? `Held by ${answer.holder.workflowId} (${answer.holder.type})` : answer.message}: will retry tomorrow.`,
+        };
+  }
+
+  const soonest = decision.rows
+    .filter((r) => r.daysLeft !== null)
+    .sort((a, b) => (a.daysLeft ?? 0) - (b.daysLeft ?? 0))[0];
+  const expiredTotal = expiredTrust.reduce((n, t) => n + t.count, 0);
+  const summary = [
+    decision.due.length
+      ? `Due within ${renewBeforeDays} days: ${dueText(decision.due)}.`
+      : `Nothing due within ${renewBeforeDays} days${soonest ? ` (soonest: ${soonest.unit} on ${soonest.node}, ${soonest.daysLeft} days)` : ''}.`,
+    renewal.status === 'started' ? `Renewal ${renewal.workflowId} started.` : '',
+    renewal.status === 'held' ? renewal.message : '',
+    decision.refused.length
+      ? `Refused by the plan: ${decision.refused.map((r) => `${r.unit}: ${r.reason}`).join(' ')}`
+      : '',
+    `${expiredTotal} expired trust certificate(s).`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+  setCurrentDetails(`**Expiry watch of ${clusterId}** at ${checkedAt}\n\n${summary}`);
+  return {
+    clusterId,
+    checkedAt,
+    renewBeforeDays,
+    certificates: decision.rows,
+    expiredTrust,
+    due: decision.due,
+    refused: decision.refused,
+    renewal,
+    summary,
+  };
+}
