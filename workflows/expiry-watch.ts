@@ -15,6 +15,7 @@ import {
 } from './contract/expiry-watch';
 import { DISCOVERY_NON_RETRYABLE } from './discover';
 import { decideRenewal, type DueUnit } from './expiry/due';
+import { RunNotifier } from './notify';
 import { planClusterOf } from './plan';
 import type { RegenerationRequest } from './types';
 
@@ -105,6 +106,19 @@ export async function expiryWatch(input: ExpiryWatchInput): Promise<ExpiryWatchR
     .filter(Boolean)
     .join(' ');
   setCurrentDetails(`**Expiry watch of ${clusterId}** at ${checkedAt}\n\n${summary}`);
+  if (decision.due.length > 0) {
+    // Tell the cluster's channels; the links lead to the renewal (its before-start gate) when one was started.
+    const notifier = new RunNotifier(clusterId, renewal.status === 'started' ? renewal.workflowId : undefined);
+    notifier.emit({
+      kind: 'renewal-due',
+      title: `${clusterId}: ${decision.due.map((d) => d.unit).join(', ')} due for renewal`,
+      details: [summary],
+      dueCertificates: decision.rows
+        .filter((r) => r.daysLeft !== null && r.daysLeft <= renewBeforeDays)
+        .map((r) => ({ node: r.node, unit: r.unit, daysLeft: r.daysLeft ?? 0, notAfter: r.notAfter })),
+    });
+    await notifier.settle();
+  }
   return {
     clusterId,
     checkedAt,

@@ -28,8 +28,9 @@ export function linksFor(event: NotificationEvent, bases: LinkBases): Notificati
   const api = bases.apiBaseUrl.replace(/\/+$/, '');
   const links: NotificationLinks = {
     temporalUi: `${bases.temporalUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(bases.namespace)}/workflows/${id}`,
-    run: `${api}/v1/regenerations/${id}`,
   };
+  // Only regeneration runs have a run document (an expiry watch that found nothing to start has none).
+  if (event.workflowId.startsWith('regen-')) links.run = `${api}/v1/regenerations/${id}`;
   if (event.gate) {
     const gate = encodeURIComponent(event.gate.id);
     links.decideCommands = event.gate.allowed.map(
