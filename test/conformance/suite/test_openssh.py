@@ -84,7 +84,6 @@ def test_typed_ahead_before_the_first_prompt_and_two_at_once(sim, terminal):
     assert tail == ["set cli pagination off", "show version active", "show network cluster", "utils service list"]
 
 
-GAP7 = "issue 10 gap 7 (SSH ident vs kex-strict, malformed server-sig-algs) belongs to the fact-tables helper"
 KNOWN_SIG_ALGS = {
     "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-256",
     "rsa-sha2-512", "ssh-rsa", "ssh-dss", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
@@ -106,7 +105,6 @@ def test_key_exchange_completes(sim):
     assert "SSH2_MSG_NEWKEYS received" in log, log[-1500:]
 
 
-@pytest.mark.xfail(strict=False, reason=GAP7)
 def test_ident_agrees_with_the_offered_extensions(sim):
     log = handshake_log(sim.publisher)
     version = re.search(r"remote software version OpenSSH_(\d+)\.(\d+)", log)

@@ -10,7 +10,6 @@ from unicon.eal.dialogs import Dialog, Statement
 
 from ssh_options import SSH_OPTIONS
 
-GAP6 = "issue 10 gap 6 (show itl checksum and dates) and the show itl/ctl layout belong to the trust-file helper"
 
 
 def connect(sim, node, init_exec_commands=None):
@@ -105,7 +104,6 @@ def test_pager(sim):
         conn.disconnect()
 
 
-@pytest.mark.xfail(strict=False, reason=GAP6)
 def test_show_itl_real_layout(pub):
     out = pub.execute("show itl")
     assert re.search(r"^\s*3\s+SIGNERID", out, re.M)
@@ -113,7 +111,6 @@ def test_show_itl_real_layout(pub):
     assert not re.search(r"0{20,}\d\(MD5\)", out)
 
 
-@pytest.mark.xfail(strict=False, reason=GAP6)
 def test_show_ctl_real_layout(pub):
     out = pub.execute("show ctl")
     assert re.search(r"^\s*3\s+SIGNERID", out, re.M)

@@ -10,7 +10,6 @@ from zeep.transports import Transport
 from conftest import ROOT
 
 WSDL = os.path.join(ROOT, "cisco-wsdl", "ControlCenterServices.wsdl")
-GAP3 = "issue 10 gap 3 (the Control Center service catalogue: Control Center names, GroupName, ServiceType) belongs to the fact-tables helper"
 
 
 def control_center(node):
@@ -46,7 +45,6 @@ def test_get_static_service_list(sim):
     assert "Cisco CallManager" in names and "Cisco Tftp" in names
 
 
-@pytest.mark.xfail(strict=False, reason=GAP3)
 def test_static_service_list_has_groups_and_types(sim):
     reply = control_center(sim.publisher).soapGetStaticServiceList(ServiceInformationResponse="")
     items = reply.item
@@ -84,7 +82,6 @@ def test_do_control_services_restart(sim):
     )
 
 
-@pytest.mark.xfail(strict=False, reason=GAP3)
 def test_do_control_services_devnet_sample_list(sim):
     """Cisco's DevNet Control Center sample restarts these two."""
     service = control_center(sim.publisher)
