@@ -13,11 +13,8 @@ COPY tsconfig.json ./
 FROM base AS demo
 COPY cisco-wsdl ./cisco-wsdl
 COPY simulator ./simulator
-# The simulator still borrows a few CUCM facts from workflows/ and activities/ (until it states them in its own
-# tables) and the inventory types; the demo image needs them, the production image never needs the simulator.
-COPY activities ./activities
-COPY inventory ./inventory
-COPY workflows ./workflows
+# The simulator states CUCM's facts in its own tables (simulator/facts/) and imports nothing from the product
+# (a lint rule holds it), so the demo image carries no product code.
 COPY demo ./demo
 # The volume mounted here takes this ownership: the simulator writes the inventory and secrets as user node.
 RUN mkdir -p /demo-out && chown node:node /demo-out
