@@ -36,6 +36,7 @@ import { startSimulator, type RunningSimulator } from '../simulator/cluster-runn
 import { inventoryFromEndpoints } from '../simulator/inventory';
 import { createWorker, workflowsPath as productWorkflows } from '../worker/create-worker';
 import type { RotationState } from '../workflows/contract/rotation';
+import { clusterEntityId } from '../workflows/contract/cluster-entity';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import type { GateKind, PendingGate, RegenerationRequest, RegenerationState } from '../workflows/types';
 import { historyToJsonValue } from '../test/support/history-json';
@@ -314,6 +315,16 @@ const RECORDINGS: Recording[] = [
     async run(d) {
       await (await start(d, 'cleanupExpiredTrust', { clusterId: CLUSTER })).result();
       return [d.id];
+    },
+  },
+  {
+    name: 'cluster-entity',
+    covers:
+      'clusterEntity: the lease asked for by two directly started runs one after the other (acquireLease), each watched until it closed and released; the two runs with their lease activity',
+    async run(d) {
+      await (await start(d, 'cleanupExpiredTrust', { clusterId: CLUSTER })).result();
+      await (await start({ ...d, id: `${d.id}-2` }, 'cleanupExpiredTrust', { clusterId: CLUSTER })).result();
+      return [clusterEntityId(CLUSTER, d.taskQueue), d.id, `${d.id}-2`];
     },
   },
   {
