@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { cleanupExpiredTrust } from '../../workflows/cleanup-expired-trust';
+import { clusterEntityId, clusterStateQuery } from '../../workflows/contract/cluster-entity';
 import { waitFor } from '../support/net';
 import { secretsOfThisRun } from '../support/simulator';
 import { getJson, postJson, startSystem, type System } from '../support/system';
@@ -43,6 +44,12 @@ describe('no secret in any workflow history', function () {
       started.push(json.id as string);
       await client.workflow.getHandle(json.id as string).result();
     }
+    // A run started directly asks the cluster's entity for the lease; the entity releases it once it has seen the
+    // rotation close (a moment after its result), so wait for that, as an engineer would see it in the entity.
+    const entity = client.workflow.getHandle(clusterEntityId('lab1', system.taskQueue));
+    await waitFor('the lease released', async () =>
+      (await entity.query(clusterStateQuery)).holder ? undefined : true,
+    );
     await client.workflow.execute(cleanupExpiredTrust, {
       workflowId: `no-secrets-cleanup-${Date.now()}`,
       taskQueue: system.taskQueue,
