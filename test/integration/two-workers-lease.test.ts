@@ -5,11 +5,11 @@
  * 1. Two worker processes, each started with RISPORT_WORKERS=2, and two API processes: a rotation of two units
  *    started over REST through one API process, its before-start gates approved through the other, completes; the
  *    simulator's RisPort70 refuses no request as over its limit (the `risport` event with fault `RateControl`),
- *    though the cluster's budget is low (6 requests per 3 s window: the workers run with RISPORT_WINDOW_MS to match);
+ *    though the cluster's budget is low (2 requests per 15 s window: the workers run with RISPORT_WINDOW_MS to match);
  *    the workflow histories show that both worker processes ran activities of the rotation, so the budget held
  *    across workers, not within one.
  * 2. The lease hand-over kill: a run holds the cluster's lease and a second start is refused; the holder's worker is
- *    killed with SIGKILL just after the simulator logs the holder's last change (Cisco Tomcat back to RUNNING after
+ *    killed with SIGKILL just after the simulator logs the holder's last change (Cisco Tomcat STARTED after
  *    its restart), before the holder has closed and so before the entity released the lease (asserted from the
  *    histories' timestamps); a new worker starts; the next REST start is accepted within 10 s of the holder's close,
  *    and the event log shows no change of the second run before the first run's last one.
@@ -34,7 +34,9 @@ import { getJson, postJson } from '../support/system';
 import { sharedDevServer, uniqueTaskQueue } from '../support/temporal';
 import { workerProcesses, type WorkerProcesses } from '../support/worker-process';
 
-const BUDGET = { requestsPerMinute: 6, windowMs: 3_000 };
+// Two requests per 15 s window: one each with the split. The rotation polls RisPort every 10 s (the REST default),
+// so without the split two workers could send four in one window.
+const BUDGET = { requestsPerMinute: 2, windowMs: 15_000 };
 const SPLIT = 'twowork';
 const HANDOVER = 'handover';
 const node = (name: string, role: 'publisher' | 'subscriber') => ({ name, role });
@@ -156,7 +158,7 @@ describe('two worker processes and two API processes on one Temporal; the lease 
     const risport = await control.events(SPLIT, { kind: 'risport' });
     const refused = risport.filter((e) => e.detail.fault === 'RateControl');
     assert.deepEqual(refused, [], 'RisPort70 refused no request as over its limit');
-    assert.ok(risport.length >= 4, `the rotation asked RisPort70 (${risport.length} requests)`);
+    assert.ok(risport.length >= 2, `the rotation asked RisPort70 (${risport.length} requests)`);
 
     const identities = await activityIdentities(client, [id, unitRunId(id, 'tomcat'), unitRunId(id, 'CallManager')]);
     const pids = new Set(alive.map((w) => String(w.pid)));
@@ -183,7 +185,7 @@ describe('two worker processes and two API processes on one Temporal; the lease 
     // The holder's last change: Cisco Tomcat running again after its restart (nothing is written after it).
     const back = await control.nextEvent(
       HANDOVER,
-      (e) => e.kind === 'service-state' && e.detail.service === 'Cisco Tomcat' && e.detail.state === 'RUNNING',
+      (e) => e.kind === 'service-state' && e.detail.service === 'Cisco Tomcat' && e.detail.state === 'STARTED',
       'Cisco Tomcat running again',
       since,
     );
@@ -230,16 +232,12 @@ describe('two worker processes and two API processes on one Temporal; the lease 
     );
     assert.equal(done.status, 'completed', JSON.stringify(done));
     const all = writesIn(await control.events(HANDOVER, { since }));
-    const regenerations = all.filter((e: SimEvent) => e.kind === 'cert-regenerated');
-    assert.equal(regenerations.length, 2, 'one regeneration per run');
-    const holderLast = all.filter((e) => e.seq <= killSeq).at(-1)!.seq;
+    assert.equal(all.filter((e) => e.kind === 'cert-regenerated').length, 2, 'one regeneration per run');
+    // The holder's change record ends before the kill; every change after it is the second run's, the same record.
+    const shape = (events: SimEvent[]) => events.map((e) => `${e.kind} ${e.detail.command ?? e.detail.state ?? ''}`);
+    const beforeKill = all.filter((e) => e.seq <= killSeq);
     const afterKill = all.filter((e) => e.seq > killSeq);
-    assert.equal(
-      afterKill[0]?.seq,
-      regenerations[1]!.seq,
-      "the second run's regeneration is the first change after the kill",
-    );
-    assert.ok(afterKill.every((e) => e.seq > holderLast));
+    assert.deepEqual(shape(afterKill), shape(beforeKill), 'the second run changed the cluster only after the first');
     console.log(
       `      killed ${holderClosed - killedAt} ms before the holder closed; next start accepted ${waited} ms after its close`,
     );
