@@ -9,7 +9,7 @@
  *    the budget was used up in one window (one unit's last poll and the next unit's baseline, in practice on
  *    different workers), and the workflow histories show that both worker processes ran activities of the rotation,
  *    so the budget held across workers, not within one. The control: TWO_WORKERS_RISPORT_WORKERS=1 (no split) makes
- *    this test fail with a RateControl refusal (seen on this machine: five requests, one refused).
+ *    this test fail with a RateControl refusal (seen on this machine: six requests, one refused).
  * 2. The lease hand-over kill: a run holds the cluster's lease and a second start is refused; the holder's worker is
  *    killed with SIGKILL just after the simulator logs the holder's last change (Cisco Tomcat STARTED after
  *    its restart), before the holder has closed and so before the entity released the lease (asserted from the
