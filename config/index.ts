@@ -48,6 +48,11 @@ export interface AppConfig {
    * of the cluster's `risportRequestsPerMinute`, so together they stay within it.
    */
   risportWorkers: number;
+  /**
+   * `RISPORT_WINDOW_MS` (60000): the window of `risportRequestsPerMinute`. CUCM's is a minute; only a test against a
+   * simulator configured with a shorter window sets it.
+   */
+  risportWindowMs: number;
   /** `API_PUBLIC_URL`: the API as people reach it, for the links in notifications (default http://<host>:<apiPort>). */
   apiPublicUrl: string;
 }
@@ -59,6 +64,15 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): num
   if (!Number.isInteger(value) || value < 1 || value > 65535) {
     throw new Error(`${name}=${raw} is not a valid port number (1-65535).`);
   }
+  return value;
+}
+
+function windowFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 60_000)
+    throw new Error(`${name}=${raw} is not a whole number of milliseconds from 1 to 60000.`);
   return value;
 }
 
@@ -128,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workerMetricsHost: env.WORKER_METRICS_HOST || '127.0.0.1',
     workerMetricsUrl: urlFromEnv(env, 'WORKER_METRICS_URL'),
     risportWorkers: countFromEnv(env, 'RISPORT_WORKERS', 1),
+    risportWindowMs: windowFromEnv(env, 'RISPORT_WINDOW_MS', 60_000),
     apiPublicUrl: urlFromEnv(env, 'API_PUBLIC_URL') ?? `http://${host}:${apiPort}`,
   };
 }

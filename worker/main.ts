@@ -42,6 +42,7 @@ async function main(): Promise<void> {
         resolveSecret: (ref) => resolveSecret(ref),
         cliPool,
         risportWorkers: config.risportWorkers,
+        risportWindowMs: config.risportWindowMs,
         // Only used by clusters whose inventory says hostKeyPolicy "record-on-first-use".
         hostKeys: new FileHostKeyStore(join(config.dataDir, 'known-hosts.json')),
         notifications: {

@@ -30,4 +30,10 @@ describe('configuration', () => {
   it('rejects a port that is not a port, naming the variable', () => {
     assert.throws(() => loadConfig({ API_PORT: 'eighty' }), /API_PORT=eighty is not a valid port/);
   });
+
+  it('takes the RisPort window from RISPORT_WINDOW_MS (a minute by default), refusing one over a minute', () => {
+    assert.equal(loadConfig({}).risportWindowMs, 60_000);
+    assert.equal(loadConfig({ RISPORT_WINDOW_MS: '20000' }).risportWindowMs, 20_000);
+    assert.throws(() => loadConfig({ RISPORT_WINDOW_MS: '90000' }), /RISPORT_WINDOW_MS=90000/);
+  });
 });
