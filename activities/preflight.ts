@@ -43,7 +43,16 @@ export function preflightActivities(ctx: PreflightDeps) {
         try {
           const ref = { clusterId: input.clusterId, nodeId };
           await ctx.resolveNode(ref);
-          await ctx.controlCenter(ref).status(['Cisco Tomcat']);
+          // A reset connection (a Tomcat just restarted, a busy node) is not a verdict: ask up to three times.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await ctx.controlCenter(ref).status(['Cisco Tomcat']);
+              break;
+            } catch (err) {
+              if (attempt >= 3) throw err;
+              await new Promise((r) => setTimeout(r, 2_000 * attempt));
+            }
+          }
           checks.push(`${nodeId}: HTTPS answers (Control Center Services)`);
         } catch (err) {
           const failure = toFailure(err);
