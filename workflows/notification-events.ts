@@ -1,6 +1,6 @@
 /**
  * What a run tells the people who watch a cluster: the events, as the workflow emits them (ids, names and plain
- * text only; never a secret, a URL or a token — the delivering activity adds the links and resolves the channels
+ * text only; never a credential or a channel address — the delivering activity adds the links and resolves the channels
  * from the inventory). Shared by the workflows, the notification activity and the tests.
  */
 

@@ -74,7 +74,7 @@ export interface RegenerationRequest {
 /**
  * What a rotation hands its unit run (never the API): the rotation's discovery, refreshed where the previous unit
  * changed something, so the unit run does not discover the whole cluster again. Ids and public facts only
- * (versions, services, certificate serials), no secret.
+ * (versions, services, certificate serials), never a credential.
  */
 export interface UnitRunRequest extends RegenerationRequest {
   discovery?: ClusterDiscovery;
