@@ -73,10 +73,24 @@ export async function startControlApi(
     },
   );
 
-  app.get<{ Params: { id: string } }>('/clusters/:id/phones', (request) => {
+  // `?list=all` adds every phone (name, node, model, secure, status, resets): what CM Administration's Find and List
+  // Phones and its security profiles would show an engineer; off by default (40,000 phones).
+  app.get<{ Params: { id: string }; Querystring: { list?: string } }>('/clusters/:id/phones', (request) => {
     const cluster = clusterOf(request.params.id);
     const phones = cluster.phones;
     return {
+      ...(request.query.list === 'all'
+        ? {
+            list: phones.list.map((p) => ({
+              name: p.name,
+              node: p.node,
+              model: p.product,
+              secure: p.secure,
+              status: p.status,
+              resets: p.resets,
+            })),
+          }
+        : {}),
       counts: phones.counts(),
       // Reset and not settled yet (neither re-registered nor refused): a test waits for 0 instead of sleeping.
       pending: phones.list.filter((p) => p.pending).length,

@@ -27,6 +27,11 @@ export interface PhoneFleetConfig {
   seed?: number;
   /** Device pools the phones are spread over, round robin (default: every device pool of the cluster). */
   devicePools?: string[];
+  /**
+   * Log every registration change as a `phone-status` event {phone, status, reason} (off by default: a 40,000-phone
+   * wave would flood the log). A test that checks which phone was back when turns it on.
+   */
+  logStatusChanges?: boolean;
 }
 
 export type RegistrationStatus = 'Registered' | 'UnRegistered' | 'Rejected';
@@ -84,8 +89,6 @@ export class PhoneFleet {
   private readonly random: () => number;
   /** When each pending phone's registration timer fires (performance.now() ms). */
   private readonly dueAt = new Map<string, number>();
-  /** Called on every registration status change (tests log them beside the cluster's events). */
-  onStatusChange?: (phone: SimPhone, status: RegistrationStatus, reason?: string) => void;
 
   constructor(
     private readonly cluster: SimCluster,
@@ -157,7 +160,13 @@ export class PhoneFleet {
     phone.status = status;
     phone.reason = reason;
     phone.timestamp = now();
-    if (was !== status) this.onStatusChange?.(phone, status, reason);
+    if (was === status) return;
+    if (this.config.logStatusChanges)
+      this.cluster.log(phone.node, 'phone', 'phone-status', {
+        phone: phone.name,
+        status,
+        ...(reason ? { reason } : {}),
+      });
   }
 
   private delayMs(): number {

@@ -32,6 +32,16 @@ export interface PhonesView {
   notRegistered: Array<{ name: string; node: string; status: string; reason?: string }>;
 }
 
+/** One phone as GET /clusters/{id}/phones?list=all shows it. */
+export interface PhoneView {
+  name: string;
+  node: string;
+  model: string;
+  secure: boolean;
+  status: string;
+  resets: number;
+}
+
 export interface EventFilter {
   since?: number;
   kind?: string;
@@ -58,6 +68,10 @@ export interface Control {
     timeoutMs?: number,
   ): Promise<SimEvent>;
   phones(clusterId: string): Promise<PhonesView>;
+  /** Every phone of the cluster (GET /clusters/{id}/phones?list=all). */
+  phoneList(clusterId: string): Promise<PhoneView[]>;
+  /** Every own certificate's serial (lower-case hex) of the given nodes, per `node:unit`. */
+  serials(clusterId: string, nodes: readonly string[]): Promise<Map<string, string>>;
   fault(clusterId: string, fault: FaultSpec): Promise<void>;
   close(): Promise<void>;
 }
@@ -109,6 +123,16 @@ export async function startControl(sim: RunningSimulator): Promise<Control> {
       }
     },
     phones: (clusterId) => get<PhonesView>(`${cluster(clusterId)}/phones`),
+    async phoneList(clusterId) {
+      return (await get<{ list: PhoneView[] }>(`${cluster(clusterId)}/phones?list=all`)).list;
+    },
+    async serials(clusterId, nodes) {
+      const serials = new Map<string, string>();
+      for (const name of nodes)
+        for (const [unit, cert] of Object.entries((await control.node(clusterId, name)).certificates))
+          serials.set(`${name}:${unit}`, cert.serial.toLowerCase());
+      return serials;
+    },
     async fault(clusterId, fault) {
       await fetch(`${url}${cluster(clusterId)}/faults`, {
         method: 'POST',

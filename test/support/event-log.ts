@@ -1,11 +1,11 @@
 /**
  * Reading a simulated cluster's ordered event log the way a UC engineer reads a change record: which certificate
  * was regenerated where, in which order, which services restarted, when the CTL was updated, which phones were
- * reset and when they were back. Pure helpers over SimEvent[], plus one piece of instrumentation: the simulator
- * does not log phone registrations, so `logPhoneStatusChanges` adds them to the same log (same sequence numbers),
- * which makes "every phone was back before the next unit started" an ordering check on one list.
+ * reset and when they were back. Pure helpers over SimEvent[] as the control API serves them. A cluster started with
+ * `phones.logStatusChanges` logs each phone's registration changes in the same log (same sequence numbers), which
+ * makes "every phone was back before the next unit started" an ordering check on one list.
  */
-import type { SimCluster, SimEvent } from '../../simulator/model';
+import type { SimEvent } from '../../simulator/model';
 import type { CertificateUnit } from '../../workflows/units';
 
 /** Event kinds that change something on the cluster (or its phones). */
@@ -29,15 +29,6 @@ export function writesIn(events: readonly SimEvent[]): SimEvent[] {
   return events.filter(
     (e) => WRITE_KINDS.has(e.kind) || (e.kind === 'cli-command' && WRITE_COMMAND.test(e.detail.command ?? '')),
   );
-}
-
-/**
- * Records each phone's registration change in the cluster's event log as `phone-status` {phone, status, reason},
- * through the fleet's onStatusChange hook (the simulator itself does not log them: 40,000 phones per wave).
- */
-export function logPhoneStatusChanges(cluster: SimCluster): void {
-  cluster.phones.onStatusChange = (phone, status, reason) =>
-    cluster.log(phone.node, 'phone', 'phone-status', { phone: phone.name, status, ...(reason ? { reason } : {}) });
 }
 
 /** `node:service` of every restart (a restart starts with STOPPING), in order. */
@@ -86,7 +77,7 @@ export function firstOf(events: readonly SimEvent[], predicate: (e: SimEvent) =>
 
 /**
  * Replays `phone-status` events from a fully registered fleet and returns, at the moment just before `seq`, the
- * phones not registered (name → last reason). Needs logPhoneStatusChanges from the cluster's start.
+ * phones not registered (name → last reason). Needs `phones.logStatusChanges` from the cluster's start.
  */
 export function phonesDownBefore(events: readonly SimEvent[], seq: number): Map<string, string> {
   const down = new Map<string, string>();
@@ -98,12 +89,4 @@ export function phonesDownBefore(events: readonly SimEvent[], seq: number): Map<
     else down.set(phone, `${e.detail.status}: ${e.detail.reason ?? ''}`);
   }
   return down;
-}
-
-/** Every serial of every own certificate, per `node:unit`, as the simulator's model holds it now. */
-export function serialsOf(cluster: SimCluster): Map<string, string> {
-  const serials = new Map<string, string>();
-  for (const node of cluster.nodes)
-    for (const [unit, cert] of node.certificates) serials.set(`${node.name}:${unit}`, cert.serial);
-  return serials;
 }
