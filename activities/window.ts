@@ -3,7 +3,7 @@
  * and its answer (an instant) is recorded in the run's history. A replay reads the recorded instant instead of
  * computing it again, so a Node upgrade with new time-zone rules never moves a timer of a run in flight.
  */
-import { msUntilOpen } from '../workflows/maintenance-window';
+import { msUntilOpen, windowProblem } from '../workflows/maintenance-window';
 import type { MaintenanceWindow } from '../workflows/types';
 
 export interface WindowOpening {
@@ -19,6 +19,14 @@ export function windowActivities() {
     nextWindowOpening: async (input: { window: MaintenanceWindow; nowMs: number }): Promise<WindowOpening> => {
       const waitMs = msUntilOpen(input.window, input.nowMs);
       return { waitMs, opensAt: new Date(input.nowMs + waitMs).toISOString() };
+    },
+    /**
+     * What is wrong with a window a run was started with (undefined when valid): whether its time zone exists is
+     * the worker's zone database's answer, so it is asked here and recorded, not computed in workflow code.
+     */
+    maintenanceWindowProblem: async (input: { window: unknown }): Promise<{ problem?: string }> => {
+      const problem = windowProblem(input.window);
+      return problem ? { problem } : {};
     },
   };
 }

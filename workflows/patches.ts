@@ -16,4 +16,9 @@ export const PATCHES = {
   gateIdsNameUnit: 'gate-ids-name-unit',
   /** The maintenance window's next opening comes from a local activity (in history), not from workflow code. */
   windowInLocalActivity: 'window-opening-in-local-activity',
+  /**
+   * A run's maintenance window is checked by a local activity (the time zone against the worker's zone data, its
+   * answer in history), not in workflow code; older runs checked it here.
+   */
+  windowCheckInLocalActivity: 'window-check-in-local-activity',
 } as const;

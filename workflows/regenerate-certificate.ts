@@ -26,7 +26,6 @@ import {
 } from '@temporalio/workflow';
 import { holdClusterLease } from './cluster-lease';
 import { RunNotifier } from './notify';
-import { windowProblem } from './maintenance-window';
 import { manualActionsFor, summarizeManualActions, type PlanStepProgress } from './manual-actions';
 import {
   abortSignal,
@@ -42,7 +41,7 @@ import {
 } from './messages';
 import { PATCHES } from './patches';
 import { buildPlan, checkPlanInvariants, planClusterOf, type PlanStep } from './plan';
-import { endedEarly, reasonOf, RunTracker } from './run-tracker';
+import { endedEarly, reasonOf, RunTracker, windowProblemOf } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID } from './search-attributes';
 import { named } from './steps/proxies';
 import { NO_SKIP, phones, quick, readRedundancy, runPlanStep, type UnitRunContext } from './steps';
@@ -199,7 +198,7 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
     );
   }
   // The API validates the window; a run started from the Temporal UI or CLI gets the same check here.
-  const badWindow = request.maintenanceWindow ? windowProblem(request.maintenanceWindow) : undefined;
+  const badWindow = request.maintenanceWindow ? await windowProblemOf(request.maintenanceWindow) : undefined;
   if (badWindow) throw ApplicationFailure.nonRetryable(badWindow, 'InvalidRequest');
   const approvals = new Set<GateKind>(request.approvals ?? ['before-start']);
   let steps: PlanStep[] = [];

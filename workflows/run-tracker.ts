@@ -17,7 +17,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { describeWindow, msUntilOpen } from './maintenance-window';
+import { describeWindow, msUntilOpen, windowProblem } from './maintenance-window';
 import { PATCHES } from './patches';
 import { RUN_PHASE } from './search-attributes';
 import type {
@@ -40,7 +40,22 @@ const GATE_TIMEOUT_MS = 7 * 86_400_000;
 export const ENDED_BY_ENGINEER = ['RejectedAtGate', 'AbortedAtGate', 'AbortedByEngineer'];
 
 /** The window's next opening: time-zone arithmetic on the worker, its answer recorded in history. */
-const windowClock = proxyLocalActivities<Pick<Activities, 'nextWindowOpening'>>({ startToCloseTimeout: '10 seconds' });
+const windowClock = proxyLocalActivities<Pick<Activities, 'nextWindowOpening' | 'maintenanceWindowProblem'>>({
+  startToCloseTimeout: '10 seconds',
+});
+
+/**
+ * What is wrong with the maintenance window a run was started with, if anything. The API checks it before a start;
+ * this guards starts from the Temporal UI or CLI. Runs started before the patch checked it in workflow code.
+ */
+export async function windowProblemOf(window: unknown): Promise<string | undefined> {
+  if (!patched(PATCHES.windowCheckInLocalActivity)) return windowProblem(window);
+  const { problem } = await windowClock.maintenanceWindowProblem.executeWithOptions(
+    { summary: 'Check the maintenance window the run was started with' },
+    [{ window }],
+  );
+  return problem;
+}
 
 /** How many steps the current details show one by one; earlier ones are folded into a line per status. */
 const DETAILED_STEPS = 10;
