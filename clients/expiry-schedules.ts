@@ -7,7 +7,13 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions } from '@temporalio/client';
 import { expiryPolicyOf } from '../inventory/expiry-policy';
 import type { Inventory, InventoryCluster } from '../inventory/types';
-import { EXPIRY_WATCH_TYPE, expiryScheduleId, type ExpiryWatchInput } from '../workflows/contract/expiry-watch';
+import type { ExpiryReading } from '../activities/expiry-gauges';
+import {
+  EXPIRY_WATCH_TYPE,
+  expiryScheduleId,
+  type ExpiryWatchInput,
+  type ExpiryWatchResult,
+} from '../workflows/contract/expiry-watch';
 import { CLUSTER_ID } from '../workflows/search-attributes';
 
 /** What the Schedule of a cluster should be, from the inventory. */
@@ -88,4 +94,47 @@ export async function upsertExpirySchedules(
     }
   }
   return results;
+}
+
+/**
+ * What each cluster's last completed watch found, for the gauges of a worker that just started: its /metrics would
+ * otherwise show no cucm_certificate_expiry_days until the next daily run (alerts on an absent series fire, or
+ * worse, go quiet). The readings are the watch's own results (days left as of its check, as the gauges hold them
+ * between two runs), newest completed run first among the Schedule's recent actions; a cluster never watched is
+ * left out.
+ */
+export async function lastExpiryReadings(
+  client: Client,
+  inventory: Inventory,
+  taskQueue: string,
+): Promise<Array<{ clusterId: string; checkedAt: string; reading: ExpiryReading }>> {
+  const readings: Array<{ clusterId: string; checkedAt: string; reading: ExpiryReading }> = [];
+  for (const cluster of inventory.clusters) {
+    let recent;
+    try {
+      recent = (await client.schedule.getHandle(expiryScheduleId(cluster.id, taskQueue)).describe()).info.recentActions;
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) continue;
+      throw err;
+    }
+    for (const action of [...recent].reverse()) {
+      const handle = client.workflow.getHandle(action.action.workflow.workflowId);
+      const { status } = await handle.describe().catch(() => ({ status: undefined }));
+      if (status?.name !== 'COMPLETED') continue;
+      const result = (await handle.result()) as ExpiryWatchResult;
+      readings.push({
+        clusterId: cluster.id,
+        checkedAt: result.checkedAt,
+        reading: {
+          clusterId: cluster.id,
+          certificates: result.certificates.flatMap((r) =>
+            r.daysLeft === null ? [] : [{ node: r.node, unit: r.unit, daysLeft: r.daysLeft }],
+          ),
+          expiredTrust: result.expiredTrust,
+        },
+      });
+      break;
+    }
+  }
+  return readings;
 }

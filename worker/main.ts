@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { FileHostKeyStore } from '../activities/host-keys';
 import { createActivities } from '../activities';
 import { CliSessionPool } from '../activities/cucm/session-pool';
-import { upsertExpirySchedules } from '../clients/expiry-schedules';
+import { lastExpiryReadings, upsertExpirySchedules } from '../clients/expiry-schedules';
 import { connectClient, connectWorkerConnection } from '../clients/temporal';
 import { loadConfig } from '../config';
 import { loadInventory } from '../inventory/load';
@@ -69,9 +69,14 @@ async function main(): Promise<void> {
     try {
       for (const s of await upsertExpirySchedules(client, inventory, config.taskQueue))
         console.log(`[worker] expiry watch schedule ${s.scheduleId} ${s.created ? 'created' : 'updated'}`);
+      // The gauges start from each cluster's last watch, not empty until tomorrow's.
+      for (const r of await lastExpiryReadings(client, inventory, config.taskQueue)) {
+        metrics.recordExpiry(r.reading);
+        console.log(`[worker] expiry gauges of ${r.clusterId} restored from its watch of ${r.checkedAt}`);
+      }
     } catch (err) {
       console.error(
-        `[worker] could not create or update the expiry watch schedules: ${err instanceof Error ? err.message : String(err)}`,
+        `[worker] could not create or update the expiry watch schedules, or restore the expiry gauges from them: ${err instanceof Error ? err.message : String(err)}`,
       );
     } finally {
       await client.connection.close();

@@ -12,7 +12,7 @@ import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { createActivities } from '../../activities';
 import { buildApp } from '../../api/app';
-import { upsertExpirySchedules } from '../../clients/expiry-schedules';
+import { lastExpiryReadings, upsertExpirySchedules } from '../../clients/expiry-schedules';
 import type { Inventory } from '../../inventory/types';
 import type { ClusterConfig } from '../../simulator/model';
 import { createWorker } from '../../worker/create-worker';
@@ -200,6 +200,26 @@ describe('expiry watch: a Schedule per cluster, metrics, renewal through the clu
     // One scrape of the API shows them too (the worker's registry federated into its /metrics).
     const scraped = await (await fetch(`${base}/metrics`)).text();
     assert.ok(scraped.includes(`cucm_certificate_expiry_days{cluster="${DUE}",node="${DUE}-pub",unit="tomcat"} 9`));
+  });
+
+  it("a worker that starts later shows the last watch's readings on /metrics at once, not after the next day's", async () => {
+    // A fresh registry stands for the restarted worker's; it is filled the way worker/main.ts fills it at start.
+    const restarted = new WorkerMetrics({ processMetrics: false });
+    const readings = await lastExpiryReadings(env.client, inventory, taskQueue);
+    assert.deepEqual(
+      readings.map((r) => r.clusterId),
+      [DUE],
+      'only the cluster whose watch has run',
+    );
+    for (const r of readings) restarted.recordExpiry(r.reading);
+    const served = await serveWorkerMetrics(restarted, { port: 0 });
+    try {
+      const text = await (await fetch(served.url)).text();
+      assert.ok(text.includes(`cucm_certificate_expiry_days{cluster="${DUE}",node="${DUE}-pub",unit="tomcat"} 9`));
+      assert.ok(text.includes(`cucm_expired_trust_certificates{cluster="${DUE}",node="${DUE}-pub"}`));
+    } finally {
+      await served.close();
+    }
   });
 
   it('never starts a renewal while another run holds the cluster: records the holder and ends well', async () => {
