@@ -3,6 +3,7 @@
  * demos and external checks: clusters and nodes as the simulator sees them, the ordered event log, phone
  * registration counts, bulk phone reset (CUCM's GUI "Reset"), and fault injection.
  */
+import { X509Certificate } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { RunningSimulator } from './cluster-runner';
 import type { FaultSpec, SimCluster } from './model';
@@ -40,7 +41,14 @@ export async function startControlApi(
       certificates: Object.fromEntries(
         [...node.certificates].map(([unit, c]) => [
           unit,
-          { serial: c.serial, issuer: c.issuer, validTo: c.validTo, active: node.activeCertificate(unit).serial },
+          {
+            serial: c.serial,
+            issuer: c.issuer,
+            validTo: c.validTo,
+            active: node.activeCertificate(unit).serial,
+            // What `show cert own <unit>` would let an engineer compute from the PEM.
+            ...(c.pem ? { sha256: new X509Certificate(c.pem).fingerprint256 } : {}),
+          },
         ]),
       ),
       services: [...node.services.values()],

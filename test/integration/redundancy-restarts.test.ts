@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import type { ClusterConfig, SimEvent } from '../../simulator/model';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { stateQuery } from '../../workflows/messages';
+import { runOn } from '../support/cli';
+import { waitFor } from '../support/net';
 import { postJson, startSystem, type System } from '../support/system';
 
 const CM = 'Cisco CallManager';
@@ -64,30 +66,32 @@ describe('redundancy-aware restarts on a simulated cluster of CallManager pairs'
   after(async () => system?.stop());
 
   it('the witness: a primary and its backup restarted together leave their phones without a CallManager', async () => {
-    const c = system.lab.sim.cluster('pairs');
-    const since = c.events.list().length;
-    await Promise.all(['a1', 'b1'].map((n) => c.restartService(c.node(n), CM, 'test')));
-    const stranded = c.events.list({ since }).filter((e) => e.kind === 'phones-without-callmanager');
+    // What the unsafe order does, done the way an engineer would: both members of G1a/G1b restarted at once.
+    const control = system.lab.control;
+    const since = await control.lastSeq('pairs');
+    await Promise.all(['a1', 'b1'].map((n) => runOn(system.lab.sim, 'pairs', n, `utils service restart ${CM}`)));
+    const stranded = (await control.events('pairs', { since })).filter((e) => e.kind === 'phones-without-callmanager');
     assert.ok(stranded.length > 0, 'the simulator records the phones of G1a/G1b as stranded');
     // Let them come back before the run starts.
-    for (let i = 0; i < 100 && c.phones.counts().Registered < 200; i++) await new Promise((r) => setTimeout(r, 100));
-    assert.equal(c.phones.counts().Registered, 200);
+    await waitFor('phones back', async () =>
+      (await control.phones('pairs')).counts.Registered === 200 ? true : undefined,
+    );
   });
 
   it('refuses an unknown restart strategy with a 400 naming the field, and starts nothing', async () => {
-    const c = system.lab.sim.cluster('pairs');
-    const before = c.events.list().length;
+    const control = system.lab.control;
+    const before = await control.lastSeq('pairs');
     const bad = await postJson(`${system.baseUrl}/v1/clusters/pairs/regenerations`, {
       units: ['CallManager'],
       restartStrategy: 'parallel',
     });
     assert.equal(bad.status, 400);
     assert.match(String(bad.json.detail), /restartStrategy/);
-    assert.equal(c.events.list().length, before, 'nothing reached the cluster');
+    assert.equal(await control.lastSeq('pairs'), before, 'nothing reached the cluster');
   });
 
   it('the dry run shows the batches; the run restarts the pairs in two CallManager batches and strands no phone', async () => {
-    const c = system.lab.sim.cluster('pairs');
+    const control = system.lab.control;
     const dry = await postJson(`${system.baseUrl}/v1/clusters/pairs/plan`, {
       units: ['CallManager'],
       restartStrategy: 'redundancy-groups',
@@ -100,8 +104,8 @@ describe('redundancy-aware restarts on a simulated cluster of CallManager pairs'
       ['b1', 'b2'],
     ]);
 
-    const strandedBefore = c.callManagerGroups.stranded.size;
-    const since = c.events.list().length;
+    const strandedBefore = (await control.phones('pairs')).noCallManager.count;
+    const since = await control.lastSeq('pairs');
     const handle = await system.env.client.workflow.start(regenerateCertificate, {
       workflowId: `redundancy-${Date.now()}`,
       taskQueue: system.taskQueue,
@@ -116,7 +120,7 @@ describe('redundancy-aware restarts on a simulated cluster of CallManager pairs'
       ],
     });
     const result = await handle.result();
-    const events = c.events.list({ since });
+    const events = await control.events('pairs', { since });
 
     // The plan the run executed is the dry run's.
     const state = await handle.query(stateQuery);
@@ -136,9 +140,9 @@ describe('redundancy-aware restarts on a simulated cluster of CallManager pairs'
       events.filter((e) => e.kind === 'phones-without-callmanager'),
       [],
     );
-    assert.equal(c.callManagerGroups.stranded.size, strandedBefore);
+    assert.equal((await control.phones('pairs')).noCallManager.count, strandedBefore);
     assert.equal(result.phones?.allBack, true);
-    assert.deepEqual(c.phones.counts(), { Registered: 200, UnRegistered: 0, Rejected: 0 });
+    assert.deepEqual((await control.phones('pairs')).counts, { Registered: 200, UnRegistered: 0, Rejected: 0 });
     assert.ok(result.restarts.filter((r) => r.service === CM).every((r) => r.restarted));
   });
 });

@@ -17,7 +17,7 @@ export type { SimEvent } from '../../simulator/model';
 export interface NodeView {
   name: string;
   role: 'publisher' | 'subscriber';
-  certificates: Record<string, { serial: string; issuer: string; validTo: string; active: string }>;
+  certificates: Record<string, { serial: string; issuer: string; validTo: string; active: string; sha256?: string }>;
   services: Array<{ name: string; state: string; reason?: string }>;
   trust: Record<string, Array<{ filename: string; serial: string; validTo: string }>>;
   itl?: { signer: { unit: string; node: string; serial: string; subject: string }; records: number };
@@ -30,6 +30,8 @@ export interface PhonesView {
   /** Phones reset and not yet settled (re-registered or refused). */
   pending: number;
   notRegistered: Array<{ name: string; node: string; status: string; reason?: string }>;
+  /** The simulator's witness: phones that were ever left with no CallManager of their group running. */
+  noCallManager: { count: number; phones: string[] };
 }
 
 /** One phone as GET /clusters/{id}/phones?list=all shows it. */
