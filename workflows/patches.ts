@@ -16,4 +16,10 @@ export const PATCHES = {
   gateIdsNameUnit: 'gate-ids-name-unit',
   /** The maintenance window's next opening comes from a local activity (in history), not from workflow code. */
   windowInLocalActivity: 'window-opening-in-local-activity',
+  /**
+   * csrDistribution multi-server (issue 12, part 5): a CA-signed tomcat / tomcat-ECDSA renewal makes one CSR on the
+   * publisher for every node, uploads the one chain there and confirms the distribution on each other node. Only
+   * runs that ask for it take this path; the marker makes a replay on code without it fail loudly, not drift.
+   */
+  multiServerCsr: 'multi-server-csr',
 } as const;
