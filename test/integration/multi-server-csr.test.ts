@@ -86,6 +86,9 @@ describe('multi-server (SAN) CSR: one CSR, one chain, every node', function () {
       String(selfSigned.json.detail),
       /self-signed on ss-pub, ss-sub1: regenerate it without csrDistribution/,
     );
+    // The OpenAPI document describes the option where a caller looks for it (the start body).
+    const docs = JSON.stringify((await getJson(api('/docs/json'))).json);
+    assert.match(docs, /"csrDistribution":\{[^}]*"enum":\["per-node","multi-server"\][^}]*Multi-server\(SAN\)/);
     const listed = (await getJson(api('/v1/regenerations?clusterId=ss'))).json.items as unknown[];
     assert.equal(listed.length, 0, 'no run was started');
     assert.equal((await system.lab.control.events('ss', { kind: 'csr-generated' })).length, 0);

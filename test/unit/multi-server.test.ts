@@ -8,12 +8,14 @@ import forge from 'node-forge';
 import { checkSignedChain } from '../../activities/chain';
 import { csrDistributionProblem } from '../../api/csr-distribution';
 import { createCertificate, type SimCertificate } from '../../simulator/certificates';
+import { MULTI_SERVER_ROWS } from '../../simulator/facts';
 import { defaultServices } from '../../simulator/services';
 import { parseCucmVersion, unitsOnNode, type NodeProduct } from '../../workflows/cucm-version';
 import { manualActionsFor } from '../../workflows/manual-actions';
 import {
   buildPlan,
   checkPlanInvariants,
+  MULTI_SERVER_UNITS,
   REFUSAL_CODES,
   type PlanCluster,
   type PlanNode,
@@ -91,6 +93,11 @@ describe('multi-server (SAN) CSR: the plan', () => {
       progress: steps.map((_, i) => (i === 0 ? 'interrupted' : 'not-run')),
     });
     assert.match(actions.join('\n'), /multi-server CSR of pub signed .* upload the chain on pub/);
+  });
+
+  it("agrees with the simulator's cited table: every unit the plan allows is one whose SANs cover every node", () => {
+    for (const unit of MULTI_SERVER_UNITS)
+      assert.equal(MULTI_SERVER_ROWS.find((r) => r.unit === unit)?.covers, 'every node', unit);
   });
 
   it('per-node (the default) stays one CSR per node', () => {
