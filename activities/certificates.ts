@@ -275,7 +275,12 @@ export function certificateActivities(ctx: CertificateDeps) {
           return {
             csrPem: await api.createCsr(
               input.distribution === 'multi-server'
-                ? { service: input.unit, distribution: 'multi-server' }
+                ? {
+                    service: input.unit,
+                    distribution: 'multi-server',
+                    // tomcat-ECDSA takes an EC key; the REST spelling "ec" and the P-256 length are guesses.
+                    ...(input.unit.endsWith('-ECDSA') ? { keyType: 'ec' as const, keyLength: 256 } : {}),
+                  }
                 : { service: input.unit, commonName: input.nodeId, altNames: input.altNames },
             ),
           };
