@@ -255,16 +255,34 @@ export function certificateActivities(ctx: CertificateDeps) {
         return { deleted: true };
       }),
 
-    /** A CSR for the unit (the node keeps the key): REST API from 14, CLI before. */
+    /**
+     * A CSR for the unit (the node keeps the key): REST API from 14, CLI before. `distribution` multi-server: one CSR
+     * for the whole cluster, made on the publisher (TN 118731's "Multi-server(SAN)"); CUCM fills in the SANs (every
+     * node) and the common name, so none are sent. Only the REST API can ask for one (the plan refuses it before 14).
+     */
     generateCsr: async (
-      input: NodeRef & { unit: CertificateUnit; altNames?: string[] },
+      input: NodeRef & { unit: CertificateUnit; altNames?: string[]; distribution?: 'multi-server' },
     ): Promise<{ csrPem: string }> => {
       const version = parseCucmVersion(await ctx.version(input.clusterId));
+      if (input.distribution === 'multi-server' && !atLeast(version, 14))
+        throw ApplicationFailure.nonRetryable(
+          `CUCM ${version.full} has no certificate REST API: generate the multi-server CSR in OS Administration (Generate CSR, Distribution "Multi-server(SAN)").`,
+          'MultiServerUnsupported',
+        );
       if (atLeast(version, 14)) {
         try {
           const api = await ctx.certmgr(input);
           return {
-            csrPem: await api.createCsr({ service: input.unit, commonName: input.nodeId, altNames: input.altNames }),
+            csrPem: await api.createCsr(
+              input.distribution === 'multi-server'
+                ? {
+                    service: input.unit,
+                    distribution: 'multi-server',
+                    // tomcat-ECDSA takes an EC key; the REST spelling "ec" and the P-256 length are guesses.
+                    ...(input.unit.endsWith('-ECDSA') ? { keyType: 'ec' as const, keyLength: 256 } : {}),
+                  }
+                : { service: input.unit, commonName: input.nodeId, altNames: input.altNames },
+            ),
           };
         } catch (err) {
           throw toFailure(err);
@@ -275,6 +293,24 @@ export function certificateActivities(ctx: CertificateDeps) {
         return { csrPem: (await cli.run(`show csr own ${input.unit}`)).trim() };
       });
     },
+
+    /**
+     * A multi-server certificate uploaded on the publisher reaches the other nodes through CUCM itself (the
+     * publisher distributes it): this node now holds the leaf with `serial`. Retried (the activity's retry policy)
+     * while the node still shows its old certificate, since the distribution takes a moment on a real cluster.
+     */
+    confirmDistributedCertificate: async (
+      input: NodeRef & { unit: CertificateUnit; serial: string },
+    ): Promise<CertificateSummary> =>
+      ctx.withCli(input, async (cli) => {
+        const held = await readSerial(cli, input.unit);
+        if (held.serial.toUpperCase() !== input.serial.toUpperCase())
+          throw ApplicationFailure.create({
+            type: 'NotYetDistributed',
+            message: `${input.nodeId} still holds ${input.unit} serial ${held.serial}, not the multi-server certificate ${input.serial} uploaded on the publisher.`,
+          });
+        return held;
+      }),
 
     /**
      * Uploads root and intermediates as trust, then the signed leaf, for a unit whose CSR the node generated, and

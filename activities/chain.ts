@@ -1,7 +1,7 @@
 /**
  * Validation of a CA-signed chain an engineer submits for a CSR the node generated, before anything is uploaded:
- * the leaf carries the CSR's public key, names the node, is valid now, and the chain is complete up to a
- * self-signed root, each certificate signed by the next. Pure computation (no cluster I/O): an activity because
+ * the leaf carries the CSR's public key, names the node (a multi-server CSR's leaf: every node it covers, in its
+ * SANs), is valid now, and the chain is complete up to a self-signed root, each certificate signed by the next. Pure computation (no cluster I/O): an activity because
  * workflow code must not parse certificates with Node's crypto.
  */
 import { X509Certificate } from 'node:crypto';
@@ -14,6 +14,11 @@ export interface SignedChainInput {
   csrPem: string;
   /** The leaf first, then intermediates, then the root (the order most CAs deliver; re-ordered if not). */
   chainPem: string;
+  /**
+   * A multi-server (SAN) CSR, made on `nodeId` for all these nodes (every CUCM and IM&P node): the leaf must name
+   * each of them, since the publisher installs that one certificate on all of them.
+   */
+  coversNodes?: string[];
 }
 
 export type SignedChainCheck =
@@ -37,15 +42,32 @@ function spkiOf(cert: X509Certificate): Buffer {
   return cert.publicKey.export({ type: 'spki', format: 'der' });
 }
 
-function namesNode(leaf: X509Certificate, nodeId: string): boolean {
-  const names = (leaf.subjectAltName ?? '')
+/** The leaf's DNS SANs, lower-case. */
+function dnsNames(leaf: X509Certificate): string[] {
+  return (leaf.subjectAltName ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.startsWith('DNS:'))
     .map((s) => s.slice(4).toLowerCase());
+}
+
+/** The node's id is a host name or an FQDN: the leaf names it as that or as its FQDN (`<id>.<domain>`). */
+function namesNode(leaf: X509Certificate, nodeId: string, sansOnly = false): boolean {
   const cn = /CN=([^\n,]+)/.exec(leaf.subject)?.[1]?.trim().toLowerCase();
   const id = nodeId.toLowerCase();
-  return [...names, ...(cn ? [cn] : [])].some((n) => n === id || n.startsWith(`${id}.`));
+  return [...dnsNames(leaf), ...(cn && !sansOnly ? [cn] : [])].some((n) => n === id || n.startsWith(`${id}.`));
+}
+
+/**
+ * A multi-server certificate is served by every node, so its SANs must name each one (TN 118731: the CSR's SANs
+ * are every node of the cluster; the Upgrade Guide asks that the SAN entries of every node be present). The CN of
+ * such a CSR names the cluster, not a node, so only the SANs count.
+ */
+function multiServerProblem(leaf: X509Certificate, unit: string, nodes: readonly string[]): string | undefined {
+  const missing = nodes.filter((n) => !namesNode(leaf, n, true));
+  if (missing.length === 0) return undefined;
+  const sans = dnsNames(leaf);
+  return `The signed multi-server ${unit} certificate does not name ${missing.join(', ')} among its SANs (it names ${sans.length > 0 ? sans.join(', ') : 'none'}): every node of the cluster serves this one certificate, so have the CA sign the CSR keeping all its SANs (${nodes.join(', ')}).`;
 }
 
 export function checkSignedChain(input: SignedChainInput, now = new Date()): SignedChainCheck {
@@ -74,7 +96,9 @@ export function checkSignedChain(input: SignedChainInput, now = new Date()): Sig
       `No certificate in the chain carries the public key of ${input.nodeId}'s ${input.unit} CSR: was it signed from another CSR (or an older one)?`,
     );
   const leaf = certs[leafIndex] as X509Certificate;
-  if (!namesNode(leaf, input.nodeId))
+  const notCovered = input.coversNodes ? multiServerProblem(leaf, input.unit, input.coversNodes) : undefined;
+  if (notCovered) return fail(notCovered);
+  if (!input.coversNodes && !namesNode(leaf, input.nodeId))
     return fail(
       `The signed ${input.unit} certificate names ${leaf.subjectAltName ?? leaf.subject.replace(/\n/g, ', ')}, not ${input.nodeId}.`,
     );

@@ -65,7 +65,7 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
   readinessRoutes(app, deps);
   metricsRoutes(app, metrics);
   clusterRoutes(app, deps, discovery);
-  regenerationRoutes(app, deps, metrics);
+  regenerationRoutes(app, deps, metrics, discovery);
   gateRoutes(app, deps);
   reportRoutes(app, deps);
   expiryWatchRoutes(app, deps);

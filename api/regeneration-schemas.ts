@@ -9,6 +9,7 @@ import {
   CLUSTER_ID_PATTERN,
   Strict,
   StringEnum,
+  csrDistributionSchema,
   maintenanceWindowSchema,
   planSchema,
   restartStrategySchema,
@@ -74,6 +75,7 @@ export const startBodySchema = Strict({
   ),
   maintenanceWindow: Type.Optional(maintenanceWindowSchema),
   restartStrategy: Type.Optional(restartStrategySchema),
+  csrDistribution: Type.Optional(csrDistributionSchema),
 });
 export type StartBody = Static<typeof startBodySchema>;
 
@@ -191,9 +193,19 @@ export const documentSchema = Type.Object({
     ),
   ),
   csrs: opt(
-    Type.Array(Type.Object({ nodeId: str(), unit: str(), csrPem: str() }), {
-      description: 'CA-signed units: the CSRs waiting for the CA (the private keys stay on the nodes)',
-    }),
+    Type.Array(
+      Type.Object({
+        nodeId: str(),
+        unit: str(),
+        csrPem: str(),
+        coversNodes: opt(
+          Type.Array(Type.String(), {
+            description: 'a multi-server CSR (made on nodeId, the publisher): every node its SANs name',
+          }),
+        ),
+      }),
+      { description: 'CA-signed units: the CSRs waiting for the CA (the private keys stay on the nodes)' },
+    ),
   ),
   missingPhones: opt(
     Type.Object(

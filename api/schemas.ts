@@ -131,6 +131,11 @@ export const restartStrategySchema = StringEnum(['serial', 'redundancy-groups'],
     'serial (default, as TN 214231): restart one node at a time; redundancy-groups: restart CallManager and TVS on several nodes at once, never the primary and a backup of one CallManager group together (read over AXL), the publisher first, the phones back after each CallManager batch.',
 });
 
+export const csrDistributionSchema = StringEnum(['per-node', 'multi-server'] as const, {
+  description:
+    'CA-signed tomcat / tomcat-ECDSA only. per-node (default): one CSR per node, one signed chain each. multi-server: one CSR on the publisher whose SANs name every CUCM and IM&P node (OS Administration\'s "Multi-server(SAN)" distribution, Cisco TN 118731), one signed chain submitted for the publisher, uploaded there and distributed by CUCM to every node, then verified on every node (served over HTTPS). From CUCM 14 (certificate REST API). Refused (400) with other units, and (422) where the unit is self-signed or the release is older.',
+});
+
 export const planStepSchema = Type.Object(
   {
     kind: Type.Optional(Type.String()),
@@ -142,6 +147,12 @@ export const planStepSchema = Type.Object(
     batches: Type.Optional(Type.Integer()),
     awaitPhones: Type.Optional(Type.Boolean()),
     mode: Type.Optional(Type.String()),
+    distribution: Type.Optional(
+      Type.String({ description: 'ca-signed-renewal: "multi-server" for one SAN CSR covering nodeIds' }),
+    ),
+    csrNodeId: Type.Optional(
+      Type.String({ description: 'ca-signed-renewal, multi-server: the node (the publisher) that makes the CSR' }),
+    ),
     reason: Type.Optional(Type.String()),
   },
   { additionalProperties: true },

@@ -179,6 +179,8 @@ export interface PendingCsr {
   keyPem: string;
   subject: string;
   altNames: string[];
+  /** A multi-server (SAN) CSR: the nodes (names) its certificate is installed on when uploaded here. */
+  multiServer?: string[];
 }
 
 export class SimNode {

@@ -30,6 +30,8 @@ function actionFor(unit: CertificateUnit, step: PlanStep, missing?: ManualAction
     case 'regenerate':
       return `${step.nodeId} still has its old ${unit} certificate: regenerate it there (set cert regen ${unit}), then carry on with the steps below.`;
     case 'ca-signed-renewal':
+      if (step.distribution === 'multi-server')
+        return `${unit} on ${step.nodeIds.join(', ')} is not renewed: have the multi-server CSR of ${step.csrNodeId ?? step.nodeIds[0]} signed (it is in the run's state) and upload the chain on ${step.csrNodeId ?? step.nodeIds[0]} (OS Administration, Upload Certificate/Certificate chain: the root and intermediates as ${unit}-trust, then the signed ${unit}); it distributes the certificate to the other nodes.`;
       return `${unit} on ${step.nodeIds.join(', ')} is not renewed: have the CSRs signed (they are in the run's state) and import the chains (set cert import trust ${unit}, then set cert import own ${unit}).`;
     case 'update-ctl':
       return `On the publisher ${step.nodeId}: utils ctl update CTLFile (in mixed mode secure phones reject the new ${unit} until the CTL lists it).`;

@@ -21,4 +21,10 @@ export const PATCHES = {
    * answer in history), not in workflow code; older runs checked it here.
    */
   windowCheckInLocalActivity: 'window-check-in-local-activity',
+  /**
+   * csrDistribution multi-server (issue 12, part 5): a CA-signed tomcat / tomcat-ECDSA renewal makes one CSR on the
+   * publisher for every node, uploads the one chain there and confirms the distribution on each other node. Only
+   * runs that ask for it take this path; the marker makes a replay on code without it fail loudly, not drift.
+   */
+  multiServerCsr: 'multi-server-csr',
 } as const;

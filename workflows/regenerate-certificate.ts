@@ -146,7 +146,15 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
       const csrPem = renewal.csrs.get(nodeId) as string;
       const check = await quick.validateSignedChain.executeWithOptions(
         { summary: `Check the signed ${renewal.unit} chain for ${nodeId} against its CSR` },
-        [{ nodeId, unit: renewal.unit, csrPem, chainPem }],
+        [
+          {
+            nodeId,
+            unit: renewal.unit,
+            csrPem,
+            chainPem,
+            ...(renewal.coversNodes ? { coversNodes: renewal.coversNodes } : {}),
+          },
+        ],
       );
       if (!check.ok) throw ApplicationFailure.nonRetryable(check.problem, 'InvalidSignedChain');
       acceptChain(nodeId, check, by);
@@ -174,7 +182,7 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
           );
       },
       description:
-        'Submit the CA-signed chain for a pending CSR: {"nodeId", "chainPem": leaf + intermediates + root, PEM}. Checked against the CSR (same key, names the node, complete chain) before it is accepted.',
+        'Submit the CA-signed chain for a pending CSR: {"nodeId", "chainPem": leaf + intermediates + root, PEM}. Checked against the CSR (same key, names the node, complete chain) before it is accepted. A multi-server CSR: nodeId is the publisher that made it, and the leaf must name every node in its SANs.',
     },
   );
   /** Before the run ends: handlers still working (a chain being checked) finish, the rotation gets the last state. */
@@ -259,6 +267,7 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
       units: [unit],
       phoneReset: request.phoneReset,
       ...(request.restartStrategy ? { restartStrategy: request.restartStrategy } : {}),
+      ...(request.csrDistribution ? { csrDistribution: request.csrDistribution } : {}),
     };
     // Rule revisions since the first release of this workflow: a run started before one replays without it.
     const planOptions = { ipsecTomcatRestart: patched('ipsec-tomcat-restart-15') };

@@ -205,7 +205,15 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
       if (!cur || !csr) throw new Error(`No CSR is waiting for ${nodeId}.`); // the validator checked
       const check = await validateSignedChain.executeWithOptions(
         { summary: `Check the signed ${csr.unit} chain for ${nodeId} against its CSR` },
-        [{ nodeId, unit: csr.unit, csrPem: csr.csrPem, chainPem }],
+        [
+          {
+            nodeId,
+            unit: csr.unit,
+            csrPem: csr.csrPem,
+            chainPem,
+            ...(csr.coversNodes ? { coversNodes: csr.coversNodes } : {}),
+          },
+        ],
       );
       if (!check.ok) throw ApplicationFailure.nonRetryable(check.problem, 'InvalidSignedChain');
       await getExternalWorkflowHandle(cur.workflowId).signal(signedChainCheckedSignal, { nodeId, check, by });
@@ -276,6 +284,7 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
     const plan = buildPlan(planClusterOf(discovery), {
       units: request.units,
       phoneReset: request.phoneReset,
+      ...(request.csrDistribution ? { csrDistribution: request.csrDistribution } : {}),
     });
     state.plan = plan;
     if (plan.refusals.length > 0)

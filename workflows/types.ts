@@ -3,7 +3,7 @@
  * Shared by the workflow, the API and the tests. Ids and references only: never a password or a private key.
  */
 import type { ClusterDiscovery } from '../activities';
-import type { Plan, RestartStrategy } from './plan/types';
+import type { CsrDistribution, Plan, RestartStrategy } from './plan/types';
 import type { CertificateUnit } from './units';
 
 /** Where a run stops for an engineer. */
@@ -67,6 +67,11 @@ export interface RegenerationRequest {
   registrationPollSeconds?: number;
   /** serial (default, as TN 214231): one node at a time; redundancy-groups: batches by the CallManager groups. */
   restartStrategy?: RestartStrategy;
+  /**
+   * CA-signed tomcat / tomcat-ECDSA: per-node (default) CSRs, or one multi-server (SAN) CSR on the publisher naming
+   * every CUCM and IM&P node, whose signed certificate the publisher distributes to all of them (TN 118731).
+   */
+  csrDistribution?: CsrDistribution;
   /** Set by rotateCluster on its unit runs: the rotation's workflow id, which the unit run reports its state to. */
   rotationId?: string;
 }
@@ -162,7 +167,8 @@ export interface RegenerationState {
   /** Serials before and after, per node, as the regeneration steps finish. */
   certificates: NodeRegenerationOutcome[];
   /** CA-signed units: the CSRs waiting for the CA (public data: the keys stay on the nodes). */
-  csrs?: Array<{ nodeId: string; unit: CertificateUnit; csrPem: string }>;
+  /** `coversNodes`: a multi-server CSR (made on `nodeId`, the publisher) for all these nodes. */
+  csrs?: Array<{ nodeId: string; unit: CertificateUnit; csrPem: string; coversNodes?: string[] }>;
   /** Phones not registered again at the last registration check. */
   missingPhones?: { count: number; sample: string[] };
   /** Phone registration per node at the baseline and at the last registration check (absent in older runs). */

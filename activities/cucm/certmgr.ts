@@ -49,12 +49,17 @@ export class CertMgrClient {
     }
   }
 
+  /**
+   * `distribution` 'this-server' (what the public clients send) or 'multi-server' (the cluster-wide SAN CSR; the
+   * value is a guess after the GUI's "Multi-server(SAN)": no public client or document shows the REST spelling).
+   */
   async createCsr(input: {
     service: string;
-    commonName: string;
+    commonName?: string;
     altNames?: string[];
     keyType?: 'rsa' | 'ec';
     keyLength?: number;
+    distribution?: 'this-server' | 'multi-server';
   }): Promise<string> {
     const data = await this.request<{ csr: string }>('CSR generation', 'post', 'csr', {
       distribution: 'this-server',

@@ -42,9 +42,15 @@ export function commandOf(step: StepState, version?: string): { command: string;
       return { command: `utils service restart ${step.service ?? '<service>'}`, source: 'exact' };
     case 'csr':
       return rest
-        ? { command: `certificate REST API: generate CSR (${unit})`, source: 'inferred' }
+        ? {
+            command: `certificate REST API: generate CSR (${unit}${/multi-server/.test(step.description) ? ', distribution multi-server' : ''})`,
+            source: 'inferred',
+          }
         : { command: `set csr gen ${unit}; show csr own ${unit}`, source: 'inferred' };
     case 'upload-certificate':
+      // A multi-server certificate reaches the other nodes from the publisher: the run only reads it there.
+      if (/^Confirm .* received the multi-server/.test(step.description))
+        return { command: `show cert own ${unit}`, source: 'inferred' };
       return rest
         ? { command: `certificate REST API: upload trust, then identity (${unit})`, source: 'inferred' }
         : { command: `set cert import trust ${unit}; set cert import own ${unit}`, source: 'inferred' };

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DiscoveredCertificate } from '../../activities';
 import type { InventoryCluster } from '../../inventory/types';
 import { clusterOr404 } from '../cluster-lookup';
-import { buildPlan, planClusterOf, type RestartStrategy } from '../../workflows/plan';
+import { buildPlan, planClusterOf, type CsrDistribution, type RestartStrategy } from '../../workflows/plan';
 import { readRedundancy } from '../redundancy';
 import type { CertificateUnit } from '../../workflows/units';
 import type { ApiDeps } from '../deps';
@@ -18,6 +18,7 @@ import {
   certificateSchema,
   clusterParamsSchema,
   clusterSchema,
+  csrDistributionSchema,
   planSchema,
   problemSchema,
   restartStrategySchema,
@@ -105,6 +106,7 @@ interface PlanBody {
   phoneReset?: 'all' | 'secure-only' | 'none';
   ctlUsedFor8021x?: boolean;
   restartStrategy?: RestartStrategy;
+  csrDistribution?: CsrDistribution;
 }
 
 export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: DiscoveryService): void {
@@ -227,6 +229,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: Di
               description: 'The CTL is used for 802.1X: a CallManager change then needs a CTL update in any mode.',
             },
             restartStrategy: restartStrategySchema,
+            csrDistribution: csrDistributionSchema,
           },
         },
         response: {

@@ -7,6 +7,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { bearerSecurity, identityOf } from '../auth';
 import { clusterOr404 } from '../cluster-lookup';
+import { checkMultiServerOnCluster, csrDistributionProblem } from '../csr-distribution';
+import type { DiscoveryService } from '../discovery';
+import { HttpProblem } from '../problem';
 import type { ApiDeps } from '../deps';
 import type { ApiMetrics } from '../metrics';
 import { documentOf, type RegenerationDocument, type RotationDocument } from '../regeneration-documents';
@@ -24,7 +27,12 @@ import { authProblems, clusterParamsSchema, problemSchema } from '../schemas';
 import { startRun } from '../start-run';
 import { PageTokens, listRuns, runsQuery } from '../visibility';
 
-export function regenerationRoutes(fastify: FastifyInstance, deps: ApiDeps, metrics?: ApiMetrics): void {
+export function regenerationRoutes(
+  fastify: FastifyInstance,
+  deps: ApiDeps,
+  metrics?: ApiMetrics,
+  discovery?: DiscoveryService,
+): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const pageTokens = new PageTokens();
   const documents = new RunDocuments<RegenerationDocument | RotationDocument>(deps, documentOf);
@@ -54,6 +62,11 @@ export function regenerationRoutes(fastify: FastifyInstance, deps: ApiDeps, metr
     },
     async (request, reply) => {
       const cluster = clusterOr404(deps, request.params.clusterId);
+      const distributionProblem = csrDistributionProblem(request.body);
+      if (distributionProblem) throw new HttpProblem(400, 'Bad Request', distributionProblem);
+      // A multi-server CSR only renews a CA-signed tomcat from 14: discovery says, before anything starts.
+      if (request.body.csrDistribution === 'multi-server' && discovery)
+        await checkMultiServerOnCluster(discovery, cluster.id, request.body.units);
       const answer = await startRun(
         deps,
         metrics,

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CERTIFICATE_UNITS, trustStoreOf, type CertificateUnit } from '../facts';
+import type { SimCertificate } from '../certificates';
+import { CERTIFICATE_UNITS, MULTI_SERVER_FACTS, multiServerRow, trustStoreOf, type CertificateUnit } from '../facts';
 import type { SimNode } from '../model';
 import { requestUser } from './basic-auth';
 import { CertificateRejected, createCsr, describeCertificate, pemBlocks, validateIdentityChain } from './certmgr-pki';
@@ -96,7 +97,18 @@ async function generateCsr(node: SimNode, req: IncomingMessage) {
   const keyLength = body.keyLength === undefined ? 2048 : Number(body.keyLength);
   if (!KEY_LENGTHS.includes(keyLength)) throw badRequest(`keyLength must be one of ${KEY_LENGTHS.join(', ')}`);
   const distribution = typeof body.distribution === 'string' ? body.distribution : 'this-server';
-  const multiServer = distribution.toLowerCase() === 'multi-server';
+  // The REST spelling of the GUI's "Multi-server(SAN)" is a guess (facts/csr-distribution.ts).
+  const multiServer = distribution.toLowerCase() === MULTI_SERVER_FACTS.restDistributionValue.value;
+  if (!multiServer && distribution.toLowerCase() !== 'this-server')
+    throw badRequest(`Invalid distribution ${JSON.stringify(distribution)}: expected this-server or multi-server`);
+  const row = multiServerRow(unit);
+  if (multiServer && !row) throw badRequest(`A multi-server CSR cannot be generated for ${unit}`);
+  // TN 118731: the SANs are every node of the cluster (tomcat: CUCM and IM&P; CallManager: CUCM only).
+  const covered = multiServer
+    ? node.cluster.nodes.filter(
+        (n) => n.certificates.has(unit) && (row?.covers === 'every node' || n.product === 'callmanager'),
+      )
+    : [node];
   const commonName =
     typeof body.commonName === 'string' && body.commonName
       ? body.commonName
@@ -104,12 +116,46 @@ async function generateCsr(node: SimNode, req: IncomingMessage) {
         ? `${node.fqdn}-ms`
         : node.fqdn;
   const extra = body.altNames === undefined ? [] : strings(body.altNames, 'altNames');
-  const hosts = multiServer ? node.cluster.nodes.map((n) => n.fqdn) : [node.fqdn];
-  const altNames = [...new Set([...hosts, ...extra])];
+  const altNames = [...new Set([...covered.map((n) => n.fqdn), ...extra])];
   const pending = await createCsr({ commonName, organizationalUnit: unit, altNames, keyLength });
+  if (multiServer) pending.multiServer = covered.map((n) => n.name);
   node.csrs.set(unit, pending);
-  node.cluster.log(node, requestUser(req), 'csr-generated', { unit, commonName, distribution });
+  node.cluster.log(node, requestUser(req), 'csr-generated', {
+    unit,
+    commonName,
+    distribution,
+    ...(multiServer ? { altNames: altNames.join(',') } : {}),
+  });
   return { csr: pending.csrPem };
+}
+
+/**
+ * A multi-server certificate uploaded on one node is the certificate of every node it covers (facts
+ * distributedOnUpload): each gets the same leaf and key, and the CA chain in its trust store. Like any upload, a
+ * node's Tomcat keeps serving its old certificate until it restarts.
+ */
+function distributeMultiServer(
+  node: SimNode,
+  unit: CertificateUnit,
+  cert: SimCertificate,
+  cas: SimCertificate[],
+  actor: string,
+) {
+  const store = trustStoreOf(unit);
+  for (const name of node.csrs.get(unit)?.multiServer ?? []) {
+    const target = node.cluster.nodes.find((n) => n.name === name);
+    if (!target || target === node) continue;
+    const before = target.certificates.get(unit);
+    for (const ca of cas) target.addTrust(store, ca);
+    target.certificates.set(unit, cert);
+    target.csrs.delete(unit);
+    node.cluster.log(target, actor, 'cert-distributed', {
+      unit,
+      from: node.name,
+      serialBefore: before?.serial ?? '',
+      serialAfter: cert.serial,
+    });
+  }
 }
 
 async function uploadIdentity(node: SimNode, req: IncomingMessage) {
@@ -125,20 +171,29 @@ async function uploadIdentity(node: SimNode, req: IncomingMessage) {
     store,
   );
   const before = node.certificate(unit);
+  const covers = pending.multiServer;
   node.certificates.set(unit, cert);
-  node.csrs.delete(unit);
-  node.cluster.distributeTrust(node, unit, cert);
   node.cluster.log(node, requestUser(req), 'cert-imported', {
     unit,
     serialBefore: before.serial,
     serialAfter: cert.serial,
     issuer: cert.issuer,
+    ...(covers ? { distribution: 'multi-server', covers: covers.join(',') } : {}),
   });
+  if (covers) {
+    const cas = pemBlocks(strings(body.certificates, 'certificates'))
+      .slice(1)
+      .map((pem) => describeCertificate(pem));
+    distributeMultiServer(node, unit, cert, cas, requestUser(req));
+  }
+  node.csrs.delete(unit);
+  node.cluster.distributeTrust(node, unit, cert);
   return {
     service: unit,
     serialNumber: cert.serial,
-    message:
-      unit === 'tomcat'
+    message: covers
+      ? MULTI_SERVER_FACTS.uploadMessage.value
+      : unit === 'tomcat'
         ? "Success: Certificate Uploaded. Restart the Cisco Tomcat web service using the CLI 'utils service restart Cisco Tomcat' on this node."
         : `Success: Certificate Uploaded. Restart the services that use the ${unit} certificate on this node.`,
   };

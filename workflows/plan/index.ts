@@ -3,6 +3,7 @@
  * execute it, and the API, which shows it as a dry run.
  */
 export type {
+  CsrDistribution,
   PhoneResetMode,
   Plan,
   PlanCluster,
@@ -18,6 +19,7 @@ export type {
   UnitPlan,
 } from './types';
 export { buildPlan } from './build';
+export { MULTI_SERVER_UNITS } from './types';
 export { checkPlanInvariants } from './invariants';
 export { REFUSAL_CODES } from './refusals';
 export {

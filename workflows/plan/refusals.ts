@@ -2,11 +2,19 @@
  * Refusals: what makes a request unsafe or impossible, each with a message that says what to fix. A plan with any
  * refusal must not be executed.
  */
-import type { CucmVersion } from '../cucm-version';
+import { atLeast, type CucmVersion } from '../cucm-version';
 import { CERTIFICATE_UNITS, type CertificateUnit } from '../units';
 import { PHONE_AFFECTING_UNITS, phoneResetModeOf, secureOnlyResetAllowed } from './rules';
-import { holdersOf, productOf, regeneratorsOf, supportedVersion, tryParseVersion, unitsOfVersion } from './topology';
-import type { PlanCluster, PlanNode, PlanRequest, Refusal } from './types';
+import {
+  certificateOf,
+  holdersOf,
+  productOf,
+  regeneratorsOf,
+  supportedVersion,
+  tryParseVersion,
+  unitsOfVersion,
+} from './topology';
+import { MULTI_SERVER_UNITS, type PlanCluster, type PlanNode, type PlanRequest, type Refusal } from './types';
 
 export const REFUSAL_CODES = {
   invalidVersion: 'INVALID_VERSION',
@@ -23,6 +31,10 @@ export const REFUSAL_CODES = {
   unitNotHeld: 'UNIT_NOT_HELD',
   unitNotRegeneratable: 'UNIT_NOT_REGENERATABLE',
   secureOnlyNotApplicable: 'PHONE_RESET_SECURE_ONLY_NOT_APPLICABLE',
+  invalidCsrDistribution: 'INVALID_CSR_DISTRIBUTION',
+  multiServerUnit: 'MULTI_SERVER_UNIT',
+  multiServerVersion: 'MULTI_SERVER_VERSION',
+  multiServerSelfSigned: 'MULTI_SERVER_SELF_SIGNED',
 } as const;
 
 const C = REFUSAL_CODES;
@@ -129,7 +141,53 @@ export function checkRequest(
         unit,
         message: `Resetting only secure phones is not enough for ${unit}${cluster.securityMode === 1 ? '' : ' on a non-secure cluster'}: it changes the ITL that every phone holds. Use phone reset "all" (or "none" to reset them yourself); "secure-only" applies to CAPF in mixed mode only.`,
       });
+  checkCsrDistribution(v, nodes, request, plannable, refusals);
   return plannable;
+}
+
+/**
+ * csrDistribution multi-server: one CSR on the publisher for the whole cluster (TN 118731), so only where such a
+ * CSR exists (tomcat, tomcat-ECDSA), where this product can ask for one (the certificate REST API, from 14), and
+ * only to renew a CA-signed certificate (a self-signed unit is regenerated, it has no CSR).
+ */
+function checkCsrDistribution(
+  v: CucmVersion,
+  nodes: readonly PlanNode[],
+  request: PlanRequest,
+  plannable: readonly CertificateUnit[],
+  refusals: Refusal[],
+): void {
+  const distribution: unknown = request.csrDistribution;
+  if (distribution === undefined || distribution === 'per-node') return;
+  if (distribution !== 'multi-server') {
+    refusals.push({
+      code: C.invalidCsrDistribution,
+      message: `csrDistribution ${shown(distribution)} is not one of per-node, multi-server.`,
+    });
+    return;
+  }
+  const others = plannable.filter((u) => !MULTI_SERVER_UNITS.includes(u));
+  if (others.length > 0)
+    refusals.push({
+      code: C.multiServerUnit,
+      message: `csrDistribution "multi-server" applies to ${MULTI_SERVER_UNITS.join(' and ')} only (one cluster-wide SAN certificate, TN 118731); remove ${others.join(', ')} from the request, or start them in a run of their own without csrDistribution.`,
+    });
+  if (!atLeast(v, 14))
+    refusals.push({
+      code: C.multiServerVersion,
+      message: `CUCM ${v.full} has no certificate REST API (it starts with 14) and its CLI (set csr gen) makes a CSR for one node only: generate the multi-server CSR in OS Administration (Security > Certificate Management > Generate CSR, Distribution "Multi-server(SAN)"), or renew per node without csrDistribution.`,
+    });
+  for (const unit of plannable.filter((u) => MULTI_SERVER_UNITS.includes(u))) {
+    const selfSigned = holdersOf(v, nodes, unit)
+      .filter((n) => certificateOf(n, unit)?.selfSigned !== false)
+      .map((n) => n.id);
+    if (selfSigned.length > 0)
+      refusals.push({
+        code: C.multiServerSelfSigned,
+        unit,
+        message: `csrDistribution "multi-server" renews a CA-signed ${unit}, but it is self-signed on ${selfSigned.join(', ')}: regenerate it without csrDistribution, or have it CA-signed first (OS Administration, Generate CSR, Distribution "Multi-server(SAN)").`,
+      });
+  }
 }
 
 /** Requests come from the API as JSON: show a bad value as it was sent. */

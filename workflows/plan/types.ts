@@ -46,6 +46,17 @@ export interface PlanRedundancy {
 
 export type PhoneResetMode = 'all' | 'secure-only' | 'none';
 
+/**
+ * How a CA-signed unit's CSRs are made. per-node (default): one CSR per node, one signed chain each. multi-server:
+ * one CSR on the publisher whose SANs name every node (OS Administration's "Multi-server (SAN)" distribution, TN
+ * 118731), one signed chain, uploaded on the publisher, which distributes it to every node. tomcat and tomcat-ECDSA
+ * only, from 14 (the certificate REST API; the CLI's `set csr gen` makes a this-server CSR only).
+ */
+export type CsrDistribution = 'per-node' | 'multi-server';
+
+/** The units a multi-server CSR can be made for here (TN 118731 lists tomcat on CUCM and IM&P). */
+export const MULTI_SERVER_UNITS: readonly CertificateUnit[] = ['tomcat', 'tomcat-ECDSA'];
+
 export interface PlanRequest {
   units: CertificateUnit[];
   /** Default 'all'. */
@@ -54,6 +65,8 @@ export interface PlanRequest {
   ctlUsedFor8021x?: boolean;
   /** Default 'serial'. */
   restartStrategy?: RestartStrategy;
+  /** Default 'per-node'; 'multi-server' for a CA-signed tomcat or tomcat-ECDSA (see CsrDistribution). */
+  csrDistribution?: CsrDistribution;
 }
 
 /**
@@ -67,8 +80,19 @@ export interface PlanOptions {
 
 export type PlanStep =
   | { kind: 'regenerate'; unit: CertificateUnit; nodeId: string; reason: string }
-  /** CA-signed: the CSR path instead of a self-signed regeneration. */
-  | { kind: 'ca-signed-renewal'; unit: CertificateUnit; nodeIds: string[]; reason: string }
+  /**
+   * CA-signed: the CSR path instead of a self-signed regeneration. Per node by default; with `distribution`
+   * 'multi-server', one CSR on `csrNodeId` (the publisher) naming every node of `nodeIds`, one chain uploaded there
+   * and distributed by CUCM to the others.
+   */
+  | {
+      kind: 'ca-signed-renewal';
+      unit: CertificateUnit;
+      nodeIds: string[];
+      reason: string;
+      distribution?: 'multi-server';
+      csrNodeId?: string;
+    }
   | { kind: 'update-ctl'; /** the publisher */ nodeId: string; reason: string }
   | { kind: 'restart-service'; nodeId: string; service: string; reason: string }
   /**

@@ -12,7 +12,15 @@ import {
   secureOnlyResetAllowed,
 } from './rules';
 import { certificateOf, holdersOf, productOf, regeneratorsOf, serviceOf } from './topology';
-import type { PlanCluster, PlanNode, PlanOptions, PlanRequest, PlanStep, UnitPlan } from './types';
+import {
+  MULTI_SERVER_UNITS,
+  type PlanCluster,
+  type PlanNode,
+  type PlanOptions,
+  type PlanRequest,
+  type PlanStep,
+  type UnitPlan,
+} from './types';
 
 export interface PlanContext {
   cluster: PlanCluster;
@@ -60,6 +68,10 @@ function certificateSteps(ctx: PlanContext, unit: CertificateUnit, warnings: str
       });
     } else if (node === caSigned[0]) {
       const issuers = [...new Set(caSigned.map((n) => certificateOf(n, unit)?.issuer ?? ''))].filter(Boolean);
+      if (multiServer(ctx, unit)) {
+        steps.push(multiServerRenewal(ctx, unit, caSigned, issuers));
+        continue;
+      }
       steps.push({
         kind: 'ca-signed-renewal',
         unit,
@@ -68,13 +80,39 @@ function certificateSteps(ctx: PlanContext, unit: CertificateUnit, warnings: str
       });
     }
   }
-  if (caSigned.length > 0) {
+  if (caSigned.length > 0 && multiServer(ctx, unit)) {
+    warnings.push(
+      `${unit} is CA-signed: the plan renews it with one multi-server (SAN) CSR on the publisher ${ctx.publisher.id} naming ${caSigned.map((n) => n.id).join(', ')}; the signed certificate is uploaded there once and the publisher distributes it to every node, so the CA must keep every SAN of the CSR.`,
+    );
+  } else if (caSigned.length > 0) {
     const selfSigned = regenerators.filter((n) => !caSigned.includes(n)).map((n) => n.id);
     warnings.push(
       `${unit} is CA-signed on ${caSigned.map((n) => n.id).join(', ')}: the plan renews it through a CSR and the CA, not a self-signed regeneration${selfSigned.length > 0 ? `; it is self-signed on ${selfSigned.join(', ')}, which are regenerated (a mixed cluster: consider making them consistent)` : ''}.`,
     );
   }
   return steps;
+}
+
+function multiServer(ctx: PlanContext, unit: CertificateUnit): boolean {
+  return ctx.request.csrDistribution === 'multi-server' && MULTI_SERVER_UNITS.includes(unit);
+}
+
+/** TN 118731: one CSR on the publisher, Distribution "Multi-server(SAN)", the SANs every node of the cluster. */
+function multiServerRenewal(
+  ctx: PlanContext,
+  unit: CertificateUnit,
+  nodes: readonly PlanNode[],
+  issuers: string[],
+): PlanStep {
+  const names = nodes.map((n) => `${n.id}${productOf(n) === 'cups' ? ' (IM&P)' : ''}`).join(', ');
+  return {
+    kind: 'ca-signed-renewal',
+    unit,
+    nodeIds: nodes.map((n) => n.id),
+    distribution: 'multi-server',
+    csrNodeId: ctx.publisher.id,
+    reason: `${unit} is CA-signed${issuers.length > 0 ? ` by ${issuers.join('; ')}` : ''}: one multi-server (SAN) CSR on the publisher ${ctx.publisher.id} naming ${names} (TN 118731, Distribution "Multi-server(SAN)"); the one signed chain is uploaded on the publisher, which distributes the certificate to every node.`,
+  };
 }
 
 function ctlSteps(ctx: PlanContext, unit: CertificateUnit, warnings: string[]): PlanStep[] {

@@ -7,6 +7,7 @@ import { patched } from '@temporalio/workflow';
 import { PATCHES } from '../patches';
 import type { PlanStep } from '../plan';
 import { nodeRef, type CaRenewal, type UnitRunContext } from './context';
+import { multiServerRenewalStep } from './multi-server';
 import { named, NO_SKIP, quick, slow } from './proxies';
 
 type Step<K extends PlanStep['kind']> = Extract<PlanStep, { kind: K }>;
@@ -63,6 +64,8 @@ export async function caRenewalStep(
   step: Step<'ca-signed-renewal'>,
   index: number,
 ): Promise<boolean> {
+  if (step.distribution === 'multi-server' && patched(PATCHES.multiServerCsr))
+    return multiServerRenewalStep(ctx, step, index);
   const { run } = ctx;
   const renewal: CaRenewal = { unit: step.unit, csrs: new Map(), chains: new Map() };
   ctx.ca = renewal;

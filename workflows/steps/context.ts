@@ -9,6 +9,8 @@ import type { CertificateUnit } from '../units';
 export interface CaRenewal {
   unit: CertificateUnit;
   csrs: Map<string, string>;
+  /** A multi-server CSR (its one entry in `csrs`, on the publisher) covers all these nodes. */
+  coversNodes?: string[];
   chains: Map<string, Extract<SignedChainCheck, { ok: true }>>;
 }
 
