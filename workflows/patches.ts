@@ -16,4 +16,10 @@ export const PATCHES = {
   gateIdsNameUnit: 'gate-ids-name-unit',
   /** The maintenance window's next opening comes from a local activity (in history), not from workflow code. */
   windowInLocalActivity: 'window-opening-in-local-activity',
+  /**
+   * Issue 12 part 6: the trust cleanup stops Platform Administrative Web Service and Cisco Intercluster Sync Agent
+   * on each IM&P node (product cups) before 12.0 while deleting, and starts them after (TN 214231). Older runs
+   * replay without these activities.
+   */
+  impTrustCleanupServices: 'imp-trust-cleanup-services',
 } as const;
