@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type { SimCluster } from '../../simulator/model';
 import { runOn } from '../support/cli';
 import type { SimEvent } from '../support/control';
+import { logPhoneStatusChanges } from '../support/event-log';
 import { waitFor } from '../support/net';
 import { getJson, postJson, startSystem, type System } from '../support/system';
 
@@ -77,6 +78,35 @@ describe('trust recovery over REST (TN 214231 ITLRecovery, FN70613)', function (
 
   const seqOf = (events: SimEvent[], match: (e: SimEvent) => boolean) => events.filter(match).map((e) => e.seq);
 
+  /** The run as the simulator logged it, for the reader: the writes in order, consecutive phone resets folded. */
+  function printWrites(label: string, events: SimEvent[]): void {
+    const lines: string[] = [];
+    let resets = 0;
+    let back = 0;
+    const flush = () => {
+      if (resets || back) lines.push(`phone-reset x${resets}, phone-status Registered x${back} (interleaved)`);
+      resets = 0;
+      back = 0;
+    };
+    for (const e of events) {
+      if (e.kind === 'phone-reset' || (e.kind === 'phone-status' && e.detail.status === 'Registered')) {
+        if (e.kind === 'phone-reset') resets += 1;
+        else back += 1;
+        continue;
+      }
+      const tftpUp = e.kind === 'service-state' && e.detail.state === 'STARTED';
+      if (!['itl-reset', 'ctl-reset', 'ctl-updated'].includes(e.kind) && !tftpUp) continue;
+      flush();
+      lines.push(
+        `#${e.seq} ${e.node} ${e.kind} ${Object.entries(e.detail)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+      );
+    }
+    flush();
+    console.log(`      ${label} (simulator event log):\n${lines.map((l) => `        ${l}`).join('\n')}`);
+  }
+
   it('non-secure 11.5: utils itl reset localkey on the publisher brings the stranded phones back', async () => {
     const sim = system.lab.sim;
     const c = sim.cluster('itl115');
@@ -97,6 +127,7 @@ describe('trust recovery over REST (TN 214231 ITLRecovery, FN70613)', function (
         ),
       );
     await resetAllAndSettle(c);
+    logPhoneStatusChanges(c);
     const stranded = (await system.lab.control.phones('itl115')).notRegistered;
     assert.ok(stranded.length > 0, 'the hazard stranded phones');
     assert.match(stranded[0]?.reason ?? '', /ITL file signature not trusted/);
@@ -133,6 +164,7 @@ describe('trust recovery over REST (TN 214231 ITLRecovery, FN70613)', function (
     assert.deepEqual(gates, ['before-start', 'before-phone-reset', 'before-phone-reset']);
 
     const events = await system.lab.control.events('itl115', { since });
+    printWrites('11.5 non-secure recovery', events);
     const resets = events.filter((e) => e.kind === 'itl-reset');
     assert.equal(resets.length, 1);
     assert.equal(resets[0]?.node, 'pub', 'utils itl reset localkey ran on the publisher');
@@ -154,6 +186,15 @@ describe('trust recovery over REST (TN 214231 ITLRecovery, FN70613)', function (
     assert.equal(node.itl?.signer.unit, 'CallManager', 'the normal ITL (signed by CallManager before 12.0) again');
     const result = done.result as { commands: Array<{ nodeId: string; command: string }> };
     assert.deepEqual(result.commands[0], { nodeId: 'pub', command: 'utils itl reset localkey' });
+    // The change report lists the reset with its command, like any run's steps.
+    const report = await fetch(url(`/v1/regenerations/${id}/report?format=md`));
+    assert.equal(report.status, 200);
+    assert.match(await report.text(), /utils itl reset localkey/);
+    const trail = (await getJson(url(`/v1/regenerations/${id}/events`))).json.events as Array<{
+      type: string;
+      by?: string;
+    }>;
+    assert.equal(trail.filter((e) => e.type === 'decision').length, 3, 'the three approvals in the audit trail');
   });
 
   it('mixed mode 14: utils ctl reset localkey, then utils ctl update CTLFile, brings back phones locked out by a new ITLRecovery', async () => {
@@ -169,6 +210,7 @@ describe('trust recovery over REST (TN 214231 ITLRecovery, FN70613)', function (
     );
     for (const node of ['pub', 'sub1']) await runOn(sim, 'ctl14', node, 'utils service restart Cisco Tftp');
     await resetAllAndSettle(c);
+    logPhoneStatusChanges(c);
     const stranded = (await system.lab.control.phones('ctl14')).notRegistered;
     assert.ok(stranded.length > 0, 'the hazard stranded phones');
     assert.match(stranded[0]?.reason ?? '', /CTL file signature not trusted/);
@@ -188,6 +230,7 @@ describe('trust recovery over REST (TN 214231 ITLRecovery, FN70613)', function (
     assert.equal(plan.mode, 'mixed');
 
     const events = await system.lab.control.events('ctl14', { since });
+    printWrites('14 mixed-mode recovery', events);
     const ctlReset = events.filter((e) => e.kind === 'ctl-reset');
     const ctlUpdate = events.filter((e) => e.kind === 'ctl-updated');
     assert.equal(ctlReset.length, 1);
@@ -232,6 +275,16 @@ describe('trust recovery over REST (TN 214231 ITLRecovery, FN70613)', function (
     for (const answer of [unknown, key, password, gate, deadline, window])
       assert.match(String(answer.headers.get('content-type')), /application\/problem\+json/);
     assert.deepEqual(await system.lab.control.events('bad', { since }), [], 'nothing reached the cluster');
+    // The route is in the OpenAPI document (/docs), with its problems.
+    const openapi = (await getJson(url('/docs/json'))).json as {
+      paths: Record<string, { post?: { responses?: object } }>;
+    };
+    const route = openapi.paths['/v1/clusters/{clusterId}/trust-recovery']?.post;
+    assert.ok(route, 'documented in the OpenAPI');
+    assert.deepEqual(
+      Object.keys(route.responses ?? {}).filter((c) => ['200', '202', '400', '404', '409'].includes(c)),
+      ['200', '202', '400', '404', '409'],
+    );
     const runs = (await getJson(url('/v1/regenerations?clusterId=bad'))).json.items as unknown[];
     assert.equal(runs.length, 0, 'no run was started');
   });
