@@ -249,6 +249,28 @@ describe('trust recovery over REST (TN 214231 ITLRecovery, FN70613)', function (
     assert.equal(node.ctl?.signer.unit, 'ITLRecovery', 'the CTL is signed by the new ITLRecovery again');
   });
 
+  it('the simulator refuses the resets where CUCM does: off the publisher, and utils ctl outside mixed mode', async () => {
+    const sim = system.lab.sim;
+    await assert.rejects(
+      runOn(sim, 'bad', 'sub1', 'utils itl reset localkey'),
+      /can only be executed on the publisher/,
+    );
+    await assert.rejects(
+      runOn(sim, 'bad', 'pub', { command: 'utils ctl reset localkey', confirm: true }),
+      /not in mixed mode/,
+    );
+    const before = (await system.lab.control.node('bad', 'pub')).itl?.signer.unit;
+    await runOn(sim, 'bad', 'pub', 'utils itl reset localkey');
+    const after = await system.lab.control.node('bad', 'pub');
+    assert.deepEqual(
+      [before, after.itl?.signer.unit],
+      ['ITLRecovery', 'CallManager'],
+      '14.0: re-signed by CallManager',
+    );
+    await runOn(sim, 'bad', 'pub', 'utils service restart Cisco Tftp');
+    assert.equal((await system.lab.control.node('bad', 'pub')).itl?.signer.unit, 'ITLRecovery', 'TFTP rebuilt it');
+  });
+
   it('refuses bad input with a problem document and starts nothing', async () => {
     const since = await system.lab.control.lastSeq('bad');
     const post = (path: string, body: unknown) => postJson(url(path), body);
