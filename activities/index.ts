@@ -16,6 +16,7 @@ import { phoneActivities } from './phones';
 import { preflightActivities } from './preflight';
 import { redundancyActivities } from './redundancy';
 import { serviceActivities } from './services';
+import { trustRecoveryActivities } from './trust-recovery';
 import { windowActivities } from './window';
 
 export type { ActivityDeps, NodeRef } from './context';
@@ -46,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...chainActivities(),
     ...serviceActivities(ctx),
     ...ctlActivities(ctx),
+    ...trustRecoveryActivities(ctx),
     ...phoneActivities(ctx),
     ...preflightActivities(ctx),
     ...clusterLeaseActivities(),

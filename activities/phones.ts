@@ -58,6 +58,11 @@ export interface RegistrationBaseline {
   registeredNames?: string[];
   /** Phones registered per CallManager node (RisPort70's CmNode name), for the change report. */
   byNode?: Array<{ node: string; registered: number }>;
+  /**
+   * Only when asked (`withUnregistered`, the trust recovery): names of the phones RisPort70 lists as not registered,
+   * e.g. locked out by a bad ITL, when the fleet is small enough to carry them.
+   */
+  unregisteredNames?: string[];
 }
 
 export interface AwaitRegistrationResult {
@@ -173,17 +178,29 @@ export function phoneActivities(ctx: PhoneDeps) {
     },
 
     /** Registration state now, as the baseline awaitRegistration compares with. */
-    registrationSnapshot: async (input: { clusterId: string }): Promise<RegistrationBaseline> =>
+    registrationSnapshot: async (input: {
+      clusterId: string;
+      withUnregistered?: boolean;
+    }): Promise<RegistrationBaseline> =>
       heartbeating(async () => {
         try {
           const devices = await ctx.risport(input.clusterId, () => Context.current().heartbeat()).snapshot();
           const registered = [...devices.values()].filter((d) => d.status === 'Registered');
+          const small = devices.size <= MAX_NAMES_IN_BASELINE;
           return {
             takenAt: Math.max(0, ...[...devices.values()].map((d) => d.timestamp)),
             total: devices.size,
             registered: registered.length,
-            registeredNames: devices.size <= MAX_NAMES_IN_BASELINE ? registered.map((d) => d.name).sort() : undefined,
+            registeredNames: small ? registered.map((d) => d.name).sort() : undefined,
             byNode: perNode(devices, []),
+            ...(input.withUnregistered && small
+              ? {
+                  unregisteredNames: [...devices.values()]
+                    .filter((d) => d.status !== 'Registered')
+                    .map((d) => d.name)
+                    .sort(),
+                }
+              : {}),
           };
         } catch (err) {
           throw toFailure(err);

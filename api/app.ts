@@ -16,6 +16,7 @@ import { gateRoutes } from './routes/gates';
 import { healthRoutes, metricsRoutes, readinessRoutes } from './routes/health';
 import { regenerationRoutes } from './routes/regenerations';
 import { reportRoutes } from './routes/report';
+import { trustRecoveryRoutes } from './routes/trust-recovery';
 import { registerSecretGuard } from './secret-guard';
 
 export interface BuildAppOptions {
@@ -69,5 +70,6 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
   gateRoutes(app, deps);
   reportRoutes(app, deps);
   expiryWatchRoutes(app, deps);
+  trustRecoveryRoutes(app, deps, discovery, metrics);
   return app;
 }

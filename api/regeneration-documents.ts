@@ -32,6 +32,8 @@ export interface RegenerationDocument {
   pendingGates: RegenerationState['pendingGates'];
   decisions?: RegenerationState['decisions'];
   plan?: RegenerationState['plan'];
+  /** A trust recovery (recoverTrust): its plan. */
+  recoveryPlan?: RegenerationState['recoveryPlan'];
   certificates?: RegenerationState['certificates'];
   csrs?: RegenerationState['csrs'];
   missingPhones?: RegenerationState['missingPhones'];
@@ -99,6 +101,7 @@ export async function documentOf(view: RunView): Promise<RegenerationDocument | 
     pendingGates: state?.pendingGates ?? [],
     ...(state?.decisions ? { decisions: state.decisions } : {}),
     ...((isRotation ? rotation?.plan : state?.plan) ? { plan: isRotation ? rotation?.plan : state?.plan } : {}),
+    ...(state?.recoveryPlan ? { recoveryPlan: state.recoveryPlan } : {}),
     ...(state?.certificates ? { certificates: state.certificates } : {}),
     ...(state?.csrs ? { csrs: state.csrs } : {}),
     ...(state?.missingPhones ? { missingPhones: state.missingPhones } : {}),

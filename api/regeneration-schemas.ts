@@ -15,6 +15,7 @@ import {
   restartStrategySchema,
   unitsSchema,
 } from './schemas';
+import { trustRecoveryPlanSchema } from './trust-recovery-schemas';
 import { FILTER_STATUSES, RUN_WORKFLOW_TYPES, type RunStatus } from './visibility';
 
 export const RUN_ID_PATTERN = '^regen-[A-Za-z0-9._-]+$';
@@ -179,6 +180,7 @@ export const documentSchema = Type.Object({
       description: 'the plan being executed (steps with reasons), once pre-flight built it',
     }),
   ),
+  recoveryPlan: opt(trustRecoveryPlanSchema),
   certificates: opt(
     Type.Array(
       Type.Object({

@@ -18,7 +18,7 @@ import type { StartAnswer, StartBody } from './regeneration-schemas';
 import { statusFromTemporal } from './visibility';
 
 /** JSON with sorted keys: the same body always hashes the same, whatever the order of its fields. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object')
     return `{${Object.keys(value)
@@ -28,9 +28,12 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-async function describeOrUndefined(deps: ApiDeps, id: string): Promise<WorkflowExecutionDescription | undefined> {
+export async function describeOrUndefined(
+  deps: ApiDeps,
+  id: string,
+): Promise<WorkflowExecutionDescription | undefined> {
   try {
     return await withDeadline(deps, 5_000, () => deps.temporal.workflow.getHandle(id).describe());
   } catch (err) {
@@ -40,7 +43,7 @@ async function describeOrUndefined(deps: ApiDeps, id: string): Promise<WorkflowE
 }
 
 /** An existing run started with this idempotency key: the same request gets it back, another one a 422. */
-function replayOf(
+export function replayOf(
   metrics: ApiMetrics | undefined,
   description: WorkflowExecutionDescription,
   requestHash: string,

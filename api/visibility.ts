@@ -9,7 +9,7 @@ import { withDeadline, type ApiDeps } from './deps';
 import { HttpProblem } from './problem';
 
 /** The workflow types that are regeneration runs (children of a rotation included); discovery runs are not. */
-export const RUN_WORKFLOW_TYPES = ['regenerateCertificate', 'rotateCluster'] as const;
+export const RUN_WORKFLOW_TYPES = ['regenerateCertificate', 'rotateCluster', 'recoverTrust'] as const;
 export const RUN_TYPES_CLAUSE = `WorkflowType IN (${RUN_WORKFLOW_TYPES.map((t) => `'${t}'`).join(', ')})`;
 
 export type RunStatus = 'running' | 'awaiting-approval' | 'completed' | 'failed' | 'cancelled' | 'aborted';

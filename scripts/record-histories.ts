@@ -340,6 +340,33 @@ const RECORDINGS: Recording[] = [
       return [d.id];
     },
   },
+  {
+    name: 'trust-recovery',
+    covers:
+      'recoverTrust in mixed mode, started directly (the lease activity): utils ctl reset localkey, show ctl, TFTP restarts, two phone rounds around utils ctl update CTLFile; before-start by update, the first before-phone-reset by the approve signal, the second by decideGate-signal',
+    async run(d) {
+      const handle = await start(d, 'recoverTrust', {
+        clusterId: CLUSTER,
+        requestedBy: 'rec',
+        reason: 'recording',
+        registrationPollSeconds: 1,
+      });
+      await decideGates(handle, ['before-start'], 'approve');
+      await pendingGate(handle, 'before-phone-reset');
+      await handle.signal('approve', { approver: 'recorder', comment: 'round 1' });
+      // The second round's gate: wait until the first one is decided and the next is pending.
+      for (;;) {
+        const gate = await pendingGate(handle, 'before-phone-reset');
+        if (!gate.id.endsWith('-2')) {
+          await handle.signal('decideGate-signal', { gateId: gate.id, decision: 'approve', by: 'recorder' });
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await handle.result();
+      return [d.id];
+    },
+  },
 ];
 
 /** The activities with `faults` injected: each fails non-retryably (so at once) on its first matching calls. */

@@ -10,7 +10,6 @@ import { CERTIFICATE_UNITS, generatedOnNode, trustStoreOf, type CertificateUnit 
 import { describeCertificate, type SimCertificate } from './certificates';
 import { formatCliDate as formatDate } from './cli-date';
 import type { SimNode } from './model';
-import { SERVICE } from './services';
 import { formatTrustFile } from './trust-files';
 
 const PROMPT = 'admin:';
@@ -234,6 +233,7 @@ export class CliShell {
     if (is('show', 'ctl')) return formatTrustFile(this.cluster.ctlFile, 'CTL');
     if (is('show', 'itl')) return formatTrustFile(this.node.servedItl, 'ITL');
     if (is('utils', 'itl', 'reset', 'localkey')) return this.itlReset();
+    if (is('utils', 'ctl', 'reset', 'localkey')) return this.ctlReset();
     if (is('utils', 'dbreplication', 'runtimestate')) return this.replicationState();
     if (is('run', 'sql')) return this.runSql(rest(2));
     throw new CommandError(`Invalid command: ${command}`);
@@ -455,11 +455,26 @@ export class CliShell {
     return 'CTL file Updated\nPlease Restart the TFTP and Cisco CallManager services on all nodes in the cluster that run these services';
   }
 
+  /** `utils ctl reset localkey`: its prompt and answer are guesses (facts/trust-recovery.ts), like utils ctl update's. */
+  private async ctlReset(): Promise<string> {
+    this.requirePublisher();
+    if (!this.cluster.mixedMode)
+      throw new CommandError('The cluster is not in mixed mode: there is no CTL file to reset.');
+    const answer = await this.ask(
+      'This operation resets the CTLFile with the local key. Do you want to continue? (y/n):',
+    );
+    if (!answer.toLowerCase().startsWith('y')) return 'Operation cancelled.';
+    this.write('Resetting CTL file\r\n');
+    await this.sleep(3000);
+    this.cluster.ctlResetLocalKey(this.user);
+    return 'CTL file reset with the local key\nPlease Restart the TFTP and Cisco CallManager services on all nodes in the cluster that run these services';
+  }
+
+  /** `utils itl reset localkey`: the output of Cisco's older `utils itl reset` example (facts/trust-recovery.ts). */
   private async itlReset(): Promise<string> {
     this.requirePublisher();
     await this.sleep(2000);
-    this.cluster.itlResetLocalKey(this.user);
-    const tftp = this.cluster.nodes.filter((n) => n.isStarted(SERVICE.tftp)).map((n) => n.name);
+    const tftp = this.cluster.itlResetLocalKey(this.user);
     return [
       'Generating the reset ITL file.....',
       '',

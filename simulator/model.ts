@@ -10,6 +10,7 @@ import {
   atLeast,
   ctlSigner,
   itlSigner,
+  itlResetSigner,
   parseVersion,
   trustStoreOf,
   unitsOnNode,
@@ -587,14 +588,51 @@ export class SimCluster {
     return this.ctlFile;
   }
 
-  /** `utils itl reset localkey`: a new ITL signed by the publisher's CallManager key, pushed to every TFTP node. */
-  itlResetLocalKey(actor: string): void {
+  /**
+   * `utils itl reset localkey` (facts/trust-recovery.ts): the ITL's records signed by the other key (from 12.0 the
+   * publisher's CallManager, before 12.0 ITLRecovery: a guess), pushed to every TFTP node at once; a Cisco Tftp
+   * restart rebuilds the normal ITL. Returns the nodes it reached.
+   */
+  itlResetLocalKey(actor: string): string[] {
     const pub = this.publisher;
-    const signer = record('CCM+TFTP', pub.name, 'CallManager', pub.certificate('CallManager'));
+    const signer =
+      itlResetSigner(this.version) === 'ITLRecovery'
+        ? record('ITLRecovery', pub.name, 'ITLRecovery', pub.certificate('ITLRecovery'))
+        : record('CCM+TFTP', pub.name, 'CallManager', pub.certificate('CallManager'));
+    const reached: string[] = [];
     for (const node of this.nodes) {
-      if (node.isStarted(SERVICE.tftp)) node.servedItl = buildTrustFile('ITL', node.name, signer, this.trustRecords());
+      if (!node.isStarted(SERVICE.tftp)) continue;
+      node.servedItl = buildTrustFile('ITL', node.name, signer, this.trustRecords());
+      reached.push(node.name);
     }
-    this.log(pub, actor, 'itl-reset', { signer: signer.serial });
+    this.log(pub, actor, 'itl-reset', { signer: signer.serial, signerUnit: signer.unit, nodes: reached.join(',') });
+    return reached;
+  }
+
+  /**
+   * `utils ctl reset localkey` (facts/trust-recovery.ts): the CTL regenerated and signed by the secondary SAST, the
+   * publisher's CallManager certificate; TFTP serves it after its restart, as after `utils ctl update CTLFile`.
+   */
+  ctlResetLocalKey(actor: string): SignedTrustFile {
+    const pub = this.publisher;
+    const signer = record(
+      'System Administrator Security Token',
+      pub.name,
+      'CallManager',
+      pub.certificate('CallManager'),
+    );
+    this.ctlFile = buildTrustFile(
+      'CTL',
+      pub.name,
+      signer,
+      this.trustRecords().filter((r) => r.function !== 'TVS'),
+    );
+    this.log(pub, actor, 'ctl-reset', {
+      signer: signer.serial,
+      signerUnit: 'CallManager',
+      records: String(this.ctlFile.records.length),
+    });
+    return this.ctlFile;
   }
 
   deleteTrust(node: SimNode, store: string, filename: string, actor: string): TrustEntry {

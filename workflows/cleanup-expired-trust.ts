@@ -1,13 +1,17 @@
 /**
  * cleanupExpiredTrust: per node, find the expired certificates in the trust stores (never the copies of the five
  * base units), delete them, then restart the services tied to each store that changed, where Started. Before 12.0,
- * Certificate Change Notification is stopped while deleting and started again after (TN 214231).
+ * Certificate Change Notification is stopped while deleting and started again after (TN 214231); on an IM&P node
+ * (product `cups`) before 12.0, so are Platform Administrative Web Service and Cisco Intercluster Sync Agent
+ * (TN 214231: "Platform Administration Web Services and Cisco Intercluster Sync Agent ... not needed for IMP version
+ * 12.0 and higher", reference §6; the first is spelt as `utils service list` prints it, reference §1.6).
  */
-import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities, TrustCertificate } from '../activities';
 import { holdClusterLease } from './cluster-lease';
 import { atLeast, parseCucmVersion } from './cucm-version';
 import { stateQuery } from './messages';
+import { PATCHES } from './patches';
 import { named } from './steps/proxies';
 import { CLUSTER_ID, RUN_PHASE } from './search-attributes';
 import type { RegenerationState, StepState } from './types';
@@ -27,6 +31,11 @@ const SERVICES_BY_STORE: Record<string, string[]> = {
   'TVS-trust': ['Cisco Trust Verification Service'],
 };
 const CCN = 'Cisco Certificate Change Notification';
+/**
+ * Stopped on an IM&P node while its trust certificates are deleted, before 12.0 (TN 214231). The TN writes
+ * "Platform Administration Web Services"; `utils service list` prints "Platform Administrative Web Service".
+ */
+export const IMP_CLEANUP_SERVICES = ['Platform Administrative Web Service', 'Cisco Intercluster Sync Agent'] as const;
 
 export interface CleanupResult {
   clusterId: string;
@@ -78,6 +87,25 @@ export async function cleanupExpiredTrust(request: { clusterId: string; asOf?: s
       const ccnStarted = node.services.some((s) => s.name === CCN && s.state === 'STARTED');
       if (needsCcnStop && ccnStarted)
         await named(acts.stopService, `Stop ${CCN} on ${node.id}`, { ...ref, service: CCN });
+      // IM&P before 12.0: only the services that run there (Started at discovery; not activated ones stay as they are).
+      const impStops =
+        needsCcnStop && node.product === 'cups' && patched(PATCHES.impTrustCleanupServices)
+          ? IMP_CLEANUP_SERVICES.filter((name) => node.services.some((s) => s.name === name && s.state === 'STARTED'))
+          : [];
+      for (const service of impStops) {
+        const r = await named(acts.stopService, `Stop ${service} on ${node.id} (IM&P, before the deletes)`, {
+          ...ref,
+          service,
+        });
+        record({
+          kind: 'restart-service',
+          nodeId: node.id,
+          service,
+          status: 'completed',
+          description: `Stop ${service} on ${node.id} while its trust certificates are deleted (IM&P before 12.0)`,
+          detail: r.changed ? 'stopped' : 'already stopped',
+        });
+      }
       for (const cert of expired) {
         const outcome = await named(acts.deleteTrustCertificate, `Delete ${cert.store}/${cert.file} on ${node.id}`, {
           ...ref,
@@ -95,6 +123,20 @@ export async function cleanupExpiredTrust(request: { clusterId: string; asOf?: s
       }
       if (needsCcnStop && ccnStarted)
         await named(acts.startService, `Start ${CCN} on ${node.id}`, { ...ref, service: CCN });
+      for (const service of impStops) {
+        const r = await named(acts.startService, `Start ${service} on ${node.id} (IM&P, after the deletes)`, {
+          ...ref,
+          service,
+        });
+        record({
+          kind: 'restart-service',
+          nodeId: node.id,
+          service,
+          status: 'completed',
+          description: `Start ${service} on ${node.id} again after the deletes`,
+          detail: r.changed ? 'started' : 'already started',
+        });
+      }
       const stores = new Set(expired.map((c) => c.store));
       for (const service of [...stores].flatMap((s) => SERVICES_BY_STORE[s] ?? [])) {
         const r = await named(acts.restartService, `Restart ${service} on ${node.id}`, { ...ref, service });

@@ -49,6 +49,7 @@ import {
   type PastRun,
   type StartedRun,
   type StartRunRequest,
+  unitsOf,
 } from './contract/cluster-entity';
 import { ENDED_BY_ENGINEER } from './run-tracker';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from './search-attributes';
@@ -118,7 +119,7 @@ export class ClusterLease {
     const holder = this.grant({
       workflowId: request.workflowId,
       type: request.type,
-      units: request.request.units,
+      units: unitsOf(request),
       requestedBy: request.request.requestedBy,
       via: 'api',
     });
@@ -130,7 +131,7 @@ export class ClusterLease {
         staticSummary: request.staticSummary,
         typedSearchAttributes: [
           { key: CLUSTER_ID, value: this.state.clusterId },
-          { key: CERT_UNITS, value: request.request.units },
+          { key: CERT_UNITS, value: unitsOf(request) },
           { key: RUN_PHASE, value: 'running' },
         ],
         // An id is never used twice: a key whose run has closed still names that run.

@@ -7,3 +7,4 @@ export { cleanupExpiredTrust } from './cleanup-expired-trust';
 export { clusterEntity } from './cluster-entity';
 export { readCallManagerGroupsWorkflow } from './read-redundancy';
 export { expiryWatch } from './expiry-watch';
+export { recoverTrust } from './recover-trust';

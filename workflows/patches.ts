@@ -27,4 +27,10 @@ export const PATCHES = {
    * runs that ask for it take this path; the marker makes a replay on code without it fail loudly, not drift.
    */
   multiServerCsr: 'multi-server-csr',
+  /**
+   * Issue 12 part 6: the trust cleanup stops Platform Administrative Web Service and Cisco Intercluster Sync Agent
+   * on each IM&P node (product cups) before 12.0 while deleting, and starts them after (TN 214231). Older runs
+   * replay without these activities.
+   */
+  impTrustCleanupServices: 'imp-trust-cleanup-services',
 } as const;

@@ -121,6 +121,8 @@ export interface RunTrackerOptions {
   onChange?: () => void;
   /** Called when a gate opens (its expiry set): the run tells the people who decide (./notify.ts). */
   onGateOpened?: (gate: PendingGate) => void;
+  /** What the current details call the run (default: its units), e.g. "Trust recovery" for a run with no unit. */
+  title?: string;
 }
 
 export class RunTracker {
@@ -185,7 +187,7 @@ export class RunTracker {
     });
     const ignored = (s.ignoredDecisions ?? []).slice(-5);
     const lines = [
-      `**${s.units.join(', ')} on ${s.clusterId}**: ${s.phase}`,
+      `**${this.options.title ?? s.units.join(', ')} on ${s.clusterId}**: ${s.phase}`,
       ...s.pendingGates.map(
         (g) =>
           `\n> **Waiting for a decision** at \`${g.id}\` (${g.allowed.join(' / ')})${g.expiresAt ? `, expires ${g.expiresAt}` : ''}: ${g.description}`,

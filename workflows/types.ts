@@ -3,6 +3,7 @@
  * Shared by the workflow, the API and the tests. Ids and references only: never a password or a private key.
  */
 import type { ClusterDiscovery } from '../activities';
+import type { TrustRecoveryPlan } from './contract/trust-recovery';
 import type { CsrDistribution, Plan, RestartStrategy } from './plan/types';
 import type { CertificateUnit } from './units';
 
@@ -94,6 +95,8 @@ export type StepKind =
   | 'csr'
   | 'upload-certificate'
   | 'update-ctl'
+  /** Trust recovery: `utils itl reset localkey` or `utils ctl reset localkey` on the publisher. */
+  | 'reset-trust-file'
   | 'restart-service'
   | 'verify'
   | 'reset-phones'
@@ -164,6 +167,8 @@ export interface RegenerationState {
   requestedBy?: string;
   /** The plan being executed (steps with reasons), once pre-flight has built it. */
   plan?: Plan;
+  /** A trust recovery's plan (recoverTrust), once pre-flight has built it; such a run has no `plan`. */
+  recoveryPlan?: TrustRecoveryPlan;
   /** Serials before and after, per node, as the regeneration steps finish. */
   certificates: NodeRegenerationOutcome[];
   /** CA-signed units: the CSRs waiting for the CA (public data: the keys stay on the nodes). */

@@ -38,6 +38,11 @@ export function commandOf(step: StepState, version?: string): { command: string;
       return { command: `set cert regen ${unit}`, source: 'exact' };
     case 'update-ctl':
       return { command: 'utils ctl update CTLFile', source: 'exact' };
+    case 'reset-trust-file':
+      return {
+        command: /\bCTL\b|utils ctl/.test(step.description) ? 'utils ctl reset localkey' : 'utils itl reset localkey',
+        source: 'exact',
+      };
     case 'restart-service':
       return { command: `utils service restart ${step.service ?? '<service>'}`, source: 'exact' };
     case 'csr':

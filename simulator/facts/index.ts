@@ -11,3 +11,4 @@ export * from './services';
 export * from './restarts';
 export * from './ssh';
 export * from './csr-distribution';
+export * from './trust-recovery';

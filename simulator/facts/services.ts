@@ -281,6 +281,16 @@ export const SERVICE_TABLE: readonly ServiceRow[] = [
     source: 'guess (IM&P core service)',
   },
   {
+    name: 'Cisco Intercluster Sync Agent',
+    area: 'network',
+    group: 'IM and Presence Services',
+    type: 'Service',
+    products: IMP,
+    on: 'every node',
+    source:
+      'TN 214231: on IM&P 11.5 and lower stop "Platform Administration Web Services and Cisco Intercluster Sync Agent" before deleting trust certificates (ref §5.3, §6); its log is quoted in ref §4 (AXL executeSQLQuery); network service on every IM&P node and group: guess',
+  },
+  {
     name: 'System NTP',
     area: 'network',
     group: 'Platform Services',

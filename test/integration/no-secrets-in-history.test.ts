@@ -55,10 +55,26 @@ describe('no secret in any workflow history', function () {
       taskQueue: system.taskQueue,
       args: [{ clusterId: 'lab1' }],
     });
+    // A trust recovery, started over the API like a person would, without gates, once the cleanup's lease is free.
+    await waitFor('the lease released', async () =>
+      (await entity.query(clusterStateQuery)).holder ? undefined : true,
+    );
+    const recovery = await postJson(url('/v1/clusters/lab1/trust-recovery'), {
+      approvals: [],
+      registrationPollSeconds: 1,
+    });
+    assert.equal(recovery.status, 202, JSON.stringify(recovery.json));
+    await client.workflow.getHandle(recovery.json.id as string).result();
 
     const secrets = [...secretsOfThisRun].filter((s) => s.length >= 8);
     assert.ok(secrets.length > 0, 'the run used secrets to look for');
-    const kinds = ['discoverClusterWorkflow', 'regenerateCertificate', 'rotateCluster', 'cleanupExpiredTrust'];
+    const kinds = [
+      'discoverClusterWorkflow',
+      'regenerateCertificate',
+      'rotateCluster',
+      'cleanupExpiredTrust',
+      'recoverTrust',
+    ];
     // Only this file's task queue: the discoveries, the runs and their unit runs, the cleanup. Visibility lags a
     // little behind the runs: wait until it lists every kind this file ran.
     const listed = await waitFor('every workflow of this file in visibility', async () => {

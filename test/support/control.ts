@@ -75,6 +75,8 @@ export interface Control {
   /** Every own certificate's serial (lower-case hex) of the given nodes, per `node:unit`. */
   serials(clusterId: string, nodes: readonly string[]): Promise<Map<string, string>>;
   fault(clusterId: string, fault: FaultSpec): Promise<void>;
+  /** Resets every phone (CM Administration's bulk Reset) and waits until each has settled (registered or refused). */
+  resetPhonesAndSettle(clusterId: string, timeoutMs?: number): Promise<PhonesView>;
   close(): Promise<void>;
 }
 
@@ -141,6 +143,17 @@ export async function startControl(sim: RunningSimulator): Promise<Control> {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(fault),
       }).then((r) => json<unknown>(r));
+    },
+    async resetPhonesAndSettle(clusterId, timeoutMs = 20_000) {
+      await fetch(`${url}${cluster(clusterId)}/phones/reset`, { method: 'POST' }).then((r) => json<unknown>(r));
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const view = await control.phones(clusterId);
+        if (view.pending === 0) return view;
+        if (Date.now() > deadline)
+          throw new Error(`${clusterId}: ${view.pending} phones still pending after the reset`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
     close: () => app.close(),
   };

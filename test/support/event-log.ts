@@ -18,6 +18,7 @@ export const WRITE_KINDS: ReadonlySet<string> = new Set([
   'service-state',
   'ctl-updated',
   'itl-reset',
+  'ctl-reset',
   'phone-reset',
 ]);
 

@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { SSH_ALGORITHMS } from '../../activities/cucm/cli';
 import * as sim from '../../simulator/facts';
+import { IMP_CLEANUP_SERVICES } from '../../workflows/cleanup-expired-trust';
 import * as product from '../../workflows/cucm-version';
 import { buildPlan, followUpRestarts, PLAN_SERVICE, type PlanCluster, type PlanNode } from '../../workflows/plan';
 import { CERTIFICATE_UNITS, type CertificateUnit } from '../../workflows/units';
@@ -185,12 +186,17 @@ describe('facts cross-check: the product plan rules and the simulator tables agr
       );
   });
 
+  it('the trust cleanup stops on IM&P only services the simulator runs on IM&P nodes', () => {
+    for (const name of IMP_CLEANUP_SERVICES) assert.ok(sim.serviceRow(name)?.products.includes('cups'), name);
+  });
+
   it('every simulator row cites a source or says it is a guess', () => {
     const rows: Array<{ source: string }> = [
       ...sim.UNIT_TABLE,
       ...sim.SIGNER_TABLE,
       ...sim.SERVICE_TABLE,
       ...sim.RESTART_TABLE,
+      ...sim.TRUST_RESET_FACTS,
       ...RELEASES.map(([, b]) => sim.sshProfile(sim.parseVersion(b))),
     ];
     for (const row of rows) assert.match(row.source, /\S{4,}/);

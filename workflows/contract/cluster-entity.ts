@@ -10,6 +10,7 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { RegenerationRequest } from '../types';
+import type { TrustRecoveryRequest } from './trust-recovery';
 import type { CertificateUnit } from '../units';
 
 /** The task queue of a deployment left at its default (config/: TEMPORAL_TASK_QUEUE unset). */
@@ -32,7 +33,7 @@ export const CLUSTER_BUSY = 'ClusterBusy';
 export const RUN_ID_TAKEN = 'RunIdTaken';
 
 /** Workflow types that change a cluster and therefore hold its lease. */
-export type ClusterRunType = 'regenerateCertificate' | 'rotateCluster' | 'cleanupExpiredTrust';
+export type ClusterRunType = 'regenerateCertificate' | 'rotateCluster' | 'cleanupExpiredTrust' | 'recoverTrust';
 
 /** The run that holds the lease. */
 export interface LeaseHolder {
@@ -76,13 +77,20 @@ export interface ClusterEntityInput {
 }
 
 /** What the API asks for: start this run (a child of the entity) if the cluster is free. */
-export interface StartRunRequest {
+export type StartRunRequest = {
   workflowId: string;
-  type: Exclude<ClusterRunType, 'cleanupExpiredTrust'>;
-  request: RegenerationRequest;
   /** The run's memo (the API's request hash, who asked) and its summary in the Temporal UI. */
   memo?: Record<string, string>;
   staticSummary?: string;
+} & (
+  | { type: 'regenerateCertificate' | 'rotateCluster'; request: RegenerationRequest }
+  /** A trust recovery (issue 12): started by a person over REST, never by the expiry watch. */
+  | { type: 'recoverTrust'; request: TrustRecoveryRequest }
+);
+
+/** The certificate units a start request names (a trust recovery names none). */
+export function unitsOf(request: StartRunRequest): CertificateUnit[] {
+  return request.type === 'recoverTrust' ? [] : request.request.units;
 }
 
 export interface StartedRun {

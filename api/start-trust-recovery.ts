@@ -1,0 +1,85 @@
+/**
+ * Starting a trust recovery (POST /v1/clusters/{id}/trust-recovery): through the cluster's entity, as a
+ * regeneration is (./start-run.ts), so it holds the cluster's lease and a busy cluster answers 409. Only a person
+ * starts one: nothing automatic (the expiry watch included) calls this.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { clusterBusyHolder, updateClusterEntity, updateFailureType } from '../clients/cluster-entity';
+import { RUN_ID_TAKEN, startRunUpdate, type StartedRun } from '../workflows/contract/cluster-entity';
+import type { TrustRecoveryRequest } from '../workflows/contract/trust-recovery';
+import { windowProblem } from '../workflows/maintenance-window';
+import { withDeadline, type ApiDeps } from './deps';
+import type { ApiMetrics } from './metrics';
+import { HttpProblem } from './problem';
+import type { StartAnswer } from './regeneration-schemas';
+import { canonical, describeOrUndefined, replayOf, sha256 } from './start-run';
+import type { TrustRecoveryBody } from './trust-recovery-schemas';
+
+export async function startTrustRecovery(
+  deps: ApiDeps,
+  metrics: ApiMetrics | undefined,
+  start: { clusterId: string; body: TrustRecoveryBody; requestedBy: string; key?: string },
+  log: FastifyBaseLogger,
+): Promise<StartAnswer> {
+  const { clusterId, requestedBy, key } = start;
+  const { dryRun: _dryRun, ...body } = start.body;
+  const windowIssue = body.maintenanceWindow ? windowProblem(body.maintenanceWindow) : undefined;
+  if (windowIssue)
+    throw new HttpProblem(
+      400,
+      'Bad Request',
+      windowIssue.startsWith('maintenanceWindow') ? `body.${windowIssue}.` : `body.maintenanceWindow: ${windowIssue}.`,
+    );
+  const requestHash = sha256(canonical({ clusterId, trustRecovery: body }));
+  // Ids start with regen- so the run is read, decided and cancelled under /v1/regenerations/{id} like any other.
+  const id = key
+    ? `regen-trust-idem-${sha256(`${requestedBy}\ntrust-recovery\n${key}`).slice(0, 32)}`
+    : `regen-${clusterId}-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}-trust-recovery`;
+  if (key) {
+    const existing = await describeOrUndefined(deps, id);
+    if (existing) return replayOf(metrics, existing, requestHash, clusterId);
+  }
+  const input: TrustRecoveryRequest = { clusterId, requestedBy, ...body };
+  let started: StartedRun;
+  try {
+    started = await withDeadline(deps, 10_000, () =>
+      updateClusterEntity(deps.temporal, { clusterId, taskQueue: deps.taskQueue }, startRunUpdate, [
+        {
+          workflowId: id,
+          type: 'recoverTrust',
+          request: input,
+          memo: { requestHash, requestedBy },
+          staticSummary:
+            `Trust recovery on ${clusterId} (requested by ${requestedBy})${body.reason ? `: ${body.reason}` : ''}`.slice(
+              0,
+              400,
+            ),
+        },
+      ]),
+    );
+  } catch (err) {
+    const busy = clusterBusyHolder(err);
+    if (busy) {
+      metrics?.startsRefused.inc({ reason: 'cluster-busy' });
+      const holder = busy.holder?.workflowId;
+      throw new HttpProblem(
+        409,
+        'Conflict',
+        `${busy.message} Wait for it to finish${holder ? ` (GET /v1/regenerations/${holder})` : ''}, or decide its pending gate, then start the recovery again.`,
+        { runs: holder ? [holder] : [] },
+      );
+    }
+    if (key && updateFailureType(err) === RUN_ID_TAKEN) {
+      const existing = await describeOrUndefined(deps, id);
+      if (existing) return replayOf(metrics, existing, requestHash, clusterId);
+    }
+    throw err;
+  }
+  if (started.replayed) {
+    const existing = await describeOrUndefined(deps, id);
+    if (existing) return replayOf(metrics, existing, requestHash, clusterId);
+  }
+  log.info({ runId: id, clusterId, requestedBy }, 'trust recovery started');
+  return { id, clusterId, status: 'running', location: `/v1/regenerations/${id}`, requestedBy };
+}
