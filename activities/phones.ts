@@ -14,10 +14,15 @@ import { Context } from '@temporalio/activity';
 import { heartbeating, toFailure, type ActivityContext } from './context';
 import { CucmHttpError } from './cucm/errors';
 import type { RisDevice } from './cucm/risport';
+import { selectCanaries, type CanaryPhone } from './canary';
+
+export type { CanaryPhone } from './canary';
 
 export interface PhoneSelection {
   /** Explicit device names; otherwise every phone AXL lists. */
   names?: string[];
+  /** Leave these out (the canaries, reset before the fleet). */
+  exclude?: string[];
   /** Only phones with an authenticated or encrypted security profile (phone reset mode "secure-only"). */
   secureOnly?: boolean;
 }
@@ -58,6 +63,18 @@ export interface RegistrationBaseline {
   registeredNames?: string[];
   /** Phones registered per CallManager node (RisPort70's CmNode name), for the change report. */
   byNode?: Array<{ node: string; registered: number }>;
+  /** The canary phones chosen among the registered ones, when the run asked for a canary stage. */
+  canaries?: CanaryPhone[];
+}
+
+/** The canary stage's choice, made with the baseline (the same RisPort70 reading). */
+export interface CanaryRequest {
+  perNodeModel: number;
+  max: number;
+  /** Reset mode secure-only: canaries among the secure phones only. */
+  secureOnly?: boolean;
+  /** Mixed mode: secure and non-secure phones are groups of their own (only secure phones check the CTL). */
+  bySecurity?: boolean;
 }
 
 export interface AwaitRegistrationResult {
@@ -114,11 +131,13 @@ export function phoneActivities(ctx: PhoneDeps) {
       const beat = setInterval(() => act.heartbeat(cursor), every);
       try {
         const axl = await ctx.axl(input.clusterId);
-        const names = input.selection?.names
+        const listed = input.selection?.names
           ? [...input.selection.names].sort()
           : input.selection?.secureOnly
             ? await axl.securePhoneNames()
             : await axl.allPhoneNames();
+        const excluded = new Set(input.selection?.exclude ?? []);
+        const names = excluded.size ? listed.filter((n) => !excluded.has(n)) : listed;
         const batchSize = input.batchSize ?? 100;
         const concurrency = input.concurrency ?? 10;
         const resumedFrom = resumed?.next;
@@ -173,12 +192,27 @@ export function phoneActivities(ctx: PhoneDeps) {
     },
 
     /** Registration state now, as the baseline awaitRegistration compares with. */
-    registrationSnapshot: async (input: { clusterId: string }): Promise<RegistrationBaseline> =>
+    registrationSnapshot: async (input: { clusterId: string; canary?: CanaryRequest }): Promise<RegistrationBaseline> =>
       heartbeating(async () => {
         try {
           const devices = await ctx.risport(input.clusterId, () => Context.current().heartbeat()).snapshot();
           const registered = [...devices.values()].filter((d) => d.status === 'Registered');
+          const canary = input.canary;
+          // Security profiles from AXL only where they matter: secure-only resets, or mixed mode's own groups.
+          const secure =
+            canary && (canary.secureOnly || canary.bySecurity)
+              ? new Set(await (await ctx.axl(input.clusterId)).securePhoneNames())
+              : undefined;
+          const canaries = canary
+            ? selectCanaries(registered, {
+                perNodeModel: canary.perNodeModel,
+                max: canary.max,
+                ...(canary.secureOnly && secure ? { among: secure } : {}),
+                ...(canary.bySecurity && secure ? { secure } : {}),
+              })
+            : undefined;
           return {
+            ...(canaries ? { canaries } : {}),
             takenAt: Math.max(0, ...[...devices.values()].map((d) => d.timestamp)),
             total: devices.size,
             registered: registered.length,
@@ -196,6 +230,8 @@ export function phoneActivities(ctx: PhoneDeps) {
       baseline: RegistrationBaseline;
       deadline: string;
       pollIntervalMs?: number;
+      /** Ask RisPort70 about these phones only (the canaries: the baseline then names exactly them). */
+      only?: string[];
     }): Promise<AwaitRegistrationResult> => {
       const act = Context.current();
       const deadline = Date.parse(input.deadline);
@@ -207,7 +243,7 @@ export function phoneActivities(ctx: PhoneDeps) {
       try {
         for (;;) {
           polls += 1;
-          const devices = await risport.snapshot();
+          const devices = await risport.snapshot(input.only ?? []);
           const missing = missingPhones(devices, input.baseline, expected);
           const registered = [...devices.values()].filter((d) => d.status === 'Registered').length;
           progress = { registered, missingCount: missing.length };

@@ -75,8 +75,16 @@ export async function startRun(
   const { clusterId, body, requestedBy, key } = start;
   const replay = (description: WorkflowExecutionDescription, requestHash: string, cluster: string) =>
     replayOf(metrics, description, requestHash, cluster);
-  const { units, notBefore, approvals, phoneReset, registrationDeadlineMinutes, maintenanceWindow, restartStrategy } =
-    body;
+  const {
+    units,
+    notBefore,
+    approvals,
+    phoneReset,
+    registrationDeadlineMinutes,
+    maintenanceWindow,
+    restartStrategy,
+    canaryPhones,
+  } = body;
   // What the schema cannot say (a real IANA zone, a window that opens at all): the workflow's own rule.
   const windowIssue = maintenanceWindow ? windowProblem(maintenanceWindow) : undefined;
   if (windowIssue) {
@@ -110,6 +118,7 @@ export async function startRun(
     ...(registrationDeadlineMinutes ? { registrationDeadlineMinutes } : {}),
     ...(maintenanceWindow ? { maintenanceWindow } : {}),
     ...(restartStrategy ? { restartStrategy } : {}),
+    ...(canaryPhones !== undefined ? { canaryPhones } : {}),
   };
   // The cluster's entity decides, for every API process and every direct start alike: it starts the run (its
   // child) if no run holds the cluster, else its validator refuses (ClusterBusy, naming the holder). No lock, no

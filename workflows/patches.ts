@@ -16,4 +16,10 @@ export const PATCHES = {
   gateIdsNameUnit: 'gate-ids-name-unit',
   /** The maintenance window's next opening comes from a local activity (in history), not from workflow code. */
   windowInLocalActivity: 'window-opening-in-local-activity',
+  /**
+   * Issue 12 part 8: the baseline also chooses canary phones; the reset-phones step resets them first, waits for
+   * them (a canary-phones-missing gate when some stay away), then resets the rest of the fleet. Older runs reset the
+   * whole fleet in one activity.
+   */
+  canaryPhones: 'canary-phones-before-fleet',
 } as const;

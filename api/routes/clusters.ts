@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DiscoveredCertificate } from '../../activities';
 import type { InventoryCluster } from '../../inventory/types';
 import { clusterOr404 } from '../cluster-lookup';
-import { buildPlan, planClusterOf, type RestartStrategy } from '../../workflows/plan';
+import { buildPlan, planClusterOf, type CanaryPhones, type RestartStrategy } from '../../workflows/plan';
 import { readRedundancy } from '../redundancy';
 import type { CertificateUnit } from '../../workflows/units';
 import type { ApiDeps } from '../deps';
@@ -15,6 +15,7 @@ import { bearerSecurity } from '../auth';
 import type { DiscoveryRecord, DiscoveryService } from '../discovery';
 import {
   authProblems,
+  canaryPhonesSchema,
   certificateSchema,
   clusterParamsSchema,
   clusterSchema,
@@ -105,6 +106,7 @@ interface PlanBody {
   phoneReset?: 'all' | 'secure-only' | 'none';
   ctlUsedFor8021x?: boolean;
   restartStrategy?: RestartStrategy;
+  canaryPhones?: CanaryPhones | false;
 }
 
 export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: DiscoveryService): void {
@@ -227,6 +229,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: Di
               description: 'The CTL is used for 802.1X: a CallManager change then needs a CTL update in any mode.',
             },
             restartStrategy: restartStrategySchema,
+            canaryPhones: canaryPhonesSchema,
           },
         },
         response: {

@@ -3,6 +3,7 @@
  * execute it, and the API, which shows it as a dry run.
  */
 export type {
+  CanaryPhones,
   PhoneResetMode,
   Plan,
   PlanCluster,
@@ -17,6 +18,7 @@ export type {
   RestartStrategy,
   UnitPlan,
 } from './types';
+export { DEFAULT_CANARY_PHONES } from './types';
 export { buildPlan } from './build';
 export { checkPlanInvariants } from './invariants';
 export { REFUSAL_CODES } from './refusals';
@@ -26,6 +28,8 @@ export {
   PHONE_AFFECTING_UNITS,
   PLAN_SERVICE,
   PLAN_UNIT_ORDER,
+  canaryPhonesOf,
+  canaryPhonesProblem,
   needsCtlUpdate,
   secureOnlyResetAllowed,
   type FollowUpRestart,

@@ -4,7 +4,7 @@
  */
 import type { CucmVersion } from '../cucm-version';
 import { CERTIFICATE_UNITS, type CertificateUnit } from '../units';
-import { PHONE_AFFECTING_UNITS, phoneResetModeOf, secureOnlyResetAllowed } from './rules';
+import { canaryPhonesProblem, PHONE_AFFECTING_UNITS, phoneResetModeOf, secureOnlyResetAllowed } from './rules';
 import { holdersOf, productOf, regeneratorsOf, supportedVersion, tryParseVersion, unitsOfVersion } from './topology';
 import type { PlanCluster, PlanNode, PlanRequest, Refusal } from './types';
 
@@ -17,6 +17,7 @@ export const REFUSAL_CODES = {
   unknownProduct: 'UNKNOWN_PRODUCT',
   emptyRequest: 'EMPTY_REQUEST',
   invalidPhoneReset: 'INVALID_PHONE_RESET',
+  invalidCanaryPhones: 'INVALID_CANARY_PHONES',
   unknownUnit: 'UNKNOWN_UNIT',
   duplicateUnit: 'DUPLICATE_UNIT',
   unitNotInVersion: 'UNIT_NOT_IN_VERSION',
@@ -95,6 +96,8 @@ export function checkRequest(
       code: C.invalidPhoneReset,
       message: `Phone reset mode ${shown(mode)} is not one of all, secure-only, none.`,
     });
+  const canary = canaryPhonesProblem(request.canaryPhones);
+  if (canary) refusals.push({ code: C.invalidCanaryPhones, message: canary });
 
   const plannable: CertificateUnit[] = [];
   const seen = new Set<string>();
