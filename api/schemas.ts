@@ -166,8 +166,7 @@ export const canaryPhonesSchema = Type.Union(
           Type.Number({
             exclusiveMinimum: 0,
             maximum: 1440,
-            description:
-              'minutes the canaries get to register again (default: the registration deadline, at most 10)',
+            description: 'minutes the canaries get to register again (default: the registration deadline, at most 10)',
           }),
         ),
       },

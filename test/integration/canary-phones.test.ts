@@ -205,7 +205,10 @@ describe('canary phones before the fleet', function () {
     const seen = await resets('ctl14');
     assert.deepEqual(new Set(seen.map((r) => r.phone)), new Set(chosen.map((c) => c.name)), 'only the canaries');
     const refused = (await control.phones('ctl14')).notRegistered.filter((p) => missing.some((m) => m.name === p.name));
-    assert.ok(refused.every((p) => /not in the phone's CTL/.test(p.reason ?? '')), JSON.stringify(refused));
+    assert.ok(
+      refused.every((p) => /not in the phone's CTL/.test(p.reason ?? '')),
+      JSON.stringify(refused),
+    );
 
     await handle.executeUpdate(decideGateUpdate, { args: [{ gateId: gate.id, decision: 'abort', by: 'carol' }] });
     await assert.rejects(handle.result(), WorkflowFailedError);

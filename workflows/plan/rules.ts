@@ -156,8 +156,9 @@ export function phoneResetModeOf(request: PlanRequest): PhoneResetMode {
 }
 
 /** The canary stage a request asks for (the default when it says nothing), or undefined when it is off. */
-export function canaryPhonesOf(request: PlanRequest): Required<Omit<CanaryPhones, 'deadlineMinutes'>> &
-  Pick<CanaryPhones, 'deadlineMinutes'> | undefined {
+export function canaryPhonesOf(
+  request: PlanRequest,
+): (Required<Omit<CanaryPhones, 'deadlineMinutes'>> & Pick<CanaryPhones, 'deadlineMinutes'>) | undefined {
   const c = request.canaryPhones;
   if (c === false) return undefined;
   if (c === undefined) return { ...DEFAULT_CANARY_PHONES };
@@ -176,7 +177,8 @@ export function canaryPhonesProblem(value: unknown): string | undefined {
     return 'canaryPhones must be false or {"perNodeModel": 0..20, "max": 1..500, "deadlineMinutes": 1..1440}.';
   const { perNodeModel, max, deadlineMinutes, ...rest } = value as Record<string, unknown>;
   const extra = Object.keys(rest);
-  if (extra.length) return `canaryPhones has unknown field(s) ${extra.join(', ')}: use perNodeModel, max, deadlineMinutes.`;
+  if (extra.length)
+    return `canaryPhones has unknown field(s) ${extra.join(', ')}: use perNodeModel, max, deadlineMinutes.`;
   if (!Number.isInteger(perNodeModel) || (perNodeModel as number) < 0 || (perNodeModel as number) > 20)
     return `canaryPhones.perNodeModel must be a whole number from 0 (off) to 20, not ${JSON.stringify(perNodeModel)}.`;
   if (max !== undefined && (!Number.isInteger(max) || (max as number) < 1 || (max as number) > 500))

@@ -104,7 +104,12 @@ async function canaryStage(
           {
             clusterId: request.clusterId,
             // The canaries' own baseline: each was registered then.
-            baseline: { takenAt: baseline.takenAt, total: names.length, registered: names.length, registeredNames: names },
+            baseline: {
+              takenAt: baseline.takenAt,
+              total: names.length,
+              registered: names.length,
+              registeredNames: names,
+            },
             deadline,
             pollIntervalMs: (request.registrationPollSeconds ?? 10) * 1000,
             only: names,
@@ -112,7 +117,9 @@ async function canaryStage(
         ),
       (r) => ({
         status: r.allBack ? 'completed' : 'failed',
-        detail: r.allBack ? `${names.length} canaries back` : `${r.missingCount} canaries missing: ${r.missing.join(', ')}`,
+        detail: r.allBack
+          ? `${names.length} canaries back`
+          : `${r.missingCount} canaries missing: ${r.missing.join(', ')}`,
       }),
       NO_SKIP.canaries,
     );
