@@ -52,6 +52,8 @@ export interface ResetPhonesResult {
   /** Phones found already reset when resuming after a crash (not reset again). */
   skippedAlreadyReset: number;
   resumedFrom?: number;
+  /** Epoch seconds (the worker's clock) when the first attempt began resetting: RisPort changes after it are ours. */
+  startedAt?: number;
 }
 
 export interface RegistrationBaseline {
@@ -183,7 +185,7 @@ export function phoneActivities(ctx: PhoneDeps) {
           skipped,
           resumedFrom,
         });
-        return { total: names.length, reset, skippedAlreadyReset: skipped, resumedFrom };
+        return { total: names.length, reset, skippedAlreadyReset: skipped, resumedFrom, startedAt: cursor.startedAt };
       } catch (err) {
         throw toFailure(err);
       } finally {
@@ -232,6 +234,11 @@ export function phoneActivities(ctx: PhoneDeps) {
       pollIntervalMs?: number;
       /** Ask RisPort70 about these phones only (the canaries: the baseline then names exactly them). */
       only?: string[];
+      /**
+       * Epoch seconds: a phone counts as back only once RisPort70 shows a status change at or after it (a phone just
+       * reset can still show Registered for a moment on a real node). The canaries pass their reset's start.
+       */
+      changedSince?: number;
     }): Promise<AwaitRegistrationResult> => {
       const act = Context.current();
       const deadline = Date.parse(input.deadline);
@@ -244,7 +251,7 @@ export function phoneActivities(ctx: PhoneDeps) {
         for (;;) {
           polls += 1;
           const devices = await risport.snapshot(input.only ?? []);
-          const missing = missingPhones(devices, input.baseline, expected);
+          const missing = missingPhones(devices, input.baseline, expected, input.changedSince);
           const registered = [...devices.values()].filter((d) => d.status === 'Registered').length;
           progress = { registered, missingCount: missing.length };
           beat();
@@ -295,8 +302,11 @@ function missingPhones(
   devices: Map<string, RisDevice>,
   baseline: RegistrationBaseline,
   expected?: Set<string>,
+  changedSince?: number,
 ): string[] {
-  if (expected) return [...expected].filter((name) => devices.get(name)?.status !== 'Registered').sort();
+  const back = (d: RisDevice | undefined) =>
+    d?.status === 'Registered' && (changedSince === undefined || d.timestamp >= changedSince);
+  if (expected) return [...expected].filter((name) => !back(devices.get(name))).sort();
   return [...devices.values()]
     .filter((d) => d.status !== 'Registered' && d.timestamp >= baseline.takenAt)
     .map((d) => d.name)

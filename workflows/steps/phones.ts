@@ -71,7 +71,7 @@ async function canaryStage(
   if (!state || !baseline) return;
   const names = canaries.map((c) => c.name);
   const groups = canaryGroups(canaries).length;
-  await run.attempt(
+  const reset = await run.attempt(
     {
       kind: 'reset-phones',
       description: `Reset ${names.length} canary phones first (${groups} node/model groups) through AXL`,
@@ -113,6 +113,8 @@ async function canaryStage(
             deadline,
             pollIntervalMs: (request.registrationPollSeconds ?? 10) * 1000,
             only: names,
+            // Back means registered again since their reset (a reset by hand, after a skip, has no start).
+            ...(reset?.startedAt !== undefined ? { changedSince: reset.startedAt } : {}),
           },
         ),
       (r) => ({
