@@ -13,11 +13,14 @@
 import assert from 'node:assert/strict';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
 import { createWorker } from '../../worker/create-worker';
+import type { NotificationEvent } from '../../workflows/notification-events';
 import { decideGateUpdate, stateQuery } from '../../workflows/messages';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import type { PendingGate, RegenerationRequest } from '../../workflows/types';
 import { runOn } from '../support/cli';
+import { startHttpReceiver, type HttpReceiver } from '../support/receivers';
 import type { Control } from '../support/control';
 import { waitFor } from '../support/net';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
@@ -36,8 +39,11 @@ describe('canary phones before the fleet', function () {
   let worker: Worker;
   let running: Promise<void>;
   let taskQueue: string;
+  /** The 11.5 cluster's webhook channel: what the canary gate tells people. */
+  let hook: HttpReceiver;
 
   before(async () => {
+    hook = await startHttpReceiver();
     lab = await startSimulatedCluster(
       [
         {
@@ -66,13 +72,30 @@ describe('canary phones before the fleet', function () {
       0.01,
     );
     control = lab.control;
+    lab.inventory.clusters.find((c) => c.id === 'itl115')!.notifications = [
+      { id: 'hook', kind: 'webhook', urlRef: 'env:CANARY_HOOK_URL', hmacKeyRef: 'env:CANARY_HOOK_KEY' },
+    ];
+    const channelSecrets = new Map([
+      ['env:CANARY_HOOK_URL', `${hook.url}/hook`],
+      ['env:CANARY_HOOK_KEY', 'canary-hmac-key'],
+    ]);
     const env = await sharedDevServer();
     taskQueue = uniqueTaskQueue('canary');
     worker = await createWorker({
       connection: env.nativeConnection,
       namespace: 'default',
       taskQueue,
-      activities: lab.activities,
+      activities: createActivities({
+        ...lab.activityDeps,
+        resolveSecret: (ref) => channelSecrets.get(ref) ?? lab.activityDeps.resolveSecret(ref),
+        notifications: {
+          links: {
+            apiBaseUrl: 'https://regen.example.net',
+            temporalUiUrl: 'http://ui.example.net',
+            namespace: 'default',
+          },
+        },
+      }),
       workflowBundle: await sharedWorkflowBundle(),
     });
     running = worker.run();
@@ -81,6 +104,7 @@ describe('canary phones before the fleet', function () {
     worker?.shutdown();
     await running;
     await lab?.sim.stop();
+    await hook?.close();
   });
 
   const start = async (request: RegenerationRequest) =>
@@ -161,6 +185,17 @@ describe('canary phones before the fleet', function () {
     assert.equal(seen.length, canaries.length);
     const stranded = (await control.phones('itl115')).notRegistered;
     assert.ok(stranded.some((p) => /ITL file signature not trusted/.test(p.reason ?? '')));
+    // The people who decide are told what the gate decides, which canaries are missing, and how to decide.
+    const told = await waitFor('the canary gate notification', async () =>
+      hook.requests
+        .filter((r) => r.path === '/hook')
+        .map((r) => JSON.parse(r.body) as { event: NotificationEvent; links: { decideCommands?: string[] } })
+        .find((e) => e.event.gate?.kind === 'canary-phones-missing'),
+    );
+    assert.equal(told.event.kind, 'phones-missing');
+    assert.match(told.event.title, /canary phones did not come back .*decide whether to reset the rest of the fleet/);
+    assert.deepEqual(new Set(told.event.missingPhones?.names), new Set(missing.map((c) => c.name)));
+    assert.equal(told.links.decideCommands?.length, 3, 'approve, retry, abort');
 
     await handle.executeUpdate(decideGateUpdate, {
       args: [{ gateId: gate.id, decision: 'abort', by: 'carol', comment: 'trust recovery first' }],
