@@ -30,7 +30,13 @@ export type { CallManagerRedundancy } from './redundancy';
 export type { DeliverNotificationInput, DeliveryResult } from './notify/deliver';
 export type { ExpiryGauges, ExpiryReading } from './expiry-gauges';
 export type { RenewalStart, RenewalStartInput } from './expiry';
-export type { RegistrationBaseline, AwaitRegistrationResult, ResetPhonesResult } from './phones';
+export type {
+  RegistrationBaseline,
+  AwaitRegistrationResult,
+  ResetPhonesResult,
+  CanaryPhone,
+  CanaryRequest,
+} from './phones';
 
 /** What `npm start` serves: the API and the Temporal UI on loopback. */
 const DEFAULT_NOTIFICATION_LINKS = {

@@ -14,10 +14,15 @@ import { Context } from '@temporalio/activity';
 import { heartbeating, toFailure, type ActivityContext } from './context';
 import { CucmHttpError } from './cucm/errors';
 import type { RisDevice } from './cucm/risport';
+import { selectCanaries, type CanaryPhone } from './canary';
+
+export type { CanaryPhone } from './canary';
 
 export interface PhoneSelection {
   /** Explicit device names; otherwise every phone AXL lists. */
   names?: string[];
+  /** Leave these out (the canaries, reset before the fleet). */
+  exclude?: string[];
   /** Only phones with an authenticated or encrypted security profile (phone reset mode "secure-only"). */
   secureOnly?: boolean;
 }
@@ -47,6 +52,8 @@ export interface ResetPhonesResult {
   /** Phones found already reset when resuming after a crash (not reset again). */
   skippedAlreadyReset: number;
   resumedFrom?: number;
+  /** Epoch seconds (the worker's clock) when the first attempt began resetting: RisPort changes after it are ours. */
+  startedAt?: number;
 }
 
 export interface RegistrationBaseline {
@@ -63,6 +70,18 @@ export interface RegistrationBaseline {
    * e.g. locked out by a bad ITL, when the fleet is small enough to carry them.
    */
   unregisteredNames?: string[];
+  /** The canary phones chosen among the registered ones, when the run asked for a canary stage. */
+  canaries?: CanaryPhone[];
+}
+
+/** The canary stage's choice, made with the baseline (the same RisPort70 reading). */
+export interface CanaryRequest {
+  perNodeModel: number;
+  max: number;
+  /** Reset mode secure-only: canaries among the secure phones only. */
+  secureOnly?: boolean;
+  /** Mixed mode: secure and non-secure phones are groups of their own (only secure phones check the CTL). */
+  bySecurity?: boolean;
 }
 
 export interface AwaitRegistrationResult {
@@ -119,11 +138,13 @@ export function phoneActivities(ctx: PhoneDeps) {
       const beat = setInterval(() => act.heartbeat(cursor), every);
       try {
         const axl = await ctx.axl(input.clusterId);
-        const names = input.selection?.names
+        const listed = input.selection?.names
           ? [...input.selection.names].sort()
           : input.selection?.secureOnly
             ? await axl.securePhoneNames()
             : await axl.allPhoneNames();
+        const excluded = new Set(input.selection?.exclude ?? []);
+        const names = excluded.size ? listed.filter((n) => !excluded.has(n)) : listed;
         const batchSize = input.batchSize ?? 100;
         const concurrency = input.concurrency ?? 10;
         const resumedFrom = resumed?.next;
@@ -169,7 +190,7 @@ export function phoneActivities(ctx: PhoneDeps) {
           skipped,
           resumedFrom,
         });
-        return { total: names.length, reset, skippedAlreadyReset: skipped, resumedFrom };
+        return { total: names.length, reset, skippedAlreadyReset: skipped, resumedFrom, startedAt: cursor.startedAt };
       } catch (err) {
         throw toFailure(err);
       } finally {
@@ -181,13 +202,29 @@ export function phoneActivities(ctx: PhoneDeps) {
     registrationSnapshot: async (input: {
       clusterId: string;
       withUnregistered?: boolean;
+      canary?: CanaryRequest;
     }): Promise<RegistrationBaseline> =>
       heartbeating(async () => {
         try {
           const devices = await ctx.risport(input.clusterId, () => Context.current().heartbeat()).snapshot();
           const registered = [...devices.values()].filter((d) => d.status === 'Registered');
           const small = devices.size <= MAX_NAMES_IN_BASELINE;
+          const canary = input.canary;
+          // Security profiles from AXL only where they matter: secure-only resets, or mixed mode's own groups.
+          const secure =
+            canary && (canary.secureOnly || canary.bySecurity)
+              ? new Set(await (await ctx.axl(input.clusterId)).securePhoneNames())
+              : undefined;
+          const canaries = canary
+            ? selectCanaries(registered, {
+                perNodeModel: canary.perNodeModel,
+                max: canary.max,
+                ...(canary.secureOnly && secure ? { among: secure } : {}),
+                ...(canary.bySecurity && secure ? { secure } : {}),
+              })
+            : undefined;
           return {
+            ...(canaries ? { canaries } : {}),
             takenAt: Math.max(0, ...[...devices.values()].map((d) => d.timestamp)),
             total: devices.size,
             registered: registered.length,
@@ -213,6 +250,13 @@ export function phoneActivities(ctx: PhoneDeps) {
       baseline: RegistrationBaseline;
       deadline: string;
       pollIntervalMs?: number;
+      /** Ask RisPort70 about these phones only (the canaries: the baseline then names exactly them). */
+      only?: string[];
+      /**
+       * Epoch seconds: a phone counts as back only once RisPort70 shows a status change at or after it (a phone just
+       * reset can still show Registered for a moment on a real node). The canaries pass their reset's start.
+       */
+      changedSince?: number;
     }): Promise<AwaitRegistrationResult> => {
       const act = Context.current();
       const deadline = Date.parse(input.deadline);
@@ -224,8 +268,8 @@ export function phoneActivities(ctx: PhoneDeps) {
       try {
         for (;;) {
           polls += 1;
-          const devices = await risport.snapshot();
-          const missing = missingPhones(devices, input.baseline, expected);
+          const devices = await risport.snapshot(input.only ?? []);
+          const missing = missingPhones(devices, input.baseline, expected, input.changedSince);
           const registered = [...devices.values()].filter((d) => d.status === 'Registered').length;
           progress = { registered, missingCount: missing.length };
           beat();
@@ -276,8 +320,11 @@ function missingPhones(
   devices: Map<string, RisDevice>,
   baseline: RegistrationBaseline,
   expected?: Set<string>,
+  changedSince?: number,
 ): string[] {
-  if (expected) return [...expected].filter((name) => devices.get(name)?.status !== 'Registered').sort();
+  const back = (d: RisDevice | undefined) =>
+    d?.status === 'Registered' && (changedSince === undefined || d.timestamp >= changedSince);
+  if (expected) return [...expected].filter((name) => !back(devices.get(name))).sort();
   return [...devices.values()]
     .filter((d) => d.status !== 'Registered' && d.timestamp >= baseline.takenAt)
     .map((d) => d.name)

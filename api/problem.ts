@@ -62,7 +62,7 @@ function describeIssue(where: string, v: ValidationIssue): string {
   if (v.keyword === 'enum') return `${path} must be one of: ${(v.params.allowedValues as unknown[]).join(', ')}`;
   if (v.keyword === 'required') return `${path} must have the field "${String(v.params.missingProperty)}"`;
   // A pattern means nothing to most callers: say what the field is instead (its schema description).
-  if (v.keyword === 'pattern' && v.parentSchema?.description)
+  if ((v.keyword === 'pattern' || v.keyword === 'anyOf') && v.parentSchema?.description)
     return `${path} is not valid: expected ${v.parentSchema.description}`;
   return `${path} ${v.message ?? 'is invalid'}`;
 }
@@ -83,7 +83,10 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     }
     if (error.validation) {
       const where = error.validationContext ?? 'request';
-      const details = (error.validation as unknown as ValidationIssue[]).map((v) => describeIssue(where, v));
+      // A union's failed `const` branch (e.g. "must be equal to constant" for `false`) says nothing its anyOf does not.
+      const details = (error.validation as unknown as ValidationIssue[])
+        .filter((v) => v.keyword !== 'const')
+        .map((v) => describeIssue(where, v));
       return sendProblem(reply, 400, 'Bad Request', `${[...new Set(details)].join('; ')}.`);
     }
     if (isTemporalUnavailable(error)) {

@@ -6,6 +6,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { OPTIONAL_GATES, type GateKind } from '../workflows/types';
 import {
+  canaryPhonesSchema,
   CLUSTER_ID_PATTERN,
   Strict,
   StringEnum,
@@ -68,6 +69,7 @@ export const startBodySchema = Strict({
       description: 'Minutes phones get to register again after a reset (default 30), as a whole number from 1 to 1440.',
     }),
   ),
+  canaryPhones: Type.Optional(canaryPhonesSchema),
   notBefore: Type.Optional(
     Type.String({
       format: 'date-time',
@@ -150,6 +152,13 @@ const stepSchema = Type.Object(
   { additionalProperties: true },
 );
 
+const canaryPhoneSchema = Type.Object({
+  name: str(),
+  node: str(),
+  model: str(),
+  secure: opt(Type.Boolean()),
+});
+
 const gateSchema = Type.Object({
   id: str(),
   kind: str(),
@@ -213,6 +222,21 @@ export const documentSchema = Type.Object({
     Type.Object(
       { count: opt(Type.Integer()), sample: opt(Type.Array(Type.String())) },
       { description: 'phones not registered again at the last registration check' },
+    ),
+  ),
+  canaryPhones: opt(
+    Type.Object(
+      {
+        status: opt(StringEnum(['selected', 'reset', 'back', 'missing', 'accepted'] as const)),
+        phones: opt(Type.Array(canaryPhoneSchema)),
+        missing: opt(Type.Array(canaryPhoneSchema)),
+        likelyCause: str(),
+        recovery: str(),
+      },
+      {
+        description:
+          'the canary phones reset before the fleet (chosen with the baseline per node, model and security profile) and how they came back',
+      },
     ),
   ),
   manualActions: opt(

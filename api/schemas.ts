@@ -158,6 +158,38 @@ export const planStepSchema = Type.Object(
   { additionalProperties: true },
 );
 
+/** The run option canaryPhones (workflows/plan/types.ts CanaryPhones): false, or the canary stage's size. */
+export const canaryPhonesSchema = Type.Union(
+  [
+    Type.Literal(false),
+    Strict(
+      {
+        perNodeModel: Type.Integer({
+          minimum: 0,
+          maximum: 20,
+          description:
+            'canary phones per CallManager node, model and (mixed mode) security profile, a whole number from 0 (off) to 20 (default 2)',
+        }),
+        max: Type.Optional(
+          Type.Integer({ minimum: 1, maximum: 500, description: 'canaries in all, 1 to 500 (default 50)' }),
+        ),
+        deadlineMinutes: Type.Optional(
+          Type.Number({
+            exclusiveMinimum: 0,
+            maximum: 1440,
+            description: 'minutes the canaries get to register again (default: the registration deadline, at most 10)',
+          }),
+        ),
+      },
+      { description: 'the canary stage' },
+    ),
+  ],
+  {
+    description:
+      'Reset a few phones first and wait for them before the fleet: false turns it off; default {"perNodeModel": 2, "max": 50}.',
+  },
+);
+
 /** A plan as the dry run and a run's state show it: units in the safe order, each with its steps and reasons. */
 export const planSchema = Type.Object({
   clusterId: Type.Optional(Type.String()),

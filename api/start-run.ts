@@ -87,6 +87,7 @@ export async function startRun(
     maintenanceWindow,
     restartStrategy,
     csrDistribution,
+    canaryPhones,
   } = body;
   // What the schema cannot say (a real IANA zone, a window that opens at all): the workflow's own rule.
   const windowIssue = maintenanceWindow ? windowProblem(maintenanceWindow) : undefined;
@@ -123,6 +124,7 @@ export async function startRun(
     ...(restartStrategy ? { restartStrategy } : {}),
     // per-node is the default: left out, so such a request is the same run input as one without it.
     ...(csrDistribution === 'multi-server' ? { csrDistribution } : {}),
+    ...(canaryPhones !== undefined ? { canaryPhones } : {}),
   };
   // The cluster's entity decides, for every API process and every direct start alike: it starts the run (its
   // child) if no run holds the cluster, else its validator refuses (ClusterBusy, naming the holder). No lock, no

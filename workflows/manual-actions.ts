@@ -4,6 +4,7 @@
  * to finish the procedure (or that nothing changed). Pure: it runs in workflow code and in tests.
  */
 import type { PlanStep } from './plan';
+import type { CanaryState } from './types';
 import type { CertificateUnit } from './units';
 
 /** What became of each plan step, index for index. */
@@ -14,6 +15,8 @@ export interface ManualActionsInput {
   steps: readonly PlanStep[];
   progress: readonly PlanStepProgress[];
   missingPhones?: { count: number; sample: string[] };
+  /** The canary stage, when the run had one: a run stopped inside it reset only the canaries. */
+  canary?: CanaryState;
 }
 
 const CHANGES: ReadonlySet<PlanStep['kind']> = new Set([
@@ -63,12 +66,35 @@ export function manualActionsFor(input: ManualActionsInput): string[] {
     const p = progress[i] ?? 'not-run';
     if (p === 'done') return;
     const action = actionFor(unit, step, input.missingPhones);
+    const c = input.canary;
+    if (step.kind === 'reset-phones' && p === 'interrupted' && c && (c.status === 'reset' || c.status === 'missing')) {
+      out.push(canaryAction(c, action));
+      return;
+    }
     if (p === 'interrupted')
       out.push(`The run stopped at this step (failed or interrupted); check whether it happened: ${action}`);
     else if (p === 'skipped') out.push(`Skipped at a step-failed gate, do it by hand: ${action}`);
     else out.push(action);
   });
   return out;
+}
+
+/** A run stopped in its canary stage: the canaries were reset, the rest of the fleet was not. */
+function canaryAction(c: CanaryState, reset: string): string {
+  const missing = c.status === 'missing' ? (c.missing ?? []) : [];
+  return [
+    `Only the ${c.phones.length} canary phones were reset (${c.phones.map((p) => p.name).join(', ')}); the rest of the fleet was not reset.`,
+    ...(missing.length
+      ? [
+          `${missing.length} canaries did not register again (${missing.map((p) => `${p.name} on ${p.node}`).join(', ')}).`,
+          c.likelyCause ?? '',
+          c.recovery ?? '',
+        ]
+      : []),
+    `Once the canaries are back: ${reset}`,
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** The manual actions in one sentence, for a failure message. */

@@ -19,6 +19,8 @@ export const GATE_TAKES: Record<GateKind, string> = {
   'before-phone-reset': 'approve | skip (reset by hand) | reject | abort',
   'confirm-phones-reset': 'approve (phones were reset) | abort',
   'accept-missing-phones': 'approve (accept the missing phones) | retry (wait again) | abort',
+  'canary-phones-missing':
+    'approve (reset the rest of the fleet anyway) | retry (wait for the canaries again) | abort (the fleet stays as it is)',
   'step-failed': 'retry | skip (only where its description says skip is allowed) | abort',
   'signed-certificate': 'abort (or submit each chain with the submitSignedChain update)',
 };

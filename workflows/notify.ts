@@ -20,6 +20,8 @@ const GATE_TITLES: Partial<Record<GateKind, string>> = {
   'before-phone-reset': 'approval needed before the phones are reset',
   'confirm-phones-reset': 'reset the phones, then confirm',
   'accept-missing-phones': 'phones still missing at the registration deadline',
+  'canary-phones-missing':
+    'canary phones did not come back (likely ITL/CTL trust): decide whether to reset the rest of the fleet',
   'step-failed': 'a step failed and waits for retry, skip or abort',
   'signed-certificate': 'waiting for the CA-signed chains',
 };
@@ -72,7 +74,7 @@ export class RunNotifier {
     const kind =
       gate.kind === 'step-failed'
         ? 'step-failed'
-        : gate.kind === 'accept-missing-phones'
+        : gate.kind === 'accept-missing-phones' || gate.kind === 'canary-phones-missing'
           ? 'phones-missing'
           : 'gate-opened';
     this.emit({

@@ -33,4 +33,10 @@ export const PATCHES = {
    * replay without these activities.
    */
   impTrustCleanupServices: 'imp-trust-cleanup-services',
+  /**
+   * Issue 12 part 8: the baseline also chooses canary phones; the reset-phones step resets them first, waits for
+   * them (a canary-phones-missing gate when some stay away), then resets the rest of the fleet. Older runs reset the
+   * whole fleet in one activity.
+   */
+  canaryPhones: 'canary-phones-before-fleet',
 } as const;

@@ -5,7 +5,8 @@
  *   refusals stop the run before anything changes) → [gate before-start] → the plan's steps, each disruptive one
  *   inside the maintenance window: regenerate (publisher first) or, for a CA-signed unit, CSRs → [signed chains] →
  *   upload; CTL update; [gate before-restarts] restarts where Started; verification; [gate before-phone-reset]
- *   phone reset; wait for registration ([gate accept-missing-phones] if some stay away).
+ *   phone reset: the canary phones first ([gate canary-phones-missing] if some stay away), then the fleet; wait
+ *   for registration ([gate accept-missing-phones] if some stay away).
  *
  * A step whose activity exhausts its retries opens a step-failed gate (retry, skip where safe, abort) instead of
  * failing the run. However the run ends early (abort, reject, cancel, failure) its state lists the manual actions
@@ -97,7 +98,7 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
     approveSignal,
     ({ gateId, approver, comment }) => run.signalled('approve', { gateId, decision: 'approve', by: approver, comment }),
     {
-      description: `Approve the pending gate: {"approver", "comment"} (and "gateId" when several are pending). Taken by before-start, before-restarts, before-phone-reset, confirm-phones-reset, accept-missing-phones; not by step-failed (retry/skip/abort) or signed-certificate. ${SIGNAL_HELP}`,
+      description: `Approve the pending gate: {"approver", "comment"} (and "gateId" when several are pending). Taken by before-start, before-restarts, before-phone-reset, confirm-phones-reset, accept-missing-phones, canary-phones-missing; not by step-failed (retry/skip/abort) or signed-certificate. ${SIGNAL_HELP}`,
     },
   );
   setHandler(
@@ -268,9 +269,13 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
       phoneReset: request.phoneReset,
       ...(request.restartStrategy ? { restartStrategy: request.restartStrategy } : {}),
       ...(request.csrDistribution ? { csrDistribution: request.csrDistribution } : {}),
+      ...(request.canaryPhones !== undefined ? { canaryPhones: request.canaryPhones } : {}),
     };
     // Rule revisions since the first release of this workflow: a run started before one replays without it.
-    const planOptions = { ipsecTomcatRestart: patched('ipsec-tomcat-restart-15') };
+    const planOptions = {
+      ipsecTomcatRestart: patched('ipsec-tomcat-restart-15'),
+      canaryPhones: patched(PATCHES.canaryPhones),
+    };
     const plan = buildPlan(planCluster, planRequest, planOptions);
     run.state.plan = plan;
     if (plan.refusals.length > 0) {
@@ -288,17 +293,36 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
       );
     }
     steps = plan.units.flatMap((u) => u.steps);
+    // The canaries are chosen with the baseline: the same RisPort70 reading says who is registered, where.
+    const canaryStep = steps.find(
+      (s): s is Extract<PlanStep, { kind: 'reset-phones' }> => s.kind === 'reset-phones' && s.canary !== undefined,
+    );
+    const canary = canaryStep?.canary && {
+      perNodeModel: canaryStep.canary.perNodeModel,
+      max: canaryStep.canary.max,
+      ...(canaryStep.mode === 'secure-only' ? { secureOnly: true } : {}),
+      ...(discovery.securityMode === 1 && canaryStep.mode !== 'secure-only' ? { bySecurity: true } : {}),
+    };
     const baseline = steps.some((s) => s.kind === 'await-registration')
       ? await run.attempt(
-          { kind: 'preflight', description: 'Take the phone registration baseline (RisPort70)' },
+          {
+            kind: 'preflight',
+            description: `Take the phone registration baseline (RisPort70)${canary ? ' and choose the canary phones' : ''}`,
+          },
           () =>
-            named(phones.registrationSnapshot, `Phone registration baseline of ${request.clusterId} (RisPort70)`, {
-              clusterId: request.clusterId,
-            }),
-          (b) => ({ status: 'completed', detail: `${b.registered} of ${b.total} phones registered` }),
+            named(
+              phones.registrationSnapshot,
+              `Phone registration baseline of ${request.clusterId} (RisPort70)${canary ? ', canaries chosen' : ''}`,
+              { clusterId: request.clusterId, ...(canary ? { canary } : {}) },
+            ),
+          (b) => ({
+            status: 'completed',
+            detail: `${b.registered} of ${b.total} phones registered${b.canaries ? `; ${b.canaries.length} canaries: ${b.canaries.map((c) => c.name).join(', ')}`.slice(0, 1_000) : ''}`,
+          }),
           NO_SKIP.baseline,
         )
       : undefined;
+    if (baseline?.canaries?.length) run.state.canaryPhones = { phones: baseline.canaries, status: 'selected' };
     if (baseline)
       run.state.registration = {
         before: {
@@ -358,6 +382,7 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
           : (progress[i] ?? 'not-run'),
       ),
       missingPhones: run.state.missingPhones,
+      ...(run.state.canaryPhones ? { canary: run.state.canaryPhones } : {}),
     });
     const actions = run.state.manualActions;
     const ended = endedEarly(err, `${reasonOf(err)} ${summarizeManualActions(actions)}`, actions);

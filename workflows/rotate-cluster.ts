@@ -169,7 +169,7 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
     approveSignal,
     ({ gateId, approver, comment }) => signalled('approve', { gateId, decision: 'approve', by: approver, comment }),
     {
-      description: `Approve the pending gate of the unit running now: {"approver", "comment"} (and "gateId" when several are pending). Taken by before-start, before-restarts, before-phone-reset, confirm-phones-reset, accept-missing-phones. ${help}`,
+      description: `Approve the pending gate of the unit running now: {"approver", "comment"} (and "gateId" when several are pending). Taken by before-start, before-restarts, before-phone-reset, confirm-phones-reset, accept-missing-phones, canary-phones-missing. ${help}`,
     },
   );
   setHandler(
@@ -281,10 +281,12 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
     // Discovery once per rotation (patched: older rotations replay their per-unit discoveries): each unit run gets
     // this discovery, with the services and the previous units' certificates read again after each unit.
     const handOver = patched(ROTATION_DISCOVERY_ONCE);
+    // The plan as shown (each unit run builds and follows its own, under its own patches).
     const plan = buildPlan(planClusterOf(discovery), {
       units: request.units,
       phoneReset: request.phoneReset,
       ...(request.csrDistribution ? { csrDistribution: request.csrDistribution } : {}),
+      ...(request.canaryPhones !== undefined ? { canaryPhones: request.canaryPhones } : {}),
     });
     state.plan = plan;
     if (plan.refusals.length > 0)

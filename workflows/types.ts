@@ -2,9 +2,9 @@
  * The contract of the regeneration workflows: inputs, live state (answered by the `state` query) and results.
  * Shared by the workflow, the API and the tests. Ids and references only: never a password or a private key.
  */
-import type { ClusterDiscovery } from '../activities';
+import type { CanaryPhone, ClusterDiscovery } from '../activities';
 import type { TrustRecoveryPlan } from './contract/trust-recovery';
-import type { CsrDistribution, Plan, RestartStrategy } from './plan/types';
+import type { CanaryPhones, CsrDistribution, Plan, RestartStrategy } from './plan/types';
 import type { CertificateUnit } from './units';
 
 /** Where a run stops for an engineer. */
@@ -14,6 +14,8 @@ export type GateKind =
   | 'before-phone-reset'
   | 'confirm-phones-reset'
   | 'accept-missing-phones'
+  /** Canary phones registered at the baseline did not come back after their reset: the fleet is not reset yet. */
+  | 'canary-phones-missing'
   /** An activity failed after its retries: retry, skip (where safe) or abort. */
   | 'step-failed'
   /** A CA-signed unit: the CSRs are out; waiting for the signed chain (submitted with the submitChain update). */
@@ -62,6 +64,11 @@ export interface RegenerationRequest {
   approvals?: GateKind[];
   /** all (default), secure-only, or none (the engineer resets phones and confirms at a gate). */
   phoneReset?: 'all' | 'secure-only' | 'none';
+  /**
+   * Canary phones reset before the fleet: `{"perNodeModel": 2, "max": 50}` by default (per CallManager node, model
+   * and, in mixed mode, security profile); false or perNodeModel 0 resets the fleet at once.
+   */
+  canaryPhones?: CanaryPhones | false;
   /** How long phones get to re-register after a reset, in minutes (default 30). */
   registrationDeadlineMinutes?: number;
   /** Seconds between two RisPort sweeps while waiting (default 10; each sweep counts against the rate limit). */
@@ -176,6 +183,8 @@ export interface RegenerationState {
   csrs?: Array<{ nodeId: string; unit: CertificateUnit; csrPem: string; coversNodes?: string[] }>;
   /** Phones not registered again at the last registration check. */
   missingPhones?: { count: number; sample: string[] };
+  /** The canary stage: the phones reset before the fleet (names, nodes, models; never a secret) and how it went. */
+  canaryPhones?: CanaryState;
   /** Phone registration per node at the baseline and at the last registration check (absent in older runs). */
   registration?: { before?: RegistrationReading; after?: RegistrationReading };
   /** Notification channels that failed for good (after their retries): the run went on without them. */
@@ -184,6 +193,19 @@ export interface RegenerationState {
   manualActions?: string[];
   /** Signals the run could not apply (a gate not pending, a decision it does not take), oldest first. */
   ignoredDecisions?: IgnoredDecision[];
+}
+
+export interface CanaryState {
+  /** The canaries, chosen with the baseline among the phones registered then. */
+  phones: CanaryPhone[];
+  /** selected → reset (waiting for them) → back, or missing (at the gate) → accepted (fleet reset anyway). */
+  status: 'selected' | 'reset' | 'back' | 'missing' | 'accepted';
+  /** Canaries not registered again at the last check. */
+  missing?: CanaryPhone[];
+  /** The likely cause the gate named, when some were missing. */
+  likelyCause?: string;
+  /** How to recover their trust (the trust-recovery procedure), when some were missing. */
+  recovery?: string;
 }
 
 export interface NodeRegenerationOutcome {

@@ -26,6 +26,8 @@ export interface RisDevice {
   /** Epoch seconds of the last status change. */
   timestamp: number;
   ip?: string;
+  /** RisPort70's Model (the device type's number, e.g. 36670 for a Cisco 8845). */
+  model?: string;
 }
 
 export const MAX_DEVICES_PER_REQUEST = 1000;
@@ -149,6 +151,7 @@ function parseResult(result: Xml): { devices: RisDevice[]; stateInfo: string; to
         statusReason: optionalText(d.StatusReason),
         timestamp: Number(d.TimeStamp ?? 0),
         ip: optionalText(ip?.IP),
+        model: optionalText(d.Model),
       });
     }
   }

@@ -7,7 +7,13 @@ import type { FastifyInstance } from 'fastify';
 import type { DiscoveredCertificate } from '../../activities';
 import type { InventoryCluster } from '../../inventory/types';
 import { clusterOr404 } from '../cluster-lookup';
-import { buildPlan, planClusterOf, type CsrDistribution, type RestartStrategy } from '../../workflows/plan';
+import {
+  buildPlan,
+  planClusterOf,
+  type CanaryPhones,
+  type CsrDistribution,
+  type RestartStrategy,
+} from '../../workflows/plan';
 import { readRedundancy } from '../redundancy';
 import type { CertificateUnit } from '../../workflows/units';
 import type { ApiDeps } from '../deps';
@@ -15,6 +21,7 @@ import { bearerSecurity } from '../auth';
 import type { DiscoveryRecord, DiscoveryService } from '../discovery';
 import {
   authProblems,
+  canaryPhonesSchema,
   certificateSchema,
   clusterParamsSchema,
   clusterSchema,
@@ -107,6 +114,7 @@ interface PlanBody {
   ctlUsedFor8021x?: boolean;
   restartStrategy?: RestartStrategy;
   csrDistribution?: CsrDistribution;
+  canaryPhones?: CanaryPhones | false;
 }
 
 export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: DiscoveryService): void {
@@ -230,6 +238,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: Di
             },
             restartStrategy: restartStrategySchema,
             csrDistribution: csrDistributionSchema,
+            canaryPhones: canaryPhonesSchema,
           },
         },
         response: {

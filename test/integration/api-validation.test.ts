@@ -35,6 +35,24 @@ describe('API input validation', function () {
       { units: ['tomcat'], notBefore: 'tonight' },
       /body\.notBefore must match format "date-time"/,
     ],
+    [
+      'a canary stage over its size',
+      'lab1',
+      { units: ['CallManager'], canaryPhones: { perNodeModel: 50 } },
+      /body\.canaryPhones\.perNodeModel must be <= 20/,
+    ],
+    [
+      'a canary option that is neither false nor an object',
+      'lab1',
+      { units: ['CallManager'], canaryPhones: 3 },
+      /body\.canaryPhones is not valid: expected Reset a few phones first .* false turns it off/,
+    ],
+    [
+      'an unknown canary field',
+      'lab1',
+      { units: ['CallManager'], canaryPhones: { perNodeModel: 1, perModel: 2 } },
+      /body\.canaryPhones has an unknown field "perModel"/,
+    ],
     ['a body that is not JSON', 'lab1', '{"units":', /JSON/i],
     ['an unknown cluster', 'nope', { units: ['tomcat'] }, /Cluster "nope" is not in the inventory/],
   ];

@@ -94,7 +94,16 @@ describe(`a rotation across worker kills (3 nodes, mixed mode, ${PHONES} phones)
     const handle = await client.workflow.start(rotateCluster, {
       workflowId,
       taskQueue,
-      args: [{ clusterId: 'kill', units: UNITS, approvals: [], registrationPollSeconds: 1 }],
+      // One canary per node, model and security profile (24 here): the third kill lands in the fleet's bulk reset.
+      args: [
+        {
+          clusterId: 'kill',
+          units: UNITS,
+          approvals: [],
+          registrationPollSeconds: 1,
+          canaryPhones: { perNodeModel: 1 },
+        },
+      ],
     });
     const children = UNITS.map((u) => unitRunId(workflowId, u));
     const kills: string[] = [];
@@ -197,7 +206,8 @@ describe(`a rotation across worker kills (3 nodes, mixed mode, ${PHONES} phones)
       'kill 2: the retry found Cisco CallManager restarted and did not restart it again',
     );
 
-    const resetRun = only('TVS', 'resetPhones', () => true);
+    // The fleet's bulk reset (the canaries, reset before it, are named in their own selection).
+    const resetRun = only('TVS', 'resetPhones', (i) => !(i.selection as { names?: unknown } | undefined)?.names);
     const resetBeforeKill = events.filter(
       (e) => e.kind === 'phone-reset' && e.seq > tvsRegen.seq && e.seq <= lastBeforeKill[2]!,
     ).length;

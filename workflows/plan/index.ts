@@ -4,6 +4,7 @@
  */
 export type {
   CsrDistribution,
+  CanaryPhones,
   PhoneResetMode,
   Plan,
   PlanCluster,
@@ -18,6 +19,7 @@ export type {
   RestartStrategy,
   UnitPlan,
 } from './types';
+export { DEFAULT_CANARY_PHONES } from './types';
 export { buildPlan } from './build';
 export { MULTI_SERVER_UNITS } from './types';
 export { checkPlanInvariants } from './invariants';
@@ -28,6 +30,8 @@ export {
   PHONE_AFFECTING_UNITS,
   PLAN_SERVICE,
   PLAN_UNIT_ORDER,
+  canaryPhonesOf,
+  canaryPhonesProblem,
   needsCtlUpdate,
   secureOnlyResetAllowed,
   type FollowUpRestart,

@@ -4,7 +4,7 @@
  */
 import { atLeast, type CucmVersion } from '../cucm-version';
 import { CERTIFICATE_UNITS, type CertificateUnit } from '../units';
-import { PHONE_AFFECTING_UNITS, phoneResetModeOf, secureOnlyResetAllowed } from './rules';
+import { canaryPhonesProblem, PHONE_AFFECTING_UNITS, phoneResetModeOf, secureOnlyResetAllowed } from './rules';
 import {
   certificateOf,
   holdersOf,
@@ -25,6 +25,7 @@ export const REFUSAL_CODES = {
   unknownProduct: 'UNKNOWN_PRODUCT',
   emptyRequest: 'EMPTY_REQUEST',
   invalidPhoneReset: 'INVALID_PHONE_RESET',
+  invalidCanaryPhones: 'INVALID_CANARY_PHONES',
   unknownUnit: 'UNKNOWN_UNIT',
   duplicateUnit: 'DUPLICATE_UNIT',
   unitNotInVersion: 'UNIT_NOT_IN_VERSION',
@@ -107,6 +108,8 @@ export function checkRequest(
       code: C.invalidPhoneReset,
       message: `Phone reset mode ${shown(mode)} is not one of all, secure-only, none.`,
     });
+  const canary = canaryPhonesProblem(request.canaryPhones);
+  if (canary) refusals.push({ code: C.invalidCanaryPhones, message: canary });
 
   const plannable: CertificateUnit[] = [];
   const seen = new Set<string>();

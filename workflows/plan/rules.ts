@@ -4,7 +4,14 @@
  */
 import { atLeast, type CucmVersion } from '../cucm-version';
 import type { CertificateUnit } from '../units';
-import type { PhoneResetMode, PlanCluster, PlanOptions, PlanRequest } from './types';
+import {
+  DEFAULT_CANARY_PHONES,
+  type CanaryPhones,
+  type PhoneResetMode,
+  type PlanCluster,
+  type PlanOptions,
+  type PlanRequest,
+} from './types';
 
 /**
  * Service names as `utils service list` prints them. Duplicated from the simulator's SERVICE on purpose: workflow
@@ -146,4 +153,40 @@ export function secureOnlyResetAllowed(cluster: PlanCluster, unit: CertificateUn
 
 export function phoneResetModeOf(request: PlanRequest): PhoneResetMode {
   return request.phoneReset ?? 'all';
+}
+
+/** The canary stage a request asks for (the default when it says nothing), or undefined when it is off. */
+export function canaryPhonesOf(
+  request: PlanRequest,
+): (Required<Omit<CanaryPhones, 'deadlineMinutes'>> & Pick<CanaryPhones, 'deadlineMinutes'>) | undefined {
+  const c = request.canaryPhones;
+  if (c === false) return undefined;
+  if (c === undefined) return { ...DEFAULT_CANARY_PHONES };
+  if (!(c.perNodeModel > 0)) return undefined;
+  return {
+    perNodeModel: c.perNodeModel,
+    max: c.max ?? DEFAULT_CANARY_PHONES.max,
+    ...(c.deadlineMinutes !== undefined ? { deadlineMinutes: c.deadlineMinutes } : {}),
+  };
+}
+
+/** What is wrong with a canaryPhones option (the API's schema says the same), or undefined. */
+export function canaryPhonesProblem(value: unknown): string | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return 'canaryPhones must be false or {"perNodeModel": 0..20, "max": 1..500, "deadlineMinutes": 1..1440}.';
+  const { perNodeModel, max, deadlineMinutes, ...rest } = value as Record<string, unknown>;
+  const extra = Object.keys(rest);
+  if (extra.length)
+    return `canaryPhones has unknown field(s) ${extra.join(', ')}: use perNodeModel, max, deadlineMinutes.`;
+  if (!Number.isInteger(perNodeModel) || (perNodeModel as number) < 0 || (perNodeModel as number) > 20)
+    return `canaryPhones.perNodeModel must be a whole number from 0 (off) to 20, not ${JSON.stringify(perNodeModel)}.`;
+  if (max !== undefined && (!Number.isInteger(max) || (max as number) < 1 || (max as number) > 500))
+    return `canaryPhones.max must be a whole number from 1 to 500, not ${JSON.stringify(max)}.`;
+  if (
+    deadlineMinutes !== undefined &&
+    (typeof deadlineMinutes !== 'number' || !(deadlineMinutes > 0) || deadlineMinutes > 1440)
+  )
+    return `canaryPhones.deadlineMinutes must be a number of minutes above 0 and at most 1440, not ${JSON.stringify(deadlineMinutes)}.`;
+  return undefined;
 }

@@ -57,10 +57,28 @@ export type CsrDistribution = 'per-node' | 'multi-server';
 /** The units a multi-server CSR can be made for here (TN 118731 lists tomcat on CUCM and IM&P). */
 export const MULTI_SERVER_UNITS: readonly CertificateUnit[] = ['tomcat', 'tomcat-ECDSA'];
 
+/**
+ * Canary phones: before the whole fleet, reset a few phones per CallManager node, model and security profile
+ * (among those registered at the baseline) and wait for them; if any stays away the run stops before the fleet.
+ */
+export interface CanaryPhones {
+  /** Phones per (node, model, secure or not) group; 0 turns the canary stage off. */
+  perNodeModel: number;
+  /** At most this many canaries in all (default 50). */
+  max?: number;
+  /** Minutes the canaries get to register again (default: the run's registration deadline, at most 10). */
+  deadlineMinutes?: number;
+}
+
+/** Default: two per group (one stray phone shows against its sibling), at most 50 in all. */
+export const DEFAULT_CANARY_PHONES: Required<Omit<CanaryPhones, 'deadlineMinutes'>> = { perNodeModel: 2, max: 50 };
+
 export interface PlanRequest {
   units: CertificateUnit[];
   /** Default 'all'. */
   phoneReset?: PhoneResetMode;
+  /** Default DEFAULT_CANARY_PHONES; false (or perNodeModel 0) resets the fleet at once. */
+  canaryPhones?: CanaryPhones | false;
   /** The CTL is used for 802.1X (then a CallManager change needs a CTL update even in non-secure mode). */
   ctlUsedFor8021x?: boolean;
   /** Default 'serial'. */
@@ -76,6 +94,8 @@ export interface PlanRequest {
 export interface PlanOptions {
   /** Restart Cisco Tomcat on every node after ipsec on 15.0+ (TN 214231 rev 7.0). */
   ipsecTomcatRestart?: boolean;
+  /** The reset-phones step starts with a canary stage (issue 12 part 8). */
+  canaryPhones?: boolean;
 }
 
 export type PlanStep =
@@ -111,7 +131,13 @@ export type PlanStep =
     }
   | { kind: 'verify-certificate'; unit: CertificateUnit; nodeIds: string[]; reason: string }
   | { kind: 'verify-ipsec-trust'; publisherId: string; subscriberIds: string[]; reason: string }
-  | { kind: 'reset-phones'; mode: 'all' | 'secure-only'; reason: string }
+  | {
+      kind: 'reset-phones';
+      mode: 'all' | 'secure-only';
+      reason: string;
+      /** Reset these canaries first and wait for them; the fleet only once they are back (or an engineer says so). */
+      canary?: { perNodeModel: number; max: number; deadlineMinutes?: number; reason: string };
+    }
   /** phoneReset 'none': an engineer resets the phones and confirms at a gate. */
   | { kind: 'confirm-phones-reset'; reason: string }
   | { kind: 'await-registration'; reason: string };

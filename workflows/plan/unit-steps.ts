@@ -5,6 +5,7 @@
 import { atLeast, unitsOnNode, type CucmVersion } from '../cucm-version';
 import type { CertificateUnit } from '../units';
 import {
+  canaryPhonesOf,
   followUpRestarts,
   needsCtlUpdate,
   PHONE_AFFECTING_UNITS,
@@ -188,6 +189,8 @@ function verifySteps(ctx: PlanContext, unit: CertificateUnit): PlanStep[] {
 function phoneSteps(ctx: PlanContext, unit: CertificateUnit): PlanStep[] {
   if (!PHONE_AFFECTING_UNITS.has(unit)) return [];
   const mode = phoneResetModeOf(ctx.request);
+  const secureOnly = mode === 'secure-only' && secureOnlyResetAllowed(ctx.cluster, unit);
+  const canary = (ctx.options.canaryPhones ?? true) && mode !== 'none' ? canaryPhonesOf(ctx.request) : undefined;
   const reset: PlanStep =
     mode === 'none'
       ? {
@@ -202,6 +205,14 @@ function phoneSteps(ctx: PlanContext, unit: CertificateUnit): PlanStep[] {
             mode === 'secure-only' && secureOnlyResetAllowed(ctx.cluster, unit)
               ? `Only the CTL changed with ${unit} in mixed mode: reset the encrypted/authenticated phones so they download it.`
               : `${TN}: phones must be reset to download the ITL/CTL that trusts the new ${unit} certificate.`,
+          ...(canary
+            ? {
+                canary: {
+                  ...canary,
+                  reason: `A phone whose ITL/CTL no longer verifies stays unregistered after a reset (${TN}): reset ${canary.perNodeModel} ${secureOnly ? 'secure ' : ''}phone(s) per CallManager node, model${ctx.cluster.securityMode === 1 && !secureOnly ? ' and security profile' : ''} first (at most ${canary.max}, among those registered at the baseline) and wait for them; the rest of the fleet only once they are back.`,
+                },
+              }
+            : {}),
         };
   return [
     reset,

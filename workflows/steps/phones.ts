@@ -1,8 +1,11 @@
 /**
- * The phones: the bulk reset (behind the optional before-phone-reset gate), the engineer's own reset when the
+ * The phones: the canaries first (reset, wait, the canary-phones-missing gate while any stays away), then the bulk
+ * reset of the rest (behind the optional before-phone-reset gate), the engineer's own reset when the
  * reset mode is "none", and the wait until the baseline has registered again, with the accept-missing-phones gate
  * when some stay away (typically a bad ITL). The next certificate starts only after this.
  */
+import type { CanaryPhone } from '../../activities';
+import { canaryGroups, canaryRecovery, likelyCanaryCause } from '../canary';
 import type { PlanStep } from '../plan';
 import type { UnitRunContext } from './context';
 import { named, NO_SKIP, phones } from './proxies';
@@ -20,15 +23,30 @@ export async function resetPhonesStep(ctx: UnitRunContext, step: Step<'reset-pho
     if (d.decision === 'skip') return true;
   }
   await run.inWindow('reset the phones');
+  // Chosen with the baseline, only on runs with the canary stage in their plan (patched: see ../patches.ts).
+  const canaries = step.canary ? run.state.canaryPhones?.phones : undefined;
+  if (canaries?.length && step.canary) await canaryStage(ctx, step.canary, canaries);
+  const what = canaries?.length
+    ? `the other ${step.mode === 'secure-only' ? 'secure ' : ''}phones (the ${canaries.length} canaries are back or accepted)`
+    : `phones (${step.mode})`;
   const reset = await run.attempt(
-    { kind: 'reset-phones', description: `Reset phones (${step.mode}) through AXL, in throttled batches` },
+    { kind: 'reset-phones', description: `Reset ${what} through AXL, in throttled batches` },
     () =>
       named(
         phones.resetPhones,
-        `Reset the ${step.mode === 'secure-only' ? 'secure ' : ''}phones of ${request.clusterId}`,
+        canaries?.length
+          ? `Reset the rest of the ${step.mode === 'secure-only' ? 'secure ' : ''}phones of ${request.clusterId} (canaries done)`
+          : `Reset the ${step.mode === 'secure-only' ? 'secure ' : ''}phones of ${request.clusterId}`,
         {
           clusterId: request.clusterId,
-          ...(step.mode === 'secure-only' ? { selection: { secureOnly: true } } : {}),
+          ...(step.mode === 'secure-only' || canaries?.length
+            ? {
+                selection: {
+                  ...(step.mode === 'secure-only' ? { secureOnly: true } : {}),
+                  ...(canaries?.length ? { exclude: canaries.map((c) => c.name) } : {}),
+                },
+              }
+            : {}),
         },
       ),
     (r) => ({
@@ -37,6 +55,102 @@ export async function resetPhonesStep(ctx: UnitRunContext, step: Step<'reset-pho
     }),
   );
   return !reset;
+}
+
+/**
+ * The canaries first: reset them, wait for them, and stop at the canary-phones-missing gate while any stays away,
+ * before the rest of the fleet is touched. Returns once they are back or an engineer accepts the missing ones.
+ */
+async function canaryStage(
+  ctx: UnitRunContext,
+  canary: NonNullable<Step<'reset-phones'>['canary']>,
+  canaries: readonly CanaryPhone[],
+): Promise<void> {
+  const { run, request, baseline, discovery } = ctx;
+  const state = run.state.canaryPhones;
+  if (!state || !baseline) return;
+  const names = canaries.map((c) => c.name);
+  const groups = canaryGroups(canaries).length;
+  const reset = await run.attempt(
+    {
+      kind: 'reset-phones',
+      description: `Reset ${names.length} canary phones first (${groups} node/model groups) through AXL`,
+    },
+    () =>
+      named(phones.resetPhones, `Reset ${names.length} canary phones of ${request.clusterId} before the fleet`, {
+        clusterId: request.clusterId,
+        selection: { names },
+      }),
+    (r) => ({
+      status: 'completed',
+      detail: `${r.reset + r.skippedAlreadyReset} canaries reset: ${names.join(', ')}`.slice(0, 1_000),
+    }),
+  );
+  // Skipped at its step-failed gate means reset by hand: wait for them all the same.
+  state.status = 'reset';
+  run.publish();
+  const minutes = canary.deadlineMinutes ?? Math.min(10, request.registrationDeadlineMinutes ?? 30);
+  for (;;) {
+    const deadline = new Date(Date.now() + minutes * 60_000).toISOString();
+    const back = await run.attempt(
+      {
+        kind: 'await-registration',
+        description: `Wait until the ${names.length} canary phones are registered again (deadline ${deadline})`,
+      },
+      () =>
+        named(
+          phones.awaitRegistration,
+          `Wait for the ${names.length} canary phones to register again (until ${deadline})`,
+          {
+            clusterId: request.clusterId,
+            // The canaries' own baseline: each was registered then.
+            baseline: {
+              takenAt: baseline.takenAt,
+              total: names.length,
+              registered: names.length,
+              registeredNames: names,
+            },
+            deadline,
+            pollIntervalMs: (request.registrationPollSeconds ?? 10) * 1000,
+            only: names,
+            // Back means registered again since their reset (a reset by hand, after a skip, has no start).
+            ...(reset?.startedAt !== undefined ? { changedSince: reset.startedAt } : {}),
+          },
+        ),
+      (r) => ({
+        status: r.allBack ? 'completed' : 'failed',
+        detail: r.allBack
+          ? `${names.length} canaries back`
+          : `${r.missingCount} canaries missing: ${r.missing.join(', ')}`,
+      }),
+      NO_SKIP.canaries,
+    );
+    if (!back) throw new Error('unreachable: the canary wait cannot be skipped');
+    if (back.allBack) {
+      state.status = 'back';
+      delete state.missing;
+      run.publish();
+      return;
+    }
+    const gone = new Set(back.missing);
+    const missing = canaries.filter((c) => gone.has(c.name));
+    state.status = 'missing';
+    state.missing = missing;
+    state.likelyCause = likelyCanaryCause(ctx.unit, discovery, missing);
+    state.recovery = canaryRecovery(discovery);
+    run.state.missingPhones = { count: missing.length, sample: missing.map((c) => c.name) };
+    const fleet = baseline.total - names.length;
+    const d = await run.gate(
+      'canary-phones-missing',
+      `${missing.length} of ${names.length} canary phones registered at the baseline did not register again after their reset; the other ${fleet} phones have not been reset. Missing (node / model): ${canaryGroups(missing).join('; ')}. ${state.likelyCause} ${state.recovery} Approve resets the rest of the fleet anyway, retry waits for the canaries again (after recovering them), abort stops here with only the canaries reset.`,
+      ['approve', 'retry', 'abort'],
+    );
+    if (d.decision === 'approve') {
+      state.status = 'accepted';
+      run.publish();
+      return;
+    }
+  }
 }
 
 export async function confirmPhonesResetStep(ctx: UnitRunContext): Promise<boolean> {

@@ -33,6 +33,7 @@ export const NO_SKIP = {
   upload: 'the node would keep its old certificate while the others move on; retry, or abort.',
   ctl: 'in mixed mode the secure phones reject the new certificate until the CTL lists it.',
   registration: 'the next certificate must wait for the phones; decide at the accept-missing-phones gate instead.',
+  canaries: 'the fleet waits for the canary phones; decide at the canary-phones-missing gate instead.',
   preflight: 'the plan needs the discovery.',
   baseline: 'the wait for the phones needs the baseline.',
   redundancy: 'the batches need the CallManager groups; start the run again with restartStrategy serial instead.',
