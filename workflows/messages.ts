@@ -21,6 +21,7 @@ export const GATE_TAKES: Record<GateKind, string> = {
   'accept-missing-phones': 'approve (accept the missing phones) | retry (wait again) | abort',
   'step-failed': 'retry | skip (only where its description says skip is allowed) | abort',
   'signed-certificate': 'abort (or submit each chain with the submitSignedChain update)',
+  'before-uccx-trust': 'approve | skip (upload to UCCX by hand) | abort',
 };
 
 /** The gates and what each takes, in one line (for descriptions). */

@@ -22,6 +22,7 @@ const GATE_TITLES: Partial<Record<GateKind, string>> = {
   'accept-missing-phones': 'phones still missing at the registration deadline',
   'step-failed': 'a step failed and waits for retry, skip or abort',
   'signed-certificate': 'waiting for the CA-signed chains',
+  'before-uccx-trust': 'approve the upload of the new tomcat certificates to Unified CCX',
 };
 
 // Which channels take which events: read once per run. A short timeout: it reads the worker's inventory.

@@ -16,4 +16,10 @@ export const PATCHES = {
   gateIdsNameUnit: 'gate-ids-name-unit',
   /** The maintenance window's next opening comes from a local activity (in history), not from workflow code. */
   windowInLocalActivity: 'window-opening-in-local-activity',
+  /**
+   * Unified CCX (TN 214231, tomcat step 5): after tomcat or tomcat-ECDSA, a cluster with inventory uccxNodes gets the
+   * uccx-trust steps (before-uccx-trust gate, tomcat-trust upload, UCCX restarts, verification). Older runs replay
+   * the plan they were started with, without them.
+   */
+  uccxTrust: 'uccx-tomcat-trust',
 } as const;

@@ -262,7 +262,11 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
       ...(request.restartStrategy ? { restartStrategy: request.restartStrategy } : {}),
     };
     // Rule revisions since the first release of this workflow: a run started before one replays without it.
-    const planOptions = { ipsecTomcatRestart: patched('ipsec-tomcat-restart-15') };
+    const planOptions = {
+      ipsecTomcatRestart: patched('ipsec-tomcat-restart-15'),
+      // Asked only where it can matter, so runs without UCCX record no marker for it.
+      uccxTrust: planCluster.uccxNodes?.length ? patched(PATCHES.uccxTrust) : false,
+    };
     const plan = buildPlan(planCluster, planRequest, planOptions);
     run.state.plan = plan;
     if (plan.refusals.length > 0) {

@@ -147,3 +147,18 @@ export function secureOnlyResetAllowed(cluster: PlanCluster, unit: CertificateUn
 export function phoneResetModeOf(request: PlanRequest): PhoneResetMode {
   return request.phoneReset ?? 'all';
 }
+
+/** The units whose new certificates a Unified CCX node must trust (TN 214231, tomcat section, step 5). */
+export const UCCX_TRUST_UNITS: ReadonlySet<CertificateUnit> = new Set<CertificateUnit>(['tomcat', 'tomcat-ECDSA']);
+
+/**
+ * What a UCCX node restarts after its tomcat-trust changed, in this order: the services that call CUCM over HTTPS
+ * and read tomcat-trust when they start (TN 118855 names UCCX Platform Tomcat, Cisco Finesse Tomcat and the UCCX
+ * Notification Service among the components that use certificates; the exact restart list is marked partly a
+ * guess in docs/uccx.md). Cisco Finesse Tomcat last: its restart signs the agents out of their desktops.
+ */
+export const UCCX_TRUST_RESTARTS: readonly string[] = [
+  'Cisco Tomcat',
+  'Cisco Unified CCX Notification Service',
+  'Cisco Finesse Tomcat',
+];
