@@ -10,3 +10,4 @@ export * from './signers';
 export * from './services';
 export * from './restarts';
 export * from './ssh';
+export * from './uccx';
