@@ -7,10 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import type { Worker } from '@temporalio/worker';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger, type Worker } from '@temporalio/worker';
+import type { ClusterDiscovery } from '../../activities';
 import { parseCertificateDetails, parseCertificateList } from '../../activities/cucm/parsers';
 import { createWorker } from '../../worker/create-worker';
 import { decideGateUpdate, stateQuery } from '../../workflows/messages';
+import { buildPlan, planClusterOf } from '../../workflows/plan';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { runOn } from '../support/cli';
 import { waitFor } from '../support/net';
@@ -56,6 +59,23 @@ describe('Unified CCX trusts the new tomcat (simulator, real SSH)', function () 
     worker?.shutdown();
     await running;
     await lab?.sim.stop();
+  });
+
+  it('the dry run (a real discovery, the pure plan) shows the UCCX step for tomcat and tomcat-ECDSA only', async () => {
+    const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+    const discovery: ClusterDiscovery = await env.run(lab.activities.discoverCluster, 'ccx14');
+    assert.deepEqual(discovery.uccxNodes, ['uccx-pub']);
+    for (const unit of ['tomcat', 'tomcat-ECDSA', 'CallManager', 'ipsec'] as const) {
+      const steps = buildPlan(planClusterOf(discovery), { units: [unit] }).units[0]?.steps ?? [];
+      const uccx = steps.filter((s) => s.kind === 'uccx-trust');
+      if (unit.startsWith('tomcat')) {
+        assert.equal(uccx.length, 1, unit);
+        assert.match(
+          uccx[0]!.reason,
+          /^TN 214231 \(tomcat, step 5\): Unified CCX uccx-pub trusts this cluster's tomcat/,
+        );
+      } else assert.equal(uccx.length, 0, unit);
+    }
   });
 
   it('tomcat: gated, then every CUCM node’s new tomcat is in UCCX’s tomcat-trust and its services restarted', async () => {
