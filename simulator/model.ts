@@ -286,7 +286,9 @@ export class SimNode {
 
   addTrust(store: string, cert: SimCertificate, label = cert.commonName): void {
     const entries = this.trust.get(store) ?? [];
-    const filename = `${label}_${cert.serial.toLowerCase()}.pem`;
+    // Spaces in a CN become underscores, as in the names CUCM lists (`USERTrust_RSA_Certification_Authority_<hex>.pem`,
+    // `Cisco_Root_CA_2099_<hex>.pem`: ref §1.3).
+    const filename = `${label.replace(/\s+/g, '_')}_${cert.serial.toLowerCase()}.pem`;
     if (!entries.some((e) => e.filename === filename)) entries.push({ filename, cert });
     this.trust.set(store, entries);
   }
@@ -334,7 +336,11 @@ export class SimCluster {
     this.axlUser = credentials.axl;
     this.uccxNodes = (config.uccxNodes ?? []).map(
       (u, i) =>
-        new SimNode({ name: u.name, role: 'publisher', product: 'uccx', ip: u.ip ?? `10.10.9.${i + 21}` }, this, 200 + i),
+        new SimNode(
+          { name: u.name, role: 'publisher', product: 'uccx', ip: u.ip ?? `10.10.9.${i + 21}` },
+          this,
+          200 + i,
+        ),
     );
     for (const u of config.uccxNodes ?? [])
       this.uccxAdmins.set(u.name, {
@@ -347,7 +353,10 @@ export class SimCluster {
 
   static async create(
     config: ClusterConfig,
-    options: { timeScale?: number; credentials: { osAdmin: Credentials; axl: Credentials; uccx?: Map<string, string> } },
+    options: {
+      timeScale?: number;
+      credentials: { osAdmin: Credentials; axl: Credentials; uccx?: Map<string, string> };
+    },
   ): Promise<SimCluster> {
     const cluster = new SimCluster(config, new SimClock(options.timeScale ?? 1), options.credentials);
     await cluster.issueInitialCertificates();

@@ -12,10 +12,12 @@ import { DefaultLogger, type Worker } from '@temporalio/worker';
 import type { ClusterDiscovery } from '../../activities';
 import { parseCertificateDetails, parseCertificateList } from '../../activities/cucm/parsers';
 import { createWorker } from '../../worker/create-worker';
-import { decideGateUpdate, stateQuery } from '../../workflows/messages';
+import { createCertificate } from '../../simulator/certificates';
+import { decideGateUpdate, stateQuery, submitSignedChainUpdate } from '../../workflows/messages';
 import { buildPlan, planClusterOf } from '../../workflows/plan';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { runOn } from '../support/cli';
+import { signCsr } from '../support/pki';
 import { waitFor } from '../support/net';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
 import { sharedDevServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
@@ -35,6 +37,16 @@ describe('Unified CCX trusts the new tomcat (simulator, real SSH)', function () 
         {
           id: 'ccx14',
           version: '14.0.1.13900-155',
+          nodes: [
+            { name: 'cucm-pub', role: 'publisher' },
+            { name: 'cucm-sub1', role: 'subscriber' },
+          ],
+          uccxNodes: [{ name: 'uccx-pub' }],
+        },
+        {
+          id: 'ca14',
+          version: '14.0.1.13900-155',
+          caSignedUnits: ['tomcat'],
           nodes: [
             { name: 'cucm-pub', role: 'publisher' },
             { name: 'cucm-sub1', role: 'subscriber' },
@@ -210,5 +222,75 @@ describe('Unified CCX trusts the new tomcat (simulator, real SSH)', function () 
           .map((e) => `${e.seq} ${e.node} ${e.actor} ${e.kind} ${JSON.stringify(e.detail)}`)
           .join('\n'),
       );
+  });
+
+  it('CA-signed tomcat: the new root and intermediate go into UCCX’s tomcat-trust, not the leaves', async () => {
+    const { control } = lab;
+    // The enterprise moved to a new PKI: a new root and issuing CA that UCCX does not trust yet.
+    const root = await createCertificate({
+      commonName: 'Corp Root CA G2',
+      organizationalUnit: 'PKI',
+      validityDays: 3650,
+      isCa: true,
+    });
+    const issuing = await createCertificate({
+      commonName: 'Corp Issuing CA G2',
+      organizationalUnit: 'PKI',
+      validityDays: 1825,
+      isCa: true,
+      issuer: root,
+    });
+    const handle = await (
+      await sharedDevServer()
+    ).client.workflow.start(regenerateCertificate, {
+      workflowId: `uccx-ca-tomcat-${Date.now()}`,
+      taskQueue,
+      args: [{ clusterId: 'ca14', units: ['tomcat'], approvals: [], requestedBy: 'alice' }],
+    });
+    await waitFor(
+      'the signed-certificate gate',
+      async () => (await handle.query(stateQuery)).pendingGates.find((g) => g.kind === 'signed-certificate'),
+      90_000,
+    );
+    const { csrs = [] } = await handle.query(stateQuery);
+    const leaves: Record<string, string> = {};
+    for (const { nodeId, csrPem } of csrs) {
+      leaves[nodeId] = signCsr(csrPem, issuing);
+      await handle.executeUpdate(submitSignedChainUpdate, {
+        args: [{ nodeId, chainPem: `${leaves[nodeId]}${issuing.pem}${root.pem}`, by: 'pki-team' }],
+      });
+    }
+    const gate = await waitFor(
+      'the before-uccx-trust gate',
+      async () =>
+        (await handle.query(stateQuery)).pendingGates.find(
+          (g) => g.kind === 'before-uccx-trust' || g.kind === 'step-failed',
+        ),
+      90_000,
+    );
+    assert.equal(gate.kind, 'before-uccx-trust', gate.description);
+    const since = (await control.events('ca14')).at(-1)?.seq ?? 0;
+    await handle.executeUpdate(decideGateUpdate, { args: [{ gateId: gate.id, decision: 'approve', by: 'carol' }] });
+    const result = await handle.result();
+
+    const imports = (await control.events('ca14', { node: 'uccx-pub', since })).filter(
+      (e) => e.kind === 'trust-imported',
+    );
+    assert.deepEqual(
+      imports.map((e) => e.detail.serial).sort(),
+      [root.serial, issuing.serial].sort(),
+      'the chain, once',
+    );
+    const trust = (await control.node('ca14', 'uccx-pub')).trust['tomcat-trust'] ?? [];
+    for (const leaf of Object.values(leaves))
+      assert.ok(!trust.some((t) => t.serial === new X509Certificate(leaf).serialNumber.toUpperCase()), 'no leaf');
+    assert.deepEqual(
+      result.uccx?.[0]?.certificates.map((c) => `${c.from}:${c.serial}`).sort(),
+      [`CA chain:${root.serial}`, `CA chain:${issuing.serial}`].sort(),
+    );
+    assert.deepEqual(
+      result.restarts.filter((r) => r.nodeId === 'uccx-pub').map((r) => r.service),
+      UCCX_RESTARTS,
+    );
   });
 });
