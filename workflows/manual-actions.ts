@@ -23,6 +23,8 @@ const CHANGES: ReadonlySet<PlanStep['kind']> = new Set([
   'restart-service',
   'restart-batch',
   'reset-phones',
+  // It changes the UCCX nodes (a skipped upload is the only step left to list after a completed run).
+  'uccx-trust',
 ]);
 
 function actionFor(unit: CertificateUnit, step: PlanStep, missing?: ManualActionsInput['missingPhones']): string {
