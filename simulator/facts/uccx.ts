@@ -30,7 +30,8 @@ export const UCCX_SERVICES: readonly UccxServiceRow[] = [
   {
     name: 'Cisco Tomcat',
     readsTomcatTrust: true,
-    source: 'TN-118855 ("UCCX Platform Tomcat"); the name as on every VOS node (ref §1.6); reads tomcat-trust at start: guess',
+    source:
+      'TN-118855 ("UCCX Platform Tomcat"); the name as on every VOS node (ref §1.6); reads tomcat-trust at start: guess',
   },
   {
     name: 'Cisco Unified CCX Notification Service',
@@ -46,7 +47,8 @@ export const UCCX_SERVICES: readonly UccxServiceRow[] = [
   {
     name: 'Cisco Unified CCX Engine',
     readsTomcatTrust: false,
-    source: 'Cisco Unified CCX Serviceability Administration Guide lists the Engine among CCX services; not restarted here: guess',
+    source:
+      'Cisco Unified CCX Serviceability Administration Guide lists the Engine among CCX services; not restarted here: guess',
   },
 ];
 
@@ -66,7 +68,8 @@ export const UCCX_CLI = {
       'Successfully imported certificate for tomcat.',
       'Please restart services related to tomcat for the new certificate to become active.',
     ],
-    source: 'CLI-1251SU2-set and a public automation script (ref §1.12); that UCCX prints the same text: guess (same VOS CLI)',
+    source:
+      'CLI-1251SU2-set and a public automation script (ref §1.12); that UCCX prints the same text: guess (same VOS CLI)',
   },
   /** `show version active` on a UCCX node: the UCCX release, not CUCM's (value: guess). */
   defaultVersion: '12.5.1.11001-348',
