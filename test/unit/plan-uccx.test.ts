@@ -4,11 +4,13 @@
  * inventory's uccxNodes are validated with errors that name the cluster and the field; the manual actions say it.
  */
 import assert from 'node:assert/strict';
+import { UCCX_SERVICES } from '../../simulator/facts';
 import { defaultServices } from '../../simulator/services';
 import { parseInventory } from '../../inventory/load';
 import { parseCucmVersion, unitsOnNode } from '../../workflows/cucm-version';
 import { manualActionsFor } from '../../workflows/manual-actions';
 import { buildPlan, checkPlanInvariants, PLAN_UNIT_ORDER, type PlanCluster, type PlanNode } from '../../workflows/plan';
+import { UCCX_TRUST_RESTARTS } from '../../workflows/plan/rules';
 import type { CertificateUnit } from '../../workflows/units';
 
 function cluster(opts: { uccx?: string[]; caSigned?: CertificateUnit[] } = {}): PlanCluster {
@@ -85,6 +87,15 @@ describe('plan: Unified CCX trusts the new tomcat', () => {
     assert.ok(!kinds(cluster({ uccx: [] }), 'tomcat').some((s) => s.kind === 'uccx-trust'));
     const old = buildPlan(cluster({ uccx: ['uccx-pub'] }), { units: ['tomcat'] }, { uccxTrust: false });
     assert.ok(!old.units[0]?.steps.some((s) => s.kind === 'uccx-trust'));
+  });
+
+  it("restarts what the simulator's own UCCX table says reads tomcat-trust (two statements, one list)", () => {
+    assert.deepEqual(
+      [...UCCX_TRUST_RESTARTS].sort(),
+      UCCX_SERVICES.filter((s) => s.readsTomcatTrust)
+        .map((s) => s.name)
+        .sort(),
+    );
   });
 
   it('CA-signed tomcat: the step uploads the CA chain instead of the leaves', () => {
