@@ -55,6 +55,12 @@ export interface NodeRef {
   nodeId: string;
 }
 
+/** A Unified CCX node of a cluster (inventory `uccxNodes`). */
+export interface UccxRef {
+  clusterId: string;
+  uccxNodeId: string;
+}
+
 /**
  * Whether a listed node is the one a `show network cluster` line describes: by id (hostname or FQDN, as listed
  * nodes are named) or by address.
@@ -322,6 +328,45 @@ export class ActivityContext {
       // lacks the fingerprint, which no retry can bring.
       if (target?.unpinned && err instanceof CliError)
         throw this.unpinnedFailure(ref, target.host, target.unpinned.offered);
+      throw toFailure(err);
+    }
+  }
+
+  /**
+   * Runs `work` with a Unified CCX node's pooled CLI session (inventory `uccxNodes`: its own address, host key and
+   * administrator); same pool, keyed apart from the CUCM nodes.
+   */
+  async withUccxCli<T>(ref: UccxRef, work: (cli: CliCommands) => Promise<T>): Promise<T> {
+    const cluster = this.cluster(ref.clusterId);
+    const node = cluster.uccxNodes?.find((n) => n.id === ref.uccxNodeId);
+    if (!node)
+      throw ApplicationFailure.nonRetryable(
+        `"${ref.uccxNodeId}" is not a UCCX node of cluster "${ref.clusterId}" (inventory uccxNodes).`,
+        'UnknownNode',
+      );
+    const key = `uccx:${node.id}`;
+    const hostKeySha256 = node.sshHostKeySha256 ?? this.deps.hostKeys?.get(ref.clusterId, key);
+    const recordOnFirstUse = !hostKeySha256 && cluster.hostKeyPolicy === 'record-on-first-use' && this.deps.hostKeys;
+    const target: CliTarget = {
+      label: `UCCX ${node.id}`,
+      host: node.host,
+      port: node.sshPort,
+      username: node.osAdmin.username,
+      password: this.deps.resolveSecret(node.osAdmin.passwordRef),
+      hostKeySha256,
+      ...(recordOnFirstUse
+        ? {
+            acceptFirstUse: (fingerprint: string) => {
+              this.deps.hostKeys?.record(ref.clusterId, key, fingerprint);
+              this.warn(`${ref.clusterId}/${key}: recorded SSH host key ${fingerprint} on first use`);
+              return true;
+            },
+          }
+        : {}),
+    };
+    try {
+      return await work(this.pool.lease(`${ref.clusterId}/${key}`, target, cancellationSignal()));
+    } catch (err) {
       throw toFailure(err);
     }
   }

@@ -57,6 +57,8 @@ export interface ClusterDiscovery {
   unmanagedNodes: string[];
   /** Ids of the nodes in `nodes` that the inventory does not list: learned from the publisher's show network cluster. */
   learnedNodes?: string[];
+  /** The Unified CCX nodes the inventory says trust this cluster's tomcat (ids only; none when absent). */
+  uccxNodes?: string[];
   discoveredAt: string;
 }
 
@@ -144,6 +146,7 @@ export function discoveryActivities(ctx: DiscoveryDeps) {
           nodes,
           unmanagedNodes: learned.ignored,
           learnedNodes: learned.nodes.map((n) => n.id),
+          ...(cluster.uccxNodes?.length ? { uccxNodes: cluster.uccxNodes.map((n) => n.id) } : {}),
           discoveredAt: new Date().toISOString(),
         };
       }),

@@ -17,12 +17,14 @@ import { preflightActivities } from './preflight';
 import { redundancyActivities } from './redundancy';
 import { serviceActivities } from './services';
 import { trustRecoveryActivities } from './trust-recovery';
+import { uccxActivities } from './uccx';
 import { windowActivities } from './window';
 
-export type { ActivityDeps, NodeRef } from './context';
+export type { ActivityDeps, NodeRef, UccxRef } from './context';
 export type { ClusterDescription, ClusterDiscovery, DiscoveredNode, DiscoveredCertificate } from './discovery';
 export type { CertificateSummary, RegenerateOutcome, VerifyOutcome, TrustCertificate } from './certificates';
 export type { RestartOutcome } from './services';
+export type { UccxRestartResult, UccxTrustCertificate, UccxUploadResult, UccxVerifyResult } from './uccx';
 export type { SignedChainCheck, SignedChainInput } from './chain';
 export type { PreflightReport } from './preflight';
 export type { WindowOpening } from './window';
@@ -52,6 +54,7 @@ export function createActivities(deps: ActivityDeps) {
     ...certificateActivities(ctx),
     ...chainActivities(),
     ...serviceActivities(ctx),
+    ...uccxActivities(ctx),
     ...ctlActivities(ctx),
     ...trustRecoveryActivities(ctx),
     ...phoneActivities(ctx),

@@ -121,6 +121,18 @@ export const clusterSchema = Type.Object(
     hostKeyPolicy: Type.Optional(StringEnum(['pinned', 'record-on-first-use'])),
     tlsMode: Type.Optional(StringEnum(['pin-tomcat', 'ca', 'insecure'])),
     risportRequestsPerMinute: Type.Optional(Type.Integer()),
+    uccxNodes: Type.Optional(
+      Type.Array(
+        Type.Object({
+          id: Type.Optional(Type.String()),
+          host: Type.Optional(Type.String()),
+          sshPort: Type.Optional(Type.Integer()),
+          sshHostKeySha256: Type.Optional(Type.String()),
+          osAdmin: Type.Optional(Type.String({ description: 'the UCCX administrator the worker signs in with' })),
+        }),
+        { description: 'Unified CCX nodes that trust this cluster’s tomcat (the uccx-trust step after tomcat).' },
+      ),
+    ),
     lastDiscovery: Type.Optional(Type.Union([discoverySchema, Type.Null()])),
   },
   { description: 'A cluster of the inventory, without secrets or secret references.' },
@@ -153,6 +165,10 @@ export const planStepSchema = Type.Object(
     csrNodeId: Type.Optional(
       Type.String({ description: 'ca-signed-renewal, multi-server: the node (the publisher) that makes the CSR' }),
     ),
+    uccxNodeId: Type.Optional(Type.String({ description: 'uccx-trust: the Unified CCX node' })),
+    cucmNodeIds: Type.Optional(Type.Array(Type.String())),
+    caSigned: Type.Optional(Type.Boolean()),
+    services: Type.Optional(Type.Array(Type.String())),
     reason: Type.Optional(Type.String()),
   },
   { additionalProperties: true },

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { OPTIONAL_GATES, type GateKind, type MaintenanceWindow } from '../workflows/types';
 import { isTimeZone, windowProblem } from '../workflows/maintenance-window';
 import { parseNotifications } from './notifications';
-import type { CredentialRef, Inventory, InventoryCluster, InventoryNode } from './types';
+import type { CredentialRef, Inventory, InventoryCluster, InventoryNode, UccxNode } from './types';
 
 import { InventoryError } from './errors';
 
@@ -90,6 +90,56 @@ function parseSshHostKeys(raw: unknown, where: string, nodes: InventoryNode[]): 
     keys[hostname] = fingerprint;
   }
   return keys;
+}
+
+/**
+ * `uccxNodes`: the Unified CCX nodes that trust the cluster's tomcat certificates. Each is reached over its own SSH
+ * CLI with its own administrator (a secret reference); nothing is learned about them, so under a pinned host-key
+ * policy each needs its fingerprint.
+ */
+function parseUccxNodes(
+  raw: unknown,
+  where: string,
+  nodes: InventoryNode[],
+  hostKeyPolicy: InventoryCluster['hostKeyPolicy'],
+): Pick<InventoryCluster, 'uccxNodes'> {
+  if (raw === undefined) return {};
+  if (!Array.isArray(raw))
+    throw new InventoryError(
+      `${where}: "uccxNodes" must be a list like [{"id":"uccx-pub","host":"10.0.0.5","osAdmin":{"username":"admin","passwordRef":"env:UCCX_PASSWORD"}}].`,
+    );
+  const uccxNodes = raw.map((entry: unknown, i): UccxNode => {
+    const at = `${where} uccxNodes[${i}]`;
+    if (!isRecord(entry)) throw new InventoryError(`${at} must be an object.`);
+    const known = ['id', 'host', 'sshPort', 'sshHostKeySha256', 'osAdmin'];
+    const unknown = Object.keys(entry).find((k) => !known.includes(k));
+    if (unknown) throw new InventoryError(`${at}: unknown field "${unknown}" (allowed: ${known.join(', ')}).`);
+    const sshPort = entry.sshPort ?? 22;
+    if (typeof sshPort !== 'number' || !Number.isInteger(sshPort) || sshPort < 1 || sshPort > 65535)
+      throw new InventoryError(`${at}: "sshPort" must be a port number.`);
+    const fingerprint = entry.sshHostKeySha256;
+    if (fingerprint !== undefined && !isFingerprint(fingerprint))
+      throw new InventoryError(`${at}: "sshHostKeySha256" must look like "SHA256:<base64>" (ssh-keygen -lf).`);
+    if (fingerprint === undefined && hostKeyPolicy === 'pinned')
+      throw new InventoryError(
+        `${at}: "sshHostKeySha256" is required while the cluster's hostKeyPolicy is "pinned" (ssh-keygen -lf of the UCCX node's host key).`,
+      );
+    const id = str(entry, 'id', at, ID);
+    if (nodes.some((n) => n.id === id))
+      throw new InventoryError(`${at}: "id" "${id}" is also a CUCM node of the cluster; UCCX nodes are separate.`);
+    return {
+      id,
+      host: str(entry, 'host', at),
+      sshPort,
+      ...(fingerprint ? { sshHostKeySha256: fingerprint } : {}),
+      osAdmin: parseCredential(entry.osAdmin, `${at} osAdmin`),
+    };
+  });
+  uccxNodes.forEach((node, i) => {
+    if (uccxNodes.findIndex((n) => n.id === node.id) !== i)
+      throw new InventoryError(`${where} uccxNodes[${i}]: "id" "${node.id}" is listed twice.`);
+  });
+  return uccxNodes.length > 0 ? { uccxNodes } : {};
 }
 
 function notificationsOf(raw: unknown, where: string): Pick<InventoryCluster, 'notifications'> {
@@ -201,6 +251,7 @@ function parseCluster(raw: unknown, index: number): InventoryCluster {
     risportRequestsPerMinute: rate,
     ...notificationsOf(raw.notifications, where),
     ...parseExpiryPolicy(raw, where),
+    ...parseUccxNodes(raw.uccxNodes, where, nodes, hostKeyPolicy),
   };
 }
 

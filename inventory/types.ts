@@ -82,6 +82,24 @@ export interface InventoryCluster {
   maintenanceWindow?: MaintenanceWindow;
   /** The optional gates of a renewal the watch starts (default ['before-start']: an engineer approves it). */
   renewal?: { approvals: GateKind[] };
+  /**
+   * Unified CCX nodes that trust this cluster's tomcat certificates (Finesse, the CCX Engine's AXL and the
+   * notification service call CUCM over HTTPS): after a tomcat or tomcat-ECDSA change a gated step uploads the new
+   * certificates into their tomcat-trust and restarts what Cisco's UCCX procedure asks (docs/uccx.md).
+   */
+  uccxNodes?: UccxNode[];
+}
+
+/** A UCCX node, reached over its own VOS CLI with its own platform administrator (a secret reference). */
+export interface UccxNode {
+  /** The node's hostname; unique among the cluster's CUCM and UCCX nodes. */
+  id: string;
+  host: string;
+  sshPort: number;
+  /** Pinned SSH host key, `SHA256:<base64>`; required unless the cluster's hostKeyPolicy is record-on-first-use. */
+  sshHostKeySha256?: string;
+  /** The UCCX platform (OS) administrator: the CLI that imports trust certificates and restarts services. */
+  osAdmin: CredentialRef;
 }
 
 /**

@@ -214,7 +214,7 @@ export class CliShell {
       return `Automatic pagination is turned ${mode}`;
     }
     if (is('show', 'version', 'active'))
-      return `Active Master Version: ${this.cluster.config.version}\nActive Version Installed Software Options:\nNo Installed Software Options Found.`;
+      return `Active Master Version: ${this.node.version}\nActive Version Installed Software Options:\nNo Installed Software Options Found.`;
     if (is('show', 'network', 'cluster')) return this.showNetworkCluster();
     if (is('show', 'cert', 'list')) return this.showCertList(words[3]);
     if (is('show', 'cert', 'own')) return this.showCert(this.node.certificate(this.unit(rest(3).split('/')[0] ?? '')));
@@ -258,6 +258,9 @@ export class CliShell {
   }
 
   private showNetworkCluster(): string {
+    // A UCCX node is not a member of the CUCM cluster: it lists itself (layout as CUCM's, product uccx: guess).
+    if (this.node.product === 'uccx')
+      return `${this.node.ip} ${this.node.fqdn} ${this.node.name} Publisher uccx DBPub authenticated\n\nSuccessful`;
     const lines = this.cluster.nodes.map(
       (n) =>
         `${n.ip} ${n.fqdn} ${n.name} ${n.role === 'publisher' ? 'Publisher' : 'Subscriber'} ${n.product} ${n.role === 'publisher' ? 'DBPub' : 'DBSub'} authenticated${n === this.node ? '' : ` using TCP since ${formatDate(new Date(Date.now() - 86_400_000))}`}`,
@@ -384,7 +387,12 @@ export class CliShell {
     const cert = describeCertificate(parsed.toString());
     if (kind === 'trust') {
       this.node.addTrust(trustStoreOf(unit), cert);
-      this.cluster.log(this.node, this.user, 'trust-imported', { store: trustStoreOf(unit), serial: cert.serial });
+      this.cluster.log(this.node, this.user, 'trust-imported', {
+        store: trustStoreOf(unit),
+        serial: cert.serial,
+        sha256: parsed.fingerprint256,
+        subject: cert.subject,
+      });
       return `Successfully imported certificate for ${unit}.\nPlease restart services related to ${unit} for the new certificate to become active.`;
     }
     const csr = this.node.csrs.get(unit);

@@ -49,11 +49,23 @@ export interface NodeEndpoints {
   sshHostKeySha256: string;
 }
 
+/** A Unified CCX node that trusts the cluster: its own SSH CLI and administrator. */
+export interface UccxEndpoints {
+  name: string;
+  host: string;
+  sshPort: number;
+  username: string;
+  password: string;
+  sshHostKeySha256: string;
+}
+
 export interface ClusterEndpoints {
   id: string;
   version: string;
   securityMode: 0 | 1;
   nodes: NodeEndpoints[];
+  /** Present when the cluster's config names UCCX nodes. */
+  uccxNodes?: UccxEndpoints[];
 }
 
 export interface RunningSimulator {
@@ -137,6 +149,7 @@ export async function startSimulator(
             credentials: {
               osAdmin: { username: config.username ?? 'admin', password: config.password ?? randomPassword() },
               axl: { username: config.axlUsername ?? 'axladmin', password: config.axlPassword ?? randomPassword() },
+              uccx: new Map((config.uccxNodes ?? []).map((u) => [u.name, randomPassword()])),
             },
           },
         ),
@@ -174,12 +187,28 @@ export async function startSimulator(
           sshHostKeySha256: ssh.hostKeySha256,
         });
       }
+      // UCCX nodes: an SSH CLI each (on `host`, or 127.0.0.1 with loopback addressing), no HTTPS.
+      const uccxNodes: UccxEndpoints[] = [];
+      for (const node of cluster.uccxNodes) {
+        const address = loopback ? '127.0.0.1' : host;
+        const ssh = await startNodeSshServer(node, { host: address });
+        servers.push(ssh);
+        uccxNodes.push({
+          name: node.name,
+          host: address,
+          sshPort: ssh.port,
+          username: node.osAdmin.username,
+          password: node.osAdmin.password,
+          sshHostKeySha256: ssh.hostKeySha256,
+        });
+      }
       clusters.push(cluster);
       endpoints.push({
         id: cluster.config.id,
         version: cluster.config.version,
         securityMode: cluster.securityMode,
         nodes,
+        ...(uccxNodes.length ? { uccxNodes } : {}),
       });
     }
   } catch (err) {

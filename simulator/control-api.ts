@@ -38,6 +38,7 @@ export async function startControlApi(
     return {
       name: node.name,
       role: node.role,
+      product: node.product,
       certificates: Object.fromEntries(
         [...node.certificates].map(([unit, c]) => [
           unit,
@@ -55,11 +56,18 @@ export async function startControlApi(
       trust: Object.fromEntries(
         [...node.trust].map(([store, entries]) => [
           store,
-          entries.map((e) => ({ filename: e.filename, serial: e.cert.serial, validTo: e.cert.validTo })),
+          entries.map((e) => ({
+            filename: e.filename,
+            serial: e.cert.serial,
+            sha256: new X509Certificate(e.cert.pem).fingerprint256,
+            validTo: e.cert.validTo,
+          })),
         ]),
       ),
       itl: node.servedItl && { signer: node.servedItl.signer, records: node.servedItl.records.length },
       ctl: node.servedCtl && { signer: node.servedCtl.signer, records: node.servedCtl.records.length },
+      // UCCX: the tomcat-trust serials each service read when it last started.
+      ...(node.loadedTrust.size ? { loadedTrust: Object.fromEntries(node.loadedTrust) } : {}),
     };
   });
 

@@ -28,6 +28,13 @@ export interface InventoryDocument {
     hostKeyPolicy: 'pinned';
     tls: { mode: 'pin-tomcat' };
     risportRequestsPerMinute: number;
+    uccxNodes?: Array<{
+      id: string;
+      host: string;
+      sshPort: number;
+      sshHostKeySha256: string;
+      osAdmin: { username: string; passwordRef: string };
+    }>;
   }>;
 }
 
@@ -82,6 +89,22 @@ export function inventoryFromEndpoints(
         hostKeyPolicy: 'pinned',
         tls: { mode: 'pin-tomcat' },
         risportRequestsPerMinute: 15,
+        ...(c.uccxNodes?.length
+          ? {
+              uccxNodes: c.uccxNodes.map((u, i) => {
+                // Its own administrator: a reference of its own, derived from the cluster's OS admin reference.
+                const ref = `${passwordRef}_UCCX${i + 1}`;
+                secrets.set(ref, u.password);
+                return {
+                  id: u.name,
+                  host: u.host,
+                  sshPort: u.sshPort,
+                  sshHostKeySha256: u.sshHostKeySha256,
+                  osAdmin: { username: u.username, passwordRef: ref },
+                };
+              }),
+            }
+          : {}),
       };
     }),
   };

@@ -15,6 +15,10 @@ import {
   trustStoreOf,
   unitsOnNode,
   unitsPresentedBy,
+  UCCX_CLI,
+  UCCX_OWN_UNITS,
+  UCCX_RESTART_MS,
+  UCCX_SERVICES,
   validityDays,
   type CertificateUnit,
   type NodeProduct,
@@ -74,6 +78,21 @@ export interface ClusterConfig {
   callManagerGroups?: CallManagerGroupConfig[];
   devicePools?: DevicePoolConfig[];
   risport?: { requestsPerMinute?: number; windowMs?: number };
+  /**
+   * Unified CCX nodes that trust this cluster's tomcat (each its own VOS node with its own SSH CLI and administrator,
+   * not a member of the cluster): their tomcat-trust starts with every CUCM node's tomcat certificates.
+   */
+  uccxNodes?: UccxNodeConfig[];
+}
+
+export interface UccxNodeConfig {
+  name: string;
+  ip?: string;
+  /** What `show version active` prints (a UCCX release; default facts/uccx.ts). */
+  version?: string;
+  /** Its platform administrator; random password if omitted. */
+  username?: string;
+  password?: string;
 }
 
 export interface SimEvent {
@@ -196,6 +215,11 @@ export class SimNode {
   servedCtl?: SignedTrustFile;
   /** Certificates TVS can vouch for: read from the node's stores when TVS starts. */
   tvsKnown = new Set<string>();
+  /**
+   * UCCX: the serials of tomcat-trust each service read when it last started (a certificate imported later is used
+   * only after that service restarts); empty on CUCM nodes.
+   */
+  readonly loadedTrust = new Map<string, string[]>();
   /** Called when Cisco Tomcat has restarted (the HTTPS server then serves the new certificate). */
   readonly onTomcatStarted: Array<() => void> = [];
   readonly product: NodeProduct;
@@ -210,7 +234,10 @@ export class SimNode {
     this.product = config.product ?? 'callmanager';
     this.callProcessing = config.callProcessing ?? this.product === 'callmanager';
     this.ip = config.ip ?? `10.${10 + (index >> 8)}.1.${(index % 250) + 11}`;
-    const defaults = defaultServices(cluster.version, config.role, this.product, this.callProcessing);
+    const defaults: Record<string, ServiceSetting> =
+      this.product === 'uccx'
+        ? Object.fromEntries(UCCX_SERVICES.map((s) => [s.name, { state: 'STARTED' as const }]))
+        : defaultServices(cluster.version, config.role, this.product, this.callProcessing);
     for (const [name, setting] of Object.entries(defaults)) this.services.set(name, { name, ...setting });
     for (const [name, state] of Object.entries(config.services ?? {})) {
       this.services.set(name, { name, state, reason: state === 'STOPPED' ? 'Service Not Activated' : undefined });
@@ -219,6 +246,16 @@ export class SimNode {
 
   get name(): string {
     return this.config.name;
+  }
+  /** Who may log in to its CLI: the cluster's OS administrator, or a UCCX node's own. */
+  get osAdmin(): Credentials {
+    return this.cluster.uccxAdmins.get(this.name) ?? this.cluster.osAdmin;
+  }
+  /** What `show version active` prints. */
+  get version(): string {
+    return this.product === 'uccx'
+      ? (this.cluster.config.uccxNodes?.find((u) => u.name === this.name)?.version ?? UCCX_CLI.defaultVersion)
+      : this.cluster.config.version;
   }
   get role(): 'publisher' | 'subscriber' {
     return this.config.role;
@@ -252,7 +289,9 @@ export class SimNode {
 
   addTrust(store: string, cert: SimCertificate, label = cert.commonName): void {
     const entries = this.trust.get(store) ?? [];
-    const filename = `${label}_${cert.serial.toLowerCase()}.pem`;
+    // Spaces in a CN become underscores, as in the names CUCM lists (`USERTrust_RSA_Certification_Authority_<hex>.pem`,
+    // `Cisco_Root_CA_2099_<hex>.pem`: ref §1.3).
+    const filename = `${label.replace(/\s+/g, '_')}_${cert.serial.toLowerCase()}.pem`;
     if (!entries.some((e) => e.filename === filename)) entries.push({ filename, cert });
     this.trust.set(store, entries);
   }
@@ -269,6 +308,9 @@ function unitLabel(node: SimNode, unit: CertificateUnit): string {
 export class SimCluster {
   readonly version: SimVersion;
   readonly nodes: SimNode[];
+  /** Unified CCX nodes that trust the cluster (not members: `show network cluster` does not list them). */
+  readonly uccxNodes: SimNode[];
+  readonly uccxAdmins = new Map<string, Credentials>();
   readonly events = new EventLog();
   readonly faults = new Faults();
   readonly phones: PhoneFleet;
@@ -284,7 +326,7 @@ export class SimCluster {
   private constructor(
     readonly config: ClusterConfig,
     readonly clock: SimClock,
-    credentials: { osAdmin: Credentials; axl: Credentials },
+    credentials: { osAdmin: Credentials; axl: Credentials; uccx?: Map<string, string> },
   ) {
     this.version = parseVersion(config.version);
     this.securityMode = config.securityMode ?? 0;
@@ -295,13 +337,29 @@ export class SimCluster {
     );
     this.osAdmin = credentials.osAdmin;
     this.axlUser = credentials.axl;
+    this.uccxNodes = (config.uccxNodes ?? []).map(
+      (u, i) =>
+        new SimNode(
+          { name: u.name, role: 'publisher', product: 'uccx', ip: u.ip ?? `10.10.9.${i + 21}` },
+          this,
+          200 + i,
+        ),
+    );
+    for (const u of config.uccxNodes ?? [])
+      this.uccxAdmins.set(u.name, {
+        username: u.username ?? 'admin',
+        password: u.password ?? credentials.uccx?.get(u.name) ?? `${credentials.osAdmin.password}-ccx`,
+      });
     this.callManagerGroups = new CallManagerGroups(this, config);
     this.phones = new PhoneFleet(this, config.phones ?? { count: 0 });
   }
 
   static async create(
     config: ClusterConfig,
-    options: { timeScale?: number; credentials: { osAdmin: Credentials; axl: Credentials } },
+    options: {
+      timeScale?: number;
+      credentials: { osAdmin: Credentials; axl: Credentials; uccx?: Map<string, string> };
+    },
   ): Promise<SimCluster> {
     const cluster = new SimCluster(config, new SimClock(options.timeScale ?? 1), options.credentials);
     await cluster.issueInitialCertificates();
@@ -317,8 +375,9 @@ export class SimCluster {
     return this.securityMode === 1;
   }
 
+  /** A member node, or a UCCX node that trusts the cluster. */
   node(name: string): SimNode {
-    const node = this.nodes.find((n) => n.name === name || n.fqdn === name);
+    const node = [...this.nodes, ...this.uccxNodes].find((n) => n.name === name || n.fqdn === name);
     if (!node) throw new Error(`No node ${name} in cluster ${this.config.id}`);
     return node;
   }
@@ -387,6 +446,44 @@ export class SimCluster {
       if (this.ca) for (const unit of this.config.caSignedUnits ?? []) holder.addTrust(trustStoreOf(unit), this.ca);
     }
     for (const [node, store, cert] of await Promise.all(expired)) node.addTrust(store, cert);
+    await this.issueUccxCertificates();
+  }
+
+  /**
+   * A UCCX node holds its own tomcat and trusts every CUCM node's tomcat and tomcat-ECDSA (and the enterprise CA of a
+   * CA-signed tomcat), as an integrated UCCX does; its services read that tomcat-trust at "boot".
+   */
+  private async issueUccxCertificates(): Promise<void> {
+    for (const uccx of this.uccxNodes) {
+      for (const unit of UCCX_OWN_UNITS) {
+        const cert = await createCertificate({
+          commonName: uccx.fqdn,
+          organizationalUnit: unit,
+          validityDays: validityDays(unit),
+          keyType: 'RSA',
+          altNames: [uccx.fqdn, uccx.name],
+        });
+        uccx.certificates.set(unit, cert);
+        uccx.active.set(unit, cert);
+        uccx.addTrust(trustStoreOf(unit), cert, uccx.fqdn);
+      }
+      for (const node of this.nodes)
+        for (const unit of ['tomcat', 'tomcat-ECDSA'] as const) {
+          const cert = node.certificates.get(unit);
+          if (cert) uccx.addTrust('tomcat-trust', cert, unitLabel(node, unit));
+        }
+      if (this.ca && (this.config.caSignedUnits ?? []).some((u) => u.startsWith('tomcat')))
+        uccx.addTrust('tomcat-trust', this.ca);
+      for (const s of UCCX_SERVICES) if (s.readsTomcatTrust) this.loadTrust(uccx, s.name, 'system');
+    }
+  }
+
+  /** A UCCX service (re)started: it now uses what tomcat-trust holds (logged, for tests: `trust-loaded`). */
+  private loadTrust(node: SimNode, service: string, actor: string): void {
+    const serials = (node.trust.get('tomcat-trust') ?? []).map((e) => e.cert.serial);
+    node.loadedTrust.set(service, serials);
+    if (actor !== 'system')
+      this.log(node, actor, 'trust-loaded', { service, store: 'tomcat-trust', serials: serials.join(',') });
   }
 
   /** At "boot": TFTP builds its ITL, the CTL exists in mixed mode, TVS reads its stores. */
@@ -492,7 +589,7 @@ export class SimCluster {
   ): Promise<ServiceState> {
     const service = node.services.get(name);
     if (!service) throw new Error(`Invalid service name: ${name}`);
-    const [stopMs, startMs] = restartDurations(name);
+    const [stopMs, startMs] = (node.product === 'uccx' ? UCCX_RESTART_MS[name] : undefined) ?? restartDurations(name);
     const transition = (state: ServiceState) => this.setServiceState(node, name, state, actor, onState);
     transition('STOPPING');
     this.serviceStopped(node, name);
@@ -505,7 +602,7 @@ export class SimCluster {
     transition('STARTING');
     await this.clock.sleep(startMs * this.faults.slowFactor, 'service-restart');
     service.reason = undefined;
-    this.serviceStarted(node, name);
+    this.serviceStarted(node, name, actor);
     transition('STARTED');
     return 'STARTED';
   }
@@ -549,7 +646,7 @@ export class SimCluster {
     await this.clock.sleep(restartDurations(name)[1] * this.faults.slowFactor, 'service-start');
     const service = node.services.get(name);
     if (service) service.reason = undefined;
-    this.serviceStarted(node, name);
+    this.serviceStarted(node, name, actor);
     this.setServiceState(node, name, 'STARTED', actor, onState);
   }
 
@@ -558,7 +655,11 @@ export class SimCluster {
   }
 
   /** What a service picks up when it (re)starts. */
-  private serviceStarted(node: SimNode, name: string): void {
+  private serviceStarted(node: SimNode, name: string, actor: string): void {
+    if (node.product === 'uccx') {
+      if (UCCX_SERVICES.some((s) => s.name === name && s.readsTomcatTrust)) this.loadTrust(node, name, actor);
+      return;
+    }
     // The certificates this service presents (facts/restarts.ts) go live now.
     for (const u of unitsPresentedBy(name, this.version))
       if (node.certificates.has(u)) node.active.set(u, node.certificate(u));

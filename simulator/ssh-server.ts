@@ -32,7 +32,8 @@ export async function startNodeSshServer(
   node: SimNode,
   options: { host: string; port?: number },
 ): Promise<NodeSshServer> {
-  const credentials = node.cluster.osAdmin;
+  // A UCCX node has its own administrator; CUCM nodes share the cluster's.
+  const credentials = node.osAdmin;
   const hostKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
     .privateKey.export({ type: 'pkcs1', format: 'pem' })
     .toString();

@@ -26,6 +26,8 @@ const CHANGES: ReadonlySet<PlanStep['kind']> = new Set([
   'restart-service',
   'restart-batch',
   'reset-phones',
+  // It changes the UCCX nodes (a skipped upload is the only step left to list after a completed run).
+  'uccx-trust',
 ]);
 
 function actionFor(unit: CertificateUnit, step: PlanStep, missing?: ManualActionsInput['missingPhones']): string {
@@ -49,6 +51,8 @@ function actionFor(unit: CertificateUnit, step: PlanStep, missing?: ManualAction
     case 'reset-phones':
     case 'confirm-phones-reset':
       return `Reset the ${step.kind === 'reset-phones' && step.mode === 'secure-only' ? 'secure phones' : 'phones'} so they download the new ITL/CTL (Bulk Administration, or Device > Phone > Reset).`;
+    case 'uccx-trust':
+      return `On Unified CCX ${step.uccxNodeId}: import ${step.caSigned ? `the root and intermediate CA certificates of the new ${unit}` : `the new ${unit} certificate of ${step.cucmNodeIds.join(', ')} (show cert own ${unit} on each)`} with set cert import trust tomcat, then utils service restart ${step.services.join(', then ')}; until then Finesse desktop logins fail.`;
     case 'await-registration':
       return `Watch the phones re-register (RTMT or Device > Phone, status Registered) before the next certificate${missing && missing.count > 0 ? `; ${missing.count} were not registered at the last check (${missing.sample.slice(0, 10).join(', ')})` : ''}.`;
   }

@@ -23,6 +23,7 @@ export const GATE_TAKES: Record<GateKind, string> = {
     'approve (reset the rest of the fleet anyway) | retry (wait for the canaries again) | abort (the fleet stays as it is)',
   'step-failed': 'retry | skip (only where its description says skip is allowed) | abort',
   'signed-certificate': 'abort (or submit each chain with the submitSignedChain update)',
+  'before-uccx-trust': 'approve | skip (upload to UCCX by hand) | abort',
 };
 
 /** The gates and what each takes, in one line (for descriptions). */

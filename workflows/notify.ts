@@ -24,6 +24,7 @@ const GATE_TITLES: Partial<Record<GateKind, string>> = {
     'canary phones did not come back (likely ITL/CTL trust): decide whether to reset the rest of the fleet',
   'step-failed': 'a step failed and waits for retry, skip or abort',
   'signed-certificate': 'waiting for the CA-signed chains',
+  'before-uccx-trust': 'approve the upload of the new tomcat certificates to Unified CCX',
 };
 
 // Which channels take which events: read once per run. A short timeout: it reads the worker's inventory.

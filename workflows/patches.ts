@@ -39,4 +39,10 @@ export const PATCHES = {
    * whole fleet in one activity.
    */
   canaryPhones: 'canary-phones-before-fleet',
+  /**
+   * Unified CCX (TN 214231, tomcat step 5): after tomcat or tomcat-ECDSA, a cluster with inventory uccxNodes gets the
+   * uccx-trust steps (before-uccx-trust gate, tomcat-trust upload, UCCX restarts, verification). Older runs replay
+   * the plan they were started with, without them.
+   */
+  uccxTrust: 'uccx-tomcat-trust',
 } as const;

@@ -275,6 +275,8 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
     const planOptions = {
       ipsecTomcatRestart: patched('ipsec-tomcat-restart-15'),
       canaryPhones: patched(PATCHES.canaryPhones),
+      // Asked only where it can matter, so runs without UCCX record no marker for it.
+      uccxTrust: planCluster.uccxNodes?.length ? patched(PATCHES.uccxTrust) : false,
     };
     const plan = buildPlan(planCluster, planRequest, planOptions);
     run.state.plan = plan;

@@ -19,7 +19,12 @@ export type GateKind =
   /** An activity failed after its retries: retry, skip (where safe) or abort. */
   | 'step-failed'
   /** A CA-signed unit: the CSRs are out; waiting for the signed chain (submitted with the submitChain update). */
-  | 'signed-certificate';
+  | 'signed-certificate'
+  /**
+   * After tomcat or tomcat-ECDSA: before the new certificates go into the Unified CCX nodes' tomcat-trust and their
+   * services restart (Cisco Finesse Tomcat's restart signs agents out). Not optional: always asked.
+   */
+  | 'before-uccx-trust';
 
 /** Gates an engineer may switch on or off at start; the last two are not optional (they are safety stops). */
 export const OPTIONAL_GATES: readonly GateKind[] = ['before-start', 'before-restarts', 'before-phone-reset'];
@@ -107,7 +112,9 @@ export type StepKind =
   | 'restart-service'
   | 'verify'
   | 'reset-phones'
-  | 'await-registration';
+  | 'await-registration'
+  /** The new tomcat certificates (or their CA chain) imported into a UCCX node's tomcat-trust. */
+  | 'uccx-trust';
 export type StepStatus = 'pending' | 'running' | 'completed' | 'skipped' | 'failed';
 
 export interface StepState {
@@ -251,6 +258,8 @@ export interface RegenerationResult {
   restarts: ServiceRestartOutcome[];
   ctlUpdated?: boolean;
   phones?: RegistrationOutcome;
+  /** What each Unified CCX node's tomcat-trust holds of this unit's new certificates (or their CA chain). */
+  uccx?: Array<{ uccxNodeId: string; certificates: Array<{ serial: string; sha256: string; from: string }> }>;
 }
 
 /** A unit run's state as it reports it to its rotation (the rotation holds the plan, so it is left out). */

@@ -59,7 +59,11 @@ export function commandOf(step: StepState, version?: string): { command: string;
       return rest
         ? { command: `certificate REST API: upload trust, then identity (${unit})`, source: 'inferred' }
         : { command: `set cert import trust ${unit}; set cert import own ${unit}`, source: 'inferred' };
+    case 'uccx-trust':
+      return { command: 'set cert import trust tomcat (the PEM pasted)', source: 'exact' };
     case 'verify':
+      if (/tomcat-trust/.test(step.description))
+        return { command: 'show cert list trust; show cert trust tomcat-trust/<file>', source: 'inferred' };
       if (/ipsec-trust/.test(step.description)) return { command: 'show cert list trust', source: 'inferred' };
       if (/\bITL\b/.test(step.description))
         return { command: /\bCTL\b/.test(step.description) ? 'show itl; show ctl' : 'show itl', source: 'inferred' };
@@ -114,6 +118,8 @@ function planTarget(step: PlanStep): string {
       return `${step.publisherId} → ${step.subscriberIds.join(', ') || 'no subscriber'}`;
     case 'reset-phones':
       return `phones: ${step.mode}`;
+    case 'uccx-trust':
+      return `${step.unit} of ${step.cucmNodeIds.join(', ')} → UCCX ${step.uccxNodeId} tomcat-trust`;
     case 'confirm-phones-reset':
     case 'await-registration':
       return 'phones';

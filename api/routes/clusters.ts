@@ -59,6 +59,17 @@ function clusterDocument(cluster: InventoryCluster, last: DiscoveryRecord | unde
     hostKeyPolicy: cluster.hostKeyPolicy,
     tlsMode: cluster.tls.mode,
     risportRequestsPerMinute: cluster.risportRequestsPerMinute,
+    ...(cluster.uccxNodes?.length
+      ? {
+          uccxNodes: cluster.uccxNodes.map((u) => ({
+            id: u.id,
+            host: u.host,
+            sshPort: u.sshPort,
+            ...(u.sshHostKeySha256 ? { sshHostKeySha256: u.sshHostKeySha256 } : {}),
+            osAdmin: u.osAdmin.username,
+          })),
+        }
+      : {}),
     lastDiscovery: discoveryDocument(last),
   };
 }

@@ -12,3 +12,4 @@ export * from './restarts';
 export * from './ssh';
 export * from './csr-distribution';
 export * from './trust-recovery';
+export * from './uccx';

@@ -19,8 +19,11 @@ export const CERTIFICATE_UNITS = [
 
 export type CertificateUnit = (typeof CERTIFICATE_UNITS)[number];
 export type NodeRole = 'publisher' | 'subscriber';
-/** As `show network cluster` prints the product: callmanager (CUCM) or cups (IM&P) (ref §1.11). */
-export type NodeProduct = 'callmanager' | 'cups';
+/**
+ * As `show network cluster` prints the product: callmanager (CUCM) or cups (IM&P) (ref §1.11); uccx for a Unified
+ * CCX node that trusts the cluster (not a member of it: see facts/uccx.ts).
+ */
+export type NodeProduct = 'callmanager' | 'cups' | 'uccx';
 
 export interface UnitRow {
   unit: CertificateUnit;

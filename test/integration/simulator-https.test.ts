@@ -622,7 +622,7 @@ describe('Simulated CUCM node over HTTPS (AXL, RisPort70, Control Center, certif
     });
     assert.ok(
       trusted.data.certificate_data.some(
-        (c) => c.filename === `Test Enterprise Root CA_${ca.serial.toLowerCase()}.pem`,
+        (c) => c.filename === `Test_Enterprise_Root_CA_${ca.serial.toLowerCase()}.pem`,
       ),
     );
 

@@ -4,7 +4,8 @@ import type { RunningSimulator } from '../../simulator/cluster-runner';
 /** Opens the product's CLI client on a simulated node, as the activities do. */
 export function openCli(sim: RunningSimulator, clusterId: string, nodeName: string): Promise<CliSession> {
   const cluster = sim.endpoints.clusters.find((c) => c.id === clusterId);
-  const node = cluster?.nodes.find((n) => n.name === nodeName);
+  // A member node, or a UCCX node that trusts the cluster (its own administrator).
+  const node = cluster?.nodes.find((n) => n.name === nodeName) ?? cluster?.uccxNodes?.find((n) => n.name === nodeName);
   if (!node) throw new Error(`no node ${clusterId}/${nodeName}`);
   return CliSession.open({
     label: node.name,

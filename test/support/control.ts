@@ -17,9 +17,13 @@ export type { SimEvent } from '../../simulator/model';
 export interface NodeView {
   name: string;
   role: 'publisher' | 'subscriber';
+  /** callmanager, cups, or uccx (a Unified CCX node that trusts the cluster). */
+  product?: string;
   certificates: Record<string, { serial: string; issuer: string; validTo: string; active: string; sha256?: string }>;
   services: Array<{ name: string; state: string; reason?: string }>;
-  trust: Record<string, Array<{ filename: string; serial: string; validTo: string }>>;
+  trust: Record<string, Array<{ filename: string; serial: string; sha256?: string; validTo: string }>>;
+  /** UCCX: the tomcat-trust serials each service read when it last started. */
+  loadedTrust?: Record<string, string[]>;
   itl?: { signer: { unit: string; node: string; serial: string; subject: string }; records: number };
   ctl?: { signer: { unit: string; node: string; serial: string; subject: string }; records: number };
 }

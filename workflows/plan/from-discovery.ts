@@ -11,6 +11,7 @@ export function planClusterOf(d: ClusterDiscovery): PlanCluster {
     version: d.version,
     securityMode: d.securityMode,
     itlSigner: d.itlSigner,
+    ...(d.uccxNodes?.length ? { uccxNodes: [...d.uccxNodes] } : {}),
     nodes: d.nodes.map((n) => ({
       id: n.id,
       role: n.role,

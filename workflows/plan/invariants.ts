@@ -36,6 +36,7 @@ const PHASE: Record<PlanStepKind, number> = {
   'restart-batch': 2,
   'verify-certificate': 3,
   'verify-ipsec-trust': 4,
+  'uccx-trust': 4,
   'reset-phones': 5,
   'confirm-phones-reset': 5,
   'await-registration': 6,

@@ -190,3 +190,18 @@ export function canaryPhonesProblem(value: unknown): string | undefined {
     return `canaryPhones.deadlineMinutes must be a number of minutes above 0 and at most 1440, not ${JSON.stringify(deadlineMinutes)}.`;
   return undefined;
 }
+
+/** The units whose new certificates a Unified CCX node must trust (TN 214231, tomcat section, step 5). */
+export const UCCX_TRUST_UNITS: ReadonlySet<CertificateUnit> = new Set<CertificateUnit>(['tomcat', 'tomcat-ECDSA']);
+
+/**
+ * What a UCCX node restarts after its tomcat-trust changed, in this order: the services that call CUCM over HTTPS
+ * and read tomcat-trust when they start (TN 118855 names UCCX Platform Tomcat, Cisco Finesse Tomcat and the UCCX
+ * Notification Service among the components that use certificates; the exact restart list is marked partly a
+ * guess in docs/uccx.md). Cisco Finesse Tomcat last: its restart signs the agents out of their desktops.
+ */
+export const UCCX_TRUST_RESTARTS: readonly string[] = [
+  'Cisco Tomcat',
+  'Cisco Unified CCX Notification Service',
+  'Cisco Finesse Tomcat',
+];

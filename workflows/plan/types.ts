@@ -24,6 +24,8 @@ export interface PlanCluster {
   nodes: PlanNode[];
   /** The cluster's CallManager groups and device pools (AXL), read only for the redundancy-groups strategy. */
   redundancy?: PlanRedundancy;
+  /** Unified CCX nodes that trust this cluster's tomcat certificates (inventory `uccxNodes`, by id). */
+  uccxNodes?: string[];
 }
 
 /** Serial (default): one node at a time, as TN 214231 does it; redundancy-groups: see ./redundancy.ts. */
@@ -96,6 +98,8 @@ export interface PlanOptions {
   ipsecTomcatRestart?: boolean;
   /** The reset-phones step starts with a canary stage (issue 12 part 8). */
   canaryPhones?: boolean;
+  /** After tomcat or tomcat-ECDSA, upload the new certificates into each UCCX node's tomcat-trust (TN 214231). */
+  uccxTrust?: boolean;
 }
 
 export type PlanStep =
@@ -137,6 +141,22 @@ export type PlanStep =
       reason: string;
       /** Reset these canaries first and wait for them; the fleet only once they are back (or an engineer says so). */
       canary?: { perNodeModel: number; max: number; deadlineMinutes?: number; reason: string };
+    }
+  /**
+   * A Unified CCX node trusts the cluster's tomcat: upload into its tomcat-trust every CUCM node's new certificate
+   * (CA-signed: the root and intermediates instead), restart the UCCX services that read it, verify it is there.
+   * Behind the before-uccx-trust gate (restarting Cisco Finesse Tomcat signs agents out of their desktops).
+   */
+  | {
+      kind: 'uccx-trust';
+      unit: CertificateUnit;
+      uccxNodeId: string;
+      /** The CUCM nodes whose new certificate (or whose CA chain) goes into UCCX's tomcat-trust. */
+      cucmNodeIds: string[];
+      caSigned: boolean;
+      /** Restarted on the UCCX node where Started, in this order. */
+      services: string[];
+      reason: string;
     }
   /** phoneReset 'none': an engineer resets the phones and confirms at a gate. */
   | { kind: 'confirm-phones-reset'; reason: string }

@@ -11,6 +11,8 @@ import {
   PHONE_AFFECTING_UNITS,
   phoneResetModeOf,
   secureOnlyResetAllowed,
+  UCCX_TRUST_RESTARTS,
+  UCCX_TRUST_UNITS,
 } from './rules';
 import { certificateOf, holdersOf, productOf, regeneratorsOf, serviceOf } from './topology';
 import {
@@ -46,6 +48,7 @@ export function planUnit(ctx: PlanContext, unit: CertificateUnit, warnings: stri
     ...ctlSteps(ctx, unit, warnings),
     ...restartSteps(ctx, unit, warnings),
     ...verifySteps(ctx, unit),
+    ...uccxSteps(ctx, unit),
     ...phoneSteps(ctx, unit),
   ];
   return { unit, steps };
@@ -183,6 +186,31 @@ function verifySteps(ctx: PlanContext, unit: CertificateUnit): PlanStep[] {
       reason: `DRF and database replication between nodes rely on the publisher's ipsec certificate: every subscriber's ipsec-trust must hold the publisher's new serial.`,
     });
   return steps;
+}
+
+/**
+ * After tomcat or tomcat-ECDSA is verified on CUCM: each UCCX node that trusts the cluster gets the new certificates
+ * in its tomcat-trust (Finesse desktop logins fail otherwise), one step per UCCX node, behind one gate.
+ */
+function uccxSteps(ctx: PlanContext, unit: CertificateUnit): PlanStep[] {
+  if (ctx.options.uccxTrust === false || !UCCX_TRUST_UNITS.has(unit)) return [];
+  const uccx = ctx.cluster.uccxNodes ?? [];
+  if (uccx.length === 0) return [];
+  const holders = holdersOf(ctx.v, ctx.nodes, unit);
+  if (holders.length === 0) return [];
+  const caSigned = holders.some((n) => certificateOf(n, unit)?.selfSigned === false);
+  const what = caSigned
+    ? `the root and intermediate CA certificates that sign the new ${unit} of ${holders.map((n) => n.id).join(', ')}`
+    : `the new self-signed ${unit} certificate of every CUCM node (${holders.map((n) => n.id).join(', ')})`;
+  return uccx.map((uccxNodeId) => ({
+    kind: 'uccx-trust' as const,
+    unit,
+    uccxNodeId,
+    cucmNodeIds: holders.map((n) => n.id),
+    caSigned,
+    services: [...UCCX_TRUST_RESTARTS],
+    reason: `${TN} (tomcat, step 5): Unified CCX ${uccxNodeId} trusts this cluster's tomcat; upload ${what} into its tomcat-trust (set cert import trust tomcat), restart ${UCCX_TRUST_RESTARTS.join(', ')} there, and check they are listed, or Finesse desktop logins fail.`,
+  }));
 }
 
 /** Phone-affecting units end with phones reset (or confirmed reset) and back: the next unit starts only then. */

@@ -31,6 +31,8 @@ export interface UnitRunContext {
   ca?: CaRenewal;
   /** True once a signed certificate was uploaded (a CA renewal stopped before that changed nothing). */
   uploadedAny: boolean;
+  /** How the before-uccx-trust gate was decided (asked once, before the first UCCX step). */
+  uccxDecision?: 'approved' | 'skipped';
 }
 
 export function nodeRef(ctx: UnitRunContext, nodeId: string): { clusterId: string; nodeId: string } {

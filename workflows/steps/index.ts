@@ -5,6 +5,7 @@ import type { UnitRunContext } from './context';
 import { awaitRegistrationStep, confirmPhonesResetStep, resetPhonesStep } from './phones';
 import { restartBatchStep } from './restart-batch';
 import { restartStep, updateCtlStep } from './services';
+import { uccxTrustStep } from './uccx';
 import { verifyCertificateStep, verifyIpsecTrustStep } from './verify';
 
 export type { CaRenewal, UnitRunContext } from './context';
@@ -27,6 +28,8 @@ export function runPlanStep(ctx: UnitRunContext, step: PlanStep, index: number):
       return verifyCertificateStep(ctx, step);
     case 'verify-ipsec-trust':
       return verifyIpsecTrustStep(ctx, step);
+    case 'uccx-trust':
+      return uccxTrustStep(ctx, step);
     case 'reset-phones':
       return resetPhonesStep(ctx, step);
     case 'confirm-phones-reset':
