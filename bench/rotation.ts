@@ -2,8 +2,9 @@
  * `npm run bench rotation`: a full rotation of a 3-node mixed-mode CUCM 14.0 cluster with 5,000 phones, on the
  * time-scaled simulator, a real Temporal dev server (SQLite, as `npm start` runs it), the worker in this process,
  * no gates. Prints (and writes to bench/results/rotation.json) the wall time; CUCM's unavoidable time on the critical
- * path (regeneration, service stops/starts/restarts, phone re-registration: the simulator's delays without the
- * CLI's start-up and command latency, which a client can avoid by keeping its sessions); their ratio (target
+ * path (regeneration, service stops/starts/restarts, `utils ctl update CTLFile`, phone re-registration: the
+ * simulator's delays without the CLI's start-up and command latency, which a client can avoid by keeping its
+ * sessions); their ratio (target
  * <= 1.10); the SSH logins per rotation (target: one per node for the one worker, plus the reopens the session
  * pool made after an idle close or a drop); where the rest goes; the history size of each workflow; the peak RSS.
  * The ratio to every simulator delay (CLI included) is printed too, for comparison with earlier runs.
@@ -204,6 +205,7 @@ async function main(): Promise<void> {
   const delays = measure(covered);
 
   // CUCM's own work: everything the simulator makes a caller wait for except the CLI ('cli': start-up, commands).
+  // The CTL update (and ITL reset, CSR generation) are the node's work, labelled as such by the simulator.
   const unavoidable = measure(
     union(
       clip(
