@@ -185,6 +185,16 @@ async function main(): Promise<void> {
   console.log(
     `3-node mixed-mode 14.0, ${PHONES} phones, time scale ${TIME_SCALE}, registrationPollSeconds ${POLL_SECONDS}, RisPort 15 per ${windowMs} ms, units ${UNITS.join(', ')}`,
   );
+  // Made before the run, so the file's date, duration and load average at start are the run's.
+  const figures = new BenchResults('rotation', {
+    nodes: cluster.nodes.length,
+    phones: PHONES,
+    timeScale: TIME_SCALE,
+    registrationPollSeconds: POLL_SECONDS,
+    units: UNITS,
+    risport: { requestsPerMinute: 15, windowMs },
+    workers: 1,
+  });
   const workflowId = `bench-rotation-${Date.now()}`;
   const t0 = performance.now();
   const results = await client.workflow.execute(rotateCluster, {
@@ -219,15 +229,6 @@ async function main(): Promise<void> {
   const logins = cluster.events.list({ kind: 'ssh-login' }).filter(since);
   const commands = cluster.events.list({ kind: 'cli-command' }).filter(since);
   const reopens = poolCloses.filter((m) => !/shutting down/.test(m)).length;
-  const figures = new BenchResults('rotation', {
-    nodes: nodes.length,
-    phones: PHONES,
-    timeScale: TIME_SCALE,
-    registrationPollSeconds: POLL_SECONDS,
-    units: UNITS,
-    risport: { requestsPerMinute: 15, windowMs },
-    workers: 1,
-  });
   print('rotation wall time', s(wall));
   figures.figure('rotation wall time', round(wall / 1000), 's');
   print('CUCM unavoidable time on the critical path (no CLI)', s(unavoidable));
