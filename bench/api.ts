@@ -19,7 +19,7 @@
  * Results in bench/results/api.json (p50/p99 per load; the gate GET with its target).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +59,43 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
+/**
+ * CPU time (ms) of the system's processes by role, from /proc (Linux; empty elsewhere): what one request costs the
+ * API and Temporal whatever the machine's load, which the latencies alone do not tell on a shared machine.
+ */
+let systemPid: number | undefined;
+function systemCpuMs(): Map<string, number> {
+  const out = new Map<string, number>();
+  if (systemPid === undefined) return out;
+  try {
+    const parents = new Map<number, number>();
+    const stats = new Map<number, string[]>();
+    for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        parents.set(Number(entry), Number(fields[1]));
+        stats.set(Number(entry), fields);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    const within = (pid: number): boolean =>
+      pid === systemPid || (pid > 1 && parents.has(pid) && within(parents.get(pid) ?? 0));
+    for (const [pid, fields] of stats) {
+      if (!within(pid)) continue;
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const role = cmd.includes('api/main') ? 'API' : cmd.includes('start-dev') ? 'Temporal' : undefined;
+      if (!role) continue;
+      // utime + stime, in clock ticks (100 per second on Linux).
+      out.set(role, (out.get(role) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10);
+    }
+  } catch {
+    // no /proc
+  }
+  return out;
+}
+
 /** How many times each fixed-rate load runs (BENCH_API_RUNS, default 3): the figure is the median, the note the spread. */
 const RUNS = Math.max(1, Number(process.env.BENCH_API_RUNS ?? 3));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -92,14 +129,23 @@ async function load(
       warmup: { duration: 3 },
       timeout: 120,
     };
+    const cpuFrom = systemCpuMs();
     const result = await autocannon(opts);
+    const cpuTo = systemCpuMs();
     const l = result.latency;
-    const warm = (result as { warmup?: autocannon.Result }).warmup?.latency;
+    const warmup = (result as { warmup?: autocannon.Result }).warmup;
+    const warm = warmup?.latency;
     const loadAfter = loadavg()[0]!;
+    // Over the warm-up and the measured load together: CPU per request, in µs.
+    const sent = result.requests.total + (warmup?.requests.total ?? 0);
+    const cpu = [...cpuTo]
+      .map(([role, ms]) => `${role} ${Math.round(((ms - (cpuFrom.get(role) ?? 0)) * 1000) / sent)} µs`)
+      .join(', ');
     const line =
       `p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms; ${result.requests.average.toFixed(1)} req/s ` +
       `(${result.requests.total} requests, ${result['2xx']} 2xx, ${result.non2xx} non-2xx, ${result.errors} errors; ` +
-      `warm-up p99 ${warm?.p99 ?? '?'} ms; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)} on this host)`;
+      `warm-up p99 ${warm?.p99 ?? '?'} ms; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)} on this host` +
+      `${cpu ? `; CPU per request: ${cpu}` : ''})`;
     print(`${name} (run ${run} of ${RUNS})`, line);
     runs.push({ p50: l.p50, p99: l.p99, load: (loadBefore + loadAfter) / 2, line });
   }
@@ -171,6 +217,7 @@ async function main(): Promise<void> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  systemPid = system.pid;
   system.stdout.on('data', (d: Buffer) => output.push(d.toString()));
   system.stderr.on('data', (d: Buffer) => output.push(d.toString()));
   const exited = new Promise<void>((resolve) => system.once('exit', () => resolve()));
