@@ -45,11 +45,6 @@ export class RisPortClient {
     private readonly onWait: (ms: number) => void = () => undefined,
   ) {}
 
-  /** The cluster's budget as this client spends it: requests per window, and the window. */
-  get budget(): { limit: number; windowMs: number } {
-    return { limit: this.limiter.limit, windowMs: this.limiter.windowMs };
-  }
-
   // node-soap caches the parsed WSDL per path, so one client per node costs little after the first.
   private soap(): Promise<Client> {
     this.client ??= createClientAsync(WSDL.risport, {
