@@ -145,13 +145,19 @@ export class RunDocuments<D> {
 
   private async readNow(id: string, log?: FastifyBaseLogger): Promise<D> {
     const kept = this.kept.get(id);
-    const description = await describeRun(this.deps, id);
-    if (kept && sameVersion(kept.version, versionOf(description))) {
-      // Most recently used last, so the oldest goes first when the map is full.
-      this.kept.delete(id);
-      this.kept.set(id, kept);
-      return kept.doc;
+    if (kept) {
+      // The freshness check reads only the run's version from the raw answer: decoding the whole description
+      // (memo, search attributes) is needed only when the run has moved. Any error: the full describe below says
+      // what it is (404, 503).
+      const version = await this.currentVersion(id).catch(() => undefined);
+      if (version && sameVersion(kept.version, version)) {
+        // Most recently used last, so the oldest goes first when the map is full.
+        this.kept.delete(id);
+        this.kept.set(id, kept);
+        return kept.doc;
+      }
     }
+    const description = await describeRun(this.deps, id);
     const view = await readState(this.deps, description, log);
     const doc = await this.build(view);
     this.kept.delete(id);
@@ -160,6 +166,19 @@ export class RunDocuments<D> {
       this.kept.set(id, { version: versionOf(description), doc });
     }
     return doc;
+  }
+
+  /** The run's version now, from DescribeWorkflowExecution without the SDK's decoding of the rest. */
+  private async currentVersion(id: string): Promise<RunVersion> {
+    const { temporal } = this.deps;
+    const raw = await withDeadline(this.deps, READ_DEADLINE_MS, () =>
+      temporal.workflowService.describeWorkflowExecution({
+        namespace: temporal.options.namespace,
+        execution: { workflowId: id },
+      }),
+    );
+    const info = raw.workflowExecutionInfo;
+    return { runId: info?.execution?.runId ?? '', historyLength: Number(info?.historyLength ?? -1) };
   }
 }
 

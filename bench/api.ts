@@ -4,7 +4,9 @@
  * directory). This process only sends load, so its own work does not slow the API down.
  *
  *   - GET /v1/regenerations/{id} of a run stopped at its before-start gate, at a fixed 200 requests/s for 10 s
- *     (target: p99 < 50 ms); see api/runs.ts for what a GET asks Temporal
+ *     (target: p99 < 50 ms); see api/runs.ts for what a GET asks Temporal. autocannon with keep-alive connections
+ *     (50 watchers at 4 requests/s each), in this process, after a 3 s warm-up at the same rate; each load runs
+ *     BENCH_API_RUNS times (default 3): the figure is the median, the note gives every run and its load average
  *   - the same for a rotation of two units at its first unit's gate (describe + rotationState, then the unit run's
  *     state) and for a closed run (describe + state, answered by a worker replaying the history)
  *   - what one GET costs inside, from a Temporal client in this process: describe alone (a GET now, while the run
@@ -17,7 +19,7 @@
  * Results in bench/results/api.json (p50/p99 per load; the gate GET with its target).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +59,47 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
+/**
+ * CPU time (ms) of the system's processes by role, from /proc (Linux; empty elsewhere): what one request costs the
+ * API and Temporal whatever the machine's load, which the latencies alone do not tell on a shared machine.
+ */
+let systemPid: number | undefined;
+function systemCpuMs(): Map<string, number> {
+  const out = new Map<string, number>();
+  if (systemPid === undefined) return out;
+  try {
+    const parents = new Map<number, number>();
+    const stats = new Map<number, string[]>();
+    for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        parents.set(Number(entry), Number(fields[1]));
+        stats.set(Number(entry), fields);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    const within = (pid: number): boolean =>
+      pid === systemPid || (pid > 1 && parents.has(pid) && within(parents.get(pid) ?? 0));
+    for (const [pid, fields] of stats) {
+      if (!within(pid)) continue;
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const role = cmd.includes('api/main') ? 'API' : cmd.includes('start-dev') ? 'Temporal' : undefined;
+      if (!role) continue;
+      // utime + stime, in clock ticks (100 per second on Linux).
+      out.set(role, (out.get(role) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10);
+    }
+  } catch {
+    // no /proc
+  }
+  return out;
+}
+
+/** How many times each fixed-rate load runs (BENCH_API_RUNS, default 3): the figure is the median, the note the spread. */
+const RUNS = Math.max(1, Number(process.env.BENCH_API_RUNS ?? 3));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 async function load(
   name: string,
   options: {
@@ -70,30 +113,50 @@ async function load(
     p99TargetMs?: number;
   },
 ): Promise<void> {
-  const result = await autocannon({
-    url: options.url,
-    method: options.method ?? 'GET',
-    ...(options.body ? { body: options.body, headers: { 'content-type': 'application/json' } } : {}),
-    // Enough connections that the rate, not the connection count, sets the pace.
-    connections: options.connections ?? Math.max(4, Math.min(50, options.rate)),
-    overallRate: options.rate,
-    duration: options.seconds,
-    timeout: 120,
-  });
-  const l = result.latency;
-  print(
-    name,
-    `p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms; ${result.requests.average.toFixed(1)} req/s ` +
+  const runs: Array<{ p50: number; p99: number; load: number; line: string }> = [];
+  for (let run = 1; run <= RUNS; run++) {
+    const loadBefore = loadavg()[0]!;
+    // autocannon 9 takes `warmup` (its types do not list it yet).
+    const opts: autocannon.Options & { warmup: { duration: number } } = {
+      url: options.url,
+      method: options.method ?? 'GET',
+      ...(options.body ? { body: options.body, headers: { 'content-type': 'application/json' } } : {}),
+      // Enough connections that the rate, not the connection count, sets the pace (keep-alive, as autocannon does).
+      connections: options.connections ?? Math.max(4, Math.min(50, options.rate)),
+      overallRate: options.rate,
+      duration: options.seconds,
+      // A running API is warm: 3 s at the same rate first (its own connections), reported apart, not counted.
+      warmup: { duration: 3 },
+      timeout: 120,
+    };
+    const cpuFrom = systemCpuMs();
+    const result = await autocannon(opts);
+    const cpuTo = systemCpuMs();
+    const l = result.latency;
+    const warmup = (result as { warmup?: autocannon.Result }).warmup;
+    const warm = warmup?.latency;
+    const loadAfter = loadavg()[0]!;
+    // Over the warm-up and the measured load together: CPU per request, in µs.
+    const sent = result.requests.total + (warmup?.requests.total ?? 0);
+    const cpu = [...cpuTo]
+      .map(([role, ms]) => `${role} ${Math.round(((ms - (cpuFrom.get(role) ?? 0)) * 1000) / sent)} µs`)
+      .join(', ');
+    const line =
+      `p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms; ${result.requests.average.toFixed(1)} req/s ` +
       `(${result.requests.total} requests, ${result['2xx']} 2xx, ${result.non2xx} non-2xx, ${result.errors} errors; ` +
-      `load average ${loadavg()[0]!.toFixed(1)} on this host)`,
-  );
-  results.figure(`${name}: p50`, l.p50, 'ms');
+      `warm-up p99 ${warm?.p99 ?? '?'} ms; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)} on this host` +
+      `${cpu ? `; CPU per request: ${cpu}` : ''})`;
+    print(`${name} (run ${run} of ${RUNS})`, line);
+    runs.push({ p50: l.p50, p99: l.p99, load: (loadBefore + loadAfter) / 2, line });
+  }
+  const p99s = runs.map((r) => r.p99);
+  results.figure(`${name}: p50`, median(runs.map((r) => r.p50)), 'ms');
   results.figure(
     `${name}: p99`,
-    l.p99,
+    median(p99s),
     'ms',
     options.p99TargetMs !== undefined ? { op: '<', value: options.p99TargetMs } : undefined,
-    `${result.requests.average.toFixed(1)} req/s, ${result.non2xx} non-2xx, ${result.errors} errors, load average ${loadavg()[0]!.toFixed(1)}`,
+    `median of ${RUNS} runs of ${options.seconds} s (p99 ${p99s.join(', ')} ms; spread ${Math.min(...p99s)}–${Math.max(...p99s)} ms) at load averages ${runs.map((r) => r.load.toFixed(1)).join(', ')}; each after a 3 s warm-up; ${runs.map((r, i) => `run ${i + 1}: ${r.line}`).join('; ')}`,
   );
 }
 
@@ -154,6 +217,7 @@ async function main(): Promise<void> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  systemPid = system.pid;
   system.stdout.on('data', (d: Buffer) => output.push(d.toString()));
   system.stderr.on('data', (d: Buffer) => output.push(d.toString()));
   const exited = new Promise<void>((resolve) => system.once('exit', () => resolve()));

@@ -61,8 +61,9 @@ export class CliShell {
     this.writeRaw(text.replace(/\r?\n/g, '\r\n'));
   }
 
-  private sleep(realMs: number): Promise<void> {
-    return this.cluster.clock.sleep(realMs * this.cluster.faults.slowFactor);
+  /** `kind`: what the node is busy with; "cli" is the CLI's own start-up and command latency (benches tell them apart). */
+  private sleep(realMs: number, kind = 'cli'): Promise<void> {
+    return this.cluster.clock.sleep(realMs * this.cluster.faults.slowFactor, kind);
   }
 
   /** Login banner, then the first prompt after the CLI's start-up delay (about 8 s on a real node). */
@@ -339,7 +340,7 @@ export class CliShell {
 
   private async generateCsr(unit: CertificateUnit): Promise<string> {
     const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, workers: -1 });
-    await this.sleep(2000);
+    await this.sleep(2000, 'csr-gen');
     const csr = forge.pki.createCertificationRequest();
     csr.publicKey = keys.publicKey;
     csr.setSubject([
@@ -458,7 +459,7 @@ export class CliShell {
     const answer = await this.ask('This operation updates the CTLFile. Do you want to continue? (y/n):');
     if (!answer.toLowerCase().startsWith('y')) return 'Operation cancelled.';
     this.write('Updating CTL file\r\n');
-    await this.sleep(3000);
+    await this.sleep(3000, 'ctl-update');
     this.cluster.updateCtl(this.user);
     return 'CTL file Updated\nPlease Restart the TFTP and Cisco CallManager services on all nodes in the cluster that run these services';
   }
@@ -481,7 +482,7 @@ export class CliShell {
   /** `utils itl reset localkey`: the output of Cisco's older `utils itl reset` example (facts/trust-recovery.ts). */
   private async itlReset(): Promise<string> {
     this.requirePublisher();
-    await this.sleep(2000);
+    await this.sleep(2000, 'itl-reset');
     const tftp = this.cluster.itlResetLocalKey(this.user);
     return [
       'Generating the reset ITL file.....',

@@ -554,14 +554,18 @@ export class SimCluster {
   /** `set cert regen <unit>`: a new key and certificate; services keep the old one until they restart. */
   async regenerate(node: SimNode, unit: CertificateUnit, actor: string): Promise<SimCertificate> {
     const before = node.certificate(unit);
-    await this.clock.sleep(5000 * this.faults.slowFactor, 'cert-regen');
-    const cert = await createCertificate({
-      commonName: unitLabel(node, unit),
-      organizationalUnit: unit,
-      validityDays: validityDays(unit),
-      keyType: unit.endsWith('-ECDSA') ? 'EC' : 'RSA',
-      altNames: [node.fqdn, node.name],
-    });
+    // The key pair is made during the regeneration's delay, not after it: a node's regeneration time includes its
+    // own key generation, so the simulator's keygen (real CPU time, unscaled) is not added on top of CUCM's.
+    const [, cert] = await Promise.all([
+      this.clock.sleep(5000 * this.faults.slowFactor, 'cert-regen'),
+      createCertificate({
+        commonName: unitLabel(node, unit),
+        organizationalUnit: unit,
+        validityDays: validityDays(unit),
+        keyType: unit.endsWith('-ECDSA') ? 'EC' : 'RSA',
+        altNames: [node.fqdn, node.name],
+      }),
+    ]);
     node.certificates.set(unit, cert);
     node.csrs.delete(unit);
     this.log(node, actor, 'cert-regenerated', { unit, serialBefore: before.serial, serialAfter: cert.serial });

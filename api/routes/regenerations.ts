@@ -4,7 +4,7 @@
  * the document in ../regeneration-documents.ts.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { bearerSecurity, identityOf } from '../auth';
 import { clusterOr404 } from '../cluster-lookup';
 import { checkMultiServerOnCluster, csrDistributionProblem } from '../csr-distribution';
@@ -36,6 +36,8 @@ export function regenerationRoutes(
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const pageTokens = new PageTokens();
   const documents = new RunDocuments<RegenerationDocument | RotationDocument>(deps, documentOf);
+  /** The JSON of each document built, for as long as it is kept (a new version is a new document object). */
+  const serialised = new WeakMap<object, ReturnType<FastifyReply['serialize']>>();
 
   app.post(
     '/v1/clusters/:clusterId/regenerations',
@@ -123,6 +125,13 @@ export function regenerationRoutes(
       },
     },
     // A query only when the run has moved since the last read; watchers of one run share reads (api/runs.ts).
-    async (request) => documents.read(request.params.id, request.log),
+    // A kept document is serialised once (with this route's response schema), not once per watcher's GET.
+    async (request, reply) => {
+      const doc = await documents.read(request.params.id, request.log);
+      let json = serialised.get(doc);
+      if (json === undefined) serialised.set(doc, (json = reply.serialize(doc)));
+      // Sent as the serialised text (the typed reply would take only the document itself).
+      return (reply as FastifyReply).type('application/json; charset=utf-8').send(json);
+    },
   );
 }

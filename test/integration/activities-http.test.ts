@@ -139,6 +139,7 @@ describe('activities over HTTPS and SSH (simulator)', function () {
     assert.deepEqual(result, { total: 300, reset: 300, skippedAlreadyReset: 0, resumedFrom: undefined });
     const resets = (await lab.control.events('c14', { kind: 'phone-reset', since })).map((e) => e.detail.phone);
     assert.deepEqual([...resets].sort(), [...names].sort(), 'every phone reset exactly once');
+    const waitFrom = await lab.control.lastSeq('c14');
     const back = await run(lab.activities.awaitRegistration, {
       clusterId: 'c14',
       baseline,
@@ -147,6 +148,11 @@ describe('activities over HTTPS and SSH (simulator)', function () {
     });
     assert.equal(back.allBack, true);
     assert.equal(back.missingCount, 0);
+    // "All back" is decided on a full read (2,500 phones, three pages), whatever the polls before it read.
+    const asked = (await lab.control.events('c14', { kind: 'risport', since: waitFrom })).map((e) =>
+      Number(e.detail.total),
+    );
+    assert.deepEqual(asked.slice(-3), [2500, 2500, 2500], 'all back is decided on a full read');
   });
 
   it('reports the phones still missing at the deadline', async () => {
@@ -155,6 +161,7 @@ describe('activities over HTTPS and SSH (simulator)', function () {
     await lab.control.fault('c14', { kind: 'phones-never-return', count: 2 });
     const bad = c.phones.list.slice(-2).map((p) => p.name);
     await run(lab.activities.resetPhones, { clusterId: 'c14', selection: { names: bad } });
+    const waitFrom = await lab.control.lastSeq('c14');
     const result = await run(lab.activities.awaitRegistration, {
       clusterId: 'c14',
       baseline,
@@ -163,6 +170,13 @@ describe('activities over HTTPS and SSH (simulator)', function () {
     });
     assert.equal(result.allBack, false);
     assert.deepEqual(result.missing, [...bad].sort());
+    // What RisPort was asked: every phone first (three pages), then only the two missing ones, by name.
+    const asked = (await lab.control.events('c14', { kind: 'risport', since: waitFrom })).map((e) =>
+      Number(e.detail.total),
+    );
+    assert.deepEqual(asked.slice(0, 3), [2500, 2500, 2500], 'the first poll reads every phone');
+    assert.ok(asked.length > 3, `polled again (${asked.join(', ')})`);
+    assert.deepEqual(new Set(asked.slice(3)), new Set([2]), 'then only the missing phones');
     await waitFor('no pending phones', async () =>
       (await lab.control.phones('c14')).pending === 0 ? true : undefined,
     );
