@@ -1,29 +1,32 @@
 /**
- * What every activity shares inside one worker process: the inventory, secret resolution (the only place secrets
- * are read), and the CUCM clients, built lazily and reused (SOAP clients are costly to create; the RisPort limiter
- * must be shared by every activity of a cluster). Failures leave here as Temporal failures with a type the workflow
- * can branch on: retryable for network trouble and throttling, non-retryable for wrong credentials, host-key
- * mismatches, commands CUCM rejects and invalid input.
+ * What every activity shares inside one worker process: the cluster directory (./cluster-directory.ts: inventory
+ * lookups and learned subscribers), secret resolution (the only place secrets are read), the SSH host-key policy,
+ * and the CUCM clients, built lazily and reused (SOAP clients are costly to create; the RisPort limiter must be
+ * shared by every activity of a cluster; the CLI sessions are the pool's, ./cucm/session-pool.ts). Each activity
+ * factory declares the part it uses (a `Pick` of this class). Failures leave as Temporal failures
+ * (./activity-support.ts).
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { findCluster } from '../inventory/load';
-import type { Inventory, InventoryCluster, InventoryNode } from '../inventory/types';
+import type { Inventory } from '../inventory/types';
 import { parseCucmVersion } from '../workflows/cucm-version';
+import { cancellationSignal, toFailure } from './activity-support';
+import { ClusterDirectory, type NodeRef } from './cluster-directory';
 import { AxlClient } from './cucm/axl';
 import { CertMgrClient } from './cucm/certmgr';
 import { CliError, type CliCommands, type CliSession, type CliSessionOptions, type CliTarget } from './cucm/cli';
 import { ControlCenterClient } from './cucm/control-center';
-import { CucmHttpError } from './cucm/errors';
 import { NodeTlsTrust } from './cucm/https-trust';
-import { parseActiveVersion, parseCertificateDetails, parseNetworkCluster, type ClusterNodeLine } from './cucm/parsers';
+import { parseActiveVersion, parseCertificateDetails } from './cucm/parsers';
 import { RateLimiterRegistry } from './cucm/rate-limiter';
 import { RisPortClient } from './cucm/risport';
 import { CliSessionPool } from './cucm/session-pool';
 import type { HostKeyStore } from './host-keys';
 import type { NotificationDeps } from './notify/deliver';
-
 import type { ExpiryGauges } from './expiry-gauges';
+
+export { heartbeating, toFailure } from './activity-support';
+export { isMember, type NodeRef } from './cluster-directory';
 
 export interface ActivityDeps {
   inventory: Inventory;
@@ -50,198 +53,25 @@ export interface ActivityDeps {
   expiryGauges?: ExpiryGauges;
 }
 
-export interface NodeRef {
-  clusterId: string;
-  nodeId: string;
-}
-
 /** A Unified CCX node of a cluster (inventory `uccxNodes`). */
 export interface UccxRef {
   clusterId: string;
   uccxNodeId: string;
 }
 
-/**
- * Whether a listed node is the one a `show network cluster` line describes: by id (hostname or FQDN, as listed
- * nodes are named) or by address.
- */
-export function isMember(node: InventoryNode, member: ClusterNodeLine): boolean {
-  return (
-    node.id === member.host ||
-    node.id === member.fqdn ||
-    member.fqdn.startsWith(`${node.id}.`) ||
-    node.host === member.ip
-  );
-}
-
-/** What the worker learned of a cluster from its publisher's `show network cluster`. */
-interface LearnedCluster {
-  /** Subscribers the inventory does not list, as reachable nodes (id = hostname). */
-  nodes: InventoryNode[];
-  /** Lines `show network cluster` printed that the worker cannot manage (e.g. a second publisher), for warnings. */
-  ignored: string[];
-  learnedAt: number;
-}
-
-/** Maps client failures to Temporal failures: retry what can recover, stop at once on what cannot. */
-export function toFailure(err: unknown): unknown {
-  if (err instanceof CliError) {
-    return ApplicationFailure.create({
-      type: `CliError.${err.kind}`,
-      message: err.message,
-      nonRetryable: !err.retryable,
-    });
-  }
-  if (err instanceof CucmHttpError) {
-    return ApplicationFailure.create({
-      type: `HttpError.${err.kind}`,
-      message: err.message,
-      nonRetryable: !err.retryable,
-    });
-  }
-  return err;
-}
-
-/** Heartbeats while long work runs, so a crashed worker is noticed within the heartbeat timeout. */
-export async function heartbeating<T>(work: () => Promise<T>, details?: () => unknown): Promise<T> {
-  const ctx = Context.current();
-  const beat = () => ctx.heartbeat(details?.());
-  const timer = setInterval(beat, 5_000);
-  try {
-    beat();
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-/** The running activity's cancellation signal; none outside an activity. */
-function cancellationSignal(): AbortSignal | undefined {
-  try {
-    return Context.current().cancellationSignal;
-  } catch {
-    return undefined;
-  }
-}
-
-export class ActivityContext {
+export class ActivityContext extends ClusterDirectory {
   private readonly limiters: RateLimiterRegistry;
   private readonly trusts = new Map<string, NodeTlsTrust>();
   private readonly versions = new Map<string, string>();
   private readonly controlCenters = new Map<string, ControlCenterClient>();
-  /** Per cluster: subscribers learned from the publisher (inventories may list the publisher alone). */
-  private readonly learned = new Map<string, LearnedCluster>();
-  private readonly learning = new Map<string, Promise<LearnedCluster>>();
   private readonly pool: CliSessionPool;
 
   constructor(readonly deps: ActivityDeps) {
+    super(deps.inventory);
     this.limiters = new RateLimiterRegistry(deps.risportWindowMs ?? 60_000, deps.risportWorkers ?? 1);
     this.pool =
       deps.cliPool ??
       new CliSessionPool({ open: deps.openCli, sessionOptions: deps.cliOptions, log: (m) => this.info(m) });
-  }
-
-  cluster(clusterId: string): InventoryCluster {
-    const cluster = findCluster(this.deps.inventory, clusterId);
-    if (!cluster)
-      throw ApplicationFailure.nonRetryable(`Cluster "${clusterId}" is not in the inventory.`, 'UnknownCluster');
-    return cluster;
-  }
-
-  /**
-   * A node the worker knows: listed in the inventory, or learned from the publisher's `show network cluster`.
-   * Synchronous: activities reach it after `withCli` (or `resolveNode`), which learns a node id it does not know.
-   */
-  node({ clusterId, nodeId }: NodeRef): InventoryNode {
-    const node = this.knownNode({ clusterId, nodeId });
-    if (!node)
-      throw ApplicationFailure.nonRetryable(
-        `Node "${nodeId}" is not part of cluster "${clusterId}": neither listed in the inventory nor printed by the publisher's show network cluster.`,
-        'UnknownNode',
-      );
-    return node;
-  }
-
-  private knownNode({ clusterId, nodeId }: NodeRef): InventoryNode | undefined {
-    return (
-      this.cluster(clusterId).nodes.find((n) => n.id === nodeId) ??
-      this.learned.get(clusterId)?.nodes.find((n) => n.id === nodeId)
-    );
-  }
-
-  /** The node, learning the cluster's subscribers from the publisher first when the id is not known yet. */
-  async resolveNode(ref: NodeRef): Promise<InventoryNode> {
-    if (!this.knownNode(ref)) await this.learn(ref.clusterId);
-    return this.node(ref);
-  }
-
-  /** True for a node the inventory does not list (learned from the publisher). */
-  isDiscovered({ clusterId, nodeId }: NodeRef): boolean {
-    return !this.cluster(clusterId).nodes.some((n) => n.id === nodeId);
-  }
-
-  /** Every node known for the cluster: the listed ones (publisher first), then the learned subscribers. */
-  nodes(clusterId: string): InventoryNode[] {
-    return [...this.cluster(clusterId).nodes, ...(this.learned.get(clusterId)?.nodes ?? [])];
-  }
-
-  /**
-   * Reads the publisher's `show network cluster` and learns the subscribers the inventory does not list (one read at
-   * a time per cluster; callers arriving meanwhile share it).
-   */
-  async learn(clusterId: string): Promise<InventoryNode[]> {
-    let pending = this.learning.get(clusterId);
-    if (!pending) {
-      pending = this.withCli({ clusterId, nodeId: this.publisher(clusterId).id }, async (cli) =>
-        this.learnFrom(clusterId, parseNetworkCluster(await cli.run('show network cluster'))),
-      ).finally(() => this.learning.delete(clusterId));
-      this.learning.set(clusterId, pending);
-    }
-    return (await pending).nodes;
-  }
-
-  /**
-   * Records what a `show network cluster` of the publisher says (discovery reads it anyway): each line that no listed
-   * node matches becomes a subscriber with the hostname as id, the address CUCM prints, the publisher's SSH and HTTPS
-   * ports and the cluster's credentials; its host key comes from the cluster's `sshHostKeys`. Listed nodes win.
-   */
-  learnFrom(clusterId: string, members: ClusterNodeLine[]): LearnedCluster {
-    const cluster = this.cluster(clusterId);
-    const pub = this.publisher(clusterId);
-    const nodes: InventoryNode[] = [];
-    const ignored: string[] = [];
-    for (const m of members) {
-      if (cluster.nodes.some((n) => isMember(n, m)) || nodes.some((n) => n.id === m.host)) continue;
-      if (m.role === 'publisher') {
-        // CUCM names another publisher than the inventory's: do not guess which one is right.
-        ignored.push(m.fqdn);
-        this.warn(
-          `${clusterId}: show network cluster on ${pub.id} names ${m.fqdn} (${m.ip}) as the publisher, not ${pub.id}; check the inventory's publisher. ${m.fqdn} is not managed.`,
-        );
-        continue;
-      }
-      nodes.push({
-        id: m.host,
-        role: 'subscriber',
-        host: m.ip,
-        sshPort: pub.sshPort,
-        httpsPort: pub.httpsPort,
-        sshHostKeySha256: cluster.sshHostKeys?.[m.host],
-      });
-    }
-    const learned = { nodes, ignored, learnedAt: Date.now() };
-    this.learned.set(clusterId, learned);
-    return learned;
-  }
-
-  publisher(clusterId: string): InventoryNode {
-    const pub = this.cluster(clusterId).nodes.find((n) => n.role === 'publisher');
-    if (!pub)
-      throw ApplicationFailure.nonRetryable(
-        `Cluster "${clusterId}" has no publisher in the inventory.`,
-        'InvalidInventory',
-      );
-    return pub;
   }
 
   private async cliTarget(ref: NodeRef): Promise<CliTarget & { unpinned?: { offered?: string } }> {
