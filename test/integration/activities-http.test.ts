@@ -130,13 +130,15 @@ describe('activities over HTTPS and SSH (simulator)', function () {
     assert.equal(baseline.registered, 2500);
     await lab.control.fault('c14', { kind: 'axl-503', count: 3 });
     // The test's choice of phones (the first 300 of the simulated fleet).
-    const names = lab.sim
-      .cluster('c14')
-      .phones.list.slice(0, 300)
-      .map((p) => p.name);
+    const names = (await lab.control.phoneList('c14')).slice(0, 300).map((p) => p.name);
     const since = await lab.control.lastSeq('c14');
     const result = await run(lab.activities.resetPhones, { clusterId: 'c14', selection: { names }, batchSize: 50 });
-    assert.deepEqual(result, { total: 300, reset: 300, skippedAlreadyReset: 0, resumedFrom: undefined });
+    const { startedAt, ...counts } = result;
+    assert.deepEqual(counts, { total: 300, reset: 300, skippedAlreadyReset: 0, resumedFrom: undefined });
+    assert.ok(
+      startedAt !== undefined && Math.abs(startedAt - Date.now() / 1000) < 120,
+      `startedAt ${startedAt} is the reset's start`,
+    );
     const resets = (await lab.control.events('c14', { kind: 'phone-reset', since })).map((e) => e.detail.phone);
     assert.deepEqual([...resets].sort(), [...names].sort(), 'every phone reset exactly once');
     const waitFrom = await lab.control.lastSeq('c14');
@@ -156,10 +158,9 @@ describe('activities over HTTPS and SSH (simulator)', function () {
   });
 
   it('reports the phones still missing at the deadline', async () => {
-    const c = lab.sim.cluster('c14'); // the fleet's names only: the fault strands the last phones
     const baseline = await run(lab.activities.registrationSnapshot, { clusterId: 'c14' });
     await lab.control.fault('c14', { kind: 'phones-never-return', count: 2 });
-    const bad = c.phones.list.slice(-2).map((p) => p.name);
+    const bad = (await lab.control.phoneList('c14')).slice(-2).map((p) => p.name); // the fault strands the last phones
     await run(lab.activities.resetPhones, { clusterId: 'c14', selection: { names: bad } });
     const waitFrom = await lab.control.lastSeq('c14');
     const result = await run(lab.activities.awaitRegistration, {
