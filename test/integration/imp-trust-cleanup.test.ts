@@ -5,12 +5,11 @@
  * real (dev server, worker, SSH).
  */
 import assert from 'node:assert/strict';
-import type { Worker } from '@temporalio/worker';
 import { cleanupExpiredTrust, IMP_CLEANUP_SERVICES } from '../../workflows/cleanup-expired-trust';
-import { createWorker } from '../../worker/create-worker';
 import type { SimEvent } from '../support/control';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
-import { sharedDevServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
+import { startLabWorker, type LabWorker } from '../support/lab-worker';
+import { sharedDevServer } from '../support/temporal';
 
 const withImp = (id: string, version: string) => ({
   id,
@@ -24,28 +23,15 @@ const withImp = (id: string, version: string) => ({
 describe('trust cleanup on IM&P nodes (TN 214231)', function () {
   this.timeout(120_000);
   let lab: SimulatedCluster;
-  let worker: Worker;
-  let running: Promise<void>;
+  let labWorker: LabWorker | undefined;
   let taskQueue: string;
 
   before(async () => {
     lab = await startSimulatedCluster([withImp('imp115', '11.5.1.21900-40'), withImp('imp125', '12.5.1.16900-48')]);
-    const env = await sharedDevServer();
-    taskQueue = uniqueTaskQueue('imp-cleanup');
-    worker = await createWorker({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      activities: lab.activities,
-      workflowBundle: await sharedWorkflowBundle(),
-    });
-    running = worker.run();
+    labWorker = await startLabWorker(lab, 'imp-cleanup');
+    taskQueue = labWorker.taskQueue;
   });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await lab?.sim.stop();
-  });
+  after(async () => labWorker?.stop());
 
   const clean = async (clusterId: string) =>
     (await sharedDevServer()).client.workflow.execute(cleanupExpiredTrust, {

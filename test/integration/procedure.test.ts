@@ -4,19 +4,18 @@
  * phones reset and back; a refused plan changes nothing; in mixed mode the CTL is updated before the restarts.
  */
 import assert from 'node:assert/strict';
-import type { Worker } from '@temporalio/worker';
 import { decideGateUpdate, stateQuery, submitSignedChainUpdate } from '../../workflows/messages';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { rotateCluster } from '../../workflows/rotate-cluster';
 import { cleanupExpiredTrust } from '../../workflows/cleanup-expired-trust';
 import type { RegenerationRequest } from '../../workflows/types';
-import { createWorker } from '../../worker/create-worker';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { signCsr } from '../support/pki';
 import { waitFor } from '../support/net';
 import type { Control } from '../support/control';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
-import { sharedDevServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
+import { startLabWorker, type LabWorker } from '../support/lab-worker';
+import { sharedDevServer } from '../support/temporal';
 
 const WRITES = new Set(['cert-regenerated', 'service-state', 'phone-reset', 'ctl-updated', 'trust-deleted']);
 
@@ -25,8 +24,7 @@ describe('the regeneration procedure on a simulated cluster', function () {
   let lab: SimulatedCluster;
   /** The simulator's witness (control API): every check below reads the cluster through it. */
   let control: Control;
-  let worker: Worker;
-  let running: Promise<void>;
+  let labWorker: LabWorker | undefined;
   let taskQueue: string;
 
   before(async () => {
@@ -65,22 +63,10 @@ describe('the regeneration procedure on a simulated cluster', function () {
       0.01,
     );
     control = lab.control;
-    const env = await sharedDevServer();
-    taskQueue = uniqueTaskQueue('procedure');
-    worker = await createWorker({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      activities: lab.activities,
-      workflowBundle: await sharedWorkflowBundle(),
-    });
-    running = worker.run();
+    labWorker = await startLabWorker(lab, 'procedure');
+    taskQueue = labWorker.taskQueue;
   });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await lab?.sim.stop();
-  });
+  after(async () => labWorker?.stop());
 
   const nodesOf = (clusterId: string) =>
     lab.sim.endpoints.clusters.find((c) => c.id === clusterId)!.nodes.map((n) => n.name);

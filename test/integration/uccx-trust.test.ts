@@ -8,10 +8,9 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger, type Worker } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 import type { ClusterDiscovery } from '../../activities';
 import { parseCertificateDetails, parseCertificateList } from '../../activities/cucm/parsers';
-import { createWorker } from '../../worker/create-worker';
 import { createCertificate } from '../../simulator/certificates';
 import { decideGateUpdate, stateQuery, submitSignedChainUpdate } from '../../workflows/messages';
 import { buildPlan, planClusterOf } from '../../workflows/plan';
@@ -20,15 +19,15 @@ import { runOn } from '../support/cli';
 import { signCsr } from '../support/pki';
 import { waitFor } from '../support/net';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
-import { sharedDevServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
+import { startLabWorker, type LabWorker } from '../support/lab-worker';
+import { sharedDevServer } from '../support/temporal';
 
 const UCCX_RESTARTS = ['Cisco Tomcat', 'Cisco Unified CCX Notification Service', 'Cisco Finesse Tomcat'];
 
 describe('Unified CCX trusts the new tomcat (simulator, real SSH)', function () {
   this.timeout(120_000);
   let lab: SimulatedCluster;
-  let worker: Worker;
-  let running: Promise<void>;
+  let labWorker: LabWorker | undefined;
   let taskQueue: string;
 
   before(async () => {
@@ -56,22 +55,10 @@ describe('Unified CCX trusts the new tomcat (simulator, real SSH)', function () 
       ],
       0.01,
     );
-    const env = await sharedDevServer();
-    taskQueue = uniqueTaskQueue('uccx');
-    worker = await createWorker({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      activities: lab.activities,
-      workflowBundle: await sharedWorkflowBundle(),
-    });
-    running = worker.run();
+    labWorker = await startLabWorker(lab, 'uccx');
+    taskQueue = labWorker.taskQueue;
   });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await lab?.sim.stop();
-  });
+  after(async () => labWorker?.stop());
 
   it('the dry run (a real discovery, the pure plan) shows the UCCX step for tomcat and tomcat-ECDSA only', async () => {
     const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
