@@ -15,8 +15,7 @@ import { ApplicationFailure, patched, proxyActivities, setCurrentDetails, workfl
 import type { Activities } from '../activities';
 import { busyMessage, clusterEntityId, CLUSTER_BUSY, type ClusterRunType } from './contract/cluster-entity';
 import type { CertificateUnit } from './units';
-
-export const CLUSTER_LEASE_PATCH = 'cluster-lease';
+import { PATCHES } from './patches';
 
 const LEASE_OPTIONS = {
   startToCloseTimeout: '1 minute',
@@ -32,7 +31,7 @@ export async function holdClusterLease(run: {
 }): Promise<void> {
   const info = workflowInfo();
   if (info.parent) return;
-  if (!patched(CLUSTER_LEASE_PATCH)) return;
+  if (!patched(PATCHES.clusterLease)) return;
   const entityId = clusterEntityId(run.clusterId, info.taskQueue);
   setCurrentDetails(
     `**${run.units.join(', ') || run.type} on ${run.clusterId}**: asking ${entityId} for the cluster's lease`,

@@ -4,12 +4,13 @@
  * channel that fails after its retries is recorded (`failures`, shown in the run's state) and counted in the worker's
  * metrics, and the run waits for deliveries still in flight only when it ends, bounded by their deadline.
  *
- * Versioned: runs started before notifications existed emit none (patched('notifications-v1')).
+ * Versioned: runs started before notifications existed emit none (`PATCHES.notifications`).
  */
 import { ActivityFailure, CancellationScope, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { NotificationEvent, NotificationEventKind } from './notification-events';
 import type { GateKind, PendingGate, RegenerationState } from './types';
+import { PATCHES } from './patches';
 
 type MissingPhones = NonNullable<RegenerationState['missingPhones']>;
 
@@ -52,7 +53,7 @@ export class RunNotifier {
   readonly failures: NotificationFailure[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private sequence = 0;
-  private readonly enabled = patched('notifications-v1');
+  private readonly enabled = patched(PATCHES.notifications);
 
   /**
    * `linkTo`: the workflow id people act on (a rotation's unit run links to its rotation, which takes the decisions

@@ -14,6 +14,18 @@ export const PATCHES = {
    * Older runs keep the bare ids (`before-start-1`) their recorded decisions name.
    */
   gateIdsNameUnit: 'gate-ids-name-unit',
+  /** A run holds the cluster's lease (the cluster entity) before anything else; older runs had no lease. */
+  clusterLease: 'cluster-lease',
+  /** The rotation discovers once and hands the discovery to its unit runs. */
+  rotationDiscoveryOnce: 'rotation-discovery-once',
+  /** A unit run of a rotation uses the discovery the rotation hands it instead of discovering again. */
+  reuseRotationDiscovery: 'reuse-rotation-discovery',
+  /** From 15.0, ipsec restarts Cisco Tomcat on every node after its own restarts (TN 214231 rev 7.0). */
+  ipsecTomcatRestart15: 'ipsec-tomcat-restart-15',
+  /** restartStrategy "redundancy-groups": the run reads CallManager groups and restarts in batches. */
+  redundancyGroups: 'restart-strategy-redundancy-groups',
+  /** Runs notify their channels (gates, failures, endings); older runs emit no notification activity. */
+  notifications: 'notifications-v1',
   /** The maintenance window's next opening comes from a local activity (in history), not from workflow code. */
   windowInLocalActivity: 'window-opening-in-local-activity',
   /**

@@ -52,9 +52,6 @@ import { UnitReport } from './unit-report';
 /** The descriptions the Temporal UI shows beside the gate signals: what each gate takes, exactly. */
 const SIGNAL_HELP = `Gates and what they take: ${GATES_TAKE}. A decision the run cannot apply is recorded as ignored (state, current details, /events).`;
 
-/** Patch: a unit run of a rotation uses the discovery the rotation hands it instead of discovering again. */
-export const REUSE_ROTATION_DISCOVERY = 'reuse-rotation-discovery';
-
 export async function regenerateCertificate(request: UnitRunRequest): Promise<RegenerationResult> {
   // Gate ids name the unit (unique across a rotation); runs started before that keep the bare ids their recorded
   // decisions name (see ./patches.ts).
@@ -229,7 +226,7 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
     // A rotation hands over its discovery (refreshed where the previous unit changed it); after a wait for the
     // window the cluster may have changed, so discover again.
     const { discovery: handed } = request;
-    const reuse = handed !== undefined && Date.now() === beforeWindow && patched(REUSE_ROTATION_DISCOVERY);
+    const reuse = handed !== undefined && Date.now() === beforeWindow && patched(PATCHES.reuseRotationDiscovery);
     // Pre-flight: every node reachable and discovered; the plan must hold before anything changes.
     const discovery = await run.attempt(
       {
@@ -273,7 +270,7 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
     };
     // Rule revisions since the first release of this workflow: a run started before one replays without it.
     const planOptions = {
-      ipsecTomcatRestart: patched('ipsec-tomcat-restart-15'),
+      ipsecTomcatRestart: patched(PATCHES.ipsecTomcatRestart15),
       canaryPhones: patched(PATCHES.canaryPhones),
       // Asked only where it can matter, so runs without UCCX record no marker for it.
       uccxTrust: planCluster.uccxNodes?.length ? patched(PATCHES.uccxTrust) : false,

@@ -51,6 +51,7 @@ import type {
   RunPhase,
   UnitRunRequest,
 } from './types';
+import { PATCHES } from './patches';
 
 const { discoverCluster, refreshDiscovery } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
@@ -72,9 +73,6 @@ function checkDecision(pending: readonly PendingGate[], d: GateDecision): Pendin
     throw new Error(`Gate "${gate.id}" accepts ${gate.allowed.join(', ')}, not "${d.decision}".`);
   return gate;
 }
-
-/** Patch: the rotation discovers once and hands the discovery to its unit runs. */
-export const ROTATION_DISCOVERY_ONCE = 'rotation-discovery-once';
 
 export async function rotateCluster(request: RegenerationRequest): Promise<RegenerationResult[]> {
   const state: RotationState = { clusterId: request.clusterId, phase: 'running', order: [], done: [], finished: [] };
@@ -280,7 +278,7 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
     let discovery = await named(discoverCluster, `Discover cluster ${request.clusterId} over SSH`, request.clusterId);
     // Discovery once per rotation (patched: older rotations replay their per-unit discoveries): each unit run gets
     // this discovery, with the services and the previous units' certificates read again after each unit.
-    const handOver = patched(ROTATION_DISCOVERY_ONCE);
+    const handOver = patched(PATCHES.rotationDiscoveryOnce);
     // The plan as shown (each unit run builds and follows its own, under its own patches).
     const plan = buildPlan(planClusterOf(discovery), {
       units: request.units,

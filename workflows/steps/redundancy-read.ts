@@ -8,14 +8,13 @@ import type { PlanRedundancy } from '../plan';
 import type { RunTracker } from '../run-tracker';
 import type { RegenerationRequest } from '../types';
 import { NO_SKIP, quick } from './proxies';
-
-export const REDUNDANCY_PATCH = 'restart-strategy-redundancy-groups';
+import { PATCHES } from '../patches';
 
 export async function readRedundancy(
   run: RunTracker,
   request: RegenerationRequest,
 ): Promise<PlanRedundancy | undefined> {
-  if (request.restartStrategy !== 'redundancy-groups' || !patched(REDUNDANCY_PATCH)) return undefined;
+  if (request.restartStrategy !== 'redundancy-groups' || !patched(PATCHES.redundancyGroups)) return undefined;
   return run.attempt(
     {
       kind: 'preflight',
