@@ -474,6 +474,9 @@ describe('the procedure across versions and security modes (full rotations on th
           clusterId: 'baditl14',
           units: ['TVS'],
           approvals: [],
+          // The fleet's own wait is under test: with canaries, a stranded canary would stop the run earlier, at
+          // canary-phones-missing (canary-phones.test.ts covers that gate).
+          canaryPhones: false,
           registrationDeadlineMinutes: 0.05,
           registrationPollSeconds: 0.25,
         } satisfies RegenerationRequest,
