@@ -60,6 +60,35 @@ export async function cleanupExpiredTrust(request: { clusterId: string; asOf?: s
     { key: RUN_PHASE, value: 'running' },
   ]);
   const record = (step: Omit<StepState, 'id'>) => state.steps.push({ ...step, id: `step-${state.steps.length + 1}` });
+  /** IM&P before 12.0: stop (before the deletes) or start (after them) the services in order, each a step of the run. */
+  const impServices = async (action: 'stop' | 'start', services: readonly string[], nodeId: string) => {
+    const ref = { clusterId: request.clusterId, nodeId };
+    for (const service of services) {
+      const r =
+        action === 'stop'
+          ? await named(acts.stopService, `Stop ${service} on ${nodeId} (IM&P, before the deletes)`, {
+              ...ref,
+              service,
+            })
+          : await named(acts.startService, `Start ${service} on ${nodeId} (IM&P, after the deletes)`, {
+              ...ref,
+              service,
+            });
+      record({
+        kind: 'restart-service',
+        nodeId,
+        service,
+        status: 'completed',
+        description:
+          action === 'stop'
+            ? `Stop ${service} on ${nodeId} while its trust certificates are deleted (IM&P before 12.0)`
+            : `Start ${service} on ${nodeId} again after the deletes`,
+        detail: r.changed
+          ? `${action === 'stop' ? 'stopped' : 'started'}`
+          : `already ${action === 'stop' ? 'stopped' : 'started'}`,
+      });
+    }
+  };
   try {
     // Before anything changes: the cluster's lease (one cluster-changing run at a time).
     await holdClusterLease({ clusterId: request.clusterId, type: 'cleanupExpiredTrust', units: [] });
@@ -92,20 +121,7 @@ export async function cleanupExpiredTrust(request: { clusterId: string; asOf?: s
         needsCcnStop && node.product === 'cups' && patched(PATCHES.impTrustCleanupServices)
           ? IMP_CLEANUP_SERVICES.filter((name) => node.services.some((s) => s.name === name && s.state === 'STARTED'))
           : [];
-      for (const service of impStops) {
-        const r = await named(acts.stopService, `Stop ${service} on ${node.id} (IM&P, before the deletes)`, {
-          ...ref,
-          service,
-        });
-        record({
-          kind: 'restart-service',
-          nodeId: node.id,
-          service,
-          status: 'completed',
-          description: `Stop ${service} on ${node.id} while its trust certificates are deleted (IM&P before 12.0)`,
-          detail: r.changed ? 'stopped' : 'already stopped',
-        });
-      }
+      await impServices('stop', impStops, node.id);
       for (const cert of expired) {
         const outcome = await named(acts.deleteTrustCertificate, `Delete ${cert.store}/${cert.file} on ${node.id}`, {
           ...ref,
@@ -123,20 +139,7 @@ export async function cleanupExpiredTrust(request: { clusterId: string; asOf?: s
       }
       if (needsCcnStop && ccnStarted)
         await named(acts.startService, `Start ${CCN} on ${node.id}`, { ...ref, service: CCN });
-      for (const service of impStops) {
-        const r = await named(acts.startService, `Start ${service} on ${node.id} (IM&P, after the deletes)`, {
-          ...ref,
-          service,
-        });
-        record({
-          kind: 'restart-service',
-          nodeId: node.id,
-          service,
-          status: 'completed',
-          description: `Start ${service} on ${node.id} again after the deletes`,
-          detail: r.changed ? 'started' : 'already started',
-        });
-      }
+      await impServices('start', impStops, node.id);
       const stores = new Set(expired.map((c) => c.store));
       for (const service of [...stores].flatMap((s) => SERVICES_BY_STORE[s] ?? [])) {
         const r = await named(acts.restartService, `Restart ${service} on ${node.id}`, { ...ref, service });

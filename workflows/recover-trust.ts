@@ -32,15 +32,15 @@ import type {
 } from './contract/trust-recovery';
 import { TRUST_RECOVERY_GATES } from './contract/trust-recovery';
 import { setGateHandlers } from './gate-handlers';
-import { windowProblem } from './maintenance-window';
 import { GATE_TAKES } from './messages';
 import { RunNotifier } from './notify';
 import { planClusterOf } from './plan';
 import { ctlNormalSigner, judgeTrustFile, planTrustRecovery, trustRecoveryManualActions } from './plan/trust-recovery';
-import { endedEarly, reasonOf, RunTracker } from './run-tracker';
+import { endedEarly, reasonOf, RunTracker, windowProblemOf } from './run-tracker';
 import { CLUSTER_ID } from './search-attributes';
 import { NO_SKIP, phones, quick, type UnitRunContext } from './steps';
 import { awaitRegistrationStep, resetPhonesStep } from './steps/phones';
+import { restartInWindow } from './steps/services';
 import { named, slow } from './steps/proxies';
 import type { GateKind, RegenerationRequest } from './types';
 
@@ -88,7 +88,7 @@ export async function recoverTrust(request: TrustRecoveryRequest): Promise<Trust
       await condition(allHandlersFinished);
     });
 
-  const badWindow = request.maintenanceWindow ? windowProblem(request.maintenanceWindow) : undefined;
+  const badWindow = request.maintenanceWindow ? await windowProblemOf(request.maintenanceWindow) : undefined;
   if (badWindow) throw ApplicationFailure.nonRetryable(badWindow, 'InvalidRequest');
 
   let plan: TrustRecoveryPlan | undefined;
@@ -270,21 +270,10 @@ export async function recoverTrust(request: TrustRecoveryRequest): Promise<Trust
           }
           break;
         case 'restart-service': {
-          await run.inWindow(`restart ${step.service} on ${step.nodeId}`);
-          const outcome = await run.attempt(
-            {
-              kind: 'restart-service',
-              nodeId: step.nodeId,
-              service: step.service,
-              description: `Restart ${step.service} on ${step.nodeId}`,
-            },
-            () =>
-              named(slow.restartService, `Restart ${step.service} on ${step.nodeId}`, {
-                clusterId: request.clusterId,
-                nodeId: step.nodeId,
-                service: step.service,
-              }),
-            (o) => (o.restarted ? { status: 'completed' } : { status: 'skipped', detail: o.reason }),
+          const outcome = await restartInWindow(
+            run,
+            { clusterId: request.clusterId, nodeId: step.nodeId },
+            step.service,
           );
           if (outcome?.restarted)
             result.commands.push({ nodeId: step.nodeId, command: `utils service restart ${step.service}` });

@@ -190,7 +190,7 @@ export interface RegenerationState {
   csrs?: Array<{ nodeId: string; unit: CertificateUnit; csrPem: string; coversNodes?: string[] }>;
   /** Phones not registered again at the last registration check. */
   missingPhones?: { count: number; sample: string[] };
-  /** The canary stage: the phones reset before the fleet (names, nodes, models; never a secret) and how it went. */
+  /** The canary stage: the phones reset before the fleet (names, nodes and models only) and how it went. */
   canaryPhones?: CanaryState;
   /** Phone registration per node at the baseline and at the last registration check (absent in older runs). */
   registration?: { before?: RegistrationReading; after?: RegistrationReading };

@@ -1,5 +1,6 @@
 /** The CTL update (mixed mode) and the service restarts, behind the optional before-restarts gate. */
 import type { PlanStep } from '../plan';
+import type { RunTracker } from '../run-tracker';
 import { nodeRef, type UnitRunContext } from './context';
 import { named, NO_SKIP, slow } from './proxies';
 
@@ -38,22 +39,21 @@ export async function approveRestarts(ctx: UnitRunContext): Promise<void> {
 export async function restartStep(ctx: UnitRunContext, step: Step<'restart-service'>): Promise<boolean> {
   const { run } = ctx;
   await approveRestarts(ctx);
-  await run.inWindow(`restart ${step.service} on ${step.nodeId}`);
-  const outcome = await run.attempt(
-    {
-      kind: 'restart-service',
-      nodeId: step.nodeId,
-      service: step.service,
-      description: `Restart ${step.service} on ${step.nodeId}`,
-    },
-    () =>
-      named(slow.restartService, `Restart ${step.service} on ${step.nodeId}`, {
-        ...nodeRef(ctx, step.nodeId),
-        service: step.service,
-      }),
-    (o) => (o.restarted ? { status: 'completed' } : { status: 'skipped', detail: o.reason }),
-  );
+  const outcome = await restartInWindow(run, nodeRef(ctx, step.nodeId), step.service);
   if (!outcome) return true;
   ctx.result.restarts.push({ nodeId: step.nodeId, service: step.service, ...outcome });
   return false;
+}
+
+/**
+ * One service restart as a step of a run: inside the maintenance window, with the step-failed recovery, skipped
+ * (not failed) where the service is not Started. Undefined when an engineer skipped it at its step-failed gate.
+ */
+export async function restartInWindow(run: RunTracker, ref: { clusterId: string; nodeId: string }, service: string) {
+  await run.inWindow(`restart ${service} on ${ref.nodeId}`);
+  return run.attempt(
+    { kind: 'restart-service', nodeId: ref.nodeId, service, description: `Restart ${service} on ${ref.nodeId}` },
+    () => named(slow.restartService, `Restart ${service} on ${ref.nodeId}`, { ...ref, service }),
+    (o) => (o.restarted ? { status: 'completed' } : { status: 'skipped', detail: o.reason }),
+  );
 }
