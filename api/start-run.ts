@@ -144,17 +144,8 @@ export async function startRun(
       ]),
     );
   } catch (err) {
-    const busy = clusterBusyHolder(err);
-    if (busy) {
-      metrics?.startsRefused.inc({ reason: 'cluster-busy' });
-      const holder = busy.holder?.workflowId;
-      throw new HttpProblem(
-        409,
-        'Conflict',
-        `${busy.message} Wait for it to finish${holder ? ` (GET /v1/regenerations/${holder})` : ''}, or decide its pending gate, then start again.`,
-        { runs: holder ? [holder] : [] },
-      );
-    }
+    const busy = clusterBusyProblem(err, 'start again', metrics);
+    if (busy) throw busy;
     // The key's run closed a moment ago, started by another API process: answer with it.
     if (key && updateFailureType(err) === RUN_ID_TAKEN) {
       const existing = await describeOrUndefined(deps, id);
@@ -173,4 +164,25 @@ export async function startRun(
   }
   log.info({ runId: id, clusterId, units, requestedBy }, 'regeneration started');
   return { id, clusterId, status: 'running', location: `/v1/regenerations/${id}`, requestedBy };
+}
+
+/**
+ * The 409 for a start the cluster's entity refused because another run holds the cluster (undefined for any other
+ * error): names the holder and how to get on, and counts the refusal.
+ */
+export function clusterBusyProblem(
+  err: unknown,
+  then: string,
+  metrics: { startsRefused: { inc(labels: { reason: string }): void } } | undefined,
+): HttpProblem | undefined {
+  const busy = clusterBusyHolder(err);
+  if (!busy) return undefined;
+  metrics?.startsRefused.inc({ reason: 'cluster-busy' });
+  const holder = busy.holder?.workflowId;
+  return new HttpProblem(
+    409,
+    'Conflict',
+    `${busy.message} Wait for it to finish${holder ? ` (GET /v1/regenerations/${holder})` : ''}, or decide its pending gate, then ${then}.`,
+    { runs: holder ? [holder] : [] },
+  );
 }

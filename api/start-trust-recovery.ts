@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { clusterBusyHolder, updateClusterEntity, updateFailureType } from '../clients/cluster-entity';
+import { updateClusterEntity, updateFailureType } from '../clients/cluster-entity';
 import { RUN_ID_TAKEN, startRunUpdate, type StartedRun } from '../workflows/contract/cluster-entity';
 import type { TrustRecoveryRequest } from '../workflows/contract/trust-recovery';
 import { windowProblem } from '../workflows/maintenance-window';
@@ -13,7 +13,7 @@ import { withDeadline, type ApiDeps } from './deps';
 import type { ApiMetrics } from './metrics';
 import { HttpProblem } from './problem';
 import type { StartAnswer } from './regeneration-schemas';
-import { canonical, describeOrUndefined, replayOf, sha256 } from './start-run';
+import { canonical, clusterBusyProblem, describeOrUndefined, replayOf, sha256 } from './start-run';
 import type { TrustRecoveryBody } from './trust-recovery-schemas';
 
 export async function startTrustRecovery(
@@ -59,17 +59,8 @@ export async function startTrustRecovery(
       ]),
     );
   } catch (err) {
-    const busy = clusterBusyHolder(err);
-    if (busy) {
-      metrics?.startsRefused.inc({ reason: 'cluster-busy' });
-      const holder = busy.holder?.workflowId;
-      throw new HttpProblem(
-        409,
-        'Conflict',
-        `${busy.message} Wait for it to finish${holder ? ` (GET /v1/regenerations/${holder})` : ''}, or decide its pending gate, then start the recovery again.`,
-        { runs: holder ? [holder] : [] },
-      );
-    }
+    const busy = clusterBusyProblem(err, 'start the recovery again', metrics);
+    if (busy) throw busy;
     if (key && updateFailureType(err) === RUN_ID_TAKEN) {
       const existing = await describeOrUndefined(deps, id);
       if (existing) return replayOf(metrics, existing, requestHash, clusterId);
