@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   // The auth rule first: a misconfigured API must not come up at all.
   const auth = authFromEnvironment(config);
   if (!config.inventoryPath)
-    throw new Error('CUCM_INVENTORY is not set: point it at the cluster inventory file (see README).');
+    throw new Error('CUCM_INVENTORY is not set: point it at the cluster inventory file (see docs/inventory.md).');
   const inventory = loadInventory(config.inventoryPath);
   const temporal = await connectClient(config);
   const app = await buildApp(

@@ -1,7 +1,7 @@
 /**
  * Bench results on file: each bench records its figures here and writes `bench/results/<bench>.json` (or
  * `$BENCH_RESULTS_DIR/<bench>.json`) with the commit, the date, the machine and, per figure, its target and whether
- * it was met. The README quotes these files; a figure without a target is context (met is absent).
+ * it was met. docs/benchmarks.md quotes these files; a figure without a target is context (met is absent).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs each benchmark in its own Node process (so memory figures are not mixed) and prints
- * their figures. Nothing here asserts a time: figures are for reading, in the issue notes and the README.
+ * their figures. Nothing here asserts a time: figures are for reading, in the issue notes and docs/benchmarks.md.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';

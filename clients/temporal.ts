@@ -1,6 +1,6 @@
 /**
  * The one way this project connects to Temporal: the embedded dev server by default, or an existing cluster via
- * TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and the TEMPORAL_TLS_* variables (see README).
+ * TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and the TEMPORAL_TLS_* variables (see docs/configuration.md).
  */
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';

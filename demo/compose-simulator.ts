@@ -6,7 +6,7 @@
  *                    secrets referenced as file:/run/cucm-secrets/<cluster>-<user> (where compose mounts them);
  *   secrets/         those files (the simulated passwords; readable by the worker's user in its own container).
  * Copy them out with `docker compose cp cucm-simulator:/demo-out ./demo-out`, then start the system with
- * CUCM_INVENTORY_FILE=./demo-out/inventory.json CUCM_SECRETS_DIR=./demo-out/secrets (README, docker-compose).
+ * CUCM_INVENTORY_FILE=./demo-out/inventory.json CUCM_SECRETS_DIR=./demo-out/secrets (docs/operations.md, docker-compose).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -44,6 +44,8 @@ import { signCsr } from '../test/support/pki';
 import { ensureTemporalBinary } from './temporal-cli';
 
 export const HISTORIES_DIR = join(__dirname, '..', 'test', 'fixtures', 'histories');
+/** The repository's root, as recorded stack traces name it (scrubbed from the fixtures). */
+const repoRoot = join(__dirname, '..');
 const CLUSTER = 'rec';
 const CA_CLUSTER = 'rec-ca';
 /** The skip recording leaves a node serving an old certificate (the run's manual actions say so): its own cluster. */
@@ -488,12 +490,14 @@ async function main(): Promise<void> {
       const file = join(out, `${prefix}${name}.json`);
       const recording = RECORDINGS.find((r) => r.name === name);
       // Formatted as Prettier would, so `npm run lint` (prettier --check .) passes on the fixtures as written.
+      // Stack traces in recorded failures name the recording machine's paths: the repository's root becomes
+      // `<repo>` so a fixture holds no path of a build machine (replay never reads a stack trace).
       const json = JSON.stringify({
         recordedAt: new Date().toISOString(),
         covers: recording?.covers,
         workflowsPath: workflows === productWorkflows ? undefined : workflows,
         workflows: saved,
-      });
+      }).replaceAll(JSON.stringify(repoRoot).slice(1, -1), '<repo>');
       writeFileSync(file, await format(json, { ...(await resolveConfig(file)), filepath: file }));
       log(`wrote ${file}`);
     }

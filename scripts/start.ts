@@ -169,7 +169,7 @@ async function main(): Promise<void> {
         '',
         `  Try:  curl -s -XPOST ${api}/v1/clusters/demo/regenerations -H 'content-type: application/json' -d '{"units":["tomcat"]}'`,
         '        (the run stops at its before-start gate: approve it with POST /v1/regenerations/{id}/gates/{gate} or in the',
-        '        Temporal UI, or add "approvals": [] to the body; README.md shows a whole session)',
+        '        Temporal UI, or add "approvals": [] to the body; docs/getting-started.md shows a whole session)',
         '  Stop: Ctrl-C',
         '',
       ].join('\n') + '\n',

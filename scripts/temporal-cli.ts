@@ -2,7 +2,7 @@
  * Finds or provides the Temporal binaries this project runs on a bare machine (no Docker, maybe no internet):
  * the Temporal CLI (its `server start-dev` is our dev server) and the Java SDK's time-skipping test server.
  *
- * Order of the search, first hit wins (see README "Temporal binaries"):
+ * Order of the search, first hit wins (see docs/getting-started.md, "Temporal binaries"):
  *   1. an explicit path:           TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH
  *   2. the user cache:             $XDG_CACHE_HOME or ~/.cache, under cucm-cert-regen/ (outside the clone, so a fresh
  *                                  CI clone on the same machine reuses it)

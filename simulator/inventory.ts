@@ -5,7 +5,7 @@
 import type { ClusterEndpoints } from './cluster-runner';
 
 /**
- * The inventory document as the README's "Cluster inventory" section and inventory.example.json describe it, typed
+ * The inventory document as docs/inventory.md and inventory.example.json describe it, typed
  * here from that documentation (the simulator imports nothing from the product); what a user would write by hand.
  */
 export interface InventoryDocument {

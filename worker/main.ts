@@ -18,7 +18,7 @@ import { WorkerMetrics, serveWorkerMetrics } from './metrics';
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.inventoryPath)
-    throw new Error('CUCM_INVENTORY is not set: point it at the cluster inventory file (see README).');
+    throw new Error('CUCM_INVENTORY is not set: point it at the cluster inventory file (see docs/inventory.md).');
   // Step 1: validate the inventory before taking any task, so a typo fails the start, not a run.
   const inventory = loadInventory(config.inventoryPath);
   // Step 2: metrics (step durations, activity failures), served when WORKER_METRICS_PORT is set (on 127.0.0.1 by default).

@@ -1,7 +1,7 @@
 /**
  * The patches of the workflow code: each id marks a change to the commands a workflow emits (or to what its
  * recorded signals and updates mean), guarded with `patched(id)` so a run started on the older code replays the
- * old way and a new run takes the new one. How to add, deprecate and remove one: README, "Changing a workflow".
+ * old way and a new run takes the new one. How to add, deprecate and remove one: docs/development.md, "Changing a workflow".
  */
 export const PATCHES = {
   /**

@@ -1,5 +1,5 @@
 /**
- * docker-compose.yml is well formed and wires what the README says, and no production service carries the
+ * docker-compose.yml is well formed and wires what docs/operations.md ("Production-like: docker-compose") says, and no production service carries the
  * simulator. No Docker engine runs here: Debian's docker-compose (v1) validates the file with `config` without one;
  * .ci/run installs it, and this test fails (it never skips) where it is missing.
  */
