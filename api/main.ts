@@ -32,6 +32,16 @@ async function main(): Promise<void> {
       workerMetricsUrl: config.workerMetricsUrl,
       logger: {
         level: process.env.LOG_LEVEL ?? 'info',
+        // LOG_FORMAT=pretty (what `npm start` sets): one readable line per event for a person at a terminal;
+        // otherwise JSON lines, what a container's log collector wants.
+        ...(process.env.LOG_FORMAT === 'pretty'
+          ? {
+              transport: {
+                target: 'pino-pretty',
+                options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,reqId', singleLine: true },
+              },
+            }
+          : {}),
         // Request logs carry method, URL and addresses, never headers or bodies; should a header ever be logged,
         // its Authorization is censored.
         redact: {

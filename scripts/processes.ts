@@ -21,8 +21,9 @@ export function startChild(name: string, command: string, args: string[], option
     if (!stream) continue;
     createInterface({ input: stream }).on('line', (line) => {
       if (stopping) return;
-      // Children prefix their own lines ("[worker] ..."); keep those as they are.
-      process.stdout.write(line.startsWith('[') ? `${line}\n` : `[${name}] ${line}\n`);
+      // Children may prefix their own lines ("[worker] ..."); keep those as they are. Other lines get the child's
+      // name, also those that open with a bracket of their own (the API's readable log starts with its time).
+      process.stdout.write(line.startsWith(`[${name}]`) ? `${line}\n` : `[${name}] ${line}\n`);
     });
   }
   const exited = new Promise<number | string>((resolve) => {

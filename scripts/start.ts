@@ -138,6 +138,8 @@ async function main(): Promise<void> {
       log(`using the inventory ${config.inventoryPath}`);
     }
 
+    // A person reads this terminal: the API logs readable lines (LOG_FORMAT=json keeps JSON lines).
+    env.LOG_FORMAT ??= 'pretty';
     // 3. Worker, 4. API. Without configured API tokens, the demo runs the API with authentication off, and says so.
     if (!process.env.API_TOKENS) {
       env.API_AUTH_DISABLED ??= 'true';

@@ -10,6 +10,8 @@ export function healthRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get(
     '/healthz',
     {
+      // Polled by the launcher, load balancers and Prometheus: their requests are not logged (errors still are).
+      logLevel: 'warn',
       config: { public: true },
       schema: {
         tags: ['operations'],
@@ -55,6 +57,8 @@ export function readinessRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get(
     '/readyz',
     {
+      // Polled by the launcher, load balancers and Prometheus: their requests are not logged (errors still are).
+      logLevel: 'warn',
       config: { public: true },
       schema: {
         summary: 'Is Temporal reachable?',
@@ -86,6 +90,8 @@ export function metricsRoutes(app: FastifyInstance, metrics: ApiMetrics): void {
   app.get(
     '/metrics',
     {
+      // Polled by the launcher, load balancers and Prometheus: their requests are not logged (errors still are).
+      logLevel: 'warn',
       config: { public: true },
       schema: {
         summary: 'Prometheus metrics (text format)',

@@ -115,6 +115,21 @@ describe('npm start (the whole system on embedded defaults)', function () {
       500,
     );
     assert.equal(done.status, 'completed', JSON.stringify(done));
+
+    // The console is for a person: the API's lines are readable, not pino JSON, and the /healthz polls above
+    // (every 500 ms) are not logged.
+    const apiLines = launched.output
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('[api]'));
+    assert.ok(
+      apiLines.some((l) => l.includes('/v1/clusters/demo/regenerations')),
+      `the API logged no line for the POST:\n${apiLines.slice(-20).join('\n')}`,
+    );
+    const json = apiLines.filter((l) => l.includes('"level":'));
+    assert.deepEqual(json, [], 'the API printed raw JSON log lines under npm start');
+    const polls = apiLines.filter((l) => l.includes('/healthz'));
+    assert.deepEqual(polls, [], 'the API logged the /healthz polls');
   });
 
   it('stops every process on Ctrl-C', async () => {
