@@ -72,11 +72,16 @@ describe('canary phones over the API', function () {
 
   for (const units of [['CallManager'], ['CallManager', 'TVS']]) {
     it(`GET /v1/regenerations/{id} names the canaries before anything is reset (${units.length > 1 ? 'a rotation' : 'one unit'})`, async () => {
-      const started = await postJson(`${system.baseUrl}/v1/clusters/lab1/regenerations`, {
-        units,
-        canaryPhones: { perNodeModel: 1 },
+      // The previous case's run has closed; its lease is released just after, and the API says 409 until then.
+      const started = await waitFor('the cluster free for a new run (202, not 409)', async () => {
+        const answer = await postJson(`${system.baseUrl}/v1/clusters/lab1/regenerations`, {
+          units,
+          canaryPhones: { perNodeModel: 1 },
+        });
+        if (answer.status === 409) throw new Error(`409: ${String(answer.json.detail)}`);
+        return answer;
       });
-      assert.equal(started.status, 202);
+      assert.equal(started.status, 202, JSON.stringify(started.json));
       const location = String(started.json.location);
       const doc = await canariesOf(location);
       assert.equal(doc.canaryPhones?.status, 'selected');
@@ -91,8 +96,6 @@ describe('canary phones over the API', function () {
         async () => ((await getJson(`${system.baseUrl}${location}`)).json.closedAt ? true : undefined),
         60_000,
       );
-      // The cluster is free again for the next case.
-      await new Promise((resolve) => setTimeout(resolve, 500));
     });
   }
 });

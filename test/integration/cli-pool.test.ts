@@ -12,7 +12,7 @@ import { DefaultLogger, type Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { CliSessionPool } from '../../activities/cucm/session-pool';
 import type { CliTarget } from '../../activities/cucm/cli';
-import { startControlApi } from '../../simulator/control-api';
+import { startControl, type Control } from '../support/control';
 import { createWorker } from '../../worker/create-worker';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { rotateCluster } from '../../workflows/rotate-cluster';
@@ -48,8 +48,7 @@ async function relay(host: string, port: number): Promise<{ port: number; cut():
 describe('CLI session pool: one session per node per worker', function () {
   this.timeout(120_000);
   let lab: SimulatedCluster;
-  let control: Awaited<ReturnType<typeof startControlApi>>;
-  let controlUrl: string;
+  let control: Control;
   const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
   // MockActivityEnvironment.run loses the activity's types; keep them.
   const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
@@ -67,8 +66,7 @@ describe('CLI session pool: one session per node per worker', function () {
         phones: { count: 20, registerDelayMs: [200, 500] },
       },
     ]);
-    control = await startControlApi(lab.sim, { host: '127.0.0.1', port: 0 });
-    controlUrl = `http://127.0.0.1:${(control.server.address() as AddressInfo).port}`;
+    control = await startControl(lab.sim);
   });
   after(async () => {
     await control?.close();
@@ -77,19 +75,23 @@ describe('CLI session pool: one session per node per worker', function () {
 
   /** Logins per node since `since`, from the control API's event log. */
   async function logins(since = 0): Promise<Record<string, number>> {
-    const res = await fetch(`${controlUrl}/clusters/pool2/events?kind=ssh-login&since=${since}`);
-    const events = (await res.json()) as Array<{ node: string }> | { events: Array<{ node: string }> };
-    const list = Array.isArray(events) ? events : events.events;
     const counts: Record<string, number> = {};
-    for (const e of list) counts[e.node] = (counts[e.node] ?? 0) + 1;
+    for (const e of await control.events('pool2', { kind: 'ssh-login', since }))
+      counts[e.node] = (counts[e.node] ?? 0) + 1;
     return counts;
   }
-  const lastSeq = () => lab.sim.cluster('pool2').events.length;
+  const lastSeq = () => control.lastSeq('pool2');
+  /** The CLI commands the node received since `since`, as the simulator's log (over its control API) has them. */
+  const commandsOn = async (since: number, node?: string) =>
+    (await control.events('pool2', { kind: 'cli-command', since, ...(node ? { node } : {}) })).map((e) =>
+      String(e.detail.command),
+    );
+  const slow = (factor: number) => control.fault('pool2', { kind: 'slow', factor });
 
   it('a CallManager unit run logs in once per node (every activity of the worker shares the session)', async () => {
     const testEnv = await sharedDevServer();
     const taskQueue = uniqueTaskQueue('cli-pool');
-    const since = lastSeq();
+    const since = await lastSeq();
     const worker: Worker = await createWorker({
       connection: testEnv.nativeConnection,
       namespace: 'default',
@@ -105,7 +107,7 @@ describe('CLI session pool: one session per node per worker', function () {
       }),
     );
     assert.equal(result.nodes.length, 2);
-    const commands = lab.sim.cluster('pool2').events.list({ kind: 'cli-command', since }).length;
+    const commands = (await commandsOn(since)).length;
     assert.ok(commands > 20, `the run sent ${commands} commands`);
     assert.deepEqual(await logins(since), { pub: 1, sub1: 1 });
   });
@@ -113,8 +115,7 @@ describe('CLI session pool: one session per node per worker', function () {
   it('a rotation discovers once: each unit run gets its discovery, refreshed where the previous unit changed it', async () => {
     const testEnv = await sharedDevServer();
     const taskQueue = uniqueTaskQueue('cli-pool-rotation');
-    const since = lastSeq();
-    const c = lab.sim.cluster('pool2');
+    const since = await lastSeq();
     const worker: Worker = await createWorker({
       connection: testEnv.nativeConnection,
       namespace: 'default',
@@ -133,12 +134,13 @@ describe('CLI session pool: one session per node per worker', function () {
       results.map((r) => r.nodes.every((n) => n.regeneratedNow)),
       [true, true],
     );
-    const commands = (node: string, command: string) =>
-      c.events.list({ kind: 'cli-command', since, node }).filter((e) => e.detail.command === command).length;
+    const pubCommands = await commandsOn(since, 'pub');
+    const sub1Commands = await commandsOn(since, 'sub1');
+    const count = (list: string[], command: string) => list.filter((c) => c === command).length;
     // `show cert list own` is read by a discovery only: one, for the whole rotation.
-    assert.equal(commands('pub', 'show cert list own'), 1);
-    assert.equal(commands('sub1', 'show cert list own'), 1);
-    assert.equal(commands('pub', 'show version active'), 1);
+    assert.equal(count(pubCommands, 'show cert list own'), 1, 'discoveries on pub');
+    assert.equal(count(sub1Commands, 'show cert list own'), 1, 'discoveries on sub1');
+    assert.equal(count(pubCommands, 'show version active'), 1, 'version reads on pub');
     assert.deepEqual(await logins(since), { pub: 1, sub1: 1 });
   });
 
@@ -150,7 +152,7 @@ describe('CLI session pool: one session per node per worker', function () {
       inventory.clusters[0]!.nodes.find((n) => n.id === 'pub')!.sshPort = cut.port;
       const activities = createActivities({ ...lab.activityDeps, inventory });
       const ref = { clusterId: 'pool2', nodeId: 'pub', unit: 'tomcat' as const };
-      const since = lastSeq();
+      const since = await lastSeq();
       const first = await run(activities.readCertificate, ref);
       cut.cut(); // the idle session's TCP connection is gone
       const second = await run(activities.readCertificate, ref);
@@ -174,39 +176,42 @@ describe('CLI session pool: one session per node per worker', function () {
       hostKeySha256: node.sshHostKeySha256,
     };
     const pool = new CliSessionPool();
-    const c = lab.sim.cluster('pool2');
     try {
-      const since = lastSeq();
+      const since = await lastSeq();
       await pool.lease('pool2/sub1', target).run('show version active');
-      c.injectFault({ kind: 'slow', factor: 25 }); // a restart now takes seconds
+      await slow(25); // a restart now takes seconds
       const holder = pool.lease('pool2/sub1', target).run('utils service restart Cisco Tftp', { timeoutMs: 60_000 });
       const waiting = new AbortController();
       const queued = pool.lease('pool2/sub1', target, waiting.signal).run('show version active');
       waiting.abort(new Error('cancelled by the test'));
       await assert.rejects(queued, /cancelled by the test/);
       await holder;
-      c.injectFault({ kind: 'slow', factor: 1 });
+      await slow(1);
       await pool.lease('pool2/sub1', target).run('show version active');
       assert.deepEqual(await logins(since), { sub1: 1 }, 'the waiter left; the session stayed');
-      const queuedCommands = c.events
-        .list({ kind: 'cli-command', since, node: 'sub1' })
-        .map((e) => e.detail.command)
-        .filter((cmd) => cmd === 'show version active');
+      const queuedCommands = (await commandsOn(since, 'sub1')).filter((cmd) => cmd === 'show version active');
       assert.equal(queuedCommands.length, 2, 'the cancelled command never reached the node');
 
-      c.injectFault({ kind: 'slow', factor: 25 });
+      await slow(25);
+      const commandsSeqBefore = await lastSeq();
       const midway = new AbortController();
       const running = pool.lease('pool2/sub1', target, midway.signal).run('utils service restart Cisco Tftp', {
         timeoutMs: 60_000,
       });
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Cancel once the node has the command (it is then running, slowed down), not after a guessed pause.
+      await control.nextEvent(
+        'pool2',
+        (e) => e.kind === 'cli-command' && e.node === 'sub1' && e.detail.command === 'utils service restart Cisco Tftp',
+        'the second restart reaching sub1',
+        commandsSeqBefore,
+      );
       midway.abort(new Error('cancelled mid-command'));
       await assert.rejects(running);
-      c.injectFault({ kind: 'slow', factor: 1 });
+      await slow(1);
       await pool.lease('pool2/sub1', target).run('show version active');
       assert.deepEqual(await logins(since), { sub1: 2 }, 'a new session after the cancelled command');
     } finally {
-      c.injectFault({ kind: 'slow', factor: 1 });
+      await slow(1);
       pool.close();
     }
     assert.equal(pool.openSessions, 0);

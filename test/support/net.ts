@@ -14,6 +14,10 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Polls `probe` until it returns a value. A probe that throws is polled again (the thing may not be up yet), but
+ * the timeout names its last error, so a 500 or a refused connection does not read as a plain timeout.
+ */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
@@ -21,10 +25,20 @@ export async function waitFor<T>(
   intervalMs = 200,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
-    const value = await probe().catch(() => undefined);
+    const value = await probe().catch((err: unknown) => {
+      lastError = err;
+      return undefined;
+    });
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const why =
+        lastError === undefined
+          ? ''
+          : `; the last probe failed: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+    }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
