@@ -1,10 +1,8 @@
-/** A cluster's expiry-watch policy with the defaults filled in (inventory/load.ts validates what is given). */
+/** A cluster's expiry-watch policy with the defaults filled in (the defaults are the schema's, ./schema.ts). */
 import type { GateKind, MaintenanceWindow } from '../workflows/types';
+import { DEFAULT_APPROVALS, DEFAULT_RENEW_BEFORE_DAYS, DEFAULT_WATCH_AT, DEFAULT_WATCH_TIME_ZONE } from './schema';
 import type { InventoryCluster } from './types';
 
-export const DEFAULT_RENEW_BEFORE_DAYS = 60;
-export const DEFAULT_WATCH_AT = '06:00';
-export const DEFAULT_WATCH_TIME_ZONE = 'UTC';
 
 export interface ExpiryPolicy {
   renewBeforeDays: number;
@@ -20,6 +18,6 @@ export function expiryPolicyOf(cluster: InventoryCluster): ExpiryPolicy {
     at: cluster.expiryWatch?.at ?? DEFAULT_WATCH_AT,
     timeZone: cluster.expiryWatch?.timeZone ?? DEFAULT_WATCH_TIME_ZONE,
     ...(cluster.maintenanceWindow ? { maintenanceWindow: cluster.maintenanceWindow } : {}),
-    approvals: cluster.renewal?.approvals ?? ['before-start'],
+    approvals: cluster.renewal?.approvals ?? [...DEFAULT_APPROVALS],
   };
 }

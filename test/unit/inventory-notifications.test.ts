@@ -46,42 +46,42 @@ describe('inventory notifications', () => {
     assert.equal(parseInventory(withChannels(undefined)).clusters[0]?.notifications, undefined);
   });
 
-  it('refuses a URL, key or password in clear, naming the cluster, the channel and the field', () => {
+  it('refuses a URL, key or password in clear, naming the cluster, the channel (by index) and the field', () => {
     refused(
       [{ id: 'webex', kind: 'webex', url: 'https://webexapis.com/v1/webhooks/incoming/abc' }],
-      /cluster "lab1" notifications\[0\] \("webex"\): put a secret reference in "urlRef"/,
+      /^cluster "lab1" notifications\[0\]: put a secret reference in "urlRef" \(env:NAME or file:\/path\), not "url"/,
     );
     refused(
       [{ id: 'hook', kind: 'webhook', urlRef: 'env:HOOK', hmacKey: 'k' }],
-      /\("hook"\): put a secret reference in "hmacKeyRef"/,
+      /^cluster "lab1" notifications\[0\]: put a secret reference in "hmacKeyRef"/,
     );
     refused(
       [{ id: 'mail', kind: 'email', smtp: { host: 'h', username: 'u', password: 'p' }, from: 'a@b.c', to: ['d@e.f'] }],
-      /\("mail"\) smtp: put a secret reference in "passwordRef"/,
+      /^cluster "lab1" notifications\[0\]\.smtp: put a secret reference in "passwordRef" \(env:NAME or file:\/path\), not a password/,
     );
-    refused([{ id: 'teams', kind: 'teams', urlRef: 'https://x' }], /"urlRef" must be a secret reference/);
+    refused([{ id: 'teams', kind: 'teams', urlRef: 'https://x' }], /^cluster "lab1" notifications\[0\]\.urlRef: must be a secret reference/);
   });
 
   it('refuses unknown kinds, events, duplicate ids and bad addresses', () => {
-    refused([{ id: 'x', kind: 'pager' }], /\("x"\): "kind" must be one of webhook, webex, teams, slack, email/);
+    refused([{ id: 'x', kind: 'pager' }], /^cluster "lab1" notifications\[0\]\.kind: must be one of webhook, webex, teams, slack, email/);
     refused(
       [{ id: 'x', kind: 'slack', urlRef: 'env:S', events: ['gate-closed'] }],
-      /"events" must be a non-empty list of gate-opened/,
+      /^cluster "lab1" notifications\[0\]\.events\[0\]: must be one of "gate-opened"/,
     );
     refused(
       [
         { id: 'x', kind: 'slack', urlRef: 'env:S' },
         { id: 'x', kind: 'webex', urlRef: 'env:W' },
       ],
-      /notifications\[1\]: "id" "x" is used twice/,
+      /^cluster "lab1" notifications\[1\]\.id: "x" is used twice/,
     );
     refused(
       [{ id: 'm', kind: 'email', smtp: { host: 'h' }, from: 'nobody', to: ['d@e.f'] }],
-      /"from" must be an e-mail address/,
+      /^cluster "lab1" notifications\[0\]\.from: must be an e-mail address/,
     );
     refused(
       [{ id: 'm', kind: 'email', smtp: { host: 'h', security: 'ssl' }, from: 'a@b.c', to: ['d@e.f'] }],
-      /"smtp.security" must be/,
+      /^cluster "lab1" notifications\[0\]\.smtp\.security: must be one of "starttls", "tls", "none"/,
     );
   });
 });

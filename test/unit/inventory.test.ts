@@ -84,12 +84,12 @@ describe('inventory', () => {
         () => parseInventory(withKeys(sshHostKeys)),
         (err: Error) => err instanceof InventoryError && message.test(err.message),
       );
-    refused(['SHA256:x'], /^cluster "lab1": "sshHostKeys" must be an object of fingerprints by hostname/);
-    refused({ 'cucm-sub1': 'ab:cd' }, /^cluster "lab1": "sshHostKeys\.cucm-sub1" must look like "SHA256:<base64>"/);
-    refused({ 'cucm-sub1': 42 }, /^cluster "lab1": "sshHostKeys\.cucm-sub1" must look like/);
-    refused({ 'bad host!': 'SHA256:x' }, /^cluster "lab1": "sshHostKeys" has an invalid hostname "bad host!"/);
+    refused(['SHA256:x'], /^cluster "lab1" sshHostKeys: must be an object of fingerprints by hostname/);
+    refused({ 'cucm-sub1': 'ab:cd' }, /^cluster "lab1" sshHostKeys\.cucm-sub1: must look like "SHA256:<base64>"/);
+    refused({ 'cucm-sub1': 42 }, /^cluster "lab1" sshHostKeys\.cucm-sub1: must look like/);
+    refused({ 'bad host!': 'SHA256:x' }, /^cluster "lab1" sshHostKeys: "bad host!" is not a valid hostname/);
     // A listed node's own fingerprint and its sshHostKeys entry must agree (the same one is fine).
-    refused({ pub: 'SHA256:other' }, /^cluster "lab1": "sshHostKeys\.pub" differs from nodes\[1\]\.sshHostKeySha256/);
+    refused({ pub: 'SHA256:other' }, /^cluster "lab1" sshHostKeys\.pub: differs from nodes\[1\]\.sshHostKeySha256/);
     assert.equal(parseInventory(withKeys({ pub: 'SHA256:abc' })).clusters[0]?.sshHostKeys?.pub, 'SHA256:abc');
   });
 
@@ -98,11 +98,11 @@ describe('inventory', () => {
     none.clusters[0]!.nodes = [];
     assert.throws(
       () => parseInventory(none),
-      /^InventoryError: cluster "lab1": "nodes" must list at least the publisher/,
+      /^InventoryError: cluster "lab1" nodes: must list at least the publisher/,
     );
     const twice = structuredClone(valid);
     twice.clusters[0]!.nodes.push({ id: 'sub1', role: 'subscriber', host: '10.0.0.3' });
-    assert.throws(() => parseInventory(twice), /cluster "lab1" nodes\[2\]: "id" "sub1" is listed twice/);
+    assert.throws(() => parseInventory(twice), /cluster "lab1" nodes\[2\]\.id: "sub1" is listed twice/);
   });
 
   it('reports a file that is not JSON with its path', () => {
@@ -156,17 +156,25 @@ describe('inventory: expiry watch fields', () => {
     assert.equal(c.maintenanceWindow?.start, '22:00');
   });
   for (const [fields, pattern] of [
-    [{ renewBeforeDays: 0 }, /cluster "lab1": "renewBeforeDays"/],
-    [{ renewBeforeDays: '60' }, /cluster "lab1": "renewBeforeDays"/],
-    [{ expiryWatch: { at: '6am' } }, /cluster "lab1": "expiryWatch.at"/],
-    [{ expiryWatch: { timeZone: 'Mars/Olympus' } }, /cluster "lab1": "expiryWatch.timeZone"/],
-    [{ expiryWatch: { when: '06:00' } }, /cluster "lab1": "expiryWatch" has unknown field "when"/],
-    [{ maintenanceWindow: { start: '22:00', end: '05:00' } }, /cluster "lab1": "maintenanceWindow.timeZone"/],
+    [{ renewBeforeDays: 0 }, /^cluster "lab1" renewBeforeDays: must be a whole number of days from 1 to 3650/],
+    [{ renewBeforeDays: '60' }, /^cluster "lab1" renewBeforeDays: must be a whole number/],
+    [{ expiryWatch: { at: '6am' } }, /^cluster "lab1" expiryWatch\.at: must be a 24-hour local time HH:MM/],
+    [{ expiryWatch: { timeZone: 'Mars/Olympus' } }, /^cluster "lab1" expiryWatch\.timeZone: must be an IANA time zone/],
+    [{ expiryWatch: { when: '06:00' } }, /^cluster "lab1" expiryWatch: unknown field "when"$/],
+    [{ maintenanceWindow: { start: '22:00', end: '05:00' } }, /^cluster "lab1" maintenanceWindow\.timeZone: is missing/],
     [
       { maintenanceWindow: { start: '25:00', end: '05:00', timeZone: 'UTC' } },
-      /cluster "lab1": "maintenanceWindow.start"/,
+      /^cluster "lab1" maintenanceWindow\.start: must be a 24-hour local time/,
     ],
-    [{ renewal: { approvals: ['before-lunch'] } }, /cluster "lab1": "renewal.approvals"/],
+    [
+      { maintenanceWindow: { start: '22:00', end: '22:00', timeZone: 'UTC' } },
+      /^cluster "lab1": maintenanceWindow\.start and end are both "22:00"/,
+    ],
+    [
+      { maintenanceWindow: { start: '22:00', end: '05:00', timeZone: 'Mars/Olympus' } },
+      /^cluster "lab1": maintenanceWindow\.timeZone "Mars\/Olympus" is not an IANA time zone/,
+    ],
+    [{ renewal: { approvals: ['before-lunch'] } }, /^cluster "lab1" renewal\.approvals\[0\]: must be one of "before-start"/],
   ] as const)
     it(`refuses ${JSON.stringify(fields)}, naming the cluster and the field`, () => {
       assert.throws(

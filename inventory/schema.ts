@@ -1,0 +1,337 @@
+/**
+ * The cluster inventory's schema, written once with TypeBox: it is what loadInventory validates (./load.ts), where
+ * the TypeScript types come from (./types.ts), where the defaults live (`default`), and what
+ * docs/inventory.schema.json is generated from for editors (`npm run inventory-schema`). `errorMessage` says what
+ * to fix when a value does not match; ./schema-errors.ts turns it into "cluster "id" field: message" (editors that
+ * know the keyword, such as VS Code, show it too). What a schema cannot say (one publisher, unique ids, time zones)
+ * is checked after it, in ./load.ts.
+ */
+import { Type, type Static, type TLiteral, type TSchema } from '@sinclair/typebox';
+import { NOTIFICATION_EVENT_KINDS } from '../workflows/notification-events';
+import { OPTIONAL_GATES, type Weekday } from '../workflows/types';
+
+export const DEFAULT_RENEW_BEFORE_DAYS = 60;
+export const DEFAULT_WATCH_AT = '06:00';
+export const DEFAULT_WATCH_TIME_ZONE = 'UTC';
+export const DEFAULT_APPROVALS = ['before-start'] as const;
+
+interface Described {
+  title?: string;
+  description?: string;
+  errorMessage?: string;
+  default?: unknown;
+}
+
+/** An object whose unknown fields are refused: a misspelt field is an error, not a silently ignored setting. */
+function Strict<T extends Parameters<typeof Type.Object>[0]>(properties: T, options: Described = {}) {
+  return Type.Object(properties, { additionalProperties: false, ...options });
+}
+
+/** One of a fixed list of strings; a wrong value is reported once, with the list. */
+function OneOf<T extends string>(values: readonly T[], options: Described = {}) {
+  const list = values.map((v) => `"${v}"`).join(', ');
+  return Type.Union(
+    values.map((v): TLiteral<T> => Type.Literal(v)),
+    { errorMessage: `must be one of ${list}`, ...options },
+  );
+}
+
+const ID_PATTERN = '^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$';
+const ID_RULE = 'letters, digits, ".", "_" and "-", at most 63 characters, starting with a letter or a digit';
+const Id = (description: string) =>
+  Type.String({ pattern: ID_PATTERN, description, errorMessage: `must be a name of ${ID_RULE}` });
+
+const NonEmpty = (description: string) =>
+  Type.String({ minLength: 1, description, errorMessage: 'must be a non-empty string' });
+
+const Port = (description: string, fallback?: number) =>
+  Type.Integer({
+    minimum: 1,
+    maximum: 65535,
+    description,
+    errorMessage: 'must be a port number (1-65535)',
+    ...(fallback === undefined ? {} : { default: fallback }),
+  });
+
+const SecretRef = (description: string) =>
+  Type.String({
+    pattern: '^(env:[A-Za-z_][A-Za-z0-9_]*|file:/.+)$',
+    description: `${description}: a secret reference, env:NAME or file:/absolute/path, resolved when an activity runs`,
+    errorMessage: 'must be a secret reference (env:NAME or file:/path)',
+  });
+
+const Fingerprint = (description: string) =>
+  Type.String({
+    pattern: '^SHA256:\\S+$',
+    description: `${description}, as \`ssh-keygen -lf\` prints it`,
+    errorMessage: 'must look like "SHA256:<base64>" (ssh-keygen -lf)',
+  });
+
+const HH_MM = (description: string, fallback?: string) =>
+  Type.String({
+    pattern: '^([01]\\d|2[0-3]):([0-5]\\d)$',
+    description,
+    errorMessage: 'must be a 24-hour local time HH:MM, e.g. "06:00"',
+    ...(fallback === undefined ? {} : { default: fallback }),
+  });
+
+const TimeZone = (description: string, fallback?: string) =>
+  Type.String({
+    minLength: 1,
+    description,
+    errorMessage: 'must be an IANA time zone, e.g. "Europe/Paris"',
+    ...(fallback === undefined ? {} : { default: fallback }),
+  });
+
+// Deliberately loose: one @, something either side, no spaces or angle brackets (RFC 5322 display names are not
+// accepted here; the SMTP server is the judge of the rest).
+const Address = (description: string) =>
+  Type.String({ pattern: '^[^\\s@<>]+@[^\\s@<>]+$', description, errorMessage: 'must be an e-mail address' });
+
+export const CredentialSchema = Strict(
+  {
+    username: NonEmpty('The account name'),
+    passwordRef: SecretRef("The account's password"),
+  },
+  { errorMessage: 'must be an object with "username" and "passwordRef"' },
+);
+
+export const NodeRoleSchema = OneOf(['publisher', 'subscriber'] as const, {
+  description: 'Exactly one node of a cluster is the publisher',
+});
+
+export const NodeSchema = Strict(
+  {
+    id: Id("Stable id used in workflow arguments and API documents (the node's hostname on a real cluster)"),
+    role: NodeRoleSchema,
+    host: NonEmpty('Address the worker connects to'),
+    sshPort: Type.Optional(Port('SSH port of the platform CLI', 22)),
+    httpsPort: Type.Optional(
+      Port('HTTPS port of Tomcat (AXL, RisPort70, Control Center Services, certificate REST API)', 8443),
+    ),
+    sshHostKeySha256: Type.Optional(Fingerprint('Pinned SSH host key; a mismatch refuses the connection')),
+  },
+  { errorMessage: 'must be an object with "id", "role" and "host"' },
+);
+
+export const TlsSchema = Strict(
+  {
+    mode: OneOf(['pin-tomcat', 'ca', 'insecure'] as const, {
+      description:
+        "pin-tomcat: trust exactly the node's tomcat certificate read over SSH; ca: verify against caFile; insecure: labs only",
+    }),
+    caFile: Type.Optional(Type.String({ description: 'CA bundle on the worker, an absolute path (mode "ca")' })),
+  },
+  { default: { mode: 'pin-tomcat' }, errorMessage: 'must be an object like {"mode":"pin-tomcat"}' },
+);
+
+export const UccxNodeSchema = Strict(
+  {
+    id: Id("The UCCX node's hostname; unique among the cluster's CUCM and UCCX nodes"),
+    host: NonEmpty('Address the worker connects to'),
+    sshPort: Type.Optional(Port('SSH port of the UCCX platform CLI', 22)),
+    sshHostKeySha256: Type.Optional(
+      Fingerprint("Pinned SSH host key; required unless the cluster's hostKeyPolicy is record-on-first-use"),
+    ),
+    osAdmin: CredentialSchema,
+  },
+  { errorMessage: 'must be an object with "id", "host" and "osAdmin"' },
+);
+
+const channelBase = {
+  id: Id('Unique within the cluster; named in metrics, logs and the run state'),
+  events: Type.Optional(
+    Type.Array(OneOf(NOTIFICATION_EVENT_KINDS), {
+      minItems: 1,
+      description: 'Only these events; all of them when absent',
+      errorMessage: `must be a non-empty list of ${NOTIFICATION_EVENT_KINDS.join(', ')}`,
+    }),
+  ),
+};
+
+export const WebhookChannelSchema = Strict(
+  {
+    ...channelBase,
+    kind: Type.Literal('webhook'),
+    urlRef: SecretRef('The webhook URL'),
+    hmacKeyRef: SecretRef('The HMAC-SHA256 signing key'),
+  },
+  { description: 'A generic JSON webhook: the event as JSON, signed with HMAC-SHA256' },
+);
+
+export const ChatChannelSchema = Strict(
+  {
+    ...channelBase,
+    kind: OneOf(['webex', 'teams', 'slack'] as const),
+    urlRef: SecretRef('The incoming-webhook URL (it carries its token)'),
+  },
+  { description: 'Webex, Microsoft Teams (Workflows webhook) or Slack incoming webhook' },
+);
+
+export const EmailChannelSchema = Strict(
+  {
+    ...channelBase,
+    kind: Type.Literal('email'),
+    smtp: Strict(
+      {
+        host: NonEmpty('SMTP server'),
+        port: Type.Optional(Port('587 by default, 465 when security is "tls"')),
+        security: Type.Optional(
+          OneOf(['starttls', 'tls', 'none'] as const, {
+            default: 'starttls',
+            description: 'starttls (refuses to send in clear), tls (implicit TLS, e.g. 465), none (labs only)',
+          }),
+        ),
+        username: Type.Optional(NonEmpty('SMTP user; with passwordRef')),
+        passwordRef: Type.Optional(SecretRef('SMTP password; with username')),
+      },
+      { errorMessage: 'must be an object with "host"' },
+    ),
+    from: Address('Sender address'),
+    to: Type.Array(Address('Recipient address'), {
+      minItems: 1,
+      errorMessage: 'must be a non-empty list of e-mail addresses',
+    }),
+  },
+  { description: 'E-mail over SMTP' },
+);
+
+/** Channels are told apart by `kind`; ./schema-errors.ts reports the errors of the variant that `kind` names. */
+export const NotificationChannelSchema = Type.Union([WebhookChannelSchema, ChatChannelSchema, EmailChannelSchema], {
+  errorMessage: 'must be a channel whose "kind" is one of webhook, webex, teams, slack, email',
+});
+
+const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+export const MaintenanceWindowSchema = Strict(
+  {
+    start: HH_MM('Local opening time'),
+    end: HH_MM('Local closing time; earlier than start for a window past midnight'),
+    timeZone: TimeZone('IANA time zone of start and end'),
+    days: Type.Optional(
+      Type.Array(OneOf(WEEKDAYS), {
+        minItems: 1,
+        uniqueItems: true,
+        description: 'Days on which the window opens; every day when absent',
+        errorMessage: 'must be a non-empty list of weekdays like ["sat","sun"]',
+      }),
+    ),
+  },
+  {
+    description: 'The recurring window in which a renewal the watch starts may change the cluster',
+    errorMessage: 'must be an object like {"start":"22:00","end":"05:00","timeZone":"Europe/Paris"}',
+  },
+);
+
+export const ClusterSchema = Strict(
+  {
+    id: Id('The id runs and the API use'),
+    name: Type.Optional(Type.String({ description: 'Display name; the id by default' })),
+    nodes: Type.Array(NodeSchema, {
+      minItems: 1,
+      description: 'The publisher, and any subscribers worth listing (the others are learned from the publisher)',
+      errorMessage: 'must list at least the publisher',
+    }),
+    sshHostKeys: Type.Optional(
+      Type.Record(Type.String({ pattern: ID_PATTERN }), Fingerprint('SSH host-key fingerprint'), {
+        additionalProperties: false,
+        description: 'SSH host-key fingerprints by hostname, for subscribers not listed in nodes',
+        errorMessage: 'must be an object of fingerprints by hostname, e.g. {"cucm-sub1":"SHA256:..."}',
+      }),
+    ),
+    credentials: Strict(
+      {
+        osAdmin: CredentialSchema,
+        axl: Type.Optional(CredentialSchema),
+      },
+      { errorMessage: 'must be an object with "osAdmin" (and "axl")' },
+    ),
+    hostKeyPolicy: Type.Optional(
+      OneOf(['pinned', 'record-on-first-use'] as const, {
+        default: 'pinned',
+        description: 'pinned refuses a node without a fingerprint; record-on-first-use records the first key seen',
+      }),
+    ),
+    tls: Type.Optional(TlsSchema),
+    risportRequestsPerMinute: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 18,
+        default: 15,
+        description: 'RisPort70 requests per minute for the whole cluster (CUCM allows at most 18)',
+        errorMessage: 'must be an integer from 1 to 18 (CUCM allows at most 18)',
+      }),
+    ),
+    notifications: Type.Optional(
+      Type.Array(NotificationChannelSchema, {
+        description: "Where to tell people about this cluster's runs; none by default",
+        errorMessage: 'must be a list of channels',
+      }),
+    ),
+    renewBeforeDays: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 3650,
+        default: DEFAULT_RENEW_BEFORE_DAYS,
+        description: 'The expiry watch renews a certificate unit once it has this many days left or fewer',
+        errorMessage: 'must be a whole number of days from 1 to 3650 (default 60)',
+      }),
+    ),
+    expiryWatch: Type.Optional(
+      Strict(
+        {
+          at: Type.Optional(HH_MM('Local time of the daily watch', DEFAULT_WATCH_AT)),
+          timeZone: Type.Optional(TimeZone('IANA time zone of "at"', DEFAULT_WATCH_TIME_ZONE)),
+        },
+        {
+          default: {},
+          description: 'When the daily expiry watch runs',
+          errorMessage: 'must be an object like {"at":"06:00","timeZone":"UTC"}',
+        },
+      ),
+    ),
+    maintenanceWindow: Type.Optional(MaintenanceWindowSchema),
+    renewal: Type.Optional(
+      Strict(
+        {
+          approvals: Type.Optional(
+            Type.Array(OneOf(OPTIONAL_GATES), {
+              default: [...DEFAULT_APPROVALS],
+              description: 'The optional gates of a renewal the watch starts ([] for none)',
+              errorMessage: `must be a list of ${OPTIONAL_GATES.map((g) => `"${g}"`).join(', ')} ([] for none)`,
+            }),
+          ),
+        },
+        { default: {}, errorMessage: 'must be an object like {"approvals":["before-start"]}' },
+      ),
+    ),
+    uccxNodes: Type.Optional(
+      Type.Array(UccxNodeSchema, {
+        description: "Unified CCX nodes that trust this cluster's tomcat certificates (docs/uccx.md)",
+        errorMessage: 'must be a list of UCCX nodes',
+      }),
+    ),
+  },
+  { errorMessage: 'must be an object' },
+);
+
+export const InventorySchema = Strict(
+  {
+    $schema: Type.Optional(Type.String({ description: 'The JSON Schema editors check this file against' })),
+    clusters: Type.Array(ClusterSchema),
+  },
+  {
+    title: 'cucm-cert-regen cluster inventory',
+    description: 'The clusters the service manages and how to reach them (docs/inventory.md)',
+    errorMessage: 'must be an object with a "clusters" array',
+  },
+);
+
+/** The JSON Schema document for editors (docs/inventory.schema.json): the schema above, without TypeBox's symbols. */
+export function inventoryJsonSchema(): Record<string, unknown> {
+  const plain = JSON.parse(JSON.stringify(InventorySchema as TSchema)) as Record<string, unknown>;
+  return { $schema: 'http://json-schema.org/draft-07/schema#', ...plain };
+}
+
+/** The inventory document as written, before defaults (./types.ts has the types after loading). */
+export type InventoryInput = Static<typeof InventorySchema>;
