@@ -31,15 +31,15 @@ function clusterProblems(c: ClusterInput, at: (...path: (string | number)[]) => 
     const listed = c.nodes.findIndex((n) => n.id === hostname);
     const pinned = c.nodes[listed]?.sshHostKeySha256;
     if (pinned !== undefined && pinned !== fingerprint)
-      problems.push(
-        `${at('sshHostKeys', hostname)}: differs from nodes[${listed}].sshHostKeySha256; keep one of them`,
-      );
+      problems.push(`${at('sshHostKeys', hostname)}: differs from nodes[${listed}].sshHostKeySha256; keep one of them`);
   }
   if (c.tls?.mode === 'ca' && !c.tls.caFile?.startsWith('/'))
     problems.push(`${at('tls', 'caFile')}: must be an absolute path when tls.mode is "ca"`);
   c.uccxNodes?.forEach((u, i) => {
     if (c.nodes.some((n) => n.id === u.id))
-      problems.push(`${at('uccxNodes', i, 'id')}: "${u.id}" is also a CUCM node of the cluster; UCCX nodes are separate`);
+      problems.push(
+        `${at('uccxNodes', i, 'id')}: "${u.id}" is also a CUCM node of the cluster; UCCX nodes are separate`,
+      );
     // Nothing is learned about a UCCX node, so a pinned policy needs each one's fingerprint here.
     if (u.sshHostKeySha256 === undefined && c.hostKeyPolicy !== 'record-on-first-use')
       problems.push(

@@ -72,7 +72,9 @@ function problemsOf(error: ValueError): Problem[] {
       const ref = `${field}Ref`;
       if (ref in properties(error.schema)) {
         const plain = field === 'password' ? 'a password' : `"${field}"`;
-        return [{ path, urgent: true, message: `put a secret reference in "${ref}" (env:NAME or file:/path), not ${plain}` }];
+        return [
+          { path, urgent: true, message: `put a secret reference in "${ref}" (env:NAME or file:/path), not ${plain}` },
+        ];
       }
       return [{ path, message: `unknown field "${field}"` }];
     }
@@ -92,9 +94,7 @@ function problemsOf(error: ValueError): Problem[] {
 export function schemaProblems(schema: TSchema, raw: unknown): string[] {
   const problems = [...Value.Errors(schema, raw)].flatMap(problemsOf);
   const hinted = new Set(
-    problems
-      .filter((p) => p.urgent)
-      .map((p) => [...p.path, /"(\w+)"/.exec(p.message)?.[1] ?? ''].join('/')),
+    problems.filter((p) => p.urgent).map((p) => [...p.path, /"(\w+)"/.exec(p.message)?.[1] ?? ''].join('/')),
   );
   const seen = new Set<string>();
   const lines: string[] = [];

@@ -59,11 +59,17 @@ describe('inventory notifications', () => {
       [{ id: 'mail', kind: 'email', smtp: { host: 'h', username: 'u', password: 'p' }, from: 'a@b.c', to: ['d@e.f'] }],
       /^cluster "lab1" notifications\[0\]\.smtp: put a secret reference in "passwordRef" \(env:NAME or file:\/path\), not a password/,
     );
-    refused([{ id: 'teams', kind: 'teams', urlRef: 'https://x' }], /^cluster "lab1" notifications\[0\]\.urlRef: must be a secret reference/);
+    refused(
+      [{ id: 'teams', kind: 'teams', urlRef: 'https://x' }],
+      /^cluster "lab1" notifications\[0\]\.urlRef: must be a secret reference/,
+    );
   });
 
   it('refuses unknown kinds, events, duplicate ids and bad addresses', () => {
-    refused([{ id: 'x', kind: 'pager' }], /^cluster "lab1" notifications\[0\]\.kind: must be one of webhook, webex, teams, slack, email/);
+    refused(
+      [{ id: 'x', kind: 'pager' }],
+      /^cluster "lab1" notifications\[0\]\.kind: must be one of webhook, webex, teams, slack, email/,
+    );
     refused(
       [{ id: 'x', kind: 'slack', urlRef: 'env:S', events: ['gate-closed'] }],
       /^cluster "lab1" notifications\[0\]\.events\[0\]: must be one of "gate-opened"/,

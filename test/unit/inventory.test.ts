@@ -40,12 +40,63 @@ describe('inventory', () => {
     );
   });
 
+  it('refuses a misspelt field, naming the cluster and the field', () => {
+    const misspelt = structuredClone(valid) as unknown as { clusters: Array<Record<string, unknown>> };
+    misspelt.clusters[0]!.risportRequestPerMinute = 10;
+    assert.throws(
+      () => parseInventory(misspelt),
+      (err: Error) =>
+        err instanceof InventoryError && err.message === 'cluster "lab1": unknown field "risportRequestPerMinute"',
+    );
+    const inNode = structuredClone(valid) as unknown as { clusters: Array<{ nodes: Array<Record<string, unknown>> }> };
+    inNode.clusters[0]!.nodes[0]!.sshport = 2222;
+    assert.throws(() => parseInventory(inNode), /^InventoryError: cluster "lab1" nodes\[0\]: unknown field "sshport"$/);
+  });
+
+  it('refuses a wrong type, naming the cluster and the field and saying what to write', () => {
+    const wrong = structuredClone(valid) as unknown as { clusters: Array<{ nodes: Array<Record<string, unknown>> }> };
+    wrong.clusters[0]!.nodes[0]!.sshPort = '22';
+    assert.throws(
+      () => parseInventory(wrong),
+      (err: Error) =>
+        err instanceof InventoryError &&
+        err.message === 'cluster "lab1" nodes[0].sshPort: must be a port number (1-65535)',
+    );
+    const noId = structuredClone(valid) as unknown as { clusters: Array<Record<string, unknown>> };
+    noId.clusters[0]!.id = 7;
+    assert.throws(() => parseInventory(noId), /^InventoryError: clusters\[0\] id: must be a name of letters/);
+  });
+
+  it('lists every problem of a file, one a line', () => {
+    const bad = structuredClone(valid) as unknown as { clusters: Array<Record<string, unknown>> };
+    Object.assign(bad.clusters[0]!, { hostKeyPolicy: 'tofu', risportRequestsPerMinute: 60 });
+    assert.throws(
+      () => parseInventory(bad),
+      (err: Error) =>
+        err.message ===
+        [
+          'cluster "lab1" hostKeyPolicy: must be one of "pinned", "record-on-first-use"',
+          'cluster "lab1" risportRequestsPerMinute: must be an integer from 1 to 18 (CUCM allows at most 18)',
+        ].join('\n'),
+    );
+  });
+
+  it('accepts a "$schema" key for editors and leaves it out of the loaded inventory', () => {
+    const inv = parseInventory({ $schema: './docs/inventory.schema.json', ...valid });
+    assert.deepEqual(Object.keys(inv), ['clusters']);
+  });
+
   it('refuses an inline password and asks for a reference', () => {
     const bad = structuredClone(valid) as unknown as {
       clusters: Array<{ credentials: { osAdmin: Record<string, unknown> } }>;
     };
     bad.clusters[0]!.credentials.osAdmin = { username: 'admin', password: 'hunter2' };
-    assert.throws(() => parseInventory(bad), /passwordRef.*not a password/);
+    assert.throws(
+      () => parseInventory(bad),
+      (err: Error) =>
+        err.message ===
+        'cluster "lab1" credentials.osAdmin: put a secret reference in "passwordRef" (env:NAME or file:/path), not a password',
+    );
   });
 
   it('refuses a cluster without exactly one publisher, and duplicate ids', () => {
@@ -161,7 +212,10 @@ describe('inventory: expiry watch fields', () => {
     [{ expiryWatch: { at: '6am' } }, /^cluster "lab1" expiryWatch\.at: must be a 24-hour local time HH:MM/],
     [{ expiryWatch: { timeZone: 'Mars/Olympus' } }, /^cluster "lab1" expiryWatch\.timeZone: must be an IANA time zone/],
     [{ expiryWatch: { when: '06:00' } }, /^cluster "lab1" expiryWatch: unknown field "when"$/],
-    [{ maintenanceWindow: { start: '22:00', end: '05:00' } }, /^cluster "lab1" maintenanceWindow\.timeZone: is missing/],
+    [
+      { maintenanceWindow: { start: '22:00', end: '05:00' } },
+      /^cluster "lab1" maintenanceWindow\.timeZone: is missing/,
+    ],
     [
       { maintenanceWindow: { start: '25:00', end: '05:00', timeZone: 'UTC' } },
       /^cluster "lab1" maintenanceWindow\.start: must be a 24-hour local time/,
@@ -174,7 +228,10 @@ describe('inventory: expiry watch fields', () => {
       { maintenanceWindow: { start: '22:00', end: '05:00', timeZone: 'Mars/Olympus' } },
       /^cluster "lab1": maintenanceWindow\.timeZone "Mars\/Olympus" is not an IANA time zone/,
     ],
-    [{ renewal: { approvals: ['before-lunch'] } }, /^cluster "lab1" renewal\.approvals\[0\]: must be one of "before-start"/],
+    [
+      { renewal: { approvals: ['before-lunch'] } },
+      /^cluster "lab1" renewal\.approvals\[0\]: must be one of "before-start"/,
+    ],
   ] as const)
     it(`refuses ${JSON.stringify(fields)}, naming the cluster and the field`, () => {
       assert.throws(

@@ -148,18 +148,18 @@ describe('inventory: uccxNodes', () => {
 
   it('refuses bad entries naming the cluster and the field', () => {
     const refused = (raw: unknown, message: RegExp) => assert.throws(() => parseInventory(raw), message);
-    refused(base({}), /cluster "lab": "uccxNodes" must be a list/);
+    refused(base({}), /cluster "lab" uccxNodes: must be a list/);
     refused(
       base([{ ...uccx, osAdmin: { username: 'admin', password: 'secret' } }]),
-      /cluster "lab" uccxNodes\[0\] osAdmin: put a secret reference in "passwordRef"/,
+      /cluster "lab" uccxNodes\[0\]\.osAdmin: put a secret reference in "passwordRef"/,
     );
     refused(
       base([{ ...uccx, sshHostKeySha256: undefined }]),
-      /cluster "lab" uccxNodes\[0\]: "sshHostKeySha256" is required while the cluster's hostKeyPolicy is "pinned"/,
+      /cluster "lab" uccxNodes\[0\]\.sshHostKeySha256: is required while the cluster's hostKeyPolicy is "pinned"/,
     );
-    refused(base([{ ...uccx, id: 'pub' }]), /cluster "lab" uccxNodes\[0\]: "id" "pub" is also a CUCM node/);
-    refused(base([uccx, uccx]), /cluster "lab" uccxNodes\[1\]: "id" "uccx-pub" is listed twice/);
-    refused(base([{ ...uccx, sshPort: 0 }]), /cluster "lab" uccxNodes\[0\]: "sshPort" must be a port number/);
+    refused(base([{ ...uccx, id: 'pub' }]), /cluster "lab" uccxNodes\[0\]\.id: "pub" is also a CUCM node/);
+    refused(base([uccx, uccx]), /cluster "lab" uccxNodes\[1\]\.id: "uccx-pub" is listed twice/);
+    refused(base([{ ...uccx, sshPort: 0 }]), /cluster "lab" uccxNodes\[0\]\.sshPort: must be a port number/);
     refused(base([{ ...uccx, password: 'x' }]), /cluster "lab" uccxNodes\[0\]: unknown field "password"/);
     assert.ok(
       parseInventory(base([{ ...uccx, sshHostKeySha256: undefined }], { hostKeyPolicy: 'record-on-first-use' })),
