@@ -55,7 +55,9 @@ function unionProblems(error: ValueError): Problem[] {
   const chosen = kinds.findIndex((k) => Value.Check(k as TSchema, value.kind));
   const iterator = error.errors[chosen];
   if (!iterator) {
-    const message = `must be one of ${kinds.flatMap((k) => (k?.anyOf ?? [k]).map((l: TSchema) => l.const)).join(', ')}`;
+    // Each variant's `kind` is a literal or a union of literals: list their values.
+    const literals = kinds.flatMap((k) => ((k?.anyOf ?? [k]) as TSchema[]).map((l) => String(l.const)));
+    const message = `must be one of ${literals.join(', ')}`;
     return [{ path: [...segmentsOf(error.path), 'kind'], message }];
   }
   return [...iterator].flatMap(problemsOf);

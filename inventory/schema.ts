@@ -6,7 +6,7 @@
  * know the keyword, such as VS Code, show it too). What a schema cannot say (one publisher, unique ids, time zones)
  * is checked after it, in ./load.ts.
  */
-import { Type, type Static, type TLiteral, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TLiteral } from '@sinclair/typebox';
 import { NOTIFICATION_EVENT_KINDS } from '../workflows/notification-events';
 import { OPTIONAL_GATES, type Weekday } from '../workflows/types';
 
@@ -329,7 +329,7 @@ export const InventorySchema = Strict(
 
 /** The JSON Schema document for editors (docs/inventory.schema.json): the schema above, without TypeBox's symbols. */
 export function inventoryJsonSchema(): Record<string, unknown> {
-  const plain = JSON.parse(JSON.stringify(InventorySchema as TSchema)) as Record<string, unknown>;
+  const plain = JSON.parse(JSON.stringify(InventorySchema)) as Record<string, unknown>;
   return { $schema: 'http://json-schema.org/draft-07/schema#', ...plain };
 }
 
