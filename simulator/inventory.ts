@@ -7,6 +7,7 @@ import type { ClusterEndpoints } from './cluster-runner';
 /**
  * The inventory document as docs/inventory.md and inventory.example.json describe it, typed
  * here from that documentation (the simulator imports nothing from the product); what a user would write by hand.
+ * test/unit/inventory-schema.test.ts checks what this writes against the published docs/inventory.schema.json.
  */
 export interface InventoryDocument {
   clusters: Array<{
