@@ -318,7 +318,7 @@ export const ClusterSchema = Strict(
 export const InventorySchema = Strict(
   {
     $schema: Type.Optional(Type.String({ description: 'The JSON Schema editors check this file against' })),
-    clusters: Type.Array(ClusterSchema),
+    clusters: Type.Array(ClusterSchema, { errorMessage: 'must be a list of clusters' }),
   },
   {
     title: 'cucm-cert-regen cluster inventory',

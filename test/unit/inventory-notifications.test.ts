@@ -42,6 +42,22 @@ describe('inventory notifications', () => {
     });
   });
 
+  it('defaults the SMTP port to 465 under implicit TLS', () => {
+    const cluster = parseInventory(
+      withChannels([
+        {
+          id: 'mail',
+          kind: 'email',
+          smtp: { host: 'smtp.example.net', security: 'tls' },
+          from: 'a@b.c',
+          to: ['d@e.f'],
+        },
+      ]),
+    ).clusters[0];
+    const channel = cluster?.notifications?.[0];
+    assert.equal(channel?.kind === 'email' ? channel.smtp.port : undefined, 465);
+  });
+
   it('has no channels when the field is absent', () => {
     assert.equal(parseInventory(withChannels(undefined)).clusters[0]?.notifications, undefined);
   });
