@@ -63,6 +63,29 @@ function unionProblems(error: ValueError): Problem[] {
   return [...iterator].flatMap(problemsOf);
 }
 
+/** Edit distance (insertions, deletions, substitutions), case ignored: how far a misspelt field is from a real one. */
+function distance(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  let row = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= y.length; j++)
+      next[j] = Math.min(
+        (row[j] ?? 0) + 1,
+        (next[j - 1] ?? 0) + 1,
+        (row[j - 1] ?? 0) + (x[i - 1] === y[j - 1] ? 0 : 1),
+      );
+    row = next;
+  }
+  return row[y.length] ?? 0;
+}
+
+/** The known field a misspelling most likely meant: at most 2 edits away (1 for short names). */
+function nearest(field: string, known: readonly string[]): string | undefined {
+  const ranked = known.map((k) => ({ k, d: distance(field, k) })).sort((p, q) => p.d - q.d)[0];
+  return ranked && ranked.d <= (field.length > 5 ? 2 : 1) ? ranked.k : undefined;
+}
+
 function problemsOf(error: ValueError): Problem[] {
   const path = segmentsOf(error.path);
   switch (error.type) {
@@ -78,7 +101,8 @@ function problemsOf(error: ValueError): Problem[] {
           { path, urgent: true, message: `put a secret reference in "${ref}" (env:NAME or file:/path), not ${plain}` },
         ];
       }
-      return [{ path, message: `unknown field "${field}"` }];
+      const near = nearest(field, Object.keys(properties(error.schema)));
+      return [{ path, message: `unknown field "${field}"${near ? ` (did you mean "${near}"?)` : ''}` }];
     }
     case ValueErrorType.ObjectRequiredProperty:
       return [{ path, message: `is missing; it ${messageOf(error.schema, error.message)}` }];

@@ -48,7 +48,11 @@ describe('a bad inventory at start', function () {
   const wrongType = structuredClone(example);
   wrongType.clusters[0]!.nodes[1]!.sshPort = '22';
   const cases = [
-    ['a misspelt field', misspelt, 'cluster "dc1-cucm": unknown field "risportRequestPerMinute"'],
+    [
+      'a misspelt field',
+      misspelt,
+      'cluster "dc1-cucm": unknown field "risportRequestPerMinute" (did you mean "risportRequestsPerMinute"?)',
+    ],
     ['a wrong type', wrongType, 'cluster "dc1-cucm" nodes[1].sshPort: must be a port number (1-65535)'],
   ] as const;
 

@@ -46,11 +46,16 @@ describe('inventory', () => {
     assert.throws(
       () => parseInventory(misspelt),
       (err: Error) =>
-        err instanceof InventoryError && err.message === 'cluster "lab1": unknown field "risportRequestPerMinute"',
+        err instanceof InventoryError &&
+        err.message ===
+          'cluster "lab1": unknown field "risportRequestPerMinute" (did you mean "risportRequestsPerMinute"?)',
     );
     const inNode = structuredClone(valid) as unknown as { clusters: Array<{ nodes: Array<Record<string, unknown>> }> };
     inNode.clusters[0]!.nodes[0]!.sshport = 2222;
-    assert.throws(() => parseInventory(inNode), /^InventoryError: cluster "lab1" nodes\[0\]: unknown field "sshport"$/);
+    assert.throws(
+      () => parseInventory(inNode),
+      /^InventoryError: cluster "lab1" nodes\[0\]: unknown field "sshport" \(did you mean "sshPort"\?\)$/,
+    );
   });
 
   it('refuses a wrong type, naming the cluster and the field and saying what to write', () => {
