@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { approveSignal } from '../../workflows/messages';
 import { getJson, postJson, startSystem, type System } from '../support/system';
 import { waitFor } from '../support/net';
+import { signCsr } from '../support/pki';
 
 const cluster = (id: string) => ({
   id,
@@ -20,7 +21,14 @@ describe('API gates, cancel and events', function () {
   let system: System;
 
   before(async () => {
-    system = await startSystem('gates', [cluster('g1'), cluster('g2'), cluster('g3'), cluster('g4'), cluster('g5')]);
+    system = await startSystem('gates', [
+      cluster('g1'),
+      cluster('g2'),
+      cluster('g3'),
+      cluster('g4'),
+      cluster('g5'),
+      { ...cluster('g6'), caSignedUnits: ['tomcat'] },
+    ]);
   });
   after(() => system?.stop());
 
@@ -92,6 +100,61 @@ describe('API gates, cancel and events', function () {
     const { json } = await getJson(`${system.baseUrl}/v1/regenerations/${id}/events`);
     const decision = (json.events as Array<Record<string, unknown>>).find((e) => e.type === 'decision');
     assert.deepEqual([decision?.decision, decision?.comment, decision?.by], ['approve', 'CHG0042', 'anonymous']);
+  });
+
+  it('two chains for one node posted at once: one accepted (200), the other a 409 problem saying what to do; the accepted one is served', async () => {
+    const ca = system.lab.sim.cluster('g6').ca;
+    assert.ok(ca, 'the simulated enterprise CA of g6');
+    const started = await postJson(`${system.baseUrl}/v1/clusters/g6/regenerations`, {
+      units: ['tomcat'],
+      approvals: [],
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.json));
+    const id = started.json.id as string;
+    const csrs = await waitFor('the CSR at the signed-certificate gate', async () => {
+      const d = await doc(id);
+      const gates = d.pendingGates as Array<{ kind: string }>;
+      const waiting = d.csrs as Array<{ nodeId: string; csrPem: string }> | undefined;
+      return gates.some((g) => g.kind === 'signed-certificate') && waiting?.length ? waiting : undefined;
+    });
+    const csrPem = csrs.find((c) => c.nodeId === 'g6-pub')?.csrPem ?? '';
+    // Two engineers (or one double click) send a chain for the same node: two different signings of its CSR.
+    const chains = [signCsr(csrPem, ca), signCsr(csrPem, ca)].map((leaf) => `${leaf}${ca.pem}`);
+    const answers = await Promise.all(
+      chains.map((chainPem) =>
+        postJson(`${system.baseUrl}/v1/regenerations/${id}/chains`, { nodeId: 'g6-pub', chainPem }),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((a) => a.status).sort(),
+      [200, 409],
+      `one accepted, one refused: ${JSON.stringify(answers.map((a) => a.json))}`,
+    );
+    const refused = answers.find((a) => a.status === 409);
+    const accepted = answers.find((a) => a.status === 200);
+    assert.match(String(refused?.headers.get('content-type')), /application\/problem\+json/);
+    // Refused while the other is checked, or (if the first check was over before the second arrived) as taken.
+    assert.match(
+      String(refused?.json.detail),
+      /A chain for g6-pub is being checked; wait for its answer .* submit again only if it is refused|The signed chain for g6-pub was already accepted/,
+    );
+    const done = await waitFor(
+      'the run to end',
+      async () => {
+        const d = await doc(id);
+        return ['completed', 'failed', 'aborted'].includes(d.status as string) ? d : undefined;
+      },
+      60_000,
+    );
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    const decisions = (done.decisions as Array<{ kind: string }>).filter((d) => d.kind === 'signed-certificate');
+    assert.equal(decisions.length, 1, 'one chain recorded');
+    const served = await system.lab.control.serial('g6', 'g6-pub', 'tomcat');
+    assert.equal(
+      served.toLowerCase(),
+      String(accepted?.json.serial).toLowerCase(),
+      'the node holds the accepted chain',
+    );
   });
 
   it('a reject ends the run as aborted (not failed) with nothing changed, and lists it so', async () => {
