@@ -66,6 +66,12 @@ export const TRUST_RESET_FACTS: readonly TrustResetFact[] = [
   },
   {
     command: 'utils ctl reset localkey',
+    fact: 'afterwards (and after the utils ctl update CTLFile that follows) Cisco restarts Cisco CallManager and Cisco CTIManager on all nodes, then the endpoints; the CLI message after a CTL change names TFTP and CallManager',
+    source:
+      'Cisco Field Notice FN70613 "Cisco Unified Communications Manager Secure Endpoints Might Fail to Register After a Refresh Upgrade to Version 12.5" (https://www.cisco.com/c/en/us/support/docs/field-notices/706/fn70613.html), workaround steps 2 and 5: "restart the Cisco CallManager and Cisco CTIManager services on all nodes"; TN 118893: "Please Restart the TFTP and Cisco CallManager services on all nodes in the cluster that run these services" (ref §1.7)',
+  },
+  {
+    command: 'utils ctl reset localkey',
     fact: 'prompt and output: a (y/n) confirmation and a two-line answer, modelled on utils ctl update CTLFile',
     source: "guess: no public transcript (ref Gaps 4); modelled on TN 118893's utils ctl update CTLFile (ref §1.7)",
   },
