@@ -6,8 +6,8 @@
  * `utils ctl update CTLFile` on the publisher.
  *
  * Each file is built as bytes (tag, 16-bit length, value), so that `show itl` / `show ctl` print the lengths, the
- * file length and the MD5 and SHA1 of that content, in the layout of the public listings (reference
- * cucm-interfaces.md sections 1.7 and 1.8: TN-118893's `show ctl`, and the header TLVs of Cisco's ITL/CTL
+ * file length and the MD5 and SHA1 of that content, in the layout of the public listings (docs/reference/
+ * cucm-interfaces.md §1.7 and §1.8: TN-118893's `show ctl`, and the header TLVs of Cisco's ITL/CTL
  * troubleshooting notes). Cisco's exact binary encoding is not public: the byte layout below (one tag byte, a
  * big-endian 16-bit length, the value) and the numeric values the listings do not print are guesses, marked so.
  */

@@ -1,6 +1,6 @@
 /**
  * The trust-recovery commands as the simulator answers them: `utils itl reset localkey` and `utils ctl reset
- * localkey`. Each row cites its public source (reference cucm-interfaces.md §1.7, §1.8, §6, Gaps 4) or says guess.
+ * localkey`. Each row cites its public source (docs/reference/cucm-interfaces.md §1.7, §1.8, §6, Gaps 4) or says guess.
  */
 import { atLeast, type VersionLike } from './version';
 

@@ -1,6 +1,6 @@
 /**
  * The trust-recovery plan: pure, shared by the recoverTrust workflow, which executes it, and the API, which shows it
- * as a dry run (POST /v1/clusters/{id}/trust-recovery with "dryRun": true). Sources (reference cucm-interfaces.md):
+ * as a dry run (POST /v1/clusters/{id}/trust-recovery with "dryRun": true). Sources (docs/reference/cucm-interfaces.md):
  *
  * - §1.8 (CLI reference, Utils commands): `utils itl reset localkey` is "used when endpoints are unable to validate
  *   their configuration files", runs on the publisher (privilege 4), takes the existing ITL and signs it with
