@@ -10,7 +10,17 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as csrDistribution from '../../simulator/facts/csr-distribution';
+import * as restarts from '../../simulator/facts/restarts';
+import * as services from '../../simulator/facts/services';
+import * as signers from '../../simulator/facts/signers';
+import * as ssh from '../../simulator/facts/ssh';
+import * as trustRecovery from '../../simulator/facts/trust-recovery';
+import * as uccx from '../../simulator/facts/uccx';
+import * as units from '../../simulator/facts/units';
+import * as version from '../../simulator/facts/version';
 import { parseVersion, RELEASES } from '../../simulator/facts/version';
+import * as transcripts from '../fixtures/cucm-transcripts';
 
 const ROOT = join(__dirname, '..', '..');
 const FACTS = join(ROOT, 'simulator', 'facts');
@@ -69,10 +79,10 @@ function rowsOf(file: string, exports: Record<string, unknown>): FactRow[] {
       continue;
     }
     if (value instanceof Map) {
-      for (const [key, row] of value as Map<unknown, unknown>)
-        typeof row === 'string'
-          ? rows.push({ file, table, key: String(key), source: row })
-          : add(table, String(key), row);
+      for (const [key, row] of value as Map<unknown, unknown>) {
+        if (typeof row === 'string') rows.push({ file, table, key: String(key), source: row });
+        else add(table, String(key), row);
+      }
     } else if (Array.isArray(value)) {
       if (value.every((r) => r && typeof r === 'object')) value.forEach((r, i) => add(table, `[${i}]`, r));
       else besideIt(table, 'a list of values');
@@ -93,8 +103,21 @@ const factFiles = readdirSync(FACTS)
   .filter((f) => f.endsWith('.ts') && f !== 'index.ts')
   .sort();
 
+/** Each facts module, by file name (a new file must be added here: the first test says so). */
+const modules = new Map<string, Record<string, unknown>>([
+  ['csr-distribution.ts', csrDistribution],
+  ['restarts.ts', restarts],
+  ['services.ts', services],
+  ['signers.ts', signers],
+  ['ssh.ts', ssh],
+  ['trust-recovery.ts', trustRecovery],
+  ['uccx.ts', uccx],
+  ['units.ts', units],
+  ['version.ts', version],
+]);
+
 function allRows(): FactRow[] {
-  return factFiles.flatMap((f) => rowsOf(f, require(join(FACTS, f)) as Record<string, unknown>));
+  return factFiles.flatMap((f) => rowsOf(f, modules.get(f) ?? {}));
 }
 
 /** Tracked text files of the repository (recorded Temporal histories excepted: their stack traces are data). */
@@ -115,9 +138,10 @@ function referenceSections(): { sections: Set<string>; gaps: number } {
 }
 
 describe('simulator facts cite their sources', () => {
-  it('every facts module is exported by simulator/facts/index.ts, so the simulator and this test see all of them', () => {
+  it('every facts module is exported by simulator/facts/index.ts and loaded here, so the simulator and this test see all of them', () => {
     const index = readFileSync(join(FACTS, 'index.ts'), 'utf8');
     for (const f of factFiles) assert.ok(index.includes(`from './${f.replace(/\.ts$/, '')}'`), `${f} not in index.ts`);
+    assert.deepEqual([...modules.keys()].sort(), factFiles, 'every facts module is loaded by this test');
   });
 
   it('every row of every table cites a public source or says guess', () => {
@@ -162,6 +186,17 @@ describe('simulator facts cite their sources', () => {
       [],
       `citations to sections ${REFERENCE} does not have`,
     );
+  });
+
+  it(`the public transcripts the parsers are tested on are the ones ${REFERENCE} quotes, line for line`, () => {
+    const doc = readFileSync(join(ROOT, REFERENCE), 'utf8');
+    const missing = Object.entries(transcripts).flatMap(([name, value]) =>
+      (Array.isArray(value) ? value.join('\n') : String(value))
+        .split('\n')
+        .filter((line) => line.trim() && !doc.includes(line))
+        .map((line) => `${name}: ${JSON.stringify(line)}`),
+    );
+    assert.deepEqual(missing, [], `test/fixtures/cucm-transcripts.ts lines not quoted in ${REFERENCE}`);
   });
 
   it('no file of the repository cites a path outside it (a build machine, a sibling directory)', () => {
