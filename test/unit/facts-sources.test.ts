@@ -15,6 +15,7 @@ import * as restarts from '../../simulator/facts/restarts';
 import * as services from '../../simulator/facts/services';
 import * as signers from '../../simulator/facts/signers';
 import * as ssh from '../../simulator/facts/ssh';
+import * as trustFiles from '../../simulator/facts/trust-files';
 import * as trustRecovery from '../../simulator/facts/trust-recovery';
 import * as uccx from '../../simulator/facts/uccx';
 import * as units from '../../simulator/facts/units';
@@ -110,6 +111,7 @@ const modules = new Map<string, Record<string, unknown>>([
   ['services.ts', services],
   ['signers.ts', signers],
   ['ssh.ts', ssh],
+  ['trust-files.ts', trustFiles],
   ['trust-recovery.ts', trustRecovery],
   ['uccx.ts', uccx],
   ['units.ts', units],
