@@ -1,7 +1,7 @@
 /**
  * Trust recovery on the CLI: `utils itl reset localkey` / `utils ctl reset localkey` on the publisher, and the
  * readings of `show itl` / `show ctl` the workflow judges them by. The resets' own prompts and outputs are not public
- * (reference cucm-interfaces.md, Gaps 4: only the older `utils itl reset` example exists), so nothing here parses
+ * (docs/reference/cucm-interfaces.md, Gaps 4: only the older `utils itl reset` example exists), so nothing here parses
  * them: a prompt is answered yes if one comes, the CLI client's error patterns fail the step, and success is what
  * `show itl` / `show ctl` show afterwards (the workflow compares the readings).
  */

@@ -1,6 +1,6 @@
 /**
  * One interactive CUCM OS CLI session (`admin:` prompt), fed by the SSH channel. Formats follow the transcripts in
- * ../shared/reference/cucm-interfaces.md section 1: banner and start-up delay, automatic pagination on by default
+ * docs/reference/cucm-interfaces.md §1: banner and start-up delay, automatic pagination on by default
  * with the real pager prompt, confirmations in their real styles (`(yes|no)?`, `(y/n):`), `<Service>[STATE]` lines,
  * `run sql` tables. Wrong nodes answer as CUCM does: publisher-only commands are disabled elsewhere.
  */

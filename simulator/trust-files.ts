@@ -6,14 +6,15 @@
  * `utils ctl update CTLFile` on the publisher.
  *
  * Each file is built as bytes (tag, 16-bit length, value), so that `show itl` / `show ctl` print the lengths, the
- * file length and the MD5 and SHA1 of that content, in the layout of the public listings (reference
- * cucm-interfaces.md sections 1.7 and 1.8: TN-118893's `show ctl`, and the header TLVs of Cisco's ITL/CTL
+ * file length and the MD5 and SHA1 of that content, in the layout of the public listings (docs/reference/
+ * cucm-interfaces.md §1.7 and §1.8: TN-118893's `show ctl`, and the header TLVs of Cisco's ITL/CTL
  * troubleshooting notes). Cisco's exact binary encoding is not public: the byte layout below (one tag byte, a
  * big-endian 16-bit length, the value) and the numeric values the listings do not print are guesses, marked so.
  */
 import { createHash, sign, X509Certificate } from 'node:crypto';
 import type { SimCertificate } from './certificates';
 import { formatCliDate } from './cli-date';
+import { TRUST_FILE_NAMES, trustFunctionCode } from './facts/trust-files';
 
 export type TrustFunction = 'CCM+TFTP' | 'TVS' | 'CAPF' | 'ITLRecovery' | 'System Administrator Security Token';
 
@@ -29,9 +30,6 @@ const SAST = 'System Administrator Security Token';
 function printedFunction(fn: TrustFunction): string {
   return fn === 'ITLRecovery' ? SAST : fn;
 }
-
-/** Function codes in the 2-byte FUNCTION value (guess: the listings print only the name). */
-const FUNCTION_CODE: Record<string, number> = { [SAST]: 0, 'CCM+TFTP': 1, CAPF: 2, TVS: 21 };
 
 export interface TrustRecord {
   function: TrustFunction;
@@ -137,7 +135,7 @@ function recordTlvs(r: TrustRecord, fn: string): Tlv[] {
   const body: Tlv[] = [
     { tag: 2, name: 'DNSNAME', value: str(r.node), display: r.node },
     { tag: 3, name: 'SUBJECTNAME', value: str(semicolons(r.subject)), display: semicolons(r.subject) },
-    { tag: 4, name: 'FUNCTION', value: u16(FUNCTION_CODE[fn] ?? 99), display: fn },
+    { tag: 4, name: 'FUNCTION', value: u16(trustFunctionCode(fn)), display: fn },
     { tag: 5, name: 'ISSUERNAME', value: str(semicolons(r.issuer)), display: semicolons(r.issuer) },
     { tag: 6, name: 'SERIALNUMBER', value: serialBytes(r.serial), display: colonHex(serialBytes(r.serial)) },
     // PKCS#1 for RSA: TN-118893's 1024-bit key prints LENGTH 140, a 2048-bit one 270.
@@ -159,8 +157,7 @@ function recordTlvs(r: TrustRecord, fn: string): Tlv[] {
 function layoutOf(kind: 'ITL' | 'CTL', signer: TrustRecord, records: TrustRecord[], builtAt: Date): Layout {
   const recordTlvList = records.map((r) => recordTlvs(r, printedFunction(r === signer ? SAST : r.function)));
   const content = Buffer.concat(recordTlvList.map(encode));
-  // CTLFile.tlv is the CTL's name on TFTP (TN-118893: `file delete tftp CTLFile.tlv`); ITLFile.tlv by analogy (guess).
-  const filename = `${kind}File.tlv`;
+  const filename = TRUST_FILE_NAMES[kind].value;
   const timestamp = u32(Math.floor(builtAt.getTime() / 1000));
   const cert = certificateOf.get(signer);
   // A real signature by the signer's key over the records, the file name and the time (what it covers, and the

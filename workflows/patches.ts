@@ -57,4 +57,10 @@ export const PATCHES = {
    * the plan they were started with, without them.
    */
   uccxTrust: 'uccx-tomcat-trust',
+  /**
+   * Issue 17: in mixed mode the trust recovery also restarts Cisco CTIManager (where Started) after
+   * `utils ctl reset localkey` and after `utils ctl update CTLFile`, as Cisco field notice FN70613 asks; older runs
+   * restarted Cisco Tftp and Cisco CallManager only.
+   */
+  trustRecoveryCtiManager: 'trust-recovery-ctimanager',
 } as const;

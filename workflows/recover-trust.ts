@@ -7,8 +7,8 @@
  *   the API's dry run) → [gate before-start] → non-secure: `utils itl reset localkey` on the publisher, `show itl`
  *   on every TFTP node (a new file) → [gate before-phone-reset] phone reset, wait → Cisco Tftp restarted, `show itl`
  *   (the usual signer again) → [gate before-phone-reset] phone reset, wait. Mixed mode: `utils ctl reset localkey`,
- *   `show ctl` (signed by CallManager), TFTP restarted, phones; `utils ctl update CTLFile`, `show ctl` (the usual
- *   signer), TFTP restarted, phones.
+ *   `show ctl` (signed by CallManager), Cisco Tftp, CallManager and CTIManager restarted where Started (FN70613),
+ *   phones; `utils ctl update CTLFile`, `show ctl` (the usual signer), the same restarts, phones.
  *
  * Its state, gates, decisions, step-failed recovery, notifications and manual actions are a regeneration's (the
  * RunTracker, the phone steps, the notifier), so GET /v1/regenerations/{id} and the Temporal UI show it the same way.
@@ -19,6 +19,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  patched,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { DiscoveredNode } from '../activities';
@@ -34,6 +35,7 @@ import { TRUST_RECOVERY_GATES } from './contract/trust-recovery';
 import { setGateHandlers } from './gate-handlers';
 import { GATE_TAKES } from './messages';
 import { RunNotifier } from './notify';
+import { PATCHES } from './patches';
 import { planClusterOf } from './plan';
 import { ctlNormalSigner, judgeTrustFile, planTrustRecovery, trustRecoveryManualActions } from './plan/trust-recovery';
 import { endedEarly, reasonOf, RunTracker, windowProblemOf } from './run-tracker';
@@ -116,7 +118,11 @@ export async function recoverTrust(request: TrustRecoveryRequest): Promise<Trust
       NO_SKIP.preflight,
     );
     if (!discovery) throw new Error('unreachable: pre-flight cannot be skipped');
-    plan = planTrustRecovery(planClusterOf(discovery), { unmanagedNodes: discovery.unmanagedNodes });
+    // Only a mixed-mode recovery restarts CTIManager, so only it needs (and records) the patch marker.
+    plan = planTrustRecovery(planClusterOf(discovery), {
+      unmanagedNodes: discovery.unmanagedNodes,
+      ctiManager: discovery.securityMode === 1 && patched(PATCHES.trustRecoveryCtiManager),
+    });
     run.state.recoveryPlan = plan;
     run.publish();
     if (plan.refusals.length > 0)

@@ -25,6 +25,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { ChainChecks } from './chain-checks';
 import { holdClusterLease } from './cluster-lease';
 import { RunNotifier } from './notify';
 import { manualActionsFor, summarizeManualActions, type PlanStepProgress } from './manual-actions';
@@ -79,6 +80,7 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
     report = new UnitReport(request.rotationId, request.units[0] ?? '', workflowInfo().workflowId, () => run.state);
   // The unit's steps share this once the plan is built; the submitSignedChain handler reads its CA renewal.
   let unitRun: UnitRunContext | undefined;
+  const chainChecks = new ChainChecks();
   setHandler(stateQuery, () => run.state, {
     description:
       'Live state of the run: phase, plan, steps with their status and detail, pending gates (with their expiry), decisions, ignored decisions, serials, missing phones, manual actions.',
@@ -142,17 +144,19 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
       const renewal = unitRun?.ca;
       if (!renewal) throw new Error('No CSR is waiting for a signed certificate in this run.'); // the validator checked
       const csrPem = renewal.csrs.get(nodeId) as string;
-      const check = await quick.validateSignedChain.executeWithOptions(
-        { summary: `Check the signed ${renewal.unit} chain for ${nodeId} against its CSR` },
-        [
-          {
-            nodeId,
-            unit: renewal.unit,
-            csrPem,
-            chainPem,
-            ...(renewal.coversNodes ? { coversNodes: renewal.coversNodes } : {}),
-          },
-        ],
+      const check = await chainChecks.run(nodeId, () =>
+        quick.validateSignedChain.executeWithOptions(
+          { summary: `Check the signed ${renewal.unit} chain for ${nodeId} against its CSR` },
+          [
+            {
+              nodeId,
+              unit: renewal.unit,
+              csrPem,
+              chainPem,
+              ...(renewal.coversNodes ? { coversNodes: renewal.coversNodes } : {}),
+            },
+          ],
+        ),
       );
       if (!check.ok) throw ApplicationFailure.nonRetryable(check.problem, 'InvalidSignedChain');
       acceptChain(nodeId, check, by);
@@ -172,6 +176,7 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
         if (!ca.csrs.has(nodeId))
           throw new Error(`No CSR is waiting for ${nodeId}; waiting for: ${[...ca.csrs.keys()].join(', ')}.`);
         if (ca.chains.has(nodeId)) throw new Error(`The signed chain for ${nodeId} was already accepted.`);
+        chainChecks.refuseIfChecking(nodeId);
         if (typeof chainPem !== 'string' || !chainPem.includes('BEGIN CERTIFICATE'))
           throw new Error('chainPem must hold PEM certificates: the signed leaf, then its intermediate and root CAs.');
         if (/PRIVATE KEY/.test(chainPem))

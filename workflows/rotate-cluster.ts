@@ -22,6 +22,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { ChainChecks } from './chain-checks';
 import { holdClusterLease } from './cluster-lease';
 import { RunNotifier } from './notify';
 import { rotationStateQuery, unitRunId, type RotationState } from './contract/rotation';
@@ -77,6 +78,9 @@ function checkDecision(pending: readonly PendingGate[], d: GateDecision): Pendin
 export async function rotateCluster(request: RegenerationRequest): Promise<RegenerationResult[]> {
   const state: RotationState = { clusterId: request.clusterId, phase: 'running', order: [], done: [], finished: [] };
   /** An abort sent between units: the next unit is not started. */
+  // One signed-chain check per node of the unit running now (chain-checks.ts says why refusing, and why no patch).
+  const chainChecks = new ChainChecks();
+  const chainKey = (unitWorkflowId: string, nodeId: string) => `${unitWorkflowId} ${nodeId}`;
   let abortRequested: { by?: string; comment?: string } | undefined;
   const publish = () => {
     const cur = state.current;
@@ -201,20 +205,30 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
       const cur = state.current;
       const csr = cur?.state?.csrs?.find((c) => c.nodeId === nodeId);
       if (!cur || !csr) throw new Error(`No CSR is waiting for ${nodeId}.`); // the validator checked
-      const check = await validateSignedChain.executeWithOptions(
-        { summary: `Check the signed ${csr.unit} chain for ${nodeId} against its CSR` },
-        [
-          {
-            nodeId,
-            unit: csr.unit,
-            csrPem: csr.csrPem,
-            chainPem,
-            ...(csr.coversNodes ? { coversNodes: csr.coversNodes } : {}),
-          },
-        ],
-      );
-      if (!check.ok) throw ApplicationFailure.nonRetryable(check.problem, 'InvalidSignedChain');
-      await getExternalWorkflowHandle(cur.workflowId).signal(signedChainCheckedSignal, { nodeId, check, by });
+      const key = chainKey(cur.workflowId, nodeId);
+      const check = await chainChecks.run(key, async () => {
+        const checked = await validateSignedChain.executeWithOptions(
+          { summary: `Check the signed ${csr.unit} chain for ${nodeId} against its CSR` },
+          [
+            {
+              nodeId,
+              unit: csr.unit,
+              csrPem: csr.csrPem,
+              chainPem,
+              ...(csr.coversNodes ? { coversNodes: csr.coversNodes } : {}),
+            },
+          ],
+        );
+        if (!checked.ok) throw ApplicationFailure.nonRetryable(checked.problem, 'InvalidSignedChain');
+        await getExternalWorkflowHandle(cur.workflowId).signal(signedChainCheckedSignal, {
+          nodeId,
+          check: checked,
+          by,
+        });
+        // Until the unit run reports its state again, only this set knows the node's chain is taken.
+        chainChecks.handOver(key);
+        return checked;
+      });
       const submitted = new Set([
         nodeId,
         ...(cur.state?.decisions ?? [])
@@ -238,6 +252,7 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
           throw new Error(
             `No CSR is waiting for ${nodeId}; waiting for: ${(s.csrs ?? []).map((c) => c.nodeId).join(', ')}.`,
           );
+        chainChecks.refuseIfChecking(nodeId, chainKey(state.current?.workflowId ?? '', nodeId));
         if (typeof chainPem !== 'string' || !chainPem.includes('BEGIN CERTIFICATE'))
           throw new Error('chainPem must hold PEM certificates: the signed leaf, then its intermediate and root CAs.');
         if (/PRIVATE KEY/.test(chainPem))

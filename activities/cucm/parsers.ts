@@ -1,6 +1,6 @@
 /**
  * Parsers for the CUCM CLI outputs the procedures read. Pure functions over the text, unit-tested against the
- * formats in ../shared/reference/cucm-interfaces.md.
+ * formats in docs/reference/cucm-interfaces.md §1 (and the public transcripts in test/fixtures/cucm-transcripts.ts).
  */
 import { X509Certificate } from 'node:crypto';
 

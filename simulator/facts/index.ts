@@ -12,4 +12,5 @@ export * from './restarts';
 export * from './ssh';
 export * from './csr-distribution';
 export * from './trust-recovery';
+export * from './trust-files';
 export * from './uccx';

@@ -1,6 +1,6 @@
 /**
  * The trust-recovery commands as the simulator answers them: `utils itl reset localkey` and `utils ctl reset
- * localkey`. Each row cites its public source (reference cucm-interfaces.md §1.7, §1.8, §6, Gaps 4) or says guess.
+ * localkey`. Each row cites its public source (docs/reference/cucm-interfaces.md §1.7, §1.8, §6, Gaps 4) or says guess.
  */
 import { atLeast, type VersionLike } from './version';
 
@@ -63,6 +63,12 @@ export const TRUST_RESET_FACTS: readonly TrustResetFact[] = [
     fact: 'TFTP serves the reset CTL after its restart; utils ctl update CTLFile afterwards signs it by ITLRecovery again',
     source:
       'TN 118893: "Please Restart the TFTP and Cisco CallManager services" after a CTL change; FN70613: reset localkey, then utils ctl update CTLFile (ref §1.7, §6)',
+  },
+  {
+    command: 'utils ctl reset localkey',
+    fact: 'afterwards (and after the utils ctl update CTLFile that follows) Cisco restarts Cisco CallManager and Cisco CTIManager on all nodes, then the endpoints; the CLI message after a CTL change names TFTP and CallManager',
+    source:
+      'Cisco Field Notice FN70613 "Cisco Unified Communications Manager Secure Endpoints Might Fail to Register After a Refresh Upgrade to Version 12.5" (https://www.cisco.com/c/en/us/support/docs/field-notices/706/fn70613.html), workaround steps 2 and 5: "restart the Cisco CallManager and Cisco CTIManager services on all nodes"; TN 118893: "Please Restart the TFTP and Cisco CallManager services on all nodes in the cluster that run these services" (ref §1.7)',
   },
   {
     command: 'utils ctl reset localkey',

@@ -52,12 +52,15 @@ export const UCCX_SERVICES: readonly UccxServiceRow[] = [
   },
 ];
 
-/** What restarting the services above takes on a real node, in ms: [stopping, starting] (guess). */
+/** What restarting the services above takes on a real node, in ms: [stopping, starting]. */
 export const UCCX_RESTART_MS: Readonly<Record<string, [number, number]>> = {
   'Cisco Tomcat': [4000, 12000],
   'Cisco Unified CCX Notification Service': [2000, 6000],
   'Cisco Finesse Tomcat': [4000, 15000],
 };
+
+export const UCCX_RESTART_MS_SOURCE =
+  'guess: no public timing of UCCX service restarts (a Tomcat restart takes seconds to minutes on VOS, ref §1.1)';
 
 /** The CLI facts of the trust import on UCCX (the VOS platform CLI). */
 export const UCCX_CLI = {
@@ -77,5 +80,10 @@ export const UCCX_CLI = {
   product: 'uccx',
 } as const;
 
+export const UCCX_CLI_SOURCE =
+  'guess: no public UCCX transcript of show version active or show network cluster (defaultVersion and product)';
+
 /** Units a UCCX node holds in the simulator: tomcat only (its ipsec and ECDSA units are not modelled). */
 export const UCCX_OWN_UNITS = ['tomcat'] as const;
+export const UCCX_OWN_UNITS_SOURCE =
+  "TN-118855 (the UCCX Platform Tomcat certificate); TN-214231: UCCX trusts the cluster's tomcat certificates (ref §1.2)";

@@ -1,7 +1,7 @@
 /**
  * Which certificate units a node holds and generates, by role, product and release, and where each unit's
  * certificate is trusted. Every row names its public source; `guess` marks what no public source states.
- * "ref §x" is a section of ../shared/reference/cucm-interfaces.md, which quotes the source it names.
+ * "ref §x" is a section of docs/reference/cucm-interfaces.md, which names the public source of each fact.
  */
 import { atLeast, type VersionLike } from './version';
 
@@ -16,6 +16,9 @@ export const CERTIFICATE_UNITS = [
   'TVS',
   'ITLRecovery',
 ] as const;
+
+export const CERTIFICATE_UNITS_SOURCE =
+  'CLI reference 12.5(1)SU2, set cert regen; the units a CUCM 14 publisher lists (ref §1.2, §1.3); TN 214231 names the same units (ref §6)';
 
 export type CertificateUnit = (typeof CERTIFICATE_UNITS)[number];
 export type NodeRole = 'publisher' | 'subscriber';

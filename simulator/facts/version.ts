@@ -21,8 +21,7 @@ export interface VersionLike {
 
 /**
  * Cisco numbers a service update's build 1X900 for SU X (12.5(1)SU3 is 12.5.1.13900-152, FN70613 in
- * cucm-interfaces.md section 6; 14SU3 is 14.0.1.13900-155, the build the reference's samples run); base releases are
- * 10000. Builds outside that pattern (engineering specials) count as the base release.
+ * docs/reference/cucm-interfaces.md §6; 14SU3 is 14.0.1.13900-155 by the same rule); base releases are 10000. Builds outside that pattern (engineering specials) count as the base release.
  */
 function serviceUpdate(build: string | undefined): number {
   const match = /^1(\d)900$/.exec(build ?? '');
@@ -46,7 +45,7 @@ export function atLeast(v: VersionLike, major: number, minor = 0, su = 0): boole
 
 /**
  * The releases whose behaviour the simulator's tables describe, each with a build to simulate it by. The builds are
- * examples in Cisco's numbering (above); only 14SU3's is one the reference shows.
+ * examples in Cisco's numbering (above).
  */
 export const RELEASES = {
   '10.5': '10.5.2.10000-5',
@@ -58,5 +57,8 @@ export const RELEASES = {
   '14SU3': '14.0.1.13900-155',
   '15': '15.0.1.10000-34',
 } as const;
+
+export const RELEASES_SOURCE =
+  "the releases are those TN 214231 and the other tables tell apart (ref §6); the build numbers follow Cisco's SU numbering (FN70613: 12.5(1)SU3 is 12.5.1.13900-152, ref §6), the exact builds are a guess";
 
 export type Release = keyof typeof RELEASES;

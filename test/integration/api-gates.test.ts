@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { approveSignal } from '../../workflows/messages';
 import { getJson, postJson, startSystem, type System } from '../support/system';
 import { waitFor } from '../support/net';
+import { signCsr } from '../support/pki';
 
 const cluster = (id: string) => ({
   id,
@@ -20,7 +21,15 @@ describe('API gates, cancel and events', function () {
   let system: System;
 
   before(async () => {
-    system = await startSystem('gates', [cluster('g1'), cluster('g2'), cluster('g3'), cluster('g4'), cluster('g5')]);
+    system = await startSystem('gates', [
+      cluster('g1'),
+      cluster('g2'),
+      cluster('g3'),
+      cluster('g4'),
+      cluster('g5'),
+      { ...cluster('g6'), caSignedUnits: ['tomcat'] },
+      { ...cluster('g7'), caSignedUnits: ['tomcat'] },
+    ]);
   });
   after(() => system?.stop());
 
@@ -93,6 +102,74 @@ describe('API gates, cancel and events', function () {
     const decision = (json.events as Array<Record<string, unknown>>).find((e) => e.type === 'decision');
     assert.deepEqual([decision?.decision, decision?.comment, decision?.by], ['approve', 'CHG0042', 'anonymous']);
   });
+
+  /**
+   * Starts `units` on a cluster whose tomcat is CA-signed, posts two chains for its publisher at once (two signings of
+   * its CSR: two engineers, or one double click) and checks the answers, the run's end, and what the node serves.
+   * `unitRun` is the id of the run that records the chain (the rotation hands it to its unit run).
+   */
+  async function twoChainsAtOnce(clusterId: string, units: string[], unitRun: (id: string) => string) {
+    const ca = system.lab.sim.cluster(clusterId).ca;
+    assert.ok(ca, `the simulated enterprise CA of ${clusterId}`);
+    const nodeId = `${clusterId}-pub`;
+    const started = await postJson(`${system.baseUrl}/v1/clusters/${clusterId}/regenerations`, {
+      units,
+      approvals: [],
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.json));
+    const id = started.json.id as string;
+    const csrs = await waitFor('the CSR at the signed-certificate gate', async () => {
+      const d = await doc(id);
+      const gates = d.pendingGates as Array<{ kind: string }>;
+      const waiting = d.csrs as Array<{ nodeId: string; csrPem: string }> | undefined;
+      return gates.some((g) => g.kind === 'signed-certificate') && waiting?.length ? waiting : undefined;
+    });
+    const csrPem = csrs.find((c) => c.nodeId === nodeId)?.csrPem ?? '';
+    const chains = [signCsr(csrPem, ca), signCsr(csrPem, ca)].map((leaf) => `${leaf}${ca.pem}`);
+    const answers = await Promise.all(
+      chains.map((chainPem) => postJson(`${system.baseUrl}/v1/regenerations/${id}/chains`, { nodeId, chainPem })),
+    );
+    assert.deepEqual(
+      answers.map((a) => a.status).sort(),
+      [200, 409],
+      `one accepted, one refused: ${JSON.stringify(answers.map((a) => a.json))}`,
+    );
+    const refused = answers.find((a) => a.status === 409);
+    const accepted = answers.find((a) => a.status === 200);
+    assert.match(String(refused?.headers.get('content-type')), /application\/problem\+json/);
+    // Refused while the other is checked, or (if the first check was over before the second arrived) as taken.
+    assert.match(
+      String(refused?.json.detail),
+      new RegExp(
+        `A chain for ${nodeId} is being checked; wait for its answer .* submit again only if it is refused|The signed chain for ${nodeId} was already accepted`,
+      ),
+    );
+    const done = await waitFor(
+      'the run to end',
+      async () => {
+        const d = await doc(id);
+        return ['completed', 'failed', 'aborted'].includes(d.status as string) ? d : undefined;
+      },
+      90_000,
+    );
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    const recorded = ((await doc(unitRun(id))).decisions as Array<{ kind: string }>).filter(
+      (d) => d.kind === 'signed-certificate',
+    );
+    assert.equal(recorded.length, 1, 'one chain recorded');
+    const served = await system.lab.control.serial(clusterId, nodeId, 'tomcat');
+    assert.equal(
+      served.toLowerCase(),
+      String(accepted?.json.serial).toLowerCase(),
+      'the node holds the accepted chain',
+    );
+  }
+
+  it('two chains for one node posted at once: one accepted (200), the other a 409 problem saying what to do; the accepted one is served', () =>
+    twoChainsAtOnce('g6', ['tomcat'], (id) => id));
+
+  it('the same through a rotation (its own update, handing the chain to its unit run)', () =>
+    twoChainsAtOnce('g7', ['tomcat', 'ipsec'], (id) => `${id}-tomcat`));
 
   it('a reject ends the run as aborted (not failed) with nothing changed, and lists it so', async () => {
     const id = await start('g2');

@@ -245,6 +245,24 @@ describe('trust recovery over REST (TN 214231 ITLRecovery, FN70613)', function (
       ['pub', 'sub1', 'pub', 'sub1'],
       'Cisco CallManager restarted on every node after each CTL change, as CUCM asks',
     );
+    // FN70613: after utils ctl reset localkey and after utils ctl update CTLFile, "restart the Cisco CallManager and
+    // Cisco CTIManager services on all nodes" (both nodes run CTIManager here).
+    const ctiRestarts = events.filter(
+      (e) => e.kind === 'service-state' && e.detail.service === 'Cisco CTIManager' && e.detail.state === 'STARTED',
+    );
+    assert.deepEqual(
+      ctiRestarts.map((e) => e.node),
+      ['pub', 'sub1', 'pub', 'sub1'],
+      'Cisco CTIManager restarted on every node after each CTL change, as FN70613 asks',
+    );
+    const [firstCti, , secondCti] = ctiRestarts.map((e) => e.seq);
+    assert.ok(
+      (cmRestarts[1]?.seq ?? 0) < (firstCti ?? 0) &&
+        (firstCti ?? 0) < (phoneResets[0] ?? 0) &&
+        (ctlUpdate[0]?.seq ?? 0) < (secondCti ?? 0) &&
+        (secondCti ?? 0) < (phoneResets[PHONES] ?? 0),
+      'each round: CallManager, then CTIManager, before the phones are reset',
+    );
     assert.equal((await system.lab.control.phones('ctl14')).counts.Registered, PHONES);
     const node = await system.lab.control.node('ctl14', 'pub');
     assert.equal(node.ctl?.signer.unit, 'ITLRecovery', 'the CTL is signed by the new ITLRecovery again');

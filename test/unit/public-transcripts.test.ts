@@ -1,5 +1,5 @@
 /**
- * Every parser of CLI output, on the public transcripts of ../shared/reference/cucm-interfaces.md (copied verbatim
+ * Every parser of CLI output, on the public transcripts quoted in docs/reference/cucm-interfaces.md (copied verbatim
  * into test/fixtures/cucm-transcripts.ts, each citing its section and source): the product reads what real CUCM
  * prints, not only what the simulator prints.
  */

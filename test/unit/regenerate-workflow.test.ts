@@ -379,37 +379,36 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
     });
   });
 
-  it('a chain still being checked when the run is aborted is answered before the run ends (handlers finish first)', async () => {
-    const calls: Call[] = [];
+  /**
+   * A CA-signed tomcat run's worker whose chain check waits until `release` is called (and then accepts, with the
+   * serial `serialOf` reads from the chain), so a test can act while a check is in flight.
+   */
+  async function heldChainCheck(name: string, calls: Call[], serialOf: (chainPem: string) => string) {
     let release: () => void = () => undefined;
     const checking = new Promise<void>((r) => (release = r));
     const caSigned = discovery();
     for (const node of caSigned.nodes)
       for (const c of node.certificates)
         if (c.unit === 'tomcat') Object.assign(c, { selfSigned: false, issuer: 'CN=Corp CA' });
-    const {
-      env,
-      taskQueue,
-      worker: w,
-    } = await worker(
-      'handlers-finish',
+    const started = await worker(
+      name,
       mockActivities(calls, {
         discoverCluster: async () => caSigned,
         generateCsr: async (input) => ({ csrPem: `CSR-${input.nodeId}` }),
         validateSignedChain: async (input) => {
           calls.push({ name: 'validateSignedChain', args: input });
           await checking;
-          return {
-            ok: true,
-            leafPem: 'LEAF',
-            caPems: ['ROOT'],
-            serial: 'CA-1',
-            issuer: 'CN=Corp CA',
-            notAfter: '2031-01-01',
-          };
+          const serial = serialOf(input.chainPem);
+          return { ok: true, leafPem: 'LEAF', caPems: ['ROOT'], serial, issuer: 'CN=Corp CA', notAfter: '2031-01-01' };
         },
       }),
     );
+    return { ...started, release: () => release() };
+  }
+
+  it('a chain still being checked when the run is aborted is answered before the run ends (handlers finish first)', async () => {
+    const calls: Call[] = [];
+    const { env, taskQueue, worker: w, release } = await heldChainCheck('handlers-finish', calls, () => 'CA-1');
     await w.runUntil(async () => {
       const handle = await env.client.workflow.start(regenerateCertificate, {
         workflowId: `wf-handlers-finish-${Date.now()}`,
@@ -444,6 +443,74 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
         'the chain is recorded',
       );
       assert.ok(!calls.some((c) => c.name === 'uploadCertificateChain'), 'nothing uploaded after the abort');
+    });
+  });
+
+  it('two concurrent chains for one node: exactly one is checked and accepted, the other refused with the reason', async () => {
+    const calls: Call[] = [];
+    const {
+      env,
+      taskQueue,
+      worker: w,
+      release,
+    } = await heldChainCheck('chain-race', calls, (chainPem) => /SERIAL-(\w+)/.exec(chainPem)?.[1] ?? '?');
+    await w.runUntil(async () => {
+      const handle = await env.client.workflow.start(regenerateCertificate, {
+        workflowId: `wf-chain-race-${Date.now()}`,
+        taskQueue,
+        args: [{ clusterId: 'lab', units: ['tomcat'], approvals: [] }],
+      });
+      await waitFor('the signed-certificate gate', async () =>
+        (await handle.query(stateQuery)).pendingGates.find((g) => g.kind === 'signed-certificate'),
+      );
+      const chain = (serial: string) => `-----BEGIN CERTIFICATE-----\nSERIAL-${serial}\n-----END CERTIFICATE-----\n`;
+      const submit = (serial: string, by: string) =>
+        handle.executeUpdate(submitSignedChainUpdate, { args: [{ nodeId: 'pub', chainPem: chain(serial), by }] });
+      // Both sent at once: they may reach the run in one workflow task, or the second while the first is checked.
+      const first = submit('A', 'alice');
+      const second = submit('B', 'bob');
+      const refused = await Promise.race([
+        first.then(
+          () => 'first answered before either was refused',
+          (err: unknown) => err,
+        ),
+        second.then(
+          () => 'second answered before either was refused',
+          (err: unknown) => err,
+        ),
+        new Promise((r) => setTimeout(() => r('neither refused while a check was running (5 s)'), 5000)),
+      ]);
+      release();
+      const answers = await Promise.allSettled([first, second]);
+      const accepted = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+      const rejected = answers.flatMap((a) => (a.status === 'rejected' ? [a.reason as unknown] : []));
+      assert.equal(accepted.length, 1, `exactly one accepted: ${JSON.stringify(answers)}`);
+      assert.equal(rejected.length, 1, 'exactly one refused');
+      assert.equal(refused, rejected[0], 'the refusal came while the other chain was still being checked');
+      assert.ok(
+        rejected[0] instanceof WorkflowUpdateFailedError &&
+          /A chain for pub is being checked; wait for its answer/.test(rejected[0].cause?.message ?? ''),
+        `the refusal says why and what to do: ${String((rejected[0] as Error).cause ?? rejected[0])}`,
+      );
+      assert.equal(
+        calls.filter((c) => c.name === 'validateSignedChain').length,
+        1,
+        'only the accepted submission was checked',
+      );
+      const state = await handle.query(stateQuery);
+      const recorded = state.decisions.filter((d) => d.kind === 'signed-certificate');
+      assert.equal(recorded.length, 1, 'one decision recorded for pub');
+      assert.match(recorded[0]?.comment ?? '', new RegExp(`serial ${accepted[0]?.serial}`));
+      // Once the check is over, the node's chain is taken: a third submission is refused as already accepted.
+      await assert.rejects(
+        submit('C', 'carol'),
+        (err: unknown) => err instanceof WorkflowUpdateFailedError && /already accepted/.test(err.cause?.message ?? ''),
+      );
+      // The refused submissions left nothing in history: one update accepted, one chain check.
+      const { events } = await handle.fetchHistory();
+      const updates = (events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+      assert.equal(updates.length, 1, 'one update recorded');
+      await handle.terminate('test done');
     });
   });
 

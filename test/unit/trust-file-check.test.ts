@@ -1,5 +1,5 @@
 /**
- * The ITL/CTL check on listings in the real layout (reference cucm-interfaces.md 1.7-1.8): the header's signer
+ * The ITL/CTL check on listings in the real layout (docs/reference/cucm-interfaces.md §1.7-1.8): the header's signer
  * TLVs, then the records, the etoken line under the signer's own record. Reproduces issue 10: the header's
  * SERIALNUMBER used to shift every record by one, so a CAPF rotation on 14.0 in mixed mode failed its verification
  * with the previous record's serial; and a check that found no signer passed having checked nothing.

@@ -7,13 +7,20 @@ import type { TrustFileReading } from '../../workflows/contract/trust-recovery';
 import type { PlanCluster, PlanNode } from '../../workflows/plan';
 import { judgeTrustFile, planTrustRecovery, trustRecoveryManualActions } from '../../workflows/plan/trust-recovery';
 
-const node = (id: string, role: 'publisher' | 'subscriber', tftp = 'STARTED', product = 'callmanager'): PlanNode => ({
+const node = (
+  id: string,
+  role: 'publisher' | 'subscriber',
+  tftp = 'STARTED',
+  product = 'callmanager',
+  ctiManager = 'STARTED',
+): PlanNode => ({
   id,
   role,
   product,
   services: [
     { name: 'Cisco Tftp', state: tftp },
     { name: 'Cisco CallManager', state: 'STARTED' },
+    { name: 'Cisco CTIManager', state: ctiManager },
   ],
   certificates: [],
 });
@@ -68,33 +75,60 @@ describe('trust recovery plan', () => {
       cluster('14.0.1.13900-155', 1, [node('pub', 'publisher'), node('sub1', 'subscriber')]),
     );
     assert.equal(plan.mode, 'mixed');
+    const restarts = ['restart-service', 'restart-service', 'restart-service', 'restart-service'];
+    const cti = ['restart-service', 'restart-service'];
     assert.deepEqual(kinds(cluster('14.0.1.13900-155', 1, [node('pub', 'publisher'), node('sub1', 'subscriber')])), [
       'reset-trust-file',
       'verify-trust-file',
-      'restart-service',
-      'restart-service',
-      'restart-service',
-      'restart-service',
+      ...restarts,
+      ...cti,
       'reset-phones',
       'await-registration',
       'update-ctl',
       'verify-trust-file',
-      'restart-service',
-      'restart-service',
-      'restart-service',
-      'restart-service',
+      ...restarts,
+      ...cti,
       'reset-phones',
       'await-registration',
     ]);
-    // After each CTL change, as CUCM prints it: TFTP, then Cisco CallManager, on every node that runs them.
+    // After each CTL change, as CUCM prints it: TFTP, then Cisco CallManager, on every node that runs them; then
+    // Cisco CTIManager, which FN70613 restarts with CallManager.
     assert.deepEqual(
-      plan.steps.slice(2, 6).map((s) => (s.kind === 'restart-service' ? `${s.nodeId}:${s.service}` : s.kind)),
-      ['pub:Cisco Tftp', 'sub1:Cisco Tftp', 'pub:Cisco CallManager', 'sub1:Cisco CallManager'],
+      plan.steps.slice(2, 8).map((s) => (s.kind === 'restart-service' ? `${s.nodeId}:${s.service}` : s.kind)),
+      [
+        'pub:Cisco Tftp',
+        'sub1:Cisco Tftp',
+        'pub:Cisco CallManager',
+        'sub1:Cisco CallManager',
+        'pub:Cisco CTIManager',
+        'sub1:Cisco CTIManager',
+      ],
+    );
+    const ctiReason = plan.steps.find((s) => s.kind === 'restart-service' && s.service === 'Cisco CTIManager')?.reason;
+    assert.match(
+      ctiReason ?? '',
+      /FN70613 \(https:\/\/www\.cisco\.com\/c\/en\/us\/support\/docs\/field-notices\/706\/fn70613\.html\)/,
     );
     assert.ok(plan.steps.every((s) => s.kind !== 'reset-trust-file' || s.command === 'utils ctl reset localkey'));
     assert.ok(plan.steps.every((s) => !('nodeId' in s) || s.kind === 'restart-service' || s.nodeId === 'pub'));
     const pre12 = planTrustRecovery(cluster('11.5.1.21900-40', 1, [node('pub', 'publisher')]));
     assert.match(pre12.warnings.join(' '), /Before 12.0 the CTL is signed by the publisher's CallManager/);
+  });
+
+  it('mixed mode: CTIManager is restarted only where it is Started, and not at all for a run on the older code (its patch)', () => {
+    const nodes = [node('pub', 'publisher'), node('sub1', 'subscriber', 'STARTED', 'callmanager', 'STOPPED')];
+    const where = (ctiManager?: boolean) =>
+      planTrustRecovery(
+        cluster('14.0.1.13900-155', 1, nodes),
+        ctiManager === undefined ? {} : { ctiManager },
+      ).steps.flatMap((s) => (s.kind === 'restart-service' && s.service === 'Cisco CTIManager' ? [s.nodeId] : []));
+    assert.deepEqual(where(), ['pub', 'pub'], 'after each of the two CTL changes, on pub only (sub1 has it Stopped)');
+    assert.deepEqual(where(false), [], 'a run started before the patch restarts TFTP and CallManager only');
+    const nonSecure = planTrustRecovery(cluster('14.0.1.13900-155', 0, nodes));
+    assert.ok(
+      nonSecure.steps.every((s) => s.kind !== 'restart-service' || s.service === 'Cisco Tftp'),
+      'the ITL recovery restarts TFTP only (no CTL changes)',
+    );
   });
 
   it('refuses without a publisher or without a TFTP node, with nothing to execute', () => {

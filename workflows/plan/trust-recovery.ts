@@ -1,6 +1,6 @@
 /**
  * The trust-recovery plan: pure, shared by the recoverTrust workflow, which executes it, and the API, which shows it
- * as a dry run (POST /v1/clusters/{id}/trust-recovery with "dryRun": true). Sources (reference cucm-interfaces.md):
+ * as a dry run (POST /v1/clusters/{id}/trust-recovery with "dryRun": true). Sources (docs/reference/cucm-interfaces.md):
  *
  * - §1.8 (CLI reference, Utils commands): `utils itl reset localkey` is "used when endpoints are unable to validate
  *   their configuration files", runs on the publisher (privilege 4), takes the existing ITL and signs it with
@@ -13,6 +13,16 @@
  *   ITLRecovery (FN70613, CSCvv13565: the same two commands after an upgrade regenerated ITLRecovery). `utils ctl`
  *   runs on the publisher only. After a CTL change TFTP serves the new file once it has restarted (TN 118893:
  *   "Please Restart the TFTP and Cisco CallManager services").
+ * - Cisco CTIManager (settled from Cisco's documents): Field Notice FN70613 ("Cisco Unified Communications Manager
+ *   Secure Endpoints Might Fail to Register After a Refresh Upgrade to Version 12.5",
+ *   https://www.cisco.com/c/en/us/support/docs/field-notices/706/fn70613.html), the one Cisco document that
+ *   prescribes what follows `utils ctl reset localkey` and `utils ctl update CTLFile` for locked-out endpoints,
+ *   says after each: "restart the Cisco CallManager and Cisco CTIManager services on all nodes", then restart the
+ *   endpoints. CUCM's own message after a CTL change (TN 118893 transcripts) and the Security Guide's CTL chapter
+ *   ("restart the Cisco CallManager and Cisco TFTP services ... on all nodes that run these services") name TFTP and
+ *   CallManager. They do not contradict each other; the plan does the union: TFTP, then CallManager, then CTIManager,
+ *   each where it is Started (TN 214231's "where started" rule; a node without CTIManager activated has nothing to
+ *   restart). Runs started before this (patch trust-recovery-ctimanager) restart TFTP and CallManager only.
  *
  * So a recovery resets the phones twice: once to take the reset file the phones can still verify, once to take the
  * cluster's normal file again, which the first one taught them to trust.
@@ -28,6 +38,8 @@ import type { PlanCluster, PlanNode } from './types';
 
 const TFTP = 'Cisco Tftp';
 const CALLMANAGER = 'Cisco CallManager';
+const CTIMANAGER = 'Cisco CTIManager';
+const FN70613 = 'FN70613 (https://www.cisco.com/c/en/us/support/docs/field-notices/706/fn70613.html)';
 
 export const TRUST_RECOVERY_REFUSALS = {
   noPublisher: 'no-publisher',
@@ -38,7 +50,11 @@ const started = (n: PlanNode, service: string) => n.services.some((s) => s.name 
 
 export function planTrustRecovery(
   cluster: PlanCluster,
-  context: { unmanagedNodes?: string[] } = {},
+  /**
+   * ctiManager: restart Cisco CTIManager after each CTL change, as FN70613 asks (default). The workflow passes false
+   * for a run started on code without it, so its history replays the commands it emitted.
+   */
+  context: { unmanagedNodes?: string[]; ctiManager?: boolean } = {},
 ): TrustRecoveryPlan {
   const mode = cluster.securityMode === 1 ? 'mixed' : 'non-secure';
   const publisher = cluster.nodes.find((n) => n.role === 'publisher');
@@ -74,18 +90,21 @@ export function planTrustRecovery(
     tftp.map((nodeId) => ({ kind: 'restart-service', nodeId, service: TFTP, reason: why }));
   // After a CTL change CUCM itself prints "Please Restart the TFTP and Cisco CallManager services on all nodes in the
   // cluster that run these services" (TN 118893's transcripts): TFTP first, so it serves the new CTL, then CallManager
-  // (publisher first), which loads it for the phones' TLS. Where CallManager is not Started it is not touched.
-  const callManagers = cluster.nodes
-    .filter((n) => n.product === 'callmanager' && started(n, CALLMANAGER))
-    .map((n) => n.id);
+  // (publisher first), which loads it for the phones' TLS; then CTIManager, which FN70613 restarts with CallManager.
+  // Where a service is not Started it is not touched.
+  const runningOn = (service: string) =>
+    cluster.nodes.filter((n) => n.product === 'callmanager' && started(n, service)).map((n) => n.id);
+  const restartEach = (service: string, why: string) =>
+    runningOn(service).map((nodeId): TrustRecoveryStep => ({ kind: 'restart-service', nodeId, service, reason: why }));
   const restartAfterCtlChange = (why: string): TrustRecoveryStep[] => [
     ...restartTftp(why),
-    ...callManagers.map((nodeId): TrustRecoveryStep => ({
-      kind: 'restart-service',
-      nodeId,
-      service: CALLMANAGER,
-      reason: why,
-    })),
+    ...restartEach(CALLMANAGER, why),
+    ...(context.ctiManager === false
+      ? []
+      : restartEach(
+          CTIMANAGER,
+          `${FN70613}: after utils ctl reset localkey and after utils ctl update CTLFile, "restart the Cisco CallManager and Cisco CTIManager services on all nodes" (here: where CTIManager is Started).`,
+        )),
   ];
   const phoneRound = (round: number, why: string): TrustRecoveryStep[] => [
     { kind: 'reset-phones', mode: 'all', round, reason: why },
@@ -158,7 +177,7 @@ export function planTrustRecovery(
         reason: "show ctl on the publisher: the CTL is signed by the publisher's CallManager certificate.",
       },
       ...restartAfterCtlChange(
-        'TN 118893: after a CTL change, restart TFTP and Cisco CallManager where they run, so both use the new CTL.',
+        `TN 118893 (CUCM's own message) and ${FN70613}: after a CTL change, restart TFTP and Cisco CallManager where they run, so both use the new CTL.`,
       ),
       ...phoneRound(1, 'Reset the phones so they download the CTL signed by CallManager, which they still trust.'),
       {
@@ -175,7 +194,7 @@ export function planTrustRecovery(
         reason: 'show ctl: the CTL is signed by its usual signer again (TN 214231: ITLRecovery from 12.0).',
       },
       ...restartAfterCtlChange(
-        'TN 118893: after utils ctl update CTLFile, restart TFTP and Cisco CallManager where they run.',
+        `TN 118893 (CUCM's own message) and ${FN70613}: after utils ctl update CTLFile, restart TFTP and Cisco CallManager where they run.`,
       ),
       ...phoneRound(2, 'Reset the phones again so they take the updated CTL.'),
     );
