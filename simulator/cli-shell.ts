@@ -12,6 +12,9 @@ import { formatCliDate as formatDate } from './cli-date';
 import type { SimNode } from './model';
 import { formatTrustFile } from './trust-files';
 
+// No trailing space: Cisco's Command Line Interface Reference Guide for Cisco Unified Communications Solutions shows
+// typed input right after it (`admin:set cert regen tomcat`), and paramiko-expect scripts run against real nodes wait
+// for a buffer ending in `admin:` (e.g. ludesdeveloper/compnet_netoprmgr_dm, device_templates/cisco/cucm.py).
 const PROMPT = 'admin:';
 const PAGER = '\x1b[1mPress <enter> for 1 line, <space> for one page, or <q> to quit\x1b[0m\x1b[K';
 const PAGE_SIZE = 20;
@@ -76,7 +79,7 @@ export class CliShell {
     );
     await this.sleep(2000);
     this.busy = false;
-    this.write(PROMPT + ' ');
+    this.write(PROMPT);
     this.readTypedAhead();
   }
 
@@ -178,7 +181,7 @@ export class CliShell {
 
   private async execute(command: string): Promise<void> {
     if (command === '') {
-      this.write(PROMPT + ' ');
+      this.write(PROMPT);
       return;
     }
     this.busy = true;
@@ -199,7 +202,7 @@ export class CliShell {
       await this.print(`Executed command unsuccessfully\n${(err as Error).message}`);
     }
     this.busy = false;
-    this.write(PROMPT + ' ');
+    this.write(PROMPT);
     this.readTypedAhead();
   }
 

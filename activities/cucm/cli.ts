@@ -4,7 +4,7 @@
  * send one command at a time and read until the next prompt, answering the pager and confirmation prompts.
  */
 import { createHash } from 'node:crypto';
-import { Client, type Algorithms, type ClientChannel } from 'ssh2';
+import { Client, type Algorithms, type AuthHandlerMiddleware, type ClientChannel } from 'ssh2';
 
 export interface CliTarget {
   /** For messages: the node id. */
@@ -131,6 +131,39 @@ export const SSH_ALGORITHMS: Algorithms = {
   ],
 };
 
+/**
+ * Logs in with the password through the method the node lists: `password` where it serves it, else
+ * `keyboard-interactive` answering its password prompt (a public client tested against a live CUCM 15 reports that it
+ * refuses plain password and takes keyboard-interactive only: calltelemetry/cisco-cucm-mcp, src/ssh.ts). One attempt
+ * with the secret per connection, never a second one with the same secret through the other method: a wrong password
+ * counts once against the account, and a node that refuses password never sees it sent that way. A prompt that does
+ * not ask for a password (a second factor, say) is answered empty: the login fails as an auth error rather than
+ * sending the password where it was not asked for.
+ */
+export function loginHandler(username: string, password: string): AuthHandlerMiddleware {
+  let attempted = false;
+  return (methodsLeft, _partialSuccess, next) => {
+    // ssh2 asks first with no list: `none` makes the node say which methods it serves.
+    if (!methodsLeft) return next({ type: 'none', username });
+    if (!attempted && methodsLeft.includes('password')) {
+      attempted = true;
+      return next({ type: 'password', username, password });
+    }
+    if (!attempted && methodsLeft.includes('keyboard-interactive')) {
+      attempted = true;
+      return next({
+        type: 'keyboard-interactive',
+        username,
+        prompt: (_name, _instructions, _lang, prompts, finish) =>
+          finish(prompts.map((p) => (/password/i.test(p.prompt) ? password : ''))),
+      });
+    }
+    // Nothing left to try. ssh2 takes `false` (absent from its typings) and fails with "All configured authentication
+    // methods failed", which the caller reports as an auth error.
+    return next(false as never);
+  };
+}
+
 /** OpenSSH-style fingerprint of a raw host key blob, as `ssh-keygen -lf` prints it. */
 export function sshFingerprint(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
@@ -199,6 +232,8 @@ export class CliSession implements CliCommands {
         port: target.port,
         username: target.username,
         password: target.password,
+        tryKeyboard: true,
+        authHandler: loginHandler(target.username, target.password),
         readyTimeout: options.readyTimeoutMs ?? 20_000,
         keepaliveInterval: 5_000,
         algorithms: SSH_ALGORITHMS,

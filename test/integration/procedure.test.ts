@@ -59,6 +59,18 @@ describe('the regeneration procedure on a simulated cluster', function () {
           ],
           phones: { count: 10 },
         },
+        {
+          // A CUCM 15 that refuses SSH password authentication (keyboard-interactive only, as a public client reports
+          // of a live node): every CLI step of the run must log in through keyboard-interactive.
+          id: 'k15',
+          version: '15.0.1.10000-34',
+          sshPasswordAuthentication: false,
+          nodes: [
+            { name: 'pub', role: 'publisher' },
+            { name: 'sub1', role: 'subscriber' },
+          ],
+          phones: { count: 10, registerDelayMs: [500, 1500] },
+        },
       ],
       0.01,
     );
@@ -283,5 +295,27 @@ describe('the regeneration procedure on a simulated cluster', function () {
           /ITL lists the new CallManager.*CTL lists the new CallManager/.test(st.detail ?? ''),
       ),
     );
+  });
+
+  it('15.0 CallManager on nodes that refuse SSH password authentication: logs in through keyboard-interactive and completes', async () => {
+    const handle = await start({ clusterId: 'k15', units: ['CallManager'], approvals: [], registrationPollSeconds: 1 });
+    const result = await handle.result();
+    assert.deepEqual(result.nodes.map((n) => n.nodeId).sort(), ['pub', 'sub1']);
+    for (const n of result.nodes)
+      assert.equal(n.serialAfter.toLowerCase(), await control.serial('k15', n.nodeId, 'CallManager'), `${n.nodeId}`);
+    assert.ok(
+      result.restarts.some((r) => r.restarted && r.service === 'Cisco CallManager'),
+      'CallManager restarted',
+    );
+    assert.equal(result.phones?.allBack, true);
+    const logins = await control.events('k15', { kind: 'ssh-login' });
+    assert.ok(logins.length >= 2, `the run logged in to both nodes (${logins.length} logins)`);
+    assert.deepEqual(
+      [...new Set(logins.map((e) => e.detail.method))],
+      ['keyboard-interactive'],
+      'every login through keyboard-interactive',
+    );
+    assert.equal((await control.events('k15', { kind: 'ssh-login-failed' })).length, 0, 'no failed login');
+    assert.equal((await control.events('k15', { kind: 'ssh-method-refused' })).length, 0, 'no password attempt');
   });
 });

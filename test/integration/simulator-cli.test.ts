@@ -318,7 +318,7 @@ describe('simulator SSH CLI', function () {
             stream.on('data', (chunk: Buffer) => {
               out += chunk.toString('utf8');
               if (out.endsWith('Proceed with regeneration (yes|no)? ')) stream.write('no\r');
-              if (/cancelled\.\r\nadmin: $/.test(out)) stream.end('exit\r');
+              if (/cancelled\.\r\nadmin:$/.test(out)) stream.end('exit\r');
             });
             stream.on('close', () => {
               client.end();
@@ -331,6 +331,9 @@ describe('simulator SSH CLI', function () {
     });
     assert.match(raw, /Automatic pagination is turned off[\s\S]*Active Master Version[\s\S]*Proceed with regeneration/);
     assert.doesNotMatch(raw, /[^\r]\n/, 'a bare LF');
+    // The prompt is `admin:` with no trailing space: typed input echoes right after it (`admin:show version active`).
+    assert.match(raw, /\r\nadmin:show version active\r\n/, 'input echoed right after the prompt');
+    assert.doesNotMatch(raw, /admin: /, 'a space after the prompt');
   });
 
   it('a service that fails to restart once reports it, and starts on the next try', async () => {
