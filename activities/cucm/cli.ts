@@ -67,8 +67,15 @@ export class CliError extends Error {
   }
 }
 
-// `admin:` at the start of a line, possibly after the ANSI erase-line (Cisco unicon's VOS prompt pattern).
+// `admin:` at the start of a line, possibly after the ANSI erase-line (Cisco unicon's VOS prompt pattern), ending the
+// buffer. Real nodes print it with no trailing space (Cisco's CLI reference: `admin:set cert regen tomcat`); a space or
+// line end after it is tolerated.
 const PROMPT = /(?:^|[\r\n]|\x1b\[K)admin:\s*$/;
+
+/** True when what the node printed so far ends at the CLI's prompt: the command is done, the CLI waits for input. */
+export function endsAtPrompt(buffer: string): boolean {
+  return PROMPT.test(buffer);
+}
 const PAGER =
   /\x1b\[1mPress <enter> for 1 line, <space> for one page, or <q> to quit\x1b\[0m(?:\x1b\[K)?|Press <enter> for 1 line, <space> for one page, or <q> to quit/;
 const CONFIRMATIONS: ReadonlyArray<{ pattern: RegExp; yes: string; no: string }> = [
@@ -332,7 +339,7 @@ export class CliSession implements CliCommands {
         this.channel.write(' ');
         continue;
       }
-      if (PROMPT.test(pending)) {
+      if (endsAtPrompt(pending)) {
         if (declined)
           throw new CliError(
             'declined',
