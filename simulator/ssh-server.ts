@@ -10,7 +10,7 @@ import { Server, utils } from 'ssh2';
 import { CliShell } from './cli-shell';
 import { sshAuthVariant, sshProfile, type SshAuthMethod } from './facts';
 import type { SimNode } from './model';
-import { adaptConnection } from './ssh-offer';
+import { acceptRepeatedUserauthRequests, adaptConnection } from './ssh-offer';
 
 export interface NodeSshServer {
   port: number;
@@ -58,6 +58,7 @@ export async function startNodeSshServer(
     },
     (client) => {
       adaptConnection(client, profile);
+      acceptRepeatedUserauthRequests(client);
       let user = '';
       // A node that is down (fault injection) accepts the TCP connection and drops it, like a host mid-reboot.
       if (node.cluster.faults.nodesDown.has(node.name)) {
