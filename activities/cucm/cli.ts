@@ -93,8 +93,10 @@ const ERRORS: ReadonlyArray<{ pattern: RegExp; kind: CliErrorKind }> = [
   { pattern: /Executed command unsuccessfully/i, kind: 'unsuccessful' },
 ];
 
-// Real nodes run old OpenSSH builds: offer what public CUCM tools offer (diffie-hellman-group14-sha1, CBC ciphers,
-// ssh-rsa, hmac-sha1), after the modern choices. ssh2 leaves the legacy ones out by default.
+// Current algorithms first: CUCM 14 and later negotiate them (public clients log in to live 14/15 nodes with ssh2's and
+// paramiko's defaults; the first of our kex that the node offers wins, so a 14/15 node never settles on SHA-1). The
+// legacy set after them (diffie-hellman-group14-sha1, CBC ciphers, ssh-rsa, hmac-sha1, what public CUCM tools add) is
+// for old releases, whose OpenSSH offers nothing newer; ssh2 leaves it out by default.
 export const SSH_ALGORITHMS: Algorithms = {
   kex: [
     'curve25519-sha256',

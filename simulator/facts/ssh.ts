@@ -85,14 +85,16 @@ const OPENSSH_7_4: SshProfile = {
   ],
   serverSigAlgs: SIG_ALGS_7,
   strictKex: false,
-  source: 'guess: CentOS 7 base (OpenSSH 7.4p1 defaults, release notes 7.4; CBC ciphers as RHEL 7 keeps them)',
+  source:
+    'guess: CentOS 7 base (OpenSSH 7.4p1 defaults, release notes 7.4; CBC ciphers as RHEL 7 keeps them). That 14 accepts current algorithms (no SHA-1 key exchange needed): public clients log in to live 14/15 nodes with ssh2 defaults (calltelemetry/cisco-cucm-mcp src/ssh.ts, sieteunoseis/netSSL ssh-client.ts)',
 };
 
 const OPENSSH_8_0: SshProfile = {
   ...OPENSSH_7_4,
   software: 'OpenSSH_8.0',
   cipher: OPENSSH_7_4.cipher.filter((c) => c !== 'aes192-cbc' && c !== '3des-cbc'),
-  source: 'guess: RHEL 8 family base (OpenSSH 8.0p1 defaults, release notes 8.0, under the DEFAULT crypto policy)',
+  source:
+    'guess: RHEL 8 family base (OpenSSH 8.0p1 defaults, release notes 8.0, under the DEFAULT crypto policy). That 15 accepts ssh2 defaults: calltelemetry/cisco-cucm-mcp src/ssh.ts (live CUCM 15)',
 };
 
 /**

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { sshProfile, parseVersion } from '../../simulator/facts';
 import { startSimulator, type RunningSimulator } from '../../simulator/cluster-runner';
-import { Client } from 'ssh2';
+import { Client, type Algorithms } from 'ssh2';
 import { CliError, CliSession } from '../../activities/cucm/cli';
 import { cliTarget, runOn } from '../support/cli';
 import { startControl } from '../support/control';
@@ -110,8 +110,14 @@ describe('simulator SSH server, as OpenSSH sees it', function () {
     });
   }
 
-  /** A client that offers only `password` (ssh2 with no keyboard-interactive), as older public tools log in. */
-  function passwordOnlyLogin(clusterId: string): Promise<string> {
+  /**
+   * A client that offers only `password` (ssh2 with no keyboard-interactive), as older public tools log in; with
+   * `algorithms`, ssh2's defaults unless given.
+   */
+  function passwordOnlyLogin(
+    clusterId: string,
+    algorithms: Algorithms = { serverHostKey: ['rsa-sha2-256', 'ssh-rsa'] },
+  ): Promise<string> {
     const node = sim.endpoints.clusters.find((x) => x.id === clusterId)!.nodes[0]!;
     return new Promise((resolve) => {
       const client = new Client();
@@ -126,10 +132,23 @@ describe('simulator SSH server, as OpenSSH sees it', function () {
           port: node.sshPort,
           username: node.username,
           password: node.password,
-          algorithms: { serverHostKey: ['rsa-sha2-256', 'ssh-rsa'] },
+          algorithms,
         });
     });
   }
+
+  // Public clients connect to live CUCM 14 and 15 nodes with their SSH library's defaults (ssh2 in
+  // calltelemetry/cisco-cucm-mcp and sieteunoseis/netSSL; paramiko in test/conformance): no SHA-1 key exchange there.
+  // Only the old releases' OpenSSH needs the legacy set the product offers last (activities/cucm/cli.ts).
+  it("ssh2's default algorithms log in to 14.0 and 15.0, and cannot agree a key exchange with 11.5", async () => {
+    assert.equal(await passwordOnlyLogin('v14', {}), 'logged in', '14.0 with ssh2 defaults');
+    assert.equal(await passwordOnlyLogin('v15', {}), 'logged in', '15.0 with ssh2 defaults');
+    assert.match(
+      await passwordOnlyLogin('v115', {}),
+      /no matching key exchange algorithm/i,
+      '11.5 needs the legacy set',
+    );
+  });
 
   it('a 15.0 node that refuses password: OpenSSH is offered keyboard-interactive only, a password-only client is refused, the product logs in through keyboard-interactive', async () => {
     const node = sim.endpoints.clusters.find((x) => x.id === 'v15kbd')!.nodes[0]!;
