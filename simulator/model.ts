@@ -79,6 +79,11 @@ export interface ClusterConfig {
   devicePools?: DevicePoolConfig[];
   risport?: { requestsPerMinute?: number; windowMs?: number };
   /**
+   * `false`: the SSH server refuses `password` authentication and takes the password through keyboard-interactive
+   * only, as a public client reports of a live CUCM 15 (facts/ssh.ts, SSH_AUTH_VARIANTS). Default: both accepted.
+   */
+  sshPasswordAuthentication?: boolean;
+  /**
    * Unified CCX nodes that trust this cluster's tomcat (each its own VOS node with its own SSH CLI and administrator,
    * not a member of the cluster): their tomcat-trust starts with every CUCM node's tomcat certificates.
    */

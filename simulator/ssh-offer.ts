@@ -40,6 +40,8 @@ interface PacketWriter {
   finalize(packet: Buffer): Buffer;
 }
 interface Protocol {
+  _handlers: Record<string, ((...args: unknown[]) => void) | undefined>;
+  serviceAccept(service: string): void;
   _offer: Offer;
   _strictMode: boolean | undefined;
   _kex: Kex | undefined;
@@ -124,4 +126,28 @@ export function adaptConnection(client: Connection, profile: SshProfile): void {
   client.once('handshake', () => {
     if (clientWantsExtInfo && profile.serverSigAlgs) sendServerSigAlgs(proto, profile.serverSigAlgs);
   });
+}
+
+/**
+ * OpenSSH answers every `ssh-userauth` service request until the user is authenticated (auth2.c,
+ * input_service_request: it accepts while authentication has not succeeded). ssh2's server accepts the first one
+ * and disconnects on a second (SERVICE_NOT_AVAILABLE), which cuts off clients that start each method with its own
+ * request: paramiko does so when a refused password falls back to keyboard-interactive (Transport.auth_password).
+ * Call from the server's 'connection' listener.
+ */
+export function acceptRepeatedUserauthRequests(client: Connection): void {
+  const proto = protocolOf(client);
+  const original = proto._handlers.SERVICE_REQUEST;
+  if (typeof original !== 'function')
+    throw new Error('ssh2 internals changed: no SERVICE_REQUEST handler (simulator/ssh-offer.ts)');
+  let accepted = false;
+  proto._handlers.SERVICE_REQUEST = (packet, service) => {
+    const authenticated = (client as unknown as { authenticated?: boolean }).authenticated === true;
+    if (service === 'ssh-userauth' && accepted && !authenticated) {
+      proto.serviceAccept('ssh-userauth');
+      return;
+    }
+    original(packet, service);
+    if (service === 'ssh-userauth') accepted = true;
+  };
 }

@@ -1,5 +1,6 @@
 /**
- * The SSH side of one simulated node: password authentication, an RSA host key, the ident and algorithms of the
+ * The SSH side of one simulated node: password and keyboard-interactive authentication (or keyboard-interactive
+ * only, per the cluster's config: facts/ssh.ts), an RSA host key, the ident and algorithms of the
  * OpenSSH its release ships (facts/ssh.ts), and an interactive shell per session running the CUCM CLI. Exec
  * requests are refused, as CUCM's CLI does not offer them.
  */
@@ -7,9 +8,9 @@ import { createHash, generateKeyPairSync, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Server, utils } from 'ssh2';
 import { CliShell } from './cli-shell';
-import { sshProfile } from './facts';
+import { sshAuthVariant, sshProfile, type SshAuthMethod } from './facts';
 import type { SimNode } from './model';
-import { adaptConnection } from './ssh-offer';
+import { acceptRepeatedUserauthRequests, adaptConnection } from './ssh-offer';
 
 export interface NodeSshServer {
   port: number;
@@ -42,6 +43,7 @@ export async function startNodeSshServer(
   const hostKeySha256 = sshFingerprint(parsed.getPublicSSH());
   const connections = new Set<{ end(): unknown }>();
   const profile = sshProfile(node.cluster.version);
+  const login = sshAuthVariant(node.cluster.config.sshPasswordAuthentication);
 
   const server = new Server(
     {
@@ -56,6 +58,7 @@ export async function startNodeSshServer(
     },
     (client) => {
       adaptConnection(client, profile);
+      acceptRepeatedUserauthRequests(client);
       let user = '';
       // A node that is down (fault injection) accepts the TCP connection and drops it, like a host mid-reboot.
       if (node.cluster.faults.nodesDown.has(node.name)) {
@@ -66,18 +69,35 @@ export async function startNodeSshServer(
       client.on('close', () => connections.delete(client));
       client.on('error', () => undefined); // a client that drops mid-session is normal
       client.on('authentication', (ctx) => {
-        if (
-          ctx.method === 'password' &&
-          ctx.username === credentials.username &&
-          same(ctx.password, credentials.password)
-        ) {
+        const allowed = login.methods;
+        const grant = (method: SshAuthMethod) => {
           user = ctx.username;
-          node.cluster.log(node, user, 'ssh-login');
+          node.cluster.log(node, user, 'ssh-login', { method });
           ctx.accept();
+        };
+        const refuse = (method: SshAuthMethod) => {
+          node.cluster.log(node, ctx.username, 'ssh-login-failed', { method });
+          ctx.reject(allowed);
+        };
+        if (ctx.method === 'password' && allowed.includes('password')) {
+          if (ctx.username === credentials.username && same(ctx.password, credentials.password)) grant('password');
+          else refuse('password');
           return;
         }
-        if (ctx.method === 'password') node.cluster.log(node, ctx.username, 'ssh-login-failed');
-        ctx.reject(['password']);
+        if (ctx.method === 'keyboard-interactive' && allowed.includes('keyboard-interactive')) {
+          // One prompt, not echoed: what OpenSSH's PAM conversation asks.
+          ctx.prompt([{ prompt: login.prompt, echo: false }], (answers) => {
+            const answer = answers[0] ?? '';
+            if (ctx.username === credentials.username && same(answer, credentials.password))
+              grant('keyboard-interactive');
+            else refuse('keyboard-interactive');
+          });
+          return;
+        }
+        // `none`, or a method this node does not serve (password when refused): not a failed login, as in OpenSSH.
+        if (ctx.method === 'password')
+          node.cluster.log(node, ctx.username, 'ssh-method-refused', { method: 'password' });
+        ctx.reject(allowed);
       });
       client.on('session', (accept) => {
         const session = accept();

@@ -4,7 +4,7 @@
  * send one command at a time and read until the next prompt, answering the pager and confirmation prompts.
  */
 import { createHash } from 'node:crypto';
-import { Client, type Algorithms, type ClientChannel } from 'ssh2';
+import { Client, type Algorithms, type AuthHandlerMiddleware, type ClientChannel } from 'ssh2';
 
 export interface CliTarget {
   /** For messages: the node id. */
@@ -67,8 +67,15 @@ export class CliError extends Error {
   }
 }
 
-// `admin:` at the start of a line, possibly after the ANSI erase-line (Cisco unicon's VOS prompt pattern).
+// `admin:` at the start of a line, possibly after the ANSI erase-line (Cisco unicon's VOS prompt pattern), ending the
+// buffer. Real nodes print it with no trailing space (Cisco's CLI reference: `admin:set cert regen tomcat`); a space or
+// line end after it is tolerated.
 const PROMPT = /(?:^|[\r\n]|\x1b\[K)admin:\s*$/;
+
+/** True when what the node printed so far ends at the CLI's prompt: the command is done, the CLI waits for input. */
+export function endsAtPrompt(buffer: string): boolean {
+  return PROMPT.test(buffer);
+}
 const PAGER =
   /\x1b\[1mPress <enter> for 1 line, <space> for one page, or <q> to quit\x1b\[0m(?:\x1b\[K)?|Press <enter> for 1 line, <space> for one page, or <q> to quit/;
 const CONFIRMATIONS: ReadonlyArray<{ pattern: RegExp; yes: string; no: string }> = [
@@ -86,8 +93,10 @@ const ERRORS: ReadonlyArray<{ pattern: RegExp; kind: CliErrorKind }> = [
   { pattern: /Executed command unsuccessfully/i, kind: 'unsuccessful' },
 ];
 
-// Real nodes run old OpenSSH builds: offer what public CUCM tools offer (diffie-hellman-group14-sha1, CBC ciphers,
-// ssh-rsa, hmac-sha1), after the modern choices. ssh2 leaves the legacy ones out by default.
+// Current algorithms first: CUCM 14 and later negotiate them (public clients log in to live 14/15 nodes with ssh2's and
+// paramiko's defaults; the first of our kex that the node offers wins, so a 14/15 node never settles on SHA-1). The
+// legacy set after them (diffie-hellman-group14-sha1, CBC ciphers, ssh-rsa, hmac-sha1, what public CUCM tools add) is
+// for old releases, whose OpenSSH offers nothing newer; ssh2 leaves it out by default.
 export const SSH_ALGORITHMS: Algorithms = {
   kex: [
     'curve25519-sha256',
@@ -130,6 +139,39 @@ export const SSH_ALGORITHMS: Algorithms = {
     'hmac-sha1',
   ],
 };
+
+/**
+ * Logs in with the password through the method the node lists: `password` where it serves it, else
+ * `keyboard-interactive` answering its password prompt (a public client tested against a live CUCM 15 reports that it
+ * refuses plain password and takes keyboard-interactive only: calltelemetry/cisco-cucm-mcp, src/ssh.ts). One attempt
+ * with the secret per connection, never a second one with the same secret through the other method: a wrong password
+ * counts once against the account, and a node that refuses password never sees it sent that way. A prompt that does
+ * not ask for a password (a second factor, say) is answered empty: the login fails as an auth error rather than
+ * sending the password where it was not asked for.
+ */
+export function loginHandler(username: string, password: string): AuthHandlerMiddleware {
+  let attempted = false;
+  return (methodsLeft, _partialSuccess, next) => {
+    // ssh2 asks first with no list: `none` makes the node say which methods it serves.
+    if (!methodsLeft) return next({ type: 'none', username });
+    if (!attempted && methodsLeft.includes('password')) {
+      attempted = true;
+      return next({ type: 'password', username, password });
+    }
+    if (!attempted && methodsLeft.includes('keyboard-interactive')) {
+      attempted = true;
+      return next({
+        type: 'keyboard-interactive',
+        username,
+        prompt: (_name, _instructions, _lang, prompts, finish) =>
+          finish(prompts.map((p) => (/password/i.test(p.prompt) ? password : ''))),
+      });
+    }
+    // Nothing left to try. ssh2 takes `false` (absent from its typings) and fails with "All configured authentication
+    // methods failed", which the caller reports as an auth error.
+    return next(false as never);
+  };
+}
 
 /** OpenSSH-style fingerprint of a raw host key blob, as `ssh-keygen -lf` prints it. */
 export function sshFingerprint(key: Buffer): string {
@@ -199,6 +241,8 @@ export class CliSession implements CliCommands {
         port: target.port,
         username: target.username,
         password: target.password,
+        tryKeyboard: true,
+        authHandler: loginHandler(target.username, target.password),
         readyTimeout: options.readyTimeoutMs ?? 20_000,
         keepaliveInterval: 5_000,
         algorithms: SSH_ALGORITHMS,
@@ -297,7 +341,7 @@ export class CliSession implements CliCommands {
         this.channel.write(' ');
         continue;
       }
-      if (PROMPT.test(pending)) {
+      if (endsAtPrompt(pending)) {
         if (declined)
           throw new CliError(
             'declined',

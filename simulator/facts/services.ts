@@ -18,8 +18,11 @@ export interface ServiceRow {
   group: string;
   type: ServiceType;
   products: readonly NodeProduct[];
-  /** Which nodes run it by default: every node, the publisher only, or the call-processing nodes. */
-  on: 'every node' | 'publisher' | 'call-processing';
+  /**
+   * Which nodes run it by default: every node, the publisher only, the call-processing nodes, or none (a feature
+   * service every node lists as not activated until someone activates it).
+   */
+  on: 'every node' | 'publisher' | 'call-processing' | 'none';
   /** Feature services elsewhere are listed but not activated. */
   elsewhere?: 'not activated' | 'absent';
   /** Listed but not activated on these products, wherever it runs on the others. */
@@ -34,7 +37,7 @@ const CUCM: readonly NodeProduct[] = ['callmanager'];
 const IMP: readonly NodeProduct[] = ['cups'];
 const BOTH: readonly NodeProduct[] = ['callmanager', 'cups'];
 
-export const SERVICE_TABLE: readonly ServiceRow[] = [
+const CORE: readonly ServiceRow[] = [
   {
     name: 'A Cisco DB',
     area: 'network',
@@ -309,6 +312,115 @@ export const SERVICE_TABLE: readonly ServiceRow[] = [
     source: 'HCM-F `utils service list` (TN 214607, ref §1.6); group: guess',
   },
 ];
+
+/**
+ * The rest of a real node's catalogue: a CUCM 15 node lists 81 services in Control Center, 65 started and the 16
+ * stopped all "Not Activated" (calltelemetry/cisco-cucm-mcp README, get_service_status example), so the rows above are
+ * a third of it. The names and Control Center groups below are those of Cisco Unified Serviceability's Feature
+ * Services and Network Services pages as the Cisco Unified Serviceability Administration Guide (Release 14,
+ * "Services") lists them; which feature services a lab has activated is a `guess` per row: the common ones
+ * (media streaming, Extension Mobility, Location Bandwidth Manager, bulk provisioning, CAR) started, the rest not
+ * activated, as in the public listings (the VVB guide's and TN 214607's end with `[STOPPED]  Service Not Activated`
+ * lines). A Cisco DB Replicator is not controllable through Control Center like A Cisco DB (ref §2.4: guess).
+ */
+const SERVICEABILITY_GUIDE = 'Cisco Unified Serviceability Administration Guide, Release 14, Services';
+
+function feature(
+  name: string,
+  group: string,
+  on: ServiceRow['on'],
+  state: string,
+  extra: Partial<ServiceRow> = {},
+): ServiceRow {
+  return {
+    name,
+    area: 'feature',
+    group,
+    type: 'Service',
+    products: CUCM,
+    on,
+    elsewhere: 'not activated',
+    source: `${SERVICEABILITY_GUIDE} (Feature Services, ${group}); ${state}: guess`,
+    ...extra,
+  };
+}
+
+function network(name: string, group: string, extra: Partial<ServiceRow> = {}): ServiceRow {
+  return {
+    name,
+    area: 'network',
+    group,
+    type: 'Service',
+    products: BOTH,
+    on: 'every node',
+    source: `${SERVICEABILITY_GUIDE} (Network Services, ${group})`,
+    ...extra,
+  };
+}
+
+const CATALOGUE: readonly ServiceRow[] = [
+  // Feature services commonly activated on the call-processing nodes of a production cluster.
+  feature('Cisco IP Voice Media Streaming App', 'CM Services', 'call-processing', 'activated on call processing'),
+  feature('Cisco Extension Mobility', 'CM Services', 'call-processing', 'activated on call processing'),
+  feature('Cisco Location Bandwidth Manager', 'CM Services', 'call-processing', 'activated on call processing'),
+  feature('Cisco UXL Web Service', 'Database and Admin Services', 'publisher', 'activated on the publisher'),
+  feature('Cisco Bulk Provisioning Service', 'Database and Admin Services', 'publisher', 'activated on the publisher'),
+  feature('Cisco CAR Web Service', 'CDR Services', 'publisher', 'activated on the publisher'),
+  feature('Cisco SOAP - CDRonDemand Service', 'CDR Services', 'publisher', 'activated on the publisher'),
+  feature(
+    'Cisco CallManager SNMP Service',
+    'Performance and Monitoring Services',
+    'every node',
+    'activated everywhere',
+  ),
+  // Feature services listed as not activated.
+  feature('Cisco Unified Mobile Voice Access Service', 'CM Services', 'none', 'not activated'),
+  feature('Cisco Extended Functions', 'CM Services', 'none', 'not activated'),
+  feature('Cisco DHCP Monitor Service', 'CM Services', 'none', 'not activated'),
+  feature('Cisco Intercluster Lookup Service', 'CM Services', 'none', 'not activated'),
+  feature('Cisco Directory Number Alias Sync', 'CM Services', 'none', 'not activated'),
+  feature('Cisco Directory Number Alias Lookup', 'CM Services', 'none', 'not activated'),
+  feature('Cisco Dialed Number Analyzer Server', 'CM Services', 'none', 'not activated'),
+  feature('Cisco Dialed Number Analyzer', 'CM Services', 'none', 'not activated'),
+  feature('Cisco Headset Service', 'CM Services', 'none', 'not activated', { since: [12, 5] }),
+  feature('Cisco Wireless Controller Synchronization Service', 'CM Services', 'none', 'not activated', {
+    since: [12, 5],
+  }),
+  feature('Cisco IP Manager Assistant', 'CTI Services', 'none', 'not activated'),
+  feature('Cisco WebDialer Web Service', 'CTI Services', 'none', 'not activated'),
+  feature('Self Provisioning IVR', 'CTI Services', 'none', 'not activated'),
+  feature('Cisco TAPS Service', 'Database and Admin Services', 'none', 'not activated'),
+  feature('Cisco Serviceability Reporter', 'Performance and Monitoring Services', 'none', 'not activated'),
+  feature('Cisco DirSync', 'Directory Services', 'none', 'not activated'),
+  // Network services: installed running on every node.
+  network('Cisco Audit Event Service', 'Performance and Monitoring Services'),
+  network('Cisco CallManager Serviceability RTMT', 'Performance and Monitoring Services', { type: 'Servlet' }),
+  network('Cisco Log Partition Monitoring Tool', 'Performance and Monitoring Services'),
+  network('Cisco RTMT Reporter Servlet', 'Performance and Monitoring Services', { type: 'Servlet' }),
+  network('Cisco Trace Collection Servlet', 'System Services', { type: 'Servlet' }),
+  network('Cisco Trace Collection Service', 'System Services'),
+  network('Cisco CDP', 'System Services'),
+  network('A Cisco DB Replicator', 'Platform Services', { notControllable: true }),
+  network('SNMP Master Agent', 'Platform Services'),
+  network('MIB2 Agent', 'Platform Services'),
+  network('Host Resources Agent', 'Platform Services'),
+  network('Native Agent Adapter', 'Platform Services'),
+  network('System Application Agent', 'Platform Services'),
+  network('Cisco CDP Agent', 'Platform Services'),
+  network('Cisco Syslog Agent', 'Platform Services'),
+  network('Cisco Smart License Manager', 'Platform Services', { products: CUCM, since: [12, 0] }),
+  network('SOAP -Real-Time Service APIs', 'SOAP Services', { type: 'Servlet' }),
+  network('SOAP -Performance Monitoring APIs', 'SOAP Services', { type: 'Servlet' }),
+  network('SOAP -Log Collection APIs', 'SOAP Services', { type: 'Servlet' }),
+  network('Cisco CallManager Admin', 'Admin Services', { products: CUCM, type: 'Servlet' }),
+  network('Cisco CallManager Cisco IP Phone Services', 'CM Services', { products: CUCM, type: 'Servlet' }),
+  network('Cisco Change Credential Application', 'CM Services', { products: CUCM, type: 'Servlet' }),
+  network('Cisco User Data Services', 'CM Services', { products: CUCM, type: 'Servlet' }),
+  network('Cisco Extension Mobility Application', 'CM Services', { products: CUCM, type: 'Servlet' }),
+];
+
+/** Every service a node may list: the procedure's own (CORE) and the rest of the catalogue. */
+export const SERVICE_TABLE: readonly ServiceRow[] = [...CORE, ...CATALOGUE];
 
 export type ServiceDefault = 'started' | 'not activated';
 

@@ -85,15 +85,60 @@ const OPENSSH_7_4: SshProfile = {
   ],
   serverSigAlgs: SIG_ALGS_7,
   strictKex: false,
-  source: 'guess: CentOS 7 base (OpenSSH 7.4p1 defaults, release notes 7.4; CBC ciphers as RHEL 7 keeps them)',
+  source:
+    'guess: CentOS 7 base (OpenSSH 7.4p1 defaults, release notes 7.4; CBC ciphers as RHEL 7 keeps them). That 14 accepts current algorithms (no SHA-1 key exchange needed): public clients log in to live 14/15 nodes with ssh2 defaults (calltelemetry/cisco-cucm-mcp src/ssh.ts, sieteunoseis/netSSL ssh-client.ts)',
 };
 
 const OPENSSH_8_0: SshProfile = {
   ...OPENSSH_7_4,
   software: 'OpenSSH_8.0',
   cipher: OPENSSH_7_4.cipher.filter((c) => c !== 'aes192-cbc' && c !== '3des-cbc'),
-  source: 'guess: RHEL 8 family base (OpenSSH 8.0p1 defaults, release notes 8.0, under the DEFAULT crypto policy)',
+  source:
+    'guess: RHEL 8 family base (OpenSSH 8.0p1 defaults, release notes 8.0, under the DEFAULT crypto policy). That 15 accepts ssh2 defaults: calltelemetry/cisco-cucm-mcp src/ssh.ts (live CUCM 15)',
 };
+
+/**
+ * How a node lets the administrator log in. Public clients disagree: one tested against a live CUCM 15 logs in with
+ * keyboard-interactive only, as CUCM "rejects plain password" (calltelemetry/cisco-cucm-mcp, src/ssh.ts, commit
+ * 602d6d53); others log in with password (sieteunoseis/netSSL, ssh-client.ts; the expect-style scripts of
+ * cucm-interfaces.md section 1). OpenSSH's own defaults allow both (PasswordAuthentication and
+ * KbdInteractiveAuthentication yes; sshd_config(5)), its PAM conversation asking one `Password: `. Both variants are
+ * served; which one a real release ships is open, so the default accepts both and a cluster's config
+ * (`sshPasswordAuthentication: false`, as sshd_config spells it) refuses password.
+ */
+export type SshAuthMethod = 'password' | 'keyboard-interactive';
+
+export interface SshAuthVariant {
+  methods: SshAuthMethod[];
+  /** The one prompt of the keyboard-interactive exchange (OpenSSH with PAM: `Password: `, not echoed). */
+  prompt: string;
+  source: string;
+}
+
+export const SSH_AUTH_VARIANTS: Record<
+  'password-and-keyboard-interactive' | 'keyboard-interactive-only',
+  SshAuthVariant
+> = {
+  'password-and-keyboard-interactive': {
+    methods: ['password', 'keyboard-interactive'],
+    prompt: 'Password: ',
+    source:
+      'sieteunoseis/netSSL ssh-client.ts (password login); sshd_config(5) defaults PasswordAuthentication yes, KbdInteractiveAuthentication yes',
+  },
+  'keyboard-interactive-only': {
+    methods: ['keyboard-interactive'],
+    prompt: 'Password: ',
+    source:
+      'calltelemetry/cisco-cucm-mcp src/ssh.ts, commit 602d6d53 (live CUCM 15: "rejects plain password", keyboard-interactive only)',
+  },
+};
+
+/** The login methods a node serves: both unless its cluster's config refuses password. */
+export function sshAuthVariant(passwordAuthentication: boolean | undefined): SshAuthVariant {
+  return SSH_AUTH_VARIANTS[
+    passwordAuthentication === false ? 'keyboard-interactive-only' : 'password-and-keyboard-interactive'
+  ];
+}
 
 export function sshProfile(v: VersionLike): SshProfile {
   if (atLeast(v, 15)) return OPENSSH_8_0;

@@ -21,6 +21,30 @@ export const CERTIFICATE_UNITS_SOURCE =
   'CLI reference 12.5(1)SU2, set cert regen; the units a CUCM 14 publisher lists (ref §1.2, §1.3); TN 214231 names the same units (ref §6)';
 
 export type CertificateUnit = (typeof CERTIFICATE_UNITS)[number];
+
+/**
+ * The order `show cert list own` prints a node's units in, whatever order their keys were generated in. From 15: a
+ * real CUCM 15 node's listing (calltelemetry/cisco-cucm-mcp, test/certificates.test.ts, "real CUCM 15 output with
+ * CRLF"). No public listing of an earlier release shows more than three units: the same order there is a `guess`.
+ */
+export const CERT_LIST_OWN_ORDER: ReadonlyArray<{ from: number; order: readonly CertificateUnit[]; source: string }> = [
+  {
+    from: 15,
+    order: ['tomcat', 'tomcat-ECDSA', 'ipsec', 'ITLRecovery', 'CallManager-ECDSA', 'CallManager', 'CAPF', 'TVS'],
+    source: 'calltelemetry/cisco-cucm-mcp test/certificates.test.ts (real CUCM 15 output)',
+  },
+  {
+    from: 0,
+    order: ['tomcat', 'tomcat-ECDSA', 'ipsec', 'ITLRecovery', 'CallManager-ECDSA', 'CallManager', 'CAPF', 'TVS'],
+    source: 'guess: the 15 order (no public multi-unit listing of an earlier release)',
+  },
+];
+
+/** Sorts units as `show cert list own` lists them on release `v`. */
+export function certListOwnOrder(v: VersionLike, units: Iterable<CertificateUnit>): CertificateUnit[] {
+  const row = CERT_LIST_OWN_ORDER.find((r) => atLeast(v, r.from)) ?? CERT_LIST_OWN_ORDER.at(-1)!;
+  return [...units].sort((a, b) => row.order.indexOf(a) - row.order.indexOf(b));
+}
 export type NodeRole = 'publisher' | 'subscriber';
 /**
  * As `show network cluster` prints the product: callmanager (CUCM) or cups (IM&P) (ref §1.11); uccx for a Unified

@@ -23,6 +23,10 @@ for _name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CONFIG = os.environ.get("CONFORMANCE_CONFIG", os.path.join(ROOT, "simulator", "configs", "lab-14-mixed-3node.json"))
+# A second simulator, started only by the tests that ask for it (fixture sim15).
+CONFIG_15 = os.environ.get(
+    "CONFORMANCE_CONFIG_15", os.path.join(ROOT, "simulator", "configs", "conformance-15-kbdint.json")
+)
 HTTPS_PORT = int(os.environ.get("CONFORMANCE_HTTPS_PORT", "8443"))
 SSH_PORT = int(os.environ.get("CONFORMANCE_SSH_PORT", "22"))
 # The simulator's delays (CLI start-up ~8 s, Tomcat restart ~12 s) scaled down: the clients' behaviour is the point.
@@ -62,15 +66,15 @@ class Simulator:
         return self.control("POST", f"/clusters/{self.cluster['id']}/faults", body)
 
 
-@pytest.fixture(scope="session")
-def sim():
+def _simulator(config):
+    """Starts `npx tsx simulator/main.ts` on `config`, yields the Simulator once it wrote its endpoints, stops it."""
     workdir = tempfile.mkdtemp(prefix="cucm-conformance-")
     endpoints_path = os.path.join(workdir, "endpoints.json")
     log_path = os.path.join(workdir, "simulator.log")
     log = open(log_path, "w")
     cmd = [
         "npx", "tsx", "simulator/main.ts",
-        "--config", CONFIG,
+        "--config", config,
         "--endpoints-out", endpoints_path,
         "--addressing", "loopback",
         "--https-port", str(HTTPS_PORT),
@@ -100,3 +104,15 @@ def sim():
             except ProcessLookupError:
                 pass
         log.close()
+
+
+@pytest.fixture(scope="session")
+def sim():
+    yield from _simulator(CONFIG)
+
+
+@pytest.fixture(scope="session")
+def sim15():
+    """A CUCM 15 cluster that refuses SSH password authentication (keyboard-interactive only), on 127.0.1.x: the
+    same real ports as `sim`, on addresses of its own, so both can run at once."""
+    yield from _simulator(CONFIG_15)

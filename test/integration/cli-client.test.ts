@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { CliError, CliSession, type CliTarget } from '../../activities/cucm/cli';
 import { parseCertificateDetails } from '../../activities/cucm/parsers';
+import { cliTarget } from '../support/cli';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
 
 describe('CUCM CLI client over SSH (simulator)', function () {
@@ -14,15 +15,7 @@ describe('CUCM CLI client over SSH (simulator)', function () {
 
   before(async () => {
     lab = await startSimulatedCluster();
-    const node = lab.sim.endpoints.clusters[0]!.nodes[0]!;
-    target = {
-      label: node.name,
-      host: node.host,
-      port: node.sshPort,
-      username: node.username,
-      password: node.password,
-      hostKeySha256: node.sshHostKeySha256,
-    };
+    target = cliTarget(lab.sim, lab.sim.endpoints.clusters[0]!.id);
   });
   after(() => lab.sim.stop());
 

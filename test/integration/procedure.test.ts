@@ -59,6 +59,18 @@ describe('the regeneration procedure on a simulated cluster', function () {
           ],
           phones: { count: 10 },
         },
+        {
+          // A CUCM 15 that refuses SSH password authentication (keyboard-interactive only, as a public client reports
+          // of a live node): every CLI step of the run must log in through keyboard-interactive.
+          id: 'k15',
+          version: '15.0.1.10000-34',
+          sshPasswordAuthentication: false,
+          nodes: [
+            { name: 'pub', role: 'publisher' },
+            { name: 'sub1', role: 'subscriber' },
+          ],
+          phones: { count: 10, registerDelayMs: [500, 1500] },
+        },
       ],
       0.01,
     );
@@ -283,5 +295,53 @@ describe('the regeneration procedure on a simulated cluster', function () {
           /ITL lists the new CallManager.*CTL lists the new CallManager/.test(st.detail ?? ''),
       ),
     );
+  });
+
+  it('15.0 CallManager on nodes that refuse SSH password authentication: logs in through keyboard-interactive and completes', async () => {
+    // A realistic catalogue (facts/services.ts): dozens of services per node, a dozen or more Not Activated.
+    const before = new Map(
+      (await Promise.all(nodesOf('k15').map((n) => control.node('k15', n)))).map((v) => [v.name, v.services]),
+    );
+    for (const [name, services] of before) {
+      assert.ok(services.length >= 65 && services.length <= 81, `${name}: ${services.length} services`);
+      const inactive = services.filter((x) => x.reason === 'Service Not Activated').length;
+      assert.ok(inactive >= 12, `${name}: ${inactive} not activated`);
+    }
+    const handle = await start({ clusterId: 'k15', units: ['CallManager'], approvals: [], registrationPollSeconds: 1 });
+    const result = await handle.result();
+    // Restarted only where the service ran: never a Not Activated one.
+    for (const r of result.restarts.filter((x) => x.restarted)) {
+      const was = before.get(r.nodeId)?.find((x) => x.name === r.service);
+      assert.equal(
+        was?.state,
+        'STARTED',
+        `${r.nodeId}: ${r.service} was ${was?.state ?? 'absent'} (${was?.reason ?? ''})`,
+      );
+    }
+    const restartedHere = (await control.events('k15', { kind: 'service-state' })).map(
+      (e) => `${e.node}:${e.detail.service ?? ''}`,
+    );
+    for (const key of new Set(restartedHere)) {
+      const [node = '', service = ''] = key.split(':');
+      const was = before.get(node)?.find((x) => x.name === service);
+      assert.notEqual(was?.reason, 'Service Not Activated', `${key} touched although not activated`);
+    }
+    assert.deepEqual(result.nodes.map((n) => n.nodeId).sort(), ['pub', 'sub1']);
+    for (const n of result.nodes)
+      assert.equal(n.serialAfter.toLowerCase(), await control.serial('k15', n.nodeId, 'CallManager'), `${n.nodeId}`);
+    assert.ok(
+      result.restarts.some((r) => r.restarted && r.service === 'Cisco CallManager'),
+      'CallManager restarted',
+    );
+    assert.equal(result.phones?.allBack, true);
+    const logins = await control.events('k15', { kind: 'ssh-login' });
+    assert.ok(logins.length >= 2, `the run logged in to both nodes (${logins.length} logins)`);
+    assert.deepEqual(
+      [...new Set(logins.map((e) => e.detail.method))],
+      ['keyboard-interactive'],
+      'every login through keyboard-interactive',
+    );
+    assert.equal((await control.events('k15', { kind: 'ssh-login-failed' })).length, 0, 'no failed login');
+    assert.equal((await control.events('k15', { kind: 'ssh-method-refused' })).length, 0, 'no password attempt');
   });
 });

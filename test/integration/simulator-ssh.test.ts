@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { sshProfile, parseVersion } from '../../simulator/facts';
 import { startSimulator, type RunningSimulator } from '../../simulator/cluster-runner';
-import { runOn } from '../support/cli';
+import { Client, type Algorithms } from 'ssh2';
+import { CliError, CliSession } from '../../activities/cucm/cli';
+import { cliTarget, runOn } from '../support/cli';
+import { startControl } from '../support/control';
 
 const CLUSTERS = [
   { id: 'v115', version: '11.5.1.21900-40' },
@@ -63,7 +66,20 @@ describe('simulator SSH server, as OpenSSH sees it', function () {
 
   before(async () => {
     sim = await startSimulator(
-      CLUSTERS.map((c) => ({ id: c.id, version: c.version, nodes: [{ name: 'pub', role: 'publisher' as const }] })),
+      [
+        ...CLUSTERS.map((c) => ({
+          id: c.id,
+          version: c.version,
+          nodes: [{ name: 'pub', role: 'publisher' as const }],
+        })),
+        // The variant a public client reports of a live CUCM 15: password refused, keyboard-interactive only.
+        {
+          id: 'v15kbd',
+          version: '15.0.1.10000-34',
+          sshPasswordAuthentication: false,
+          nodes: [{ name: 'pub', role: 'publisher' as const }],
+        },
+      ],
       { timeScale: 0.005 },
     );
   });
@@ -93,4 +109,85 @@ describe('simulator SSH server, as OpenSSH sees it', function () {
       assert.match(version ?? '', new RegExp(c.version.replace(/\./g, '\\.')));
     });
   }
+
+  /**
+   * A client that offers only `password` (ssh2 with no keyboard-interactive), as older public tools log in; with
+   * `algorithms`, ssh2's defaults unless given.
+   */
+  function passwordOnlyLogin(
+    clusterId: string,
+    algorithms: Algorithms = { serverHostKey: ['rsa-sha2-256', 'ssh-rsa'] },
+  ): Promise<string> {
+    const node = sim.endpoints.clusters.find((x) => x.id === clusterId)!.nodes[0]!;
+    return new Promise((resolve) => {
+      const client = new Client();
+      client
+        .on('ready', () => {
+          client.end();
+          resolve('logged in');
+        })
+        .on('error', (err) => resolve(err.message))
+        .connect({
+          host: node.host,
+          port: node.sshPort,
+          username: node.username,
+          password: node.password,
+          algorithms,
+        });
+    });
+  }
+
+  // Public clients connect to live CUCM 14 and 15 nodes with their SSH library's defaults (ssh2 in
+  // calltelemetry/cisco-cucm-mcp and sieteunoseis/netSSL; paramiko in test/conformance): no SHA-1 key exchange there.
+  // Only the old releases' OpenSSH needs the legacy set the product offers last (activities/cucm/cli.ts).
+  it("ssh2's default algorithms log in to 14.0 and 15.0, and cannot agree a key exchange with 11.5", async () => {
+    assert.equal(await passwordOnlyLogin('v14', {}), 'logged in', '14.0 with ssh2 defaults');
+    assert.equal(await passwordOnlyLogin('v15', {}), 'logged in', '15.0 with ssh2 defaults');
+    assert.match(
+      await passwordOnlyLogin('v115', {}),
+      /no matching key exchange algorithm/i,
+      '11.5 needs the legacy set',
+    );
+  });
+
+  it('a 15.0 node that refuses password: OpenSSH is offered keyboard-interactive only, a password-only client is refused, the product logs in through keyboard-interactive', async () => {
+    const node = sim.endpoints.clusters.find((x) => x.id === 'v15kbd')!.nodes[0]!;
+    const log = await opensshDebug(node.sshPort);
+    assert.equal(
+      field(log, 'Authentications that can continue:'),
+      'keyboard-interactive',
+      `the methods the node lists:\n${log.slice(-1500)}`,
+    );
+    assert.equal(await passwordOnlyLogin('v15kbd'), 'All configured authentication methods failed');
+    assert.equal(await passwordOnlyLogin('v15'), 'logged in', 'the default variant still takes password');
+
+    const control = await startControl(sim);
+    try {
+      const since = (await control.events('v15kbd')).at(-1)?.seq ?? 0;
+      const [version] = await runOn(sim, 'v15kbd', 'pub', 'show version active');
+      assert.match(version ?? '', /Active Master Version: 15\.0\.1\.10000-34/);
+      const logins = (await control.events('v15kbd', { kind: 'ssh-login' })).filter((e) => e.seq > since);
+      assert.deepEqual(
+        logins.map((e) => e.detail.method),
+        ['keyboard-interactive'],
+        'one login, through keyboard-interactive',
+      );
+      const failed = (await control.events('v15kbd', { kind: 'ssh-login-failed' })).filter((e) => e.seq > since);
+      assert.equal(failed.length, 0, 'no failed attempt counted against the node');
+
+      // A wrong password through keyboard-interactive: an auth error (not retried), one failed attempt on the node.
+      await assert.rejects(
+        CliSession.open({ ...cliTarget(sim, 'v15kbd', 'pub'), password: 'wrong' }),
+        (err: unknown) => err instanceof CliError && err.kind === 'auth' && !err.retryable,
+      );
+      const refused = (await control.events('v15kbd', { kind: 'ssh-login-failed' })).filter((e) => e.seq > since);
+      assert.deepEqual(
+        refused.map((e) => e.detail.method),
+        ['keyboard-interactive'],
+        'one refused attempt, through keyboard-interactive',
+      );
+    } finally {
+      await control.close();
+    }
+  });
 });

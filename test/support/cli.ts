@@ -1,20 +1,28 @@
-import { CliSession } from '../../activities/cucm/cli';
+import { CliSession, type CliTarget } from '../../activities/cucm/cli';
 import type { RunningSimulator } from '../../simulator/cluster-runner';
 
-/** Opens the product's CLI client on a simulated node, as the activities do. */
-export function openCli(sim: RunningSimulator, clusterId: string, nodeName: string): Promise<CliSession> {
+/** What the product's CLI client is given for a simulated node, as the inventory would name it. */
+export function cliTarget(sim: Pick<RunningSimulator, 'endpoints'>, clusterId: string, nodeName?: string): CliTarget {
   const cluster = sim.endpoints.clusters.find((c) => c.id === clusterId);
-  // A member node, or a UCCX node that trusts the cluster (its own administrator).
-  const node = cluster?.nodes.find((n) => n.name === nodeName) ?? cluster?.uccxNodes?.find((n) => n.name === nodeName);
-  if (!node) throw new Error(`no node ${clusterId}/${nodeName}`);
-  return CliSession.open({
+  // A member node (the first one when unnamed), or a UCCX node that trusts the cluster (its own administrator).
+  const node =
+    nodeName === undefined
+      ? cluster?.nodes[0]
+      : (cluster?.nodes.find((n) => n.name === nodeName) ?? cluster?.uccxNodes?.find((n) => n.name === nodeName));
+  if (!node) throw new Error(`no node ${clusterId}/${nodeName ?? '(first)'}`);
+  return {
     label: node.name,
     host: node.host,
     port: node.sshPort,
     username: node.username,
     password: node.password,
     hostKeySha256: node.sshHostKeySha256,
-  });
+  };
+}
+
+/** Opens the product's CLI client on a simulated node, as the activities do. */
+export function openCli(sim: RunningSimulator, clusterId: string, nodeName: string): Promise<CliSession> {
+  return CliSession.open(cliTarget(sim, clusterId, nodeName));
 }
 
 /** Runs commands in one session, in order, and closes it. */

@@ -16,6 +16,7 @@ import {
   parseSqlTable,
   parseTrustFile,
 } from '../../activities/cucm/parsers';
+import { endsAtPrompt } from '../../activities/cucm/cli';
 import * as T from '../fixtures/cucm-transcripts';
 
 describe('CLI parsers on the public transcripts', () => {
@@ -120,6 +121,20 @@ describe('CLI parsers on the public transcripts', () => {
     );
   });
 
+  it("show network cluster on a publisher (TN 215013, a CUCM 15 fixture): the processnode section's names are not nodes", () => {
+    assert.deepEqual(
+      parseNetworkCluster(T.clusterProcessNode105).map((n) => [n.ip, n.host, n.role]),
+      [
+        ['10.1.89.30', 'CUCMv10SUB', 'subscriber'],
+        ['10.1.89.20', 'CUCM10', 'publisher'],
+      ],
+    );
+    assert.deepEqual(
+      parseNetworkCluster(T.clusterProcessNode15).map((n) => [n.ip, n.fqdn, n.role]),
+      [['192.168.125.10', 'cucm15-cluster1.calltelemetry.local', 'publisher']],
+    );
+  });
+
   it('utils dbreplication runtimestate (§1.10, Cisco PCD guide): one row per server', () => {
     assert.deepEqual(parseReplicationState(T.replication), [
       { server: 'cucm-57', ip: '10.77.32.57', queue: 0, state: 2, detail: 'Setup Completed' },
@@ -154,5 +169,23 @@ describe('CLI parsers on the public transcripts', () => {
         ['tomcat-trust', 'cucm14-pub.collabiz.ext_791a41de2f3d66a9a4a560204d2feb5a.pem'],
       ],
     );
+  });
+
+  it('the prompt (§1.2): public transcripts end at `admin:` with no trailing space, and the client stops there', () => {
+    // Transcripts that end at the next prompt, as a real node left the buffer.
+    for (const [name, text] of [
+      ['show version active (8.5)', T.version85],
+      ['show ctl with no CTL (TN-118893)', T.ctlMissing],
+    ] as const) {
+      assert.match(text, /\nadmin:$/, `${name}: the transcript ends at "admin:" with nothing after it`);
+      assert.equal(endsAtPrompt(text), true, `${name}: the client sees the prompt`);
+      assert.equal(endsAtPrompt(text.replace(/\n/g, '\r\n')), true, `${name}: with CR LF line ends`);
+    }
+    // Typed input echoes right after the prompt (`admin:show version active`): not the end of a command.
+    assert.equal(endsAtPrompt(T.version85.split('\n')[0]!), false, 'a command line that echoes after the prompt');
+    // The ANSI erase-line before the prompt (unicon's VOS pattern) and a tolerated trailing space.
+    assert.equal(endsAtPrompt('Successful\r\n\x1b[Kadmin:'), true);
+    assert.equal(endsAtPrompt('Successful\r\nadmin: '), true);
+    assert.equal(endsAtPrompt('Description: admin: account'), false, '"admin:" inside a line of output');
   });
 });
