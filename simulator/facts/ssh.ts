@@ -123,13 +123,13 @@ export const SSH_AUTH_VARIANTS: Record<
     methods: ['password', 'keyboard-interactive'],
     prompt: 'Password: ',
     source:
-      'sieteunoseis/netSSL ssh-client.ts (password login); sshd_config(5) defaults PasswordAuthentication yes, KbdInteractiveAuthentication yes',
+      'ref §7: sieteunoseis/netSSL ssh-client.ts (password login); sshd_config(5) defaults PasswordAuthentication yes, KbdInteractiveAuthentication yes',
   },
   'keyboard-interactive-only': {
     methods: ['keyboard-interactive'],
     prompt: 'Password: ',
     source:
-      'calltelemetry/cisco-cucm-mcp src/ssh.ts, commit 602d6d53 (live CUCM 15: "rejects plain password", keyboard-interactive only)',
+      'ref §7: calltelemetry/cisco-cucm-mcp src/ssh.ts, commit 602d6d53 (live CUCM 15: "rejects plain password", keyboard-interactive only)',
   },
 };
 

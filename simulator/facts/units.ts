@@ -31,7 +31,7 @@ export const CERT_LIST_OWN_ORDER: ReadonlyArray<{ from: number; order: readonly 
   {
     from: 15,
     order: ['tomcat', 'tomcat-ECDSA', 'ipsec', 'ITLRecovery', 'CallManager-ECDSA', 'CallManager', 'CAPF', 'TVS'],
-    source: 'calltelemetry/cisco-cucm-mcp test/certificates.test.ts (real CUCM 15 output)',
+    source: 'ref §7: calltelemetry/cisco-cucm-mcp test/certificates.test.ts (real CUCM 15 output)',
   },
   {
     from: 0,
