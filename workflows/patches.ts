@@ -14,6 +14,12 @@ export const PATCHES = {
    * Older runs keep the bare ids (`before-start-1`) their recorded decisions name.
    */
   gateIdsNameUnit: 'gate-ids-name-unit',
+  /**
+   * Gate ids join the unit and the gate with a dot (`tomcat.before-start-1`), so an id goes into a URL path as it is
+   * (an encoded slash is refused or decoded by many reverse proxies). Older runs keep `tomcat/before-start-1`, the id
+   * their recorded decisions name.
+   */
+  gateIdsWithoutSlash: 'gate-ids-without-slash',
   /** A run holds the cluster's lease (the cluster entity) before anything else; older runs had no lease. */
   clusterLease: 'cluster-lease',
   /** The rotation discovers once and hands the discovery to its unit runs. */

@@ -54,9 +54,10 @@ import { UnitReport } from './unit-report';
 const SIGNAL_HELP = `Gates and what they take: ${GATES_TAKE}. A decision the run cannot apply is recorded as ignored (state, current details, /events).`;
 
 export async function regenerateCertificate(request: UnitRunRequest): Promise<RegenerationResult> {
-  // Gate ids name the unit (unique across a rotation); runs started before that keep the bare ids their recorded
-  // decisions name (see ./patches.ts).
+  // Gate ids name the unit (unique across a rotation), joined with a dot so an id goes into a URL as it is; runs
+  // started before either change keep the ids their recorded decisions name (see ./patches.ts).
   const gatePrefix = patched(PATCHES.gateIdsNameUnit) ? (request.units[0] ?? 'run') : undefined;
+  const gateSeparator = gatePrefix && patched(PATCHES.gateIdsWithoutSlash) ? '.' : '/';
   // A rotation's unit run reports its state to the rotation, which answers for the whole rotation.
   let report: UnitReport | undefined;
   // State first, then handlers, so a query never sees an uninitialised run.
@@ -68,6 +69,7 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
   const title = `${request.units.join(', ')} on ${request.clusterId}`;
   const run: RunTracker = new RunTracker(request, {
     gatePrefix,
+    gateSeparator,
     onChange: () => report?.changed(),
     onGateOpened: (gate) =>
       notifier.gateOpened(gate, {
@@ -87,7 +89,7 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
   });
   setHandler(decideGateUpdate, (decision) => run.decide(decision), {
     validator: (decision: GateDecision) => void run.validate(decision),
-    description: `Decide a pending gate: {"gateId" (e.g. "tomcat/before-start-1"), "decision", "comment", "by"}; refused (the update fails, saying why) unless that gate is pending and takes the decision. ${GATES_TAKE}.`,
+    description: `Decide a pending gate: {"gateId" (e.g. "tomcat.before-start-1"), "decision", "comment", "by"}; refused (the update fails, saying why) unless that gate is pending and takes the decision. ${GATES_TAKE}.`,
   });
   setHandler(decideGateSignal, (decision) => run.signalled('decideGate-signal', decision), {
     description: `Decide a pending gate: {"gateId", "decision", "comment", "by"}. ${SIGNAL_HELP}`,

@@ -161,7 +161,7 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
   );
   setHandler(decideGateUpdate, (d) => forward(d), {
     validator: (d: GateDecision) => void checkDecision(state.current?.state?.pendingGates ?? [], d),
-    description: `Decide a pending gate of the unit running now: {"gateId" (e.g. "tomcat/before-start-1"), "decision", "comment", "by"}; refused unless exactly that gate is pending and takes the decision (a stale or repeated decision is refused). ${GATES_TAKE}.`,
+    description: `Decide a pending gate of the unit running now: {"gateId" (e.g. "tomcat.before-start-1"), "decision", "comment", "by"}; refused unless exactly that gate is pending and takes the decision (a stale or repeated decision is refused). ${GATES_TAKE}.`,
   });
   const help = `Gates and what they take: ${GATES_TAKE}. A decision the rotation cannot apply is recorded as ignored (state, current details, /events).`;
   setHandler(decideGateSignal, (d) => signalled('decideGate-signal', d), {

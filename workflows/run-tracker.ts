@@ -115,8 +115,10 @@ export type StepInfo = Omit<StepState, 'status' | 'id'>;
 type Outcome = Pick<StepState, 'status' | 'detail'>;
 
 export interface RunTrackerOptions {
-  /** Gate ids start with it (`tomcat/before-start-1`), so they are unique across a rotation and its unit runs. */
+  /** Gate ids start with it (`tomcat.before-start-1`), so they are unique across a rotation and its unit runs. */
   gatePrefix?: string;
+  /** Between the prefix and the gate: `.` (an id goes into a URL as it is); `/` in runs started before that. */
+  gateSeparator?: '.' | '/';
   /** Called after every change of the state (a unit run reports to its rotation from here). */
   onChange?: () => void;
   /** Called when a gate opens (its expiry set): the run tells the people who decide (./notify.ts). */
@@ -159,9 +161,9 @@ export class RunTracker {
     this.publish();
   }
 
-  /** The id of a gate of this run: `${prefix}/${local}` when the run names its gates by unit. */
+  /** The id of a gate of this run: `${prefix}.${local}` when the run names its gates by unit. */
   gateId(local: string): string {
-    return this.options.gatePrefix ? `${this.options.gatePrefix}/${local}` : local;
+    return this.options.gatePrefix ? `${this.options.gatePrefix}${this.options.gateSeparator ?? '/'}${local}` : local;
   }
 
   /**

@@ -4,7 +4,7 @@
  * decision that gate does not take). The approver is the token's identity, never a field the caller types.
  *
  * A rotation answers for itself: its update checks the gate against the unit it is on now (gate ids name their
- * unit, `tomcat/before-start-1`, so a stale decision for an earlier unit is refused, never applied to the next) and
+ * unit, `tomcat.before-start-1`, so a stale decision for an earlier unit is refused, never applied to the next) and
  * hands it to that unit run; its audit trail is in its own state (its unit runs report to it). The API never
  * reads or addresses a rotation's unit runs.
  */
@@ -93,7 +93,7 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: {
         summary: 'Decide a pending gate (approver)',
         description:
-          'approve | reject | retry | skip | abort, as the gate allows (its `allowed` list in GET /v1/regenerations/{id}). Gate ids name their unit (`tomcat/before-start-1`; URL-encode the slash: `tomcat%2Fbefore-start-1`). For a rotation, only a gate pending in the unit it is on now is accepted: a stale or repeated decision is 409.',
+          'approve | reject | retry | skip | abort, as the gate allows (its `allowed` list in GET /v1/regenerations/{id}). Gate ids name their unit and go into the path as listed (`tomcat.before-start-1`; runs started before 2026-12-07 list `tomcat/before-start-1`: URL-encode that slash as `%2F`). For a rotation, only a gate pending in the unit it is on now is accepted: a stale or repeated decision is 409.',
         tags: ['regenerations'],
         security: bearerSecurity,
         params: {

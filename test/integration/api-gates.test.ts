@@ -225,7 +225,7 @@ describe('API gates, cancel and events', function () {
       assert.ok((d.steps as unknown[]).length > 0, "the current unit run's steps");
       const gate = (d.pendingGates as Array<{ id: string; kind: string }>)[0];
       assert.equal(gate?.kind, 'before-start');
-      assert.equal(gate?.id, `${String(d.currentUnit)}/before-start-1`, 'the gate id names its unit');
+      assert.equal(gate?.id, `${String(d.currentUnit)}.before-start-1`, 'the gate id names its unit');
       const decided = await postJson(
         `${system.baseUrl}/v1/regenerations/${id}/gates/${encodeURIComponent(gate?.id ?? '')}`,
         { decision: 'approve', comment: `unit ${i + 1}` },
@@ -255,7 +255,7 @@ describe('API gates, cancel and events', function () {
         ['tomcat-ECDSA', 'unit 2'],
       ],
     );
-    const closed = await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/tomcat%2Fbefore-start-1`, {
+    const closed = await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/tomcat.before-start-1`, {
       decision: 'approve',
     });
     assert.equal(closed.status, 409);
@@ -276,16 +276,16 @@ describe('API gates, cancel and events', function () {
       });
     assert.deepEqual(
       (await gateOf('tomcat')).map((g) => g.id),
-      ['tomcat/before-start-1'],
+      ['tomcat.before-start-1'],
     );
     const approve = () =>
-      postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/${encodeURIComponent('tomcat/before-start-1')}`, {
+      postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/tomcat.before-start-1`, {
         decision: 'approve',
       });
     assert.equal((await approve()).status, 200);
     assert.deepEqual(
       (await gateOf('CallManager')).map((g) => g.id),
-      ['CallManager/before-start-1'],
+      ['CallManager.before-start-1'],
     );
     const regenerations = async () => (await system.lab.control.events('g5', { kind: 'cert-regenerated' })).length;
     assert.equal(await regenerations(), 1, "tomcat's regeneration only");
@@ -294,31 +294,30 @@ describe('API gates, cancel and events', function () {
     assert.equal(stale.status, 409, JSON.stringify(stale.json));
     assert.match(
       String(stale.json.detail),
-      /tomcat\/before-start-1" is not pending \(pending: CallManager\/before-start-1\)/,
+      /tomcat\.before-start-1" is not pending \(pending: CallManager\.before-start-1\)/,
     );
     // And as the Temporal UI sends it (a signal): recorded as ignored, visible in /events.
     await system.env.client.workflow
       .getHandle(id)
-      .signal(approveSignal, { gateId: 'tomcat/before-start-1', approver: 'ui-user' });
+      .signal(approveSignal, { gateId: 'tomcat.before-start-1', approver: 'ui-user' });
     const ignored = await waitFor('the ignored signal in /events', async () => {
       const { json } = await getJson(`${system.baseUrl}/v1/regenerations/${id}/events`);
       return (json.events as Array<Record<string, unknown>>).find((e) => e.type === 'ignored-decision');
     });
-    assert.equal(ignored.gate, 'tomcat/before-start-1');
+    assert.equal(ignored.gate, 'tomcat.before-start-1');
     assert.equal(ignored.by, 'ui-user');
-    assert.match(String(ignored.detail), /ignored: Gate "tomcat\/before-start-1" is not pending/);
+    assert.match(String(ignored.detail), /ignored: Gate "tomcat\.before-start-1" is not pending/);
     const d = await doc(id);
     assert.equal(d.status, 'awaiting-approval');
     assert.deepEqual(
       (d.pendingGates as Array<{ id: string }>).map((g) => g.id),
-      ['CallManager/before-start-1'],
+      ['CallManager.before-start-1'],
       "CallManager's gate stays pending",
     );
     assert.equal(await regenerations(), 1, 'CallManager was not started');
-    const rejected = await postJson(
-      `${system.baseUrl}/v1/regenerations/${id}/gates/${encodeURIComponent('CallManager/before-start-1')}`,
-      { decision: 'reject' },
-    );
+    const rejected = await postJson(`${system.baseUrl}/v1/regenerations/${id}/gates/CallManager.before-start-1`, {
+      decision: 'reject',
+    });
     assert.equal(rejected.status, 200);
     const done = await waitFor('the rotation to end', async () => {
       const r = await doc(id);

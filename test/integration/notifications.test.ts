@@ -27,7 +27,7 @@ const gateOpened: NotificationEvent = {
   at: '2026-12-01T02:00:00.000Z',
   title: 'tomcat on lab1: approval needed before start',
   gate: {
-    id: 'tomcat/before-start-1',
+    id: 'tomcat.before-start-1',
     kind: 'before-start',
     description: 'Approve regenerating tomcat on 3 nodes',
     allowed: ['approve', 'reject', 'abort'],
@@ -120,11 +120,11 @@ describe('notifications over HTTP and SMTP', () => {
       links: { decideCommands: string[]; temporalUi: string };
     };
     assert.equal(payload.deliveryId, 'd-hook');
-    assert.equal(payload.event.gate?.id, 'tomcat/before-start-1');
+    assert.equal(payload.event.gate?.id, 'tomcat.before-start-1');
     assert.equal(payload.links.temporalUi, 'http://127.0.0.1:8233/namespaces/default/workflows/regen-lab1-tomcat-1');
     assert.match(
       payload.links.decideCommands[0]!,
-      /POST .*"decision":"approve".*\/v1\/regenerations\/regen-lab1-tomcat-1\/gates\/tomcat%2Fbefore-start-1$/,
+      /POST .*"decision":"approve".*\/v1\/regenerations\/regen-lab1-tomcat-1\/gates\/tomcat.before-start-1$/,
     );
 
     const webex = JSON.parse(http.requests.find((r) => r.path === '/webex')!.body) as { markdown: string };
@@ -146,7 +146,7 @@ describe('notifications over HTTP and SMTP', () => {
     assert.equal(mail.user, 'relay', 'it authenticated with the resolved password');
     assert.deepEqual(mail.to, ['uc-oncall@example.net']);
     assert.equal(mail.subject, '[cucm-cert-regen] tomcat on lab1: approval needed before start');
-    assert.match(mail.text, /Gate tomcat\/before-start-1 \(before-start\)/);
+    assert.match(mail.text, /Gate tomcat\.before-start-1 \(before-start\)/);
     assert.match(
       mail.text,
       /Temporal UI: http:\/\/127\.0\.0\.1:8233\/namespaces\/default\/workflows\/regen-lab1-tomcat-1/,
@@ -269,19 +269,19 @@ describe('notifications from a run (real Temporal, the simulator, a webhook and 
     const opened = await waitFor('the gate-opened webhook', async () =>
       hookEvents().find((e) => e.event.kind === 'gate-opened'),
     );
-    assert.equal(opened.event.gate?.id, 'tomcat/before-start-1');
+    assert.equal(opened.event.gate?.id, 'tomcat.before-start-1');
     assert.equal(opened.event.workflowId, handle.workflowId);
     assert.match(opened.event.title, /tomcat on notify1: approval needed before anything changes/);
     assert.ok(
       opened.links.decideCommands?.some((c) =>
-        c.includes(`/v1/regenerations/${handle.workflowId}/gates/tomcat%2Fbefore-start-1`),
+        c.includes(`/v1/regenerations/${handle.workflowId}/gates/tomcat.before-start-1`),
       ),
     );
     const state = await handle.query(stateQuery);
-    assert.equal(state.pendingGates[0]?.id, 'tomcat/before-start-1', 'the run waits at its gate meanwhile');
+    assert.equal(state.pendingGates[0]?.id, 'tomcat.before-start-1', 'the run waits at its gate meanwhile');
 
     await handle.executeUpdate(decideGateUpdate, {
-      args: [{ gateId: 'tomcat/before-start-1', decision: 'approve', by: 'alice' }],
+      args: [{ gateId: 'tomcat.before-start-1', decision: 'approve', by: 'alice' }],
     });
     await handle.result();
     const ended = hookEvents().find((e) => e.event.kind === 'run-ended');
@@ -307,7 +307,7 @@ describe('notifications from a run (real Temporal, the simulator, a webhook and 
       const s = await handle.query(stateQuery);
       return s.pendingGates.length && s.notificationFailures?.length ? s : undefined;
     });
-    assert.equal(state.pendingGates[0]?.id, 'tomcat/before-start-1');
+    assert.equal(state.pendingGates[0]?.id, 'tomcat.before-start-1');
     assert.match(state.notificationFailures?.[0]?.message ?? '', /webhook channel "hook" answered HTTP 404/);
     await handle.cancel();
     await assert.rejects(

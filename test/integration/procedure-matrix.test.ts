@@ -437,7 +437,7 @@ describe('the procedure across versions and security modes (full rotations on th
     await assert.rejects(rotation.result(), (err: unknown) => {
       assert.ok(err instanceof WorkflowFailedError);
       assert.ok(rejectedAtGate(err.cause), `RejectedAtGate in ${String(err.cause)}`);
-      assert.match(err.cause?.message ?? '', /Rejected at gate tomcat\/before-start-1 by dave: not tonight/);
+      assert.match(err.cause?.message ?? '', /Rejected at gate tomcat\.before-start-1 by dave: not tonight/);
       return true;
     });
     assert.deepEqual(writesIn(await ctl.events('reject14', { since })), [], 'nothing written to the cluster');

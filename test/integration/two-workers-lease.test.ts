@@ -144,7 +144,7 @@ describe('two worker processes and two API processes on one Temporal; the lease 
         async () => {
           const d = await doc(1, id);
           const pending = (d.pendingGates as Array<{ id: string }> | undefined) ?? [];
-          return pending.find((g) => g.id.endsWith('/before-start-1') && !approved.includes(g.id))?.id;
+          return pending.find((g) => g.id.endsWith('.before-start-1') && !approved.includes(g.id))?.id;
         },
         120_000,
       );
@@ -154,7 +154,7 @@ describe('two worker processes and two API processes on one Temporal; the lease 
       assert.equal(decided.status, 200, JSON.stringify(decided.json));
       approved.push(gate);
     }
-    assert.deepEqual([...approved].sort(), UNITS.map((u) => `${u}/before-start-1`).sort());
+    assert.deepEqual([...approved].sort(), UNITS.map((u) => `${u}.before-start-1`).sort());
     const done = await waitFor(
       'the rotation to end',
       async () => {

@@ -327,9 +327,9 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
         args: [{ clusterId: 'lab', units: ['tomcat'] }],
       });
       const gate = await waitFor('the gate', async () => (await handle.query(stateQuery)).pendingGates[0]);
-      assert.equal(gate.id, 'tomcat/before-start-1');
+      assert.equal(gate.id, 'tomcat.before-start-1');
       assert.ok(gate.expiresAt && Date.parse(gate.expiresAt) > Date.now(), 'the gate says when it expires');
-      await handle.signal(approveSignal, { gateId: 'CallManager/before-start-1', approver: 'mallory' });
+      await handle.signal(approveSignal, { gateId: 'CallManager.before-start-1', approver: 'mallory' });
       await handle.signal(decideGateSignal, { gateId: gate.id, decision: 'retry', by: 'mallory' });
       const state = await waitFor('the ignored decisions', async () => {
         const st = await handle.query(stateQuery);
@@ -340,19 +340,19 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
         [
           [
             'approve',
-            'CallManager/before-start-1',
-            'Gate "CallManager/before-start-1" is not pending (pending: tomcat/before-start-1).',
+            'CallManager.before-start-1',
+            'Gate "CallManager.before-start-1" is not pending (pending: tomcat.before-start-1).',
           ],
           [
             'decideGate-signal',
-            'tomcat/before-start-1',
-            'Gate "tomcat/before-start-1" accepts approve, reject, abort, not "retry".',
+            'tomcat.before-start-1',
+            'Gate "tomcat.before-start-1" accepts approve, reject, abort, not "retry".',
           ],
         ],
       );
       assert.deepEqual(
         state.pendingGates.map((g) => g.id),
-        ['tomcat/before-start-1'],
+        ['tomcat.before-start-1'],
       );
       const metadata = await handle.query<{
         currentDetails: string;
@@ -360,9 +360,9 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
       }>('__temporal_workflow_metadata');
       assert.match(
         metadata.currentDetails,
-        /ignored: approve by mallory \(approve\): Gate "CallManager\/before-start-1" is not pending/,
+        /ignored: approve by mallory \(approve\): Gate "CallManager\.before-start-1" is not pending/,
       );
-      assert.match(metadata.currentDetails, /tomcat\/before-start-1.*expires 20/);
+      assert.match(metadata.currentDetails, /tomcat\.before-start-1.*expires 20/);
       const abortHelp = metadata.definition.signalDefinitions.find((d) => d.name === 'abort')?.description ?? '';
       assert.match(abortHelp, /Every gate takes it/);
       const decideHelp = metadata.definition.signalDefinitions.find((d) => d.name === 'decideGate-signal')?.description;
@@ -372,10 +372,10 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
         handle.result(),
         (err: unknown) =>
           err instanceof WorkflowFailedError &&
-          /Aborted at gate tomcat\/before-start-1 by alice/.test(err.cause?.message ?? ''),
+          /Aborted at gate tomcat\.before-start-1 by alice/.test(err.cause?.message ?? ''),
       );
       assert.deepEqual(seq(calls), ['discoverCluster:'], 'nothing changed');
-      assert.ok((await summariesOf(handle)).includes('Gate tomcat/before-start-1 expires'));
+      assert.ok((await summariesOf(handle)).includes('Gate tomcat.before-start-1 expires'));
     });
   });
 
@@ -418,7 +418,7 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
       const gate = await waitFor('the signed-certificate gate', async () =>
         (await handle.query(stateQuery)).pendingGates.find((g) => g.kind === 'signed-certificate'),
       );
-      assert.equal(gate.id, 'tomcat/signed-certificate-1');
+      assert.equal(gate.id, 'tomcat.signed-certificate-1');
       const submitted = handle.executeUpdate(submitSignedChainUpdate, {
         args: [{ nodeId: 'pub', chainPem: '-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n', by: 'pki' }],
       });
@@ -435,7 +435,7 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
         handle.result(),
         (err: unknown) =>
           err instanceof WorkflowFailedError &&
-          /Aborted at gate tomcat\/signed-certificate-1/.test(err.cause?.message ?? ''),
+          /Aborted at gate tomcat\.signed-certificate-1/.test(err.cause?.message ?? ''),
       );
       const state = await handle.query(stateQuery);
       assert.ok(

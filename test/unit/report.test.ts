@@ -78,7 +78,7 @@ const tomcatState: UnitRunState = {
   ],
   decisions: [
     {
-      gateId: 'tomcat/before-start-1',
+      gateId: 'tomcat.before-start-1',
       kind: 'before-start',
       decision: 'approve',
       by: 'alice',
@@ -119,7 +119,7 @@ const cmState: UnitRunState = {
   ],
   decisions: [
     {
-      gateId: 'CallManager/accept-missing-phones-1',
+      gateId: 'CallManager.accept-missing-phones-1',
       kind: 'accept-missing-phones',
       decision: 'abort',
       by: 'bob',
