@@ -7,7 +7,7 @@
 import type { Agent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import { XMLParser } from 'fast-xml-parser';
-import { asArray, optionalText, text, type Xml } from './xml';
+import { asArray, fkText, optionalText, text, type Xml } from './xml';
 import { classifyHttpError, CucmHttpError } from './errors';
 
 export interface AxlTarget {
@@ -152,7 +152,7 @@ export class AxlClient {
         `<searchCriteria><name>%</name></searchCriteria><returnedTags><name/><securityProfileName/></returnedTags><skip>${skip}</skip><first>${pageSize}</first>`,
       );
       const page = asArray((result.return as Xml | undefined)?.phone as Xml | Xml[] | undefined);
-      names.push(...page.filter((p) => secure.has(text(p.securityProfileName))).map((p) => text(p.name)));
+      names.push(...page.filter((p) => secure.has(fkText(p.securityProfileName))).map((p) => text(p.name)));
       if (page.length < pageSize) break;
     }
     return names.sort();
@@ -219,10 +219,4 @@ export interface AxlCallManagerRedundancy {
   /** Members sorted by priority (1 = primary). */
   groups: Array<{ name: string; members: Array<{ callManagerName: string; priority: number }> }>;
   devicePools: Array<{ name: string; callManagerGroupName: string }>;
-}
-
-/** An XFkType value: text, or text with a uuid attribute (parsed as {"#text", "@_uuid"}). */
-function fkText(value: unknown): string {
-  if (value !== null && typeof value === 'object' && '#text' in value) return text((value as Xml)['#text']);
-  return text(value);
 }

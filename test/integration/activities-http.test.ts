@@ -94,6 +94,20 @@ describe('activities over HTTPS and SSH (simulator)', function () {
     assert.equal(await (await ctx.axl('c14')).getCcmVersion(), '14.0.1.13900-155');
   });
 
+  it('reads the secure phones of a mixed-mode cluster whose AXL writes foreign keys with their uuid', async () => {
+    const axl = await new ActivityContext(lab.activityDeps).axl('c14');
+    // What CM Administration shows (the simulator's control API): the phones with a secure profile.
+    const expected = (await lab.control.phoneList('c14'))
+      .filter((p) => p.secure)
+      .map((p) => p.name)
+      .sort();
+    assert.ok(expected.length > 100, `the mixed-mode fleet has secure phones (${expected.length})`);
+    // The reply carries <securityProfileName uuid="{…}">…</securityProfileName>, as real AXL writes it.
+    const found = await axl.securePhoneNames(1000);
+    assert.equal(found.length, expected.length, 'every secure phone is found through its uuid-attributed profile');
+    assert.deepEqual(found, expected);
+  });
+
   it('refuses an HTTPS server whose certificate is not the tomcat certificate the node shows over SSH', async () => {
     // An impostor on the publisher's HTTPS address: here, sub1's HTTPS port, serving sub1's own tomcat certificate.
     const inventory = structuredClone(lab.inventory);
