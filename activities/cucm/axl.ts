@@ -4,20 +4,18 @@
  * and carry a "CISCO CONFIDENTIAL" header, so we do not load them (reference section 4). HTTP 503 (AXL throttling)
  * is a retryable error; a SOAP fault carries its axlcode.
  */
-import type { Agent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import { XMLParser } from 'fast-xml-parser';
 import { asArray, fkText, optionalText, text, type Xml } from './xml';
-import { classifyHttpError, CucmHttpError } from './errors';
+import { classifyHttpError, CucmHttpError, type HttpsTrust } from './errors';
 
-export interface AxlTarget {
+export interface AxlTarget extends HttpsTrust {
   label: string;
   baseUrl: string; // https://host:8443
   username: string;
   password: string;
   /** "14.0": AXL's schema version; must match the node's major.minor. */
   version: string;
-  agent: () => Promise<Agent>;
 }
 
 const parser = new XMLParser({
@@ -85,7 +83,7 @@ export class AxlClient {
         throw new CucmHttpError('fault', `${this.target.label}: AXL ${operation} returned no ${operation}Response`);
       return result;
     } catch (err) {
-      throw classifyHttpError(`${this.target.label}: AXL ${operation}`, err);
+      throw classifyHttpError(`${this.target.label}: AXL ${operation}`, err, this.target);
     }
   }
 

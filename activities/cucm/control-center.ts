@@ -3,19 +3,17 @@
  * start/stop/restart of feature and network services on the node the request is sent to. Cisco Tomcat cannot be
  * controlled this way (reference section 2.4): restart it over the CLI.
  */
-import type { Agent } from 'node:https';
 import { BasicAuthSecurity, createClientAsync, type Client } from 'soap';
 import { asArray, optionalText, soapCall, text, type Xml } from './xml';
-import { classifyHttpError } from './errors';
+import { classifyHttpError, type HttpsTrust } from './errors';
 import { WSDL } from './wsdl';
 
-export interface ControlCenterTarget {
+export interface ControlCenterTarget extends HttpsTrust {
   label: string;
   nodeName: string;
   baseUrl: string;
   username: string;
   password: string;
-  agent: () => Promise<Agent>;
 }
 
 export interface ServiceInfo {
@@ -63,7 +61,7 @@ export class ControlCenterClient {
       })) as [Xml];
       return parseServiceInfo(result.soapGetServiceStatusReturn as Xml | undefined);
     } catch (err) {
-      throw classifyHttpError(`${this.target.label}: Control Center soapGetServiceStatus`, err);
+      throw classifyHttpError(`${this.target.label}: Control Center soapGetServiceStatus`, err, this.target);
     }
   }
 
@@ -87,7 +85,7 @@ export class ControlCenterClient {
         services: parseServiceInfo(ret),
       };
     } catch (err) {
-      throw classifyHttpError(`${this.target.label}: Control Center soapDoControlServices`, err);
+      throw classifyHttpError(`${this.target.label}: Control Center soapDoControlServices`, err, this.target);
     }
   }
 }

@@ -2,6 +2,8 @@
  * Typed failures of the HTTPS interfaces (AXL, RisPort70, Control Center, certificate REST API). The activity layer
  * turns each into a Temporal failure: `retryable` ones are retried, the others stop the step with their type.
  */
+import type { Agent } from 'node:https';
+
 export type CucmHttpErrorKind =
   | 'auth' // 401: wrong user or password
   | 'throttled' // AXL 503: write throttling, try again after a delay
@@ -33,8 +35,24 @@ export class CucmHttpError extends Error {
   }
 }
 
-/** Classifies an axios-style error (status, code) into a CucmHttpError. */
-export function classifyHttpError(what: string, err: unknown): CucmHttpError {
+/** How a client reaches a node over HTTPS: the agent to use, and whom to tell when TLS verification failed. */
+export interface HttpsTrust {
+  agent: () => Promise<Agent>;
+  /** Told of a failed TLS verification, so the next request checks what the node serves now (https-trust.ts). */
+  tlsFailed?: () => void;
+}
+
+/**
+ * Classifies an axios-style error (status, code) into a CucmHttpError; a TLS failure is also told to `trust`, so the
+ * retry re-checks the served certificate instead of failing the same way.
+ */
+export function classifyHttpError(what: string, err: unknown, trust?: HttpsTrust): CucmHttpError {
+  const classified = classify(what, err);
+  if (classified.kind === 'tls') trust?.tlsFailed?.();
+  return classified;
+}
+
+function classify(what: string, err: unknown): CucmHttpError {
   if (err instanceof CucmHttpError) return err;
   const e = err as { response?: { status?: number; data?: unknown }; code?: string; message?: string };
   const status = e.response?.status;
