@@ -54,7 +54,7 @@ export function classifyHttpError(what: string, err: unknown, trust?: HttpsTrust
 
 function classify(what: string, err: unknown): CucmHttpError {
   if (err instanceof CucmHttpError) return err;
-  const e = err as { response?: { status?: number; data?: unknown }; code?: string; message?: string };
+  const e = err as { response?: { status?: number; data?: unknown }; body?: unknown; code?: string; message?: string };
   const status = e.response?.status;
   const message = e.message ?? String(err);
   if (status === 401 || status === 403)
@@ -65,9 +65,24 @@ function classify(what: string, err: unknown): CucmHttpError {
     );
   if (status === 503)
     return new CucmHttpError('throttled', `${what}: the node is throttling (HTTP 503); retry after a delay.`, status);
+  // node-soap keeps the reply's body on the error itself, axios on the response.
+  const fault = soapFault(e.response?.data) ?? soapFault(e.body);
+  // A fault the request caused (soapenv:Client, or one carrying an AXL axlcode) answers the same on every retry.
+  if (fault && (/Client/.test(fault.code) || fault.axlcode !== undefined))
+    return new CucmHttpError('fault', `${what}: SOAP fault ${fault.code}: ${fault.message}`, status, fault.axlcode);
   if (status !== undefined && status >= 500) return new CucmHttpError('server', `${what}: HTTP ${status}`, status);
   if (status !== undefined) return new CucmHttpError('fault', `${what}: HTTP ${status}`, status);
   if (e.code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME/.test(e.code))
     return new CucmHttpError('tls', `${what}: TLS verification failed (${e.code}): ${message}`);
   return new CucmHttpError('network', `${what}: ${message}`);
+}
+
+/** faultcode, faultstring and any axlcode of a SOAP 1.1 fault in a response body (the prefix kept as sent). */
+function soapFault(body: unknown): { code: string; message: string; axlcode?: number } | undefined {
+  if (typeof body !== 'string') return undefined;
+  const code = /<faultcode[^>]*>([^<]*)<\/faultcode>/.exec(body)?.[1];
+  if (code === undefined) return undefined;
+  const message = /<faultstring[^>]*>([^<]*)<\/faultstring>/.exec(body)?.[1] ?? '';
+  const axlcode = /<axlcode[^>]*>(-?\d+)<\/axlcode>/.exec(body)?.[1];
+  return { code: code.trim(), message: message.trim(), ...(axlcode !== undefined ? { axlcode: Number(axlcode) } : {}) };
 }

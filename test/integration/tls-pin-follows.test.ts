@@ -13,7 +13,7 @@ import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import type { PendingGate } from '../../workflows/types';
 import { runOn } from '../support/cli';
 import { waitFor } from '../support/net';
-import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
+import { startSimulatedCluster, twoNodes14, type SimulatedCluster } from '../support/simulator';
 import { startLabWorker, type LabWorker } from '../support/lab-worker';
 import { sharedDevServer } from '../support/temporal';
 
@@ -26,20 +26,7 @@ describe('a TLS pin follows a tomcat regenerated behind the worker', function ()
   let worker: LabWorker;
 
   before(async () => {
-    lab = await startSimulatedCluster(
-      [
-        {
-          id: CLUSTER,
-          version: '14.0.1.13900-155',
-          nodes: [
-            { name: 'pub', role: 'publisher' },
-            { name: 'sub1', role: 'subscriber' },
-          ],
-          phones: { count: 4 },
-        },
-      ],
-      0.01,
-    );
+    lab = await startSimulatedCluster([twoNodes14(CLUSTER, { phones: { count: 4 } })], 0.01);
     assert.equal(lab.inventory.clusters[0]?.tls.mode, 'pin-tomcat');
     worker = await startLabWorker(lab, 'pin');
   });
