@@ -43,7 +43,9 @@ export class CertMgrClient {
           `${this.target.label}: ${what} refused: ${e.response?.data?.message ?? 'HTTP 400'}`,
           400,
         );
-      throw classifyHttpError(`${this.target.label}: ${what}`, err, this.target);
+      // The API says why in its JSON body: keep it in the message.
+      const detail = e.response?.data?.message;
+      throw classifyHttpError(`${this.target.label}: ${what}${detail ? ` (${detail})` : ''}`, err, this.target);
     }
   }
 

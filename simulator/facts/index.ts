@@ -14,3 +14,4 @@ export * from './csr-distribution';
 export * from './trust-recovery';
 export * from './uccx';
 export * from './axl';
+export * from './certmgr';
