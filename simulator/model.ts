@@ -21,6 +21,7 @@ import {
   UCCX_SERVICES,
   validityDays,
   type CertificateUnit,
+  type ControlRefusalShape,
   type NodeProduct,
   type SimVersion,
 } from './facts';
@@ -78,6 +79,8 @@ export interface ClusterConfig {
   callManagerGroups?: CallManagerGroupConfig[];
   devicePools?: DevicePoolConfig[];
   risport?: { requestsPerMinute?: number; windowMs?: number };
+  /** How Control Center refuses a control (facts/control-center.ts): `reason-string` (default) or `fault`. */
+  controlCenter?: { refusal?: ControlRefusalShape };
   /**
    * Unified CCX nodes that trust this cluster's tomcat (each its own VOS node with its own SSH CLI and administrator,
    * not a member of the cluster): their tomcat-trust starts with every CUCM node's tomcat certificates.

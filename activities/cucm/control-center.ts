@@ -5,7 +5,7 @@
  */
 import { BasicAuthSecurity, createClientAsync, type Client } from 'soap';
 import { asArray, optionalText, soapCall, text, type Xml } from './xml';
-import { classifyHttpError, type HttpsTrust } from './errors';
+import { classifyHttpError, CucmHttpError, type HttpsTrust } from './errors';
 import { WSDL } from './wsdl';
 
 export interface ControlCenterTarget extends HttpsTrust {
@@ -65,7 +65,12 @@ export class ControlCenterClient {
     }
   }
 
-  /** Starts the operation and returns at once with the statuses the node reports; poll `status` until Started. */
+  /**
+   * Starts the operation and returns at once with the statuses the node reports; poll `status` until Started. A
+   * refused control (Cisco Tomcat, a service not activated) fails as a final `fault` with the node's reason,
+   * whichever way the node says it: HTTP 200 with ReturnCode/ReasonString, or HTTP 500 with a SOAP fault (no public
+   * capture settles which; simulator/facts/control-center.ts).
+   */
   async control(
     type: 'Start' | 'Stop' | 'Restart',
     services: string[],
@@ -79,11 +84,15 @@ export class ControlCenterClient {
         ControlServiceRequest: { NodeName: this.target.nodeName, ControlType: type, ServiceList: { item: services } },
       })) as [Xml];
       const ret = result.soapDoControlServicesReturn as Xml | undefined;
-      return {
-        returnCode: text(ret?.ReturnCode),
-        reason: optionalText(ret?.ReasonString),
-        services: parseServiceInfo(ret),
-      };
+      const returnCode = text(ret?.ReturnCode);
+      const reason = optionalText(ret?.ReasonString);
+      if (returnCode !== '0' && reason !== undefined)
+        throw new CucmHttpError(
+          'fault',
+          `${this.target.label}: Control Center refused to ${type.toLowerCase()} ${services.join(', ')}: ${reason}`,
+          200,
+        );
+      return { returnCode, reason, services: parseServiceInfo(ret) };
     } catch (err) {
       throw classifyHttpError(`${this.target.label}: Control Center soapDoControlServices`, err, this.target);
     }

@@ -15,3 +15,4 @@ export * from './trust-recovery';
 export * from './uccx';
 export * from './axl';
 export * from './certmgr';
+export * from './control-center';
