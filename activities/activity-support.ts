@@ -4,6 +4,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { CliError } from './cucm/cli';
 import { CucmHttpError } from './cucm/errors';
 
@@ -25,6 +26,23 @@ export function toFailure(err: unknown): unknown {
   }
   return err;
 }
+
+/**
+ * The worker's last word on every activity's failure: a client error no activity mapped itself (an AXL fault thrown
+ * straight out of an activity, say) still becomes its typed Temporal failure, so a deterministic fault stops at the
+ * first attempt instead of being retried as if it were an outage. Already-mapped failures pass unchanged.
+ */
+export const failureInterceptor: ActivityInterceptorsFactory = () => ({
+  inbound: {
+    execute: async (input, next) => {
+      try {
+        return await next(input);
+      } catch (err) {
+        throw toFailure(err);
+      }
+    },
+  },
+});
 
 /** Heartbeats while long work runs, so a crashed worker is noticed within the heartbeat timeout. */
 export async function heartbeating<T>(work: () => Promise<T>, details?: () => unknown): Promise<T> {

@@ -52,6 +52,19 @@ export interface TrustCertificate {
 /** The five base own certificates Cisco says never to delete (TN-214231); trust copies of them are kept too. */
 const BASE_UNITS = ['CallManager', 'tomcat', 'ipsec', 'CAPF', 'TVS'];
 
+/**
+ * The key a unit's CSR asks for: an -ECDSA unit takes an EC key (OS Administration offers only EC for it; the REST
+ * spelling "ec" and the P-256 length are guesses), every other unit RSA 2048 (the client's default).
+ */
+function csrKeyOf(unit: CertificateUnit): { keyType?: 'ec'; keyLength?: number } {
+  return unit.endsWith('-ECDSA') ? { keyType: 'ec', keyLength: 256 } : {};
+}
+
+/** The unit that names a unit's trust store in the REST API's trust upload ("tomcat" for tomcat-trust). */
+function trustUnitOf(unit: CertificateUnit): string {
+  return trustStoreOf(unit).replace(/-trust$/, '');
+}
+
 async function readSerial(cli: CliCommands, unit: CertificateUnit): Promise<CertificateSummary> {
   const { serial, subject, issuer, validTo, pem } = parseCertificateDetails(await cli.run(`show cert own ${unit}`));
   return { serial, subject, issuer, validTo, ...(pem ? { sha256: new X509Certificate(pem).fingerprint256 } : {}) };
@@ -275,13 +288,8 @@ export function certificateActivities(ctx: CertificateDeps) {
           return {
             csrPem: await api.createCsr(
               input.distribution === 'multi-server'
-                ? {
-                    service: input.unit,
-                    distribution: 'multi-server',
-                    // tomcat-ECDSA takes an EC key; the REST spelling "ec" and the P-256 length are guesses.
-                    ...(input.unit.endsWith('-ECDSA') ? { keyType: 'ec' as const, keyLength: 256 } : {}),
-                  }
-                : { service: input.unit, commonName: input.nodeId, altNames: input.altNames },
+                ? { service: input.unit, distribution: 'multi-server', ...csrKeyOf(input.unit) }
+                : { service: input.unit, commonName: input.nodeId, altNames: input.altNames, ...csrKeyOf(input.unit) },
             ),
           };
         } catch (err) {
@@ -335,7 +343,8 @@ export function certificateActivities(ctx: CertificateDeps) {
           try {
             const api = await ctx.certmgr(input);
             if (input.caPems.length)
-              await api.uploadTrust([trustStoreOf(input.unit)], input.caPems, `CA chain for ${input.unit}`);
+              // The store named by its unit ("tomcat" for tomcat-trust), as every public client of the API sends it.
+              await api.uploadTrust([trustUnitOf(input.unit)], input.caPems, `CA chain for ${input.unit}`);
             await api.uploadIdentity(input.unit, [input.leafPem, ...input.caPems]);
           } catch (err) {
             throw toFailure(err);

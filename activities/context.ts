@@ -206,12 +206,15 @@ export class ActivityContext extends ClusterDirectory {
     const key = `${ref.clusterId}/${ref.nodeId}`;
     let trust = this.trusts.get(key);
     if (!trust) {
+      const node = this.node(ref);
       trust = new NodeTlsTrust(
         key,
         this.cluster(ref.clusterId).tls,
         () =>
           this.withCli(ref, async (cli) => parseCertificateDetails(await cli.run('show cert own tomcat')).pem ?? ''),
         (m) => this.warn(m),
+        // The served certificate is probed here, so a pin follows a tomcat changed behind this worker's back.
+        { host: node.host, port: node.httpsPort },
       );
       this.trusts.set(key, trust);
     }
@@ -256,6 +259,7 @@ export class ActivityContext extends ClusterDirectory {
       ...this.axlCredentials(clusterId),
       version: `${v.major}.${v.minor}`,
       agent: () => trust.agent(),
+      tlsFailed: () => trust.tlsFailed(),
     });
   }
 
@@ -271,6 +275,7 @@ export class ActivityContext extends ClusterDirectory {
         baseUrl: this.baseUrl(ref),
         ...this.axlCredentials(clusterId),
         agent: () => trust.agent(),
+        tlsFailed: () => trust.tlsFailed(),
       },
       limiter,
       onWait,
@@ -291,6 +296,7 @@ export class ActivityContext extends ClusterDirectory {
         baseUrl: this.baseUrl(ref),
         ...this.axlCredentials(ref.clusterId),
         agent: () => trust.agent(),
+        tlsFailed: () => trust.tlsFailed(),
       });
       this.controlCenters.set(`${key} ${this.baseUrl(ref)}`, client);
     }
@@ -308,6 +314,7 @@ export class ActivityContext extends ClusterDirectory {
       username: cluster.credentials.osAdmin.username,
       password: this.deps.resolveSecret(cluster.credentials.osAdmin.passwordRef),
       agent: () => trust.agent(),
+      tlsFailed: () => trust.tlsFailed(),
     });
   }
 }

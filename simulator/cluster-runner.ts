@@ -31,6 +31,11 @@ export interface SimulatorOptions {
    */
   sshPort?: number;
   httpsPort?: number;
+  /**
+   * With `loopback`: a second HTTPS port every node also serves, the same Tomcat on both (a real node serves 443 as
+   * well as 8443, and public clients call the certificate REST API on 443).
+   */
+  alsoHttpsPort?: number;
 }
 
 export interface NodeEndpoints {
@@ -40,6 +45,8 @@ export interface NodeEndpoints {
   host: string;
   sshPort: number;
   httpsPort: number;
+  /** The second HTTPS port (443) when the simulator was asked to serve one: every API answers there too. */
+  alsoHttpsPort?: number;
   /** OS admin: SSH CLI and the certificate REST API. */
   username: string;
   password: string;
@@ -89,12 +96,14 @@ interface StartedNode {
   host: string;
   ssh: NodeSshServer;
   https: NodeHttpsServer;
+  /** The same node's HTTPS on its second port, if any. */
+  alsoHttps?: NodeHttpsServer;
 }
 
 /** Every node of the cluster on its own address, all on one SSH port and one HTTPS port (as a real cluster is). */
 async function startOnLoopback(
   cluster: SimCluster,
-  fixed: { sshPort?: number; httpsPort?: number },
+  fixed: { sshPort?: number; httpsPort?: number; alsoHttpsPort?: number },
 ): Promise<StartedNode[]> {
   for (let attempt = 1; ; attempt++) {
     const started: StartedNode[] = [];
@@ -108,13 +117,22 @@ async function startOnLoopback(
           await ssh.close();
           throw err;
         });
-        started.push({ node, host: node.ip, ssh, https });
+        const alsoHttps =
+          fixed.alsoHttpsPort === undefined
+            ? undefined
+            : await startNodeHttpsServer(node, { host: node.ip, port: fixed.alsoHttpsPort }).catch(async (err) => {
+                await Promise.all([ssh.close(), https.close()]);
+                throw err;
+              });
+        started.push({ node, host: node.ip, ssh, https, ...(alsoHttps ? { alsoHttps } : {}) });
         sshPort = ssh.port;
         httpsPort = https.port;
       }
       return started;
     } catch (err) {
-      await Promise.all(started.flatMap((s) => [s.ssh.close(), s.https.close()]));
+      await Promise.all(
+        started.flatMap((s) => [s.ssh.close(), s.https.close(), ...(s.alsoHttps ? [s.alsoHttps.close()] : [])]),
+      );
       const code = (err as NodeJS.ErrnoException).code;
       // Another process holds that port on one of the other addresses: take new ports (unless they were fixed).
       if (code === 'EADDRINUSE' && fixed.sshPort === undefined && fixed.httpsPort === undefined && attempt < 5)
@@ -159,8 +177,12 @@ export async function startSimulator(
       const nodes: NodeEndpoints[] = [];
       let started: StartedNode[];
       if (loopback) {
-        started = await startOnLoopback(cluster, { sshPort: options.sshPort, httpsPort: options.httpsPort });
-        servers.push(...started.flatMap((s) => [s.ssh, s.https]));
+        started = await startOnLoopback(cluster, {
+          sshPort: options.sshPort,
+          httpsPort: options.httpsPort,
+          alsoHttpsPort: options.alsoHttpsPort,
+        });
+        servers.push(...started.flatMap((s) => [s.ssh, s.https, ...(s.alsoHttps ? [s.alsoHttps] : [])]));
       } else {
         started = [];
         for (const node of cluster.nodes) {
@@ -171,8 +193,9 @@ export async function startSimulator(
           started.push({ node, host, ssh, https });
         }
       }
-      for (const { node, host: address, ssh, https } of started) {
+      for (const { node, host: address, ssh, https, alsoHttps } of started) {
         node.onTomcatStarted.push(() => https.reloadCertificate());
+        if (alsoHttps) node.onTomcatStarted.push(() => alsoHttps.reloadCertificate());
         nodes.push({
           name: node.name,
           role: node.role,
@@ -180,6 +203,7 @@ export async function startSimulator(
           host: address,
           sshPort: ssh.port,
           httpsPort: https.port,
+          ...(alsoHttps ? { alsoHttpsPort: alsoHttps.port } : {}),
           username: cluster.osAdmin.username,
           password: cluster.osAdmin.password,
           axlUsername: cluster.axlUser.username,

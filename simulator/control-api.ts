@@ -14,6 +14,7 @@ const FAULT_KINDS = [
   'slow',
   'restart-fails-once',
   'axl-503',
+  'axl-fault',
   'risport-over-limit',
   'phones-never-return',
   'replication-broken',

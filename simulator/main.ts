@@ -3,7 +3,8 @@
  *   npm run simulator -- --config simulator/configs/lab-14-mixed-3node.json --endpoints-out /tmp/endpoints.json
  * writes the endpoints (with the simulated credentials) once every node listens, and serves the control API.
  * `--addressing loopback --https-port 8443 --ssh-port 22` puts node i of each cluster on 127.0.0.(i+1) with the real
- * ports, as clients that assume 8443 (ciscoris, Cisco's DevNet samples) expect.
+ * ports, as clients that assume 8443 (ciscoris, Cisco's DevNet samples) expect; `--also-https-port 443` serves the
+ * same HTTPS on 443 too, where public clients call the certificate REST API.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -23,12 +24,13 @@ async function main(): Promise<void> {
       addressing: { type: 'string', default: 'ports' },
       'ssh-port': { type: 'string' },
       'https-port': { type: 'string' },
+      'also-https-port': { type: 'string' },
     },
   });
   const addressing = values.addressing;
   if (addressing !== 'ports' && addressing !== 'loopback')
     throw new Error(`--addressing must be ports or loopback, got ${addressing}`);
-  const port = (name: 'ssh-port' | 'https-port'): number | undefined => {
+  const port = (name: 'ssh-port' | 'https-port' | 'also-https-port'): number | undefined => {
     const text = values[name];
     if (text === undefined) return undefined;
     const n = Number(text);
@@ -38,11 +40,19 @@ async function main(): Promise<void> {
   };
   const sshPort = port('ssh-port');
   const httpsPort = port('https-port');
+  const alsoHttpsPort = port('also-https-port');
   const config = JSON.parse(readFileSync(values.config, 'utf8')) as { clusters: ClusterConfig[] };
   const timeScale = Number(values['time-scale']);
   if (!(timeScale >= 0)) throw new Error(`--time-scale must be a number >= 0, got ${values['time-scale']}`);
   const started = Date.now();
-  const sim = await startSimulator(config.clusters, { host: values.host, timeScale, addressing, sshPort, httpsPort });
+  const sim = await startSimulator(config.clusters, {
+    host: values.host,
+    timeScale,
+    addressing,
+    sshPort,
+    httpsPort,
+    alsoHttpsPort,
+  });
   const control = await startControlApi(sim, { host: values.host, port: Number(values['control-port']) });
   const controlUrl = control.listeningOrigin;
   if (values['endpoints-out']) {

@@ -21,6 +21,7 @@ import {
   UCCX_SERVICES,
   validityDays,
   type CertificateUnit,
+  type ControlRefusalShape,
   type NodeProduct,
   type SimVersion,
 } from './facts';
@@ -78,6 +79,8 @@ export interface ClusterConfig {
   callManagerGroups?: CallManagerGroupConfig[];
   devicePools?: DevicePoolConfig[];
   risport?: { requestsPerMinute?: number; windowMs?: number };
+  /** How Control Center refuses a control (facts/control-center.ts): `reason-string` (default) or `fault`. */
+  controlCenter?: { refusal?: ControlRefusalShape };
   /**
    * `false`: the SSH server refuses `password` authentication and takes the password through keyboard-interactive
    * only, as a public client reports of a live CUCM 15 (facts/ssh.ts, SSH_AUTH_VARIANTS). Default: both accepted.
@@ -170,6 +173,11 @@ export type FaultSpec =
   | { kind: 'slow'; factor: number }
   | { kind: 'restart-fails-once'; node: string; service: string }
   | { kind: 'axl-503'; count: number }
+  /**
+   * The next `count` AXL requests (of `operation` only, when given) answer AXL's fault for a bad request: HTTP 500,
+   * faultcode soapenv:Client, detail/axlError with `axlcode` (e.g. 5007 "Item not valid") and `message`.
+   */
+  | { kind: 'axl-fault'; count: number; axlcode: number; operation?: string; message?: string }
   | { kind: 'risport-over-limit'; count: number }
   | { kind: 'phones-never-return'; count: number }
   /** `utils dbreplication runtimestate` shows the node as (3) Out Of Sync until cleared. */
@@ -181,8 +189,18 @@ export class Faults {
   slowFactor = 1;
   readonly restartFailsOnce = new Set<string>();
   axl503 = 0;
+  axlFault: { count: number; axlcode: number; operation?: string; message?: string } | undefined;
   risportOverLimit = 0;
   readonly replicationBroken = new Set<string>();
+
+  /** Consumes one armed AXL fault for this operation, if any. */
+  takeAxlFault(operation: string): { axlcode: number; message?: string } | undefined {
+    const armed = this.axlFault;
+    if (!armed || armed.count <= 0 || (armed.operation !== undefined && armed.operation !== operation))
+      return undefined;
+    armed.count -= 1;
+    return { axlcode: armed.axlcode, ...(armed.message !== undefined ? { message: armed.message } : {}) };
+  }
 
   /** Consumes a one-shot SSH drop for this node and command, if armed. */
   takeSshDrop(node: string, command: string): boolean {
@@ -771,6 +789,14 @@ export class SimCluster {
         break;
       case 'axl-503':
         this.faults.axl503 = fault.count;
+        break;
+      case 'axl-fault':
+        this.faults.axlFault = {
+          count: fault.count,
+          axlcode: fault.axlcode,
+          ...(fault.operation !== undefined ? { operation: fault.operation } : {}),
+          ...(fault.message !== undefined ? { message: fault.message } : {}),
+        };
         break;
       case 'risport-over-limit':
         this.faults.risportOverLimit = fault.count;

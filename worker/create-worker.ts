@@ -4,6 +4,7 @@
  */
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities';
+import { failureInterceptor } from '../activities/activity-support';
 import type { WorkerMetrics } from './metrics';
 
 export const workflowsPath = require.resolve('../workflows');
@@ -25,7 +26,8 @@ export function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   return Worker.create({
     ...rest,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
-    ...(metrics ? { interceptors: { activity: [metrics.interceptor] } } : {}),
+    // The first interceptor wraps the rest: metrics see the typed failure the failure interceptor made.
+    interceptors: { activity: [...(metrics ? [metrics.interceptor] : []), failureInterceptor] },
     // Long CLI operations hold an activity slot for minutes; a few at once is plenty for one host.
     maxConcurrentActivityTaskExecutions: 20,
   });

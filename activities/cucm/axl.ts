@@ -4,20 +4,18 @@
  * and carry a "CISCO CONFIDENTIAL" header, so we do not load them (reference section 4). HTTP 503 (AXL throttling)
  * is a retryable error; a SOAP fault carries its axlcode.
  */
-import type { Agent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import { XMLParser } from 'fast-xml-parser';
-import { asArray, optionalText, text, type Xml } from './xml';
-import { classifyHttpError, CucmHttpError } from './errors';
+import { asArray, fkText, optionalText, text, type Xml } from './xml';
+import { classifyHttpError, CucmHttpError, type HttpsTrust } from './errors';
 
-export interface AxlTarget {
+export interface AxlTarget extends HttpsTrust {
   label: string;
   baseUrl: string; // https://host:8443
   username: string;
   password: string;
   /** "14.0": AXL's schema version; must match the node's major.minor. */
   version: string;
-  agent: () => Promise<Agent>;
 }
 
 const parser = new XMLParser({
@@ -85,7 +83,7 @@ export class AxlClient {
         throw new CucmHttpError('fault', `${this.target.label}: AXL ${operation} returned no ${operation}Response`);
       return result;
     } catch (err) {
-      throw classifyHttpError(`${this.target.label}: AXL ${operation}`, err);
+      throw classifyHttpError(`${this.target.label}: AXL ${operation}`, err, this.target);
     }
   }
 
@@ -152,7 +150,7 @@ export class AxlClient {
         `<searchCriteria><name>%</name></searchCriteria><returnedTags><name/><securityProfileName/></returnedTags><skip>${skip}</skip><first>${pageSize}</first>`,
       );
       const page = asArray((result.return as Xml | undefined)?.phone as Xml | Xml[] | undefined);
-      names.push(...page.filter((p) => secure.has(text(p.securityProfileName))).map((p) => text(p.name)));
+      names.push(...page.filter((p) => secure.has(fkText(p.securityProfileName))).map((p) => text(p.name)));
       if (page.length < pageSize) break;
     }
     return names.sort();
@@ -219,10 +217,4 @@ export interface AxlCallManagerRedundancy {
   /** Members sorted by priority (1 = primary). */
   groups: Array<{ name: string; members: Array<{ callManagerName: string; priority: number }> }>;
   devicePools: Array<{ name: string; callManagerGroupName: string }>;
-}
-
-/** An XFkType value: text, or text with a uuid attribute (parsed as {"#text", "@_uuid"}). */
-function fkText(value: unknown): string {
-  if (value !== null && typeof value === 'object' && '#text' in value) return text((value as Xml)['#text']);
-  return text(value);
 }

@@ -2,16 +2,14 @@
  * The certificate-management REST API (CUCM 14 and later; HTTP Basic with the platform administrator): CSR,
  * identity and trust upload. Older releases use the CLI (`set csr gen`, `set cert import`).
  */
-import type { Agent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
-import { classifyHttpError, CucmHttpError } from './errors';
+import { classifyHttpError, CucmHttpError, type HttpsTrust } from './errors';
 
-export interface CertMgrTarget {
+export interface CertMgrTarget extends HttpsTrust {
   label: string;
   baseUrl: string;
   username: string;
   password: string;
-  agent: () => Promise<Agent>;
 }
 
 const BASE = '/platformcom/api/v1/certmgr/config';
@@ -45,7 +43,9 @@ export class CertMgrClient {
           `${this.target.label}: ${what} refused: ${e.response?.data?.message ?? 'HTTP 400'}`,
           400,
         );
-      throw classifyHttpError(`${this.target.label}: ${what}`, err);
+      // The API says why in its JSON body: keep it in the message.
+      const detail = e.response?.data?.message;
+      throw classifyHttpError(`${this.target.label}: ${what}${detail ? ` (${detail})` : ''}`, err, this.target);
     }
   }
 

@@ -3,19 +3,17 @@
  * start/stop/restart of feature and network services on the node the request is sent to. Cisco Tomcat cannot be
  * controlled this way (reference section 2.4): restart it over the CLI.
  */
-import type { Agent } from 'node:https';
 import { BasicAuthSecurity, createClientAsync, type Client } from 'soap';
 import { asArray, optionalText, soapCall, text, type Xml } from './xml';
-import { classifyHttpError } from './errors';
+import { classifyHttpError, CucmHttpError, type HttpsTrust } from './errors';
 import { WSDL } from './wsdl';
 
-export interface ControlCenterTarget {
+export interface ControlCenterTarget extends HttpsTrust {
   label: string;
   nodeName: string;
   baseUrl: string;
   username: string;
   password: string;
-  agent: () => Promise<Agent>;
 }
 
 export interface ServiceInfo {
@@ -63,11 +61,16 @@ export class ControlCenterClient {
       })) as [Xml];
       return parseServiceInfo(result.soapGetServiceStatusReturn as Xml | undefined);
     } catch (err) {
-      throw classifyHttpError(`${this.target.label}: Control Center soapGetServiceStatus`, err);
+      throw classifyHttpError(`${this.target.label}: Control Center soapGetServiceStatus`, err, this.target);
     }
   }
 
-  /** Starts the operation and returns at once with the statuses the node reports; poll `status` until Started. */
+  /**
+   * Starts the operation and returns at once with the statuses the node reports; poll `status` until Started. A
+   * refused control (Cisco Tomcat, a service not activated) fails as a final `fault` with the node's reason,
+   * whichever way the node says it: HTTP 200 with ReturnCode/ReasonString, or HTTP 500 with a SOAP fault (no public
+   * capture settles which; simulator/facts/control-center.ts).
+   */
   async control(
     type: 'Start' | 'Stop' | 'Restart',
     services: string[],
@@ -81,13 +84,17 @@ export class ControlCenterClient {
         ControlServiceRequest: { NodeName: this.target.nodeName, ControlType: type, ServiceList: { item: services } },
       })) as [Xml];
       const ret = result.soapDoControlServicesReturn as Xml | undefined;
-      return {
-        returnCode: text(ret?.ReturnCode),
-        reason: optionalText(ret?.ReasonString),
-        services: parseServiceInfo(ret),
-      };
+      const returnCode = text(ret?.ReturnCode);
+      const reason = optionalText(ret?.ReasonString);
+      if (returnCode !== '0' && reason !== undefined)
+        throw new CucmHttpError(
+          'fault',
+          `${this.target.label}: Control Center refused to ${type.toLowerCase()} ${services.join(', ')}: ${reason}`,
+          200,
+        );
+      return { returnCode, reason, services: parseServiceInfo(ret) };
     } catch (err) {
-      throw classifyHttpError(`${this.target.label}: Control Center soapDoControlServices`, err);
+      throw classifyHttpError(`${this.target.label}: Control Center soapDoControlServices`, err, this.target);
     }
   }
 }

@@ -3,19 +3,17 @@
  * StateInfo paging, and the cluster-wide rate limiter. An over-limit fault is not a failure of the step: the client
  * waits a whole window and asks again.
  */
-import type { Agent } from 'node:https';
 import { BasicAuthSecurity, createClientAsync, type Client } from 'soap';
 import { asArray, optionalText, soapCall, text, type Xml } from './xml';
-import { classifyHttpError, CucmHttpError } from './errors';
+import { classifyHttpError, CucmHttpError, type HttpsTrust } from './errors';
 import type { SlidingWindowLimiter } from './rate-limiter';
 import { WSDL } from './wsdl';
 
-export interface RisTarget {
+export interface RisTarget extends HttpsTrust {
   label: string;
   baseUrl: string;
   username: string;
   password: string;
-  agent: () => Promise<Agent>;
 }
 
 export interface RisDevice {
@@ -96,7 +94,7 @@ export class RisPortClient {
         }
         throw err instanceof CucmHttpError
           ? err
-          : classifyHttpError(`${this.target.label}: RisPort70 selectCmDeviceExt`, err);
+          : classifyHttpError(`${this.target.label}: RisPort70 selectCmDeviceExt`, err, this.target);
       } finally {
         done();
       }

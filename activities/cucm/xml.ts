@@ -12,6 +12,16 @@ export function text(value: unknown, fallback = ''): string {
   return fallback;
 }
 
+/**
+ * An AXL foreign key (XFkType): real AXL writes it with the referenced row's uuid, `<devicePoolName uuid="{…}">Default
+ * </devicePoolName>`, which fast-xml-parser gives as {"#text", "@_uuid"}; a bare value is a string. Every foreign-key
+ * read goes through here: `text()` alone reads '' for the attributed form.
+ */
+export function fkText(value: unknown): string {
+  if (value !== null && typeof value === 'object' && '#text' in value) return text((value as Xml)['#text']);
+  return text(value);
+}
+
 export function optionalText(value: unknown): string | undefined {
   const t = text(value);
   return t === '' ? undefined : t;

@@ -14,3 +14,6 @@ export * from './csr-distribution';
 export * from './trust-recovery';
 export * from './trust-files';
 export * from './uccx';
+export * from './axl';
+export * from './certmgr';
+export * from './control-center';

@@ -4,7 +4,8 @@
  */
 import type { SimCluster, SimNode } from '../model';
 import type { SimPhone } from '../phones';
-import { deviceUuid, findDevice, processNodes, type ProcessNodeRow } from './axl-data';
+import { LPHONE_ELEMENT_ORDER, LPHONE_FOREIGN_KEYS } from '../facts/axl';
+import { deviceUuid, findDevice, processNodes, stableUuid, type ProcessNodeRow } from './axl-data';
 import { executeSql, SqlError } from './axl-sql';
 import { REDUNDANCY_OPERATIONS } from './axl-redundancy';
 import type { AxlFault } from './soap-fault';
@@ -43,6 +44,11 @@ export const clientError = (message: string, axlcode: number = AXL_CODE.generic)
 
 export function element(name: string, value: string): string {
   return value === '' ? `<${name}/>` : `<${name}>${xmlEscape(value)}</${name}>`;
+}
+
+/** A foreign key (XFkType) as AXL writes it: the name with the referenced row's uuid; an empty one stays empty. */
+export function foreignKey(name: string, value: string, uuid: string): string {
+  return value === '' ? `<${name}/>` : `<${name} uuid="${uuid}">${xmlEscape(value)}</${name}>`;
 }
 
 /** Joins row fragments into <return>, or refuses the answer as AXL does when it would exceed 8 MB. */
@@ -157,19 +163,8 @@ const getCCMVersion: AxlOperation = ({ cluster, request }) => {
   return `<return><componentVersion>${element('version', cluster.config.version)}</componentVersion></return>`;
 };
 
-const PHONE_TAGS = [
-  'name',
-  'description',
-  'product',
-  'model',
-  'class',
-  'protocol',
-  'protocolSide',
-  'devicePoolName',
-  'callingSearchSpaceName',
-  'locationName',
-  'securityProfileName',
-] as const;
+/** LPhone's elements in the schema's order (facts/axl.ts): a reply follows it whatever order the request asked in. */
+const PHONE_TAGS = LPHONE_ELEMENT_ORDER;
 
 /** Cisco's default phone security profiles, by the mode a phone has (the simulator's phones are SIP). */
 const SECURITY_PROFILES = [
@@ -207,6 +202,21 @@ function phoneValue(phone: SimPhone, tag: string): string {
   }
 }
 
+/** The table a phone's foreign key names, for the uuid of the row (the same uuid the row's own list gives it). */
+const FOREIGN_TABLE: Readonly<Record<string, string>> = {
+  callingSearchSpaceName: 'callingsearchspace',
+  devicePoolName: 'devicepool',
+  locationName: 'location',
+  securityProfileName: 'securityprofile',
+};
+
+/** A phone's element: a foreign key with the uuid of the row it names (XFkType), other values as text. */
+function phoneElement(cluster: SimCluster, phone: SimPhone, tag: string): string {
+  const value = phoneValue(phone, tag);
+  if (!LPHONE_FOREIGN_KEYS.has(tag)) return element(tag, value);
+  return foreignKey(tag, value, stableUuid(cluster.config.id, FOREIGN_TABLE[tag] ?? tag, value));
+}
+
 const listPhone: AxlOperation = ({ cluster, request }) => {
   const criteria = searchCriteria(request, [
     'name',
@@ -223,12 +233,12 @@ const listPhone: AxlOperation = ({ cluster, request }) => {
   return returnRows(
     page(found, request).map(
       (phone) =>
-        `<phone uuid="${deviceUuid(cluster, phone)}">${tags.map((t) => element(t, phoneValue(phone, t))).join('')}</phone>`,
+        `<phone uuid="${deviceUuid(cluster, phone)}">${tags.map((t) => phoneElement(cluster, phone, t)).join('')}</phone>`,
     ),
   );
 };
 
-const listPhoneSecurityProfile: AxlOperation = ({ request }) => {
+const listPhoneSecurityProfile: AxlOperation = ({ cluster, request }) => {
   const criteria = searchCriteria(request, ['name', 'phoneType', 'protocol']);
   const found = SECURITY_PROFILES.filter((p) =>
     criteria.every(([tag, pattern]) => tag !== 'name' || pattern.test(p.name)),
@@ -236,7 +246,7 @@ const listPhoneSecurityProfile: AxlOperation = ({ request }) => {
   return returnRows(
     page([...found], request).map(
       (p) =>
-        `<phoneSecurityProfile>${element('name', p.name)}${element('deviceSecurityMode', p.deviceSecurityMode)}</phoneSecurityProfile>`,
+        `<phoneSecurityProfile uuid="${stableUuid(cluster.config.id, 'securityprofile', p.name)}">${element('name', p.name)}${element('deviceSecurityMode', p.deviceSecurityMode)}</phoneSecurityProfile>`,
     ),
   );
 };

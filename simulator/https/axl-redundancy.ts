@@ -11,17 +11,14 @@ import {
   AXL_CODE,
   clientError,
   element,
+  foreignKey as fk,
   page,
   returnedTags,
   returnRows,
   searchCriteria,
   type AxlCall,
 } from './axl-operations';
-import { xmlEscape } from './soap-fault';
 import { childText } from './xml-value';
-
-const fk = (name: string, value: string, uuid: string) =>
-  value === '' ? `<${name}/>` : `<${name} uuid="${uuid}">${xmlEscape(value)}</${name}>`;
 
 function ids(call: AxlCall) {
   const id = call.cluster.config.id;

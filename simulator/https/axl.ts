@@ -3,7 +3,8 @@
  * (`"CUCM:DB ver=14.0 listPhone"`); the answer uses the namespace of that version. The node answers its own
  * schema version and those of the previous two major releases; a request without a version gets the oldest of
  * them; any other version is refused (axlcode 5003). See axl-versions.ts. Fault injection `axl-503` makes the next requests fail with Tomcat's 503 page,
- * as AXL's write throttling does, without running the operation.
+ * as AXL's write throttling does, without running the operation; `axl-fault` makes them fail with an axlError
+ * (HTTP 500, soapenv:Client, the given axlcode), as AXL answers a request it refuses.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { XMLParser } from 'fast-xml-parser';
@@ -91,6 +92,16 @@ export async function handleAxl(node: SimNode, req: IncomingMessage, res: Server
       503,
       'The server is currently unable to handle the request due to a temporary overload',
     );
+  }
+  const injected = cluster.faults.takeAxlFault(operation);
+  if (injected) {
+    cluster.log(node, user, 'axl', { op: operation, result: 'fault', axlcode: String(injected.axlcode) });
+    return sendFault(res, {
+      faultcode: 'soapenv:Client',
+      axlcode: injected.axlcode,
+      message: injected.message ?? `Item not valid: the request for ${operation} names an item that does not exist`,
+      request: operation,
+    });
   }
   if (request.version !== undefined && !supported.includes(request.version)) {
     cluster.log(node, user, 'axl', { op: operation, result: 'fault', version: request.version });

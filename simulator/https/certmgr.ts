@@ -43,7 +43,10 @@ function ownUnit(node: SimNode, name: unknown): CertificateUnit {
   return unit;
 }
 
-/** A trust store, named by store ("tomcat-trust") or, as the public clients do, by unit ("tomcat"). */
+/**
+ * A trust store, named as the public clients do by unit ("tomcat": confirmed, facts CERTMGR_FACTS.trustServiceUnit)
+ * or by store ("tomcat-trust": accepted, a guess).
+ */
 function trustStore(name: unknown): string {
   if (typeof name === 'string' && /-trust$/i.test(name.trim()))
     return trustStoreOf(findUnit(name.trim().replace(/-trust$/i, '')));
@@ -90,10 +93,23 @@ function snapshot(node: SimNode) {
 async function generateCsr(node: SimNode, req: IncomingMessage) {
   const body = await jsonBody(req);
   const unit = ownUnit(node, body.service);
+  // What was asked, before any refusal: a test (or an engineer) sees which key a client wanted for which unit.
+  const keyType = typeof body.keyType === 'string' ? body.keyType : 'rsa';
+  node.cluster.log(node, requestUser(req), 'csr-requested', {
+    unit,
+    keyType,
+    keyLength: typeof body.keyLength === 'number' || typeof body.keyLength === 'string' ? String(body.keyLength) : '',
+    distribution: typeof body.distribution === 'string' ? body.distribution : 'this-server',
+  });
   if (unit === 'ITLRecovery') throw badRequest('A CSR cannot be generated for ITLRecovery');
-  if (unit.endsWith('-ECDSA') || (typeof body.keyType === 'string' && !/^rsa$/i.test(body.keyType))) {
-    throw badRequest('This simulator generates RSA CSRs only (keyType rsa, for RSA units)');
-  }
+  // facts CERTMGR_FACTS.ecdsaKey: an -ECDSA unit takes an EC key, as OS Administration offers only EC for it.
+  if (unit.endsWith('-ECDSA') && /^rsa$/i.test(keyType))
+    throw badRequest(`${unit} takes an EC key: keyType ${keyType} is not offered for the ECDSA certificates`);
+  if (!unit.endsWith('-ECDSA') && !/^rsa$/i.test(keyType))
+    throw badRequest(`${unit} takes an RSA key: keyType ${keyType} is offered for the ECDSA certificates only`);
+  // The simulator's own limit (its CSR builder makes RSA requests only), said as such, not as CUCM's answer.
+  if (unit.endsWith('-ECDSA'))
+    throw new ApiError(501, `The simulator does not generate EC CSRs (asked: ${unit}, keyType ${keyType})`);
   const keyLength = body.keyLength === undefined ? 2048 : Number(body.keyLength);
   if (!KEY_LENGTHS.includes(keyLength)) throw badRequest(`keyLength must be one of ${KEY_LENGTHS.join(', ')}`);
   const distribution = typeof body.distribution === 'string' ? body.distribution : 'this-server';
@@ -201,7 +217,8 @@ async function uploadIdentity(node: SimNode, req: IncomingMessage) {
 
 async function uploadTrust(node: SimNode, req: IncomingMessage) {
   const body = await jsonBody(req);
-  const stores = strings(body.service, 'service').map(trustStore);
+  const asked = strings(body.service, 'service');
+  const stores = asked.map(trustStore);
   const pems = pemBlocks(strings(body.certificates, 'certificates'));
   if (pems.length === 0) throw badRequest('certificates must hold at least one PEM certificate');
   const certs = pems.map((pem) => describeCertificate(pem));
@@ -211,7 +228,13 @@ async function uploadTrust(node: SimNode, req: IncomingMessage) {
       node.addTrust(store, cert);
       const filename = `${cert.commonName}_${cert.serial.toLowerCase()}.pem`;
       stored.push({ service: store, filename });
-      node.cluster.log(node, requestUser(req), 'trust-imported', { store, filename, serial: cert.serial });
+      // `service`: the spelling the client sent (unit or store name).
+      node.cluster.log(node, requestUser(req), 'trust-imported', {
+        store,
+        filename,
+        serial: cert.serial,
+        service: asked.join(','),
+      });
     }
   }
   return { stored };

@@ -141,6 +141,8 @@ export function controlCenterServices(node: SimNode): IServices {
             .join('; ') || undefined;
     if (error) {
       cluster.log(node, actor, 'control-center', { ...detail, result: 'refused', reason: error });
+      // Both shapes of a refusal (facts/control-center.ts), as the cluster is configured.
+      if (cluster.config.controlCenter?.refusal === 'fault') throw new SoapFaultError('soapenv:Client', error);
       return { soapDoControlServicesReturn: response(node, services, error) };
     }
     for (const name of services) {

@@ -1,7 +1,7 @@
 """
 Shared by both halves of the conformance suite (suite/ in the main venv, ciscoris/ in its own venv): starts the CUCM
 simulator the way a user would (`npx tsx simulator/main.ts`), with every node on the real ports (node i on
-127.0.0.(i+1), HTTPS on 8443, SSH on 22), reads the endpoints file it writes, and tears it down by its process group.
+127.0.0.(i+1), HTTPS on 8443 and 443, SSH on 22), reads the endpoints file it writes, and tears it down by its process group.
 
 Standard library only, so that both venvs can load it.
 """
@@ -28,6 +28,8 @@ CONFIG_15 = os.environ.get(
     "CONFORMANCE_CONFIG_15", os.path.join(ROOT, "simulator", "configs", "conformance-15-kbdint.json")
 )
 HTTPS_PORT = int(os.environ.get("CONFORMANCE_HTTPS_PORT", "8443"))
+# A real node serves HTTPS on 443 as well, where public clients call the certificate REST API.
+REST_PORT = int(os.environ.get("CONFORMANCE_REST_PORT", "443"))
 SSH_PORT = int(os.environ.get("CONFORMANCE_SSH_PORT", "22"))
 # The simulator's delays (CLI start-up ~8 s, Tomcat restart ~12 s) scaled down: the clients' behaviour is the point.
 TIME_SCALE = os.environ.get("CONFORMANCE_TIME_SCALE", "0.05")
@@ -78,6 +80,7 @@ def _simulator(config):
         "--endpoints-out", endpoints_path,
         "--addressing", "loopback",
         "--https-port", str(HTTPS_PORT),
+        "--also-https-port", str(REST_PORT),
         "--ssh-port", str(SSH_PORT),
         "--time-scale", TIME_SCALE,
     ]

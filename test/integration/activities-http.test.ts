@@ -94,6 +94,20 @@ describe('activities over HTTPS and SSH (simulator)', function () {
     assert.equal(await (await ctx.axl('c14')).getCcmVersion(), '14.0.1.13900-155');
   });
 
+  it('reads the secure phones of a mixed-mode cluster whose AXL writes foreign keys with their uuid', async () => {
+    const axl = await new ActivityContext(lab.activityDeps).axl('c14');
+    // What CM Administration shows (the simulator's control API): the phones with a secure profile.
+    const expected = (await lab.control.phoneList('c14'))
+      .filter((p) => p.secure)
+      .map((p) => p.name)
+      .sort();
+    assert.ok(expected.length > 100, `the mixed-mode fleet has secure phones (${expected.length})`);
+    // The reply carries <securityProfileName uuid="{…}">…</securityProfileName>, as real AXL writes it.
+    const found = await axl.securePhoneNames(1000);
+    assert.equal(found.length, expected.length, 'every secure phone is found through its uuid-attributed profile');
+    assert.deepEqual(found, expected);
+  });
+
   it('refuses an HTTPS server whose certificate is not the tomcat certificate the node shows over SSH', async () => {
     // An impostor on the publisher's HTTPS address: here, sub1's HTTPS port, serving sub1's own tomcat certificate.
     const inventory = structuredClone(lab.inventory);
@@ -212,6 +226,7 @@ describe('activities over HTTPS and SSH (simulator)', function () {
       isCa: true,
     });
     const ref = { clusterId: 'c14', nodeId: 'sub1', unit: 'tomcat' as const };
+    const since = await lab.control.lastSeq('c14');
     const { csrPem } = await run(lab.activities.generateCsr, ref);
     assert.match(csrPem, /BEGIN CERTIFICATE REQUEST/);
     const leaf = signCsr(csrPem, ca);
@@ -219,6 +234,33 @@ describe('activities over HTTPS and SSH (simulator)', function () {
     const installed = (await lab.control.node('c14', 'sub1')).certificates.tomcat!;
     assert.equal(installed.serial.toLowerCase(), serial.toLowerCase());
     assert.match(installed.issuer, /Lab Issuing CA/, 'issued by the CA, not self-signed');
+    // The trust upload named the unit ("tomcat"), as the public clients of the API do; it landed in tomcat-trust.
+    const trusted = await lab.control.events('c14', { kind: 'trust-imported', node: 'sub1', since });
+    assert.deepEqual(
+      trusted.map((e) => [e.detail.service, e.detail.store]),
+      [['tomcat', 'tomcat-trust']],
+    );
+  });
+
+  it('asks for an EC key for a CA-signed tomcat-ECDSA on 14 (the node refuses RSA for the ECDSA units)', async () => {
+    const ref = { clusterId: 'c14', nodeId: 'sub1', unit: 'tomcat-ECDSA' as const };
+    const since = await lab.control.lastSeq('c14');
+    // The simulator makes no EC CSR itself (501, its own limit), so the activity fails; what it asked is logged.
+    await assert.rejects(run(lab.activities.generateCsr, ref), /does not generate EC CSRs/);
+    const asked = await lab.control.events('c14', { kind: 'csr-requested', node: 'sub1', since });
+    assert.deepEqual(
+      asked.map((e) => [e.detail.unit, e.detail.keyType, e.detail.keyLength]),
+      [['tomcat-ECDSA', 'ec', '256']],
+      'the CSR request asked for an EC key',
+    );
+    // What an RSA request (the product's old per-node request) gets from the node: a refusal naming the key.
+    // (Asked on pub: sub1 holds an uploaded tomcat its Tomcat does not serve yet, which a fresh pin refuses.)
+    const pubApi = await new ActivityContext(lab.activityDeps).certmgr({ ...ref, nodeId: 'pub' });
+    const rsa = await pubApi.createCsr({ service: 'tomcat-ECDSA', commonName: 'pub' }).then(
+      () => 'accepted',
+      (err: unknown) => String((err as Error).message),
+    );
+    assert.match(rsa, /tomcat-ECDSA takes an EC key: keyType rsa is not offered/);
   });
 
   it('updates the CTL on the publisher of a mixed-mode cluster', async () => {

@@ -220,7 +220,8 @@ describe('canary phones before the fleet', function () {
     });
     const before = await gateOf(handle, 'before-start');
     const chosen = (await handle.query(stateQuery)).canaryPhones?.phones ?? [];
-    // Mixed mode: secure and non-secure phones are groups of their own.
+    // Mixed mode: secure and non-secure phones are groups of their own. The secure ones come from AXL's listPhone,
+    // whose securityProfileName carries its uuid attribute as on real AXL (a bare-text read found none of them).
     assert.ok(chosen.some((c) => c.secure) && chosen.some((c) => c.secure === false), JSON.stringify(chosen));
     // Beside the run, after its baseline: CallManager regenerated and restarted on the publisher, no CTL update.
     await runOn(

@@ -409,6 +409,34 @@ describe('Simulated CUCM node over HTTPS (AXL, RisPort70, Control Center, certif
     });
   });
 
+  it('AXL listPhone writes foreign keys with their uuid, in the schema order whatever order the request asked', async () => {
+    const phone = cluster.phones.list[0]!;
+    const reply = await axl(
+      pub,
+      'listPhone',
+      `<searchCriteria><name>${phone.name}</name></searchCriteria><returnedTags><securityProfileName/><devicePoolName/><callingSearchSpaceName/><name/></returnedTags>`,
+    );
+    const xml = reply.text;
+    const row = /<phone [^>]*>(.*?)<\/phone>/s.exec(xml)?.[1] ?? '';
+    // LPhone's sequence: name, ..., callingSearchSpaceName, devicePoolName, ..., securityProfileName.
+    assert.deepEqual(
+      [...row.matchAll(/<(\w+)[ />]/g)].map((m) => m[1]),
+      ['name', 'callingSearchSpaceName', 'devicePoolName', 'securityProfileName'],
+      row,
+    );
+    assert.match(row, /<callingSearchSpaceName\/>/, 'an empty foreign key is an empty element');
+    assert.match(row, /<devicePoolName uuid="\{[0-9A-F-]{36}\}">[^<]+<\/devicePoolName>/);
+    const profile = /<securityProfileName uuid="(\{[0-9A-F-]{36}\})">([^<]+)<\/securityProfileName>/.exec(row);
+    assert.ok(profile, row);
+    // The uuid is the profile's own, as listPhoneSecurityProfile gives it.
+    const profiles = await axl(
+      pub,
+      'listPhoneSecurityProfile',
+      '<searchCriteria><name>%</name></searchCriteria><returnedTags><name/><deviceSecurityMode/></returnedTags>',
+    );
+    assert.ok(profiles.text.includes(`<phoneSecurityProfile uuid="${profile[1]}"><name>${profile[2]}</name>`));
+  });
+
   it('AXL doDeviceReset unregisters the phone, which registers again after its delay', async () => {
     const phone = cluster.phones.list[3]!;
     const reset = await axl(

@@ -28,6 +28,19 @@ export const ONE_NODE: ClusterConfig = {
   nodes: [{ name: 'cucm-pub', role: 'publisher' }],
 };
 
+/** A 14.0 cluster of a publisher `pub` and a subscriber `sub1`, with whatever else the test needs. */
+export function twoNodes14(id: string, extra: Partial<ClusterConfig> = {}): ClusterConfig {
+  return {
+    id,
+    version: '14.0.1.13900-155',
+    nodes: [
+      { name: 'pub', role: 'publisher' },
+      { name: 'sub1', role: 'subscriber' },
+    ],
+    ...extra,
+  };
+}
+
 /** Starts the simulator; `timeScale` 0.01 runs a real node's 8 s start-up in 80 ms. */
 export async function startSimulatedCluster(
   configs: ClusterConfig[] = [ONE_NODE],

@@ -197,6 +197,9 @@ describe('facts cross-check: the product plan rules and the simulator tables agr
       ...sim.SERVICE_TABLE,
       ...sim.RESTART_TABLE,
       ...sim.TRUST_RESET_FACTS,
+      ...sim.AXL_FACTS,
+      ...Object.values(sim.CERTMGR_FACTS),
+      ...sim.CONTROL_REFUSAL_FACTS,
       ...RELEASES.map(([, b]) => sim.sshProfile(sim.parseVersion(b))),
     ];
     for (const row of rows) assert.match(row.source, /\S{4,}/);
