@@ -28,6 +28,7 @@ export const LPHONE_ELEMENT_ORDER = [
   'locationName',
   'securityProfileName',
 ] as const;
+export const LPHONE_ELEMENT_ORDER_SOURCE = `${XSD}, LPhone's sequence`;
 
 /** LPhone elements of type XFkType: written with the referenced item's uuid as an attribute. */
 export const LPHONE_FOREIGN_KEYS: ReadonlySet<string> = new Set([

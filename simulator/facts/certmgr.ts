@@ -12,7 +12,7 @@ export interface CertMgrFact {
 }
 
 const NETSSL =
-  'sieteunoseis/netSSL backend/src/certificate-renewal.ts (a public client that renews CUCM tomcat certificates through this API)';
+  'ref §7: sieteunoseis/netSSL backend/src/certificate-renewal.ts, https://github.com/sieteunoseis/netSSL (a public client that renews CUCM tomcat certificates through this API)';
 
 export const CERTMGR_FACTS = {
   /** POST trust/certificates names the unit whose trust store takes the certificates. */

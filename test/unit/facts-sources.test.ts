@@ -10,6 +10,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as axl from '../../simulator/facts/axl';
+import * as certmgr from '../../simulator/facts/certmgr';
+import * as controlCenter from '../../simulator/facts/control-center';
 import * as csrDistribution from '../../simulator/facts/csr-distribution';
 import * as restarts from '../../simulator/facts/restarts';
 import * as services from '../../simulator/facts/services';
@@ -106,6 +109,9 @@ const factFiles = readdirSync(FACTS)
 
 /** Each facts module, by file name (a new file must be added here: the first test says so). */
 const modules = new Map<string, Record<string, unknown>>([
+  ['axl.ts', axl],
+  ['certmgr.ts', certmgr],
+  ['control-center.ts', controlCenter],
   ['csr-distribution.ts', csrDistribution],
   ['restarts.ts', restarts],
   ['services.ts', services],
