@@ -4,11 +4,15 @@
  * resetPhones heartbeats a cursor (and the time it started) so a retry after a worker crash resumes where it
  * stopped. Heartbeats are throttled, so the last recorded cursor can lag what was really done: on resume, the
  * phones past the cursor are checked in RisPort first, and any whose status changed since the run started was
- * already reset and is skipped. No phone is reset twice. (RisPort's TimeStamp has one-second resolution: a phone
- * whose status changed in the very second the run started, before it, would be taken as reset.)
+ * already reset and is skipped. No phone is reset twice. RisPort's TimeStamp has one-second resolution, so the first
+ * attempt starts its resets on a whole second and records that second: a change stamped at or after it came after
+ * the resets began (the worker's and CUCM's clocks agree through NTP).
  *
  * awaitRegistration is one long heartbeating activity that polls RisPort (frequent polling inside an activity, per
- * Temporal's polling guidance) until the phones are back or the deadline passes, then reports who is missing.
+ * Temporal's polling guidance) until the phones are back or the deadline passes, then reports who is missing. After
+ * a reset, a phone is back only once RisPort shows it registered with a status change at or after its reset began:
+ * a real phone stays Registered for a while after doDeviceReset returns (it must receive the reset and reboot), so
+ * "registered" alone would end the wait before a single phone has left.
  */
 import { Context } from '@temporalio/activity';
 import { heartbeating, toFailure, type ActivityContext } from './context';
@@ -84,6 +88,35 @@ export interface CanaryRequest {
   bySecurity?: boolean;
 }
 
+/** Phones reset before the wave being waited for (the canaries): each is back from its own reset's start on. */
+export interface EarlierReset {
+  /** Epoch seconds: the earlier reset's start (its resetPhones result's startedAt). */
+  since: number;
+  names: string[];
+}
+
+export interface AwaitRegistrationInput {
+  clusterId: string;
+  baseline: RegistrationBaseline;
+  deadline: string;
+  pollIntervalMs?: number;
+  /** Ask RisPort70 about these phones only (the canaries: the baseline then names exactly them). */
+  only?: string[];
+  /**
+   * Epoch seconds, the reset's start (resetPhones' startedAt): a phone counts as back only once RisPort70 shows it
+   * registered with a status change at or after it (a phone just reset still shows Registered for a while). Without
+   * it (no reset, or phones reset by hand), registered is back.
+   */
+  changedSince?: number;
+  /** Phones reset earlier than `changedSince` (the canaries before the fleet): back from their own reset on. */
+  earlierResets?: EarlierReset[];
+  /**
+   * The fleet was reset in secure-only mode: without names in the baseline (a large fleet), only the secure phones
+   * (AXL) were reset and are waited for to leave and come back.
+   */
+  secureOnly?: boolean;
+}
+
 export interface AwaitRegistrationResult {
   allBack: boolean;
   registered: number;
@@ -98,6 +131,17 @@ export interface AwaitRegistrationResult {
 const MAX_NAMES_IN_BASELINE = 2000;
 const MAX_MISSING_NAMES = 200;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits for the next whole second and returns it (epoch seconds): resets sent from then on change RisPort70
+ * TimeStamps (one-second resolution) to that second or later, and nothing before them can carry it.
+ */
+async function wholeSecond(): Promise<number> {
+  const now = Date.now();
+  const second = Math.ceil(now / 1000);
+  await sleep(second * 1000 - now);
+  return second;
+}
 
 /** What these activities use of the worker's shared context (and nothing else). */
 export type PhoneDeps = Pick<ActivityContext, 'axl' | 'risport'>;
@@ -150,11 +194,7 @@ export function phoneActivities(ctx: PhoneDeps) {
         const resumedFrom = resumed?.next;
         cursor = resumed
           ? { ...resumed, total: names.length }
-          : {
-              next: 0,
-              startedAt: Math.floor(Date.now() / 1000),
-              total: names.length,
-            };
+          : { next: 0, startedAt: await wholeSecond(), total: names.length };
         // Heartbeats are throttled, so phones past the recorded cursor may have been reset already. RisPort tells:
         // a phone whose status changed since the run started was reset by us. Scan page by page from the cursor
         // until a page holds none, and skip those phones.
@@ -262,19 +302,7 @@ export function phoneActivities(ctx: PhoneDeps) {
      * scale 1 it slept 48 s between the first reads of 4,000 missing phones and cost more than it saved.)
      * "All back" is only ever decided on a full read: a phone that came back and dropped again is still seen.
      */
-    awaitRegistration: async (input: {
-      clusterId: string;
-      baseline: RegistrationBaseline;
-      deadline: string;
-      pollIntervalMs?: number;
-      /** Ask RisPort70 about these phones only (the canaries: the baseline then names exactly them). */
-      only?: string[];
-      /**
-       * Epoch seconds: a phone counts as back only once RisPort70 shows a status change at or after it (a phone just
-       * reset can still show Registered for a moment on a real node). The canaries pass their reset's start.
-       */
-      changedSince?: number;
-    }): Promise<AwaitRegistrationResult> => {
+    awaitRegistration: async (input: AwaitRegistrationInput): Promise<AwaitRegistrationResult> => {
       const act = Context.current();
       const deadline = Date.parse(input.deadline);
       const expected = input.baseline.registeredNames ? new Set(input.baseline.registeredNames) : undefined;
@@ -289,13 +317,14 @@ export function phoneActivities(ctx: PhoneDeps) {
       // The phones a narrowed poll reads by name; undefined: the next poll reads every phone.
       let watching: string[] | undefined;
       try {
+        const reset = await resetScope(input, async () => (await ctx.axl(input.clusterId)).securePhoneNames());
         for (;;) {
           polls += 1;
           const full = watching === undefined;
           // A full read is every phone, or every canary when the wait is for the canaries only.
           if (watching === undefined) devices = await risport.snapshot(input.only ?? []);
           else for (const [name, d] of await risport.snapshot(watching)) devices.set(name, d);
-          const missing = missingPhones(devices, input.baseline, expected, input.changedSince);
+          const missing = missingPhones(devices, input.baseline, expected, reset);
           const registered = [...devices.values()].filter((d) => d.status === 'Registered').length;
           progress = { registered, missingCount: missing.length };
           beat();
@@ -345,21 +374,50 @@ function perNode(
   return [...nodes.values()].sort((a, b) => a.node.localeCompare(b.node));
 }
 
+/** Which phones a wait expects to see leave and come back, and from when: undefined when no reset is known. */
+interface ResetScope {
+  since: (name: string) => number | undefined;
+  /** Without names in the baseline: was this phone reset (secure-only resets touch the secure phones only)? */
+  wasReset: (name: string) => boolean;
+}
+
+async function resetScope(
+  input: AwaitRegistrationInput,
+  securePhones: () => Promise<string[]>,
+): Promise<ResetScope | undefined> {
+  if (input.changedSince === undefined) return undefined;
+  const changedSince = input.changedSince;
+  const earlier = new Map<string, number>();
+  for (const r of input.earlierResets ?? []) for (const name of r.names) earlier.set(name, r.since);
+  const secure = input.secureOnly && !input.baseline.registeredNames ? new Set(await securePhones()) : undefined;
+  return {
+    since: (name) => earlier.get(name) ?? changedSince,
+    wasReset: (name) => earlier.has(name) || !secure || secure.has(name),
+  };
+}
+
 /**
- * Who is missing: with the baseline's names, those not registered now; for large fleets, the phones not registered
- * whose status changed at or after the baseline (phones that were already down before it are not ours to wait for).
+ * Who is missing: with the baseline's names, those not back now (registered, and after a reset, registered with a
+ * status change since it began); for large fleets, the phones not registered whose status changed at or after the
+ * baseline (phones that were already down before it are not ours to wait for), and after a reset the phones reset
+ * that still show the registration they had before it (they have not left yet).
  */
 function missingPhones(
   devices: Map<string, RisDevice>,
   baseline: RegistrationBaseline,
   expected?: Set<string>,
-  changedSince?: number,
+  reset?: ResetScope,
 ): string[] {
-  const back = (d: RisDevice | undefined) =>
-    d?.status === 'Registered' && (changedSince === undefined || d.timestamp >= changedSince);
+  const sinceReset = (d: RisDevice) => {
+    const since = reset?.since(d.name);
+    return since === undefined || d.timestamp >= since;
+  };
+  const back = (d: RisDevice | undefined) => d?.status === 'Registered' && sinceReset(d);
   if (expected) return [...expected].filter((name) => !back(devices.get(name))).sort();
   return [...devices.values()]
-    .filter((d) => d.status !== 'Registered' && d.timestamp >= baseline.takenAt)
+    .filter((d) =>
+      d.status !== 'Registered' ? d.timestamp >= baseline.takenAt : reset?.wasReset(d.name) === true && !sinceReset(d),
+    )
     .map((d) => d.name)
     .sort();
 }

@@ -77,7 +77,16 @@ export interface ClusterConfig {
   /** CallManager groups (node names by priority) and device pools; default one of each per call-processing node. */
   callManagerGroups?: CallManagerGroupConfig[];
   devicePools?: DevicePoolConfig[];
-  risport?: { requestsPerMinute?: number; windowMs?: number };
+  risport?: {
+    requestsPerMinute?: number;
+    windowMs?: number;
+    /**
+     * How a StateInfo paging loop ends (public evidence differs; the product must cope with both): "empty-state-info"
+     * (default), the last page carries an empty StateInfo; "no-change", every page carries a StateInfo and the request
+     * after the last page is answered with NoChange nodes, no devices, and the StateInfo it sent, repeated.
+     */
+    pagingEnd?: 'empty-state-info' | 'no-change';
+  };
   /**
    * Unified CCX nodes that trust this cluster's tomcat (each its own VOS node with its own SSH CLI and administrator,
    * not a member of the cluster): their tomcat-trust starts with every CUCM node's tomcat certificates.

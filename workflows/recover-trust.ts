@@ -297,7 +297,7 @@ export async function recoverTrust(request: TrustRecoveryRequest): Promise<Trust
           await resetPhonesStep(ctx, { kind: 'reset-phones', mode: 'all', reason: step.reason });
           break;
         case 'await-registration':
-          await awaitRegistrationStep(ctx);
+          await awaitRegistrationStep(ctx, ctx.phoneReset);
           if (ctx.result.phones) result.phones.push({ ...ctx.result.phones, round: step.round });
           break;
       }

@@ -13,3 +13,4 @@ export * from './ssh';
 export * from './csr-distribution';
 export * from './trust-recovery';
 export * from './uccx';
+export * from './phones';

@@ -249,7 +249,7 @@ describe('Simulated CUCM node over HTTPS (AXL, RisPort70, Control Center, certif
         (e: unknown) => soapError(e),
       );
     assert.equal(err.status, 500);
-    assert.equal(err.faultcode, 'soapenv:Server.RateControl');
+    assert.equal(err.faultcode, 'ns1:Server.RateControl');
     assert.equal(
       err.faultstring,
       'AxisFault: Exceeded allowed rate for Reatime information. Current allowed rate for realtime information is 3 requests per minute.',
