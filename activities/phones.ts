@@ -74,6 +74,11 @@ export interface RegistrationBaseline {
    * e.g. locked out by a bad ITL, when the fleet is small enough to carry them.
    */
   unregisteredNames?: string[];
+  /**
+   * Only when asked (`longUnregisteredBefore`, the trust recovery): the phones not registered since before that time
+   * (RisPort70's TimeStamp), left out of `unregisteredNames`: down before the incident, not the recovery's to wait for.
+   */
+  longUnregistered?: { count: number; names: string[] };
   /** The canary phones chosen among the registered ones, when the run asked for a canary stage. */
   canaries?: CanaryPhone[];
 }
@@ -130,6 +135,7 @@ export interface AwaitRegistrationResult {
 
 const MAX_NAMES_IN_BASELINE = 2000;
 const MAX_MISSING_NAMES = 200;
+const MAX_LONG_UNREGISTERED_NAMES = 50;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -252,12 +258,17 @@ export function phoneActivities(ctx: PhoneDeps) {
     registrationSnapshot: async (input: {
       clusterId: string;
       withUnregistered?: boolean;
+      /** Epoch seconds: phones not registered since before it are reported apart (`longUnregistered`). */
+      longUnregisteredBefore?: number;
       canary?: CanaryRequest;
     }): Promise<RegistrationBaseline> =>
       heartbeating(async () => {
         try {
           const devices = await ctx.risport(input.clusterId, () => Context.current().heartbeat()).snapshot();
           const registered = [...devices.values()].filter((d) => d.status === 'Registered');
+          const notRegistered = [...devices.values()].filter((d) => d.status !== 'Registered');
+          const before = input.longUnregisteredBefore;
+          const longDown = before === undefined ? [] : notRegistered.filter((d) => d.timestamp < before);
           const small = devices.size <= MAX_NAMES_IN_BASELINE;
           const canary = input.canary;
           // Security profiles from AXL only where they matter: secure-only resets, or mixed mode's own groups.
@@ -282,10 +293,21 @@ export function phoneActivities(ctx: PhoneDeps) {
             byNode: perNode(devices, []),
             ...(input.withUnregistered && small
               ? {
-                  unregisteredNames: [...devices.values()]
-                    .filter((d) => d.status !== 'Registered')
+                  unregisteredNames: notRegistered
+                    .filter((d) => !longDown.includes(d))
                     .map((d) => d.name)
                     .sort(),
+                }
+              : {}),
+            ...(before !== undefined
+              ? {
+                  longUnregistered: {
+                    count: longDown.length,
+                    names: longDown
+                      .map((d) => d.name)
+                      .sort()
+                      .slice(0, MAX_LONG_UNREGISTERED_NAMES),
+                  },
                 }
               : {}),
           };
