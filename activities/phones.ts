@@ -19,6 +19,7 @@ import { heartbeating, toFailure, type ActivityContext } from './context';
 import { CucmHttpError } from './cucm/errors';
 import { MAX_DEVICES_PER_REQUEST, type RisDevice } from './cucm/risport';
 import { selectCanaries, type CanaryPhone } from './canary';
+import { nodeIdOf, type CallManagerRedundancy } from './redundancy';
 
 export type { CanaryPhone } from './canary';
 
@@ -120,6 +121,13 @@ export interface AwaitRegistrationInput {
    * (AXL) were reset and are waited for to leave and come back.
    */
   secureOnly?: boolean;
+  /**
+   * After a redundancy batch (restartStrategy redundancy-groups): the CallManager groups and device pools. A phone is
+   * back only once registered with the primary of its device pool's group (RisPort70's node): a phone still on its
+   * backup would drop a second time when the backup restarts in the next batch. A phone whose pool or primary is
+   * unknown (not in AXL, or its primary not a node of this cluster) is back once registered anywhere.
+   */
+  homes?: CallManagerRedundancy;
 }
 
 export interface AwaitRegistrationResult {
@@ -150,7 +158,7 @@ async function wholeSecond(): Promise<number> {
 }
 
 /** What these activities use of the worker's shared context (and nothing else). */
-export type PhoneDeps = Pick<ActivityContext, 'axl' | 'risport'>;
+export type PhoneDeps = Pick<ActivityContext, 'axl' | 'risport' | 'nodes'>;
 
 export function phoneActivities(ctx: PhoneDeps) {
   async function resetOne(axl: Awaited<ReturnType<ActivityContext['axl']>>, name: string): Promise<void> {
@@ -339,14 +347,18 @@ export function phoneActivities(ctx: PhoneDeps) {
       // The phones a narrowed poll reads by name; undefined: the next poll reads every phone.
       let watching: string[] | undefined;
       try {
-        const reset = await resetScope(input, async () => (await ctx.axl(input.clusterId)).securePhoneNames());
+        const axl = async () => ctx.axl(input.clusterId);
+        const reset = await resetScope(input, async () => (await axl()).securePhoneNames());
+        const home = input.homes
+          ? homeCheck(input.homes, await (await axl()).phoneDevicePools(), ctx.nodes(input.clusterId))
+          : undefined;
         for (;;) {
           polls += 1;
           const full = watching === undefined;
           // A full read is every phone, or every canary when the wait is for the canaries only.
           if (watching === undefined) devices = await risport.snapshot(input.only ?? []);
           else for (const [name, d] of await risport.snapshot(watching)) devices.set(name, d);
-          const missing = missingPhones(devices, input.baseline, expected, reset);
+          const missing = missingPhones(devices, input.baseline, expected, reset, home);
           const registered = [...devices.values()].filter((d) => d.status === 'Registered').length;
           progress = { registered, missingCount: missing.length };
           beat();
@@ -396,6 +408,24 @@ function perNode(
   return [...nodes.values()].sort((a, b) => a.node.localeCompare(b.node));
 }
 
+/**
+ * Is a registered phone with its primary? Its device pool (AXL) names its CallManager group, whose first member is
+ * the primary; RisPort70 names the node it is registered with. Unknown pool or primary: yes (nothing to wait for).
+ */
+function homeCheck(
+  homes: CallManagerRedundancy,
+  pools: Map<string, string>,
+  nodes: ReadonlyArray<{ id: string; host: string }>,
+): (d: RisDevice) => boolean {
+  const groupOf = new Map(homes.devicePools.map((p) => [p.name, p.callManagerGroup]));
+  const primaryOf = new Map(homes.groups.map((g) => [g.name, g.members[0]]));
+  return (d) => {
+    const pool = pools.get(d.name);
+    const primary = pool === undefined ? undefined : primaryOf.get(groupOf.get(pool) ?? '');
+    return primary === undefined || nodeIdOf(nodes, d.node) === primary;
+  };
+}
+
 /** Which phones a wait expects to see leave and come back, and from when: undefined when no reset is known. */
 interface ResetScope {
   since: (name: string) => number | undefined;
@@ -429,16 +459,20 @@ function missingPhones(
   baseline: RegistrationBaseline,
   expected?: Set<string>,
   reset?: ResetScope,
+  home?: (d: RisDevice) => boolean,
 ): string[] {
   const sinceReset = (d: RisDevice) => {
     const since = reset?.since(d.name);
     return since === undefined || d.timestamp >= since;
   };
-  const back = (d: RisDevice | undefined) => d?.status === 'Registered' && sinceReset(d);
+  const atHome = (d: RisDevice) => !home || home(d);
+  const back = (d: RisDevice | undefined) => d?.status === 'Registered' && sinceReset(d) && atHome(d);
   if (expected) return [...expected].filter((name) => !back(devices.get(name))).sort();
   return [...devices.values()]
     .filter((d) =>
-      d.status !== 'Registered' ? d.timestamp >= baseline.takenAt : reset?.wasReset(d.name) === true && !sinceReset(d),
+      d.status !== 'Registered'
+        ? d.timestamp >= baseline.takenAt
+        : (reset?.wasReset(d.name) === true && !sinceReset(d)) || !atHome(d),
     )
     .map((d) => d.name)
     .sort();

@@ -12,7 +12,7 @@
  * never come back.
  */
 import { FAILOVER_DELAY_MS } from './callmanager-groups';
-import { PHONE_DROP_DELAY_MS, PHONE_MODEL_FACTS, PHONE_REGISTER_DELAY_MS } from './facts';
+import { PHONE_DROP_DELAY_MS, PHONE_FALLBACK_DELAY_MS, PHONE_MODEL_FACTS, PHONE_REGISTER_DELAY_MS } from './facts';
 import type { SimCluster, SimNode } from './model';
 import { SERVICE } from './services';
 import type { SignedTrustFile } from './trust-files';
@@ -31,6 +31,11 @@ export interface PhoneFleetConfig {
    * ms, scaled like every delay and never 0 (at least 1 ms after scaling); default PHONE_DROP_DELAY_MS.
    */
   dropDelayMs?: [number, number];
+  /**
+   * Real-world delay between a phone's primary CallManager starting again and the phone, registered with a backup,
+   * falling back to it (make-before-break), [min, max] ms, scaled; default PHONE_FALLBACK_DELAY_MS.
+   */
+  fallbackDelayMs?: [number, number];
   seed?: number;
   /** Device pools the phones are spread over, round robin (default: every device pool of the cluster). */
   devicePools?: string[];
@@ -69,6 +74,8 @@ export interface SimPhone {
   pending: boolean;
   /** Reset, still registered: it drops when its drop timer fires. */
   dropping: boolean;
+  /** Registered with a backup, its primary back: it falls back when its fallback timer fires. */
+  fallingBack?: boolean;
   /** Switched off (control API): unregistered, deaf to resets, never registers. */
   offline?: boolean;
 }
@@ -257,7 +264,8 @@ export class PhoneFleet {
 
   /**
    * Cisco CallManager started on `node`: phones of its groups without a CallManager register (after their usual
-   * delay), and phones on a lower-priority member fall back to it (make-before-break: they stay registered).
+   * delay), and phones on a lower-priority member fall back to it after their fallback delay (make-before-break:
+   * they stay registered; a phone whose backup restarts before it fell back drops a second time).
    */
   callManagerStarted(node: SimNode): void {
     const groups = this.cluster.callManagerGroups;
@@ -265,11 +273,29 @@ export class PhoneFleet {
       const rank = groups.rank(phone.devicePool, node.name);
       if (rank === Infinity && phone.node !== node.name) continue;
       if (phone.status !== 'Registered' && !phone.pending) this.schedule(phone, false);
-      else if (phone.status === 'Registered' && rank < groups.rank(phone.devicePool, phone.node)) {
+      else if (phone.status === 'Registered' && rank < groups.rank(phone.devicePool, phone.node))
+        this.fallBack(phone, node);
+    }
+  }
+
+  private fallBack(phone: SimPhone, node: SimNode): void {
+    if (phone.fallingBack) return;
+    phone.fallingBack = true;
+    const [min, max] = this.config.fallbackDelayMs ?? PHONE_FALLBACK_DELAY_MS;
+    setTimeout(
+      () => {
+        phone.fallingBack = false;
+        const groups = this.cluster.callManagerGroups;
+        const better = groups.rank(phone.devicePool, node.name) < groups.rank(phone.devicePool, phone.node);
+        if (phone.status !== 'Registered' || !better || !node.isStarted(SERVICE.callManager)) return;
+        const from = phone.node;
         phone.node = node.name;
         this.register(phone, false);
-      }
-    }
+        if (this.config.logStatusChanges)
+          this.cluster.log(node.name, 'phone', 'phone-fallback', { phone: phone.name, from, to: node.name });
+      },
+      this.cluster.clock.scaled(min + this.random() * (max - min)),
+    ).unref();
   }
 
   private failOver(phone: SimPhone): void {

@@ -23,7 +23,7 @@ export const PHONE_MODEL_FACTS: readonly PhoneModelFact[] = [
 ];
 
 export interface PhoneTimingFact {
-  what: 'drop after reset' | 're-register after drop';
+  what: 'drop after reset' | 're-register after drop' | 'fall back to the primary';
   /** Real-world milliseconds [min, max]; the simulator scales them by its time scale. */
   defaultMs: readonly [number, number];
   source: string;
@@ -33,6 +33,9 @@ export interface PhoneTimingFact {
 export const PHONE_DROP_DELAY_MS: readonly [number, number] = [1000, 5000];
 /** How long a dropped phone takes to register again (real ms; see the row below). */
 export const PHONE_REGISTER_DELAY_MS: readonly [number, number] = [5000, 40000];
+
+/** How long a phone on a backup takes to fall back to its primary once it runs again (real ms; see the row below). */
+export const PHONE_FALLBACK_DELAY_MS: readonly [number, number] = [10000, 30000];
 
 export const PHONE_TIMING_FACTS: readonly PhoneTimingFact[] = [
   {
@@ -45,6 +48,12 @@ export const PHONE_TIMING_FACTS: readonly PhoneTimingFact[] = [
     what: 're-register after drop',
     defaultMs: PHONE_REGISTER_DELAY_MS,
     source: 'guess: a phone reboots, fetches its configuration and ITL/CTL over TFTP, then registers',
+  },
+  {
+    what: 'fall back to the primary',
+    defaultMs: PHONE_FALLBACK_DELAY_MS,
+    source:
+      'guess for the figures; that devices "reregister with" the primary when it "comes back into service" (not at once, and while still registered with the backup) follows the Cisco Unified Communications Manager System Guide, "Cisco Unified Communications Manager groups" (fallback)',
   },
 ];
 

@@ -1,6 +1,6 @@
 /** What the steps of one unit run share: the request, the tracker, the discovery, and what the steps produced. */
 import type { ClusterDiscovery, EarlierReset, RegistrationBaseline, SignedChainCheck } from '../../activities';
-import type { PlanStep } from '../plan';
+import type { PlanRedundancy, PlanStep } from '../plan';
 import type { RunTracker } from '../run-tracker';
 import type { GateKind, RegenerationRequest, RegenerationResult } from '../types';
 import type { CertificateUnit } from '../units';
@@ -37,6 +37,11 @@ export interface UnitRunContext {
    * the phones were reset by hand (reset mode "none", or a reset step skipped at its step-failed gate).
    */
   phoneReset?: PhoneReset;
+  /**
+   * restartStrategy redundancy-groups: the CallManager groups and device pools read before the plan. The wait after a
+   * CallManager batch counts a phone as back only on its primary.
+   */
+  redundancy?: PlanRedundancy;
   /** How the before-uccx-trust gate was decided (asked once, before the first UCCX step). */
   uccxDecision?: 'approved' | 'skipped';
 }

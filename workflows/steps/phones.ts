@@ -6,7 +6,7 @@
  */
 import type { CanaryPhone } from '../../activities';
 import { canaryGroups, canaryRecovery, likelyCanaryCause } from '../canary';
-import type { PlanStep } from '../plan';
+import type { PlanRedundancy, PlanStep } from '../plan';
 import type { PhoneReset, UnitRunContext } from './context';
 import { named, NO_SKIP, phones } from './proxies';
 
@@ -186,8 +186,13 @@ export async function confirmPhonesResetStep(ctx: UnitRunContext): Promise<boole
 /**
  * The wait until the baseline is registered again. `reset`: the phone reset it follows (ctx.phoneReset), so a phone
  * counts only once registered since its reset; none after a restart, or when the phones were reset by hand.
+ * `homes`: after a redundancy batch, a phone counts only once registered with its own primary.
  */
-export async function awaitRegistrationStep(ctx: UnitRunContext, reset?: PhoneReset): Promise<boolean> {
+export async function awaitRegistrationStep(
+  ctx: UnitRunContext,
+  reset?: PhoneReset,
+  homes?: PlanRedundancy,
+): Promise<boolean> {
   const { run, request, baseline } = ctx;
   if (!baseline) return false;
   for (;;) {
@@ -195,7 +200,7 @@ export async function awaitRegistrationStep(ctx: UnitRunContext, reset?: PhoneRe
     const back = await run.attempt(
       {
         kind: 'await-registration',
-        description: `Wait until ${baseline.registered} phones are registered again (deadline ${deadline})`,
+        description: `Wait until ${baseline.registered} phones are registered again${homes ? ', each with its primary CallManager' : ''} (deadline ${deadline})`,
       },
       () =>
         named(
@@ -207,6 +212,7 @@ export async function awaitRegistrationStep(ctx: UnitRunContext, reset?: PhoneRe
             deadline,
             pollIntervalMs: (request.registrationPollSeconds ?? 10) * 1000,
             ...sinceReset(reset),
+            ...(homes ? { homes } : {}),
           },
         ),
       (r) => ({
