@@ -117,8 +117,8 @@ export interface AwaitRegistrationInput {
   /** Phones reset earlier than `changedSince` (the canaries before the fleet): back from their own reset on. */
   earlierResets?: EarlierReset[];
   /**
-   * The fleet was reset in secure-only mode: without names in the baseline (a large fleet), only the secure phones
-   * (AXL) were reset and are waited for to leave and come back.
+   * The fleet was reset in secure-only mode: only the secure phones (AXL) were reset and are waited for to leave and
+   * come back; the others are back once registered.
    */
   secureOnly?: boolean;
   /**
@@ -429,7 +429,7 @@ function homeCheck(
 /** Which phones a wait expects to see leave and come back, and from when: undefined when no reset is known. */
 interface ResetScope {
   since: (name: string) => number | undefined;
-  /** Without names in the baseline: was this phone reset (secure-only resets touch the secure phones only)? */
+  /** Was this phone reset (secure-only resets touch the secure phones only)? The others are back once registered. */
   wasReset: (name: string) => boolean;
 }
 
@@ -441,7 +441,7 @@ async function resetScope(
   const changedSince = input.changedSince;
   const earlier = new Map<string, number>();
   for (const r of input.earlierResets ?? []) for (const name of r.names) earlier.set(name, r.since);
-  const secure = input.secureOnly && !input.baseline.registeredNames ? new Set(await securePhones()) : undefined;
+  const secure = input.secureOnly ? new Set(await securePhones()) : undefined;
   return {
     since: (name) => earlier.get(name) ?? changedSince,
     wasReset: (name) => earlier.has(name) || !secure || secure.has(name),
@@ -463,17 +463,13 @@ function missingPhones(
 ): string[] {
   const sinceReset = (d: RisDevice) => {
     const since = reset?.since(d.name);
-    return since === undefined || d.timestamp >= since;
+    return since === undefined || !reset?.wasReset(d.name) || d.timestamp >= since;
   };
   const atHome = (d: RisDevice) => !home || home(d);
   const back = (d: RisDevice | undefined) => d?.status === 'Registered' && sinceReset(d) && atHome(d);
   if (expected) return [...expected].filter((name) => !back(devices.get(name))).sort();
   return [...devices.values()]
-    .filter((d) =>
-      d.status !== 'Registered'
-        ? d.timestamp >= baseline.takenAt
-        : (reset?.wasReset(d.name) === true && !sinceReset(d)) || !atHome(d),
-    )
+    .filter((d) => (d.status !== 'Registered' ? d.timestamp >= baseline.takenAt : !sinceReset(d) || !atHome(d)))
     .map((d) => d.name)
     .sort();
 }
