@@ -13,7 +13,7 @@ export interface CanaryPhone {
   name: string;
   /** The CallManager node RisPort70 saw it registered to at the baseline. */
   node: string;
-  /** RisPort70's model number (e.g. 36670), "unknown" when it did not say. */
+  /** RisPort70's model number (e.g. 36224), "unknown" when it did not say. */
   model: string;
   /** Authenticated or encrypted security profile (mixed mode). */
   secure?: boolean;

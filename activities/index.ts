@@ -35,6 +35,7 @@ export type { RenewalStart, RenewalStartInput } from './expiry';
 export type {
   RegistrationBaseline,
   AwaitRegistrationResult,
+  EarlierReset,
   ResetPhonesResult,
   CanaryPhone,
   CanaryRequest,

@@ -4,17 +4,22 @@
  * resetPhones heartbeats a cursor (and the time it started) so a retry after a worker crash resumes where it
  * stopped. Heartbeats are throttled, so the last recorded cursor can lag what was really done: on resume, the
  * phones past the cursor are checked in RisPort first, and any whose status changed since the run started was
- * already reset and is skipped. No phone is reset twice. (RisPort's TimeStamp has one-second resolution: a phone
- * whose status changed in the very second the run started, before it, would be taken as reset.)
+ * already reset and is skipped. No phone is reset twice. RisPort's TimeStamp has one-second resolution, so the first
+ * attempt starts its resets on a whole second and records that second: a change stamped at or after it came after
+ * the resets began (the worker's and CUCM's clocks agree through NTP).
  *
  * awaitRegistration is one long heartbeating activity that polls RisPort (frequent polling inside an activity, per
- * Temporal's polling guidance) until the phones are back or the deadline passes, then reports who is missing.
+ * Temporal's polling guidance) until the phones are back or the deadline passes, then reports who is missing. After
+ * a reset, a phone is back only once RisPort shows it registered with a status change at or after its reset began:
+ * a real phone stays Registered for a while after doDeviceReset returns (it must receive the reset and reboot), so
+ * "registered" alone would end the wait before a single phone has left.
  */
 import { Context } from '@temporalio/activity';
 import { heartbeating, toFailure, type ActivityContext } from './context';
 import { CucmHttpError } from './cucm/errors';
 import { MAX_DEVICES_PER_REQUEST, type RisDevice } from './cucm/risport';
 import { selectCanaries, type CanaryPhone } from './canary';
+import { nodeIdOf, type CallManagerRedundancy } from './redundancy';
 
 export type { CanaryPhone } from './canary';
 
@@ -70,6 +75,11 @@ export interface RegistrationBaseline {
    * e.g. locked out by a bad ITL, when the fleet is small enough to carry them.
    */
   unregisteredNames?: string[];
+  /**
+   * Only when asked (`longUnregisteredBefore`, the trust recovery): the phones not registered since before that time
+   * (RisPort70's TimeStamp), left out of `unregisteredNames`: down before the incident, not the recovery's to wait for.
+   */
+  longUnregistered?: { count: number; names: string[] };
   /** The canary phones chosen among the registered ones, when the run asked for a canary stage. */
   canaries?: CanaryPhone[];
 }
@@ -82,6 +92,42 @@ export interface CanaryRequest {
   secureOnly?: boolean;
   /** Mixed mode: secure and non-secure phones are groups of their own (only secure phones check the CTL). */
   bySecurity?: boolean;
+}
+
+/** Phones reset before the wave being waited for (the canaries): each is back from its own reset's start on. */
+export interface EarlierReset {
+  /** Epoch seconds: the earlier reset's start (its resetPhones result's startedAt). */
+  since: number;
+  names: string[];
+}
+
+export interface AwaitRegistrationInput {
+  clusterId: string;
+  baseline: RegistrationBaseline;
+  deadline: string;
+  pollIntervalMs?: number;
+  /** Ask RisPort70 about these phones only (the canaries: the baseline then names exactly them). */
+  only?: string[];
+  /**
+   * Epoch seconds, the reset's start (resetPhones' startedAt): a phone counts as back only once RisPort70 shows it
+   * registered with a status change at or after it (a phone just reset still shows Registered for a while). Without
+   * it (no reset, or phones reset by hand), registered is back.
+   */
+  changedSince?: number;
+  /** Phones reset earlier than `changedSince` (the canaries before the fleet): back from their own reset on. */
+  earlierResets?: EarlierReset[];
+  /**
+   * The fleet was reset in secure-only mode: only the secure phones (AXL) were reset and are waited for to leave and
+   * come back; the others are back once registered.
+   */
+  secureOnly?: boolean;
+  /**
+   * After a redundancy batch (restartStrategy redundancy-groups): the CallManager groups and device pools. A phone is
+   * back only once registered with the primary of its device pool's group (RisPort70's node): a phone still on its
+   * backup would drop a second time when the backup restarts in the next batch. A phone whose pool or primary is
+   * unknown (not in AXL, or its primary not a node of this cluster) is back once registered anywhere.
+   */
+  homes?: CallManagerRedundancy;
 }
 
 export interface AwaitRegistrationResult {
@@ -97,10 +143,22 @@ export interface AwaitRegistrationResult {
 
 const MAX_NAMES_IN_BASELINE = 2000;
 const MAX_MISSING_NAMES = 200;
+const MAX_LONG_UNREGISTERED_NAMES = 50;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Waits for the next whole second and returns it (epoch seconds): resets sent from then on change RisPort70
+ * TimeStamps (one-second resolution) to that second or later, and nothing before them can carry it.
+ */
+async function wholeSecond(): Promise<number> {
+  const now = Date.now();
+  const second = Math.ceil(now / 1000);
+  await sleep(second * 1000 - now);
+  return second;
+}
+
 /** What these activities use of the worker's shared context (and nothing else). */
-export type PhoneDeps = Pick<ActivityContext, 'axl' | 'risport'>;
+export type PhoneDeps = Pick<ActivityContext, 'axl' | 'risport' | 'nodes'>;
 
 export function phoneActivities(ctx: PhoneDeps) {
   async function resetOne(axl: Awaited<ReturnType<ActivityContext['axl']>>, name: string): Promise<void> {
@@ -150,11 +208,7 @@ export function phoneActivities(ctx: PhoneDeps) {
         const resumedFrom = resumed?.next;
         cursor = resumed
           ? { ...resumed, total: names.length }
-          : {
-              next: 0,
-              startedAt: Math.floor(Date.now() / 1000),
-              total: names.length,
-            };
+          : { next: 0, startedAt: await wholeSecond(), total: names.length };
         // Heartbeats are throttled, so phones past the recorded cursor may have been reset already. RisPort tells:
         // a phone whose status changed since the run started was reset by us. Scan page by page from the cursor
         // until a page holds none, and skip those phones.
@@ -212,12 +266,17 @@ export function phoneActivities(ctx: PhoneDeps) {
     registrationSnapshot: async (input: {
       clusterId: string;
       withUnregistered?: boolean;
+      /** Epoch seconds: phones not registered since before it are reported apart (`longUnregistered`). */
+      longUnregisteredBefore?: number;
       canary?: CanaryRequest;
     }): Promise<RegistrationBaseline> =>
       heartbeating(async () => {
         try {
           const devices = await ctx.risport(input.clusterId, () => Context.current().heartbeat()).snapshot();
           const registered = [...devices.values()].filter((d) => d.status === 'Registered');
+          const notRegistered = [...devices.values()].filter((d) => d.status !== 'Registered');
+          const before = input.longUnregisteredBefore;
+          const longDown = before === undefined ? [] : notRegistered.filter((d) => d.timestamp < before);
           const small = devices.size <= MAX_NAMES_IN_BASELINE;
           const canary = input.canary;
           // Security profiles from AXL only where they matter: secure-only resets, or mixed mode's own groups.
@@ -242,10 +301,21 @@ export function phoneActivities(ctx: PhoneDeps) {
             byNode: perNode(devices, []),
             ...(input.withUnregistered && small
               ? {
-                  unregisteredNames: [...devices.values()]
-                    .filter((d) => d.status !== 'Registered')
+                  unregisteredNames: notRegistered
+                    .filter((d) => !longDown.includes(d))
                     .map((d) => d.name)
                     .sort(),
+                }
+              : {}),
+            ...(before !== undefined
+              ? {
+                  longUnregistered: {
+                    count: longDown.length,
+                    names: longDown
+                      .map((d) => d.name)
+                      .sort()
+                      .slice(0, MAX_LONG_UNREGISTERED_NAMES),
+                  },
                 }
               : {}),
           };
@@ -262,19 +332,7 @@ export function phoneActivities(ctx: PhoneDeps) {
      * scale 1 it slept 48 s between the first reads of 4,000 missing phones and cost more than it saved.)
      * "All back" is only ever decided on a full read: a phone that came back and dropped again is still seen.
      */
-    awaitRegistration: async (input: {
-      clusterId: string;
-      baseline: RegistrationBaseline;
-      deadline: string;
-      pollIntervalMs?: number;
-      /** Ask RisPort70 about these phones only (the canaries: the baseline then names exactly them). */
-      only?: string[];
-      /**
-       * Epoch seconds: a phone counts as back only once RisPort70 shows a status change at or after it (a phone just
-       * reset can still show Registered for a moment on a real node). The canaries pass their reset's start.
-       */
-      changedSince?: number;
-    }): Promise<AwaitRegistrationResult> => {
+    awaitRegistration: async (input: AwaitRegistrationInput): Promise<AwaitRegistrationResult> => {
       const act = Context.current();
       const deadline = Date.parse(input.deadline);
       const expected = input.baseline.registeredNames ? new Set(input.baseline.registeredNames) : undefined;
@@ -289,13 +347,18 @@ export function phoneActivities(ctx: PhoneDeps) {
       // The phones a narrowed poll reads by name; undefined: the next poll reads every phone.
       let watching: string[] | undefined;
       try {
+        const axl = async () => ctx.axl(input.clusterId);
+        const reset = await resetScope(input, async () => (await axl()).securePhoneNames());
+        const home = input.homes
+          ? homeCheck(input.homes, await (await axl()).phoneDevicePools(), ctx.nodes(input.clusterId))
+          : undefined;
         for (;;) {
           polls += 1;
           const full = watching === undefined;
           // A full read is every phone, or every canary when the wait is for the canaries only.
           if (watching === undefined) devices = await risport.snapshot(input.only ?? []);
           else for (const [name, d] of await risport.snapshot(watching)) devices.set(name, d);
-          const missing = missingPhones(devices, input.baseline, expected, input.changedSince);
+          const missing = missingPhones(devices, input.baseline, expected, reset, home);
           const registered = [...devices.values()].filter((d) => d.status === 'Registered').length;
           progress = { registered, missingCount: missing.length };
           beat();
@@ -346,20 +409,67 @@ function perNode(
 }
 
 /**
- * Who is missing: with the baseline's names, those not registered now; for large fleets, the phones not registered
- * whose status changed at or after the baseline (phones that were already down before it are not ours to wait for).
+ * Is a registered phone with its primary? Its device pool (AXL) names its CallManager group, whose first member is
+ * the primary; RisPort70 names the node it is registered with. Unknown pool or primary: yes (nothing to wait for).
+ */
+function homeCheck(
+  homes: CallManagerRedundancy,
+  pools: Map<string, string>,
+  nodes: ReadonlyArray<{ id: string; host: string }>,
+): (d: RisDevice) => boolean {
+  const groupOf = new Map(homes.devicePools.map((p) => [p.name, p.callManagerGroup]));
+  const primaryOf = new Map(homes.groups.map((g) => [g.name, g.members[0]]));
+  return (d) => {
+    const pool = pools.get(d.name);
+    const primary = pool === undefined ? undefined : primaryOf.get(groupOf.get(pool) ?? '');
+    return primary === undefined || nodeIdOf(nodes, d.node) === primary;
+  };
+}
+
+/** Which phones a wait expects to see leave and come back, and from when: undefined when no reset is known. */
+interface ResetScope {
+  since: (name: string) => number | undefined;
+  /** Was this phone reset (secure-only resets touch the secure phones only)? The others are back once registered. */
+  wasReset: (name: string) => boolean;
+}
+
+async function resetScope(
+  input: AwaitRegistrationInput,
+  securePhones: () => Promise<string[]>,
+): Promise<ResetScope | undefined> {
+  if (input.changedSince === undefined) return undefined;
+  const changedSince = input.changedSince;
+  const earlier = new Map<string, number>();
+  for (const r of input.earlierResets ?? []) for (const name of r.names) earlier.set(name, r.since);
+  const secure = input.secureOnly ? new Set(await securePhones()) : undefined;
+  return {
+    since: (name) => earlier.get(name) ?? changedSince,
+    wasReset: (name) => earlier.has(name) || !secure || secure.has(name),
+  };
+}
+
+/**
+ * Who is missing: with the baseline's names, those not back now (registered, and after a reset, registered with a
+ * status change since it began); for large fleets, the phones not registered whose status changed at or after the
+ * baseline (phones that were already down before it are not ours to wait for), and after a reset the phones reset
+ * that still show the registration they had before it (they have not left yet).
  */
 function missingPhones(
   devices: Map<string, RisDevice>,
   baseline: RegistrationBaseline,
   expected?: Set<string>,
-  changedSince?: number,
+  reset?: ResetScope,
+  home?: (d: RisDevice) => boolean,
 ): string[] {
-  const back = (d: RisDevice | undefined) =>
-    d?.status === 'Registered' && (changedSince === undefined || d.timestamp >= changedSince);
+  const sinceReset = (d: RisDevice) => {
+    const since = reset?.since(d.name);
+    return since === undefined || !reset?.wasReset(d.name) || d.timestamp >= since;
+  };
+  const atHome = (d: RisDevice) => !home || home(d);
+  const back = (d: RisDevice | undefined) => d?.status === 'Registered' && sinceReset(d) && atHome(d);
   if (expected) return [...expected].filter((name) => !back(devices.get(name))).sort();
   return [...devices.values()]
-    .filter((d) => d.status !== 'Registered' && d.timestamp >= baseline.takenAt)
+    .filter((d) => (d.status !== 'Registered' ? d.timestamp >= baseline.takenAt : !sinceReset(d) || !atHome(d)))
     .map((d) => d.name)
     .sort();
 }

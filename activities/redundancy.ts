@@ -16,6 +16,19 @@ export interface CallManagerRedundancy {
   devicePools: Array<{ name: string; callManagerGroup: string }>;
 }
 
+/**
+ * The node id a CUCM server name stands for (AXL's processNodeName, RisPort70's CmNode name): matched by id,
+ * hostname label, or the inventory's host (FQDN or address).
+ */
+export function nodeIdOf(nodes: ReadonlyArray<{ id: string; host: string }>, serverName: string): string | undefined {
+  const wanted = serverName.trim().toLowerCase();
+  const label = wanted.split('.')[0];
+  return nodes.find((n) => {
+    const id = n.id.toLowerCase();
+    return id === wanted || id === label || n.host.toLowerCase() === wanted;
+  })?.id;
+}
+
 /** Only what it uses of the context: the AXL client and the cluster's known nodes. */
 type RedundancyDeps = Pick<ActivityContext, 'axl' | 'nodes'>;
 
@@ -25,15 +38,9 @@ export function redundancyActivities(ctx: RedundancyDeps) {
       const axl = await ctx.axl(input.clusterId);
       const read = await axl.callManagerRedundancy();
       const nodes = ctx.nodes(input.clusterId);
-      const nodeOf = (processNodeName: string): string | undefined => {
-        const wanted = processNodeName.trim().toLowerCase();
-        const label = wanted.split('.')[0];
-        return nodes.find((n) => {
-          const id = n.id.toLowerCase();
-          return id === wanted || id === label || n.host.toLowerCase() === wanted;
-        })?.id;
-      };
-      const byCallManager = new Map(read.callManagers.map((c) => [c.name, nodeOf(c.processNodeName)] as const));
+      const byCallManager = new Map(
+        read.callManagers.map((c) => [c.name, nodeIdOf(nodes, c.processNodeName)] as const),
+      );
       return {
         groups: read.groups.map((g) => {
           const members = g.members.map((m) => ({ name: m.callManagerName, id: byCallManager.get(m.callManagerName) }));

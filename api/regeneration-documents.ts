@@ -37,6 +37,7 @@ export interface RegenerationDocument {
   certificates?: RegenerationState['certificates'];
   csrs?: RegenerationState['csrs'];
   missingPhones?: RegenerationState['missingPhones'];
+  excludedLongUnregistered?: RegenerationState['excludedLongUnregistered'];
   canaryPhones?: RegenerationState['canaryPhones'];
   manualActions?: string[];
   /** A rotation: its units in the safe order, those done, the one running now (steps and gates are its). */
@@ -106,6 +107,7 @@ export async function documentOf(view: RunView): Promise<RegenerationDocument | 
     ...(state?.certificates ? { certificates: state.certificates } : {}),
     ...(state?.csrs ? { csrs: state.csrs } : {}),
     ...(state?.missingPhones ? { missingPhones: state.missingPhones } : {}),
+    ...(state?.excludedLongUnregistered ? { excludedLongUnregistered: state.excludedLongUnregistered } : {}),
     ...(state?.canaryPhones ? { canaryPhones: state.canaryPhones } : {}),
     ...(['failed', 'aborted', 'cancelled'].includes(status) && manualActions ? { manualActions } : {}),
     ...(rotation ? rotationFields(rotation) : {}),

@@ -224,6 +224,15 @@ export const documentSchema = Type.Object({
       { description: 'phones not registered again at the last registration check' },
     ),
   ),
+  excludedLongUnregistered: opt(
+    Type.Object(
+      { count: opt(Type.Integer()), names: opt(Type.Array(Type.String())), unregisteredBefore: str() },
+      {
+        description:
+          'a trust recovery: phones unregistered since before unregisteredBefore (down before the incident), not waited for; at most 50 names',
+      },
+    ),
+  ),
   canaryPhones: opt(
     Type.Object(
       {

@@ -45,6 +45,14 @@ export const trustRecoveryBodySchema = Strict({
       description: 'Seconds between two RisPort70 sweeps while waiting (default 10), 1 to 600.',
     }),
   ),
+  longUnregisteredHours: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 8760,
+      description:
+        'Phones RisPort70 shows unregistered since more than this many hours before the run started are not waited for (down before the incident; default 24), 1 to 8760. The run names them in excludedLongUnregistered.',
+    }),
+  ),
 });
 export type TrustRecoveryBody = Static<typeof trustRecoveryBodySchema>;
 

@@ -110,7 +110,7 @@ export async function startControlApi(
         : {}),
       counts: phones.counts(),
       // Reset and not settled yet (neither re-registered nor refused): a test waits for 0 instead of sleeping.
-      pending: phones.list.filter((p) => p.pending).length,
+      pending: phones.list.filter((p) => p.pending || p.dropping).length,
       notRegistered: phones.list
         .filter((p) => p.status !== 'Registered')
         .slice(0, 100)
@@ -128,6 +128,32 @@ export async function startControlApi(
     for (const phone of cluster.phones.list) cluster.phones.reset(phone, 'control');
     return { reset: cluster.phones.list.length };
   });
+
+  // A phone switched off (or unplugged) since `since` (epoch seconds): RisPort70 lists it UnRegistered with that
+  // TimeStamp, and it ignores resets until it is switched on again (`offline: false`, it then registers as usual).
+  app.post<{ Params: { id: string; name: string }; Body: { offline: boolean; since?: number } }>(
+    '/clusters/:id/phones/:name/power',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['offline'],
+          additionalProperties: false,
+          properties: { offline: { type: 'boolean' }, since: { type: 'integer', minimum: 0 } },
+        },
+      },
+    },
+    (request) => {
+      const cluster = clusterOf(request.params.id);
+      const phone = cluster.phones.get(request.params.name);
+      if (!phone)
+        throw Object.assign(new Error(`No phone "${request.params.name}" in ${request.params.id}`), {
+          statusCode: 404,
+        });
+      cluster.phones.setPower(phone, request.body.offline, request.body.since);
+      return { name: phone.name, status: phone.status, timestamp: phone.timestamp };
+    },
+  );
 
   app.post<{ Params: { id: string }; Body: FaultSpec }>(
     '/clusters/:id/faults',

@@ -78,7 +78,16 @@ export interface ClusterConfig {
   /** CallManager groups (node names by priority) and device pools; default one of each per call-processing node. */
   callManagerGroups?: CallManagerGroupConfig[];
   devicePools?: DevicePoolConfig[];
-  risport?: { requestsPerMinute?: number; windowMs?: number };
+  risport?: {
+    requestsPerMinute?: number;
+    windowMs?: number;
+    /**
+     * How a StateInfo paging loop ends (public evidence differs; the product must cope with both): "empty-state-info"
+     * (default), the last page carries an empty StateInfo; "no-change", every page carries a StateInfo and the request
+     * after the last page is answered with NoChange nodes, no devices, and the StateInfo it sent, repeated.
+     */
+    pagingEnd?: 'empty-state-info' | 'no-change';
+  };
   /** How Control Center refuses a control (facts/control-center.ts): `reason-string` (default) or `fault`. */
   controlCenter?: { refusal?: ControlRefusalShape };
   /**

@@ -1,6 +1,7 @@
 /**
- * The phone fleet. Each phone holds the ITL (and, in mixed mode, the CTL) it last accepted. A reset unregisters it;
- * after a random delay it downloads the files its TFTP server serves now and re-registers **only if it can still
+ * The phone fleet. Each phone holds the ITL (and, in mixed mode, the CTL) it last accepted. A reset does not
+ * unregister it at once: it stays Registered for a while (it must receive the reset and reboot: `dropDelayMs`), then
+ * unregisters; after a further random delay it downloads the files its TFTP server serves now and re-registers **only if it can still
  * trust them**, as real phones do:
  *   - a file signed by a certificate the phone already trusts (in its ITL or CTL) is accepted;
  *   - otherwise the phone asks TVS on its node; TVS vouches only if TVS is running, the phone trusts TVS's current
@@ -11,6 +12,7 @@
  * never come back.
  */
 import { FAILOVER_DELAY_MS } from './callmanager-groups';
+import { PHONE_DROP_DELAY_MS, PHONE_FALLBACK_DELAY_MS, PHONE_MODEL_FACTS, PHONE_REGISTER_DELAY_MS } from './facts';
 import type { SimCluster, SimNode } from './model';
 import { SERVICE } from './services';
 import type { SignedTrustFile } from './trust-files';
@@ -22,8 +24,18 @@ export interface PhoneFleetConfig {
   secureShare?: number;
   /** Phones with a corrupt ITL: they never come back after a reset. */
   badItl?: number;
-  /** Real-world re-registration delay after a reset, [min, max] ms; default [5000, 40000]. */
+  /** Real-world re-registration delay after a reset's drop, [min, max] ms; default PHONE_REGISTER_DELAY_MS. */
   registerDelayMs?: [number, number];
+  /**
+   * Real-world delay between the reset (AXL doDeviceReset returning) and the phone leaving registration, [min, max]
+   * ms, scaled like every delay and never 0 (at least 1 ms after scaling); default PHONE_DROP_DELAY_MS.
+   */
+  dropDelayMs?: [number, number];
+  /**
+   * Real-world delay between a phone's primary CallManager starting again and the phone, registered with a backup,
+   * falling back to it (make-before-break), [min, max] ms, scaled; default PHONE_FALLBACK_DELAY_MS.
+   */
+  fallbackDelayMs?: [number, number];
   seed?: number;
   /** Device pools the phones are spread over, round robin (default: every device pool of the cluster). */
   devicePools?: string[];
@@ -60,6 +72,12 @@ export interface SimPhone {
   resets: number;
   /** A re-registration is scheduled. */
   pending: boolean;
+  /** Reset, still registered: it drops when its drop timer fires. */
+  dropping: boolean;
+  /** Registered with a backup, its primary back: it falls back when its fallback timer fires. */
+  fallingBack?: boolean;
+  /** Switched off (control API): unregistered, deaf to resets, never registers. */
+  offline?: boolean;
 }
 
 /** Deterministic PRNG (mulberry32): the same seed gives the same fleet and the same delays. */
@@ -74,12 +92,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const MODELS: ReadonlyArray<[number, string]> = [
-  [36670, 'Cisco 8845'],
-  [36213, 'Cisco 7811'],
-  [36669, 'Cisco 8865'],
-  [621, 'Cisco 7821'],
-];
+const MODELS = PHONE_MODEL_FACTS;
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -107,7 +120,7 @@ export class PhoneFleet {
     for (let i = 0; i < this.config.count; i++) {
       const devicePool = pools[i % pools.length]!;
       const node = groups.reachable(devicePool) ?? this.cluster.node(groups.groupOf(devicePool).members[0]!);
-      const [model, product] = MODELS[i % MODELS.length]!;
+      const { model, product } = MODELS[i % MODELS.length]!;
       const mac = (0x00a0c9000000 + i).toString(16).toUpperCase().padStart(12, '0');
       const phone: SimPhone = {
         name: `SEP${mac}`,
@@ -127,6 +140,7 @@ export class PhoneFleet {
         ctl: this.cluster.mixedMode ? this.cluster.ctlFile : undefined,
         resets: 0,
         pending: false,
+        dropping: false,
       };
       this.list.push(phone);
       this.byName.set(phone.name, phone);
@@ -170,8 +184,14 @@ export class PhoneFleet {
   }
 
   private delayMs(): number {
-    const [min, max] = this.config.registerDelayMs ?? [5000, 40000];
+    const [min, max] = this.config.registerDelayMs ?? PHONE_REGISTER_DELAY_MS;
     return this.cluster.clock.scaled(min + this.random() * (max - min));
+  }
+
+  /** From the reset to the drop: never 0, so no reader ever sees a reset phone leave at the reset's instant. */
+  private dropDelay(): number {
+    const [min, max] = this.config.dropDelayMs ?? PHONE_DROP_DELAY_MS;
+    return Math.max(1, this.cluster.clock.scaled(min + this.random() * (max - min)));
   }
 
   private schedule(phone: SimPhone, download: boolean): void {
@@ -185,16 +205,40 @@ export class PhoneFleet {
     }, ms).unref();
   }
 
-  /** A reset (AXL doDeviceReset, or a bulk reset): unregister now, come back later if the files still verify. */
+  /**
+   * A reset (AXL doDeviceReset, or a bulk reset): the phone stays as it is for its drop delay, then unregisters and
+   * comes back later if the files still verify. A second reset before the drop changes nothing more.
+   */
   reset(phone: SimPhone, actor: string): void {
     const at = performance.now();
     phone.resets += 1;
     this.cluster.log(phone.node, actor, 'phone-reset', { phone: phone.name, resets: String(phone.resets) });
-    this.setStatus(phone, 'UnRegistered', 'Reset');
+    if (phone.dropping || phone.offline) return;
+    phone.dropping = true;
+    setTimeout(() => {
+      phone.dropping = false;
+      this.setStatus(phone, 'UnRegistered', 'Reset');
+      this.schedule(phone, true);
+      // For benches: the caller waits from the reset until the phone is back (a phone already pending, e.g. because
+      // its CallManager just restarted, comes back at its earlier timer).
+      this.cluster.clock.record('phone-registration', at, Math.max(0, (this.dueAt.get(phone.name) ?? at) - at));
+    }, this.dropDelay()).unref();
+  }
+
+  /**
+   * Switches a phone off (it unregisters, RisPort70's TimeStamp `since`, epoch seconds, default now) or on again
+   * (it registers after its usual delay).
+   */
+  setPower(phone: SimPhone, offline: boolean, since?: number): void {
+    if (offline) {
+      phone.offline = true;
+      this.setStatus(phone, 'UnRegistered', 'Powered off');
+      if (since !== undefined) phone.timestamp = since;
+      return;
+    }
+    if (!phone.offline) return;
+    phone.offline = false;
     this.schedule(phone, true);
-    // For benches: the caller waits from the reset until the phone is back (a phone already pending, e.g. because
-    // its CallManager just restarted, comes back at its earlier timer).
-    this.cluster.clock.record('phone-registration', at, Math.max(0, (this.dueAt.get(phone.name) ?? at) - at));
   }
 
   /**
@@ -220,7 +264,8 @@ export class PhoneFleet {
 
   /**
    * Cisco CallManager started on `node`: phones of its groups without a CallManager register (after their usual
-   * delay), and phones on a lower-priority member fall back to it (make-before-break: they stay registered).
+   * delay), and phones on a lower-priority member fall back to it after their fallback delay (make-before-break:
+   * they stay registered; a phone whose backup restarts before it fell back drops a second time).
    */
   callManagerStarted(node: SimNode): void {
     const groups = this.cluster.callManagerGroups;
@@ -228,11 +273,29 @@ export class PhoneFleet {
       const rank = groups.rank(phone.devicePool, node.name);
       if (rank === Infinity && phone.node !== node.name) continue;
       if (phone.status !== 'Registered' && !phone.pending) this.schedule(phone, false);
-      else if (phone.status === 'Registered' && rank < groups.rank(phone.devicePool, phone.node)) {
+      else if (phone.status === 'Registered' && rank < groups.rank(phone.devicePool, phone.node))
+        this.fallBack(phone, node);
+    }
+  }
+
+  private fallBack(phone: SimPhone, node: SimNode): void {
+    if (phone.fallingBack) return;
+    phone.fallingBack = true;
+    const [min, max] = this.config.fallbackDelayMs ?? PHONE_FALLBACK_DELAY_MS;
+    setTimeout(
+      () => {
+        phone.fallingBack = false;
+        const groups = this.cluster.callManagerGroups;
+        const better = groups.rank(phone.devicePool, node.name) < groups.rank(phone.devicePool, phone.node);
+        if (phone.status !== 'Registered' || !better || !node.isStarted(SERVICE.callManager)) return;
+        const from = phone.node;
         phone.node = node.name;
         this.register(phone, false);
-      }
-    }
+        if (this.config.logStatusChanges)
+          this.cluster.log(node.name, 'phone', 'phone-fallback', { phone: phone.name, from, to: node.name });
+      },
+      this.cluster.clock.scaled(min + this.random() * (max - min)),
+    ).unref();
   }
 
   private failOver(phone: SimPhone): void {
@@ -261,6 +324,7 @@ export class PhoneFleet {
   }
 
   private register(phone: SimPhone, download: boolean): void {
+    if (phone.offline) return;
     const cluster = this.cluster;
     // A phone registers with the first CallManager of its group that answers.
     const home = cluster.callManagerGroups.reachable(phone.devicePool);

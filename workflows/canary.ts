@@ -5,7 +5,7 @@
  */
 import type { CanaryPhone, ClusterDiscovery } from '../activities';
 
-/** "sub1 / model 36670 (secure): SEP…, SEP…", one line per group. */
+/** "sub1 / model 36224 (secure): SEP…, SEP…", one line per group. */
 export function canaryGroups(phones: readonly CanaryPhone[]): string[] {
   const groups = new Map<string, string[]>();
   for (const p of phones) {

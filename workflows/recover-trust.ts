@@ -31,7 +31,7 @@ import type {
   TrustRecoveryResult,
   TrustRecoveryStep,
 } from './contract/trust-recovery';
-import { TRUST_RECOVERY_GATES } from './contract/trust-recovery';
+import { LONG_UNREGISTERED_HOURS, TRUST_RECOVERY_GATES } from './contract/trust-recovery';
 import { setGateHandlers } from './gate-handlers';
 import { GATE_TAKES } from './messages';
 import { RunNotifier } from './notify';
@@ -130,6 +130,9 @@ export async function recoverTrust(request: TrustRecoveryRequest): Promise<Trust
         `The trust recovery was refused, nothing was changed: ${plan.refusals.map((r) => r.message).join(' ')}`,
         'PlanRefused',
       );
+    // Phones unregistered since before this were down before the incident (RisPort70's TimeStamp): not waited for.
+    const unregisteredBefore =
+      Math.floor(Date.now() / 1000) - (request.longUnregisteredHours ?? LONG_UNREGISTERED_HOURS) * 3600;
     const baseline = await run.attempt(
       {
         kind: 'preflight',
@@ -139,6 +142,7 @@ export async function recoverTrust(request: TrustRecoveryRequest): Promise<Trust
         named(phones.registrationSnapshot, `Phones of ${request.clusterId}, registered or not (RisPort70)`, {
           clusterId: request.clusterId,
           withUnregistered: true,
+          longUnregisteredBefore: unregisteredBefore,
         }),
       (b) => ({ status: 'completed', detail: `${b.registered} of ${b.total} phones registered` }),
       NO_SKIP.baseline,
@@ -152,10 +156,19 @@ export async function recoverTrust(request: TrustRecoveryRequest): Promise<Trust
         byNode: baseline.byNode ?? [],
       },
     };
-    // The wait is for every phone RisPort70 lists: the locked-out ones are the point of the run.
+    // State only (no command): the phones left out, so an engineer sees who the recovery does not wait for.
+    const longDown = baseline.longUnregistered;
+    if (longDown?.count)
+      run.state.excludedLongUnregistered = {
+        count: longDown.count,
+        names: longDown.names,
+        unregisteredBefore: new Date(unregisteredBefore * 1000).toISOString(),
+      };
+    // The wait is for every phone RisPort70 lists but those down since before the incident: the locked-out ones are
+    // the point of the run.
     const target = {
       ...baseline,
-      registered: baseline.total,
+      registered: baseline.total - (longDown?.count ?? 0),
       ...(baseline.registeredNames
         ? { registeredNames: [...baseline.registeredNames, ...(baseline.unregisteredNames ?? [])].sort() }
         : {}),
@@ -167,7 +180,7 @@ export async function recoverTrust(request: TrustRecoveryRequest): Promise<Trust
     if (approvals.has('before-start')) {
       await run.gate(
         'before-start',
-        `Recover the phones' trust on ${request.clusterId} (${plan.mode}): ${first?.kind === 'reset-trust-file' ? first.command : 'reset'} on ${plan.publisherId}, then every phone reset twice (${plan.steps.length} steps). ${baseline.total - baseline.registered} of ${baseline.total} phones are not registered now.${request.reason ? ` Reason: ${request.reason}.` : ''} ${plan.warnings.join(' ')}`.trim(),
+        `Recover the phones' trust on ${request.clusterId} (${plan.mode}): ${first?.kind === 'reset-trust-file' ? first.command : 'reset'} on ${plan.publisherId}, then every phone reset twice (${plan.steps.length} steps). ${baseline.total - baseline.registered} of ${baseline.total} phones are not registered now${longDown?.count ? ` (${longDown.count} of them since before ${new Date(unregisteredBefore * 1000).toISOString()}: not waited for)` : ''}.${request.reason ? ` Reason: ${request.reason}.` : ''} ${plan.warnings.join(' ')}`.trim(),
       );
     }
 
@@ -303,7 +316,7 @@ export async function recoverTrust(request: TrustRecoveryRequest): Promise<Trust
           await resetPhonesStep(ctx, { kind: 'reset-phones', mode: 'all', reason: step.reason });
           break;
         case 'await-registration':
-          await awaitRegistrationStep(ctx);
+          await awaitRegistrationStep(ctx, ctx.phoneReset);
           if (ctx.result.phones) result.phones.push({ ...ctx.result.phones, round: step.round });
           break;
       }

@@ -359,6 +359,7 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
       newSerials: new Map(),
       restartsApproved: !approvals.has('before-restarts'),
       uploadedAny: false,
+      ...(redundancy ? { redundancy } : {}),
     };
     unitRun = ctx;
     for (const [index, step] of steps.entries()) {

@@ -190,6 +190,11 @@ export interface RegenerationState {
   csrs?: Array<{ nodeId: string; unit: CertificateUnit; csrPem: string; coversNodes?: string[] }>;
   /** Phones not registered again at the last registration check. */
   missingPhones?: { count: number; sample: string[] };
+  /**
+   * A trust recovery: the phones RisPort70 showed unregistered since before `unregisteredBefore` (down before the
+   * incident), not waited for; at most 50 names.
+   */
+  excludedLongUnregistered?: { count: number; names: string[]; unregisteredBefore: string };
   /** The canary stage: the phones reset before the fleet (names, nodes and models only) and how it went. */
   canaryPhones?: CanaryState;
   /** Phone registration per node at the baseline and at the last registration check (absent in older runs). */

@@ -156,6 +156,21 @@ export class AxlClient {
     return names.sort();
   }
 
+  /** Each phone's device pool (listPhone devicePoolName, a foreign key: read with its uuid attribute or without). */
+  async phoneDevicePools(pageSize = 5000): Promise<Map<string, string>> {
+    const pools = new Map<string, string>();
+    for (let skip = 0; ; skip += pageSize) {
+      const result = await this.call(
+        'listPhone',
+        `<searchCriteria><name>%</name></searchCriteria><returnedTags><name/><devicePoolName/></returnedTags><skip>${skip}</skip><first>${pageSize}</first>`,
+      );
+      const page = asArray((result.return as Xml | undefined)?.phone as Xml | Xml[] | undefined);
+      for (const p of page) pools.set(text(p.name), fkText(p.devicePoolName));
+      if (page.length < pageSize) break;
+    }
+    return pools;
+  }
+
   /** Every phone name, sorted, paging through listPhone. */
   async allPhoneNames(pageSize = 5000): Promise<string[]> {
     const names: string[] = [];

@@ -24,7 +24,7 @@ export interface RisDevice {
   /** Epoch seconds of the last status change. */
   timestamp: number;
   ip?: string;
-  /** RisPort70's Model (the device type's number, e.g. 36670 for a Cisco 8845). */
+  /** RisPort70's Model (the device type's number, e.g. 36224 for a Cisco 8845). */
   model?: string;
 }
 
@@ -128,10 +128,19 @@ function chunk<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-function isOverLimit(err: unknown): boolean {
-  const e = err as { root?: { Envelope?: { Body?: { Fault?: { faultstring?: string } } } }; message?: string };
-  const text = `${e.root?.Envelope?.Body?.Fault?.faultstring ?? ''} ${e.message ?? ''}`;
-  return /Exceeded allowed rate/i.test(text);
+/**
+ * RisPort70's over-limit fault: faultcode `Server.RateControl` under whatever prefix the node declares (real nodes
+ * send `ns1:`), or Cisco's faultstring "Exceeded allowed rate for Reatime information" (typo theirs).
+ */
+export function isOverLimit(err: unknown): boolean {
+  const e = err as {
+    root?: { Envelope?: { Body?: { Fault?: { faultcode?: unknown; faultstring?: unknown } } } };
+    message?: string;
+  };
+  const fault = e.root?.Envelope?.Body?.Fault;
+  const code = typeof fault?.faultcode === 'string' ? fault.faultcode : '';
+  const text = `${typeof fault?.faultstring === 'string' ? fault.faultstring : ''} ${e.message ?? ''}`;
+  return /(^|:)Server\.RateControl$/.test(code.trim()) || /Exceeded allowed rate/i.test(text);
 }
 
 function parseResult(result: Xml): { devices: RisDevice[]; stateInfo: string; total: number } {

@@ -17,3 +17,4 @@ export * from './uccx';
 export * from './axl';
 export * from './certmgr';
 export * from './control-center';
+export * from './phones';

@@ -13,7 +13,12 @@
  * real replies; their exact semantics are not published, so this reading is a guess): TotalItemsFound is how many of
  * the node's devices match, TotalItemsReturned how many of them the pages so far carried. Sent back, it continues
  * after those. The last page (and a reply that finds nothing, as in the real empty reply of reference section 3.3)
- * carries an empty StateInfo, so a client loops until it comes back empty.
+ * carries an empty StateInfo, so a client loops until it comes back empty; or, with `risport.pagingEnd: "no-change"`,
+ * a StateInfo still, and the request after it gets NoChange nodes and the same StateInfo back (a client stops when
+ * the StateInfo repeats, as cisco-risport's selectCmDevicePaginated does). Public evidence shows both endings.
+ *
+ * The rate-limit fault's code is `ns1:Server.RateControl`, what public PHP and Splunk RisPort70 clients written
+ * against real nodes test for (its text: an Imagicle knowledge-base capture).
  */
 import { XMLParser } from 'fast-xml-parser';
 import type { IServices } from 'soap';
@@ -254,6 +259,30 @@ export function selectCmDevice(cluster: SimCluster, args: unknown) {
       state.returned += 1;
     } else more = true;
   }
+  // The "no-change" ending: asked to continue after the last page, the node answers that nothing changed.
+  const noChangeEnd = cluster.config.risport?.pagingEnd === 'no-change';
+  if (noChangeEnd && stateInfo && pageIndexes.length === 0) {
+    return {
+      total,
+      returned: 0,
+      reply: {
+        selectCmDeviceReturn: {
+          SelectCmDeviceResult: {
+            TotalDevicesFound: total,
+            CmNodes: {
+              item: nodes.map((n) => ({
+                ReturnCode: 'NotFound',
+                Name: n.name,
+                NoChange: true,
+                CmDevices: { item: [] },
+              })),
+            },
+          },
+          StateInfo: stateInfo,
+        },
+      },
+    };
+  }
   const byNode = new Map<string, SimPhone[]>();
   for (const i of pageIndexes) {
     const phone = list[i]!;
@@ -280,7 +309,7 @@ export function selectCmDevice(cluster: SimCluster, args: unknown) {
             }),
           },
         },
-        StateInfo: more ? formatStateInfo(cluster, [...states.values()]) : '',
+        StateInfo: more || noChangeEnd ? formatStateInfo(cluster, [...states.values()]) : '',
       },
     },
   };
@@ -288,7 +317,8 @@ export function selectCmDevice(cluster: SimCluster, args: unknown) {
 
 function rateLimitFault(limit: number): SoapFaultError {
   return new SoapFaultError(
-    'soapenv:Server.RateControl',
+    // The code real nodes send (Axis's ns1 prefix): public PHP and Splunk RisPort70 clients test for it.
+    'ns1:Server.RateControl',
     `AxisFault: Exceeded allowed rate for Reatime information. Current allowed rate for realtime information is ${limit} requests per minute.`,
   );
 }

@@ -3,8 +3,10 @@
  * 6-node CUCM 14 cluster (publisher and TFTP node without call processing, two CallManager pairs, each pair two
  * groups with the members in either order), a CallManager run with restartStrategy redundancy-groups restarts each
  * pair's members in different batches, both pairs at once, and the simulator's own witness (its event log) records
- * no phone left without a CallManager. The witness is checked first: restarting a primary and its backup together
- * does strand phones.
+ * no phone left without a CallManager, and no phone dropped twice: after each batch the run waits until the phones
+ * are back on their own primary (they fall back some seconds after it runs again), not merely registered anywhere.
+ * The witnesses are checked first: restarting a primary and its backup together strands phones, and restarting the
+ * backup once the phones are registered anywhere drops them twice.
  */
 import assert from 'node:assert/strict';
 import type { ClusterConfig, SimEvent } from '../../simulator/model';
@@ -37,8 +39,20 @@ const pairs: ClusterConfig = {
     { name: 'G2a', members: ['a2', 'b2'] },
     { name: 'G2b', members: ['b2', 'a2'] },
   ],
-  phones: { count: 200, registerDelayMs: [500, 1500] },
+  // Phones fall back to their primary 10–30 s (scaled) after it runs again, as the default says; every status change
+  // and fallback is logged, so a phone that drops twice shows in the event log.
+  phones: { count: 200, registerDelayMs: [500, 1500], logStatusChanges: true },
 };
+
+/** Drops caused by a CallManager stopping (not by a phone reset), per phone, from the event log. */
+function restartDrops(events: readonly SimEvent[]): Map<string, number> {
+  const drops = new Map<string, number>();
+  for (const e of events)
+    if (e.kind === 'phone-status' && e.detail.status === 'UnRegistered' && /CallManager/.test(e.detail.reason ?? ''))
+      drops.set(e.detail.phone!, (drops.get(e.detail.phone!) ?? 0) + 1);
+  return drops;
+}
+const twice = (drops: Map<string, number>) => [...drops].filter(([, n]) => n > 1).map(([phone]) => phone);
 
 /** Per node, the intervals its Cisco CallManager was not STARTED, from the event log (seq numbers). */
 function downIntervals(events: readonly SimEvent[]): Map<string, Array<[number, number]>> {
@@ -76,6 +90,28 @@ describe('redundancy-aware restarts on a simulated cluster of CallManager pairs'
     await waitFor('phones back', async () =>
       (await control.phones('pairs')).counts.Registered === 200 ? true : undefined,
     );
+  });
+
+  it('the witness: a backup restarted once the phones are registered anywhere drops its primary’s phones twice', async () => {
+    // The old rule between batches, done by hand: a1 restarted, wait until all 200 phones are registered (G1a's on
+    // their backup b1, not yet fallen back), then b1 restarted.
+    const control = system.lab.control;
+    const since = await control.lastSeq('pairs');
+    await runOn(system.lab.sim, 'pairs', 'a1', `utils service restart ${CM}`);
+    await waitFor(
+      'all registered',
+      async () => ((await control.phones('pairs')).counts.Registered === 200 ? true : undefined),
+      30_000,
+      5,
+    );
+    await runOn(system.lab.sim, 'pairs', 'b1', `utils service restart ${CM}`);
+    await waitFor('phones back', async () =>
+      (await control.phones('pairs')).counts.Registered === 200 ? true : undefined,
+    );
+    const dropped = twice(restartDrops(await control.events('pairs', { since })));
+    assert.ok(dropped.length > 0, 'phones of G1a (primary a1) were on b1 when it restarted: they dropped twice');
+    // Let every phone fall back to its primary before the next test.
+    await new Promise((resolve) => setTimeout(resolve, 500));
   });
 
   it('refuses an unknown restart strategy with a 400 naming the field, and starts nothing', async () => {
@@ -135,6 +171,10 @@ describe('redundancy-aware restarts on a simulated cluster of CallManager pairs'
     assert.ok(overlap(down.get('a1'), down.get('a2')), 'a1 and a2 restart together');
     assert.ok(overlap(down.get('b1'), down.get('b2')), 'b1 and b2 restart together');
     assert.ok(!overlap(down.get('a1'), down.get('b1')) && !overlap(down.get('a2'), down.get('b2')));
+    // No phone dropped twice: each batch waited until the phones were back on their own primary.
+    const drops = restartDrops(events);
+    assert.ok(drops.size > 0, 'the batches did fail phones over');
+    assert.deepEqual(twice(drops), [], 'no phone dropped twice (each was home before its backup restarted)');
     // The witness: no phone was ever without a CallManager; every phone is back.
     assert.deepEqual(
       events.filter((e) => e.kind === 'phones-without-callmanager'),

@@ -27,7 +27,12 @@ function cluster(id: string, version: string, securityMode: 0 | 1 = 0): ClusterC
 async function resetAllAndSettle(c: SimCluster): Promise<Record<string, number>> {
   for (const phone of c.phones.list) c.phones.reset(phone, 'test');
   // Let every scheduled re-registration run (4 s real, scaled).
-  await waitFor('phones settled', async () => (c.phones.list.every((p) => !p.pending) ? true : undefined), 10_000, 20);
+  await waitFor(
+    'phones settled',
+    async () => (c.phones.list.every((p) => !p.pending && !p.dropping) ? true : undefined),
+    10_000,
+    20,
+  );
   return c.phones.counts();
 }
 

@@ -31,7 +31,7 @@ const CLUSTER: ClusterConfig = {
     { name: 'sub1', role: 'subscriber' },
   ],
   // 50-100 ms at time scale 0.01: long enough to see a reset phone unregistered, short enough to wait for.
-  phones: { count: 2500, registerDelayMs: [5000, 10000] },
+  phones: { count: 2500, registerDelayMs: [5000, 10000], dropDelayMs: [2000, 5000] },
   risport: { requestsPerMinute: 3, windowMs: RATE_WINDOW_MS },
 };
 const OLD_CLUSTER: ClusterConfig = {
@@ -249,7 +249,7 @@ describe('Simulated CUCM node over HTTPS (AXL, RisPort70, Control Center, certif
         (e: unknown) => soapError(e),
       );
     assert.equal(err.status, 500);
-    assert.equal(err.faultcode, 'soapenv:Server.RateControl');
+    assert.equal(err.faultcode, 'ns1:Server.RateControl');
     assert.equal(
       err.faultstring,
       'AxisFault: Exceeded allowed rate for Reatime information. Current allowed rate for realtime information is 3 requests per minute.',
@@ -437,7 +437,7 @@ describe('Simulated CUCM node over HTTPS (AXL, RisPort70, Control Center, certif
     assert.ok(profiles.text.includes(`<phoneSecurityProfile uuid="${profile[1]}"><name>${profile[2]}</name>`));
   });
 
-  it('AXL doDeviceReset unregisters the phone, which registers again after its delay', async () => {
+  it('AXL doDeviceReset: the phone stays registered for a while, drops, then registers again after its delay', async () => {
     const phone = cluster.phones.list[3]!;
     const reset = await axl(
       pub,
@@ -445,7 +445,9 @@ describe('Simulated CUCM node over HTTPS (AXL, RisPort70, Control Center, certif
       `<deviceName>${phone.name}</deviceName><isHardReset>true</isHardReset>`,
     );
     assert.equal(reset.status, 200);
-    assert.equal(phone.status, 'UnRegistered');
+    // A real phone must receive the reset and reboot: never gone at the reset's instant.
+    assert.equal(phone.status, 'Registered', 'still registered right after doDeviceReset returns');
+    await until(`${phone.name} to drop`, () => phone.status === 'UnRegistered');
     assert.ok(
       cluster.events
         .list({ kind: 'phone-reset' })

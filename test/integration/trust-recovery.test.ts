@@ -308,12 +308,15 @@ describe('trust recovery over REST (TN 214231 ITLRecovery, FN70613)', function (
     assert.equal(gate.status, 400);
     const deadline = await post('/v1/clusters/bad/trust-recovery', { registrationDeadlineMinutes: 0 });
     assert.equal(deadline.status, 400);
+    const longDown = await post('/v1/clusters/bad/trust-recovery', { longUnregisteredHours: 0 });
+    assert.equal(longDown.status, 400);
+    assert.match(String(longDown.json.detail), /longUnregisteredHours/);
     const window = await post('/v1/clusters/bad/trust-recovery', {
       maintenanceWindow: { start: '22:00', end: '05:00', timeZone: 'Europe/Pariss' },
     });
     assert.equal(window.status, 400);
     assert.match(String(window.json.detail), /IANA time zone/);
-    for (const answer of [unknown, key, password, gate, deadline, window])
+    for (const answer of [unknown, key, password, gate, deadline, longDown, window])
       assert.match(String(answer.headers.get('content-type')), /application\/problem\+json/);
     assert.deepEqual(await system.lab.control.events('bad', { since }), [], 'nothing reached the cluster');
     // The route is in the OpenAPI document (/docs), with its problems.

@@ -79,6 +79,11 @@ export interface Control {
   /** Every own certificate's serial (lower-case hex) of the given nodes, per `node:unit`. */
   serials(clusterId: string, nodes: readonly string[]): Promise<Map<string, string>>;
   fault(clusterId: string, fault: FaultSpec): Promise<void>;
+  /**
+   * Switches a phone off (RisPort70 shows it UnRegistered with TimeStamp `since`, epoch seconds) or on again
+   * (POST /clusters/{id}/phones/{name}/power).
+   */
+  power(clusterId: string, phone: string, offline: boolean, since?: number): Promise<void>;
   /** Resets every phone (CM Administration's bulk Reset) and waits until each has settled (registered or refused). */
   resetPhonesAndSettle(clusterId: string, timeoutMs?: number): Promise<PhonesView>;
   close(): Promise<void>;
@@ -146,6 +151,13 @@ export async function startControl(sim: RunningSimulator): Promise<Control> {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(fault),
+      }).then((r) => json<unknown>(r));
+    },
+    async power(clusterId, phone, offline, since) {
+      await fetch(`${url}${cluster(clusterId)}/phones/${encodeURIComponent(phone)}/power`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ offline, ...(since !== undefined ? { since } : {}) }),
       }).then((r) => json<unknown>(r));
     },
     async resetPhonesAndSettle(clusterId, timeoutMs = 20_000) {

@@ -6,7 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { msToTs } from '@temporalio/common/lib/time';
+import { msToTs, tsToMs } from '@temporalio/common/lib/time';
 
 /**
  * Shortens the heartbeat timeout and retry interval of the activities a killed worker left running in these
@@ -47,6 +47,9 @@ export interface ActivityRecord {
   attempt?: number;
   outcome: 'completed' | 'failed' | 'timed-out' | 'running';
   result?: Record<string, unknown>;
+  /** When the server recorded it scheduled, and its end (epoch ms, the server's clock). */
+  scheduledAt?: number;
+  endedAt?: number;
 }
 
 const decode = (payloads: { payloads?: Payload[] | null } | null | undefined): Record<string, unknown> => {
@@ -67,6 +70,7 @@ export async function activitiesOf(client: Client, workflowId: string): Promise<
         type: scheduled.activityType?.name ?? '',
         input: decode(scheduled.input),
         outcome: 'running',
+        ...(e.eventTime ? { scheduledAt: tsToMs(e.eventTime) } : {}),
       };
       byScheduled.set(id, record);
       records.push(record);
@@ -79,7 +83,12 @@ export async function activitiesOf(client: Client, workflowId: string): Promise<
     const completed = e.activityTaskCompletedEventAttributes;
     if (completed) {
       const record = byScheduled.get(String(completed.scheduledEventId));
-      if (record) Object.assign(record, { outcome: 'completed', result: decode(completed.result) });
+      if (record)
+        Object.assign(record, {
+          outcome: 'completed',
+          result: decode(completed.result),
+          ...(e.eventTime ? { endedAt: tsToMs(e.eventTime) } : {}),
+        });
     }
     const failed = e.activityTaskFailedEventAttributes;
     if (failed) {

@@ -20,9 +20,13 @@ export interface System {
   stop(): Promise<void>;
 }
 
-export async function startSystem(name: string, clusters: ClusterConfig[] = [ONE_NODE]): Promise<System> {
+export async function startSystem(
+  name: string,
+  clusters: ClusterConfig[] = [ONE_NODE],
+  timeScale?: number,
+): Promise<System> {
   const env = await sharedDevServer();
-  const lab = await startSimulatedCluster(clusters);
+  const lab = await startSimulatedCluster(clusters, timeScale);
   const taskQueue = uniqueTaskQueue(name);
   const worker: Worker = await createWorker({
     connection: env.nativeConnection,

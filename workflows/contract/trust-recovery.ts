@@ -32,7 +32,20 @@ export interface TrustRecoveryRequest {
   registrationDeadlineMinutes?: number;
   /** Seconds between two RisPort sweeps while waiting (default 10). */
   registrationPollSeconds?: number;
+  /**
+   * Phones RisPort70 shows unregistered since more than this many hours before the run started were down before the
+   * incident: the recovery does not wait for them (default 24, LONG_UNREGISTERED_HOURS).
+   */
+  longUnregisteredHours?: number;
 }
+
+/**
+ * Default of `longUnregisteredHours`. A trust incident strands phones when they are reset after a certificate change,
+ * and the recovery usually starts the same day; an hour (or the phone deadline) would drop the very phones stranded
+ * overnight. A phone down for more than a day was most likely down before the incident; the run names those it
+ * leaves out, and a longer setting takes them back in.
+ */
+export const LONG_UNREGISTERED_HOURS = 24;
 
 export type TrustFileKind = 'ITL' | 'CTL';
 

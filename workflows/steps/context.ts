@@ -1,6 +1,6 @@
 /** What the steps of one unit run share: the request, the tracker, the discovery, and what the steps produced. */
-import type { ClusterDiscovery, RegistrationBaseline, SignedChainCheck } from '../../activities';
-import type { PlanStep } from '../plan';
+import type { ClusterDiscovery, EarlierReset, RegistrationBaseline, SignedChainCheck } from '../../activities';
+import type { PlanRedundancy, PlanStep } from '../plan';
 import type { RunTracker } from '../run-tracker';
 import type { GateKind, RegenerationRequest, RegenerationResult } from '../types';
 import type { CertificateUnit } from '../units';
@@ -31,10 +31,28 @@ export interface UnitRunContext {
   ca?: CaRenewal;
   /** True once a signed certificate was uploaded (a CA renewal stopped before that changed nothing). */
   uploadedAny: boolean;
+  /**
+   * The last phone reset of this run through AXL (workflow state, from the resetPhones results): the registration
+   * wait after it counts a phone as back only once RisPort70 shows it registered since its reset began. Unset when
+   * the phones were reset by hand (reset mode "none", or a reset step skipped at its step-failed gate).
+   */
+  phoneReset?: PhoneReset;
+  /**
+   * restartStrategy redundancy-groups: the CallManager groups and device pools read before the plan. The wait after a
+   * CallManager batch counts a phone as back only on its primary.
+   */
+  redundancy?: PlanRedundancy;
   /** How the before-uccx-trust gate was decided (asked once, before the first UCCX step). */
   uccxDecision?: 'approved' | 'skipped';
 }
 
 export function nodeRef(ctx: UnitRunContext, nodeId: string): { clusterId: string; nodeId: string } {
   return { clusterId: ctx.request.clusterId, nodeId };
+}
+
+/** A reset wave's start, and the phones reset before it (the canaries) with their own start. */
+export interface PhoneReset {
+  since: number;
+  earlier?: EarlierReset[];
+  secureOnly?: boolean;
 }

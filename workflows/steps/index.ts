@@ -35,6 +35,6 @@ export function runPlanStep(ctx: UnitRunContext, step: PlanStep, index: number):
     case 'confirm-phones-reset':
       return confirmPhonesResetStep(ctx);
     case 'await-registration':
-      return awaitRegistrationStep(ctx);
+      return awaitRegistrationStep(ctx, ctx.phoneReset);
   }
 }

@@ -6,8 +6,8 @@
  */
 import type { CanaryPhone } from '../../activities';
 import { canaryGroups, canaryRecovery, likelyCanaryCause } from '../canary';
-import type { PlanStep } from '../plan';
-import type { UnitRunContext } from './context';
+import type { PlanRedundancy, PlanStep } from '../plan';
+import type { PhoneReset, UnitRunContext } from './context';
 import { named, NO_SKIP, phones } from './proxies';
 
 type Step<K extends PlanStep['kind']> = Extract<PlanStep, { kind: K }>;
@@ -25,7 +25,7 @@ export async function resetPhonesStep(ctx: UnitRunContext, step: Step<'reset-pho
   await run.inWindow('reset the phones');
   // Chosen with the baseline, only on runs with the canary stage in their plan (patched: see ../patches.ts).
   const canaries = step.canary ? run.state.canaryPhones?.phones : undefined;
-  if (canaries?.length && step.canary) await canaryStage(ctx, step.canary, canaries);
+  const canaryReset = canaries?.length && step.canary ? await canaryStage(ctx, step.canary, canaries) : undefined;
   const what = canaries?.length
     ? `the other ${step.mode === 'secure-only' ? 'secure ' : ''}phones (the ${canaries.length} canaries are back or accepted)`
     : `phones (${step.mode})`;
@@ -54,21 +54,41 @@ export async function resetPhonesStep(ctx: UnitRunContext, step: Step<'reset-pho
       detail: `${r.reset + r.skippedAlreadyReset} of ${r.total} phones reset${r.resumedFrom !== undefined ? ` (resumed from ${r.resumedFrom})` : ''}`,
     }),
   );
+  // The wait that follows counts a phone as back only once it registered since its own reset began.
+  ctx.phoneReset =
+    reset?.startedAt !== undefined
+      ? {
+          since: reset.startedAt,
+          ...(canaryReset ? { earlier: [canaryReset] } : {}),
+          ...(step.mode === 'secure-only' ? { secureOnly: true } : {}),
+        }
+      : undefined;
   return !reset;
+}
+
+/** The awaitRegistration arguments that make "back" mean "registered since the reset" (none without a reset). */
+function sinceReset(reset: PhoneReset | undefined) {
+  if (!reset) return {};
+  return {
+    changedSince: reset.since,
+    ...(reset.earlier?.length ? { earlierResets: reset.earlier } : {}),
+    ...(reset.secureOnly ? { secureOnly: true } : {}),
+  };
 }
 
 /**
  * The canaries first: reset them, wait for them, and stop at the canary-phones-missing gate while any stays away,
- * before the rest of the fleet is touched. Returns once they are back or an engineer accepts the missing ones.
+ * before the rest of the fleet is touched. Returns once they are back or an engineer accepts the missing ones, with
+ * their reset's start (none when they were reset by hand).
  */
 async function canaryStage(
   ctx: UnitRunContext,
   canary: NonNullable<Step<'reset-phones'>['canary']>,
   canaries: readonly CanaryPhone[],
-): Promise<void> {
+): Promise<{ since: number; names: string[] } | undefined> {
   const { run, request, baseline, discovery } = ctx;
   const state = run.state.canaryPhones;
-  if (!state || !baseline) return;
+  if (!state || !baseline) return undefined;
   const names = canaries.map((c) => c.name);
   const groups = canaryGroups(canaries).length;
   const reset = await run.attempt(
@@ -89,6 +109,7 @@ async function canaryStage(
   // Skipped at its step-failed gate means reset by hand: wait for them all the same.
   state.status = 'reset';
   run.publish();
+  const started = reset?.startedAt !== undefined ? { since: reset.startedAt, names } : undefined;
   const minutes = canary.deadlineMinutes ?? Math.min(10, request.registrationDeadlineMinutes ?? 30);
   for (;;) {
     const deadline = new Date(Date.now() + minutes * 60_000).toISOString();
@@ -114,7 +135,7 @@ async function canaryStage(
             pollIntervalMs: (request.registrationPollSeconds ?? 10) * 1000,
             only: names,
             // Back means registered again since their reset (a reset by hand, after a skip, has no start).
-            ...(reset?.startedAt !== undefined ? { changedSince: reset.startedAt } : {}),
+            ...(started ? { changedSince: started.since } : {}),
           },
         ),
       (r) => ({
@@ -130,7 +151,7 @@ async function canaryStage(
       state.status = 'back';
       delete state.missing;
       run.publish();
-      return;
+      return started;
     }
     const gone = new Set(back.missing);
     const missing = canaries.filter((c) => gone.has(c.name));
@@ -148,7 +169,7 @@ async function canaryStage(
     if (d.decision === 'approve') {
       state.status = 'accepted';
       run.publish();
-      return;
+      return started;
     }
   }
 }
@@ -162,7 +183,16 @@ export async function confirmPhonesResetStep(ctx: UnitRunContext): Promise<boole
   return false;
 }
 
-export async function awaitRegistrationStep(ctx: UnitRunContext): Promise<boolean> {
+/**
+ * The wait until the baseline is registered again. `reset`: the phone reset it follows (ctx.phoneReset), so a phone
+ * counts only once registered since its reset; none after a restart, or when the phones were reset by hand.
+ * `homes`: after a redundancy batch, a phone counts only once registered with its own primary.
+ */
+export async function awaitRegistrationStep(
+  ctx: UnitRunContext,
+  reset?: PhoneReset,
+  homes?: PlanRedundancy,
+): Promise<boolean> {
   const { run, request, baseline } = ctx;
   if (!baseline) return false;
   for (;;) {
@@ -170,7 +200,7 @@ export async function awaitRegistrationStep(ctx: UnitRunContext): Promise<boolea
     const back = await run.attempt(
       {
         kind: 'await-registration',
-        description: `Wait until ${baseline.registered} phones are registered again (deadline ${deadline})`,
+        description: `Wait until ${baseline.registered} phones are registered again${homes ? ', each with its primary CallManager' : ''} (deadline ${deadline})`,
       },
       () =>
         named(
@@ -181,6 +211,8 @@ export async function awaitRegistrationStep(ctx: UnitRunContext): Promise<boolea
             baseline,
             deadline,
             pollIntervalMs: (request.registrationPollSeconds ?? 10) * 1000,
+            ...sinceReset(reset),
+            ...(homes ? { homes } : {}),
           },
         ),
       (r) => ({

@@ -44,7 +44,8 @@ export async function restartBatchStep(ctx: UnitRunContext, step: Step<'restart-
   if (!outcome) return true;
   for (const o of outcome) ctx.result.restarts.push({ service: step.service, ...o });
   // The phones of the batch's nodes are on their backups (or on their way back): the next batch only once the
-  // baseline is registered again, or an engineer accepted the ones still missing.
-  if (step.awaitPhones) await awaitRegistrationStep(ctx);
+  // baseline is registered again on its own primaries (a phone left on a backup would drop a second time when the
+  // backup restarts next), or an engineer accepted the ones still missing.
+  if (step.awaitPhones) await awaitRegistrationStep(ctx, undefined, ctx.redundancy);
   return false;
 }
