@@ -426,7 +426,10 @@ describe('regenerateCertificate workflow (mocked activities, time-skipping serve
         calls.some((c) => c.name === 'validateSignedChain') ? true : undefined,
       );
       await handle.signal(abortSignal, { approver: 'alice', comment: 'CA outage' });
-      await new Promise((r) => setTimeout(r, 500));
+      // Release the check only once the run has taken the abort (recorded as alice's decision), not after a pause.
+      await waitFor('the abort taken while the chain is checked', async () =>
+        (await handle.query(stateQuery)).decisions.some((d) => d.by === 'alice') ? true : undefined,
+      );
       release();
       // The update is answered (not dropped by the run ending under it), then the run ends aborted.
       const answer = await submitted;
