@@ -19,7 +19,7 @@ export interface CanaryPhone {
   secure?: boolean;
 }
 
-export interface CanarySelection {
+interface CanarySelection {
   perNodeModel: number;
   max: number;
   /** Only these names may be canaries (the secure phones, in reset mode secure-only). */

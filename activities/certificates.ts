@@ -85,7 +85,7 @@ function servedSerial(host: string, port: number): Promise<string> {
 }
 
 /** What these activities use of the worker's shared context (and nothing else). */
-export type CertificateDeps = Pick<ActivityContext, 'withCli' | 'node' | 'tls' | 'version' | 'certmgr'>;
+type CertificateDeps = Pick<ActivityContext, 'withCli' | 'node' | 'tls' | 'version' | 'certmgr'>;
 
 export function certificateActivities(ctx: CertificateDeps) {
   return {

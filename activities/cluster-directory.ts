@@ -29,7 +29,7 @@ export function isMember(node: InventoryNode, member: ClusterNodeLine): boolean 
 }
 
 /** What the worker learned of a cluster from its publisher's `show network cluster`. */
-export interface LearnedCluster {
+interface LearnedCluster {
   /** Subscribers the inventory does not list, as reachable nodes (id = hostname). */
   nodes: InventoryNode[];
   /** Lines `show network cluster` printed that the worker cannot manage (e.g. a second publisher), for warnings. */

@@ -7,7 +7,7 @@ import { heartbeating, type ActivityContext } from './context';
 import { ctlFileUpdated, parseSqlTable, parseTrustFile } from './cucm/parsers';
 
 /** What these activities use of the worker's shared context (and nothing else). */
-export type CtlDeps = Pick<ActivityContext, 'publisher' | 'withCli'>;
+type CtlDeps = Pick<ActivityContext, 'publisher' | 'withCli'>;
 
 export function ctlActivities(ctx: CtlDeps) {
   return {

@@ -79,7 +79,7 @@ function describeCertificate(unit: CertificateUnit, output: string): DiscoveredC
 }
 
 /** What these activities use of the worker's shared context (and nothing else). */
-export type DiscoveryDeps = Pick<
+type DiscoveryDeps = Pick<
   ActivityContext,
   'cluster' | 'learn' | 'learnFrom' | 'nodes' | 'publisher' | 'withCli' | 'warn'
 >;

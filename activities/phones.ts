@@ -23,7 +23,7 @@ import { nodeIdOf, type CallManagerRedundancy } from './redundancy';
 
 export type { CanaryPhone } from './canary';
 
-export interface PhoneSelection {
+interface PhoneSelection {
   /** Explicit device names; otherwise every phone AXL lists. */
   names?: string[];
   /** Leave these out (the canaries, reset before the fleet). */
@@ -32,7 +32,7 @@ export interface PhoneSelection {
   secureOnly?: boolean;
 }
 
-export interface ResetPhonesInput {
+interface ResetPhonesInput {
   clusterId: string;
   selection?: PhoneSelection;
   /** Phones per batch; a heartbeat with the cursor follows each batch. */
@@ -43,7 +43,7 @@ export interface ResetPhonesInput {
   pauseMs?: number;
 }
 
-export interface ResetCursor {
+interface ResetCursor {
   /** Index of the first phone not known to be reset. */
   next: number;
   /** Epoch seconds when the run began (compared with RisPort TimeStamps on resume). */
@@ -101,7 +101,7 @@ export interface EarlierReset {
   names: string[];
 }
 
-export interface AwaitRegistrationInput {
+interface AwaitRegistrationInput {
   clusterId: string;
   baseline: RegistrationBaseline;
   deadline: string;
@@ -158,7 +158,7 @@ async function wholeSecond(): Promise<number> {
 }
 
 /** What these activities use of the worker's shared context (and nothing else). */
-export type PhoneDeps = Pick<ActivityContext, 'axl' | 'risport' | 'nodes'>;
+type PhoneDeps = Pick<ActivityContext, 'axl' | 'risport' | 'nodes'>;
 
 export function phoneActivities(ctx: PhoneDeps) {
   async function resetOne(axl: Awaited<ReturnType<ActivityContext['axl']>>, name: string): Promise<void> {

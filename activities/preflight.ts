@@ -14,7 +14,7 @@ export interface PreflightReport {
 }
 
 /** What these activities use of the worker's shared context (and nothing else). */
-export type PreflightDeps = Pick<ActivityContext, 'publisher' | 'withCli' | 'resolveNode' | 'controlCenter'>;
+type PreflightDeps = Pick<ActivityContext, 'publisher' | 'withCli' | 'resolveNode' | 'controlCenter'>;
 
 export function preflightActivities(ctx: PreflightDeps) {
   return {

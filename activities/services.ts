@@ -13,7 +13,7 @@ export interface RestartOutcome {
 }
 
 /** What these activities use of the worker's shared context (and nothing else). */
-export type ServiceDeps = Pick<ActivityContext, 'withCli' | 'controlCenter'>;
+type ServiceDeps = Pick<ActivityContext, 'withCli' | 'controlCenter'>;
 
 export function serviceActivities(ctx: ServiceDeps) {
   return {

@@ -6,7 +6,7 @@
 import type { CertificateUnit } from '../workflows/units';
 import type { TrustFileListing, TrustFileRecord } from './cucm/parsers';
 
-export interface TrustFileCheck {
+interface TrustFileCheck {
   checked: string[];
   problems: string[];
 }
@@ -26,7 +26,7 @@ export function filesCarrying(unit: CertificateUnit): Array<'ITL' | 'CTL'> {
 }
 
 /** Serials compare as numbers written in hex: no separators, upper case, no leading zeros. */
-export function normalizeSerial(serial: string): string {
+function normalizeSerial(serial: string): string {
   return serial
     .replace(/[^0-9a-f]/gi, '')
     .toUpperCase()

@@ -10,7 +10,7 @@ import { heartbeating, type ActivityContext, type NodeRef } from './context';
 import { parseTrustFile } from './cucm/parsers';
 
 /** What these activities use of the worker's shared context (and nothing else). */
-export type TrustRecoveryDeps = Pick<ActivityContext, 'publisher' | 'withCli'>;
+type TrustRecoveryDeps = Pick<ActivityContext, 'publisher' | 'withCli'>;
 
 const RESET_COMMAND: Record<TrustFileKind, string> = {
   ITL: 'utils itl reset localkey',

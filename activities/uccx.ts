@@ -66,7 +66,7 @@ function describe(pem: string, from: string): UccxTrustCertificate & { pem: stri
 }
 
 /** What these activities use of the worker's shared context (and nothing else). */
-export type UccxDeps = Pick<ActivityContext, 'withCli' | 'withUccxCli'>;
+type UccxDeps = Pick<ActivityContext, 'withCli' | 'withUccxCli'>;
 
 export function uccxActivities(ctx: UccxDeps) {
   return {

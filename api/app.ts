@@ -19,7 +19,7 @@ import { reportRoutes } from './routes/report';
 import { trustRecoveryRoutes } from './routes/trust-recovery';
 import { registerSecretGuard } from './secret-guard';
 
-export interface BuildAppOptions {
+interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /**
    * Bearer tokens (resolved values) with their roles, or `{ disabled: true }`. Defaults to disabled, for tests and

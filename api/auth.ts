@@ -15,11 +15,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resolveSecret as resolveSecretRef } from '../inventory/secrets';
 import { sendProblem } from './problem';
 
-export const ROLES = ['viewer', 'operator', 'approver'] as const;
-export type Role = (typeof ROLES)[number];
+const ROLES = ['viewer', 'operator', 'approver'] as const;
+type Role = (typeof ROLES)[number];
 
 /** What a route needs. */
-export type Permission = 'read' | 'start' | 'decide';
+type Permission = 'read' | 'start' | 'decide';
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['read'],
@@ -33,7 +33,7 @@ const NEEDS: Record<Permission, string> = {
   decide: 'an approver token',
 };
 
-export interface ApiToken {
+interface ApiToken {
   name: string;
   role: Role;
   /** The resolved token value. */
@@ -43,7 +43,7 @@ export interface ApiToken {
 /** `{ disabled: true }` is the development switch (API_AUTH_DISABLED=true): every caller may do everything. */
 export type AuthOptions = { disabled: true } | { tokens: ApiToken[] };
 
-export interface Principal {
+interface Principal {
   /** The token's name; `anonymous` when authentication is disabled. */
   name: string;
   role: Role | 'anonymous';
@@ -62,21 +62,21 @@ declare module 'fastify' {
 }
 
 /** A configuration error that names the entry and the field to fix. */
-export class AuthConfigError extends Error {
+class AuthConfigError extends Error {
   override name = 'AuthConfigError';
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const SECRET_REF = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/;
 /** Shorter tokens can be guessed; `openssl rand -hex 32` gives 64 characters. */
-export const MIN_TOKEN_LENGTH = 16;
+const MIN_TOKEN_LENGTH = 16;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Parses `API_TOKENS` and resolves each reference; throws AuthConfigError naming what to fix. */
-export function parseApiTokens(
+function parseApiTokens(
   json: string,
   resolveSecret: (ref: string) => string = (ref) => resolveSecretRef(ref),
 ): ApiToken[] {

@@ -27,7 +27,7 @@ export const FEDERATION_HEADER = 'x-cucm-regen-federation';
 /** How long a scrape waits for the worker's metrics before answering with the API's own. */
 const WORKER_SCRAPE_TIMEOUT_MS = 2_000;
 
-export interface ApiMetricsOptions {
+interface ApiMetricsOptions {
   /** The worker's metrics endpoint (e.g. http://127.0.0.1:9464/metrics), appended to every exposition. */
   workerMetricsUrl?: string;
 }

@@ -18,7 +18,7 @@ export class HttpProblem extends Error {
   }
 }
 
-export function titleOf(status: number): string {
+function titleOf(status: number): string {
   return STATUS_CODES[status] ?? 'Error';
 }
 

@@ -19,9 +19,9 @@ import {
 import { trustRecoveryPlanSchema } from './trust-recovery-schemas';
 import { FILTER_STATUSES, RUN_WORKFLOW_TYPES, type RunStatus } from './visibility';
 
-export const RUN_ID_PATTERN = '^regen-[A-Za-z0-9._-]+$';
+const RUN_ID_PATTERN = '^regen-[A-Za-z0-9._-]+$';
 
-export const STATUS_VALUES: readonly RunStatus[] = [
+const STATUS_VALUES: readonly RunStatus[] = [
   'running',
   'awaiting-approval',
   'completed',
@@ -113,12 +113,11 @@ export const listQuerySchema = Strict({
     }),
   ),
 });
-export type ListQuery = Static<typeof listQuerySchema>;
 
 const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
 const str = () => Type.Optional(Type.String());
 
-export const listItemSchema = Type.Object({
+const listItemSchema = Type.Object({
   id: str(),
   type: str(),
   clusterId: str(),

@@ -189,7 +189,7 @@ export class RunDocuments<D> {
  * many callers poll it, and an answer is always as fresh as a read of its own (after an approval, the next GET sees
  * it).
  */
-export class FreshReads<V> {
+class FreshReads<V> {
   private readonly slots = new Map<string, { current?: Promise<V>; next?: Promise<V> }>();
 
   read(key: string, fn: () => Promise<V>): Promise<V> {

@@ -72,7 +72,7 @@ const service = Type.Object({
   reason: Type.Optional(Type.String()),
 });
 
-export const discoverySchema = Type.Object(
+const discoverySchema = Type.Object(
   {
     workflowId: Type.Optional(Type.String({ description: 'the discovery workflow (also in the Temporal UI)' })),
     discoveredAt: Type.Optional(Type.String({ format: 'date-time' })),
@@ -148,7 +148,7 @@ export const csrDistributionSchema = StringEnum(['per-node', 'multi-server'] as 
     'CA-signed tomcat / tomcat-ECDSA only. per-node (default): one CSR per node, one signed chain each. multi-server: one CSR on the publisher whose SANs name every CUCM and IM&P node (OS Administration\'s "Multi-server(SAN)" distribution, Cisco TN 118731), one signed chain submitted for the publisher, uploaded there and distributed by CUCM to every node, then verified on every node (served over HTTPS). From CUCM 14 (certificate REST API). Refused (400) with other units, and (422) where the unit is self-signed or the release is older.',
 });
 
-export const planStepSchema = Type.Object(
+const planStepSchema = Type.Object(
   {
     kind: Type.Optional(Type.String()),
     unit: Type.Optional(Type.String()),
@@ -255,5 +255,4 @@ export const maintenanceWindowSchema = Strict(
   },
 );
 
-export type MaintenanceWindowBody = Static<typeof maintenanceWindowSchema>;
 export type { Static, TSchema };

@@ -10,7 +10,7 @@ import { HttpProblem } from './problem';
 const PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/;
 
 /** The path (`body.chainPem`, `body.items.0`) of the first string in `value` that holds a private key. */
-export function privateKeyIn(value: unknown, path = 'body'): string | undefined {
+function privateKeyIn(value: unknown, path = 'body'): string | undefined {
   if (typeof value === 'string') return PRIVATE_KEY.test(value) ? path : undefined;
   if (Array.isArray(value)) {
     for (const [i, item] of value.entries()) {

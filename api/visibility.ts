@@ -10,18 +10,18 @@ import { HttpProblem } from './problem';
 
 /** The workflow types that are regeneration runs (children of a rotation included); discovery runs are not. */
 export const RUN_WORKFLOW_TYPES = ['regenerateCertificate', 'rotateCluster', 'recoverTrust'] as const;
-export const RUN_TYPES_CLAUSE = `WorkflowType IN (${RUN_WORKFLOW_TYPES.map((t) => `'${t}'`).join(', ')})`;
+const RUN_TYPES_CLAUSE = `WorkflowType IN (${RUN_WORKFLOW_TYPES.map((t) => `'${t}'`).join(', ')})`;
 
 export type RunStatus = 'running' | 'awaiting-approval' | 'completed' | 'failed' | 'cancelled' | 'aborted';
 /** Statuses a caller may filter on (awaiting approval has its own filter). */
 export const FILTER_STATUSES = ['running', 'completed', 'failed', 'cancelled', 'aborted'] as const;
-export type FilterStatus = (typeof FILTER_STATUSES)[number];
+type FilterStatus = (typeof FILTER_STATUSES)[number];
 
 /**
  * ExecutionStatus values of visibility queries, per API status. A run an engineer ended (reject or abort at a gate)
  * fails with CucmRunPhase = 'aborted': it is "aborted", not "failed", like a terminated one (STATUS_CLAUSES).
  */
-export const EXECUTION_STATUSES: Record<FilterStatus, string[]> = {
+const EXECUTION_STATUSES: Record<FilterStatus, string[]> = {
   running: ['Running'],
   completed: ['Completed'],
   failed: ['Failed', 'TimedOut'],
@@ -32,7 +32,7 @@ export const EXECUTION_STATUSES: Record<FilterStatus, string[]> = {
 const ABORTED_FAILURE = `ExecutionStatus = 'Failed' AND ${RUN_PHASE.name} = 'aborted'`;
 
 /** The visibility clause of each API status. */
-export const STATUS_CLAUSES: Record<FilterStatus, string> = {
+const STATUS_CLAUSES: Record<FilterStatus, string> = {
   running: `ExecutionStatus = 'Running'`,
   completed: `ExecutionStatus = 'Completed'`,
   failed: `ExecutionStatus IN ('Failed', 'TimedOut') AND (${RUN_PHASE.name} IS NULL OR ${RUN_PHASE.name} != 'aborted')`,
@@ -67,12 +67,12 @@ export function statusFromTemporal(name: string, phase?: string): RunStatus {
 }
 
 /** Values are schema-validated before they get here; quotes are refused anyway, so nothing can end a literal. */
-export function literal(value: string): string {
+function literal(value: string): string {
   if (/['"\\]/.test(value)) throw new HttpProblem(400, 'Bad Request', `Invalid character in "${value}".`);
   return `'${value}'`;
 }
 
-export interface RunFilters {
+interface RunFilters {
   clusterId?: string;
   status?: FilterStatus;
   awaitingApproval?: boolean;
@@ -89,7 +89,7 @@ export function runsQuery(filters: RunFilters): string {
   return parts.join(' AND ');
 }
 
-export interface RunListItem {
+interface RunListItem {
   id: string;
   type: string;
   clusterId?: string;
@@ -176,12 +176,6 @@ export async function listRuns(
   }
   const next = response.nextPageToken;
   return { items, nextPageToken: next && next.length > 0 ? next : undefined };
-}
-
-/** Ids of the regeneration runs of a cluster that visibility lists as running. */
-export async function runningRunsOf(deps: ApiDeps, clusterId: string): Promise<string[]> {
-  const { items } = await listRuns(deps, runsQuery({ clusterId, status: 'running' }), 10);
-  return items.map((i) => i.id);
 }
 
 export interface RunCounts {

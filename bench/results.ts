@@ -8,12 +8,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 
-export interface Target {
+interface Target {
   op: '<' | '<=' | '==' | '>=';
   value: number;
 }
 
-export interface Figure {
+interface Figure {
   name: string;
   value: number;
   unit: string;

@@ -17,7 +17,7 @@ import {
 import { CLUSTER_ID } from '../workflows/search-attributes';
 
 /** What the Schedule of a cluster should be, from the inventory. */
-export function expiryScheduleOptions(cluster: InventoryCluster, taskQueue: string): ScheduleOptions {
+function expiryScheduleOptions(cluster: InventoryCluster, taskQueue: string): ScheduleOptions {
   const policy = expiryPolicyOf(cluster);
   const [hour, minute] = policy.at.split(':').map(Number) as [number, number];
   const input: ExpiryWatchInput = {

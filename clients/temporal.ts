@@ -7,7 +7,7 @@ import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { AppConfig } from '../config';
 
-export function tlsOptions(config: AppConfig): TLSConfig | undefined {
+function tlsOptions(config: AppConfig): TLSConfig | undefined {
   const tls = config.temporalTls;
   if (!tls) return undefined;
   return {

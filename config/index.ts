@@ -4,7 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 
-export interface TemporalTlsConfig {
+interface TemporalTlsConfig {
   /** PEM client certificate and key (mTLS), and an optional CA for the server's certificate. */
   clientCertPath?: string;
   clientKeyPath?: string;

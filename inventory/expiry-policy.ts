@@ -3,7 +3,7 @@ import type { GateKind, MaintenanceWindow } from '../workflows/types';
 import { DEFAULT_APPROVALS, DEFAULT_RENEW_BEFORE_DAYS, DEFAULT_WATCH_AT, DEFAULT_WATCH_TIME_ZONE } from './schema';
 import type { InventoryCluster } from './types';
 
-export interface ExpiryPolicy {
+interface ExpiryPolicy {
   renewBeforeDays: number;
   at: string;
   timeZone: string;

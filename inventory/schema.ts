@@ -197,13 +197,13 @@ export const EmailChannelSchema = Strict(
 );
 
 /** Channels are told apart by `kind`; ./schema-errors.ts reports the errors of the variant that `kind` names. */
-export const NotificationChannelSchema = Type.Union([WebhookChannelSchema, ChatChannelSchema, EmailChannelSchema], {
+const NotificationChannelSchema = Type.Union([WebhookChannelSchema, ChatChannelSchema, EmailChannelSchema], {
   errorMessage: 'must be a channel whose "kind" is one of webhook, webex, teams, slack, email',
 });
 
 const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
-export const MaintenanceWindowSchema = Strict(
+const MaintenanceWindowSchema = Strict(
   {
     start: HH_MM('Local opening time'),
     end: HH_MM('Local closing time; earlier than start for a window past midnight'),

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-export class SecretResolutionError extends Error {
+class SecretResolutionError extends Error {
   override name = 'SecretResolutionError';
 }
 

@@ -31,12 +31,12 @@ export type CredentialRef = Static<typeof CredentialSchema>;
 /** How the worker trusts a node's HTTPS certificate (the very tomcat certificate the service regenerates). */
 export type TlsPolicy = Static<typeof TlsSchema>;
 /** A UCCX node, reached over its own VOS CLI with its own platform administrator (a secret reference). */
-export type UccxNode = Defaulted<Static<typeof UccxNodeSchema>, 'sshPort'>;
+type UccxNode = Defaulted<Static<typeof UccxNodeSchema>, 'sshPort'>;
 
 /** A generic JSON webhook: the event as JSON, signed with HMAC-SHA256 (see activities/notify/). */
-export type WebhookChannel = Static<typeof WebhookChannelSchema>;
+type WebhookChannel = Static<typeof WebhookChannelSchema>;
 /** Webex, Microsoft Teams (Workflows / Power Automate webhook) and Slack incoming webhooks. */
-export type ChatChannel = Static<typeof ChatChannelSchema>;
+type ChatChannel = Static<typeof ChatChannelSchema>;
 type EmailInput = Static<typeof EmailChannelSchema>;
 export type EmailChannel = Omit<EmailInput, 'smtp'> & { smtp: Defaulted<EmailInput['smtp'], 'port' | 'security'> };
 /**

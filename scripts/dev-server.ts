@@ -7,7 +7,7 @@ import { grpc } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { startChild, waitUntil, type Child } from './processes';
 
-export interface DevServerOptions {
+interface DevServerOptions {
   binary: string;
   ip: string;
   port: number;
@@ -19,13 +19,13 @@ export interface DevServerOptions {
   readyTimeoutMs?: number;
 }
 
-export interface DevServer {
+interface DevServer {
   address: string;
   child: Child;
   stop(): Promise<void>;
 }
 
-export function devServerArgs(options: DevServerOptions): string[] {
+function devServerArgs(options: DevServerOptions): string[] {
   return [
     'server',
     'start-dev',
@@ -56,7 +56,7 @@ export function devServerArgs(options: DevServerOptions): string[] {
 }
 
 /** True once the frontend answers gRPC health checks. */
-export async function temporalReachable(address: string): Promise<boolean> {
+async function temporalReachable(address: string): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: 1000 });
   try {
     const response = await connection.healthService.check({});

@@ -43,7 +43,7 @@ import { historyToJsonValue } from '../test/support/history-json';
 import { signCsr } from '../test/support/pki';
 import { ensureTemporalBinary } from './temporal-cli';
 
-export const HISTORIES_DIR = join(__dirname, '..', 'test', 'fixtures', 'histories');
+const HISTORIES_DIR = join(__dirname, '..', 'test', 'fixtures', 'histories');
 /** The repository's root, as recorded stack traces name it (scrubbed from the fixtures). */
 const repoRoot = join(__dirname, '..');
 const CLUSTER = 'rec';

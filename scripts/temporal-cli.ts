@@ -18,9 +18,9 @@ import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, 
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
-export type TemporalBinaryKind = 'cli' | 'test-server';
+type TemporalBinaryKind = 'cli' | 'test-server';
 
-export interface ResolvedBinary {
+interface ResolvedBinary {
   kind: TemporalBinaryKind;
   path: string;
   /** How the binary was found, for the logs. */
@@ -53,10 +53,10 @@ export const TEMPORAL_BINARIES: Record<TemporalBinaryKind, BinarySpec> = {
   },
 };
 
-export type Log = (message: string) => void;
+type Log = (message: string) => void;
 const defaultLog: Log = (message) => process.stderr.write(`[temporal-binaries] ${message}\n`);
 
-export function cacheRoot(): string {
+function cacheRoot(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'cucm-cert-regen');
 }

@@ -36,7 +36,7 @@ export interface DevicePoolConfig {
 export const FAILOVER_DELAY_MS: readonly [number, number] = [1000, 5000];
 
 /** Phones that found no CallManager of their group running, as the simulator's own witness. */
-export interface StrandedPhone {
+interface StrandedPhone {
   phone: string;
   devicePool: string;
   group: string;

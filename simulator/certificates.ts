@@ -4,13 +4,13 @@
  * signs with RSA, so ECDSA certificates (tomcat-ECDSA, CallManager-ECDSA) get their TBSCertificate from forge with
  * the EC public key spliced in, then a signature from Node's crypto.
  */
-import { createPrivateKey, createPublicKey, generateKeyPair, randomBytes, sign, X509Certificate } from 'node:crypto';
+import { createPrivateKey, generateKeyPair, randomBytes, sign, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
-export type KeyType = 'RSA' | 'EC';
+type KeyType = 'RSA' | 'EC';
 
 export interface SimCertificate {
   pem: string;
@@ -28,7 +28,7 @@ export interface SimCertificate {
   validTo: Date;
 }
 
-export interface CertificateRequest {
+interface CertificateRequest {
   commonName: string;
   /** The unit's distinguishing OU, so each unit's certificate reads like CUCM's. */
   organizationalUnit: string;
@@ -175,9 +175,4 @@ export function createCertificate(req: CertificateRequest): Promise<SimCertifica
 /** Kept for callers that only need a self-signed RSA certificate. */
 export function createSelfSignedCertificate(req: CertificateRequest): Promise<SimCertificate> {
   return createRsa({ ...req, issuer: undefined });
-}
-
-/** True when `cert` was signed by the key of `issuer` (used by the simulated phones and CA checks). */
-export function signedBy(cert: SimCertificate, issuer: SimCertificate): boolean {
-  return new X509Certificate(cert.pem).verify(createPublicKey(issuer.pem));
 }

@@ -17,7 +17,7 @@ import { startNodeHttpsServer, type NodeHttpsServer } from './https-server';
 import { SimCluster, type ClusterConfig, type NodeConfig, type SimNode } from './model';
 import { startNodeSshServer, type NodeSshServer } from './ssh-server';
 
-export interface SimulatorOptions {
+interface SimulatorOptions {
   /** Address of every node with `addressing: 'ports'`; ignored with `loopback`. */
   host?: string;
   /** `ports` (default): distinct ports on `host`; `loopback`: one address per node, the same ports per cluster. */
@@ -57,7 +57,7 @@ export interface NodeEndpoints {
 }
 
 /** A Unified CCX node that trusts the cluster: its own SSH CLI and administrator. */
-export interface UccxEndpoints {
+interface UccxEndpoints {
   name: string;
   host: string;
   sshPort: number;

@@ -102,7 +102,7 @@ export interface ClusterConfig {
   uccxNodes?: UccxNodeConfig[];
 }
 
-export interface UccxNodeConfig {
+interface UccxNodeConfig {
   name: string;
   ip?: string;
   /** What `show version active` prints (a UCCX release; default facts/uccx.ts). */
@@ -122,7 +122,7 @@ export interface SimEvent {
   detail: Record<string, string>;
 }
 
-export class EventLog {
+class EventLog {
   private readonly events: SimEvent[] = [];
   record(event: Omit<SimEvent, 'seq' | 'at'>): SimEvent {
     const full = { ...event, seq: this.events.length + 1, at: new Date().toISOString() };
@@ -153,7 +153,7 @@ export interface SimDelay {
 }
 
 /** Scales real-world delays; 1 = real-ish timing, 0.01 for tests. */
-export class SimClock {
+class SimClock {
   /**
    * Every delay imposed since `recordDelays` was switched on, in the order they began (for benches: what a caller
    * had to wait for). Off by default, so a long-running simulator (npm start) does not grow a list forever.
@@ -192,7 +192,7 @@ export type FaultSpec =
   /** `utils dbreplication runtimestate` shows the node as (3) Out Of Sync until cleared. */
   | { kind: 'replication-broken'; node: string; broken: boolean };
 
-export class Faults {
+class Faults {
   readonly nodesDown = new Set<string>();
   readonly sshDrop = new Map<string, string>();
   slowFactor = 1;

@@ -46,7 +46,7 @@ export interface PhoneFleetConfig {
   logStatusChanges?: boolean;
 }
 
-export type RegistrationStatus = 'Registered' | 'UnRegistered' | 'Rejected';
+type RegistrationStatus = 'Registered' | 'UnRegistered' | 'Rejected';
 
 export interface SimPhone {
   name: string;

@@ -16,7 +16,7 @@ import type { SimCertificate } from './certificates';
 import { formatCliDate } from './cli-date';
 import { TRUST_FILE_NAMES, trustFunctionCode } from './facts/trust-files';
 
-export type TrustFunction = 'CCM+TFTP' | 'TVS' | 'CAPF' | 'ITLRecovery' | 'System Administrator Security Token';
+type TrustFunction = 'CCM+TFTP' | 'TVS' | 'CAPF' | 'ITLRecovery' | 'System Administrator Security Token';
 
 const SAST = 'System Administrator Security Token';
 

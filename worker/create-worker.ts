@@ -9,7 +9,7 @@ import type { WorkerMetrics } from './metrics';
 
 export const workflowsPath = require.resolve('../workflows');
 
-export interface CreateWorkerOptions {
+interface CreateWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;

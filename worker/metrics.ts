@@ -21,13 +21,13 @@ export const WORKER_METRIC_NAMES = {
 } as const;
 
 /** The process metrics of the worker carry this prefix, so they never clash with the API's in a federated scrape. */
-export const WORKER_PROCESS_METRICS_PREFIX = 'cucm_regen_worker_';
+const WORKER_PROCESS_METRICS_PREFIX = 'cucm_regen_worker_';
 
 /**
  * What kind of failure an activity threw, as a bounded label: the ApplicationFailure type (e.g. `CliError.timeout`,
  * `HttpError.unavailable`, `PlanRefused`), `cancelled`, or the error's class name for anything else.
  */
-export function failureType(err: unknown): string {
+function failureType(err: unknown): string {
   if (err instanceof ApplicationFailure) return err.type ?? 'ApplicationFailure';
   if (err instanceof CancelledFailure) return 'cancelled';
   if (err instanceof Error) return err.name || 'Error';

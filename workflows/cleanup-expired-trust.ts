@@ -37,7 +37,7 @@ const CCN = 'Cisco Certificate Change Notification';
  */
 export const IMP_CLEANUP_SERVICES = ['Platform Administrative Web Service', 'Cisco Intercluster Sync Agent'] as const;
 
-export interface CleanupResult {
+interface CleanupResult {
   clusterId: string;
   deleted: Array<TrustCertificate & { nodeId: string }>;
   restarts: Array<{ nodeId: string; service: string; restarted: boolean; reason?: string }>;

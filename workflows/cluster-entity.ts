@@ -81,7 +81,7 @@ const CLOSE_STATUS: Record<string, PastRun['outcome']> = {
   TIMED_OUT: 'timed-out',
 };
 
-export class ClusterLease {
+class ClusterLease {
   readonly state: ClusterEntityState;
 
   constructor(input: ClusterEntityInput) {

@@ -76,8 +76,3 @@ export function trustStoreOf(unit: CertificateUnit): string {
       return 'ITLRecovery-trust';
   }
 }
-
-/** Validity of a freshly generated self-signed certificate: five years, ITLRecovery twenty. */
-export function validityDays(unit: CertificateUnit): number {
-  return unit === 'ITLRecovery' ? 7300 : 1825;
-}

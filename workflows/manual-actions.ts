@@ -10,7 +10,7 @@ import type { CertificateUnit } from './units';
 /** What became of each plan step, index for index. */
 export type PlanStepProgress = 'done' | 'skipped' | 'interrupted' | 'not-run';
 
-export interface ManualActionsInput {
+interface ManualActionsInput {
   unit: CertificateUnit;
   steps: readonly PlanStep[];
   progress: readonly PlanStepProgress[];

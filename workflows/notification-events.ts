@@ -19,7 +19,7 @@ export const NOTIFICATION_EVENT_KINDS = [
 
 export type NotificationEventKind = (typeof NOTIFICATION_EVENT_KINDS)[number];
 
-export interface NotificationGate {
+interface NotificationGate {
   id: string;
   kind: string;
   description: string;

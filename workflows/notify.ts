@@ -42,7 +42,7 @@ const delivery = proxyActivities<Activities>({
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '3 minutes', maximumAttempts: 6 },
 });
 
-export interface NotificationFailure {
+interface NotificationFailure {
   channelId: string;
   event: NotificationEventKind;
   at: string;

@@ -10,7 +10,7 @@ import { named } from './steps/proxies';
 import type { ResetPhonesResult } from '../activities/phones';
 import type { Duration } from '@temporalio/common';
 
-export interface BulkResetRequest {
+interface BulkResetRequest {
   clusterId: string;
   names?: string[];
   batchSize?: number;

@@ -33,7 +33,7 @@ import type {
 } from './types';
 
 /** How long a gate waits for an engineer before the run fails (nothing half done: gates sit between steps). */
-export const GATE_TIMEOUT = '7 days';
+const GATE_TIMEOUT = '7 days';
 const GATE_TIMEOUT_MS = 7 * 86_400_000;
 
 /** Failure types that end a run on an engineer's decision (the API reports them as "aborted"). */
@@ -74,7 +74,7 @@ export function reasonOf(err: unknown): string {
 }
 
 /** The ApplicationFailure type of a failure, looking through the wrapper. */
-export function failureTypeOf(err: unknown): string | undefined {
+function failureTypeOf(err: unknown): string | undefined {
   const cause = unwrap(err);
   return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
@@ -111,10 +111,10 @@ export function endedEarly(
   return { phase, error };
 }
 
-export type StepInfo = Omit<StepState, 'status' | 'id'>;
+type StepInfo = Omit<StepState, 'status' | 'id'>;
 type Outcome = Pick<StepState, 'status' | 'detail'>;
 
-export interface RunTrackerOptions {
+interface RunTrackerOptions {
   /** Gate ids start with it (`tomcat.before-start-1`), so they are unique across a rotation and its unit runs. */
   gatePrefix?: string;
   /** Between the prefix and the gate: `.` (an id goes into a URL as it is); `/` in runs started before that. */

@@ -98,7 +98,7 @@ export interface UnitRunRequest extends RegenerationRequest {
   discovery?: ClusterDiscovery;
 }
 
-export type StepKind =
+type StepKind =
   | 'wait-window'
   | 'discover'
   | 'preflight'
@@ -115,7 +115,7 @@ export type StepKind =
   | 'await-registration'
   /** The new tomcat certificates (or their CA chain) imported into a UCCX node's tomcat-trust. */
   | 'uccx-trust';
-export type StepStatus = 'pending' | 'running' | 'completed' | 'skipped' | 'failed';
+type StepStatus = 'pending' | 'running' | 'completed' | 'skipped' | 'failed';
 
 export interface StepState {
   id: string;
@@ -220,7 +220,7 @@ export interface CanaryState {
   recovery?: string;
 }
 
-export interface NodeRegenerationOutcome {
+interface NodeRegenerationOutcome {
   nodeId: string;
   serialBefore: string;
   serialAfter: string;
@@ -241,7 +241,7 @@ export interface RegistrationReading {
   byNode: Array<{ node: string; registered: number; missing?: string[] }>;
 }
 
-export interface ServiceRestartOutcome {
+interface ServiceRestartOutcome {
   nodeId: string;
   service: string;
   restarted: boolean;

@@ -9,7 +9,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { asArray, fkText, optionalText, text, type Xml } from './xml';
 import { classifyHttpError, CucmHttpError, type HttpsTrust } from './errors';
 
-export interface AxlTarget extends HttpsTrust {
+interface AxlTarget extends HttpsTrust {
   label: string;
   baseUrl: string; // https://host:8443
   username: string;
@@ -32,7 +32,7 @@ function escapeXml(text: string): string {
   );
 }
 
-export interface AxlPhone {
+interface AxlPhone {
   name: string;
   description?: string;
   model?: string;
@@ -227,7 +227,7 @@ export class AxlClient {
   }
 }
 
-export interface AxlCallManagerRedundancy {
+interface AxlCallManagerRedundancy {
   callManagers: Array<{ name: string; processNodeName: string }>;
   /** Members sorted by priority (1 = primary). */
   groups: Array<{ name: string; members: Array<{ callManagerName: string; priority: number }> }>;

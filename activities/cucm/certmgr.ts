@@ -5,7 +5,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { classifyHttpError, CucmHttpError, type HttpsTrust } from './errors';
 
-export interface CertMgrTarget extends HttpsTrust {
+interface CertMgrTarget extends HttpsTrust {
   label: string;
   baseUrl: string;
   username: string;

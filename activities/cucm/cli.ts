@@ -41,7 +41,7 @@ export interface CliCommands {
   run(command: string, options?: RunOptions): Promise<string>;
 }
 
-export type CliErrorKind =
+type CliErrorKind =
   | 'connect'
   | 'auth'
   | 'host-key-mismatch'
@@ -149,7 +149,7 @@ export const SSH_ALGORITHMS: Algorithms = {
  * not ask for a password (a second factor, say) is answered empty: the login fails as an auth error rather than
  * sending the password where it was not asked for.
  */
-export function loginHandler(username: string, password: string): AuthHandlerMiddleware {
+function loginHandler(username: string, password: string): AuthHandlerMiddleware {
   let attempted = false;
   return (methodsLeft, _partialSuccess, next) => {
     // ssh2 asks first with no list: `none` makes the node say which methods it serves.
@@ -174,7 +174,7 @@ export function loginHandler(username: string, password: string): AuthHandlerMid
 }
 
 /** OpenSSH-style fingerprint of a raw host key blob, as `ssh-keygen -lf` prints it. */
-export function sshFingerprint(key: Buffer): string {
+function sshFingerprint(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
 }
 

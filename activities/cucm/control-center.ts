@@ -8,7 +8,7 @@ import { asArray, optionalText, soapCall, text, type Xml } from './xml';
 import { classifyHttpError, CucmHttpError, type HttpsTrust } from './errors';
 import { WSDL } from './wsdl';
 
-export interface ControlCenterTarget extends HttpsTrust {
+interface ControlCenterTarget extends HttpsTrust {
   label: string;
   nodeName: string;
   baseUrl: string;
@@ -16,7 +16,7 @@ export interface ControlCenterTarget extends HttpsTrust {
   password: string;
 }
 
-export interface ServiceInfo {
+interface ServiceInfo {
   name: string;
   /** Started | Stopped | Starting | Stopping | Unknown */
   status: string;

@@ -4,7 +4,7 @@
  */
 import type { Agent } from 'node:https';
 
-export type CucmHttpErrorKind =
+type CucmHttpErrorKind =
   | 'auth' // 401: wrong user or password
   | 'throttled' // AXL 503: write throttling, try again after a delay
   | 'rate-limited' // RisPort over the cluster's per-minute limit

@@ -21,7 +21,7 @@ import { Agent } from 'node:https';
 import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import type { TlsPolicy } from '../../inventory/types';
 
-export type ReadTomcatPem = () => Promise<string>;
+type ReadTomcatPem = () => Promise<string>;
 
 function fingerprint(pem: string): string {
   return new X509Certificate(pem).fingerprint256;

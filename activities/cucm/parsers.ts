@@ -4,7 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 
-export interface CertificateDetails {
+interface CertificateDetails {
   /** Upper-case hex without separators, as Node's X509Certificate prints it. */
   serial: string;
   subject?: string;
@@ -62,7 +62,7 @@ export function lastReportedState(output: string, service: string): string | und
   return state;
 }
 
-export interface CertificateListEntry {
+interface CertificateListEntry {
   /** Unit (own) or trust store (trust), e.g. "tomcat" or "tomcat-trust". */
   unit: string;
   /** File name inside the unit, e.g. "tomcat.pem" or "cucm-pub_791a....pem". */
@@ -260,7 +260,7 @@ export function ctlFileUpdated(output: string): boolean {
   return /\bCTL file Updated\b/i.test(output);
 }
 
-export interface ReplicationRow {
+interface ReplicationRow {
   server: string;
   ip: string;
   /** REPL. QUEUE: changes waiting to replicate. */

@@ -9,7 +9,7 @@ import { classifyHttpError, CucmHttpError, type HttpsTrust } from './errors';
 import type { SlidingWindowLimiter } from './rate-limiter';
 import { WSDL } from './wsdl';
 
-export interface RisTarget extends HttpsTrust {
+interface RisTarget extends HttpsTrust {
   label: string;
   baseUrl: string;
   username: string;
@@ -30,7 +30,7 @@ export interface RisDevice {
 
 export const MAX_DEVICES_PER_REQUEST = 1000;
 
-export interface RisStats {
+interface RisStats {
   requests: number;
   overLimitFaults: number;
 }

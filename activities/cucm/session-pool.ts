@@ -21,7 +21,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { CliError, CliSession, type CliCommands, type CliSessionOptions, type CliTarget, type RunOptions } from './cli';
 
-export interface SessionPoolOptions {
+interface SessionPoolOptions {
   /** Opens an authenticated session (injectable: tests count or break sessions). */
   open?: (target: CliTarget, options?: CliSessionOptions) => Promise<CliSession>;
   sessionOptions?: CliSessionOptions;

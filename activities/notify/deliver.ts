@@ -36,7 +36,7 @@ export interface DeliveryResult {
   response: string;
 }
 
-export type DeliveryOutcome = 'delivered' | 'failed';
+type DeliveryOutcome = 'delivered' | 'failed';
 
 export interface NotificationDeps {
   inventory: Inventory;
@@ -49,16 +49,12 @@ export interface NotificationDeps {
 }
 
 /** HMAC headers of the generic webhook: `X-Cucm-Cert-Regen-Signature: sha256=<hex of HMAC(key, "<t>.<body>")>`. */
-export function webhookSignature(key: string, timestamp: string, body: string): string {
+function webhookSignature(key: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', key).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
 /** The channels of a cluster that take this event kind. */
-export function channelsFor(
-  inventory: Inventory,
-  clusterId: string,
-  kind: NotificationEvent['kind'],
-): NotificationChannel[] {
+function channelsFor(inventory: Inventory, clusterId: string, kind: NotificationEvent['kind']): NotificationChannel[] {
   const cluster = inventory.clusters.find((c) => c.id === clusterId);
   return (cluster?.notifications ?? []).filter((c) => !c.events || c.events.includes(kind));
 }

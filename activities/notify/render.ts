@@ -5,7 +5,7 @@
 import type { NotificationEvent } from '../../workflows/notification-events';
 
 /** Where a person acts on the event: the REST call and the Temporal UI page. Absent for the expiry watch. */
-export interface NotificationLinks {
+interface NotificationLinks {
   /** The run in the Temporal UI. */
   temporalUi?: string;
   /** The run document over REST. */
@@ -43,7 +43,7 @@ export function linksFor(event: NotificationEvent, bases: LinkBases): Notificati
 }
 
 /** The event as lines of plain text, the common core of every channel. */
-export function textLines(event: NotificationEvent, links: NotificationLinks): string[] {
+function textLines(event: NotificationEvent, links: NotificationLinks): string[] {
   const lines: string[] = [];
   lines.push(`Cluster: ${event.clusterId}${event.workflowId ? `, run ${event.workflowId}` : ''}`);
   lines.push(...(event.details ?? []));

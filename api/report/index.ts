@@ -9,7 +9,7 @@ import { renderMarkdown } from './markdown';
 import type { Report } from './types';
 
 export const REPORT_FORMATS = ['md', 'html', 'json'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export const CONTENT_TYPES: Record<ReportFormat, string> = {
   md: 'text/markdown; charset=utf-8',

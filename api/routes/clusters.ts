@@ -75,7 +75,7 @@ function clusterDocument(cluster: InventoryCluster, last: DiscoveryRecord | unde
 }
 
 /** A discovered certificate with where it lives and how long it has left. */
-export interface CertificateRow extends DiscoveredCertificate {
+interface CertificateRow extends DiscoveredCertificate {
   node: string;
   role: string;
   /** Whole days until expiry (negative once expired); null when the date could not be read. */
@@ -83,7 +83,7 @@ export interface CertificateRow extends DiscoveredCertificate {
 }
 
 /** Every node's certificates, soonest expiry first (unreadable dates last), then node and unit. */
-export function certificateRows(record: DiscoveryRecord, now = Date.now()): CertificateRow[] {
+function certificateRows(record: DiscoveryRecord, now = Date.now()): CertificateRow[] {
   const rows: CertificateRow[] = record.discovery.nodes.flatMap((node) =>
     node.certificates.map((c) => {
       const expiry = Date.parse(c.notAfter);

@@ -14,10 +14,10 @@ import { problemSchema, authProblems } from '../schemas';
 import { runStatus } from '../regeneration-documents';
 import { CLUSTER_ID, RUN_PHASE } from '../../workflows/search-attributes';
 
-export const DEFAULT_TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
+const DEFAULT_TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
 
 /** What the builder reads, from what the API read of the run (a rotation: every unit it started). */
-export async function reportInputOf(view: RunView, deps: ApiDeps, generatedAt: string): Promise<ReportInput> {
+async function reportInputOf(view: RunView, deps: ApiDeps, generatedAt: string): Promise<ReportInput> {
   const { description, state, rotation } = view;
   const isRotation = description.type === ROTATION_TYPE;
   const phase = isRotation ? (rotation?.phase ?? state?.phase) : state?.phase;

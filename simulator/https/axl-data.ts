@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import type { SimCluster } from '../model';
 import type { SimPhone } from '../phones';
 
-export const ENTERPRISE_WIDE_DATA_UUID = '{00000000-1111-0000-0000-000000000000}';
+const ENTERPRISE_WIDE_DATA_UUID = '{00000000-1111-0000-0000-000000000000}';
 
-export type ProcessNodeRole = 'CUCM Voice/Video' | 'CUCM IM and Presence';
+type ProcessNodeRole = 'CUCM Voice/Video' | 'CUCM IM and Presence';
 
 export interface ProcessNodeRow {
   uuid: string;

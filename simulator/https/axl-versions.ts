@@ -9,7 +9,7 @@
  * Cloverhound/AXLRuby and ciscoaxl ship them: reference section 4.1). "Major release" is the first number: 14.0's
  * previous two major releases are 12 (12.0, 12.5) and 11 (11.0, 11.5), as there was no 13.
  */
-export const AXL_SCHEMA_VERSIONS = [
+const AXL_SCHEMA_VERSIONS = [
   '8.0',
   '8.5',
   '9.0',

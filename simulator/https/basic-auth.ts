@@ -17,7 +17,7 @@ function same(a: string, b: string): boolean {
 }
 
 /** The user name when the request carries exactly these credentials, else undefined. */
-export function basicAuthUser(req: IncomingMessage, expected: Credentials): string | undefined {
+function basicAuthUser(req: IncomingMessage, expected: Credentials): string | undefined {
   const match = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   if (!match?.[1]) return undefined;
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');

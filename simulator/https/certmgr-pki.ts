@@ -13,7 +13,7 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 
 export class CertificateRejected extends Error {}
 
-export interface CsrRequest {
+interface CsrRequest {
   commonName: string;
   /** The unit, as the OU, like CUCM's own CSRs. */
   organizationalUnit: string;
@@ -60,7 +60,7 @@ export function pemBlocks(texts: string[]): string[] {
     .map((b) => `${b}\n`);
 }
 
-export function parseCertificate(pem: string): X509Certificate {
+function parseCertificate(pem: string): X509Certificate {
   try {
     return new X509Certificate(pem);
   } catch {

@@ -4,7 +4,7 @@
  */
 import type { SimCluster } from '../model';
 
-export class FixedWindowLimiter {
+class FixedWindowLimiter {
   private windowStart = 0;
   private count = 0;
 

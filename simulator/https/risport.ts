@@ -213,7 +213,7 @@ function cmDevice(p: SimPhone) {
 }
 
 /** One reply: CmNodes per CUCM node (Ok with its devices on this page, NotFound without), and the next StateInfo. */
-export function selectCmDevice(cluster: SimCluster, args: unknown) {
+function selectCmDevice(cluster: SimCluster, args: unknown) {
   const criteria = parseCriteria(args);
   const cmNodes = cluster.nodes.filter((n) => n.product === 'callmanager');
   const nodes = criteria.nodeName ? cmNodes.filter((n) => [n.name, n.fqdn, n.ip].includes(criteria.nodeName)) : cmNodes;

@@ -5,7 +5,7 @@
  */
 import type { ISoapFault11 } from 'soap';
 
-export const SOAP_ENV_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
+const SOAP_ENV_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 
 export function xmlEscape(text: string): string {
   return text.replace(

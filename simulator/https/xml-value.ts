@@ -2,7 +2,7 @@
  * Typed access to what fast-xml-parser returns (`unknown` trees of records, arrays and strings), so the request
  * handlers read elements without `any`.
  */
-export type XmlRecord = Record<string, unknown>;
+type XmlRecord = Record<string, unknown>;
 
 export function isRecord(value: unknown): value is XmlRecord {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

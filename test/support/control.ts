@@ -14,7 +14,7 @@ import type { FaultSpec, SimEvent } from '../../simulator/model';
 export type { SimEvent } from '../../simulator/model';
 
 /** GET /clusters/{id}/nodes/{node} (dates as JSON strings). */
-export interface NodeView {
+interface NodeView {
   name: string;
   role: 'publisher' | 'subscriber';
   /** callmanager, cups, or uccx (a Unified CCX node that trusts the cluster). */
@@ -29,7 +29,7 @@ export interface NodeView {
 }
 
 /** GET /clusters/{id}/phones. */
-export interface PhonesView {
+interface PhonesView {
   counts: { Registered: number; UnRegistered: number; Rejected: number };
   /** Phones reset and not yet settled (re-registered or refused). */
   pending: number;
@@ -39,7 +39,7 @@ export interface PhonesView {
 }
 
 /** One phone as GET /clusters/{id}/phones?list=all shows it. */
-export interface PhoneView {
+interface PhoneView {
   name: string;
   node: string;
   model: string;
@@ -48,7 +48,7 @@ export interface PhoneView {
   resets: number;
 }
 
-export interface EventFilter {
+interface EventFilter {
   since?: number;
   kind?: string;
   node?: string;

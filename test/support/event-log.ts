@@ -9,7 +9,7 @@ import type { SimEvent } from '../../simulator/model';
 import type { CertificateUnit } from '../../workflows/units';
 
 /** Event kinds that change something on the cluster (or its phones). */
-export const WRITE_KINDS: ReadonlySet<string> = new Set([
+const WRITE_KINDS: ReadonlySet<string> = new Set([
   'cert-regenerated',
   'cert-imported',
   'trust-imported',

@@ -10,11 +10,9 @@
  */
 import type { GateKind, MaintenanceWindow, RegistrationOutcome } from '../types';
 
-export const TRUST_RECOVERY_TYPE = 'recoverTrust';
-
 /** The gates a recovery may stop at; both by default (a recovery resets every phone of the cluster, twice). */
 export const TRUST_RECOVERY_GATES = ['before-start', 'before-phone-reset'] as const satisfies readonly GateKind[];
-export type TrustRecoveryGate = (typeof TRUST_RECOVERY_GATES)[number];
+type TrustRecoveryGate = (typeof TRUST_RECOVERY_GATES)[number];
 
 export interface TrustRecoveryRequest {
   clusterId: string;

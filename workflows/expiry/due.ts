@@ -35,7 +35,7 @@ export interface DueUnit {
   caSigned: boolean;
 }
 
-export interface ExpiryDecision {
+interface ExpiryDecision {
   rows: ExpiryRow[];
   /** Due and renewable, in the plan's order: the units of the one renewal to start. */
   due: DueUnit[];

@@ -41,7 +41,7 @@ export function restartStrategyOf(request: PlanRequest): 'serial' | 'redundancy-
  * The groups that constrain restarts: those a device pool uses (a group no device pool names carries no device).
  * When no device pool was read at all, every group counts (the conservative reading).
  */
-export function constrainingGroups(redundancy: PlanRedundancy): PlanRedundancy['groups'] {
+function constrainingGroups(redundancy: PlanRedundancy): PlanRedundancy['groups'] {
   if (redundancy.devicePools.length === 0) return redundancy.groups;
   const used = new Set(redundancy.devicePools.map((p) => p.callManagerGroup));
   return redundancy.groups.filter((g) => used.has(g.name));

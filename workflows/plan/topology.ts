@@ -15,7 +15,7 @@ import type { CertificateUnit } from '../units';
 import type { PlanCluster, PlanNode } from './types';
 
 /** Oldest release whose procedure this plan encodes (TN 214231's older revision starts at 10.5). */
-export const MIN_VERSION = { major: 10, minor: 5 } as const;
+const MIN_VERSION = { major: 10, minor: 5 } as const;
 
 export function tryParseVersion(text: string): CucmVersion | undefined {
   try {

@@ -41,7 +41,7 @@ const CALLMANAGER = 'Cisco CallManager';
 const CTIMANAGER = 'Cisco CTIManager';
 const FN70613 = 'FN70613 (https://www.cisco.com/c/en/us/support/docs/field-notices/706/fn70613.html)';
 
-export const TRUST_RECOVERY_REFUSALS = {
+const TRUST_RECOVERY_REFUSALS = {
   noPublisher: 'no-publisher',
   noTftp: 'no-tftp',
 } as const;

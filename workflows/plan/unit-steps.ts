@@ -25,7 +25,7 @@ import {
   type UnitPlan,
 } from './types';
 
-export interface PlanContext {
+interface PlanContext {
   cluster: PlanCluster;
   request: PlanRequest;
   v: CucmVersion;
