@@ -277,6 +277,7 @@ export function phoneActivities(ctx: PhoneDeps) {
           const notRegistered = [...devices.values()].filter((d) => d.status !== 'Registered');
           const before = input.longUnregisteredBefore;
           const longDown = before === undefined ? [] : notRegistered.filter((d) => d.timestamp < before);
+          const longDownSet = new Set(longDown);
           const small = devices.size <= MAX_NAMES_IN_BASELINE;
           const canary = input.canary;
           // Security profiles from AXL only where they matter: secure-only resets, or mixed mode's own groups.
@@ -302,7 +303,7 @@ export function phoneActivities(ctx: PhoneDeps) {
             ...(input.withUnregistered && small
               ? {
                   unregisteredNames: notRegistered
-                    .filter((d) => !longDown.includes(d))
+                    .filter((d) => !longDownSet.has(d))
                     .map((d) => d.name)
                     .sort(),
                 }

@@ -28,15 +28,15 @@ export class ChainChecks {
       );
   }
 
-  /**
-   * For the handler: marks the node as being checked until `check` settles. The mark is set before the handler's
-   * first await, so a second submission in the same workflow task already sees it.
-   */
   /** A checked chain passed on (the rotation's signal to its unit run): later submissions for the node are refused. */
   handOver(key: string): void {
     this.handedOver.add(key);
   }
 
+  /**
+   * For the handler: marks the node as being checked until `check` settles. The mark is set before the handler's
+   * first await, so a second submission in the same workflow task already sees it.
+   */
   async run<T>(key: string, check: () => Promise<T>): Promise<T> {
     this.checking.add(key);
     try {

@@ -77,10 +77,10 @@ function checkDecision(pending: readonly PendingGate[], d: GateDecision): Pendin
 
 export async function rotateCluster(request: RegenerationRequest): Promise<RegenerationResult[]> {
   const state: RotationState = { clusterId: request.clusterId, phase: 'running', order: [], done: [], finished: [] };
-  /** An abort sent between units: the next unit is not started. */
   // One signed-chain check per node of the unit running now (chain-checks.ts says why refusing, and why no patch).
   const chainChecks = new ChainChecks();
   const chainKey = (unitWorkflowId: string, nodeId: string) => `${unitWorkflowId} ${nodeId}`;
+  /** An abort sent between units: the next unit is not started. */
   let abortRequested: { by?: string; comment?: string } | undefined;
   const publish = () => {
     const cur = state.current;

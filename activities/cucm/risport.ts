@@ -5,7 +5,7 @@
  */
 import { BasicAuthSecurity, createClientAsync, type Client } from 'soap';
 import { asArray, optionalText, soapCall, text, type Xml } from './xml';
-import { classifyHttpError, CucmHttpError, type HttpsTrust } from './errors';
+import { classifyHttpError, type HttpsTrust } from './errors';
 import type { SlidingWindowLimiter } from './rate-limiter';
 import { WSDL } from './wsdl';
 
@@ -92,9 +92,8 @@ export class RisPortClient {
           this.limiter.penalize();
           continue;
         }
-        throw err instanceof CucmHttpError
-          ? err
-          : classifyHttpError(`${this.target.label}: RisPort70 selectCmDeviceExt`, err, this.target);
+        // classifyHttpError passes a CucmHttpError through as it is.
+        throw classifyHttpError(`${this.target.label}: RisPort70 selectCmDeviceExt`, err, this.target);
       } finally {
         done();
       }

@@ -2,20 +2,16 @@
  * Activities with their real clients against the simulator: idempotent regeneration, restarts only where Started.
  */
 import assert from 'node:assert/strict';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { createCertificate } from '../../simulator/certificates';
+import { activityRunner } from '../support/activity-runner';
 import { signCsr } from '../support/pki';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
 
 describe('activities against the simulator', function () {
   this.timeout(30_000);
   let lab: SimulatedCluster;
-  const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-  // MockActivityEnvironment.run loses the activity's types; keep them.
-  const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-    env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
+  const run = activityRunner();
 
   before(async () => {
     lab = await startSimulatedCluster([

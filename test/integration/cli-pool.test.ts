@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { CliSessionPool } from '../../activities/cucm/session-pool';
 import type { CliTarget } from '../../activities/cucm/cli';
+import { activityRunner } from '../support/activity-runner';
 import { startControl, type Control } from '../support/control';
 import { createWorker } from '../../worker/create-worker';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
@@ -49,10 +49,7 @@ describe('CLI session pool: one session per node per worker', function () {
   this.timeout(120_000);
   let lab: SimulatedCluster;
   let control: Control;
-  const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-  // MockActivityEnvironment.run loses the activity's types; keep them.
-  const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-    env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
+  const run = activityRunner();
 
   before(async () => {
     lab = await startSimulatedCluster([

@@ -6,8 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { parseNetworkCluster } from '../../activities/cucm/parsers';
 import { MemoryHostKeyStore } from '../../activities/host-keys';
@@ -15,6 +13,7 @@ import { parseInventory } from '../../inventory/load';
 import type { Inventory } from '../../inventory/types';
 import { startSimulator, type ClusterEndpoints, type RunningSimulator } from '../../simulator/cluster-runner';
 import { inventoryFromEndpoints } from '../../simulator/inventory';
+import { activityRunner } from '../support/activity-runner';
 import { runOn } from '../support/cli';
 import { startControl, type Control } from '../support/control';
 import { secretsOfThisRun } from '../support/simulator';
@@ -26,9 +25,7 @@ describe('subscribers learned from the publisher (inventory lists the publisher 
   let lab: ClusterEndpoints;
   let inventory: Inventory;
   let secrets: Map<string, string>;
-  const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-  const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-    env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
+  const run = activityRunner();
   /** A fresh worker process's activities: nothing learned yet. */
   const worker = (inv: Inventory, extra: Partial<ActivityDeps> = {}) =>
     createActivities({

@@ -11,12 +11,11 @@
  *   - RisPort70's StateInfo paging that ends with a NoChange reply repeating the last StateInfo.
  */
 import assert from 'node:assert/strict';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { ActivityContext } from '../../activities/context';
 import type { RegistrationBaseline } from '../../activities';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import type { ClusterConfig } from '../../simulator/model';
+import { activityRunner } from '../support/activity-runner';
 import type { SimEvent } from '../support/control';
 import { activitiesOf } from '../support/kills';
 import { waitFor } from '../support/net';
@@ -46,9 +45,7 @@ const ms = (e: SimEvent) => Date.parse(e.at);
 describe('phones that drop some time after their reset: every registration wait outlasts the drop', function () {
   this.timeout(300_000);
   let system: System;
-  const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-  const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-    env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
+  const run = activityRunner();
 
   // Scale 0.1: the phones drop 200–500 ms after their reset and come back 200–600 ms later.
   before(async () => {

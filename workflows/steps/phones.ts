@@ -135,7 +135,7 @@ async function canaryStage(
             pollIntervalMs: (request.registrationPollSeconds ?? 10) * 1000,
             only: names,
             // Back means registered again since their reset (a reset by hand, after a skip, has no start).
-            ...(started ? { changedSince: started.since } : {}),
+            ...sinceReset(started),
           },
         ),
       (r) => ({
