@@ -38,27 +38,25 @@ describe('no secret in any workflow history', function () {
     const plan = await postJson(url('/v1/clusters/lab1/plan'), { units: ['tomcat'] });
     assert.equal(plan.status, 200, JSON.stringify(plan.json));
     const started: string[] = [];
+    // A run asks the cluster's entity for the lease; the entity releases it once it has seen the run close (a moment
+    // after its result), so each next start waits for that, as an engineer would see it in the entity.
+    const entity = client.workflow.getHandle(clusterEntityId('lab1', system.taskQueue));
+    const leaseReleased = () =>
+      waitFor('the lease released', async () => ((await entity.query(clusterStateQuery)).holder ? undefined : true));
     for (const units of [['tomcat'], ['tomcat', 'CallManager']]) {
       const { status, json } = await postJson(url('/v1/clusters/lab1/regenerations'), { units, approvals: [] });
       assert.equal(status, 202, JSON.stringify(json));
       started.push(json.id as string);
       await client.workflow.getHandle(json.id as string).result();
+      await leaseReleased();
     }
-    // A run started directly asks the cluster's entity for the lease; the entity releases it once it has seen the
-    // rotation close (a moment after its result), so wait for that, as an engineer would see it in the entity.
-    const entity = client.workflow.getHandle(clusterEntityId('lab1', system.taskQueue));
-    await waitFor('the lease released', async () =>
-      (await entity.query(clusterStateQuery)).holder ? undefined : true,
-    );
     await client.workflow.execute(cleanupExpiredTrust, {
       workflowId: `no-secrets-cleanup-${Date.now()}`,
       taskQueue: system.taskQueue,
       args: [{ clusterId: 'lab1' }],
     });
     // A trust recovery, started over the API like a person would, without gates, once the cleanup's lease is free.
-    await waitFor('the lease released', async () =>
-      (await entity.query(clusterStateQuery)).holder ? undefined : true,
-    );
+    await leaseReleased();
     const recovery = await postJson(url('/v1/clusters/lab1/trust-recovery'), {
       approvals: [],
       registrationPollSeconds: 1,
