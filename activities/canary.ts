@@ -8,16 +8,7 @@
  * `perNodeModel` phones, the first by name; over `max`, the groups take turns so each node and model keeps one.
  */
 import type { RisDevice } from './cucm/risport';
-
-export interface CanaryPhone {
-  name: string;
-  /** The CallManager node RisPort70 saw it registered to at the baseline. */
-  node: string;
-  /** RisPort70's model number (e.g. 36224), "unknown" when it did not say. */
-  model: string;
-  /** Authenticated or encrypted security profile (mixed mode). */
-  secure?: boolean;
-}
+import type { CanaryPhone } from '../domain/phones';
 
 interface CanarySelection {
   perNodeModel: number;

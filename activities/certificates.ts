@@ -7,12 +7,13 @@ import { X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { atLeast, itlSigner, parseCucmVersion, trustStoreOf } from '../workflows/cucm-version';
-import type { CertificateUnit } from '../workflows/units';
+import { atLeast, itlSigner, parseCucmVersion, trustStoreOf } from '../domain/cucm-version';
+import type { CertificateUnit } from '../domain/units';
 import { heartbeating, toFailure, type ActivityContext, type NodeRef } from './context';
 import type { CliCommands } from './cucm/cli';
 import { parseCertificateDetails, parseCertificateList, parseTrustFile } from './cucm/parsers';
 import { checkTrustFile, filesCarrying } from './trust-file-check';
+import type { TrustCertificate } from '../domain/certificates';
 
 export interface CertificateSummary {
   serial: string;
@@ -39,14 +40,6 @@ export interface VerifyOutcome {
   /** For tomcat: the serial of the certificate actually served on HTTPS. */
   servedSerial?: string;
   problem?: string;
-}
-
-export interface TrustCertificate {
-  store: string;
-  file: string;
-  serial: string;
-  subject: string;
-  notAfter: string;
 }
 
 /** The five base own certificates Cisco says never to delete (TN-214231); trust copies of them are kept too. */

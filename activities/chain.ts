@@ -6,7 +6,8 @@
  */
 import { X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
-import type { CertificateUnit } from '../workflows/units';
+import type { CertificateUnit } from '../domain/units';
+import type { SignedChainCheck } from '../domain/certificates';
 
 export interface SignedChainInput {
   nodeId: string;
@@ -20,10 +21,6 @@ export interface SignedChainInput {
    */
   coversNodes?: string[];
 }
-
-export type SignedChainCheck =
-  | { ok: true; leafPem: string; caPems: string[]; serial: string; issuer: string; notAfter: string }
-  | { ok: false; problem: string };
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 

@@ -5,8 +5,7 @@
  * module holds no client and no secret.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { findCluster } from '../inventory/load';
-import type { Inventory, InventoryCluster, InventoryNode } from '../inventory/types';
+import { findCluster, type Inventory, type InventoryCluster, type InventoryNode } from '../domain/inventory/types';
 import type { CliCommands } from './cucm/cli';
 import { parseNetworkCluster, type ClusterNodeLine } from './cucm/parsers';
 

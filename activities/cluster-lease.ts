@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { clusterBusyHolder, updateClusterEntity } from '../clients/cluster-entity';
-import { acquireLeaseUpdate, type LeaseAnswer, type LeaseRequest } from '../workflows/contract/cluster-entity';
+import { acquireLeaseUpdate, type LeaseAnswer, type LeaseRequest } from '../domain/contract/cluster-entity';
 
 export function clusterLeaseActivities() {
   return {

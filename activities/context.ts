@@ -8,8 +8,8 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Inventory } from '../inventory/types';
-import { parseCucmVersion } from '../workflows/cucm-version';
+import type { Inventory } from '../domain/inventory/types';
+import { parseCucmVersion } from '../domain/cucm-version';
 import { cancellationSignal, toFailure } from './activity-support';
 import { ClusterDirectory, type NodeRef } from './cluster-directory';
 import { AxlClient } from './cucm/axl';

@@ -3,8 +3,8 @@
  * nodes and roles, security mode, who signs the ITL, services per node, and each node's certificate inventory.
  */
 import { X509Certificate } from 'node:crypto';
-import { itlSigner, parseCucmVersion } from '../workflows/cucm-version';
-import { CERTIFICATE_UNITS, type CertificateUnit } from '../workflows/units';
+import { itlSigner, parseCucmVersion } from '../domain/cucm-version';
+import { CERTIFICATE_UNITS, type CertificateUnit } from '../domain/units';
 import type { ActivityContext } from './context';
 import { heartbeating, isMember } from './context';
 import {
@@ -15,52 +15,8 @@ import {
   parseServiceList,
   parseSqlTable,
   parseTrustFile,
-  type ServiceStatus,
 } from './cucm/parsers';
-
-export interface ClusterDescription {
-  clusterId: string;
-  name: string;
-  nodes: Array<{ id: string; role: 'publisher' | 'subscriber' }>;
-}
-
-export interface DiscoveredCertificate {
-  unit: CertificateUnit;
-  serial: string;
-  subject: string;
-  issuer: string;
-  selfSigned: boolean;
-  keyType: string;
-  keySize?: number;
-  notAfter: string;
-}
-
-export interface DiscoveredNode {
-  id: string;
-  role: 'publisher' | 'subscriber';
-  product: string;
-  services: ServiceStatus[];
-  certificates: DiscoveredCertificate[];
-}
-
-export interface ClusterDiscovery {
-  clusterId: string;
-  version: string;
-  securityMode: 0 | 1;
-  itlSigner: 'CallManager' | 'ITLRecovery';
-  itlSignerSerial?: string;
-  nodes: DiscoveredNode[];
-  /**
-   * Nodes `show network cluster` lists that the worker cannot manage (not listed, and not learnable as a subscriber:
-   * e.g. another publisher than the inventory's). Subscribers the inventory does not list are learned, not unmanaged.
-   */
-  unmanagedNodes: string[];
-  /** Ids of the nodes in `nodes` that the inventory does not list: learned from the publisher's show network cluster. */
-  learnedNodes?: string[];
-  /** The Unified CCX nodes the inventory says trust this cluster's tomcat (ids only; none when absent). */
-  uccxNodes?: string[];
-  discoveredAt: string;
-}
+import type { ClusterDescription, ClusterDiscovery, DiscoveredCertificate, DiscoveredNode } from '../domain/discovery';
 
 function describeCertificate(unit: CertificateUnit, output: string): DiscoveredCertificate {
   const details = parseCertificateDetails(output);

@@ -5,9 +5,10 @@
  */
 import { Context } from '@temporalio/activity';
 import { clusterBusyHolder, updateClusterEntity } from '../clients/cluster-entity';
-import { startRunUpdate, type LeaseHolder } from '../workflows/contract/cluster-entity';
-import type { RegenerationRequest } from '../workflows/types';
-import type { ExpiryGauges, ExpiryReading } from './expiry-gauges';
+import { startRunUpdate, type LeaseHolder } from '../domain/contract/cluster-entity';
+import type { RegenerationRequest } from '../domain/types';
+import type { ExpiryGauges } from './expiry-gauges';
+import type { ExpiryReading } from '../domain/certificates';
 
 export interface RenewalStartInput {
   workflowId: string;

@@ -21,25 +21,15 @@ import { uccxActivities } from './uccx';
 import { windowActivities } from './window';
 
 export type { ActivityDeps, NodeRef, UccxRef } from './context';
-export type { ClusterDescription, ClusterDiscovery, DiscoveredNode, DiscoveredCertificate } from './discovery';
-export type { CertificateSummary, RegenerateOutcome, VerifyOutcome, TrustCertificate } from './certificates';
+export type { CertificateSummary, RegenerateOutcome, VerifyOutcome } from './certificates';
 export type { RestartOutcome } from './services';
 export type { UccxRestartResult, UccxTrustCertificate, UccxUploadResult, UccxVerifyResult } from './uccx';
-export type { SignedChainCheck, SignedChainInput } from './chain';
+export type { SignedChainInput } from './chain';
 export type { PreflightReport } from './preflight';
 export type { WindowOpening } from './window';
-export type { CallManagerRedundancy } from './redundancy';
 export type { DeliverNotificationInput, DeliveryResult } from './notify/deliver';
-export type { ExpiryGauges, ExpiryReading } from './expiry-gauges';
+export type { ExpiryGauges } from './expiry-gauges';
 export type { RenewalStart, RenewalStartInput } from './expiry';
-export type {
-  RegistrationBaseline,
-  AwaitRegistrationResult,
-  EarlierReset,
-  ResetPhonesResult,
-  CanaryPhone,
-  CanaryRequest,
-} from './phones';
 
 /** What `npm start` serves: the API and the Temporal UI on loopback. */
 const DEFAULT_NOTIFICATION_LINKS = {

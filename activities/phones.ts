@@ -18,10 +18,16 @@ import { Context } from '@temporalio/activity';
 import { heartbeating, toFailure, type ActivityContext } from './context';
 import { CucmHttpError } from './cucm/errors';
 import { MAX_DEVICES_PER_REQUEST, type RisDevice } from './cucm/risport';
-import { selectCanaries, type CanaryPhone } from './canary';
-import { nodeIdOf, type CallManagerRedundancy } from './redundancy';
-
-export type { CanaryPhone } from './canary';
+import { selectCanaries } from './canary';
+import { nodeIdOf } from './redundancy';
+import type { CallManagerRedundancy } from '../domain/discovery';
+import type {
+  AwaitRegistrationResult,
+  CanaryRequest,
+  EarlierReset,
+  RegistrationBaseline,
+  ResetPhonesResult,
+} from '../domain/phones';
 
 interface PhoneSelection {
   /** Explicit device names; otherwise every phone AXL lists. */
@@ -51,56 +57,6 @@ interface ResetCursor {
   total: number;
 }
 
-export interface ResetPhonesResult {
-  total: number;
-  reset: number;
-  /** Phones found already reset when resuming after a crash (not reset again). */
-  skippedAlreadyReset: number;
-  resumedFrom?: number;
-  /** Epoch seconds (the worker's clock) when the first attempt began resetting: RisPort changes after it are ours. */
-  startedAt?: number;
-}
-
-export interface RegistrationBaseline {
-  /** Newest RisPort TimeStamp in the snapshot (CUCM's clock, epoch seconds). */
-  takenAt: number;
-  total: number;
-  registered: number;
-  /** Names of the phones registered at the baseline, when the fleet is small enough to carry them (≤ 2000). */
-  registeredNames?: string[];
-  /** Phones registered per CallManager node (RisPort70's CmNode name), for the change report. */
-  byNode?: Array<{ node: string; registered: number }>;
-  /**
-   * Only when asked (`withUnregistered`, the trust recovery): names of the phones RisPort70 lists as not registered,
-   * e.g. locked out by a bad ITL, when the fleet is small enough to carry them.
-   */
-  unregisteredNames?: string[];
-  /**
-   * Only when asked (`longUnregisteredBefore`, the trust recovery): the phones not registered since before that time
-   * (RisPort70's TimeStamp), left out of `unregisteredNames`: down before the incident, not the recovery's to wait for.
-   */
-  longUnregistered?: { count: number; names: string[] };
-  /** The canary phones chosen among the registered ones, when the run asked for a canary stage. */
-  canaries?: CanaryPhone[];
-}
-
-/** The canary stage's choice, made with the baseline (the same RisPort70 reading). */
-export interface CanaryRequest {
-  perNodeModel: number;
-  max: number;
-  /** Reset mode secure-only: canaries among the secure phones only. */
-  secureOnly?: boolean;
-  /** Mixed mode: secure and non-secure phones are groups of their own (only secure phones check the CTL). */
-  bySecurity?: boolean;
-}
-
-/** Phones reset before the wave being waited for (the canaries): each is back from its own reset's start on. */
-export interface EarlierReset {
-  /** Epoch seconds: the earlier reset's start (its resetPhones result's startedAt). */
-  since: number;
-  names: string[];
-}
-
 interface AwaitRegistrationInput {
   clusterId: string;
   baseline: RegistrationBaseline;
@@ -128,17 +84,6 @@ interface AwaitRegistrationInput {
    * unknown (not in AXL, or its primary not a node of this cluster) is back once registered anywhere.
    */
   homes?: CallManagerRedundancy;
-}
-
-export interface AwaitRegistrationResult {
-  allBack: boolean;
-  registered: number;
-  /** Phones registered at the baseline (or changed since) that are not registered now; at most 200 names. */
-  missing: string[];
-  missingCount: number;
-  polls: number;
-  /** Per CallManager node: phones registered now, and the missing ones (named) that RisPort last saw there. */
-  byNode?: Array<{ node: string; registered: number; missing?: string[] }>;
 }
 
 const MAX_NAMES_IN_BASELINE = 2000;

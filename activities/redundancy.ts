@@ -4,17 +4,7 @@
  * by hostname, FQDN or address). Read-only.
  */
 import type { ActivityContext } from './context';
-
-export interface CallManagerRedundancy {
-  groups: Array<{
-    name: string;
-    /** Node ids by priority: the primary first, then its backups. */
-    members: string[];
-    /** CallManagers of the group that match no node of this cluster's inventory or discovery. */
-    unmatched?: string[];
-  }>;
-  devicePools: Array<{ name: string; callManagerGroup: string }>;
-}
+import type { CallManagerRedundancy } from '../domain/discovery';
 
 /**
  * The node id a CUCM server name stands for (AXL's processNodeName, RisPort70's CmNode name): matched by id,

@@ -3,7 +3,7 @@
  * reads the listing over SSH and passes it here. A check that finds nothing to compare is a problem, never a pass:
  * a missing file, a file without records, no record of the unit, no signer where the unit signs the file.
  */
-import type { CertificateUnit } from '../workflows/units';
+import type { CertificateUnit } from '../domain/units';
 import type { TrustFileListing, TrustFileRecord } from './cucm/parsers';
 
 interface TrustFileCheck {

@@ -5,7 +5,7 @@
  * them: a prompt is answered yes if one comes, the CLI client's error patterns fail the step, and success is what
  * `show itl` / `show ctl` show afterwards (the workflow compares the readings).
  */
-import type { TrustFileKind, TrustFileReading } from '../workflows/contract/trust-recovery';
+import type { TrustFileKind, TrustFileReading } from '../domain/contract/trust-recovery';
 import { heartbeating, type ActivityContext, type NodeRef } from './context';
 import { parseTrustFile } from './cucm/parsers';
 

@@ -9,7 +9,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import type { CertificateUnit } from '../workflows/units';
+import type { CertificateUnit } from '../domain/units';
 import { heartbeating, type ActivityContext, type UccxRef } from './context';
 import type { CliCommands } from './cucm/cli';
 import { lastReportedState, parseCertificateDetails, parseCertificateList, parseServiceList } from './cucm/parsers';

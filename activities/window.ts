@@ -3,8 +3,8 @@
  * and its answer (an instant) is recorded in the run's history. A replay reads the recorded instant instead of
  * computing it again, so a Node upgrade with new time-zone rules never moves a timer of a run in flight.
  */
-import { msUntilOpen, windowProblem } from '../workflows/maintenance-window';
-import type { MaintenanceWindow } from '../workflows/types';
+import { msUntilOpen, windowProblem } from '../domain/maintenance-window';
+import type { MaintenanceWindow } from '../domain/types';
 
 export interface WindowOpening {
   /** 0 when the window is open at `nowMs`. */

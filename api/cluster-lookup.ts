@@ -1,6 +1,5 @@
 /** A cluster of the inventory by id, or the 404 that says where to look. Shared by the routes. */
-import { findCluster } from '../inventory/load';
-import type { InventoryCluster } from '../inventory/types';
+import { findCluster, type InventoryCluster } from '../domain/inventory/types';
 import type { ApiDeps } from './deps';
 import { HttpProblem } from './problem';
 

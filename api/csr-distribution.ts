@@ -3,8 +3,8 @@
  * CSR (400: the request is wrong whatever the cluster), and the cluster must hold them CA-signed from 14 on (422:
  * discovery says so; the plan's own refusals, so the API and the run agree). Nothing is started when either fails.
  */
-import { MULTI_SERVER_UNITS, REFUSAL_CODES, buildPlan, planClusterOf } from '../workflows/plan';
-import type { CertificateUnit } from '../workflows/units';
+import { MULTI_SERVER_UNITS, REFUSAL_CODES, buildPlan, planClusterOf } from '../domain/plan';
+import type { CertificateUnit } from '../domain/units';
 import type { DiscoveryService } from './discovery';
 import { HttpProblem } from './problem';
 

@@ -3,7 +3,7 @@
  * Temporal. Imports nothing else of api/ but the problem types, so no import circle goes through it.
  */
 import type { Client } from '@temporalio/client';
-import type { Inventory } from '../inventory/types';
+import type { Inventory } from '../domain/inventory/types';
 import { TemporalTimeout } from './problem';
 
 export interface ApiDeps {

@@ -6,11 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { ClusterDiscovery } from '../activities';
-import { discoverClusterWorkflow } from '../workflows/discover';
+import { DISCOVER_CLUSTER_WORKFLOW, type DiscoverClusterWorkflow } from '../domain/contract/reads';
 import type { ApiMetrics } from './metrics';
 import { HttpProblem, isTemporalUnavailable } from './problem';
 import { withDeadline, type ApiDeps } from './deps';
+import type { ClusterDiscovery } from '../domain/discovery';
 
 export interface DiscoveryRecord {
   clusterId: string;
@@ -92,7 +92,7 @@ export class DiscoveryService {
     let handle;
     try {
       handle = await withDeadline(this.deps, 10_000, () =>
-        this.deps.temporal.workflow.start(discoverClusterWorkflow, {
+        this.deps.temporal.workflow.start<DiscoverClusterWorkflow>(DISCOVER_CLUSTER_WORKFLOW, {
           workflowId,
           taskQueue: this.deps.taskQueue,
           args: [clusterId],

@@ -1,15 +1,15 @@
 /** The CallManager groups for a redundancy-groups dry run, read by the worker (readCallManagerGroupsWorkflow). */
 import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { CallManagerRedundancy } from '../activities';
-import { readCallManagerGroupsWorkflow } from '../workflows/read-redundancy';
+import { READ_CALLMANAGER_GROUPS_WORKFLOW, type ReadCallManagerGroupsWorkflow } from '../domain/contract/reads';
 import { HttpProblem, isTemporalUnavailable } from './problem';
 import { withDeadline, type ApiDeps } from './deps';
+import type { CallManagerRedundancy } from '../domain/discovery';
 
 export async function readRedundancy(deps: ApiDeps, clusterId: string): Promise<CallManagerRedundancy> {
   const workflowId = `read-cm-groups-${clusterId}-${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(2).toString('hex')}`;
   const handle = await withDeadline(deps, 10_000, () =>
-    deps.temporal.workflow.start(readCallManagerGroupsWorkflow, {
+    deps.temporal.workflow.start<ReadCallManagerGroupsWorkflow>(READ_CALLMANAGER_GROUPS_WORKFLOW, {
       workflowId,
       taskQueue: deps.taskQueue,
       args: [clusterId],

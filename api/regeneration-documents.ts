@@ -3,9 +3,9 @@
  * `rotationState` and its current unit run's) in the API's words, with the result or the failure once it closed.
  */
 import type { WorkflowExecutionDescription } from '@temporalio/client';
-import type { RotationState } from '../workflows/contract/rotation';
-import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from '../workflows/search-attributes';
-import type { MaintenanceWindow, RegenerationResult, RegenerationState, RunPhase } from '../workflows/types';
+import type { RotationState } from '../domain/contract/rotation';
+import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from '../domain/search-attributes';
+import type { MaintenanceWindow, RegenerationResult, RegenerationState, RunPhase } from '../domain/types';
 import { ROTATION_TYPE, failureOf, type RunView } from './runs';
 import { rotationParent, statusFromTemporal, type RUN_WORKFLOW_TYPES, type RunStatus } from './visibility';
 

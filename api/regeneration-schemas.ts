@@ -4,7 +4,7 @@
  * one source.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { OPTIONAL_GATES, type GateKind } from '../workflows/types';
+import { OPTIONAL_GATES, type GateKind } from '../domain/types';
 import {
   canaryPhonesSchema,
   CLUSTER_ID_PATTERN,

@@ -16,9 +16,9 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
-import { stateQuery } from '../workflows/messages';
-import { rotationStateQuery, type RotationState } from '../workflows/contract/rotation';
-import type { RegenerationState } from '../workflows/types';
+import { stateQuery } from '../domain/messages';
+import { rotationStateQuery, type RotationState } from '../domain/contract/rotation';
+import type { RegenerationState } from '../domain/types';
 import { withDeadline, type ApiDeps } from './deps';
 import { HttpProblem } from './problem';
 

@@ -5,7 +5,7 @@
  * else: a second guard against echoing a field (such as a secret reference) that a document must not carry.
  */
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
-import { CERTIFICATE_UNITS, type CertificateUnit } from '../workflows/units';
+import { CERTIFICATE_UNITS, type CertificateUnit } from '../domain/units';
 
 /**
  * A string from a fixed list, as a JSON Schema `enum` (not TypeBox's union of literals: its `anyOf` would turn one
@@ -174,7 +174,7 @@ const planStepSchema = Type.Object(
   { additionalProperties: true },
 );
 
-/** The run option canaryPhones (workflows/plan/types.ts CanaryPhones): false, or the canary stage's size. */
+/** The run option canaryPhones (domain/plan/types.ts CanaryPhones): false, or the canary stage's size. */
 export const canaryPhonesSchema = Type.Union(
   [
     Type.Literal(false),
@@ -227,7 +227,7 @@ export const planSchema = Type.Object({
 
 const HH_MM = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
 
-/** A recurring maintenance window in local time (workflows/types.ts MaintenanceWindow). */
+/** A recurring maintenance window in local time (domain/types.ts MaintenanceWindow). */
 export const maintenanceWindowSchema = Strict(
   {
     start: Type.String({ pattern: HH_MM, description: 'local opening time as HH:MM, 24 h (e.g. 22:00)' }),

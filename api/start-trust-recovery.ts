@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { updateClusterEntity, updateFailureType } from '../clients/cluster-entity';
-import { RUN_ID_TAKEN, startRunUpdate, type StartedRun } from '../workflows/contract/cluster-entity';
-import type { TrustRecoveryRequest } from '../workflows/contract/trust-recovery';
-import { windowProblem } from '../workflows/maintenance-window';
+import { RUN_ID_TAKEN, startRunUpdate, type StartedRun } from '../domain/contract/cluster-entity';
+import type { TrustRecoveryRequest } from '../domain/contract/trust-recovery';
+import { windowProblem } from '../domain/maintenance-window';
 import { withDeadline, type ApiDeps } from './deps';
 import type { ApiMetrics } from './metrics';
 import { HttpProblem } from './problem';

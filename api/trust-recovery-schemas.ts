@@ -3,7 +3,7 @@
  * a run's document shows it (one source for the JSON Schemas and the handler's types).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { TRUST_RECOVERY_GATES } from '../workflows/contract/trust-recovery';
+import { TRUST_RECOVERY_GATES } from '../domain/contract/trust-recovery';
 import { Strict, StringEnum, maintenanceWindowSchema } from './schemas';
 
 export const trustRecoveryBodySchema = Strict({

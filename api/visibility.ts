@@ -4,7 +4,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
-import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from '../workflows/search-attributes';
+import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from '../domain/search-attributes';
 import { withDeadline, type ApiDeps } from './deps';
 import { HttpProblem } from './problem';
 

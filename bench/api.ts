@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
-import { stateQuery } from '../workflows/messages';
+import { stateQuery } from '../domain/messages';
 import { BenchResults } from './results';
 
 const print = (name: string, value: string) => console.log(`${name.padEnd(58)} ${value}`);

@@ -26,10 +26,10 @@ import { startSimulator } from '../simulator/cluster-runner';
 import { inventoryFromEndpoints } from '../simulator/inventory';
 import type { ClusterConfig } from '../simulator/model';
 import { createWorker } from '../worker/create-worker';
-import { stateQuery } from '../workflows/messages';
-import type { RestartStrategy } from '../workflows/plan';
+import { stateQuery } from '../domain/messages';
+import type { RestartStrategy } from '../domain/plan';
 import { regenerateCertificate } from '../workflows/regenerate-certificate';
-import type { StepState } from '../workflows/types';
+import type { StepState } from '../domain/types';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const print = (name: string, value: string) => console.log(`${name.padEnd(62)} ${value}`);

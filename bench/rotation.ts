@@ -45,7 +45,7 @@ import { inventoryFromEndpoints } from '../simulator/inventory';
 import type { SimDelay } from '../simulator/model';
 import { createWorker } from '../worker/create-worker';
 import { rotateCluster } from '../workflows/rotate-cluster';
-import type { CertificateUnit } from '../workflows/units';
+import type { CertificateUnit } from '../domain/units';
 import { freePort } from '../test/support/net';
 import { BenchResults } from './results';
 

@@ -15,8 +15,8 @@ import {
   CLUSTER_ENTITY_TYPE,
   type ClusterEntityInput,
   type LeaseHolder,
-} from '../workflows/contract/cluster-entity';
-import { CLUSTER_ID } from '../workflows/search-attributes';
+} from '../domain/contract/cluster-entity';
+import { CLUSTER_ID } from '../domain/search-attributes';
 
 /** Sends `update` to the cluster's entity, starting the entity first if it does not run yet. */
 export function updateClusterEntity<Ret, Args extends [unknown]>(

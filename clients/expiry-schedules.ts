@@ -5,16 +5,16 @@
  * the calendar and its time zone are Temporal's job (daylight saving included), not workflow code.
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions } from '@temporalio/client';
-import { expiryPolicyOf } from '../inventory/expiry-policy';
-import type { Inventory, InventoryCluster } from '../inventory/types';
-import type { ExpiryReading } from '../activities/expiry-gauges';
+import { expiryPolicyOf } from '../domain/inventory/expiry-policy';
+import type { Inventory, InventoryCluster } from '../domain/inventory/types';
 import {
   EXPIRY_WATCH_TYPE,
   expiryScheduleId,
   type ExpiryWatchInput,
   type ExpiryWatchResult,
-} from '../workflows/contract/expiry-watch';
-import { CLUSTER_ID } from '../workflows/search-attributes';
+} from '../domain/contract/expiry-watch';
+import { CLUSTER_ID } from '../domain/search-attributes';
+import type { ExpiryReading } from '../domain/certificates';
 
 /** What the Schedule of a cluster should be, from the inventory. */
 function expiryScheduleOptions(cluster: InventoryCluster, taskQueue: string): ScheduleOptions {

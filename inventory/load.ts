@@ -4,11 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
-import { isTimeZone, windowProblem } from '../workflows/maintenance-window';
+import { isTimeZone, windowProblem } from '../domain/maintenance-window';
 import { InventoryError } from './errors';
-import { InventorySchema, type InventoryInput } from './schema';
+import { InventorySchema, type InventoryInput } from '../domain/inventory/schema';
 import { schemaProblems, wherePath } from './schema-errors';
-import type { Inventory, InventoryCluster, NotificationChannel } from './types';
+import type { Inventory, InventoryCluster, NotificationChannel } from '../domain/inventory/types';
 
 export { InventoryError };
 
@@ -120,8 +120,4 @@ export function loadInventory(path: string): Inventory {
     throw new InventoryError(`The inventory ${path} is not valid JSON: ${(err as Error).message}`);
   }
   return parseInventory(raw);
-}
-
-export function findCluster(inventory: Inventory, clusterId: string): InventoryCluster | undefined {
-  return inventory.clusters.find((c) => c.id === clusterId);
 }

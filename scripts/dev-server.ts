@@ -4,7 +4,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { grpc } from '@temporalio/proto';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import { startChild, waitUntil, type Child } from './processes';
 
 interface DevServerOptions {

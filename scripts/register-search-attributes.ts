@@ -4,7 +4,7 @@
  */
 import { connectClient } from '../clients/temporal';
 import { loadConfig } from '../config';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 
 async function main(): Promise<void> {

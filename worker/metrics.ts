@@ -10,7 +10,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ExpiryGauges, ExpiryReading } from '../activities/expiry-gauges';
+import type { ExpiryGauges } from '../activities/expiry-gauges';
+import type { ExpiryReading } from '../domain/certificates';
 
 export const WORKER_METRIC_NAMES = {
   stepDuration: 'cucm_regen_step_duration_seconds',

@@ -3,7 +3,8 @@
  * how to recover. Pure text from the discovery and the canaries (no command), shared by the gate and the manual
  * actions.
  */
-import type { CanaryPhone, ClusterDiscovery } from '../activities';
+import type { ClusterDiscovery } from '../domain/discovery';
+import type { CanaryPhone } from '../domain/phones';
 
 /** "sub1 / model 36224 (secure): SEP…, SEP…", one line per group. */
 export function canaryGroups(phones: readonly CanaryPhone[]): string[] {

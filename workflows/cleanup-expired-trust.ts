@@ -7,14 +7,15 @@
  * 12.0 and higher", reference §6; the first is spelt as `utils service list` prints it, reference §1.6).
  */
 import { ApplicationFailure, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { Activities, TrustCertificate } from '../activities';
+import type { Activities } from '../activities';
 import { holdClusterLease } from './cluster-lease';
-import { atLeast, parseCucmVersion } from './cucm-version';
-import { stateQuery } from './messages';
+import { atLeast, parseCucmVersion } from '../domain/cucm-version';
+import { stateQuery } from '../domain/messages';
 import { PATCHES } from './patches';
 import { named } from './steps/proxies';
-import { CLUSTER_ID, RUN_PHASE } from './search-attributes';
-import type { RegenerationState, StepState } from './types';
+import { CLUSTER_ID, RUN_PHASE } from '../domain/search-attributes';
+import type { RegenerationState, StepState } from '../domain/types';
+import type { TrustCertificate } from '../domain/certificates';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',

@@ -50,9 +50,9 @@ import {
   type StartedRun,
   type StartRunRequest,
   unitsOf,
-} from './contract/cluster-entity';
+} from '../domain/contract/cluster-entity';
 import { ENDED_BY_ENGINEER } from './run-tracker';
-import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from './search-attributes';
+import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from '../domain/search-attributes';
 
 const WATCH_OPTIONS = {
   // A run may hold its cluster for weeks (gates wait 7 days each); the heartbeat notices a lost worker.

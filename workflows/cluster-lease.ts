@@ -13,8 +13,8 @@
  */
 import { ApplicationFailure, patched, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { busyMessage, clusterEntityId, CLUSTER_BUSY, type ClusterRunType } from './contract/cluster-entity';
-import type { CertificateUnit } from './units';
+import { busyMessage, clusterEntityId, CLUSTER_BUSY, type ClusterRunType } from '../domain/contract/cluster-entity';
+import type { CertificateUnit } from '../domain/units';
 import { PATCHES } from './patches';
 
 const LEASE_OPTIONS = {

@@ -5,7 +5,8 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import { named } from './steps/proxies';
-import type { Activities, ClusterDiscovery } from '../activities';
+import type { Activities } from '../activities';
+import type { DiscoverClusterWorkflow } from '../domain/contract/reads';
 
 /** Failures no retry can fix: wrong credentials, a changed host key, a cluster or secret the worker does not know. */
 export const DISCOVERY_NON_RETRYABLE = [
@@ -31,6 +32,6 @@ const { discoverCluster } = proxyActivities<Activities>({
   },
 });
 
-export async function discoverClusterWorkflow(clusterId: string): Promise<ClusterDiscovery> {
-  return named(discoverCluster, `Discover cluster ${clusterId} over SSH`, clusterId);
-}
+// Typed by its contract: the API starts it by name (domain/contract/reads.ts).
+export const discoverClusterWorkflow: DiscoverClusterWorkflow = async (clusterId) =>
+  named(discoverCluster, `Discover cluster ${clusterId} over SSH`, clusterId);

@@ -12,12 +12,12 @@ import {
   type ExpiryWatchInput,
   type ExpiryWatchResult,
   type RenewalOutcome,
-} from './contract/expiry-watch';
+} from '../domain/contract/expiry-watch';
 import { DISCOVERY_NON_RETRYABLE } from './discover';
-import { decideRenewal, type DueUnit } from './expiry/due';
+import { decideRenewal, type DueUnit } from '../domain/expiry/due';
 import { RunNotifier } from './notify';
-import { planClusterOf } from './plan';
-import type { RegenerationRequest } from './types';
+import { planClusterOf } from '../domain/plan';
+import type { RegenerationRequest } from '../domain/types';
 
 const { discoverCluster, listExpiredTrust } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',

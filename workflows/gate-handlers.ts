@@ -12,9 +12,9 @@ import {
   rejectSignal,
   stateQuery,
   type GateSignal,
-} from './messages';
+} from '../domain/messages';
 import type { RunTracker } from './run-tracker';
-import type { GateDecision } from './types';
+import type { GateDecision } from '../domain/types';
 
 export function setGateHandlers(run: RunTracker, gatesTake: string): void {
   const help = `Gates and what they take: ${gatesTake}. A decision the run cannot apply is recorded as ignored (state, current details, /events).`;

@@ -3,9 +3,9 @@
  * from the plan and from which of its steps ran, so the cluster is left in a known state and the report says how
  * to finish the procedure (or that nothing changed). Pure: it runs in workflow code and in tests.
  */
-import type { PlanStep } from './plan';
-import type { CanaryState } from './types';
-import type { CertificateUnit } from './units';
+import type { PlanStep } from '../domain/plan';
+import type { CanaryState } from '../domain/types';
+import type { CertificateUnit } from '../domain/units';
 
 /** What became of each plan step, index for index. */
 export type PlanStepProgress = 'done' | 'skipped' | 'interrupted' | 'not-run';

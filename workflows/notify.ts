@@ -8,8 +8,8 @@
  */
 import { ActivityFailure, CancellationScope, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { NotificationEvent, NotificationEventKind } from './notification-events';
-import type { GateKind, PendingGate, RegenerationState } from './types';
+import type { NotificationEvent, NotificationEventKind } from '../domain/notification-events';
+import type { GateKind, PendingGate, RegenerationState } from '../domain/types';
 import { PATCHES } from './patches';
 
 type MissingPhones = NonNullable<RegenerationState['missingPhones']>;

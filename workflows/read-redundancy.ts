@@ -3,8 +3,9 @@
  * dry run of a redundancy-groups plan. As for discovery, the API never talks to the cluster itself.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities, CallManagerRedundancy } from '../activities';
+import type { Activities } from '../activities';
 import { DISCOVERY_NON_RETRYABLE } from './discover';
+import type { ReadCallManagerGroupsWorkflow } from '../domain/contract/reads';
 
 const { readCallManagerGroups } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -18,6 +19,6 @@ const { readCallManagerGroups } = proxyActivities<Activities>({
   },
 });
 
-export async function readCallManagerGroupsWorkflow(clusterId: string): Promise<CallManagerRedundancy> {
-  return readCallManagerGroups({ clusterId });
-}
+// Typed by its contract: the API starts it by name (domain/contract/reads.ts).
+export const readCallManagerGroupsWorkflow: ReadCallManagerGroupsWorkflow = async (clusterId) =>
+  readCallManagerGroups({ clusterId });

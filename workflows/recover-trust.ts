@@ -22,7 +22,6 @@ import {
   patched,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { DiscoveredNode } from '../activities';
 import { holdClusterLease } from './cluster-lease';
 import type {
   TrustFileReading,
@@ -30,21 +29,27 @@ import type {
   TrustRecoveryRequest,
   TrustRecoveryResult,
   TrustRecoveryStep,
-} from './contract/trust-recovery';
-import { LONG_UNREGISTERED_HOURS, TRUST_RECOVERY_GATES } from './contract/trust-recovery';
+} from '../domain/contract/trust-recovery';
+import { LONG_UNREGISTERED_HOURS, TRUST_RECOVERY_GATES } from '../domain/contract/trust-recovery';
 import { setGateHandlers } from './gate-handlers';
-import { GATE_TAKES } from './messages';
+import { GATE_TAKES } from '../domain/messages';
 import { RunNotifier } from './notify';
 import { PATCHES } from './patches';
-import { planClusterOf } from './plan';
-import { ctlNormalSigner, judgeTrustFile, planTrustRecovery, trustRecoveryManualActions } from './plan/trust-recovery';
+import { planClusterOf } from '../domain/plan';
+import {
+  ctlNormalSigner,
+  judgeTrustFile,
+  planTrustRecovery,
+  trustRecoveryManualActions,
+} from '../domain/plan/trust-recovery';
 import { endedEarly, reasonOf, RunTracker, windowProblemOf } from './run-tracker';
-import { CLUSTER_ID } from './search-attributes';
+import { CLUSTER_ID } from '../domain/search-attributes';
 import { NO_SKIP, phones, quick, type UnitRunContext } from './steps';
 import { awaitRegistrationStep, resetPhonesStep } from './steps/phones';
 import { restartInWindow } from './steps/services';
 import { named, slow } from './steps/proxies';
-import type { GateKind, RegenerationRequest } from './types';
+import type { GateKind, RegenerationRequest } from '../domain/types';
+import type { DiscoveredNode } from '../domain/discovery';
 
 const GATES_TAKE = (['before-start', 'before-phone-reset', 'accept-missing-phones', 'step-failed'] as const)
   .map((kind) => `${kind}: ${GATE_TAKES[kind]}`)

@@ -40,14 +40,14 @@ import {
   stateQuery,
   submitSignedChainUpdate,
   type SignedChainSubmission,
-} from './messages';
+} from '../domain/messages';
 import { PATCHES } from './patches';
-import { buildPlan, checkPlanInvariants, planClusterOf, type PlanStep } from './plan';
+import { buildPlan, checkPlanInvariants, planClusterOf, type PlanStep } from '../domain/plan';
 import { endedEarly, reasonOf, RunTracker, windowProblemOf } from './run-tracker';
-import { CERT_UNITS, CLUSTER_ID } from './search-attributes';
+import { CERT_UNITS, CLUSTER_ID } from '../domain/search-attributes';
 import { named } from './steps/proxies';
 import { NO_SKIP, phones, quick, readRedundancy, runPlanStep, type UnitRunContext } from './steps';
-import type { GateDecision, GateKind, RegenerationResult, UnitRunRequest } from './types';
+import type { GateDecision, GateKind, RegenerationResult, UnitRunRequest } from '../domain/types';
 import { UnitReport } from './unit-report';
 
 /** The descriptions the Temporal UI shows beside the gate signals: what each gate takes, exactly. */

@@ -7,8 +7,8 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { named } from './steps/proxies';
-import type { ResetPhonesResult } from '../activities/phones';
 import type { Duration } from '@temporalio/common';
+import type { ResetPhonesResult } from '../domain/phones';
 
 interface BulkResetRequest {
   clusterId: string;

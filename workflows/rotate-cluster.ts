@@ -25,7 +25,7 @@ import type { Activities } from '../activities';
 import { ChainChecks } from './chain-checks';
 import { holdClusterLease } from './cluster-lease';
 import { RunNotifier } from './notify';
-import { rotationStateQuery, unitRunId, type RotationState } from './contract/rotation';
+import { rotationStateQuery, unitRunId, type RotationState } from '../domain/contract/rotation';
 import {
   abortSignal,
   approveSignal,
@@ -37,12 +37,12 @@ import {
   submitSignedChainUpdate,
   unitProgressSignal,
   type SignedChainSubmission,
-} from './messages';
-import { buildPlan, planClusterOf } from './plan';
+} from '../domain/messages';
+import { buildPlan, planClusterOf } from '../domain/plan';
 import { regenerateCertificate } from './regenerate-certificate';
 import { named } from './steps/proxies';
 import { endedEarly, manualActionsOf, reasonOf } from './run-tracker';
-import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from './search-attributes';
+import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from '../domain/search-attributes';
 import type {
   GateDecision,
   IgnoredDecision,
@@ -51,7 +51,7 @@ import type {
   RegenerationResult,
   RunPhase,
   UnitRunRequest,
-} from './types';
+} from '../domain/types';
 import { PATCHES } from './patches';
 
 const { discoverCluster, refreshDiscovery } = proxyActivities<Activities>({

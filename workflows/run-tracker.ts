@@ -17,9 +17,9 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { describeWindow, msUntilOpen, windowProblem } from './maintenance-window';
+import { describeWindow, msUntilOpen, windowProblem } from '../domain/maintenance-window';
 import { PATCHES } from './patches';
-import { RUN_PHASE } from './search-attributes';
+import { RUN_PHASE } from '../domain/search-attributes';
 import type {
   GateDecision,
   GateDecisionKind,
@@ -30,7 +30,7 @@ import type {
   RegenerationState,
   RunPhase,
   StepState,
-} from './types';
+} from '../domain/types';
 
 /** How long a gate waits for an engineer before the run fails (nothing half done: gates sit between steps). */
 const GATE_TIMEOUT = '7 days';

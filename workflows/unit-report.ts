@@ -5,8 +5,8 @@
  * signals, not one each.
  */
 import { CancellationScope, getExternalWorkflowHandle, log } from '@temporalio/workflow';
-import { unitProgressSignal } from './messages';
-import type { RegenerationState } from './types';
+import { unitProgressSignal } from '../domain/messages';
+import type { RegenerationState } from '../domain/types';
 
 export class UnitReport {
   private dirty = false;

@@ -19,7 +19,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
-import type { TlsPolicy } from '../../inventory/types';
+import type { TlsPolicy } from '../../domain/inventory/types';
 
 type ReadTomcatPem = () => Promise<string>;
 

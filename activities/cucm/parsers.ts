@@ -3,6 +3,7 @@
  * formats in docs/reference/cucm-interfaces.md §1 (and the public transcripts in test/fixtures/cucm-transcripts.ts).
  */
 import { X509Certificate } from 'node:crypto';
+import type { ServiceStatus } from '../../domain/discovery';
 
 interface CertificateDetails {
   /** Upper-case hex without separators, as Node's X509Certificate prints it. */
@@ -34,14 +35,6 @@ export function parseCertificateDetails(output: string): CertificateDetails {
     subject: /^\s*Subject Name:\s*(.+)$/m.exec(output)?.[1]?.trim(),
     issuer: /^\s*Issuer Name:\s*(.+)$/m.exec(output)?.[1]?.trim(),
   };
-}
-
-export interface ServiceStatus {
-  name: string;
-  /** STARTED, STOPPED, STARTING, STOPPING, ... as the CLI prints it. */
-  state: string;
-  /** e.g. "Service Not Activated", "Commanded Out of Service". */
-  reason?: string;
 }
 
 /** `utils service list`: one `<Service Name>[<STATE>]  <reason>` line per service, among status chatter. */

@@ -8,8 +8,8 @@ import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import axios, { type AxiosInstance } from 'axios';
 import nodemailer from 'nodemailer';
-import type { EmailChannel, Inventory, NotificationChannel } from '../../inventory/types';
-import type { NotificationEvent } from '../../workflows/notification-events';
+import type { EmailChannel, Inventory, NotificationChannel } from '../../domain/inventory/types';
+import type { NotificationEvent } from '../../domain/notification-events';
 import {
   emailSubject,
   linksFor,

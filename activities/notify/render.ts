@@ -2,7 +2,7 @@
  * What a notification says, per channel: pure functions from an event and its links to the body each service
  * expects. Kept apart from delivery so tests can read exactly what a person will see.
  */
-import type { NotificationEvent } from '../../workflows/notification-events';
+import type { NotificationEvent } from '../../domain/notification-events';
 
 /** Where a person acts on the event: the REST call and the Temporal UI page. Absent for the expiry watch. */
 interface NotificationLinks {

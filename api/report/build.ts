@@ -2,8 +2,8 @@
  * The change report, built by one pure function from what the API read of a run (no clock, no I/O): the JSON,
  * Markdown and HTML renderings all lay out this one object.
  */
-import type { PlanStep } from '../../workflows/plan/types';
-import type { StepState } from '../../workflows/types';
+import type { PlanStep } from '../../domain/plan/types';
+import type { StepState } from '../../domain/types';
 import type {
   CommandSource,
   Report,

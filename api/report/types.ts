@@ -2,7 +2,7 @@
  * The change report's contract: what the builder reads (a run as the API read it, typed) and the Report it
  * returns, which the three renderers (JSON, Markdown, HTML) only lay out, so they cannot disagree.
  */
-import type { Plan } from '../../workflows/plan/types';
+import type { Plan } from '../../domain/plan/types';
 import type {
   DecisionRecord,
   IgnoredDecision,
@@ -10,8 +10,8 @@ import type {
   RegistrationReading,
   RunPhase,
   UnitRunState,
-} from '../../workflows/types';
-import type { CertificateUnit } from '../../workflows/units';
+} from '../../domain/types';
+import type { CertificateUnit } from '../../domain/units';
 
 /** One unit run as the report sees it: a single run is one; a rotation has one per unit it started. */
 export interface ReportUnitInput {

@@ -4,8 +4,7 @@
  * CUCM credential.
  */
 import type { FastifyInstance } from 'fastify';
-import type { DiscoveredCertificate } from '../../activities';
-import type { InventoryCluster } from '../../inventory/types';
+import type { InventoryCluster } from '../../domain/inventory/types';
 import { clusterOr404 } from '../cluster-lookup';
 import {
   buildPlan,
@@ -13,9 +12,9 @@ import {
   type CanaryPhones,
   type CsrDistribution,
   type RestartStrategy,
-} from '../../workflows/plan';
+} from '../../domain/plan';
 import { readRedundancy } from '../redundancy';
-import type { CertificateUnit } from '../../workflows/units';
+import type { CertificateUnit } from '../../domain/units';
 import type { ApiDeps } from '../deps';
 import { bearerSecurity } from '../auth';
 import type { DiscoveryRecord, DiscoveryService } from '../discovery';
@@ -31,6 +30,7 @@ import {
   restartStrategySchema,
   unitsSchema,
 } from '../schemas';
+import type { DiscoveredCertificate } from '../../domain/discovery';
 
 const DAY_MS = 86_400_000;
 

@@ -11,8 +11,8 @@ import { withDeadline, type ApiDeps } from '../deps';
 import { HttpProblem } from '../problem';
 import { authProblems, clusterParamsSchema, problemSchema } from '../schemas';
 import { bearerSecurity } from '../auth';
-import { expiryPolicyOf } from '../../inventory/expiry-policy';
-import { expiryScheduleId, type ExpiryWatchResult } from '../../workflows/contract/expiry-watch';
+import { expiryPolicyOf } from '../../domain/inventory/expiry-policy';
+import { expiryScheduleId, type ExpiryWatchResult } from '../../domain/contract/expiry-watch';
 
 const noteBody = {
   type: 'object',

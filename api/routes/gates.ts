@@ -10,8 +10,8 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { decideGateUpdate, submitSignedChainUpdate } from '../../workflows/messages';
-import type { GateDecisionKind, IgnoredDecision, UnitRunState } from '../../workflows/types';
+import { decideGateUpdate, submitSignedChainUpdate } from '../../domain/messages';
+import type { GateDecisionKind, IgnoredDecision, UnitRunState } from '../../domain/types';
 import { bearerSecurity, identityOf } from '../auth';
 import { HttpProblem } from '../problem';
 import { notFound, readRun } from '../runs';

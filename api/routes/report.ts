@@ -3,8 +3,8 @@
  * the run (api/runs.ts) and hands a typed input to the pure builder (api/report/), then to the chosen renderer.
  */
 import type { FastifyInstance } from 'fastify';
-import type { RegenerationResult } from '../../workflows/types';
-import type { CertificateUnit } from '../../workflows/units';
+import type { RegenerationResult } from '../../domain/types';
+import type { CertificateUnit } from '../../domain/units';
 import type { ApiDeps } from '../deps';
 import { bearerSecurity } from '../auth';
 import { HttpProblem } from '../problem';
@@ -12,7 +12,7 @@ import { buildReport, CONTENT_TYPES, negotiate, render, REPORT_FORMATS, type Rep
 import { ROTATION_TYPE, failureOf, readRun, type RunView } from '../runs';
 import { problemSchema, authProblems } from '../schemas';
 import { runStatus } from '../regeneration-documents';
-import { CLUSTER_ID, RUN_PHASE } from '../../workflows/search-attributes';
+import { CLUSTER_ID, RUN_PHASE } from '../../domain/search-attributes';
 
 const DEFAULT_TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
 

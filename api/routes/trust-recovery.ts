@@ -2,12 +2,12 @@
  * POST /v1/clusters/{id}/trust-recovery: the trust recovery for phones that lost trust in their ITL/CTL (issue 12,
  * TN 214231 ITLRecovery section). `"dryRun": true` discovers the cluster and answers the pure plan; otherwise the
  * run starts through the cluster's entity. Routing only: schemas in ../trust-recovery-schemas.ts, the start in
- * ../start-trust-recovery.ts, the plan in workflows/plan/trust-recovery.ts.
+ * ../start-trust-recovery.ts, the plan in domain/plan/trust-recovery.ts.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { planClusterOf } from '../../workflows/plan';
-import { planTrustRecovery } from '../../workflows/plan/trust-recovery';
+import { planClusterOf } from '../../domain/plan';
+import { planTrustRecovery } from '../../domain/plan/trust-recovery';
 import { bearerSecurity, identityOf } from '../auth';
 import { clusterOr404 } from '../cluster-lookup';
 import type { ApiDeps } from '../deps';

@@ -5,7 +5,7 @@
  * the unit run), a decision sent to it reaches exactly the gate it names, and a stale one is refused.
  */
 import assert from 'node:assert/strict';
-import { approveSignal } from '../../workflows/messages';
+import { approveSignal } from '../../domain/messages';
 import { getJson, postJson, startSystem, type System } from '../support/system';
 import { waitFor } from '../support/net';
 import { signCsr } from '../support/pki';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import type { Report } from '../../api/report';
-import { approveSignal } from '../../workflows/messages';
+import { approveSignal } from '../../domain/messages';
 import { getJson, postJson, startSystem, type System } from '../support/system';
 import { waitFor } from '../support/net';
 

@@ -10,7 +10,7 @@ import { createActivities, type ActivityDeps } from '../../activities';
 import { parseNetworkCluster } from '../../activities/cucm/parsers';
 import { MemoryHostKeyStore } from '../../activities/host-keys';
 import { parseInventory } from '../../inventory/load';
-import type { Inventory } from '../../inventory/types';
+import type { Inventory } from '../../domain/inventory/types';
 import { startSimulator, type ClusterEndpoints, type RunningSimulator } from '../../simulator/cluster-runner';
 import { inventoryFromEndpoints } from '../../simulator/inventory';
 import { activityRunner } from '../support/activity-runner';

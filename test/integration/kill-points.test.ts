@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { startSimulator, type RunningSimulator } from '../../simulator/cluster-runner';
 import { cleanupExpiredTrust } from '../../workflows/cleanup-expired-trust';
-import { decideGateUpdate, stateQuery, submitSignedChainUpdate } from '../../workflows/messages';
+import { decideGateUpdate, stateQuery, submitSignedChainUpdate } from '../../domain/messages';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { runOn } from '../support/cli';
 import { startControl, type Control, type SimEvent } from '../support/control';

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { cleanupExpiredTrust } from '../../workflows/cleanup-expired-trust';
-import { clusterEntityId, clusterStateQuery } from '../../workflows/contract/cluster-entity';
+import { clusterEntityId, clusterStateQuery } from '../../domain/contract/cluster-entity';
 import { waitFor } from '../support/net';
 import { secretsOfThisRun } from '../support/simulator';
 import { getJson, postJson, startSystem, type System } from '../support/system';

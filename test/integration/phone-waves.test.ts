@@ -12,7 +12,6 @@
  */
 import assert from 'node:assert/strict';
 import { ActivityContext } from '../../activities/context';
-import type { RegistrationBaseline } from '../../activities';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import type { ClusterConfig } from '../../simulator/model';
 import { activityRunner } from '../support/activity-runner';
@@ -20,6 +19,7 @@ import type { SimEvent } from '../support/control';
 import { activitiesOf } from '../support/kills';
 import { waitFor } from '../support/net';
 import { getJson, postJson, startSystem, type System } from '../support/system';
+import type { RegistrationBaseline } from '../../domain/phones';
 
 const PHONES = 24;
 const WAVES: ClusterConfig = {

@@ -22,17 +22,17 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import type { ClusterConfig } from '../../simulator/model';
-import { parseCucmVersion } from '../../workflows/cucm-version';
-import { decideGateUpdate, stateQuery } from '../../workflows/messages';
-import { unitsOfVersion } from '../../workflows/plan/topology';
+import { parseCucmVersion } from '../../domain/cucm-version';
+import { decideGateUpdate, stateQuery } from '../../domain/messages';
+import { unitsOfVersion } from '../../domain/plan/topology';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
-import { rotationStateQuery } from '../../workflows/contract/rotation';
+import { rotationStateQuery } from '../../domain/contract/rotation';
 import { rotateCluster } from '../../workflows/rotate-cluster';
-import type { GateKind, PendingGate, RegenerationRequest, RegenerationResult } from '../../workflows/types';
-import { CERTIFICATE_UNITS, type CertificateUnit } from '../../workflows/units';
+import type { GateKind, PendingGate, RegenerationRequest, RegenerationResult } from '../../domain/types';
+import { CERTIFICATE_UNITS, type CertificateUnit } from '../../domain/units';
 import { createWorker } from '../../worker/create-worker';
 import { createActivities } from '../../activities';
-import type { Inventory } from '../../inventory/types';
+import type { Inventory } from '../../domain/inventory/types';
 import type { Control } from '../support/control';
 import { phonesDownBefore, regenerationsIn, restartsIn, sliceByUnit, unitOrder, writesIn } from '../support/event-log';
 import { selectedByGrep } from '../support/grep';
@@ -54,7 +54,7 @@ const VERSIONS = [
 ] as const;
 const MODES = [0, 1] as const;
 
-// ---- What TN 214231 asks for, written out here independently of workflows/plan/rules.ts ----------------------
+// ---- What TN 214231 asks for, written out here independently of domain/plan/rules.ts ----------------------
 
 const S = {
   tomcat: 'Cisco Tomcat',

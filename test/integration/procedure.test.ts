@@ -4,11 +4,11 @@
  * phones reset and back; a refused plan changes nothing; in mixed mode the CTL is updated before the restarts.
  */
 import assert from 'node:assert/strict';
-import { decideGateUpdate, stateQuery, submitSignedChainUpdate } from '../../workflows/messages';
+import { decideGateUpdate, stateQuery, submitSignedChainUpdate } from '../../domain/messages';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { rotateCluster } from '../../workflows/rotate-cluster';
 import { cleanupExpiredTrust } from '../../workflows/cleanup-expired-trust';
-import type { RegenerationRequest } from '../../workflows/types';
+import type { RegenerationRequest } from '../../domain/types';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { signCsr } from '../support/pki';
 import { waitFor } from '../support/net';

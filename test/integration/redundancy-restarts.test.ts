@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import type { ClusterConfig, SimEvent } from '../../simulator/model';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
-import { stateQuery } from '../../workflows/messages';
+import { stateQuery } from '../../domain/messages';
 import { runOn } from '../support/cli';
 import { waitFor } from '../support/net';
 import { postJson, startSystem, type System } from '../support/system';

@@ -35,9 +35,9 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { startSimulator, type RunningSimulator } from '../../simulator/cluster-runner';
-import { unitRunId } from '../../workflows/contract/rotation';
+import { unitRunId } from '../../domain/contract/rotation';
 import { rotateCluster } from '../../workflows/rotate-cluster';
-import type { CertificateUnit } from '../../workflows/units';
+import type { CertificateUnit } from '../../domain/units';
 import { startControl, type Control, type SimEvent } from '../support/control';
 import { activitiesOf, expediteStrandedActivities, type ActivityRecord } from '../support/kills';
 import { sharedDevServer, uniqueTaskQueue } from '../support/temporal';

@@ -8,9 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
-import { decideGateUpdate, stateQuery } from '../../workflows/messages';
+import { decideGateUpdate, stateQuery } from '../../domain/messages';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
-import type { PendingGate } from '../../workflows/types';
+import type { PendingGate } from '../../domain/types';
 import { runOn } from '../support/cli';
 import { waitFor } from '../support/net';
 import { startSimulatedCluster, twoNodes14, type SimulatedCluster } from '../support/simulator';

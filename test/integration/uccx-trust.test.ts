@@ -9,11 +9,10 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import type { ClusterDiscovery } from '../../activities';
 import { parseCertificateDetails, parseCertificateList } from '../../activities/cucm/parsers';
 import { createCertificate } from '../../simulator/certificates';
-import { decideGateUpdate, stateQuery, submitSignedChainUpdate } from '../../workflows/messages';
-import { buildPlan, planClusterOf } from '../../workflows/plan';
+import { decideGateUpdate, stateQuery, submitSignedChainUpdate } from '../../domain/messages';
+import { buildPlan, planClusterOf } from '../../domain/plan';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { runOn } from '../support/cli';
 import { signCsr } from '../support/pki';
@@ -21,6 +20,7 @@ import { waitFor } from '../support/net';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
 import { startLabWorker, type LabWorker } from '../support/lab-worker';
 import { sharedDevServer } from '../support/temporal';
+import type { ClusterDiscovery } from '../../domain/discovery';
 
 const UCCX_RESTARTS = ['Cisco Tomcat', 'Cisco Unified CCX Notification Service', 'Cisco Finesse Tomcat'];
 

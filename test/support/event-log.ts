@@ -6,7 +6,7 @@
  * makes "every phone was back before the next unit started" an ordering check on one list.
  */
 import type { SimEvent } from '../../simulator/model';
-import type { CertificateUnit } from '../../workflows/units';
+import type { CertificateUnit } from '../../domain/units';
 
 /** Event kinds that change something on the cluster (or its phones). */
 const WRITE_KINDS: ReadonlySet<string> = new Set([

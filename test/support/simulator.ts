@@ -3,7 +3,7 @@
  * activities and clients as production, pointed at the simulator.
  */
 import { createActivities, type ActivityDeps } from '../../activities';
-import type { Inventory } from '../../inventory/types';
+import type { Inventory } from '../../domain/inventory/types';
 import { startSimulator, type RunningSimulator } from '../../simulator/cluster-runner';
 import { inventoryFromEndpoints } from '../../simulator/inventory';
 import type { ClusterConfig } from '../../simulator/model';

@@ -9,7 +9,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ensureTemporalBinary } from '../../scripts/temporal-cli';
 import { workflowsPath } from '../../worker/create-worker';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 
 let devServer: Promise<TestWorkflowEnvironment> | undefined;
 let timeSkipping: Promise<TestWorkflowEnvironment> | undefined;

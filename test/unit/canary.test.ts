@@ -7,15 +7,9 @@ import assert from 'node:assert/strict';
 import { selectCanaries } from '../../activities/canary';
 import type { RisDevice } from '../../activities/cucm/risport';
 import { defaultServices } from '../../simulator/services';
-import { parseCucmVersion, unitsOnNode } from '../../workflows/cucm-version';
+import { parseCucmVersion, unitsOnNode } from '../../domain/cucm-version';
 import { manualActionsFor } from '../../workflows/manual-actions';
-import {
-  buildPlan,
-  checkPlanInvariants,
-  type PlanCluster,
-  type PlanRequest,
-  type PlanStep,
-} from '../../workflows/plan';
+import { buildPlan, checkPlanInvariants, type PlanCluster, type PlanRequest, type PlanStep } from '../../domain/plan';
 
 function cluster(version: string, securityMode: 0 | 1 = 0): PlanCluster {
   const v = parseCucmVersion(version);

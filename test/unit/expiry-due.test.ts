@@ -1,13 +1,13 @@
 /**
- * The expiry watch's decision (workflows/expiry/due.ts): which units are due under renewBeforeDays, per node, in the
+ * The expiry watch's decision (domain/expiry/due.ts): which units are due under renewBeforeDays, per node, in the
  * plan's order, and what the plan refuses. Pure: the test passes the clock.
  */
 import assert from 'node:assert/strict';
 import { defaultServices } from '../../simulator/services';
-import { parseCucmVersion, unitsOnNode } from '../../workflows/cucm-version';
-import { daysLeft, decideRenewal } from '../../workflows/expiry/due';
-import type { PlanCluster, PlanNode } from '../../workflows/plan';
-import type { CertificateUnit } from '../../workflows/units';
+import { parseCucmVersion, unitsOnNode } from '../../domain/cucm-version';
+import { daysLeft, decideRenewal } from '../../domain/expiry/due';
+import type { PlanCluster, PlanNode } from '../../domain/plan';
+import type { CertificateUnit } from '../../domain/units';
 
 const NOW = Date.parse('2026-12-01T06:00:00Z');
 const inDays = (days: number) => new Date(NOW + days * 86_400_000 + 3_600_000).toISOString();

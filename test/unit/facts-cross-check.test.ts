@@ -1,6 +1,6 @@
 /**
- * Two statements of CUCM's facts, checked against each other: the product's plan rules (workflows/cucm-version.ts,
- * workflows/units.ts, workflows/plan/*) and the simulator's own tables (simulator/facts/*, each row citing its
+ * Two statements of CUCM's facts, checked against each other: the product's plan rules (domain/cucm-version.ts,
+ * domain/units.ts, domain/plan/*) and the simulator's own tables (simulator/facts/*, each row citing its
  * source). Neither side imports the other; this test imports both. Where they disagree, one of them is wrong about
  * CUCM: settle it from the source the simulator's row cites, and fix that side.
  *
@@ -11,9 +11,9 @@ import assert from 'node:assert/strict';
 import { SSH_ALGORITHMS } from '../../activities/cucm/cli';
 import * as sim from '../../simulator/facts';
 import { IMP_CLEANUP_SERVICES } from '../../workflows/cleanup-expired-trust';
-import * as product from '../../workflows/cucm-version';
-import { buildPlan, followUpRestarts, PLAN_SERVICE, type PlanCluster, type PlanNode } from '../../workflows/plan';
-import { CERTIFICATE_UNITS, type CertificateUnit } from '../../workflows/units';
+import * as product from '../../domain/cucm-version';
+import { buildPlan, followUpRestarts, PLAN_SERVICE, type PlanCluster, type PlanNode } from '../../domain/plan';
+import { CERTIFICATE_UNITS, type CertificateUnit } from '../../domain/units';
 
 const RELEASES = Object.entries(sim.RELEASES) as Array<[sim.Release, string]>;
 const ROLES = ['publisher', 'subscriber'] as const;

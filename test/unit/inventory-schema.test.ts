@@ -1,5 +1,5 @@
 /**
- * docs/inventory.schema.json: generated from inventory/schema.ts, checked here with a JSON Schema validator of its
+ * docs/inventory.schema.json: generated from domain/inventory/schema.ts, checked here with a JSON Schema validator of its
  * own (Ajv, as an editor or a CI step would use the file), against the documented example and against what the
  * simulator's independent inventory writer produces.
  */
@@ -61,7 +61,7 @@ const cluster = (id: string, withUccx: boolean): ClusterEndpoints => ({
 });
 
 describe('docs/inventory.schema.json', () => {
-  it('is what `npm run inventory-schema` writes from inventory/schema.ts', async () => {
+  it('is what `npm run inventory-schema` writes from domain/inventory/schema.ts', async () => {
     assert.equal(
       committed,
       await renderInventorySchema(),

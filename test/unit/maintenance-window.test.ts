@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { describeWindow, msUntilClose, msUntilOpen, windowProblem } from '../../workflows/maintenance-window';
-import type { MaintenanceWindow, Weekday } from '../../workflows/types';
+import { describeWindow, msUntilClose, msUntilOpen, windowProblem } from '../../domain/maintenance-window';
+import type { MaintenanceWindow, Weekday } from '../../domain/types';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

@@ -10,7 +10,7 @@ import { csrDistributionProblem } from '../../api/csr-distribution';
 import { createCertificate, type SimCertificate } from '../../simulator/certificates';
 import { MULTI_SERVER_ROWS } from '../../simulator/facts';
 import { defaultServices } from '../../simulator/services';
-import { parseCucmVersion, unitsOnNode, type NodeProduct } from '../../workflows/cucm-version';
+import { parseCucmVersion, unitsOnNode, type NodeProduct } from '../../domain/cucm-version';
 import { manualActionsFor } from '../../workflows/manual-actions';
 import {
   buildPlan,
@@ -20,8 +20,8 @@ import {
   type PlanCluster,
   type PlanNode,
   type PlanRequest,
-} from '../../workflows/plan';
-import type { CertificateUnit } from '../../workflows/units';
+} from '../../domain/plan';
+import type { CertificateUnit } from '../../domain/units';
 import { signCsr } from '../support/pki';
 
 interface Spec {

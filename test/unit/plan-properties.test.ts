@@ -12,7 +12,7 @@ import {
   regeneratableOnNode,
   unitsOnNode,
   type NodeProduct,
-} from '../../workflows/cucm-version';
+} from '../../domain/cucm-version';
 import {
   buildPlan,
   checkPlanInvariants,
@@ -22,8 +22,8 @@ import {
   type PlanNode,
   type PlanRequest,
   type PlanStep,
-} from '../../workflows/plan';
-import { CERTIFICATE_UNITS, type CertificateUnit } from '../../workflows/units';
+} from '../../domain/plan';
+import { CERTIFICATE_UNITS, type CertificateUnit } from '../../domain/units';
 
 const RUNS = 2000;
 const VERSIONS = [

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { UCCX_SERVICES } from '../../simulator/facts';
 import { defaultServices } from '../../simulator/services';
 import { parseInventory } from '../../inventory/load';
-import { parseCucmVersion, unitsOnNode } from '../../workflows/cucm-version';
+import { parseCucmVersion, unitsOnNode } from '../../domain/cucm-version';
 import { manualActionsFor } from '../../workflows/manual-actions';
-import { buildPlan, checkPlanInvariants, PLAN_UNIT_ORDER, type PlanCluster, type PlanNode } from '../../workflows/plan';
-import { UCCX_TRUST_RESTARTS } from '../../workflows/plan/rules';
-import type { CertificateUnit } from '../../workflows/units';
+import { buildPlan, checkPlanInvariants, PLAN_UNIT_ORDER, type PlanCluster, type PlanNode } from '../../domain/plan';
+import { UCCX_TRUST_RESTARTS } from '../../domain/plan/rules';
+import type { CertificateUnit } from '../../domain/units';
 
 function cluster(opts: { uccx?: string[]; caSigned?: CertificateUnit[] } = {}): PlanCluster {
   const version = '14.0.1.13900-155';

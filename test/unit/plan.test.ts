@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { defaultServices, SERVICE } from '../../simulator/services';
-import { parseCucmVersion, unitsOnNode, type NodeProduct } from '../../workflows/cucm-version';
+import { parseCucmVersion, unitsOnNode, type NodeProduct } from '../../domain/cucm-version';
 import {
   buildPlan,
   checkPlanInvariants,
@@ -15,8 +15,8 @@ import {
   type PlanNode,
   type PlanRequest,
   type PlanStep,
-} from '../../workflows/plan';
-import type { CertificateUnit } from '../../workflows/units';
+} from '../../domain/plan';
+import type { CertificateUnit } from '../../domain/units';
 
 interface NodeSpec {
   id: string;

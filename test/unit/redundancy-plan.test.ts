@@ -15,8 +15,8 @@ import {
   type PlanNode,
   type PlanRequest,
   type PlanStep,
-} from '../../workflows/plan';
-import type { CertificateUnit } from '../../workflows/units';
+} from '../../domain/plan';
+import type { CertificateUnit } from '../../domain/units';
 
 const CM = 'Cisco CallManager';
 const CTI = 'Cisco CTIManager';

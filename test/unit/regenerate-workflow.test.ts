@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import type { Activities, ClusterDiscovery } from '../../activities';
+import type { Activities } from '../../activities';
 import { windowActivities } from '../../activities/window';
 import {
   abortSignal,
@@ -16,10 +16,11 @@ import {
   decideGateUpdate,
   stateQuery,
   submitSignedChainUpdate,
-} from '../../workflows/messages';
+} from '../../domain/messages';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { sharedTimeSkippingServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
 import { waitFor } from '../support/net';
+import type { ClusterDiscovery } from '../../domain/discovery';
 
 type Call = { name: string; args: unknown };
 

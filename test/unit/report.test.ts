@@ -12,8 +12,8 @@ import {
   renderMarkdown,
   type ReportInput,
 } from '../../api/report';
-import type { Plan } from '../../workflows/plan/types';
-import type { StepState, UnitRunState } from '../../workflows/types';
+import type { Plan } from '../../domain/plan/types';
+import type { StepState, UnitRunState } from '../../domain/types';
 
 const FP_A = 'AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99';
 const FP_B = '11:22:33:44:55:66:77:88:99:00:AA:BB:CC:DD:EE:FF:11:22:33:44:55:66:77:88:99:00:AA:BB:CC:DD:EE:FF';

@@ -3,9 +3,9 @@
  * command runs where, in which order, the two phone rounds, the refusals, and what is left to do by hand.
  */
 import assert from 'node:assert/strict';
-import type { TrustFileReading } from '../../workflows/contract/trust-recovery';
-import type { PlanCluster, PlanNode } from '../../workflows/plan';
-import { judgeTrustFile, planTrustRecovery, trustRecoveryManualActions } from '../../workflows/plan/trust-recovery';
+import type { TrustFileReading } from '../../domain/contract/trust-recovery';
+import type { PlanCluster, PlanNode } from '../../domain/plan';
+import { judgeTrustFile, planTrustRecovery, trustRecoveryManualActions } from '../../domain/plan/trust-recovery';
 
 const node = (
   id: string,

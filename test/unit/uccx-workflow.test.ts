@@ -6,12 +6,13 @@
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import type { Activities, ClusterDiscovery } from '../../activities';
+import type { Activities } from '../../activities';
 import { windowActivities } from '../../activities/window';
-import { decideGateUpdate, stateQuery } from '../../workflows/messages';
+import { decideGateUpdate, stateQuery } from '../../domain/messages';
 import { regenerateCertificate } from '../../workflows/regenerate-certificate';
 import { waitFor } from '../support/net';
 import { sharedTimeSkippingServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
+import type { ClusterDiscovery } from '../../domain/discovery';
 
 function discovery(): ClusterDiscovery {
   return {

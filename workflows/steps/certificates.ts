@@ -5,7 +5,7 @@
  */
 import { patched } from '@temporalio/workflow';
 import { PATCHES } from '../patches';
-import type { PlanStep } from '../plan';
+import type { PlanStep } from '../../domain/plan';
 import { nodeRef, type CaRenewal, type UnitRunContext } from './context';
 import { multiServerRenewalStep } from './multi-server';
 import { named, NO_SKIP, quick, slow } from './proxies';

@@ -1,9 +1,11 @@
 /** What the steps of one unit run share: the request, the tracker, the discovery, and what the steps produced. */
-import type { ClusterDiscovery, EarlierReset, RegistrationBaseline, SignedChainCheck } from '../../activities';
-import type { PlanRedundancy, PlanStep } from '../plan';
+import type { PlanRedundancy, PlanStep } from '../../domain/plan';
 import type { RunTracker } from '../run-tracker';
-import type { GateKind, RegenerationRequest, RegenerationResult } from '../types';
-import type { CertificateUnit } from '../units';
+import type { GateKind, RegenerationRequest, RegenerationResult } from '../../domain/types';
+import type { CertificateUnit } from '../../domain/units';
+import type { SignedChainCheck } from '../../domain/certificates';
+import type { ClusterDiscovery } from '../../domain/discovery';
+import type { EarlierReset, RegistrationBaseline } from '../../domain/phones';
 
 /** CSRs waiting for their signed chain, and the chains accepted so far, per node. */
 export interface CaRenewal {

@@ -1,5 +1,5 @@
 /** One plan step of a unit run, by kind. Returns true when an engineer skipped it (it then counts as manual). */
-import type { PlanStep } from '../plan';
+import type { PlanStep } from '../../domain/plan';
 import { caRenewalStep, regenerateStep } from './certificates';
 import type { UnitRunContext } from './context';
 import { awaitRegistrationStep, confirmPhonesResetStep, resetPhonesStep } from './phones';

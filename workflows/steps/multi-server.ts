@@ -5,7 +5,7 @@
  * then each other node is read until it holds that certificate. The restarts (Cisco Tomcat on every node) and the
  * verification (served over HTTPS on every node) are the plan's next steps, as for per-node CSRs.
  */
-import type { PlanStep } from '../plan';
+import type { PlanStep } from '../../domain/plan';
 import { nodeRef, type CaRenewal, type UnitRunContext } from './context';
 import { named, NO_SKIP, quick, slow } from './proxies';
 

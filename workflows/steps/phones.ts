@@ -4,11 +4,11 @@
  * reset mode is "none", and the wait until the baseline has registered again, with the accept-missing-phones gate
  * when some stay away (typically a bad ITL). The next certificate starts only after this.
  */
-import type { CanaryPhone } from '../../activities';
 import { canaryGroups, canaryRecovery, likelyCanaryCause } from '../canary';
-import type { PlanRedundancy, PlanStep } from '../plan';
+import type { PlanRedundancy, PlanStep } from '../../domain/plan';
 import type { PhoneReset, UnitRunContext } from './context';
 import { named, NO_SKIP, phones } from './proxies';
+import type { CanaryPhone } from '../../domain/phones';
 
 type Step<K extends PlanStep['kind']> = Extract<PlanStep, { kind: K }>;
 

@@ -4,9 +4,9 @@
  * of every run before this option (the patch guards histories of runs started while it was being rolled out).
  */
 import { patched } from '@temporalio/workflow';
-import type { PlanRedundancy } from '../plan';
+import type { PlanRedundancy } from '../../domain/plan';
 import type { RunTracker } from '../run-tracker';
-import type { RegenerationRequest } from '../types';
+import type { RegenerationRequest } from '../../domain/types';
 import { NO_SKIP, quick } from './proxies';
 import { PATCHES } from '../patches';
 

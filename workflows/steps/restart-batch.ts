@@ -2,7 +2,7 @@
  * A restart-batch step (restartStrategy redundancy-groups): one service restarted on the batch's nodes at once, then,
  * after a CallManager batch, the wait until the registration baseline is back before the next batch starts.
  */
-import type { PlanStep } from '../plan';
+import type { PlanStep } from '../../domain/plan';
 import { nodeRef, type UnitRunContext } from './context';
 import { awaitRegistrationStep } from './phones';
 import { slow } from './proxies';

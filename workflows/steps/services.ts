@@ -1,5 +1,5 @@
 /** The CTL update (mixed mode) and the service restarts, behind the optional before-restarts gate. */
-import type { PlanStep } from '../plan';
+import type { PlanStep } from '../../domain/plan';
 import type { RunTracker } from '../run-tracker';
 import { nodeRef, type UnitRunContext } from './context';
 import { named, NO_SKIP, slow } from './proxies';

@@ -5,7 +5,7 @@
  * out of their desktops, so an engineer picks the moment); skip there leaves every UCCX upload as a manual action.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { PlanStep } from '../plan';
+import type { PlanStep } from '../../domain/plan';
 import type { UnitRunContext } from './context';
 import { named, quick, slow } from './proxies';
 

@@ -4,8 +4,8 @@
  * ipsec-trust. A failed check is a step failure (a step-failed gate), never a warning.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { PlanStep } from '../plan';
-import type { CertificateUnit } from '../units';
+import type { PlanStep } from '../../domain/plan';
+import type { CertificateUnit } from '../../domain/units';
 import { nodeRef, type UnitRunContext } from './context';
 import { named, quick } from './proxies';
 

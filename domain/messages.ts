@@ -4,8 +4,8 @@
  * Temporal Web UI lists signals and updates by name, with the descriptions given to their handlers).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { SignedChainCheck } from '../activities';
 import type { GateDecision, GateKind, PendingGate, RegenerationState, UnitRunState } from './types';
+import type { SignedChainCheck } from './certificates';
 
 export const stateQuery = defineQuery<RegenerationState>('state');
 

@@ -7,8 +7,8 @@
  * is checked after it, in ./load.ts.
  */
 import { Type, type Static, type TLiteral } from '@sinclair/typebox';
-import { NOTIFICATION_EVENT_KINDS } from '../workflows/notification-events';
-import { OPTIONAL_GATES, type Weekday } from '../workflows/types';
+import { NOTIFICATION_EVENT_KINDS } from '../notification-events';
+import { OPTIONAL_GATES, type Weekday } from '../types';
 
 export const DEFAULT_RENEW_BEFORE_DAYS = 60;
 export const DEFAULT_WATCH_AT = '06:00';

@@ -5,7 +5,7 @@
  *
  * The types come from the schema (./schema.ts, where each field is described), as loadInventory returns them:
  * a field the schema gives a default is always present here. The expiry-watch fields stay optional so that
- * inventories built in code need not spell them (inventory/expiry-policy.ts gives their defaults).
+ * inventories built in code need not spell them (domain/inventory/expiry-policy.ts gives their defaults).
  */
 import type { Static } from '@sinclair/typebox';
 import type {
@@ -57,4 +57,9 @@ export type InventoryCluster = Defaulted<
 
 export interface Inventory {
   clusters: InventoryCluster[];
+}
+
+/** The inventory's cluster with this id, if any. */
+export function findCluster(inventory: Inventory, clusterId: string): InventoryCluster | undefined {
+  return inventory.clusters.find((c) => c.id === clusterId);
 }

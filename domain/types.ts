@@ -2,10 +2,11 @@
  * The contract of the regeneration workflows: inputs, live state (answered by the `state` query) and results.
  * Shared by the workflow, the API and the tests. Ids and references only: never a password or a private key.
  */
-import type { CanaryPhone, ClusterDiscovery } from '../activities';
 import type { TrustRecoveryPlan } from './contract/trust-recovery';
 import type { CanaryPhones, CsrDistribution, Plan, RestartStrategy } from './plan/types';
 import type { CertificateUnit } from './units';
+import type { ClusterDiscovery } from './discovery';
+import type { CanaryPhone } from './phones';
 
 /** Where a run stops for an engineer. */
 export type GateKind =

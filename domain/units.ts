@@ -1,6 +1,6 @@
 /**
- * Certificate units of a CUCM node, as `show cert list own` names them. Pure data, shared by workflows, API and
- * simulator.
+ * Certificate units of a CUCM node, as `show cert list own` names them. Pure data, shared by every layer (the
+ * simulator, an independent witness, keeps its own table).
  */
 export const CERTIFICATE_UNITS = [
   'tomcat',

@@ -2,8 +2,8 @@
  * The plan's view of a discovery: one mapping shared by the workflows and the API's dry run, so the plan an engineer
  * previews is the plan a run executes.
  */
-import type { ClusterDiscovery } from '../../activities';
 import type { PlanCluster } from './types';
+import type { ClusterDiscovery } from '../discovery';
 
 export function planClusterOf(d: ClusterDiscovery): PlanCluster {
   return {

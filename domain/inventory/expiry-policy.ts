@@ -1,5 +1,5 @@
 /** A cluster's expiry-watch policy with the defaults filled in (the defaults are the schema's, ./schema.ts). */
-import type { GateKind, MaintenanceWindow } from '../workflows/types';
+import type { GateKind, MaintenanceWindow } from '../types';
 import { DEFAULT_APPROVALS, DEFAULT_RENEW_BEFORE_DAYS, DEFAULT_WATCH_AT, DEFAULT_WATCH_TIME_ZONE } from './schema';
 import type { InventoryCluster } from './types';
 

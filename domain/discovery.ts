@@ -1,0 +1,68 @@
+/**
+ * What discovery reads from a cluster's nodes (version, roles, security mode, ITL signer, services, certificates) and
+ * what the AXL redundancy read returns: the data every layer shares (plan, workflows, API, activities).
+ */
+import type { CertificateUnit } from './units';
+
+export interface ServiceStatus {
+  name: string;
+  /** STARTED, STOPPED, STARTING, STOPPING, ... as the CLI prints it. */
+  state: string;
+  /** e.g. "Service Not Activated", "Commanded Out of Service". */
+  reason?: string;
+}
+
+export interface ClusterDescription {
+  clusterId: string;
+  name: string;
+  nodes: Array<{ id: string; role: 'publisher' | 'subscriber' }>;
+}
+
+export interface DiscoveredCertificate {
+  unit: CertificateUnit;
+  serial: string;
+  subject: string;
+  issuer: string;
+  selfSigned: boolean;
+  keyType: string;
+  keySize?: number;
+  notAfter: string;
+}
+
+export interface DiscoveredNode {
+  id: string;
+  role: 'publisher' | 'subscriber';
+  product: string;
+  services: ServiceStatus[];
+  certificates: DiscoveredCertificate[];
+}
+
+export interface ClusterDiscovery {
+  clusterId: string;
+  version: string;
+  securityMode: 0 | 1;
+  itlSigner: 'CallManager' | 'ITLRecovery';
+  itlSignerSerial?: string;
+  nodes: DiscoveredNode[];
+  /**
+   * Nodes `show network cluster` lists that the worker cannot manage (not listed, and not learnable as a subscriber:
+   * e.g. another publisher than the inventory's). Subscribers the inventory does not list are learned, not unmanaged.
+   */
+  unmanagedNodes: string[];
+  /** Ids of the nodes in `nodes` that the inventory does not list: learned from the publisher's show network cluster. */
+  learnedNodes?: string[];
+  /** The Unified CCX nodes the inventory says trust this cluster's tomcat (ids only; none when absent). */
+  uccxNodes?: string[];
+  discoveredAt: string;
+}
+
+export interface CallManagerRedundancy {
+  groups: Array<{
+    name: string;
+    /** Node ids by priority: the primary first, then its backups. */
+    members: string[];
+    /** CallManagers of the group that match no node of this cluster's inventory or discovery. */
+    unmatched?: string[];
+  }>;
+  devicePools: Array<{ name: string; callManagerGroup: string }>;
+}
