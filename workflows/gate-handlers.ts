@@ -1,7 +1,8 @@
 /**
- * The state query and the gate messages of a run that is neither a unit run nor a rotation (the trust recovery):
- * the same names and meanings as regenerateCertificate's (./messages.ts), so the API, the Temporal UI and the tests
- * decide its gates the same way.
+ * The gate messages every run answers, registered in one place: the decideGate update (validated, so a stale or
+ * repeated decision is refused with the reason) and the decideGate / approve / reject / abort signals (the Temporal
+ * UI's simplest way to decide). The same names and meanings for a unit run, a rotation (which forwards to its unit
+ * run) and a trust recovery, so the API, the Temporal UI and the tests decide every gate the same way.
  */
 import { setHandler } from '@temporalio/workflow';
 import {
@@ -10,41 +11,56 @@ import {
   decideGateSignal,
   decideGateUpdate,
   rejectSignal,
-  stateQuery,
   type GateSignal,
 } from '../domain/messages';
-import type { RunTracker } from './run-tracker';
-import type { GateDecision } from '../domain/types';
+import type { GateDecision, PendingGate } from '../domain/types';
 
-export function setGateHandlers(run: RunTracker, gatesTake: string): void {
-  const help = `Gates and what they take: ${gatesTake}. A decision the run cannot apply is recorded as ignored (state, current details, /events).`;
-  setHandler(stateQuery, () => run.state, {
-    description:
-      'Live state of the run: phase, plan, steps with their status and detail, pending gates (with their expiry), decisions, ignored decisions, missing phones, manual actions.',
+/** What a run does with a gate message (a RunTracker, or a rotation forwarding to its unit run). */
+export interface GateTarget {
+  /** Throws, saying why, unless the gate is pending and takes the decision (the update's validator). */
+  validate(decision: GateDecision): unknown;
+  /** Applies a validated decision (the update's handler). */
+  decide(decision: GateDecision): PendingGate | Promise<PendingGate>;
+  /** A decision by signal: applied, or recorded as ignored with the reason (signals cannot be refused). */
+  signalled(via: string, decision: Omit<GateDecision, 'gateId'> & { gateId?: string }): void;
+  /** Abort: at the pending gate, or before the next step when none is pending. */
+  abort(by?: string, comment?: string, gateId?: string): void;
+}
+
+/** How the handlers describe themselves in the Temporal UI. */
+export interface GateHelp {
+  /** Which gates take which decisions (GATES_TAKE, or the run's own list). */
+  gatesTake: string;
+  /** Whose gates: "the pending gate" of a run, "the pending gate of the unit running now" of a rotation. */
+  whose: string;
+  /** What a rejection or an abort ends: "the run", "the rotation". */
+  ends: string;
+}
+
+export function setGateHandlers(target: GateTarget, { gatesTake, whose, ends }: GateHelp): void {
+  const help = `Gates and what they take: ${gatesTake}. A decision ${ends} cannot apply is recorded as ignored (state, current details, /events).`;
+  setHandler(decideGateUpdate, (decision) => target.decide(decision), {
+    validator: (decision: GateDecision) => void target.validate(decision),
+    description: `Decide ${whose}: {"gateId" (e.g. "tomcat.before-start-1"), "decision", "comment", "by"}; refused (the update fails, saying why) unless exactly that gate is pending and takes the decision, so a stale or repeated decision is refused. ${gatesTake}.`,
   });
-  setHandler(decideGateUpdate, (decision) => run.decide(decision), {
-    validator: (decision: GateDecision) => void run.validate(decision),
-    description: `Decide a pending gate: {"gateId", "decision", "comment", "by"}; refused (the update fails, saying why) unless that gate is pending and takes the decision. ${gatesTake}.`,
-  });
-  setHandler(decideGateSignal, (decision) => run.signalled('decideGate-signal', decision), {
-    description: `Decide a pending gate: {"gateId", "decision", "comment", "by"}. ${help}`,
+  setHandler(decideGateSignal, (decision) => target.signalled('decideGate-signal', decision), {
+    description: `Decide ${whose}: {"gateId", "decision", "comment", "by"}. ${help}`,
   });
   setHandler(
     approveSignal,
     ({ gateId, approver, comment }: GateSignal) =>
-      run.signalled('approve', { gateId, decision: 'approve', by: approver, comment }),
-    {
-      description: `Approve the pending gate: {"approver", "comment"} (and "gateId" when several are pending). ${help}`,
-    },
+      target.signalled('approve', { gateId, decision: 'approve', by: approver, comment }),
+    { description: `Approve ${whose}: {"approver", "comment"} (and "gateId" when several are pending). ${help}` },
   );
   setHandler(
     rejectSignal,
     ({ gateId, approver, comment }: GateSignal) =>
-      run.signalled('reject', { gateId, decision: 'reject', by: approver, comment }),
-    { description: `Reject the pending gate, ending the run with nothing more changed. ${help}` },
+      target.signalled('reject', { gateId, decision: 'reject', by: approver, comment }),
+    {
+      description: `Reject ${whose}, ending ${ends} with nothing more changed: {"approver", "comment"} (and "gateId"). ${help}`,
+    },
   );
-  setHandler(abortSignal, ({ gateId, approver, comment }: GateSignal) => run.abort(approver, comment, gateId), {
-    description:
-      'Abort the run: {"approver", "comment"} (and "gateId"). Every gate takes it; with no gate pending the run stops before its next step. The state lists what is left to do by hand.',
+  setHandler(abortSignal, ({ gateId, approver, comment }: GateSignal) => target.abort(approver, comment, gateId), {
+    description: `Abort ${ends}: {"approver", "comment"} (and "gateId" when several are pending). Every gate takes it; with no gate pending, ${ends} stops before its next step (a step running now finishes first; cancel to stop it). The state lists what is left to do by hand.`,
   });
 }

@@ -20,6 +20,7 @@ import {
   CancellationScope,
   condition,
   patched,
+  setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { holdClusterLease } from './cluster-lease';
@@ -32,7 +33,7 @@ import type {
 } from '../domain/contract/trust-recovery';
 import { LONG_UNREGISTERED_HOURS, TRUST_RECOVERY_GATES } from '../domain/contract/trust-recovery';
 import { setGateHandlers } from './gate-handlers';
-import { GATE_TAKES } from '../domain/messages';
+import { GATE_TAKES, stateQuery } from '../domain/messages';
 import { RunNotifier } from './notify';
 import { PATCHES } from './patches';
 import { planClusterOf } from '../domain/plan';
@@ -87,7 +88,11 @@ export async function recoverTrust(request: TrustRecoveryRequest): Promise<Trust
         missingPhones: run.state.missingPhones,
       }),
   });
-  setGateHandlers(run, GATES_TAKE);
+  setHandler(stateQuery, () => run.state, {
+    description:
+      'Live state of the trust recovery: phase, recovery plan, steps with their status and detail, pending gates (with their expiry), decisions, ignored decisions, missing phones, manual actions.',
+  });
+  setGateHandlers(run, { gatesTake: GATES_TAKE, whose: 'the pending gate', ends: 'the trust recovery' });
   upsertSearchAttributes([{ key: CLUSTER_ID, value: request.clusterId }]);
   const settle = () =>
     CancellationScope.nonCancellable(async () => {

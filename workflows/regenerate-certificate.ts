@@ -26,16 +26,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { ChainChecks } from './chain-checks';
+import { setGateHandlers } from './gate-handlers';
 import { holdClusterLease } from './cluster-lease';
 import { RunNotifier } from './notify';
 import { manualActionsFor, summarizeManualActions, type PlanStepProgress } from './manual-actions';
 import {
-  abortSignal,
-  approveSignal,
-  decideGateSignal,
-  decideGateUpdate,
   GATES_TAKE,
-  rejectSignal,
   signedChainCheckedSignal,
   stateQuery,
   submitSignedChainUpdate,
@@ -47,11 +43,8 @@ import { endedEarly, reasonOf, RunTracker, windowProblemOf } from './run-tracker
 import { CERT_UNITS, CLUSTER_ID } from '../domain/search-attributes';
 import { named } from './steps/proxies';
 import { NO_SKIP, phones, quick, readRedundancy, runPlanStep, type UnitRunContext } from './steps';
-import type { GateDecision, GateKind, RegenerationResult, UnitRunRequest } from '../domain/types';
+import type { GateKind, RegenerationResult, UnitRunRequest } from '../domain/types';
 import { UnitReport } from './unit-report';
-
-/** The descriptions the Temporal UI shows beside the gate signals: what each gate takes, exactly. */
-const SIGNAL_HELP = `Gates and what they take: ${GATES_TAKE}. A decision the run cannot apply is recorded as ignored (state, current details, /events).`;
 
 export async function regenerateCertificate(request: UnitRunRequest): Promise<RegenerationResult> {
   // Gate ids name the unit (unique across a rotation), joined with a dot so an id goes into a URL as it is; runs
@@ -87,32 +80,7 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
     description:
       'Live state of the run: phase, plan, steps with their status and detail, pending gates (with their expiry), decisions, ignored decisions, serials, missing phones, manual actions.',
   });
-  setHandler(decideGateUpdate, (decision) => run.decide(decision), {
-    validator: (decision: GateDecision) => void run.validate(decision),
-    description: `Decide a pending gate: {"gateId" (e.g. "tomcat.before-start-1"), "decision", "comment", "by"}; refused (the update fails, saying why) unless that gate is pending and takes the decision. ${GATES_TAKE}.`,
-  });
-  setHandler(decideGateSignal, (decision) => run.signalled('decideGate-signal', decision), {
-    description: `Decide a pending gate: {"gateId", "decision", "comment", "by"}. ${SIGNAL_HELP}`,
-  });
-  // approve / reject / abort: the simplest way to decide from the Temporal UI (Send a Signal, {"approver", "comment"}).
-  setHandler(
-    approveSignal,
-    ({ gateId, approver, comment }) => run.signalled('approve', { gateId, decision: 'approve', by: approver, comment }),
-    {
-      description: `Approve the pending gate: {"approver", "comment"} (and "gateId" when several are pending). Taken by before-start, before-restarts, before-phone-reset, confirm-phones-reset, accept-missing-phones, canary-phones-missing; not by step-failed (retry/skip/abort) or signed-certificate. ${SIGNAL_HELP}`,
-    },
-  );
-  setHandler(
-    rejectSignal,
-    ({ gateId, approver, comment }) => run.signalled('reject', { gateId, decision: 'reject', by: approver, comment }),
-    {
-      description: `Reject the pending gate, ending the run with nothing more changed: {"approver", "comment"} (and "gateId"). Taken by before-start, before-restarts, before-phone-reset. ${SIGNAL_HELP}`,
-    },
-  );
-  setHandler(abortSignal, ({ gateId, approver, comment }) => run.abort(approver, comment, gateId), {
-    description:
-      'Abort the run: {"approver", "comment"} (and "gateId" when several are pending). Every gate takes it; with no gate pending the run stops before its next step (a step running now finishes first; cancel the run to stop it). The state lists what is left to do by hand.',
-  });
+  setGateHandlers(run, { gatesTake: GATES_TAKE, whose: 'the pending gate', ends: 'the run' });
   // A chain a rotation has already checked against this unit run's CSR (the rotation answers its update).
   setHandler(signedChainCheckedSignal, ({ nodeId, check, by }) => {
     const renewal = unitRun?.ca;

@@ -23,16 +23,14 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ChainChecks } from './chain-checks';
+import { setGateHandlers } from './gate-handlers';
 import { holdClusterLease } from './cluster-lease';
 import { RunNotifier } from './notify';
 import { rotationStateQuery, unitRunId, type RotationState } from '../domain/contract/rotation';
 import {
   abortSignal,
-  approveSignal,
   decideGateSignal,
-  decideGateUpdate,
   GATES_TAKE,
-  rejectSignal,
   signedChainCheckedSignal,
   submitSignedChainUpdate,
   unitProgressSignal,
@@ -159,45 +157,25 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
     },
     { description: 'Internal: a unit run reports its state to its rotation. Not for people.' },
   );
-  setHandler(decideGateUpdate, (d) => forward(d), {
-    validator: (d: GateDecision) => void checkDecision(state.current?.state?.pendingGates ?? [], d),
-    description: `Decide a pending gate of the unit running now: {"gateId" (e.g. "tomcat.before-start-1"), "decision", "comment", "by"}; refused unless exactly that gate is pending and takes the decision (a stale or repeated decision is refused). ${GATES_TAKE}.`,
-  });
-  const help = `Gates and what they take: ${GATES_TAKE}. A decision the rotation cannot apply is recorded as ignored (state, current details, /events).`;
-  setHandler(decideGateSignal, (d) => signalled('decideGate-signal', d), {
-    description: `Decide a pending gate of the unit running now: {"gateId", "decision", "comment", "by"}. ${help}`,
-  });
-  setHandler(
-    approveSignal,
-    ({ gateId, approver, comment }) => signalled('approve', { gateId, decision: 'approve', by: approver, comment }),
+  setGateHandlers(
     {
-      description: `Approve the pending gate of the unit running now: {"approver", "comment"} (and "gateId" when several are pending). Taken by before-start, before-restarts, before-phone-reset, confirm-phones-reset, accept-missing-phones, canary-phones-missing. ${help}`,
+      validate: (d) => checkDecision(state.current?.state?.pendingGates ?? [], d),
+      decide: forward,
+      signalled,
+      // The unit running now aborts (at its pending gate, or before its next step); between units, none starts.
+      abort: (approver, comment, gateId) => {
+        const cur = state.current;
+        if (!cur) {
+          abortRequested ??= { by: approver, comment };
+          publish();
+          return;
+        }
+        void getExternalWorkflowHandle(cur.workflowId)
+          .signal(abortSignal, { gateId, approver, comment })
+          .catch((err: unknown) => ignore({ gateId, decision: 'abort', by: approver }, 'abort', reasonOf(err)));
+      },
     },
-  );
-  setHandler(
-    rejectSignal,
-    ({ gateId, approver, comment }) => signalled('reject', { gateId, decision: 'reject', by: approver, comment }),
-    {
-      description: `Reject the pending gate of the unit running now, ending the rotation: {"approver", "comment"} (and "gateId"). Taken by before-start, before-restarts, before-phone-reset. ${help}`,
-    },
-  );
-  setHandler(
-    abortSignal,
-    ({ gateId, approver, comment }) => {
-      const cur = state.current;
-      if (!cur) {
-        abortRequested ??= { by: approver, comment };
-        publish();
-        return;
-      }
-      void getExternalWorkflowHandle(cur.workflowId)
-        .signal(abortSignal, { gateId, approver, comment })
-        .catch((err: unknown) => ignore({ gateId, decision: 'abort', by: approver }, 'abort', reasonOf(err)));
-    },
-    {
-      description:
-        'Abort the rotation: {"approver", "comment"} (and "gateId" when several are pending). The unit running now aborts (at its pending gate, or before its next step); no further unit starts.',
-    },
+    { gatesTake: GATES_TAKE, whose: 'the pending gate of the unit running now', ends: 'the rotation' },
   );
   setHandler(
     submitSignedChainUpdate,
