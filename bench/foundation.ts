@@ -18,7 +18,8 @@ import { startDevServer } from '../scripts/dev-server';
 import { ensureTemporalBinary } from '../scripts/temporal-cli';
 import { startSimulator } from '../simulator/cluster-runner';
 import { inventoryFromEndpoints } from '../simulator/inventory';
-import { createWorker, workflowsPath } from '../worker/create-worker';
+import { workflowsPath } from '../worker/bundle';
+import { createWorker } from '../worker/create-worker';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const quiet = () => undefined;

@@ -55,6 +55,24 @@ export interface AppConfig {
   risportWindowMs: number;
   /** `API_PUBLIC_URL`: the API as people reach it, for the links in notifications (default http://<host>:<apiPort>). */
   apiPublicUrl: string;
+  /** How much one worker process takes on at once (`WORKER_MAX_CONCURRENT_*`). */
+  workerConcurrency: WorkerConcurrency;
+}
+
+export interface WorkerConcurrency {
+  /** `WORKER_MAX_CONCURRENT_ACTIVITIES` (20): long CLI operations hold an activity slot for minutes. */
+  activities: number;
+  /** `WORKER_MAX_CONCURRENT_WORKFLOW_TASKS` (40, the SDK's default): short tasks; runs waiting at gates take none. */
+  workflowTasks: number;
+}
+
+function limitFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 1000)
+    throw new Error(`${name}=${raw} is not a whole number from 1 to 1000.`);
+  return value;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -144,5 +162,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     risportWorkers: countFromEnv(env, 'RISPORT_WORKERS', 1),
     risportWindowMs: windowFromEnv(env, 'RISPORT_WINDOW_MS', 60_000),
     apiPublicUrl: urlFromEnv(env, 'API_PUBLIC_URL') ?? `http://${host}:${apiPort}`,
+    workerConcurrency: {
+      activities: limitFromEnv(env, 'WORKER_MAX_CONCURRENT_ACTIVITIES', 20),
+      workflowTasks: limitFromEnv(env, 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 40),
+    },
   };
 }

@@ -12,6 +12,7 @@ import { connectClient, connectWorkerConnection } from '../clients/temporal';
 import { loadConfig } from '../config';
 import { loadInventory } from '../inventory/load';
 import { resolveSecret } from '../inventory/secrets';
+import { prebuiltWorkflowBundle } from './bundle';
 import { createWorker } from './create-worker';
 import { WorkerMetrics, serveWorkerMetrics } from './metrics';
 
@@ -28,7 +29,13 @@ async function main(): Promise<void> {
       ? await serveWorkerMetrics(metrics, { host: config.workerMetricsHost, port: config.workerMetricsPort })
       : undefined;
   if (served) console.log(`[worker] metrics at ${served.url}`);
-  // Step 3: connect and register.
+  // Step 3: connect and register, with the workflow bundle the build made (or, in development, one made now).
+  const workflowBundle = prebuiltWorkflowBundle();
+  console.log(
+    workflowBundle
+      ? `[worker] workflow bundle ${workflowBundle.codePath} (built at build time)`
+      : '[worker] bundling the workflows at start (development: no build output beside this code)',
+  );
   const connection = await connectWorkerConnection(config);
   // One CLI session per node for every activity of this worker, closed at shutdown (CUCM counts admin sessions).
   const cliPool = new CliSessionPool({ log: (m) => console.log(`[worker] ${m}`) });
@@ -57,6 +64,8 @@ async function main(): Promise<void> {
       }),
       identity: `cucm-cert-regen-worker@${hostname()}:${process.pid}`,
       metrics,
+      concurrency: config.workerConcurrency,
+      workflowBundle,
     });
     console.log(
       `[worker] polling task queue ${config.taskQueue} on ${config.temporalAddress} (${inventory.clusters.length} cluster(s) in the inventory)`,

@@ -1,5 +1,6 @@
 /**
- * docker-compose.yml is well formed and wires what docs/operations.md ("Production-like: docker-compose") says, and no production service carries the
+ * docker-compose.yml is well formed and wires what docs/operations.md ("Production-like: docker-compose") says, the
+ * production image runs the compiled release, and no production service carries the
  * simulator. No Docker engine runs here: Debian's docker-compose (v1) validates the file with `config` without one;
  * .ci/run installs it, and this test fails (it never skips) where it is missing.
  */
@@ -104,39 +105,61 @@ describe('docker-compose.yml and the Dockerfile', () => {
     assert.match(simulator, /target: demo/);
   });
 
-  it('builds a production image that copies every folder its processes load, and no simulator', () => {
+  it('builds the release in one stage and runs it in a production image without sources, tsx or the simulator', () => {
     const stages = dockerStages();
     const names = [...stages.keys()];
     assert.equal(names.at(-1), 'production', 'production is the last stage: a plain `docker build` makes it');
-    assert.ok(stages.has('demo'), 'a demo stage');
-    const production = stages.get('production')!;
-    const copied = production
-      .map((l) => /^COPY (\S+) \.\/(\S+)$/.exec(l))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => m[1]!);
-    for (const folder of ['activities', 'api', 'cisco-wsdl', 'clients', 'config', 'inventory', 'worker', 'workflows'])
-      assert.ok(copied.includes(folder), `the production image copies ${folder}/`);
+    assert.ok(stages.has('demo') && stages.has('build'), 'a build and a demo stage');
+    const copiedIn = (stage: string) =>
+      (stages.get(stage) ?? [])
+        .map((l) => /^COPY (\S+) \.\/(\S+)$/.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => m[1]!);
+    // The build stage compiles what the entry points load (and nothing of the simulator).
+    const build = stages.get('build')!;
     assert.ok(
-      !copied.some((c) => /^(simulator|demo)\b|^scripts$|^scripts\/start\.ts$|^\.$/.test(c)),
-      `the production image copies no simulator, demo or launcher: ${copied.join(', ')}`,
+      build.some((l) => /^RUN npm run build$/.test(l)),
+      'the build stage runs npm run build',
     );
-    // What its entry points load is in the image, and none of it is the simulator.
-    for (const entry of PRODUCTION_ENTRIES) {
+    const compiled = copiedIn('build');
+    assert.ok(
+      !compiled.some((c) => /^(simulator|demo)\b/.test(c)),
+      `the build stage copies no simulator or demo: ${compiled.join(', ')}`,
+    );
+    for (const entry of PRODUCTION_ENTRIES)
       for (const file of reachable(entry)) {
         const path = relative(root, file);
         assert.ok(!/^(simulator|demo)\//.test(path), `${entry} loads ${path}`);
         assert.ok(
-          copied.some((c) => path === c || path.startsWith(`${c}/`)),
-          `${entry} loads ${path}, which the production image does not copy`,
+          compiled.some((c) => path === c || path.startsWith(`${c}/`)),
+          `${entry} loads ${path}, which the build stage does not copy`,
         );
       }
+    // The production stage: production dependencies and the build's output, run with plain node.
+    const production = stages.get('production')!;
+    assert.ok(
+      production.some((l) => /^RUN npm ci --omit=dev\b/.test(l)),
+      'production dependencies only',
+    );
+    assert.deepEqual(copiedIn('production'), [], 'the production stage copies no source folder');
+    assert.ok(
+      production.includes('COPY --from=build /app/dist ./dist'),
+      'the build output is copied from the build stage',
+    );
+    const cmd = production.find((l) => l.startsWith('CMD ')) ?? '';
+    assert.equal(cmd, 'CMD ["node", "dist/api/main.js"]', 'the image runs compiled JavaScript with node');
+    // The compose services run the compiled entry points, never tsx.
+    for (const [name, block] of serviceBlocks(plain.stdout)) {
+      if (!/target: production/.test(block)) continue;
+      assert.doesNotMatch(block, /tsx/, `${name} runs tsx`);
+      assert.match(block, /- dist\/\S+\.js/, `${name} runs compiled JavaScript from dist/`);
     }
     // The demo image runs the simulator.
     assert.ok(stages.get('demo')!.some((l) => /^CMD .*demo\/compose-simulator\.ts/.test(l)));
     // Every top-level source folder is copied into one of the images or deliberately left out.
     const all = [...stages.values()].flat().join('\n');
     const folders = readdirSync(root, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && !d.name.startsWith('.') && d.name !== 'node_modules')
+      .filter((d) => d.isDirectory() && !d.name.startsWith('.') && d.name !== 'node_modules' && d.name !== 'dist')
       .map((d) => d.name);
     for (const folder of folders)
       assert.ok(

@@ -1,7 +1,7 @@
 /**
  * Replay: every recorded history in test/fixtures/histories/*.json and test/fixtures/histories/kept/*.json is
- * replayed against the current workflow code, with the same workflow bundle the worker runs (worker/create-worker.ts
- * `workflowsPath`). A change to workflows/ that would break a run already in flight (a command added, removed or
+ * replayed against the current workflow code, with the bundle the worker and `npm run build` make
+ * (worker/bundle.ts; test/integration/release.test.ts replays them on the built dist/workflow-bundle.js too). A change to workflows/ that would break a run already in flight (a command added, removed or
  * reordered without `patched()`) fails here with a DeterminismViolationError, naming the fixture and the workflow.
  * It runs in `npm test`, so CI fails on such a change.
  *
@@ -26,53 +26,25 @@
  * real deployment can be dropped in the same way.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from '@temporalio/worker';
-import { historyFromJsonValue } from '../support/history-json';
+import { HISTORIES_DIR, recordedFiles, replayFixture } from '../support/recorded-histories';
 import { sharedWorkflowBundle } from '../support/temporal';
 
-const DIR = join(__dirname, '..', 'fixtures', 'histories');
-
-interface Fixture {
-  recordedAt?: string;
-  workflows: Array<{ workflowId: string; history: unknown }>;
-}
-
-const jsonIn = (dir: string, prefix = '') =>
-  existsSync(dir) ? readdirSync(dir).flatMap((f) => (f.endsWith('.json') ? [`${prefix}${f}`] : [])) : [];
-const files = [...jsonIn(DIR), ...jsonIn(join(DIR, 'kept'), 'kept/')];
+const files = recordedFiles();
 
 describe('replay of recorded histories against the current workflow code', function () {
   this.timeout(120_000);
 
   it('has fixtures to replay (npm run record-histories), and the kept ones from older code', () => {
-    assert.ok(files.length > 0, `no *.json in ${DIR}: run npm run record-histories`);
+    assert.ok(files.length > 0, `no *.json in ${HISTORIES_DIR}: run npm run record-histories`);
     assert.ok(
       files.includes('kept/pre-4d11bde-step-failed-retry.json'),
       'the history recorded before the 4d11bde guard is kept',
     );
   });
 
-  for (const file of files.sort()) {
+  for (const file of files) {
     it(`replays ${file} deterministically`, async () => {
-      const fixture = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as Fixture;
-      assert.ok(Array.isArray(fixture.workflows) && fixture.workflows.length > 0, `${file}: no workflows`);
-      const histories = fixture.workflows.map((w) => ({
-        workflowId: w.workflowId,
-        history: historyFromJsonValue(w.history),
-      }));
-      const failures: string[] = [];
-      let replayed = 0;
-      for await (const result of Worker.runReplayHistories(
-        { workflowBundle: await sharedWorkflowBundle(), replayName: `replay-${file}` },
-        histories,
-      )) {
-        replayed += 1;
-        if (result.error)
-          failures.push(`${file} / ${result.workflowId}: ${result.error.name}: ${result.error.message}`);
-      }
-      assert.equal(replayed, histories.length, `${file}: every history replayed`);
+      const failures = await replayFixture(file, await sharedWorkflowBundle());
       assert.deepEqual(failures, [], `non-determinism in ${file} (re-record only if the change is intended)`);
     });
   }

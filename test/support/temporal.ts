@@ -6,9 +6,9 @@
 // Not re-exported from the package root; the lib path is public in the package's files.
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ensureTemporalBinary } from '../../scripts/temporal-cli';
-import { workflowsPath } from '../../worker/create-worker';
+import { buildWorkflowBundle } from '../../worker/bundle';
 import { SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 
 let devServer: Promise<TestWorkflowEnvironment> | undefined;
@@ -49,9 +49,14 @@ export function sharedTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
 }
 
 export function sharedWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath,
-    logger: { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error, log: quiet },
+  // The function `npm run build` writes dist/workflow-bundle.js with: the replay tests check what production runs.
+  bundle ??= buildWorkflowBundle({
+    trace: quiet,
+    debug: quiet,
+    info: quiet,
+    warn: quiet,
+    error: console.error,
+    log: quiet,
   });
   return bundle;
 }

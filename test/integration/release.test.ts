@@ -1,0 +1,167 @@
+/**
+ * The release as production runs it: `npm run build` output, with production dependencies only (`npm ci
+ * --omit=dev` beside it, outside the repository, so nothing resolves from the development tree), run with plain
+ * `node` (no tsx): the compiled worker loads the workflow bundle built at build time, and the compiled API and worker
+ * regenerate tomcat on a simulated node. The same bundle file replays every recorded history.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { freePort, waitFor } from '../support/net';
+import { recordedFiles, replayFixture } from '../support/recorded-histories';
+import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
+import { getJson, postJson } from '../support/system';
+import { sharedDevServer, uniqueTaskQueue } from '../support/temporal';
+
+const root = join(__dirname, '..', '..');
+
+interface Child {
+  process: ChildProcess;
+  output: () => string;
+}
+
+function start(script: string, env: NodeJS.ProcessEnv, cwd: string): Child {
+  const child = spawn(process.execPath, [script], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (d: Buffer) => {
+    if (output.length < 50_000) output += d.toString();
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { process: child, output: () => output };
+}
+
+async function stop(child: Child | undefined): Promise<void> {
+  if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.process.once('exit', () => resolve()));
+  child.process.kill('SIGTERM');
+  await exited;
+}
+
+/** Every `env:NAME` secret reference of the inventory, with its value, for the worker process's environment. */
+function secretEnv(lab: SimulatedCluster): Record<string, string> {
+  const refs = JSON.stringify(lab.inventory).match(/"env:[A-Z0-9_]+"/g) ?? [];
+  return Object.fromEntries(
+    refs.map((quoted) => {
+      const ref = quoted.slice(1, -1);
+      return [ref.slice('env:'.length), lab.activityDeps.resolveSecret(ref)];
+    }),
+  );
+}
+
+describe('the release (npm run build, production dependencies only, plain node)', function () {
+  this.timeout(600_000);
+  let dir: string;
+  let dist: string;
+  let env: TestWorkflowEnvironment;
+  let lab: SimulatedCluster;
+  let worker: Child | undefined;
+  let api: Child | undefined;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ccr-release-'));
+    dist = join(dir, 'dist');
+    execFileSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'build.ts'), '--out', dist], {
+      cwd: root,
+      stdio: 'pipe',
+    });
+    copyFileSync(join(root, 'package.json'), join(dir, 'package.json'));
+    copyFileSync(join(root, 'package-lock.json'), join(dir, 'package-lock.json'));
+    execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], {
+      cwd: dir,
+      stdio: 'pipe',
+    });
+    env = await sharedDevServer();
+    lab = await startSimulatedCluster(
+      [{ id: 'rel1', version: '15.0.1.10000-1', securityMode: 0, nodes: [{ name: 'cucm-pub', role: 'publisher' }] }],
+      0.05,
+    );
+  });
+  after(async () => {
+    await stop(api);
+    await stop(worker);
+    await lab?.sim.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('installs no development package: no tsx, no test framework, no Temporal test server', () => {
+    const installed = readdirSync(join(dir, 'node_modules'));
+    for (const dev of ['tsx', 'mocha', 'typescript', 'eslint', 'smtp-server', 'playwright-core'])
+      assert.ok(!installed.includes(dev), `${dev} is installed by npm ci --omit=dev: move it to devDependencies`);
+    assert.ok(
+      !existsSync(join(dir, 'node_modules', '@temporalio', 'testing')),
+      '@temporalio/testing is installed by npm ci --omit=dev: move it to devDependencies',
+    );
+    assert.ok(existsSync(join(dist, 'workflow-bundle.js')), 'npm run build wrote no dist/workflow-bundle.js');
+  });
+
+  it('replays every recorded history with the bundle built at build time', async () => {
+    const files = recordedFiles();
+    assert.ok(files.length > 0, 'no recorded histories in test/fixtures/histories');
+    const failures: string[] = [];
+    for (const file of files)
+      failures.push(...(await replayFixture(file, { codePath: join(dist, 'workflow-bundle.js') })));
+    assert.deepEqual(failures, [], 'a recorded history does not replay on the bundle npm run build wrote');
+  });
+
+  it('regenerates tomcat with the compiled worker and API, the worker loading the built bundle', async () => {
+    const taskQueue = uniqueTaskQueue('release');
+    const inventoryPath = join(dir, 'inventory.json');
+    writeFileSync(inventoryPath, JSON.stringify(lab.inventory));
+    const common = {
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      CUCM_INVENTORY: inventoryPath,
+      DATA_DIR: dir,
+      NODE_ENV: 'production',
+    };
+    worker = start(join(dist, 'worker', 'main.js'), { ...common, ...secretEnv(lab) }, dir);
+    await waitFor('the compiled worker to poll its task queue', async () => {
+      if (worker?.process.exitCode !== null) throw new Error(`the worker exited:\n${worker?.output()}`);
+      return worker.output().includes(`polling task queue ${taskQueue}`) || undefined;
+    });
+    assert.match(
+      worker.output(),
+      /workflow bundle .*workflow-bundle\.js \(built at build time\)/,
+      `the compiled worker did not load the built bundle; its output:\n${worker.output()}`,
+    );
+    const port = await freePort();
+    api = start(
+      join(dist, 'api', 'main.js'),
+      { ...common, API_AUTH_DISABLED: 'true', API_PORT: String(port), HOST: '127.0.0.1' },
+      dir,
+    );
+    const baseUrl = `http://127.0.0.1:${port}`;
+    await waitFor('the compiled API to listen', async () => {
+      if (api?.process.exitCode !== null) throw new Error(`the API exited:\n${api?.output()}`);
+      return (
+        (await fetch(`${baseUrl}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )) || undefined
+      );
+    });
+
+    const serialBefore = await lab.control.serial('rel1', 'cucm-pub', 'tomcat');
+    const started = await postJson(`${baseUrl}/v1/clusters/rel1/regenerations`, { units: ['tomcat'], approvals: [] });
+    assert.equal(started.status, 202, JSON.stringify(started.json));
+    const id = started.json.id as string;
+    const done = await waitFor(`${id} to end`, async () => {
+      const { json } = await getJson(`${baseUrl}/v1/regenerations/${id}`);
+      return json.status === 'completed' || json.status === 'failed' ? json : undefined;
+    });
+    assert.equal(done.status, 'completed', `the run ended ${String(done.status)}: ${JSON.stringify(done.error)}`);
+    assert.notEqual(
+      await lab.control.serial('rel1', 'cucm-pub', 'tomcat'),
+      serialBefore,
+      'the tomcat serial did not change',
+    );
+  });
+});
