@@ -5,11 +5,12 @@
  * regenerate tomcat on a simulated node. The same bundle file replays every recorded history.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { labWorkerEnv, startChild, stopChild, untilPrinted, type Child } from '../support/child';
 import { freePort, waitFor } from '../support/net';
 import { recordedFiles, replayFixture } from '../support/recorded-histories';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
@@ -17,44 +18,6 @@ import { getJson, postJson } from '../support/system';
 import { sharedDevServer, uniqueTaskQueue } from '../support/temporal';
 
 const root = join(__dirname, '..', '..');
-
-interface Child {
-  process: ChildProcess;
-  output: () => string;
-}
-
-function start(script: string, env: NodeJS.ProcessEnv, cwd: string): Child {
-  const child = spawn(process.execPath, [script], {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (d: Buffer) => {
-    if (output.length < 50_000) output += d.toString();
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return { process: child, output: () => output };
-}
-
-async function stop(child: Child | undefined): Promise<void> {
-  if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.process.once('exit', () => resolve()));
-  child.process.kill('SIGTERM');
-  await exited;
-}
-
-/** Every `env:NAME` secret reference of the inventory, with its value, for the worker process's environment. */
-function secretEnv(lab: SimulatedCluster): Record<string, string> {
-  const refs = JSON.stringify(lab.inventory).match(/"env:[A-Z0-9_]+"/g) ?? [];
-  return Object.fromEntries(
-    refs.map((quoted) => {
-      const ref = quoted.slice(1, -1);
-      return [ref.slice('env:'.length), lab.activityDeps.resolveSecret(ref)];
-    }),
-  );
-}
 
 describe('the release (npm run build, production dependencies only, plain node)', function () {
   this.timeout(600_000);
@@ -85,8 +48,8 @@ describe('the release (npm run build, production dependencies only, plain node)'
     );
   });
   after(async () => {
-    await stop(api);
-    await stop(worker);
+    await stopChild(api);
+    await stopChild(worker);
     await lab?.sim.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -113,8 +76,7 @@ describe('the release (npm run build, production dependencies only, plain node)'
 
   it('regenerates tomcat with the compiled worker and API, the worker loading the built bundle', async () => {
     const taskQueue = uniqueTaskQueue('release');
-    const inventoryPath = join(dir, 'inventory.json');
-    writeFileSync(inventoryPath, JSON.stringify(lab.inventory));
+    const { inventoryPath, secrets } = labWorkerEnv(lab, dir);
     const common = {
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_TASK_QUEUE: taskQueue,
@@ -122,19 +84,16 @@ describe('the release (npm run build, production dependencies only, plain node)'
       DATA_DIR: dir,
       NODE_ENV: 'production',
     };
-    worker = start(join(dist, 'worker', 'main.js'), { ...common, ...secretEnv(lab) }, dir);
-    await waitFor('the compiled worker to poll its task queue', async () => {
-      if (worker?.process.exitCode !== null) throw new Error(`the worker exited:\n${worker?.output()}`);
-      return worker.output().includes(`polling task queue ${taskQueue}`) || undefined;
-    });
+    worker = startChild([join(dist, 'worker', 'main.js')], { ...common, ...secrets }, dir);
+    await untilPrinted(worker, 'the compiled worker to poll its task queue', `polling task queue ${taskQueue}`);
     assert.match(
       worker.output(),
       /workflow bundle .*workflow-bundle\.js \(built at build time\)/,
       `the compiled worker did not load the built bundle; its output:\n${worker.output()}`,
     );
     const port = await freePort();
-    api = start(
-      join(dist, 'api', 'main.js'),
+    api = startChild(
+      [join(dist, 'api', 'main.js')],
       { ...common, API_AUTH_DISABLED: 'true', API_PORT: String(port), HOST: '127.0.0.1' },
       dir,
     );
