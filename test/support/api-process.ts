@@ -3,8 +3,9 @@
  * on its own port, with the inventory file and Temporal settings of `env`, authentication disabled (the tests are
  * about the API's behaviour, not its tokens). Each is killed by its own pid at the end.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { startChild, stopChild } from './child';
 import { freePort } from './net';
 
 const root = join(__dirname, '..', '..');
@@ -17,42 +18,27 @@ export interface ApiProcess {
 /** Starts one API process; resolves once it listens. */
 export async function startApiProcess(env: NodeJS.ProcessEnv): Promise<ApiProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'api', 'main.ts')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      ...env,
-      HOST: '127.0.0.1',
-      API_PORT: String(port),
-      API_AUTH_DISABLED: 'true',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const started = startChild(
+    ['--import', 'tsx', join(root, 'api', 'main.ts')],
+    { ...env, HOST: '127.0.0.1', API_PORT: String(port), API_AUTH_DISABLED: 'true', LOG_LEVEL: 'warn' },
+    root,
+  );
+  const child = started.process;
+  const output = () => started.output();
   const baseUrl = `http://127.0.0.1:${port}`;
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    if (process.env.DEBUG_APIS) process.stderr.write(`[api ${child.pid}] ${chunk.toString()}`);
-    if (output.length < 20_000) output += chunk.toString();
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`API process exited (${child.exitCode}):\n${output.slice(-4000)}`);
+    if (child.exitCode !== null) throw new Error(`API process exited (${child.exitCode}):\n${output().slice(-4000)}`);
     const up = await fetch(`${baseUrl}/v1/clusters`).then(
       (r) => r.ok,
       () => false,
     );
     if (up) return { child, baseUrl };
-    if (Date.now() > deadline) throw new Error(`API process did not listen within 60 s:\n${output.slice(-4000)}`);
+    if (Date.now() > deadline) throw new Error(`API process did not listen within 60 s:\n${output().slice(-4000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
 export async function stopApiProcess(api: ApiProcess | undefined): Promise<void> {
-  if (!api || api.child.exitCode !== null || api.child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => api.child.once('exit', () => resolve()));
-  api.child.kill('SIGTERM');
-  await exited;
+  if (api) await stopChild({ process: api.child, output: () => '' });
 }
