@@ -30,7 +30,7 @@ import { startApiProcess, stopApiProcess, type ApiProcess } from '../support/api
 import { startControl, type Control } from '../support/control';
 import { regenerationsIn, restartsIn } from '../support/event-log';
 import { waitFor } from '../support/net';
-import { startRealTemporal, type RealTemporal } from '../support/temporal-cluster';
+import { historyShardOf, startRealTemporal, type RealTemporal } from '../support/temporal-cluster';
 import { getJson, postJson } from '../support/system';
 import { startTimeline, type Timeline } from '../support/timeline';
 import { uniqueTaskQueue } from '../support/temporal';
@@ -88,7 +88,7 @@ describe('production: the real Temporal server on PostgreSQL (two server process
     temporal = await startRealTemporal();
     timeline = startTimeline();
     timeline.mark(
-      `cluster up (${((Date.now() - started) / 1000).toFixed(0)} s to provision and start): ${temporal.servers.map((s) => `${s.name} pid ${s.pid()} shards ${s.shardsAcquired().join(',') || 'none yet'}`).join('; ')}`,
+      `cluster up (${((Date.now() - started) / 1000).toFixed(0)} s to provision and start): ${temporal.servers.map((s) => `${s.name} pid ${s.pid()} shards ${s.shardsHeld().join(',') || 'none yet'}`).join('; ')}`,
     );
     sim = await startSimulator([twoNodes(ROTATION), twoNodes(SERVER_KILL), twoNodes(DB_RESTART)], { timeScale: 0.02 });
     control = await startControl(sim);
@@ -197,8 +197,7 @@ describe('production: the real Temporal server on PostgreSQL (two server process
     console.log(`      ${changes}; gate decisions per history: ${JSON.stringify([...decisions])}`);
   });
 
-  it('completes a unit whose service restarts outlive a SIGKILL of one server process', async () => {
-    const [victim, survivor] = temporal.servers as [RealTemporal['servers'][0], RealTemporal['servers'][0]];
+  it('completes a unit whose service restarts outlive a SIGKILL of the server process holding its history shard', async () => {
     const since = await control.lastSeq(SERVER_KILL);
     const started = await postJson(`${api(0)}/v1/clusters/${SERVER_KILL}/regenerations`, {
       units: ['tomcat'],
@@ -207,6 +206,10 @@ describe('production: the real Temporal server on PostgreSQL (two server process
     assert.equal(started.status, 202, JSON.stringify(started.json));
     const id = started.json.id as string;
     timeline.mark(`run ${id} (tomcat) started through API 1`);
+    const { namespaceInfo } = await temporal.client.workflowService.describeNamespace({
+      namespace: temporal.namespace,
+    });
+    const shard = historyShardOf(namespaceInfo?.id ?? '', id);
     const stopping = await control.nextEvent(
       SERVER_KILL,
       (e) => e.kind === 'service-state' && e.detail.service === 'Cisco Tomcat' && e.detail.state === 'STOPPING',
@@ -214,27 +217,35 @@ describe('production: the real Temporal server on PostgreSQL (two server process
       since,
       600_000,
     );
-    const victimShards = victim.shardsAcquired();
+    // The victim: the process that holds the run's shard, so the kill takes the run's history owner away.
+    const victim = temporal.servers.find((s) => s.shardsHeld().includes(shard));
+    assert.ok(
+      victim,
+      `a server process holds shard ${shard}: ${temporal.servers.map((s) => `${s.name} ${s.shardsHeld().join(',')}`).join('; ')}`,
+    );
+    const survivor = temporal.servers.find((s) => s !== victim)!;
+    const held = victim.shardsHeld();
+    const offset = survivor.logOffset();
     const pid = victim.pid();
     await victim.kill();
     timeline.mark(
-      `SIGKILL ${victim.name} (pid ${pid}, history shards ${victimShards.join(',')}) as ${stopping.node}'s Cisco Tomcat began restarting (simulator event ${stopping.seq})`,
+      `SIGKILL ${victim.name} (pid ${pid}, holding history shards ${held.join(',')}, the run's shard ${shard} among them) as ${stopping.node}'s Cisco Tomcat began restarting (simulator event ${stopping.seq})`,
     );
     const done = await finished(1, id, 'the run to end after the server kill');
     assert.equal(done.status, 'completed', JSON.stringify(done));
     timeline.mark(`run ${id} completed on ${survivor.name} alone`);
-    // Premise: the survivor took over the killed process's shards (its log records each acquisition).
-    const taken = survivor.shardsAcquired();
-    for (const shard of victimShards)
+    // Premise: the survivor took over the killed process's shards after the kill (its log records each acquisition).
+    const taken = survivor.shardsAcquiredSince(offset);
+    for (const s of held)
       assert.ok(
-        taken.includes(shard),
-        `${survivor.name} acquired shard ${shard} of the killed ${victim.name} (it has ${taken.join(',')})`,
+        taken.includes(s),
+        `${survivor.name} acquired shard ${s} after the kill (it acquired ${taken.join(',')})`,
       );
     const changes = await assertEachChangeOnce(SERVER_KILL, ['tomcat']);
     await assertNoGateDecidedTwice([id]);
     await victim.start();
     timeline.mark(`${victim.name} started again (pid ${victim.pid()}) and answers`);
-    console.log(`      ${changes}; ${survivor.name} now holds shards ${taken.join(',')}`);
+    console.log(`      ${changes}; ${survivor.name} acquired shards ${taken.join(',')} after the kill`);
   });
 
   it('completes a run whose gate is approved after PostgreSQL restarted while the run waited at it', async () => {

@@ -7,11 +7,12 @@
  * frontends, as they would reach a cluster through a load balancer.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { fingerprint32 } from 'farmhash-modern';
 import { loadConfig } from '../../config';
 import { ensurePostgresBinaries, startLocalPostgres, type LocalPostgres } from '../../scripts/postgres';
 import { setupNamespace, setupSchemas, type SqlTarget } from '../../scripts/temporal-setup';
@@ -30,6 +31,9 @@ interface ServerPorts {
   worker: number;
   workerMembership: number;
 }
+
+/** The cluster's history shards (fixed for a cluster's life: the database is set up with it). */
+const NUM_HISTORY_SHARDS = 4;
 
 const taken = new Set<number>();
 /**
@@ -98,7 +102,7 @@ export function serverConfig(
 persistence:
   defaultStore: default
   visibilityStore: visibility
-  numHistoryShards: 4
+  numHistoryShards: ${NUM_HISTORY_SHARDS}
   datastores:
     default:${store(db.database, 20)}
     visibility:${store(db.visibilityDatabase, 10)}
@@ -139,8 +143,32 @@ export interface ServerProcess {
   start(): Promise<void>;
   /** SIGKILL: no goodbye to the cluster, its shards are left for the others to steal. */
   kill(): Promise<void>;
-  /** The history shards this process acquired, from its log (Temporal logs each acquisition with its shard id). */
-  shardsAcquired(): number[];
+  /**
+   * The history shards this process holds now, from its log: Temporal logs "Acquired shard" with the shard id when
+   * it takes one, and its shard context's Stopping/Stopped when it lets one go.
+   */
+  shardsHeld(): number[];
+  /** How far its log has come (bytes): `shardsAcquiredSince` reads what it logged after that point. */
+  logOffset(): number;
+  shardsAcquiredSince(offset: number): number[];
+}
+
+/** The history shard of a workflow, as Temporal computes it (common.WorkflowIDToHistoryShard: FarmHash Fingerprint32). */
+export function historyShardOf(namespaceId: string, workflowId: string): number {
+  return (fingerprint32(`${namespaceId}_${workflowId}`) % NUM_HISTORY_SHARDS) + 1;
+}
+
+/** What a server's log says about shard ownership, in order. */
+function shardEvents(log: string): Array<{ shard: number; held: boolean }> {
+  const events: Array<{ shard: number; held: boolean }> = [];
+  for (const line of log.split('\n')) {
+    const shard = /"shard-id":(\d+)/.exec(line)?.[1];
+    if (!shard) continue;
+    if (line.includes('Acquired shard')) events.push({ shard: Number(shard), held: true });
+    else if (/"component":"shard-context"/.test(line) && /"lifecycle":"Stopp(ing|ed)"/.test(line))
+      events.push({ shard: Number(shard), held: false });
+  }
+  return events;
 }
 
 async function frontendAnswers(address: string): Promise<boolean> {
@@ -200,14 +228,23 @@ function serverProcess(
       child.kill('SIGKILL');
       await exited(child);
     },
-    shardsAcquired() {
-      const shards = new Set<number>();
-      for (const line of readFileSync(logPath, 'utf8').split('\n'))
-        if (/[Aa]cquired shard/.test(line)) {
-          const id = /"shard-id":(\d+)/.exec(line)?.[1];
-          if (id) shards.add(Number(id));
-        }
-      return [...shards].sort((a, b) => a - b);
+    shardsHeld() {
+      const held = new Set<number>();
+      for (const e of shardEvents(readFileSync(logPath, 'utf8')))
+        if (e.held) held.add(e.shard);
+        else held.delete(e.shard);
+      return [...held].sort((a, b) => a - b);
+    },
+    logOffset: () => statSync(logPath).size,
+    shardsAcquiredSince(offset) {
+      const after = readFileSync(logPath).subarray(offset).toString('utf8');
+      return [
+        ...new Set(
+          shardEvents(after)
+            .filter((e) => e.held)
+            .map((e) => e.shard),
+        ),
+      ].sort((a, b) => a - b);
     },
   };
   return { server, stop: async () => child && (child.kill('SIGKILL'), await exited(child)) };
