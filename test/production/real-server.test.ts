@@ -19,7 +19,8 @@
  * timeline of kills, restarts and completions.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { startSimulator, type RunningSimulator } from '../../simulator/cluster-runner';
@@ -36,6 +37,7 @@ import { startTimeline, type Timeline } from '../support/timeline';
 import { uniqueTaskQueue } from '../support/temporal';
 import { workerProcesses, type WorkerProcesses } from '../support/worker-process';
 
+const root = join(__dirname, '..', '..');
 const NODES = ['pub', 'sub1'];
 const twoNodes = (id: string): ClusterConfig => ({
   id,
@@ -164,6 +166,44 @@ describe('production: the real Temporal server on PostgreSQL (two server process
     assert.deepEqual(twice, [], 'no gate was decided twice in any history');
     return decisions;
   }
+
+  it('the setup script runs again as an upgrade would (changes nothing), and the search-attribute script names a missing namespace', async () => {
+    // Asynchronously: the balancer the scripts connect through runs in this process's event loop.
+    const script = (name: string, args: string[], env: NodeJS.ProcessEnv) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', name), ...args], {
+          cwd: root,
+          env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, ...env },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.once('close', (status) => resolve({ status, stdout, stderr }));
+      });
+    const again = await script('temporal-setup.ts', ['all'], {
+      TEMPORAL_SQL_HOST: temporal.postgres.host,
+      TEMPORAL_SQL_PORT: String(temporal.postgres.port),
+      TEMPORAL_NAMESPACE: temporal.namespace,
+    });
+    assert.equal(again.status, 0, `temporal-setup.ts all failed on a set-up cluster:\n${again.stdout}${again.stderr}`);
+    assert.match(again.stdout, /database temporal: schema postgresql\/v12\/temporal is up to date/);
+    assert.match(again.stdout, /namespace present; search attributes CucmClusterId, CucmCertUnits, CucmRunPhase\n/);
+    const missing = await script('register-search-attributes.ts', [], { TEMPORAL_NAMESPACE: 'not-created' });
+    assert.equal(missing.status, 1, `register-search-attributes.ts: ${missing.stdout}${missing.stderr}`);
+    assert.match(
+      missing.stderr,
+      /namespace "not-created" does not exist on Temporal at .*scripts\/temporal-setup\.ts namespace/,
+    );
+    assert.doesNotMatch(
+      missing.stdout,
+      /waiting for Temporal/,
+      'it failed at once instead of waiting for the namespace',
+    );
+    timeline.mark(
+      'temporal-setup.ts all ran again (no change); register-search-attributes.ts named the missing namespace',
+    );
+  });
 
   it('completes a rotation started over REST on one API process, its gates approved on the other', async () => {
     const units: CertificateUnit[] = ['tomcat', 'ipsec'];
