@@ -150,7 +150,8 @@ export interface ServerProcess {
   shardsHeld(): number[];
   /** How far its log has come (bytes): `shardsAcquiredSince` reads what it logged after that point. */
   logOffset(): number;
-  shardsAcquiredSince(offset: number): number[];
+  /** Each shard it acquired after `offset`, with when it first did. */
+  shardsAcquiredSince(offset: number): ShardEvent[];
 }
 
 /** The history shard of a workflow, as Temporal computes it (common.WorkflowIDToHistoryShard: FarmHash Fingerprint32). */
@@ -158,15 +159,23 @@ export function historyShardOf(namespaceId: string, workflowId: string): number 
   return (fingerprint32(`${namespaceId}_${workflowId}`) % NUM_HISTORY_SHARDS) + 1;
 }
 
+/** A shard taken (held) or let go, and when (epoch ms, the server's log time; NaN when the line has none). */
+interface ShardEvent {
+  shard: number;
+  held: boolean;
+  at: number;
+}
+
 /** What a server's log says about shard ownership, in order. */
-function shardEvents(log: string): Array<{ shard: number; held: boolean }> {
-  const events: Array<{ shard: number; held: boolean }> = [];
+function shardEvents(log: string): ShardEvent[] {
+  const events: ShardEvent[] = [];
   for (const line of log.split('\n')) {
     const shard = /"shard-id":(\d+)/.exec(line)?.[1];
     if (!shard) continue;
-    if (line.includes('Acquired shard')) events.push({ shard: Number(shard), held: true });
+    const at = Date.parse(/"ts":"([^"]+)"/.exec(line)?.[1] ?? '');
+    if (line.includes('Acquired shard')) events.push({ shard: Number(shard), held: true, at });
     else if (/"component":"shard-context"/.test(line) && /"lifecycle":"Stopp(ing|ed)"/.test(line))
-      events.push({ shard: Number(shard), held: false });
+      events.push({ shard: Number(shard), held: false, at });
   }
   return events;
 }
@@ -238,13 +247,9 @@ function serverProcess(
     logOffset: () => statSync(logPath).size,
     shardsAcquiredSince(offset) {
       const after = readFileSync(logPath).subarray(offset).toString('utf8');
-      return [
-        ...new Set(
-          shardEvents(after)
-            .filter((e) => e.held)
-            .map((e) => e.shard),
-        ),
-      ].sort((a, b) => a - b);
+      const first = new Map<number, ShardEvent>();
+      for (const e of shardEvents(after)) if (e.held && !first.has(e.shard)) first.set(e.shard, e);
+      return [...first.values()].sort((a, b) => a.shard - b.shard);
     },
   };
   return { server, stop: async () => child && (child.kill('SIGKILL'), await exited(child)) };
