@@ -73,7 +73,11 @@ async function serverPorts(): Promise<ServerPorts> {
   return ports as ServerPorts;
 }
 
-/** The server's configuration file: the same for both processes but for their ports. */
+/**
+ * The server's configuration file: the same for every process but for its ports. `authorizationYaml` is inserted
+ * under `global:` as it is (indent it by two spaces: `  authorization:\n    jwtKeyProvider: ...`), for a test of the
+ * server's authorizer.
+ */
 export function serverConfig(
   db: SqlTarget,
   ports: ServerPorts,
