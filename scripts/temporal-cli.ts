@@ -56,7 +56,7 @@ export const TEMPORAL_BINARIES: Record<TemporalBinaryKind, BinarySpec> = {
 type Log = (message: string) => void;
 const defaultLog: Log = (message) => process.stderr.write(`[temporal-binaries] ${message}\n`);
 
-function cacheRoot(): string {
+export function cacheRoot(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'cucm-cert-regen');
 }
