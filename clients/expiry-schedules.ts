@@ -1,6 +1,7 @@
 /**
  * The expiry watch's Temporal Schedules, one per inventory cluster (`expiry-watch:<clusterId>`): created, or
- * updated to the inventory's time, zone and policy, when the worker starts. An update keeps the Schedule's state,
+ * updated to the inventory's time, zone and policy, when the worker starts. A new Schedule takes its first action at
+ * once (the first watch), the next ones at the daily time. An update keeps the Schedule's state,
  * so a watch an engineer paused stays paused (with its note) across restarts. Daily at the cluster's local time:
  * the calendar and its time zone are Temporal's job (daylight saving included), not workflow code.
  */
@@ -55,7 +56,13 @@ function expiryScheduleOptions(cluster: InventoryCluster, taskQueue: string): Sc
       clusterId: cluster.id,
       purpose: `Daily certificate expiry watch of cluster ${cluster.name}: discovers, exports cucm_certificate_expiry_days and cucm_expired_trust_certificates, starts a renewal of the units within renewBeforeDays through the cluster entity.`,
     },
-    state: { note: `Created from the inventory by the worker: daily at ${policy.at} ${policy.timeZone}.` },
+    state: {
+      note: `Created from the inventory by the worker: daily at ${policy.at} ${policy.timeZone}; first watch at creation.`,
+      // The first watch runs as the Schedule is created (a new install, or a cluster added to the inventory), so the
+      // gauges and GET /v1/clusters/{id}/expiry-watch have data within minutes, not after the next daily run. Part of
+      // the create call, so exactly one worker's create triggers it; an update (every later start) never does.
+      triggerImmediately: true,
+    },
   };
 }
 

@@ -20,7 +20,7 @@ import type { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { connectClient } from '../clients/temporal';
 import { loadConfig, type AppConfig } from '../config';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import { isNotFound, NamespaceMissingError, registerSearchAttributes } from './register-search-attributes';
 import { ensureTemporalServer } from './temporal-server';
 

@@ -77,7 +77,9 @@ async function main(): Promise<void> {
     const client = await connectClient(config);
     try {
       for (const s of await upsertExpirySchedules(client, inventory, config.taskQueue))
-        console.log(`[worker] expiry watch schedule ${s.scheduleId} ${s.created ? 'created' : 'updated'}`);
+        console.log(
+          `[worker] expiry watch schedule ${s.scheduleId} ${s.created ? 'created, its first watch started' : 'updated'}`,
+        );
       // The gauges start from each cluster's last watch, not empty until tomorrow's.
       for (const r of await lastExpiryReadings(client, inventory, config.taskQueue)) {
         metrics.recordExpiry(r.reading);

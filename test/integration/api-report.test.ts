@@ -1,12 +1,12 @@
 /**
  * The change report of a real rotation (tomcat, then CallManager) on the simulator, every layer real: fetched as
- * JSON, Markdown and HTML over HTTP, and the HTML rendered in headless Chromium (Debian's /usr/bin/chromium),
- * checked for what a reader sees: the headings, the steps table with commands, the serials before and after
+ * JSON, Markdown and HTML over HTTP, and the HTML rendered in headless Chromium (the one the npm package
+ * @sparticuz/chromium ships, test/support/chromium.ts: nothing from the machine), checked for what a reader sees: the headings, the steps table with commands, the serials before and after
  * (against the simulator's own control API), a decision with its approver, the Temporal link. The screenshot is
  * saved to test/artifacts/report.png (git-ignored).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -14,8 +14,8 @@ import type { Report } from '../../api/report';
 import { approveSignal } from '../../domain/messages';
 import { getJson, postJson, startSystem, type System } from '../support/system';
 import { waitFor } from '../support/net';
+import { packagedChromium } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(__dirname, '..', 'artifacts', 'report.png');
 
 describe('API change report', function () {
@@ -148,15 +148,14 @@ describe('API change report', function () {
   });
 
   it('renders in headless Chromium as a reader sees it, and prints', async function () {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium (.ci/run does)`);
-    }
+    const browser = packagedChromium();
     const profile = mkdtempSync(join(tmpdir(), 'report-chromium-'));
     let context: BrowserContext | undefined;
     try {
       // A fresh profile (the --user-data-dir Playwright passes for a persistent context), nothing from the network.
       context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
+        executablePath: browser.executablePath,
+        env: { ...process.env, ...browser.env },
         headless: true,
         viewport: { width: 1280, height: 900 },
         args: [

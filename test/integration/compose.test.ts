@@ -1,32 +1,32 @@
 /**
  * docker-compose.yml is well formed and wires what docs/operations.md ("Production-like: docker-compose") says, the
- * production image runs the compiled release, and no production service carries the
- * simulator. No Docker engine runs here: Debian's docker-compose (v1) validates the file with `config` without one;
- * .ci/run installs it, and this test fails (it never skips) where it is missing.
+ * production image runs the compiled release, and no production service carries the simulator. No Docker engine and
+ * no docker-compose binary: the file is read as a Compose implementation reads it (variables interpolated, then the
+ * Compose Specification's JSON schema, then profile selection: test/support/compose.ts), with nothing but npm packages.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { activeServices, loadCompose, type ComposeFile } from '../support/compose';
 
 const root = join(__dirname, '..', '..');
 const PRODUCTION_SERVICES = ['api', 'postgresql', 'setup', 'temporal', 'temporal-ui', 'worker'];
 /** Entry points of the production image: the compose commands and the image's default command. */
 const PRODUCTION_ENTRIES = ['api/main.ts', 'worker/main.ts', 'scripts/register-search-attributes.ts'];
 
-function compose(args: string[], env: NodeJS.ProcessEnv) {
-  return spawnSync('docker-compose', ['-f', 'docker-compose.yml', ...args], { cwd: root, encoding: 'utf8', env });
+/** depends_on in either of its forms (a list, or a map by service name). */
+function dependencies(service: Record<string, unknown>): string[] {
+  const deps = service.depends_on;
+  if (Array.isArray(deps)) return deps.map(String);
+  return deps && typeof deps === 'object' ? Object.keys(deps) : [];
 }
 
-/** The service blocks of `docker-compose config` output (normalized YAML: services at two spaces), by name. */
-function serviceBlocks(config: string): Map<string, string> {
-  const services = config.split(/^services:\n/m)[1]?.split(/^\S/m)[0] ?? '';
-  const blocks = new Map<string, string>();
-  for (const block of services.split(/^(?= {2}\S)/m)) {
-    const name = /^ {2}([\w.-]+):/.exec(block)?.[1];
-    if (name) blocks.set(name, block);
-  }
-  return blocks;
+/** Named volumes a service mounts (short syntax `name:/path`; a source starting with . / or ~ is a host path). */
+function namedVolumes(service: Record<string, unknown>): string[] {
+  const volumes = Array.isArray(service.volumes) ? service.volumes : [];
+  return volumes
+    .map((v: unknown) => (typeof v === 'string' ? v.split(':')[0]! : ((v as { source?: string }).source ?? '')))
+    .filter((source) => source && !/^[./~]/.test(source));
 }
 
 /** The stages of the Dockerfile: name → its lines. */
@@ -57,52 +57,48 @@ function reachable(entry: string, seen = new Set<string>()): Set<string> {
 }
 
 describe('docker-compose.yml and the Dockerfile', () => {
-  const env = {
-    ...process.env,
-    API_TOKENS: '[{"name":"ops","role":"operator","tokenRef":"file:/run/api-secrets/ops"}]',
-  };
-
-  let plain: ReturnType<typeof compose>;
-  before(function () {
-    if (spawnSync('docker-compose', ['version']).status !== 0)
-      throw new Error(
-        'docker-compose is not installed, so docker-compose.yml cannot be validated: install it ' +
-          '(Debian/Ubuntu: apt-get install docker-compose; or Docker Compose v2 as docker-compose), or run .ci/run.',
-      );
-    plain = compose(['config'], env);
+  const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+  const env = { API_TOKENS: '[{"name":"ops","role":"operator","tokenRef":"file:/run/api-secrets/ops"}]' };
+  let file: ComposeFile;
+  before(() => {
+    file = loadCompose(text, env);
   });
 
-  it('validates with docker-compose config and runs Temporal+PostgreSQL, the UI, the worker and the API', () => {
-    const result = plain;
-    assert.equal(result.status, 0, result.stderr);
-    const services = compose(['config', '--services'], env).stdout.split('\n').filter(Boolean);
+  it('is valid Compose and runs Temporal+PostgreSQL, the UI, the worker and the API', () => {
+    const services = Object.keys(file.services);
     for (const s of PRODUCTION_SERVICES) assert.ok(services.includes(s), `service ${s}`);
-    assert.match(result.stdout, /DB: postgres12/);
-    assert.match(result.stdout, /build:\s+context:/);
-    // The API must not run without its tokens: compose refuses the file without API_TOKENS.
-    const { API_TOKENS: _omit, ...withoutTokens } = env;
-    const refused = compose(['config'], withoutTokens);
-    assert.notEqual(refused.status, 0);
-    assert.match(refused.stderr, /set API_TOKENS/);
+    const temporalEnv = file.services.temporal?.environment as Record<string, unknown> | undefined;
+    assert.equal(temporalEnv?.DB, 'postgres12', 'Temporal keeps its state in PostgreSQL');
+    for (const [name, service] of Object.entries(file.services)) {
+      const build = service.build as { context?: string } | undefined;
+      if (build) assert.ok(build.context, `${name} builds from a context`);
+      for (const dep of dependencies(service)) assert.ok(services.includes(dep), `${name} depends on unknown ${dep}`);
+      for (const volume of namedVolumes(service))
+        assert.ok(volume in ((file.volumes as object | null) ?? {}), `${name} mounts undeclared volume ${volume}`);
+    }
+    // The API must not run without its tokens: Compose refuses the file without API_TOKENS, saying what to set.
+    assert.throws(() => loadCompose(text, {}), /required variable API_TOKENS is missing a value: set API_TOKENS/);
+    // The schema check bites: a misspelt key is refused, naming it.
+    assert.throws(
+      () => loadCompose(text.replace('restart: unless-stopped', 'restrat: unless-stopped'), env),
+      /must NOT have additional properties.*restrat/,
+    );
   });
 
   it('carries no simulator by default: the demo profile alone adds it, from the demo image', () => {
-    // Compose v1 prints every service with its profiles; v2 prints only the active ones. Either way the services
-    // without a profile are what `docker compose up` runs.
-    const defaults = [...serviceBlocks(plain.stdout)].filter(([, block]) => !/^ {4}profiles:/m.test(block));
-    assert.deepEqual(defaults.map(([name]) => name).sort(), PRODUCTION_SERVICES, 'the services up runs by default');
-    for (const [name, block] of defaults) {
-      assert.doesNotMatch(block, /simulator|target: demo/, `${name} mentions the simulator`);
-      if (/^ {4}build:/m.test(block)) assert.match(block, /target: production/, `${name} builds the production image`);
+    const defaults = activeServices(file);
+    assert.deepEqual(defaults, PRODUCTION_SERVICES, 'the services `docker compose up` runs by default');
+    for (const name of defaults) {
+      const service = file.services[name]!;
+      assert.doesNotMatch(JSON.stringify(service), /simulator|"target":"demo"/, `${name} mentions the simulator`);
+      const build = service.build as { target?: string } | undefined;
+      if (build) assert.equal(build.target, 'production', `${name} builds the production image`);
     }
 
-    const demo = compose(['--profile', 'demo', 'config'], env);
-    assert.equal(demo.status, 0, demo.stderr);
-    const withDemo = serviceBlocks(demo.stdout);
-    assert.deepEqual([...withDemo.keys()].sort(), [...PRODUCTION_SERVICES, 'cucm-simulator'].sort());
-    const simulator = withDemo.get('cucm-simulator') ?? '';
-    assert.match(simulator, /profiles:\s+- demo/);
-    assert.match(simulator, /target: demo/);
+    assert.deepEqual(activeServices(file, ['demo']), [...PRODUCTION_SERVICES, 'cucm-simulator'].sort());
+    const simulator = file.services['cucm-simulator']!;
+    assert.deepEqual(simulator.profiles, ['demo']);
+    assert.equal((simulator.build as { target?: string } | undefined)?.target, 'demo');
   });
 
   it('builds the release in one stage and runs it in a production image without sources, tsx or the simulator', () => {
@@ -149,10 +145,11 @@ describe('docker-compose.yml and the Dockerfile', () => {
     const cmd = production.find((l) => l.startsWith('CMD ')) ?? '';
     assert.equal(cmd, 'CMD ["node", "dist/api/main.js"]', 'the image runs compiled JavaScript with node');
     // The compose services run the compiled entry points, never tsx.
-    for (const [name, block] of serviceBlocks(plain.stdout)) {
-      if (!/target: production/.test(block)) continue;
-      assert.doesNotMatch(block, /tsx/, `${name} runs tsx`);
-      assert.match(block, /- dist\/\S+\.js/, `${name} runs compiled JavaScript from dist/`);
+    for (const [name, service] of Object.entries(file.services)) {
+      if ((service.build as { target?: string } | undefined)?.target !== 'production') continue;
+      const command = JSON.stringify(service.command ?? []);
+      assert.doesNotMatch(command, /tsx/, `${name} runs tsx`);
+      assert.match(command, /"dist\/\S+\.js"/, `${name} runs compiled JavaScript from dist/`);
     }
     // The demo image runs the simulator.
     assert.ok(stages.get('demo')!.some((l) => /^CMD .*demo\/compose-simulator\.ts/.test(l)));

@@ -1,9 +1,9 @@
 /**
- * The expiry watch, every layer real: the Schedules the worker creates from the inventory on the dev server, a
- * triggered run (schedule handle .trigger(): the daily wait replaced by "run now") that discovers the simulator's
- * nodes over SSH, publishes days left and expired trust counts on the worker's /metrics, and starts one renewal of
- * the due units only through the cluster's entity; a cluster held by another run (the watch records it and ends
- * well); pause and resume over REST with an operator token.
+ * The expiry watch, every layer real: the Schedules the worker creates from the inventory on the dev server, the
+ * first run each takes as it is created (no daily wait, no trigger by hand) that discovers the simulator's nodes over
+ * SSH, publishes days left and expired trust counts on the worker's /metrics, and starts one renewal of the due units
+ * only through the cluster's entity; a cluster held by another run (the watch records it and ends well); pause and
+ * resume over REST with an operator token.
  */
 import assert from 'node:assert/strict';
 import type { ScheduleDescription } from '@temporalio/client';
@@ -56,6 +56,9 @@ describe('expiry watch: a Schedule per cluster, metrics, renewal through the clu
   let metricsServer: Awaited<ReturnType<typeof serveWorkerMetrics>>;
   let app: FastifyInstance;
   let base: string;
+  let heldBy: string;
+
+  const auth = (who: keyof typeof TOKENS) => ({ authorization: `Bearer ${TOKENS[who]}` });
 
   before(async () => {
     env = await sharedDevServer();
@@ -96,6 +99,10 @@ describe('expiry watch: a Schedule per cluster, metrics, renewal through the clu
       },
     );
     base = await app.listen({ host: '127.0.0.1', port: 0 });
+    // HELD is taken by a run waiting at its gate before its Schedule exists, so the first watch finds it held.
+    const held = await postJson(`${base}/v1/clusters/${HELD}/regenerations`, { units: ['CAPF'] }, auth('olivia'));
+    assert.equal(held.status, 202, JSON.stringify(held.json));
+    heldBy = held.json.id as string;
   });
   after(async () => {
     for (const c of clusters)
@@ -117,20 +124,22 @@ describe('expiry watch: a Schedule per cluster, metrics, renewal through the clu
     await lab?.sim.stop();
   });
 
-  const auth = (who: keyof typeof TOKENS) => ({ authorization: `Bearer ${TOKENS[who]}` });
   const schedule = (clusterId: string) => env.client.schedule.getHandle(expiryScheduleId(clusterId, taskQueue));
 
-  /** Triggers the cluster's Schedule now and returns the watch run's result. */
-  async function triggerAndWait(clusterId: string): Promise<{ workflowId: string; result: ExpiryWatchResult }> {
+  /**
+   * The watch run the cluster's Schedule took as it was created, and its result. Exactly one: the second upsert (a
+   * worker's restart) updated the Schedule and must not have run another.
+   */
+  async function firstWatch(clusterId: string): Promise<{ workflowId: string; result: ExpiryWatchResult }> {
     const handle = schedule(clusterId);
-    const before = (await handle.describe()).info.recentActions.length;
-    await handle.trigger();
-    const action = await waitFor(`a run of ${handle.scheduleId}`, async () => {
-      const recent = (await handle.describe()).info.recentActions;
-      return recent.length > before ? recent.at(-1) : undefined;
-    });
+    const action = await waitFor(`the first run of ${handle.scheduleId}, without a trigger`, async () =>
+      (await handle.describe()).info.recentActions.at(0),
+    );
     const workflowId = action.action.workflow.workflowId;
-    return { workflowId, result: (await env.client.workflow.getHandle(workflowId).result()) as ExpiryWatchResult };
+    const result = (await env.client.workflow.getHandle(workflowId).result()) as ExpiryWatchResult;
+    const actions = (await handle.describe()).info.recentActions.length;
+    assert.equal(actions, 1, `${handle.scheduleId} ran ${actions} watches: one at creation, none at the update`);
+    return { workflowId, result };
   }
 
   it('creates one Schedule per cluster from the inventory, idempotently, daily at the local time in its zone', async () => {
@@ -159,8 +168,8 @@ describe('expiry watch: a Schedule per cluster, metrics, renewal through the clu
     assert.match(await next(HELD), /T06:15:00\.000Z$/);
   });
 
-  it('triggered, exports the metrics and starts one renewal of the due units only, gated at before-start', async () => {
-    const { workflowId, result } = await triggerAndWait(DUE);
+  it('runs the first watch at creation: exports the metrics, starts one renewal of the due units, gated', async () => {
+    const { workflowId, result } = await firstWatch(DUE);
     console.log(`      [expiry] ${workflowId}: ${result.summary}`);
     assert.deepEqual(
       result.due.map((u) => u.unit),
@@ -213,14 +222,30 @@ describe('expiry watch: a Schedule per cluster, metrics, renewal through the clu
     assert.ok(scraped.includes(`cucm_certificate_expiry_days{cluster="${DUE}",node="${DUE}-pub",unit="tomcat"} 9`));
   });
 
+  it('never starts a renewal while another run holds the cluster: records the holder and ends well', async () => {
+    const { workflowId, result } = await firstWatch(HELD);
+    console.log(`      [expiry] ${workflowId}: ${result.summary}`);
+    assert.deepEqual(
+      result.due.map((u) => u.unit),
+      ['tomcat'],
+    );
+    assert.equal(result.renewal.status, 'held');
+    assert.match(result.summary, new RegExp(`Held by ${heldBy} .*will retry tomorrow`));
+    const holder = (await env.client.workflow.getHandle(clusterEntityId(HELD, taskQueue)).query(clusterStateQuery))
+      .holder;
+    assert.equal(holder?.workflowId, heldBy);
+    // The watch run completed (a refusal is an answer, not a failure).
+    assert.equal((await env.client.workflow.getHandle(workflowId).describe()).status.name, 'COMPLETED');
+  });
+
   it("a worker that starts later shows the last watch's readings on /metrics at once, not after the next day's", async () => {
     // A fresh registry stands for the restarted worker's; it is filled the way worker/main.ts fills it at start.
     const restarted = new WorkerMetrics({ processMetrics: false });
     const readings = await lastExpiryReadings(env.client, inventory, taskQueue);
     assert.deepEqual(
       readings.map((r) => r.clusterId),
-      [DUE],
-      'only the cluster whose watch has run',
+      [DUE, HELD],
+      'every cluster, each from its first watch',
     );
     for (const r of readings) restarted.recordExpiry(r.reading);
     const served = await serveWorkerMetrics(restarted, { port: 0 });
@@ -231,24 +256,6 @@ describe('expiry watch: a Schedule per cluster, metrics, renewal through the clu
     } finally {
       await served.close();
     }
-  });
-
-  it('never starts a renewal while another run holds the cluster: records the holder and ends well', async () => {
-    const held = await postJson(`${base}/v1/clusters/${HELD}/regenerations`, { units: ['CAPF'] }, auth('olivia'));
-    assert.equal(held.status, 202, JSON.stringify(held.json));
-    const { workflowId, result } = await triggerAndWait(HELD);
-    console.log(`      [expiry] ${workflowId}: ${result.summary}`);
-    assert.deepEqual(
-      result.due.map((u) => u.unit),
-      ['tomcat'],
-    );
-    assert.equal(result.renewal.status, 'held');
-    assert.match(result.summary, new RegExp(`Held by ${held.json.id as string} .*will retry tomorrow`));
-    const holder = (await env.client.workflow.getHandle(clusterEntityId(HELD, taskQueue)).query(clusterStateQuery))
-      .holder;
-    assert.equal(holder?.workflowId, held.json.id);
-    // The watch run completed (a refusal is an answer, not a failure).
-    assert.equal((await env.client.workflow.getHandle(workflowId).describe()).status.name, 'COMPLETED');
   });
 
   it('pauses and resumes over REST with a note (operator role), and shows state, next runs and last result', async () => {

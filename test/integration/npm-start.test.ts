@@ -1,7 +1,8 @@
 /**
  * `npm start` as a newcomer runs it: the whole process tree on embedded defaults (dev server with SQLite, simulator,
- * worker, API). A regeneration completes through the API; Ctrl-C stops everything; a second start still shows the
- * earlier run (SQLite persistence).
+ * worker, API). A regeneration completes through the API; the demo cluster's first expiry watch runs at start, so
+ * /metrics and its expiry-watch document have data on day one; Ctrl-C stops everything; a second start still shows
+ * the earlier run (SQLite persistence).
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -50,6 +51,7 @@ describe('npm start (the whole system on embedded defaults)', function () {
   let ports: { api: number; temporal: number; ui: number };
   let env: NodeJS.ProcessEnv;
   let running: Launched | undefined;
+  let launchedAt = 0;
 
   before(async () => {
     ports = { api: await freePort(), temporal: await freePort(), ui: await freePort() };
@@ -75,6 +77,7 @@ describe('npm start (the whole system on embedded defaults)', function () {
   async function startAndWait(): Promise<Launched> {
     const launched = launch(env);
     running = launched;
+    launchedAt = Date.now();
     await waitFor(
       'GET /healthz = 200',
       async () => ((await fetch(`${api()}/healthz`)).status === 200 ? true : undefined),
@@ -130,6 +133,36 @@ describe('npm start (the whole system on embedded defaults)', function () {
     assert.deepEqual(json, [], 'the API printed raw JSON log lines under npm start');
     const polls = apiLines.filter((l) => l.includes('/healthz'));
     assert.deepEqual(polls, [], 'the API logged the /healthz polls');
+  });
+
+  it("runs the demo cluster's first expiry watch at start: /metrics and GET .../expiry-watch show its readings", async () => {
+    // A fresh data folder: the worker creates the Schedule, which takes its first action at once (no 06:00 wait).
+    const lines = await waitFor(
+      "cucm_certificate_expiry_days of the demo cluster on the API's GET /metrics",
+      async () => {
+        const text = await (await fetch(`${api()}/metrics`)).text();
+        const found = text.split('\n').filter((l) => l.startsWith('cucm_certificate_expiry_days{cluster="demo",'));
+        return found.length ? found : undefined;
+      },
+      150_000,
+      1_000,
+    );
+    console.log(
+      `      [expiry] ${lines.length} series on /metrics ${((Date.now() - launchedAt) / 1000).toFixed(0)} s after npm start, e.g. ${lines[0]}`,
+    );
+    assert.ok(
+      lines.some((l) => /unit="tomcat"} \d+$/.test(l)),
+      `no days-left reading of tomcat among:\n${lines.join('\n')}`,
+    );
+    // The gauges are set during the run; the document shows it once the run has completed.
+    const watch = await waitFor('the first watch, completed, in GET /v1/clusters/demo/expiry-watch', async () => {
+      const { status, json } = await getJson(`${api()}/v1/clusters/demo/expiry-watch`);
+      assert.equal(status, 200, JSON.stringify(json));
+      return (json.lastRun as { status?: string } | null)?.status === 'COMPLETED' ? json : undefined;
+    });
+    const last = watch.lastRun as { result?: { certificates: unknown[] } };
+    assert.ok((last.result?.certificates.length ?? 0) > 0, `the watch read no certificate: ${JSON.stringify(last)}`);
+    assert.equal(watch.state, 'active');
   });
 
   it('stops every process on Ctrl-C', async () => {
