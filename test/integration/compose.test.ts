@@ -10,9 +10,16 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { activeServices, loadCompose, type ComposeFile } from '../support/compose';
 
 const root = join(__dirname, '..', '..');
-const PRODUCTION_SERVICES = ['api', 'postgresql', 'setup', 'temporal', 'temporal-ui', 'worker'];
+const PRODUCTION_SERVICES = ['api', 'postgresql', 'setup', 'temporal', 'temporal-schema', 'temporal-ui', 'worker'];
 /** Entry points of the production image: the compose commands and the image's default command. */
-const PRODUCTION_ENTRIES = ['api/main.ts', 'worker/main.ts', 'scripts/register-search-attributes.ts'];
+const PRODUCTION_ENTRIES = [
+  'api/main.ts',
+  'worker/main.ts',
+  'scripts/register-search-attributes.ts',
+  'scripts/temporal-setup.ts',
+];
+/** The images the default services build: the product, and the release with Temporal's server tools. */
+const PRODUCT_TARGETS = ['production', 'temporal-setup'];
 
 /** depends_on in either of its forms (a list, or a map by service name). */
 function dependencies(service: Record<string, unknown>): string[] {
@@ -92,7 +99,7 @@ describe('docker-compose.yml and the Dockerfile', () => {
       const service = file.services[name]!;
       assert.doesNotMatch(JSON.stringify(service), /simulator|"target":"demo"/, `${name} mentions the simulator`);
       const build = service.build as { target?: string } | undefined;
-      if (build) assert.equal(build.target, 'production', `${name} builds the production image`);
+      if (build) assert.ok(PRODUCT_TARGETS.includes(build.target ?? ''), `${name} builds ${String(build.target)}`);
     }
 
     assert.deepEqual(activeServices(file, ['demo']), [...PRODUCTION_SERVICES, 'cucm-simulator'].sort());
@@ -146,7 +153,7 @@ describe('docker-compose.yml and the Dockerfile', () => {
     assert.equal(cmd, 'CMD ["node", "dist/api/main.js"]', 'the image runs compiled JavaScript with node');
     // The compose services run the compiled entry points, never tsx.
     for (const [name, service] of Object.entries(file.services)) {
-      if ((service.build as { target?: string } | undefined)?.target !== 'production') continue;
+      if (!PRODUCT_TARGETS.includes((service.build as { target?: string } | undefined)?.target ?? '')) continue;
       const command = JSON.stringify(service.command ?? []);
       assert.doesNotMatch(command, /tsx/, `${name} runs tsx`);
       assert.match(command, /"dist\/\S+\.js"/, `${name} runs compiled JavaScript from dist/`);
@@ -163,5 +170,29 @@ describe('docker-compose.yml and the Dockerfile', () => {
         new RegExp(`^COPY ${folder}\\b`, 'm').test(all) || ['test', 'bench', 'docs'].includes(folder),
         `${folder}/ is neither copied nor excluded on purpose`,
       );
+  });
+
+  it('runs the Temporal server version the production suite tests, its schema set up by the same script', () => {
+    const version = /TEMPORAL_SERVER_VERSION = '(v[\d.]+)'/.exec(
+      readFileSync(join(root, 'scripts', 'temporal-server.ts'), 'utf8'),
+    )?.[1];
+    assert.ok(version, 'scripts/temporal-server.ts pins TEMPORAL_SERVER_VERSION');
+    assert.equal(file.services.temporal?.image, `temporalio/server:${version.slice(1)}`, 'the compose server image');
+    assert.doesNotMatch(text, /auto-setup/, 'no auto-setup image (a development convenience)');
+    const tools = dockerStages().get('temporal-tools')?.join('\n') ?? '';
+    assert.match(
+      tools,
+      new RegExp(`cmd/server@${version} go\\.temporal\\.io/server/cmd/tools/sql@${version}`),
+      'the Dockerfile builds the same version',
+    );
+    const schema = file.services['temporal-schema'];
+    assert.deepEqual(schema?.command, ['node', 'dist/scripts/temporal-setup.js', 'schema']);
+    assert.deepEqual(file.services.setup?.command, ['node', 'dist/scripts/temporal-setup.js', 'namespace']);
+    const dependsOn = file.services.temporal?.depends_on as Record<string, { condition?: string }> | undefined;
+    assert.equal(
+      dependsOn?.['temporal-schema']?.condition,
+      'service_completed_successfully',
+      'the schema is set up before the server starts',
+    );
   });
 });

@@ -5,7 +5,7 @@
  * regenerate tomcat on a simulated node. The same bundle file replays every recorded history.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,12 @@ describe('the release (npm run build, production dependencies only, plain node)'
       '@temporalio/testing is installed by npm ci --omit=dev: move it to devDependencies',
     );
     assert.ok(existsSync(join(dist, 'workflow-bundle.js')), 'npm run build wrote no dist/workflow-bundle.js');
+    // The setup script compose runs loads with production dependencies only (it answers a wrong step with its usage).
+    const setup = spawnSync(process.execPath, [join(dist, 'scripts', 'temporal-setup.js'), 'wrong-step'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    assert.match(setup.stderr, /usage: .*temporal-setup\.ts schema\|namespace\|all/, setup.stderr);
   });
 
   it('replays every recorded history with the bundle built at build time', async () => {
