@@ -5,12 +5,14 @@
  */
 import { patched } from '@temporalio/workflow';
 import { PATCHES } from '../patches';
+import type { SignedChainCheck } from '../../domain/certificates';
 import type { PlanStep } from '../../domain/plan';
 import { nodeRef, type CaRenewal, type UnitRunContext } from './context';
 import { multiServerRenewalStep } from './multi-server';
 import { named, NO_SKIP, quick, slow } from './proxies';
 
 type Step<K extends PlanStep['kind']> = Extract<PlanStep, { kind: K }>;
+type AcceptedChain = Extract<SignedChainCheck, { ok: true }>;
 
 export async function regenerateStep(ctx: UnitRunContext, step: Step<'regenerate'>): Promise<boolean> {
   const { run } = ctx;
@@ -59,6 +61,11 @@ export async function regenerateStep(ctx: UnitRunContext, step: Step<'regenerate
   return false;
 }
 
+/**
+ * A CA-signed unit, one CSR per node: the CSRs, the signed-certificate gate until every node's chain is accepted
+ * (./signed-chains.ts checks each), then each chain uploaded inside the window. The multi-server (SAN) way is in
+ * ./multi-server.ts.
+ */
 export async function caRenewalStep(
   ctx: UnitRunContext,
   step: Step<'ca-signed-renewal'>,
@@ -69,22 +76,7 @@ export async function caRenewalStep(
   const { run } = ctx;
   const renewal: CaRenewal = { unit: step.unit, csrs: new Map(), chains: new Map() };
   ctx.ca = renewal;
-  for (const nodeId of step.nodeIds) {
-    const csr = await run.attempt(
-      { kind: 'csr', unit: step.unit, nodeId, description: `Generate a CSR for ${step.unit} on ${nodeId}` },
-      () =>
-        named(quick.generateCsr, `Generate a CSR for ${step.unit} on ${nodeId}`, {
-          ...nodeRef(ctx, nodeId),
-          unit: step.unit,
-          altNames: [nodeId],
-        }),
-      () => ({ status: 'completed', detail: 'the CSR is in the run state (csrs)' }),
-      NO_SKIP.upload,
-    );
-    if (!csr) throw new Error('unreachable: a CSR cannot be skipped');
-    renewal.csrs.set(nodeId, csr.csrPem);
-    run.state.csrs = [...(run.state.csrs ?? []), { nodeId, unit: step.unit, csrPem: csr.csrPem }];
-  }
+  for (const nodeId of step.nodeIds) await generateCsr(ctx, renewal, nodeId);
   await run.waitAtGate(
     {
       id: run.gateId(`signed-certificate-${index + 1}`),
@@ -96,49 +88,79 @@ export async function caRenewalStep(
   );
   for (const nodeId of step.nodeIds) {
     const chain = renewal.chains.get(nodeId);
-    if (!chain) continue;
-    const ref = nodeRef(ctx, nodeId);
-    await run.inWindow(`upload the signed ${step.unit} to ${nodeId}`);
-    let serialBefore: string | undefined;
-    let sha256Before: string | undefined;
-    const uploaded = await run.attempt(
-      {
-        kind: 'upload-certificate',
-        unit: step.unit,
-        nodeId,
-        description: `Upload the CA chain as ${step.unit}-trust, then the signed ${step.unit}, on ${nodeId}`,
-      },
-      async () => {
-        if (serialBefore === undefined) {
-          const before = await named(quick.readCertificate, `Read the ${step.unit} serial on ${nodeId}`, {
-            ...ref,
-            unit: step.unit,
-          });
-          serialBefore = before.serial;
-          sha256Before = before.sha256;
-        }
-        return named(slow.uploadCertificateChain, `Upload the signed ${step.unit} chain to ${nodeId}`, {
-          ...ref,
-          unit: step.unit,
-          leafPem: chain.leafPem,
-          caPems: chain.caPems,
-        });
-      },
-      (u) => ({ status: 'completed', detail: `serial ${serialBefore} -> ${u.serial}, issued by ${chain.issuer}` }),
-      NO_SKIP.upload,
-    );
-    if (!uploaded || !serialBefore) continue;
-    const outcome = {
-      serialBefore,
-      serialAfter: uploaded.serial,
-      regeneratedNow: true,
-      ...(sha256Before ? { sha256Before } : {}),
-      ...(uploaded.sha256 ? { sha256After: uploaded.sha256 } : {}),
-    };
-    ctx.uploadedAny = true;
-    ctx.newSerials.set(nodeId, uploaded.serial);
-    ctx.result.nodes.push({ nodeId, ...outcome });
-    run.state.certificates.push({ nodeId, ...outcome });
+    if (chain) await uploadSignedChain(ctx, step.unit, nodeId, chain);
   }
   return false;
+}
+
+/** One node's CSR, kept for the chain check and shown in the state (csrs) for the engineer to have signed. */
+async function generateCsr(ctx: UnitRunContext, renewal: CaRenewal, nodeId: string): Promise<void> {
+  const { run } = ctx;
+  const unit = renewal.unit;
+  const csr = await run.attempt(
+    { kind: 'csr', unit, nodeId, description: `Generate a CSR for ${unit} on ${nodeId}` },
+    () =>
+      named(quick.generateCsr, `Generate a CSR for ${unit} on ${nodeId}`, {
+        ...nodeRef(ctx, nodeId),
+        unit,
+        altNames: [nodeId],
+      }),
+    () => ({ status: 'completed', detail: 'the CSR is in the run state (csrs)' }),
+    NO_SKIP.upload,
+  );
+  if (!csr) throw new Error('unreachable: a CSR cannot be skipped');
+  renewal.csrs.set(nodeId, csr.csrPem);
+  run.state.csrs = [...(run.state.csrs ?? []), { nodeId, unit, csrPem: csr.csrPem }];
+}
+
+/**
+ * Uploads an accepted chain to its node inside the window: the CA chain as <unit>-trust, then the signed leaf. The
+ * serial before is read once, before the first attempt, so a retry compares with the certificate replaced.
+ */
+async function uploadSignedChain(
+  ctx: UnitRunContext,
+  unit: CaRenewal['unit'],
+  nodeId: string,
+  chain: AcceptedChain,
+): Promise<void> {
+  const { run } = ctx;
+  const ref = nodeRef(ctx, nodeId);
+  await run.inWindow(`upload the signed ${unit} to ${nodeId}`);
+  let serialBefore: string | undefined;
+  let sha256Before: string | undefined;
+  const uploaded = await run.attempt(
+    {
+      kind: 'upload-certificate',
+      unit,
+      nodeId,
+      description: `Upload the CA chain as ${unit}-trust, then the signed ${unit}, on ${nodeId}`,
+    },
+    async () => {
+      if (serialBefore === undefined) {
+        const before = await named(quick.readCertificate, `Read the ${unit} serial on ${nodeId}`, { ...ref, unit });
+        serialBefore = before.serial;
+        sha256Before = before.sha256;
+      }
+      return named(slow.uploadCertificateChain, `Upload the signed ${unit} chain to ${nodeId}`, {
+        ...ref,
+        unit,
+        leafPem: chain.leafPem,
+        caPems: chain.caPems,
+      });
+    },
+    (u) => ({ status: 'completed', detail: `serial ${serialBefore} -> ${u.serial}, issued by ${chain.issuer}` }),
+    NO_SKIP.upload,
+  );
+  if (!uploaded || !serialBefore) return;
+  const outcome = {
+    serialBefore,
+    serialAfter: uploaded.serial,
+    regeneratedNow: true,
+    ...(sha256Before ? { sha256Before } : {}),
+    ...(uploaded.sha256 ? { sha256After: uploaded.sha256 } : {}),
+  };
+  ctx.uploadedAny = true;
+  ctx.newSerials.set(nodeId, uploaded.serial);
+  ctx.result.nodes.push({ nodeId, ...outcome });
+  run.state.certificates.push({ nodeId, ...outcome });
 }

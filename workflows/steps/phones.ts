@@ -8,7 +8,8 @@ import { canaryGroups, canaryRecovery, likelyCanaryCause } from '../canary';
 import type { PlanRedundancy, PlanStep } from '../../domain/plan';
 import type { PhoneReset, UnitRunContext } from './context';
 import { named, NO_SKIP, phones } from './proxies';
-import type { CanaryPhone } from '../../domain/phones';
+import type { CanaryPhone, RegistrationBaseline } from '../../domain/phones';
+import type { CanaryState } from '../../domain/types';
 
 type Step<K extends PlanStep['kind']> = Extract<PlanStep, { kind: K }>;
 
@@ -86,9 +87,33 @@ async function canaryStage(
   canary: NonNullable<Step<'reset-phones'>['canary']>,
   canaries: readonly CanaryPhone[],
 ): Promise<{ since: number; names: string[] } | undefined> {
-  const { run, request, baseline, discovery } = ctx;
+  const { run, request, baseline } = ctx;
   const state = run.state.canaryPhones;
   if (!state || !baseline) return undefined;
+  const names = canaries.map((c) => c.name);
+  const started = await resetCanaries(ctx, state, canaries);
+  const minutes = canary.deadlineMinutes ?? Math.min(10, request.registrationDeadlineMinutes ?? 30);
+  for (;;) {
+    const back = await awaitCanaries(ctx, baseline, names, minutes, started);
+    if (back.allBack) {
+      state.status = 'back';
+      delete state.missing;
+      run.publish();
+      return started;
+    }
+    const fleet = baseline.total - names.length;
+    const d = await canariesMissingGate(ctx, state, canaries, back.missing, fleet);
+    if (d.decision === 'approve') {
+      state.status = 'accepted';
+      run.publish();
+      return started;
+    }
+  }
+}
+
+/** Resets the canaries alone; returns their reset's start (none when an engineer skipped it: reset by hand). */
+async function resetCanaries(ctx: UnitRunContext, state: CanaryState, canaries: readonly CanaryPhone[]) {
+  const { run, request } = ctx;
   const names = canaries.map((c) => c.name);
   const groups = canaryGroups(canaries).length;
   const reset = await run.attempt(
@@ -109,69 +134,80 @@ async function canaryStage(
   // Skipped at its step-failed gate means reset by hand: wait for them all the same.
   state.status = 'reset';
   run.publish();
-  const started = reset?.startedAt !== undefined ? { since: reset.startedAt, names } : undefined;
-  const minutes = canary.deadlineMinutes ?? Math.min(10, request.registrationDeadlineMinutes ?? 30);
-  for (;;) {
-    const deadline = new Date(Date.now() + minutes * 60_000).toISOString();
-    const back = await run.attempt(
-      {
-        kind: 'await-registration',
-        description: `Wait until the ${names.length} canary phones are registered again (deadline ${deadline})`,
-      },
-      () =>
-        named(
-          phones.awaitRegistration,
-          `Wait for the ${names.length} canary phones to register again (until ${deadline})`,
-          {
-            clusterId: request.clusterId,
-            // The canaries' own baseline: each was registered then.
-            baseline: {
-              takenAt: baseline.takenAt,
-              total: names.length,
-              registered: names.length,
-              registeredNames: names,
-            },
-            deadline,
-            pollIntervalMs: (request.registrationPollSeconds ?? 10) * 1000,
-            only: names,
-            // Back means registered again since their reset (a reset by hand, after a skip, has no start).
-            ...sinceReset(started),
+  return reset?.startedAt !== undefined ? { since: reset.startedAt, names } : undefined;
+}
+
+/** One wait for the canaries, until a deadline `minutes` from now; they count as back once registered since their reset. */
+async function awaitCanaries(
+  ctx: UnitRunContext,
+  baseline: RegistrationBaseline,
+  names: string[],
+  minutes: number,
+  started: PhoneReset | undefined,
+) {
+  const { run, request } = ctx;
+  const deadline = new Date(Date.now() + minutes * 60_000).toISOString();
+  const back = await run.attempt(
+    {
+      kind: 'await-registration',
+      description: `Wait until the ${names.length} canary phones are registered again (deadline ${deadline})`,
+    },
+    () =>
+      named(
+        phones.awaitRegistration,
+        `Wait for the ${names.length} canary phones to register again (until ${deadline})`,
+        {
+          clusterId: request.clusterId,
+          // The canaries' own baseline: each was registered then.
+          baseline: {
+            takenAt: baseline.takenAt,
+            total: names.length,
+            registered: names.length,
+            registeredNames: names,
           },
-        ),
-      (r) => ({
-        status: r.allBack ? 'completed' : 'failed',
-        detail: r.allBack
-          ? `${names.length} canaries back`
-          : `${r.missingCount} canaries missing: ${r.missing.join(', ')}`,
-      }),
-      NO_SKIP.canaries,
-    );
-    if (!back) throw new Error('unreachable: the canary wait cannot be skipped');
-    if (back.allBack) {
-      state.status = 'back';
-      delete state.missing;
-      run.publish();
-      return started;
-    }
-    const gone = new Set(back.missing);
-    const missing = canaries.filter((c) => gone.has(c.name));
-    state.status = 'missing';
-    state.missing = missing;
-    state.likelyCause = likelyCanaryCause(ctx.unit, discovery, missing);
-    state.recovery = canaryRecovery(discovery);
-    run.state.missingPhones = { count: missing.length, sample: missing.map((c) => c.name) };
-    const fleet = baseline.total - names.length;
-    const d = await run.gate(
-      'canary-phones-missing',
-      `${missing.length} of ${names.length} canary phones registered at the baseline did not register again after their reset; the other ${fleet} phones have not been reset. Missing (node / model): ${canaryGroups(missing).join('; ')}. ${state.likelyCause} ${state.recovery} Approve resets the rest of the fleet anyway, retry waits for the canaries again (after recovering them), abort stops here with only the canaries reset.`,
-      ['approve', 'retry', 'abort'],
-    );
-    if (d.decision === 'approve') {
-      state.status = 'accepted';
-      run.publish();
-      return started;
-    }
-  }
+          deadline,
+          pollIntervalMs: (request.registrationPollSeconds ?? 10) * 1000,
+          only: names,
+          // Back means registered again since their reset (a reset by hand, after a skip, has no start).
+          ...sinceReset(started),
+        },
+      ),
+    (r) => ({
+      status: r.allBack ? 'completed' : 'failed',
+      detail: r.allBack
+        ? `${names.length} canaries back`
+        : `${r.missingCount} canaries missing: ${r.missing.join(', ')}`,
+    }),
+    NO_SKIP.canaries,
+  );
+  if (!back) throw new Error('unreachable: the canary wait cannot be skipped');
+  return back;
+}
+
+/**
+ * Some canaries stayed away: the state names them with the likely cause and the recovery, and the run stops before
+ * the fleet is touched. Approve resets the fleet anyway, retry waits again, abort ends the run.
+ */
+async function canariesMissingGate(
+  ctx: UnitRunContext,
+  state: CanaryState,
+  canaries: readonly CanaryPhone[],
+  missingNames: string[],
+  fleet: number,
+) {
+  const { run, discovery } = ctx;
+  const gone = new Set(missingNames);
+  const missing = canaries.filter((c) => gone.has(c.name));
+  state.status = 'missing';
+  state.missing = missing;
+  state.likelyCause = likelyCanaryCause(ctx.unit, discovery, missing);
+  state.recovery = canaryRecovery(discovery);
+  run.state.missingPhones = { count: missing.length, sample: missing.map((c) => c.name) };
+  return run.gate(
+    'canary-phones-missing',
+    `${missing.length} of ${canaries.length} canary phones registered at the baseline did not register again after their reset; the other ${fleet} phones have not been reset. Missing (node / model): ${canaryGroups(missing).join('; ')}. ${state.likelyCause} ${state.recovery} Approve resets the rest of the fleet anyway, retry waits for the canaries again (after recovering them), abort stops here with only the canaries reset.`,
+    ['approve', 'retry', 'abort'],
+  );
 }
 
 export async function confirmPhonesResetStep(ctx: UnitRunContext): Promise<boolean> {
