@@ -4,6 +4,7 @@
  * checked chain to that unit run.
  */
 import { ApplicationFailure, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import { signedChainCheckedSignal, submitSignedChainUpdate, type SignedChainSubmission } from '../../domain/messages';
 import { ChainChecks } from '../chain-checks';
@@ -14,6 +15,10 @@ const { validateSignedChain } = proxyActivities<Activities>({
   retry: { maximumAttempts: 3 },
 });
 
+/** The update's answer: the chain's certificate, and the nodes of the unit whose chains are still awaited. */
+type ChainAccepted =
+  typeof submitSignedChainUpdate extends UpdateDefinition<infer Result, [SignedChainSubmission]> ? Result : never;
+
 /** A node's chain is checked once per unit run (a later unit may sign a certificate of the same node again). */
 const chainKey = (unitWorkflowId: string, nodeId: string) => `${unitWorkflowId} ${nodeId}`;
 
@@ -22,7 +27,7 @@ function refuseUnfit(
   rotation: RotationProgress,
   chainChecks: ChainChecks,
   { nodeId, chainPem }: SignedChainSubmission,
-) {
+): void {
   const s = rotation.current?.state;
   if (!s?.pendingGates.some((g) => g.kind === 'signed-certificate'))
     throw new Error('No CSR is waiting for a signed certificate in this rotation.');
@@ -40,7 +45,7 @@ async function checkAndHandOver(
   rotation: RotationProgress,
   chainChecks: ChainChecks,
   submission: SignedChainSubmission,
-) {
+): Promise<ChainAccepted> {
   const { nodeId, chainPem, by } = submission;
   const cur = rotation.current;
   const csr = cur?.state?.csrs?.find((c) => c.nodeId === nodeId);
