@@ -1,0 +1,156 @@
+/**
+ * Where a rotation stands, in one place: its state (what the rotationState query answers), its current details
+ * (republished after every change, ./details.ts) and its phase (also a search attribute, so the API and the Temporal
+ * UI can list rotations by phase). The gate forwarding, the signed-chain handler and the unit loop change the
+ * rotation only through this class.
+ */
+import { ApplicationFailure, log, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { rotationStateQuery, type RotationState } from '../../domain/contract/rotation';
+import { unitProgressSignal } from '../../domain/messages';
+import { RUN_PHASE } from '../../domain/search-attributes';
+import type { IgnoredDecision, PendingGate, RegenerationResult, RunPhase, UnitRunState } from '../../domain/types';
+import type { CertificateUnit } from '../../domain/units';
+import { endedEarly, manualActionsOf, reasonOf } from '../run-tracker';
+import { rotationDetails } from './details';
+
+/** How many ignored decisions the state keeps (the newest). */
+const KEPT_IGNORED = 50;
+
+/** An abort that came between two units: the next unit is not started. */
+interface AbortBetweenUnits {
+  by?: string;
+  comment?: string;
+}
+
+export class RotationProgress {
+  readonly state: RotationState;
+  private abortRequested?: AbortBetweenUnits;
+
+  constructor(
+    clusterId: string,
+    /** The units as requested, named in the headline until the plan has put them in order. */
+    private readonly requestedUnits: readonly CertificateUnit[],
+  ) {
+    this.state = { clusterId, phase: 'running', order: [], done: [], finished: [] };
+  }
+
+  /** The unit running now (its unit run's id, and its state as last reported), if any. */
+  get current(): RotationState['current'] {
+    return this.state.current;
+  }
+
+  /** The gates of the unit running now that wait for a decision. */
+  pendingGates(): PendingGate[] {
+    return this.state.current?.state?.pendingGates ?? [];
+  }
+
+  publish(): void {
+    setCurrentDetails(rotationDetails(this.state, this.requestedUnits));
+  }
+
+  setPhase(phase: RunPhase): void {
+    this.state.phase = phase;
+    upsertSearchAttributes([{ key: RUN_PHASE, value: phase }]);
+    this.publish();
+  }
+
+  /** A decision the rotation could not apply (signals cannot be refused): kept in the state with the reason. */
+  ignore(decision: Omit<IgnoredDecision, 'at' | 'via' | 'reason'>, via: string, reason: string): void {
+    this.state.ignoredDecisions = [
+      ...(this.state.ignoredDecisions ?? []),
+      { ...decision, via, reason, at: new Date().toISOString() },
+    ].slice(-KEPT_IGNORED);
+    log.warn('gate decision ignored by the rotation', { ...decision, via, reason });
+    this.publish();
+  }
+
+  /** An abort with no unit running: the first one is kept (later ones add nothing), and the next unit refused. */
+  abortBetweenUnits(by?: string, comment?: string): void {
+    this.abortRequested ??= { by, comment };
+    this.publish();
+  }
+
+  /** Throws (ending the rotation as aborted) when an abort came since the last unit ended. */
+  refuseIfAborted(nextUnit: CertificateUnit): void {
+    const abort = this.abortRequested;
+    if (!abort) return;
+    throw ApplicationFailure.nonRetryable(
+      `Aborted by ${abort.by ?? 'unknown'} before ${nextUnit}${abort.comment ? `: ${abort.comment}` : ''}.`,
+      'AbortedByEngineer',
+    );
+  }
+
+  unitStarted(unit: CertificateUnit, workflowId: string): void {
+    this.state.current = { unit, workflowId };
+    this.publish();
+  }
+
+  /** A unit run reports its state (steps, gates, decisions, CSRs); a late report of an earlier unit is dropped. */
+  unitReported(report: { workflowId: string; state: UnitRunState }): void {
+    if (this.state.current?.workflowId !== report.workflowId) return;
+    this.state.current.state = report.state;
+    this.publish();
+  }
+
+  unitCompleted(result: RegenerationResult): void {
+    const cur = this.state.current;
+    if (!cur) return;
+    this.state.finished?.push({
+      unit: cur.unit,
+      workflowId: cur.workflowId,
+      phase: 'completed',
+      state: cur.state,
+      result,
+    });
+    this.state.done.push(cur.unit);
+    this.state.current = undefined;
+    this.publish();
+  }
+
+  /**
+   * The rotation ends early (a unit run ended early, an abort between units, a refusal, a cancellation): the state
+   * says what is left to do by hand (the unit's own list, and the units not started, which nothing changed) and
+   * the phase is published. Returns that phase and the error to end the rotation with.
+   */
+  endEarly(err: unknown): ReturnType<typeof endedEarly> {
+    const state = this.state;
+    const cur = state.current;
+    const notStarted = state.order.filter((u) => !state.done.includes(u) && u !== cur?.unit);
+    const unitActions = manualActionsOf(err);
+    state.manualActions = [
+      ...(unitActions.length > 0 || !cur
+        ? unitActions
+        : [`${cur.unit}: see the state of ${cur.workflowId} for what is left to do by hand.`]),
+      ...(notStarted.length > 0
+        ? [`Not started, nothing changed for them: ${notStarted.join(', ')}; start them in a new run when ready.`]
+        : []),
+    ];
+    const ended = endedEarly(
+      err,
+      `${cur ? `${cur.unit}: ` : ''}${reasonOf(err)}${notStarted.length > 0 ? ` Not started: ${notStarted.join(', ')}.` : ''}`,
+      state.manualActions,
+    );
+    if (cur) {
+      state.finished?.push({
+        unit: cur.unit,
+        workflowId: cur.workflowId,
+        phase: cur.state?.phase ?? ended.phase,
+        state: cur.state,
+        manualActions: unitActions.length > 0 ? unitActions : cur.state?.manualActions,
+      });
+    }
+    this.setPhase(ended.phase);
+    return ended;
+  }
+}
+
+/** The rotation answers for itself and for its unit run: the rotationState query and the unit runs' reports. */
+export function answerForRotation(rotation: RotationProgress): void {
+  setHandler(rotationStateQuery, () => rotation.state, {
+    description:
+      'The whole rotation: units in their safe order, the unit running now with its steps, gates (with expiry) and decisions, the units finished with their results or manual actions, ignored decisions.',
+  });
+  setHandler(unitProgressSignal, (report) => rotation.unitReported(report), {
+    description: 'Internal: a unit run reports its state to its rotation. Not for people.',
+  });
+}
