@@ -3,16 +3,21 @@
  * Guide's ITL recovery and the CLI reference (TN 214231, ITLRecovery section; FN70613). Started by a person only
  * (REST or the Temporal UI), never by the expiry watch.
  *
- *   lease → pre-flight (discovery, the phones RisPort70 lists, registered or not) → the pure plan (domain/plan/trust-recovery.ts,
- *   the API's dry run) → [gate before-start] → non-secure: `utils itl reset localkey` on the publisher, `show itl`
- *   on every TFTP node (a new file) → [gate before-phone-reset] phone reset, wait → Cisco Tftp restarted, `show itl`
- *   (the usual signer again) → [gate before-phone-reset] phone reset, wait. Mixed mode: `utils ctl reset localkey`,
- *   `show ctl` (signed by CallManager), Cisco Tftp, CallManager and CTIManager restarted where Started (FN70613),
- *   phones; `utils ctl update CTLFile`, `show ctl` (the usual signer), the same restarts, phones.
+ *   lease → pre-flight (discovery, the phones RisPort70 lists, registered or not) → the pure plan
+ *   (domain/plan/trust-recovery.ts, the API's dry run) → [gate before-start] → non-secure: `utils itl reset
+ *   localkey` on the publisher, `show itl` on every TFTP node (a new file) → [gate before-phone-reset] phone reset,
+ *   wait → Cisco Tftp restarted, `show itl` (the usual signer again) → [gate before-phone-reset] phone reset, wait.
+ *   Mixed mode: `utils ctl reset localkey`, `show ctl` (signed by CallManager), Cisco Tftp, CallManager and
+ *   CTIManager restarted where Started (FN70613), phones; `utils ctl update CTLFile`, `show ctl` (the usual signer),
+ *   the same restarts, phones.
  *
  * Its state, gates, decisions, step-failed recovery, notifications and manual actions are a regeneration's (the
  * RunTracker, the phone steps, the notifier), so GET /v1/regenerations/{id} and the Temporal UI show it the same way.
  * The resets' outputs are not public, so the run judges each by the file it leaves (`show itl` / `show ctl`).
+ *
+ * The story is below; its parts are in workflows/trust-recovery/: the session (tracker, notifier, handlers), the
+ * pre-flight (discovery, plan, phones, before-start gate), the trust files (read and judged) and one function per
+ * plan step.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { TrustRecoveryPlan, TrustRecoveryRequest, TrustRecoveryResult } from '../domain/contract/trust-recovery';
