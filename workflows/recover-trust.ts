@@ -31,7 +31,7 @@ import {
   readPhonesToBringBack,
   refuseUnlessPlanned,
 } from './trust-recovery/preflight';
-import { startRecovery } from './trust-recovery/recovery';
+import { recoveryContext } from './trust-recovery/recovery';
 import { openTrustRecovery, type TrustRecoverySession } from './trust-recovery/session';
 import { runRecoveryStep } from './trust-recovery/steps';
 import { readTrustFilesBeforeReset } from './trust-recovery/trust-files';
@@ -85,7 +85,7 @@ async function recover(session: TrustRecoverySession, progress: Progress): Promi
   await askBeforeStart(session, plan, phones);
 
   const before = await readTrustFilesBeforeReset(request.clusterId, plan);
-  const recovery = startRecovery(session, discovery, plan, phones.target, before);
+  const recovery = recoveryContext(session, discovery, plan, phones.target, before);
   for (const [index, step] of plan.steps.entries()) {
     progress.next = index;
     await runRecoveryStep(recovery, step);

@@ -1,4 +1,4 @@
-/** What the steps of a trust recovery share while they run, and what the run returns. */
+/** What the steps of a trust recovery share while they run (built after the before-start gate), and what it returns. */
 import type { TrustFileReading, TrustRecoveryPlan, TrustRecoveryResult } from '../../domain/contract/trust-recovery';
 import type { ClusterDiscovery } from '../../domain/discovery';
 import type { RegistrationBaseline } from '../../domain/phones';
@@ -17,7 +17,7 @@ export interface Recovery {
   result: TrustRecoveryResult;
 }
 
-export function startRecovery(
+export function recoveryContext(
   session: TrustRecoverySession,
   discovery: ClusterDiscovery,
   plan: TrustRecoveryPlan,
