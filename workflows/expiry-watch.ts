@@ -36,6 +36,9 @@ const { recordCertificateExpiry, startRenewal } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10 },
 });
 
+/** Which units are due and renewable, which are refused, and every node's days left. */
+type ExpiryDecision = ReturnType<typeof decideRenewal>;
+
 const dueText = (due: DueUnit[]) => due.map((d) => `${d.unit} (${d.daysLeft} days left)`).join(', ');
 
 /** YYYYMMDDTHHMMSS of workflow time: the renewal's id is unique per watch run and stable across retries. */
@@ -44,13 +47,7 @@ const stamp = (iso: string) => iso.replace(/[-:]/g, '').slice(0, 15);
 export async function expiryWatch(input: ExpiryWatchInput): Promise<ExpiryWatchResult> {
   const { clusterId, renewBeforeDays } = input;
   setCurrentDetails(`**Expiry watch of ${clusterId}**: discovering`);
-  const discovery = await discoverCluster(clusterId);
-  const expiredTrust = await Promise.all(
-    discovery.nodes.map(async (node) => ({
-      node: node.id,
-      count: (await listExpiredTrust({ clusterId, nodeId: node.id })).length,
-    })),
-  );
+  const { discovery, expiredTrust } = await readCluster(clusterId);
   const now = Date.now();
   const checkedAt = new Date(now).toISOString();
   const decision = decideRenewal(planClusterOf(discovery), now, renewBeforeDays);
@@ -62,37 +59,83 @@ export async function expiryWatch(input: ExpiryWatchInput): Promise<ExpiryWatchR
     expiredTrust,
   });
 
-  let renewal: RenewalOutcome = { status: 'none' };
-  if (decision.due.length > 0) {
-    const units = decision.due.map((d) => d.unit);
-    const request: RegenerationRequest = {
-      clusterId,
-      units,
-      requestedBy: EXPIRY_WATCH_ACTOR,
-      approvals: input.approvals,
-      ...(input.maintenanceWindow ? { maintenanceWindow: input.maintenanceWindow } : {}),
-    };
-    const answer = await startRenewal({
-      // regen-… like every run the API starts, so GET /v1/regenerations/{id} and its gates work for it; "renewal" says who.
-      workflowId: `regen-${clusterId}-${stamp(checkedAt)}-renewal`,
-      request,
-      staticSummary: `Renew ${dueText(decision.due)} on ${clusterId} (started by the expiry watch, renewBeforeDays ${renewBeforeDays})`,
-      watchWorkflowId: workflowInfo().workflowId,
-    });
-    renewal = answer.started
-      ? { status: 'started', workflowId: answer.workflowId, units }
-      : {
-          status: 'held',
-          ...(answer.holder ? { holder: answer.holder } : {}),
-          message: `${answer.holder ? `Held by ${answer.holder.workflowId} (${answer.holder.type})` : answer.message}: will retry tomorrow.`,
-        };
-  }
+  const renewal: RenewalOutcome =
+    decision.due.length > 0 ? await startDueRenewal(input, decision, checkedAt) : { status: 'none' };
+  const summary = summaryOf(renewBeforeDays, decision, renewal, expiredTrust);
+  setCurrentDetails(`**Expiry watch of ${clusterId}** at ${checkedAt}\n\n${summary}`);
+  if (decision.due.length > 0) await notifyDue(input, decision, renewal, summary);
+  return {
+    clusterId,
+    checkedAt,
+    renewBeforeDays,
+    certificates: decision.rows,
+    expiredTrust,
+    due: decision.due,
+    refused: decision.refused,
+    renewal,
+    summary,
+  };
+}
 
+/** The cluster as discovery reads it, and how many expired certificates each node's trust stores hold. */
+async function readCluster(clusterId: string) {
+  const discovery = await discoverCluster(clusterId);
+  // Every node at once: the reads change nothing, and a large cluster would otherwise wait node by node.
+  const expiredTrust = await Promise.all(
+    discovery.nodes.map(async (node) => ({
+      node: node.id,
+      count: (await listExpiredTrust({ clusterId, nodeId: node.id })).length,
+    })),
+  );
+  return { discovery, expiredTrust };
+}
+
+/**
+ * One renewal of the due units through the cluster's entity, with the cluster's gates and window; "held" when
+ * another run holds the cluster (the entity refuses, and tomorrow's watch tries again).
+ */
+async function startDueRenewal(
+  input: ExpiryWatchInput,
+  decision: ExpiryDecision,
+  checkedAt: string,
+): Promise<RenewalOutcome> {
+  const { clusterId, renewBeforeDays } = input;
+  const units = decision.due.map((d) => d.unit);
+  const request: RegenerationRequest = {
+    clusterId,
+    units,
+    requestedBy: EXPIRY_WATCH_ACTOR,
+    approvals: input.approvals,
+    ...(input.maintenanceWindow ? { maintenanceWindow: input.maintenanceWindow } : {}),
+  };
+  const answer = await startRenewal({
+    // regen-… like every run the API starts, so GET /v1/regenerations/{id} and its gates work for it; "renewal" says who.
+    workflowId: `regen-${clusterId}-${stamp(checkedAt)}-renewal`,
+    request,
+    staticSummary: `Renew ${dueText(decision.due)} on ${clusterId} (started by the expiry watch, renewBeforeDays ${renewBeforeDays})`,
+    watchWorkflowId: workflowInfo().workflowId,
+  });
+  return answer.started
+    ? { status: 'started', workflowId: answer.workflowId, units }
+    : {
+        status: 'held',
+        ...(answer.holder ? { holder: answer.holder } : {}),
+        message: `${answer.holder ? `Held by ${answer.holder.workflowId} (${answer.holder.type})` : answer.message}: will retry tomorrow.`,
+      };
+}
+
+/** One line for a person: what is due (or the soonest expiry), what was started or held, what was refused. */
+function summaryOf(
+  renewBeforeDays: number,
+  decision: ExpiryDecision,
+  renewal: RenewalOutcome,
+  expiredTrust: Array<{ count: number }>,
+): string {
   const soonest = decision.rows
     .filter((r) => r.daysLeft !== null)
     .sort((a, b) => (a.daysLeft ?? 0) - (b.daysLeft ?? 0))[0];
   const expiredTotal = expiredTrust.reduce((n, t) => n + t.count, 0);
-  const summary = [
+  return [
     decision.due.length
       ? `Due within ${renewBeforeDays} days: ${dueText(decision.due)}.`
       : `Nothing due within ${renewBeforeDays} days${soonest ? ` (soonest: ${soonest.unit} on ${soonest.node}, ${soonest.daysLeft} days)` : ''}.`,
@@ -105,29 +148,23 @@ export async function expiryWatch(input: ExpiryWatchInput): Promise<ExpiryWatchR
   ]
     .filter(Boolean)
     .join(' ');
-  setCurrentDetails(`**Expiry watch of ${clusterId}** at ${checkedAt}\n\n${summary}`);
-  if (decision.due.length > 0) {
-    // Tell the cluster's channels; the links lead to the renewal (its before-start gate) when one was started.
-    const notifier = new RunNotifier(clusterId, renewal.status === 'started' ? renewal.workflowId : undefined);
-    notifier.emit({
-      kind: 'renewal-due',
-      title: `${clusterId}: ${decision.due.map((d) => d.unit).join(', ')} due for renewal`,
-      details: [summary],
-      dueCertificates: decision.rows
-        .filter((r) => r.daysLeft !== null && r.daysLeft <= renewBeforeDays)
-        .map((r) => ({ node: r.node, unit: r.unit, daysLeft: r.daysLeft ?? 0, notAfter: r.notAfter })),
-    });
-    await notifier.settle();
-  }
-  return {
-    clusterId,
-    checkedAt,
-    renewBeforeDays,
-    certificates: decision.rows,
-    expiredTrust,
-    due: decision.due,
-    refused: decision.refused,
-    renewal,
-    summary,
-  };
+}
+
+/** Tell the cluster's channels; the links lead to the renewal (its before-start gate) when one was started. */
+async function notifyDue(
+  { clusterId, renewBeforeDays }: ExpiryWatchInput,
+  decision: ExpiryDecision,
+  renewal: RenewalOutcome,
+  summary: string,
+): Promise<void> {
+  const notifier = new RunNotifier(clusterId, renewal.status === 'started' ? renewal.workflowId : undefined);
+  notifier.emit({
+    kind: 'renewal-due',
+    title: `${clusterId}: ${decision.due.map((d) => d.unit).join(', ')} due for renewal`,
+    details: [summary],
+    dueCertificates: decision.rows
+      .filter((r) => r.daysLeft !== null && r.daysLeft <= renewBeforeDays)
+      .map((r) => ({ node: r.node, unit: r.unit, daysLeft: r.daysLeft ?? 0, notAfter: r.notAfter })),
+  });
+  await notifier.settle();
 }

@@ -8,16 +8,38 @@
 import type { PlanStep } from '../../domain/plan';
 import { nodeRef, type CaRenewal, type UnitRunContext } from './context';
 import { named, NO_SKIP, quick, slow } from './proxies';
+import type { SignedChainCheck } from '../../domain/certificates';
 
 type Renewal = Extract<PlanStep, { kind: 'ca-signed-renewal' }>;
+type SignedChain = Extract<SignedChainCheck, { ok: true }>;
+/** A node's certificate before the upload, read once: a retried upload compares with these, not with the new leaf. */
+type Before = Map<string, { serial: string; sha256?: string }>;
 
 export async function multiServerRenewalStep(ctx: UnitRunContext, step: Renewal, index: number): Promise<boolean> {
-  const { run } = ctx;
-  const unit = step.unit;
   const csrNode = step.csrNodeId ?? step.nodeIds[0] ?? ctx.discovery.nodes[0]?.id ?? '';
-  const covers = step.nodeIds;
-  const renewal: CaRenewal = { unit, csrs: new Map(), chains: new Map(), coversNodes: covers };
+  const renewal: CaRenewal = { unit: step.unit, csrs: new Map(), chains: new Map(), coversNodes: step.nodeIds };
   ctx.ca = renewal;
+  await generateMultiServerCsr(ctx, renewal, csrNode);
+  const chain = await awaitSignedChain(ctx, renewal, csrNode, index);
+  if (!chain) return false;
+  await ctx.run.inWindow(`upload the signed multi-server ${step.unit} on ${csrNode}`);
+
+  const before: Before = new Map();
+  const uploaded = await uploadOnCsrNode(ctx, renewal, csrNode, chain, before);
+  if (!uploaded) return false;
+  ctx.uploadedAny = true;
+  recordRenewed(ctx, csrNode, before, uploaded.serial, uploaded.sha256);
+  for (const nodeId of step.nodeIds.filter((n) => n !== csrNode)) {
+    const held = await confirmReceived(ctx, renewal, csrNode, nodeId, uploaded.serial);
+    if (held) recordRenewed(ctx, nodeId, before, uploaded.serial, held.sha256);
+  }
+  return false;
+}
+
+/** One CSR on the CSR node whose SANs name every node the renewal covers, kept in the run state for the engineer. */
+async function generateMultiServerCsr(ctx: UnitRunContext, renewal: CaRenewal, csrNode: string): Promise<void> {
+  const { run } = ctx;
+  const { unit, coversNodes: covers = [] } = renewal;
   const csr = await run.attempt(
     {
       kind: 'csr',
@@ -37,6 +59,20 @@ export async function multiServerRenewalStep(ctx: UnitRunContext, step: Renewal,
   if (!csr) throw new Error('unreachable: a CSR cannot be skipped');
   renewal.csrs.set(csrNode, csr.csrPem);
   run.state.csrs = [...(run.state.csrs ?? []), { nodeId: csrNode, unit, csrPem: csr.csrPem, coversNodes: covers }];
+}
+
+/**
+ * The signed-certificate gate: the run waits until the engineer submits the chain their CA signed (checked by the
+ * submitSignedChain handler). Undefined when they aborted instead.
+ */
+async function awaitSignedChain(
+  ctx: UnitRunContext,
+  renewal: CaRenewal,
+  csrNode: string,
+  index: number,
+): Promise<SignedChain | undefined> {
+  const { run } = ctx;
+  const { unit, coversNodes: covers = [] } = renewal;
   await run.waitAtGate(
     {
       id: run.gateId(`signed-certificate-${index + 1}`),
@@ -46,13 +82,22 @@ export async function multiServerRenewalStep(ctx: UnitRunContext, step: Renewal,
     },
     () => renewal.chains.has(csrNode),
   );
-  const chain = renewal.chains.get(csrNode);
-  if (!chain) return false;
-  await run.inWindow(`upload the signed multi-server ${unit} on ${csrNode}`);
+  return renewal.chains.get(csrNode);
+}
 
-  // Every node's certificate before, read once (a retried upload compares with these, not with the new leaf).
-  const before = new Map<string, { serial: string; sha256?: string }>();
-  const uploaded = await run.attempt(
+/**
+ * Every covered node's certificate is read first (into `before`), then the CA chain and the signed leaf are uploaded
+ * on the CSR node, which distributes the leaf to the others.
+ */
+async function uploadOnCsrNode(
+  ctx: UnitRunContext,
+  renewal: CaRenewal,
+  csrNode: string,
+  chain: SignedChain,
+  before: Before,
+) {
+  const { unit, coversNodes: covers = [] } = renewal;
+  return ctx.run.attempt(
     {
       kind: 'upload-certificate',
       unit,
@@ -77,40 +122,40 @@ export async function multiServerRenewalStep(ctx: UnitRunContext, step: Renewal,
     (u) => ({ status: 'completed', detail: `serial ${u.serial}, issued by ${chain.issuer}, on ${csrNode}` }),
     NO_SKIP.upload,
   );
-  if (!uploaded) return false;
-  ctx.uploadedAny = true;
-  const record = (nodeId: string, sha256After?: string) => {
-    const was = before.get(nodeId);
-    const outcome = {
-      serialBefore: was?.serial ?? '',
-      serialAfter: uploaded.serial,
-      regeneratedNow: true,
-      ...(was?.sha256 ? { sha256Before: was.sha256 } : {}),
-      ...(sha256After ? { sha256After } : {}),
-    };
-    ctx.newSerials.set(nodeId, uploaded.serial);
-    ctx.result.nodes.push({ nodeId, ...outcome });
-    run.state.certificates.push({ nodeId, ...outcome });
-  };
-  record(csrNode, uploaded.sha256);
-  for (const nodeId of covers.filter((n) => n !== csrNode)) {
-    const held = await run.attempt(
-      {
-        kind: 'upload-certificate',
+}
+
+/** Another node holds the certificate the CSR node distributed (read until it does, within the activity's retries). */
+function confirmReceived(ctx: UnitRunContext, renewal: CaRenewal, csrNode: string, nodeId: string, serial: string) {
+  const { unit } = renewal;
+  return ctx.run.attempt(
+    {
+      kind: 'upload-certificate',
+      unit,
+      nodeId,
+      description: `Confirm ${nodeId} received the multi-server ${unit} ${serial} from ${csrNode}`,
+    },
+    () =>
+      named(quick.confirmDistributedCertificate, `Confirm ${nodeId} holds the multi-server ${unit}`, {
+        ...nodeRef(ctx, nodeId),
         unit,
-        nodeId,
-        description: `Confirm ${nodeId} received the multi-server ${unit} ${uploaded.serial} from ${csrNode}`,
-      },
-      () =>
-        named(quick.confirmDistributedCertificate, `Confirm ${nodeId} holds the multi-server ${unit}`, {
-          ...nodeRef(ctx, nodeId),
-          unit,
-          serial: uploaded.serial,
-        }),
-      (h) => ({ status: 'completed', detail: `serial ${h.serial}, distributed by ${csrNode}` }),
-      NO_SKIP.upload,
-    );
-    if (held) record(nodeId, held.sha256);
-  }
-  return false;
+        serial,
+      }),
+    (h) => ({ status: 'completed', detail: `serial ${h.serial}, distributed by ${csrNode}` }),
+    NO_SKIP.upload,
+  );
+}
+
+/** The node's new serial, in what the later steps check against, the run's result and its state. */
+function recordRenewed(ctx: UnitRunContext, nodeId: string, before: Before, serial: string, sha256After?: string) {
+  const was = before.get(nodeId);
+  const outcome = {
+    serialBefore: was?.serial ?? '',
+    serialAfter: serial,
+    regeneratedNow: true,
+    ...(was?.sha256 ? { sha256Before: was.sha256 } : {}),
+    ...(sha256After ? { sha256After } : {}),
+  };
+  ctx.newSerials.set(nodeId, serial);
+  ctx.result.nodes.push({ nodeId, ...outcome });
+  ctx.run.state.certificates.push({ nodeId, ...outcome });
 }
