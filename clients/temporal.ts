@@ -1,30 +1,98 @@
 /**
- * The one way this project connects to Temporal: the embedded dev server by default, or an existing cluster via
- * TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and the TEMPORAL_TLS_* variables (see docs/configuration.md).
+ * The one way this project connects to Temporal: Temporal's standard client settings (config/temporal.ts: profile,
+ * TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*; see docs/configuration.md), the embedded dev
+ * server when none is set.
+ *
+ * Each connection is checked before it is handed out: a server that demands credentials answers the first real call,
+ * not the connect (health checks and GetSystemInfo are open to anyone), so without the check a missing or refused API
+ * key would surface later as a worker that polls nothing or an API whose every request fails. The check asks for the
+ * namespace, which needs the same read permission every process here needs.
  */
-import { readFileSync } from 'node:fs';
-import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { AppConfig } from '../config';
+import { temporalConnectionOptions } from '../config/temporal';
 
-function tlsOptions(config: AppConfig): TLSConfig | undefined {
-  const tls = config.temporalTls;
-  if (!tls) return undefined;
-  return {
-    serverNameOverride: tls.serverNameOverride,
-    serverRootCACertificate: tls.serverRootCaPath ? readFileSync(tls.serverRootCaPath) : undefined,
-    clientCertPair:
-      tls.clientCertPath && tls.clientKeyPath
-        ? { crt: readFileSync(tls.clientCertPath), key: readFileSync(tls.clientKeyPath) }
-        : undefined,
-  };
+/** gRPC status codes (grpc.io/docs/guides/status-codes) the messages below tell apart. */
+const NOT_FOUND = 5;
+const PERMISSION_DENIED = 7;
+const UNAUTHENTICATED = 16;
+
+/** Temporal answered, and refused these credentials or this namespace: retrying will not help, the settings must change. */
+export class TemporalAccessError extends Error {}
+
+interface NamespaceDescriber {
+  workflowService: { describeNamespace(request: { namespace: string }): Promise<unknown> };
+}
+
+function grpcCode(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+function credentialsInUse(config: AppConfig): string {
+  const { apiKey, tls } = config.temporalConnection.profile;
+  const cert = tls?.clientCert ? ' and a TLS client certificate' : '';
+  return apiKey ? `an API key (TEMPORAL_API_KEY or the profile's api_key)${cert}` : `no API key${cert}`;
+}
+
+/** How the connection was made, for a connect that failed: a TLS/plaintext mismatch is the usual cause. */
+function transport(config: AppConfig): string {
+  const { apiKey, tls } = config.temporalConnection.profile;
+  if (tls?.disabled === true || (!tls && !apiKey)) return 'without TLS (TEMPORAL_TLS=true for a server with TLS)';
+  if (!tls) return 'over TLS, which the API key turns on (TEMPORAL_TLS=false for a server without TLS)';
+  return 'over TLS';
+}
+
+/** What went wrong and what to change, from the gRPC status of the namespace check. */
+export function accessFailure(config: AppConfig, err: unknown): Error {
+  const { address, namespace, source } = config.temporalConnection;
+  const reason = (err instanceof Error ? err.message : String(err)).replace(/\.+$/, '');
+  const where = `Temporal at ${address} (namespace ${namespace}, settings from ${source})`;
+  const code = grpcCode(err);
+  if (code === UNAUTHENTICATED || code === PERMISSION_DENIED)
+    return new TemporalAccessError(
+      `${where} refused this process, which sent ${credentialsInUse(config)}: ${reason}. ` +
+        'Set TEMPORAL_API_KEY to a key or token that grants this namespace (or choose a profile with TEMPORAL_PROFILE, ' +
+        'or a client certificate with TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH); ' +
+        'see docs/configuration.md#temporal-connection.',
+    );
+  if (code === NOT_FOUND)
+    return new TemporalAccessError(
+      `${where} has no namespace ${namespace}: ${reason}. Create it (temporal operator namespace create) or set TEMPORAL_NAMESPACE.`,
+    );
+  return new Error(`${where} did not answer ${transport(config)}: ${reason}`);
+}
+
+/**
+ * Connects with `connect` and asks for the namespace; either failure becomes `accessFailure`'s message. A token the
+ * server cannot verify fails the connect itself (its claim mapper refuses every call); a missing one, only the check.
+ */
+async function connectChecked<C extends NamespaceDescriber & { close(): Promise<void> }>(
+  config: AppConfig,
+  connect: (options: ReturnType<typeof temporalConnectionOptions>) => Promise<C>,
+): Promise<C> {
+  const options = temporalConnectionOptions(config.temporalConnection);
+  let connection: C;
+  try {
+    connection = await connect(options);
+  } catch (err) {
+    throw accessFailure(config, err);
+  }
+  try {
+    await connection.workflowService.describeNamespace({ namespace: config.temporalNamespace });
+  } catch (err) {
+    await connection.close();
+    throw accessFailure(config, err);
+  }
+  return connection;
 }
 
 export async function connectClient(config: AppConfig): Promise<Client> {
-  const connection = await Connection.connect({ address: config.temporalAddress, tls: tlsOptions(config) });
+  const connection = await connectChecked(config, (options) => Connection.connect(options));
   return new Client({ connection, namespace: config.temporalNamespace });
 }
 
 export function connectWorkerConnection(config: AppConfig): Promise<NativeConnection> {
-  return NativeConnection.connect({ address: config.temporalAddress, tls: tlsOptions(config) });
+  return connectChecked(config, (options) => NativeConnection.connect(options));
 }

@@ -2,7 +2,7 @@
  * Registers the project's search attributes on an existing Temporal (the dev server gets them as start flags).
  * Idempotent; waits for Temporal to answer. Used by docker-compose's one-shot `setup` service.
  */
-import { connectClient } from '../clients/temporal';
+import { connectClient, TemporalAccessError } from '../clients/temporal';
 import { loadConfig } from '../config';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
@@ -31,7 +31,8 @@ async function main(): Promise<void> {
       await client.connection.close();
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw err;
+      // Refused credentials or a missing namespace will not change by waiting: say so now, not in 180 s.
+      if (err instanceof TemporalAccessError || Date.now() > deadline) throw err;
       console.log(
         `[setup] waiting for Temporal at ${config.temporalAddress}: ${err instanceof Error ? err.message : String(err)}`,
       );
