@@ -59,9 +59,17 @@ export function accessFailure(config: AppConfig, err: unknown): Error {
     );
   if (code === NOT_FOUND)
     return new TemporalAccessError(
-      `${where} has no namespace ${namespace}: ${reason}. Create it (temporal operator namespace create) or set TEMPORAL_NAMESPACE.`,
+      `${where} has no namespace ${namespace}: ${reason}. Create it (\`npx tsx scripts/temporal-setup.ts namespace\` or \`temporal operator namespace create\`) or set TEMPORAL_NAMESPACE.`,
     );
   return new Error(`${where} did not answer ${transport(config)}: ${reason}`);
+}
+
+interface ConnectOptions {
+  /**
+   * For the setup that creates the namespace: a missing one is no failure. Credentials are still checked: the
+   * authorizer refuses a caller without a valid token before the server looks the namespace up.
+   */
+  namespaceMayBeMissing?: boolean;
 }
 
 /**
@@ -71,28 +79,30 @@ export function accessFailure(config: AppConfig, err: unknown): Error {
 async function connectChecked<C extends NamespaceDescriber & { close(): Promise<void> }>(
   config: AppConfig,
   connect: (options: ReturnType<typeof temporalConnectionOptions>) => Promise<C>,
+  options: ConnectOptions = {},
 ): Promise<C> {
-  const options = temporalConnectionOptions(config.temporalConnection);
+  const connectionOptions = temporalConnectionOptions(config.temporalConnection);
   let connection: C;
   try {
-    connection = await connect(options);
+    connection = await connect(connectionOptions);
   } catch (err) {
     throw accessFailure(config, err);
   }
   try {
     await connection.workflowService.describeNamespace({ namespace: config.temporalNamespace });
   } catch (err) {
+    if (options.namespaceMayBeMissing && grpcCode(err) === NOT_FOUND) return connection;
     await connection.close();
     throw accessFailure(config, err);
   }
   return connection;
 }
 
-export async function connectClient(config: AppConfig): Promise<Client> {
-  const connection = await connectChecked(config, (options) => Connection.connect(options));
+export async function connectClient(config: AppConfig, options: ConnectOptions = {}): Promise<Client> {
+  const connection = await connectChecked(config, (o) => Connection.connect(o), options);
   return new Client({ connection, namespace: config.temporalNamespace });
 }
 
 export function connectWorkerConnection(config: AppConfig): Promise<NativeConnection> {
-  return connectChecked(config, (options) => NativeConnection.connect(options));
+  return connectChecked(config, (o) => NativeConnection.connect(o));
 }

@@ -56,12 +56,13 @@ export const TEMPORAL_BINARIES: Record<TemporalBinaryKind, BinarySpec> = {
 type Log = (message: string) => void;
 const defaultLog: Log = (message) => process.stderr.write(`[temporal-binaries] ${message}\n`);
 
-function cacheRoot(): string {
+/** The user cache folder every provisioning script of the project shares (outside the clone). */
+export function cacheRoot(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'cucm-cert-regen');
 }
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return statSync(path).isFile();
