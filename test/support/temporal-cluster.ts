@@ -1,0 +1,322 @@
+/**
+ * A production-shaped Temporal for the production suite, every part real and provisioned by the project's scripts:
+ * the Temporal server built from its Go module (scripts/temporal-server.ts), Debian's PostgreSQL in a temporary
+ * folder (scripts/postgres.ts), the schemas, namespace and search attributes set up by scripts/temporal-setup.ts (the
+ * operators' script), and two server processes sharing the database as one cluster (they split the history shards;
+ * when one dies, the other takes its shards). Clients reach them through one address, a TCP balancer over both
+ * frontends, as they would reach a cluster through a load balancer.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { fingerprint32 } from 'farmhash-modern';
+import { loadConfig } from '../../config';
+import { ensurePostgresBinaries, startLocalPostgres, type LocalPostgres } from '../../scripts/postgres';
+import { setupNamespace, setupSchemas, type SqlTarget } from '../../scripts/temporal-setup';
+import { ensureTemporalServer, type TemporalServerBinaries } from '../../scripts/temporal-server';
+import { startTcpBalancer, type TcpBalancer } from './tcp-balancer';
+
+/** The ports of one server process (all four services in one process). */
+interface ServerPorts {
+  frontend: number;
+  frontendHttp: number;
+  frontendMembership: number;
+  history: number;
+  historyMembership: number;
+  matching: number;
+  matchingMembership: number;
+  worker: number;
+  workerMembership: number;
+}
+
+/** The cluster's history shards (fixed for a cluster's life: the database is set up with it). */
+const NUM_HISTORY_SHARDS = 4;
+
+const taken = new Set<number>();
+/**
+ * A free loopback port below 32768. Temporal's PostgreSQL schema stores membership ports as SMALLINT, so a port from
+ * the OS's ephemeral range (32768 and up on Linux) crashes the server at start.
+ */
+async function lowFreePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (taken.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) {
+      taken.add(port);
+      return port;
+    }
+  }
+}
+
+async function serverPorts(): Promise<ServerPorts> {
+  const names = [
+    'frontend',
+    'frontendHttp',
+    'frontendMembership',
+    'history',
+    'historyMembership',
+    'matching',
+    'matchingMembership',
+    'worker',
+    'workerMembership',
+  ] as const;
+  const ports: Partial<ServerPorts> = {};
+  for (const name of names) ports[name] = await lowFreePort();
+  return ports as ServerPorts;
+}
+
+/** The server's configuration file: the same for both processes but for their ports. */
+export function serverConfig(
+  db: SqlTarget,
+  ports: ServerPorts,
+  clusterAddress: string,
+  options: { authorizationYaml?: string } = {},
+): string {
+  const store = (database: string, maxConns: number) => `
+      sql:
+        pluginName: postgres12
+        databaseName: ${database}
+        connectAddr: "${db.host}:${db.port}"
+        connectProtocol: tcp
+        user: ${db.user}
+        password: "${db.password}"
+        maxConns: ${maxConns}
+        maxIdleConns: ${maxConns}
+        maxConnLifetime: 1h`;
+  const service = (grpc: number, membership: number, http?: number) => `
+    rpc:
+      grpcPort: ${grpc}
+      membershipPort: ${membership}
+      bindOnLocalHost: true${http ? `\n      httpPort: ${http}` : ''}`;
+  return `log:
+  stdout: true
+  level: info
+persistence:
+  defaultStore: default
+  visibilityStore: visibility
+  numHistoryShards: ${NUM_HISTORY_SHARDS}
+  datastores:
+    default:${store(db.database, 20)}
+    visibility:${store(db.visibilityDatabase, 10)}
+global:
+  membership:
+    maxJoinDuration: 30s
+    broadcastAddress: 127.0.0.1
+${options.authorizationYaml ?? ''}
+services:
+  frontend:${service(ports.frontend, ports.frontendMembership, ports.frontendHttp)}
+  history:${service(ports.history, ports.historyMembership)}
+  matching:${service(ports.matching, ports.matchingMembership)}
+  worker:${service(ports.worker, ports.workerMembership)}
+clusterMetadata:
+  enableGlobalNamespace: false
+  failoverVersionIncrement: 10
+  masterClusterName: active
+  currentClusterName: active
+  clusterInformation:
+    active:
+      enabled: true
+      initialFailoverVersion: 1
+      rpcName: frontend
+      rpcAddress: "${clusterAddress}"
+dcRedirectionPolicy:
+  policy: noop
+`;
+}
+
+/** One `temporal-server start` process, which can be killed and started again on the same configuration. */
+export interface ServerProcess {
+  name: string;
+  /** host:port of its frontend. */
+  frontend: string;
+  logPath: string;
+  pid(): number | undefined;
+  /** Starts the process and resolves once its frontend answers. */
+  start(): Promise<void>;
+  /** SIGKILL: no goodbye to the cluster, its shards are left for the others to steal. */
+  kill(): Promise<void>;
+  /**
+   * The history shards this process holds now, from its log: Temporal logs "Acquired shard" with the shard id when
+   * it takes one, and its shard context's Stopping/Stopped when it lets one go.
+   */
+  shardsHeld(): number[];
+  /** How far its log has come (bytes): `shardsAcquiredSince` reads what it logged after that point. */
+  logOffset(): number;
+  shardsAcquiredSince(offset: number): number[];
+}
+
+/** The history shard of a workflow, as Temporal computes it (common.WorkflowIDToHistoryShard: FarmHash Fingerprint32). */
+export function historyShardOf(namespaceId: string, workflowId: string): number {
+  return (fingerprint32(`${namespaceId}_${workflowId}`) % NUM_HISTORY_SHARDS) + 1;
+}
+
+/** What a server's log says about shard ownership, in order. */
+function shardEvents(log: string): Array<{ shard: number; held: boolean }> {
+  const events: Array<{ shard: number; held: boolean }> = [];
+  for (const line of log.split('\n')) {
+    const shard = /"shard-id":(\d+)/.exec(line)?.[1];
+    if (!shard) continue;
+    if (line.includes('Acquired shard')) events.push({ shard: Number(shard), held: true });
+    else if (/"component":"shard-context"/.test(line) && /"lifecycle":"Stopp(ing|ed)"/.test(line))
+      events.push({ shard: Number(shard), held: false });
+  }
+  return events;
+}
+
+async function frontendAnswers(address: string): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: 2_000 }).catch(() => undefined);
+  if (!connection) return false;
+  try {
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection.close();
+  }
+}
+
+function serverProcess(
+  name: string,
+  binaries: TemporalServerBinaries,
+  dir: string,
+  ports: ServerPorts,
+  config: string,
+) {
+  const configPath = join(dir, `${name}.yaml`);
+  writeFileSync(configPath, config);
+  const logPath = join(dir, `${name}.log`);
+  const frontend = `127.0.0.1:${ports.frontend}`;
+  let child: ChildProcess | undefined;
+  const exited = (c: ChildProcess) =>
+    c.exitCode !== null || c.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => c.once('exit', () => resolve()));
+  const server: ServerProcess = {
+    name,
+    frontend,
+    logPath,
+    pid: () => child?.pid,
+    async start() {
+      const log = createWriteStream(logPath, { flags: 'a' });
+      const c = spawn(binaries.server, ['--config-file', configPath, '--allow-no-auth', 'start'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child = c;
+      c.stdout?.pipe(log);
+      c.stderr?.pipe(log);
+      const deadline = Date.now() + 120_000;
+      while (!(await frontendAnswers(frontend))) {
+        if (c.exitCode !== null)
+          throw new Error(
+            `${name} exited (${c.exitCode}) at start; its log:\n${readFileSync(logPath, 'utf8').slice(-4000)}`,
+          );
+        if (Date.now() > deadline) throw new Error(`${name}'s frontend ${frontend} did not answer within 120 s`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    },
+    async kill() {
+      if (!child) return;
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    shardsHeld() {
+      const held = new Set<number>();
+      for (const e of shardEvents(readFileSync(logPath, 'utf8')))
+        if (e.held) held.add(e.shard);
+        else held.delete(e.shard);
+      return [...held].sort((a, b) => a - b);
+    },
+    logOffset: () => statSync(logPath).size,
+    shardsAcquiredSince(offset) {
+      const after = readFileSync(logPath).subarray(offset).toString('utf8');
+      return [
+        ...new Set(
+          shardEvents(after)
+            .filter((e) => e.held)
+            .map((e) => e.shard),
+        ),
+      ].sort((a, b) => a - b);
+    },
+  };
+  return { server, stop: async () => child && (child.kill('SIGKILL'), await exited(child)) };
+}
+
+export interface RealTemporal {
+  binaries: TemporalServerBinaries;
+  postgres: LocalPostgres;
+  /** The server processes of the cluster (two). */
+  servers: ServerProcess[];
+  /** The one address clients use (the balancer over every frontend). */
+  address: string;
+  client: Client;
+  namespace: string;
+  stop(): Promise<void>;
+}
+
+type Log = (message: string) => void;
+
+/** Provisions and starts PostgreSQL and a cluster of `processes` server processes, set up for this product. */
+export async function startRealTemporal(
+  options: { processes?: number; authorizationYaml?: string; log?: Log } = {},
+): Promise<RealTemporal> {
+  const log = options.log ?? ((message: string) => console.log(`      [real-temporal] ${message}`));
+  const binaries = ensureTemporalServer(log);
+  const pgBinaries = ensurePostgresBinaries(log);
+  const dir = mkdtempSync(join(tmpdir(), 'ccr-temporal-'));
+  const postgres = startLocalPostgres(pgBinaries, { port: await lowFreePort() }, log);
+  const cleanups: Array<() => Promise<unknown>> = [];
+  let balancer: TcpBalancer | undefined;
+  let client: Client | undefined;
+  const stop = async () => {
+    await client?.connection.close().catch(() => undefined);
+    await balancer?.close();
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    postgres.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const db: SqlTarget = {
+      host: postgres.host,
+      port: postgres.port,
+      user: postgres.user,
+      password: 'temporal',
+      database: 'temporal',
+      visibilityDatabase: 'temporal_visibility',
+    };
+    setupSchemas(binaries.sqlTool, db, log);
+    const allPorts: ServerPorts[] = [];
+    for (let i = 0; i < (options.processes ?? 2); i += 1) allPorts.push(await serverPorts());
+    const clusterAddress = `127.0.0.1:${allPorts[0]!.frontend}`;
+    const servers = allPorts.map((ports, i) => {
+      const name = `server-${String.fromCharCode(65 + i)}`;
+      const made = serverProcess(name, binaries, dir, ports, serverConfig(db, ports, clusterAddress, options));
+      cleanups.push(made.stop);
+      return made.server;
+    });
+    // The first process creates the cluster's metadata in the empty database; the others join it.
+    await servers[0]!.start();
+    await Promise.all(servers.slice(1).map((s) => s.start()));
+    balancer = await startTcpBalancer(
+      servers.map((s) => ({ host: '127.0.0.1', port: Number(s.frontend.split(':')[1]) })),
+    );
+    const config = loadConfig({ TEMPORAL_ADDRESS: balancer.address, TEMPORAL_NAMESPACE: 'default' });
+    await setupNamespace(config, log);
+    client = new Client({ connection: await Connection.connect({ address: balancer.address }), namespace: 'default' });
+    log(
+      `Temporal server ${binaries.version} (${binaries.source}): ${servers.map((s) => `${s.name} pid ${s.pid()} frontend ${s.frontend}`).join(', ')}; clients through ${balancer.address}`,
+    );
+    return { binaries, postgres, servers, address: balancer.address, client, namespace: 'default', stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
