@@ -25,9 +25,29 @@ interface NamespaceDescriber {
   workflowService: { describeNamespace(request: { namespace: string }): Promise<unknown> };
 }
 
+/**
+ * A refusal at connect comes back in tonic's words, not as a code: the worker's NativeConnection fails with a
+ * TransportError whose message carries the status's description ("Failed to call GetSystemInfo: code: 'The caller
+ * does not have permission ...'").
+ */
+const TONIC_DESCRIPTIONS: ReadonlyArray<[RegExp, number]> = [
+  [/code: 'The caller does not have permission to execute the specified operation'/, PERMISSION_DENIED],
+  [/code: 'The request does not have valid authentication credentials'/, UNAUTHENTICATED],
+  [/code: 'Some requested entity was not found'/, NOT_FOUND],
+];
+
+/**
+ * The gRPC status of a failed call: its `code`, or its cause's (the client's Connection wraps a refused connect in
+ * "Failed to connect to Temporal server" with the call's error as the cause), or tonic's description in the message.
+ */
 function grpcCode(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'number') return code;
+    const described = TONIC_DESCRIPTIONS.find(([pattern]) => pattern.test(e instanceof Error ? e.message : ''));
+    if (described) return described[1];
+  }
+  return undefined;
 }
 
 function credentialsInUse(config: AppConfig): string {
@@ -47,7 +67,9 @@ function transport(config: AppConfig): string {
 /** What went wrong and what to change, from the gRPC status of the namespace check. */
 export function accessFailure(config: AppConfig, err: unknown): Error {
   const { address, namespace, source } = config.temporalConnection;
-  const reason = (err instanceof Error ? err.message : String(err)).replace(/\.+$/, '');
+  // The cause says why when the client's Connection wrapped it ("Failed to connect to Temporal server").
+  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  const reason = `${err instanceof Error ? err.message : String(err)}${cause}`.replace(/\.+$/, '');
   const where = `Temporal at ${address} (namespace ${namespace}, settings from ${source})`;
   const code = grpcCode(err);
   if (code === UNAUTHENTICATED || code === PERMISSION_DENIED)

@@ -192,6 +192,17 @@ describe('Temporal connection settings (@temporalio/envconfig)', () => {
       assert.ok(!message.includes('sk-very-secret'), `the key leaked into the message: ${message}`);
     });
 
+    it('recognises a refusal in the shapes the SDK reports at connect (wrapped by Connection, in tonic words)', () => {
+      const config = loadConfig({ TEMPORAL_ADDRESS: 'temporal.example:7233', TEMPORAL_API_KEY: 'k' });
+      const wrapped = new Error('Failed to connect to Temporal server', { cause: refused });
+      assert.match(accessFailure(config, wrapped).message, /refused this process.*Request unauthorized/);
+      const native = new Error(
+        'Failed to call GetSystemInfo: code: \'The caller does not have permission to execute the specified operation\', message: "Request unauthorized."',
+      );
+      assert.match(accessFailure(config, native).message, /refused this process/);
+      assert.match(accessFailure(config, new Error('Connection refused')).message, /did not answer over TLS/);
+    });
+
     it('a missing namespace: names it and TEMPORAL_NAMESPACE', () => {
       const missing = Object.assign(new Error('5 NOT_FOUND: Namespace uc is not found.'), { code: 5 });
       const message = accessFailure(loadConfig({ TEMPORAL_NAMESPACE: 'uc' }), missing).message;
