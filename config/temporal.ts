@@ -8,6 +8,7 @@
  * Only settings here: certificate files are read when connecting (clients/temporal.ts), so a test or a launcher can
  * load the configuration without them.
  */
+import { existsSync } from 'node:fs';
 import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 
@@ -22,7 +23,7 @@ export interface TemporalConnectionConfig {
   external: boolean;
   /** The profile with the variables applied (TLS file paths not yet read); holds the API key, never log it. */
   profile: ClientConfigProfile;
-  /** Where the settings came from, for error messages: `profile "cloud" of /path/temporal.toml`, or the variables. */
+  /** Where the settings came from, for messages: the variables, and the profile and file when a file was read. */
   source: string;
 }
 
@@ -71,13 +72,15 @@ export function loadTemporalConnection(env: NodeJS.ProcessEnv, devServerPort: nu
       `Temporal connection: cannot load ${vars.TEMPORAL_PROFILE ? `profile "${vars.TEMPORAL_PROFILE}" (TEMPORAL_PROFILE)` : 'the default profile'} from ${file}: ${reason}`,
     );
   }
-  const fromFile = vars.TEMPORAL_PROFILE ? `profile "${vars.TEMPORAL_PROFILE}" of ${file}` : `${file} (if present)`;
+  // envconfig reads the file only when it exists, and a named profile only from a file that has it.
+  const profileName = vars.TEMPORAL_PROFILE ?? 'default';
+  const fromFile = existsSync(file) ? ` and profile "${profileName}" of ${file}` : '';
   return {
     address: profile.address ?? `127.0.0.1:${devServerPort}`,
     namespace: profile.namespace ?? 'default',
     external: profile.address !== undefined,
     profile,
-    source: `the TEMPORAL_* variables and ${fromFile}`,
+    source: `the TEMPORAL_* variables${fromFile}`,
   };
 }
 
