@@ -6,20 +6,24 @@
  * through one address (a TCP balancer over both frontends, as behind a load balancer). On it run two production
  * workers (worker/main.ts) and two API processes (api/main.ts), as child processes, and the CUCM simulator.
  *
+ * 0. The setup script runs again on the set-up cluster without change (what an upgrade does), and the search-attribute
+ *    script stops at once naming a namespace that does not exist.
  * 1. A rotation (tomcat, ipsec on two nodes) started over REST on one API process, its gates approved on the other,
  *    completes.
- * 2. One server process is killed with SIGKILL as the tomcat unit begins restarting Cisco Tomcat (the simulator's
- *    event log tells the moment); the other process takes its history shards; the run completes; then the killed
- *    process starts again and rejoins.
- * 3. PostgreSQL is restarted while a run waits at its gate (the outage is seen: a visibility query fails while the
- *    database is down); the gate is approved afterwards; the run completes.
+ * 2. The server process holding the run's history shard (computed as Temporal does) is killed with SIGKILL as the
+ *    tomcat unit begins restarting Cisco Tomcat (the simulator's event log tells the moment; asserted: the node's
+ *    Tomcat was back only after the kill); the other process takes its shards (asserted from its log); the run
+ *    completes; then the killed process starts again and rejoins.
+ * 3. PostgreSQL is stopped while a run waits at its gate (the outage is seen: a visibility query fails while the
+ *    database is down) and started again; the gate is approved afterwards; the run completes.
  *
  * For every run: each (node, unit) was regenerated exactly once (the simulator's event log over its control API),
  * each Cisco Tomcat restarted once, and no gate was decided twice (the workflow histories). The suite prints a
  * timeline of kills, restarts and completions.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { startSimulator, type RunningSimulator } from '../../simulator/cluster-runner';
@@ -36,6 +40,7 @@ import { startTimeline, type Timeline } from '../support/timeline';
 import { uniqueTaskQueue } from '../support/temporal';
 import { workerProcesses, type WorkerProcesses } from '../support/worker-process';
 
+const root = join(__dirname, '..', '..');
 const NODES = ['pub', 'sub1'];
 const twoNodes = (id: string): ClusterConfig => ({
   id,
@@ -165,6 +170,44 @@ describe('production: the real Temporal server on PostgreSQL (two server process
     return decisions;
   }
 
+  it('the setup script runs again as an upgrade would (changes nothing), and the search-attribute script names a missing namespace', async () => {
+    // Asynchronously: the balancer the scripts connect through runs in this process's event loop.
+    const script = (name: string, args: string[], env: NodeJS.ProcessEnv) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', name), ...args], {
+          cwd: root,
+          env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, ...env },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.once('close', (status) => resolve({ status, stdout, stderr }));
+      });
+    const again = await script('temporal-setup.ts', ['all'], {
+      TEMPORAL_SQL_HOST: temporal.postgres.host,
+      TEMPORAL_SQL_PORT: String(temporal.postgres.port),
+      TEMPORAL_NAMESPACE: temporal.namespace,
+    });
+    assert.equal(again.status, 0, `temporal-setup.ts all failed on a set-up cluster:\n${again.stdout}${again.stderr}`);
+    assert.match(again.stdout, /database temporal: schema postgresql\/v12\/temporal is up to date/);
+    assert.match(again.stdout, /namespace present; search attributes CucmClusterId, CucmCertUnits, CucmRunPhase\n/);
+    const missing = await script('register-search-attributes.ts', [], { TEMPORAL_NAMESPACE: 'not-created' });
+    assert.equal(missing.status, 1, `register-search-attributes.ts: ${missing.stdout}${missing.stderr}`);
+    assert.match(
+      missing.stderr,
+      /namespace "not-created" does not exist on Temporal at .*scripts\/temporal-setup\.ts namespace/,
+    );
+    assert.doesNotMatch(
+      missing.stdout,
+      /waiting for Temporal/,
+      'it failed at once instead of waiting for the namespace',
+    );
+    timeline.mark(
+      'temporal-setup.ts all ran again (no change); register-search-attributes.ts named the missing namespace',
+    );
+  });
+
   it('completes a rotation started over REST on one API process, its gates approved on the other', async () => {
     const units: CertificateUnit[] = ['tomcat', 'ipsec'];
     const started = await postJson(`${api(0)}/v1/clusters/${ROTATION}/regenerations`, {
@@ -227,25 +270,46 @@ describe('production: the real Temporal server on PostgreSQL (two server process
     const held = victim.shardsHeld();
     const offset = survivor.logOffset();
     const pid = victim.pid();
+    const beforeKill = await control.lastSeq(SERVER_KILL);
     await victim.kill();
+    const killedAt = Date.now();
     timeline.mark(
       `SIGKILL ${victim.name} (pid ${pid}, holding history shards ${held.join(',')}, the run's shard ${shard} among them) as ${stopping.node}'s Cisco Tomcat began restarting (simulator event ${stopping.seq})`,
     );
     const done = await finished(1, id, 'the run to end after the server kill');
     assert.equal(done.status, 'completed', JSON.stringify(done));
     timeline.mark(`run ${id} completed on ${survivor.name} alone`);
+    // Premise: the kill landed inside the restart (that node's Tomcat was running again only after it).
+    const back = await control.nextEvent(
+      SERVER_KILL,
+      (e) =>
+        e.kind === 'service-state' &&
+        e.node === stopping.node &&
+        e.detail.service === 'Cisco Tomcat' &&
+        e.detail.state === 'STARTED',
+      `${stopping.node}'s Cisco Tomcat running again`,
+      stopping.seq,
+    );
+    assert.ok(back.seq > beforeKill, `the kill came before ${stopping.node}'s Tomcat was back (event ${back.seq})`);
     // Premise: the survivor took over the killed process's shards after the kill (its log records each acquisition).
     const taken = survivor.shardsAcquiredSince(offset);
     for (const s of held)
       assert.ok(
-        taken.includes(s),
-        `${survivor.name} acquired shard ${s} after the kill (it acquired ${taken.join(',')})`,
+        taken.some((t) => t.shard === s),
+        `${survivor.name} acquired shard ${s} after the kill (it acquired ${taken.map((t) => t.shard).join(',')})`,
       );
+    const handover = taken
+      .filter((t) => held.includes(t.shard))
+      .map(
+        (t) =>
+          `shard ${t.shard} ${Number.isNaN(t.at) ? '' : `${((t.at - killedAt) / 1000).toFixed(1)} s after the kill`}`,
+      );
+    timeline.mark(`${survivor.name} took over ${handover.join(', ')} (its log)`);
     const changes = await assertEachChangeOnce(SERVER_KILL, ['tomcat']);
     await assertNoGateDecidedTwice([id]);
     await victim.start();
     timeline.mark(`${victim.name} started again (pid ${victim.pid()}) and answers`);
-    console.log(`      ${changes}; ${survivor.name} acquired shards ${taken.join(',')} after the kill`);
+    console.log(`      ${changes}; ${stopping.node}'s Tomcat back at event ${back.seq}, after the kill`);
   });
 
   it('completes a run whose gate is approved after PostgreSQL restarted while the run waited at it', async () => {
@@ -268,7 +332,8 @@ describe('production: the real Temporal server on PostgreSQL (two server process
           () => undefined,
           (err: unknown) => (err instanceof Error ? err.message : String(err)),
         ),
-      60_000,
+      // The client retries UNAVAILABLE for about 20 s before it reports it.
+      120_000,
       250,
     );
     timeline.mark(`Temporal saw the outage: ${outage.slice(0, 120)}`);

@@ -81,8 +81,8 @@ async function serverPorts(): Promise<ServerPorts> {
 /**
  * Temporal's JWT authorizer on the public frontend: every call needs a bearer token signed by a key of the JWKS at
  * `jwksUrl` whose `permissions` claim grants it. The server's own worker service then reaches the cluster through an
- * internal frontend (no token needed there), as a secured cluster is set up; `adminApiKey` (a `temporal-system:admin` token)
- * is what the suite's setup and client send.
+ * internal frontend (no token needed there), as a secured cluster is set up; `adminApiKey` (a `temporal-system:admin`
+ * token) is what the suite's setup and client send.
  */
 export interface JwtAuthorization {
   jwksUrl: string;
@@ -98,7 +98,7 @@ const servicesOf = (authorization?: JwtAuthorization) => [
   ...(authorization ? ['internal-frontend'] : []),
 ];
 
-/** The server's configuration file: the same for both processes but for their ports. */
+/** The server's configuration file: the same for every process but for its ports. */
 export function serverConfig(
   db: SqlTarget,
   ports: ServerPorts,
@@ -189,7 +189,8 @@ export interface ServerProcess {
   shardsHeld(): number[];
   /** How far its log has come (bytes): `shardsAcquiredSince` reads what it logged after that point. */
   logOffset(): number;
-  shardsAcquiredSince(offset: number): number[];
+  /** Each shard it acquired after `offset`, with when it first did. */
+  shardsAcquiredSince(offset: number): ShardEvent[];
 }
 
 /** The history shard of a workflow, as Temporal computes it (common.WorkflowIDToHistoryShard: FarmHash Fingerprint32). */
@@ -197,15 +198,23 @@ export function historyShardOf(namespaceId: string, workflowId: string): number 
   return (fingerprint32(`${namespaceId}_${workflowId}`) % NUM_HISTORY_SHARDS) + 1;
 }
 
+/** A shard taken (held) or let go, and when (epoch ms, the server's log time; NaN when the line has none). */
+interface ShardEvent {
+  shard: number;
+  held: boolean;
+  at: number;
+}
+
 /** What a server's log says about shard ownership, in order. */
-function shardEvents(log: string): Array<{ shard: number; held: boolean }> {
-  const events: Array<{ shard: number; held: boolean }> = [];
+function shardEvents(log: string): ShardEvent[] {
+  const events: ShardEvent[] = [];
   for (const line of log.split('\n')) {
     const shard = /"shard-id":(\d+)/.exec(line)?.[1];
     if (!shard) continue;
-    if (line.includes('Acquired shard')) events.push({ shard: Number(shard), held: true });
+    const at = Date.parse(/"ts":"([^"]+)"/.exec(line)?.[1] ?? '');
+    if (line.includes('Acquired shard')) events.push({ shard: Number(shard), held: true, at });
     else if (/"component":"shard-context"/.test(line) && /"lifecycle":"Stopp(ing|ed)"/.test(line))
-      events.push({ shard: Number(shard), held: false });
+      events.push({ shard: Number(shard), held: false, at });
   }
   return events;
 }
@@ -282,13 +291,9 @@ function serverProcess(
     logOffset: () => statSync(logPath).size,
     shardsAcquiredSince(offset) {
       const after = readFileSync(logPath).subarray(offset).toString('utf8');
-      return [
-        ...new Set(
-          shardEvents(after)
-            .filter((e) => e.held)
-            .map((e) => e.shard),
-        ),
-      ].sort((a, b) => a - b);
+      const first = new Map<number, ShardEvent>();
+      for (const e of shardEvents(after)) if (e.held && !first.has(e.shard)) first.set(e.shard, e);
+      return [...first.values()].sort((a, b) => a.shard - b.shard);
     },
   };
   return { server, stop: async () => child && (child.kill('SIGKILL'), await exited(child)) };
