@@ -21,6 +21,20 @@ const UNAUTHENTICATED = 16;
 /** Temporal answered, and refused these credentials or this namespace: retrying will not help, the settings must change. */
 export class TemporalAccessError extends Error {}
 
+/** The namespace is missing: waiting will not help, the operator has to create it. */
+export class NamespaceMissingError extends TemporalAccessError {}
+
+export function namespaceMissing(address: string, namespace: string): NamespaceMissingError {
+  return new NamespaceMissingError(
+    `namespace "${namespace}" does not exist on Temporal at ${address} (the Temporal server creates none; the CLI's ` +
+      `dev server creates "default"). Create it with \`npx tsx scripts/temporal-setup.ts namespace\` (which also ` +
+      `registers the search attributes) or \`temporal operator namespace create --namespace ${namespace}\`, ` +
+      'or set TEMPORAL_NAMESPACE to one that exists.',
+  );
+}
+
+export const isNotFound = (err: unknown): boolean => grpcCode(err) === NOT_FOUND;
+
 interface NamespaceDescriber {
   workflowService: { describeNamespace(request: { namespace: string }): Promise<unknown> };
 }
@@ -79,10 +93,7 @@ export function accessFailure(config: AppConfig, err: unknown): Error {
         'or a client certificate with TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH); ' +
         'see docs/configuration.md#temporal-connection.',
     );
-  if (code === NOT_FOUND)
-    return new TemporalAccessError(
-      `${where} has no namespace ${namespace}: ${reason}. Create it (\`npx tsx scripts/temporal-setup.ts namespace\` or \`temporal operator namespace create\`) or set TEMPORAL_NAMESPACE.`,
-    );
+  if (code === NOT_FOUND) return namespaceMissing(address, namespace);
   return new Error(`${where} did not answer ${transport(config)}: ${reason}`);
 }
 
@@ -113,7 +124,7 @@ async function connectChecked<C extends NamespaceDescriber & { close(): Promise<
   try {
     await connection.workflowService.describeNamespace({ namespace: config.temporalNamespace });
   } catch (err) {
-    if (options.namespaceMayBeMissing && grpcCode(err) === NOT_FOUND) return connection;
+    if (options.namespaceMayBeMissing && isNotFound(err)) return connection;
     await connection.close();
     throw accessFailure(config, err);
   }

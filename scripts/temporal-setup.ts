@@ -18,10 +18,10 @@
 import { spawnSync } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { connectClient, TemporalAccessError } from '../clients/temporal';
+import { connectClient, isNotFound, NamespaceMissingError, TemporalAccessError } from '../clients/temporal';
 import { loadConfig, type AppConfig } from '../config';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import { isNotFound, NamespaceMissingError, registerSearchAttributes } from './register-search-attributes';
+import { registerSearchAttributes } from './register-search-attributes';
 import { ensureTemporalServer } from './temporal-server';
 
 type Log = (message: string) => void;

@@ -62,8 +62,16 @@ describe('Temporal connection settings against a running Temporal (dev server)',
       it('stops at start on a namespace that does not exist, naming it and what to set', async () => {
         const { code, output } = await start({ TEMPORAL_NAMESPACE: 'no-such-namespace' });
         assert.equal(code, 1, `it did not exit 1; its output:\n${output}`);
-        assert.match(output, new RegExp(`Temporal at ${address} \\(namespace no-such-namespace`), output);
-        assert.match(output, /has no namespace no-such-namespace: .*Create it .* or set TEMPORAL_NAMESPACE/, output);
+        assert.match(
+          output,
+          new RegExp(`namespace "no-such-namespace" does not exist on Temporal at ${address}`),
+          output,
+        );
+        assert.match(
+          output,
+          /Create it with `npx tsx scripts\/temporal-setup\.ts namespace`.*set TEMPORAL_NAMESPACE/,
+          output,
+        );
       });
 
       it('stops at start when an API key turns TLS on against a server without TLS, naming TEMPORAL_TLS=false', async () => {

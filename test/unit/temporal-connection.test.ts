@@ -206,7 +206,8 @@ describe('Temporal connection settings (@temporalio/envconfig)', () => {
     it('a missing namespace: names it and TEMPORAL_NAMESPACE', () => {
       const missing = Object.assign(new Error('5 NOT_FOUND: Namespace uc is not found.'), { code: 5 });
       const message = accessFailure(loadConfig({ TEMPORAL_NAMESPACE: 'uc' }), missing).message;
-      assert.match(message, /has no namespace uc: .* set TEMPORAL_NAMESPACE/);
+      assert.match(message, /namespace "uc" does not exist on Temporal at 127\.0\.0\.1:7233/);
+      assert.match(message, /scripts\/temporal-setup\.ts namespace.*or set TEMPORAL_NAMESPACE to one that exists/);
     });
   });
 });
