@@ -5,13 +5,7 @@
  * by scripts/temporal-setup.ts.
  */
 import type { Client } from '@temporalio/client';
-import {
-  connectClient,
-  isNotFound,
-  namespaceMissing,
-  NamespaceMissingError,
-  TemporalAccessError,
-} from '../clients/temporal';
+import { connectClient, isNotFound, namespaceMissing, TemporalAccessError } from '../clients/temporal';
 import { loadConfig } from '../config';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
@@ -48,7 +42,8 @@ async function main(): Promise<void> {
       return;
     } catch (err) {
       // Refused credentials or a missing namespace will not change by waiting: say so now, not in 180 s.
-      const final = err instanceof NamespaceMissingError || err instanceof TemporalAccessError;
+      // A missing namespace (NamespaceMissingError) is a TemporalAccessError too.
+      const final = err instanceof TemporalAccessError;
       if (final || Date.now() > deadline) throw err;
       console.log(
         `[setup] waiting for Temporal at ${config.temporalAddress}: ${err instanceof Error ? err.message : String(err)}`,

@@ -113,9 +113,9 @@ export async function setupNamespace(config: AppConfig, log: Log = defaultLog, t
       );
       return;
     } catch (err) {
-      // Right after it is created, the namespace takes a few seconds to reach every frontend's cache.
-      // Refused credentials never are.
-      const retriable = !(err instanceof TemporalAccessError) && (!(err instanceof NamespaceMissingError) || created);
+      // Right after it is created, the namespace takes a few seconds to reach every frontend's cache; refused
+      // credentials never come right by waiting.
+      const retriable = err instanceof NamespaceMissingError ? created : !(err instanceof TemporalAccessError);
       if (!retriable || Date.now() > deadline) throw err;
       log(`waiting for Temporal at ${where}: ${err instanceof Error ? err.message : String(err)}`);
       await new Promise((resolve) => setTimeout(resolve, 1000));
