@@ -54,6 +54,10 @@ function standardEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
+/**
+ * The file envconfig reads, for messages only (envconfig does not export its lookup): TEMPORAL_CONFIG_FILE, else the
+ * Linux default under XDG_CONFIG_HOME or HOME (macOS and Windows put it elsewhere; the message is then approximate).
+ */
 function configFileOf(env: Record<string, string>): string {
   if (env.TEMPORAL_CONFIG_FILE) return env.TEMPORAL_CONFIG_FILE;
   const base = env.XDG_CONFIG_HOME || (env.HOME ? `${env.HOME}/.config` : undefined);
