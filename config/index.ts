@@ -3,14 +3,7 @@
  * API and the launcher agree on ports, addresses and names.
  */
 import { join, resolve } from 'node:path';
-
-interface TemporalTlsConfig {
-  /** PEM client certificate and key (mTLS), and an optional CA for the server's certificate. */
-  clientCertPath?: string;
-  clientKeyPath?: string;
-  serverRootCaPath?: string;
-  serverNameOverride?: string;
-}
+import { loadTemporalConnection, type TemporalConnectionConfig } from './temporal';
 
 export interface AppConfig {
   /** Where the API binds; 127.0.0.1 unless told otherwise. */
@@ -20,10 +13,11 @@ export interface AppConfig {
   temporalUiPort: number;
   /** Base URL of the Temporal Web UI for links in reports (TEMPORAL_UI_URL; default the dev server's UI). */
   temporalUiUrl: string;
-  /** host:port of the Temporal frontend; defaults to the embedded dev server. */
+  /** host:port of the Temporal frontend (`temporalConnection.address`); defaults to the embedded dev server. */
   temporalAddress: string;
   temporalNamespace: string;
-  temporalTls?: TemporalTlsConfig;
+  /** Temporal's standard client settings: profile, API key, TLS (config/temporal.ts). */
+  temporalConnection: TemporalConnectionConfig;
   taskQueue: string;
   dataDir: string;
   /** Cluster inventory file; unset means "use the simulator's demo cluster" under `npm start`. */
@@ -132,13 +126,7 @@ function urlFromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const host = env.HOST || '127.0.0.1';
   const temporalPort = intFromEnv(env, 'TEMPORAL_PORT', 7233);
-  const tls: TemporalTlsConfig = {
-    clientCertPath: env.TEMPORAL_TLS_CERT || undefined,
-    clientKeyPath: env.TEMPORAL_TLS_KEY || undefined,
-    serverRootCaPath: env.TEMPORAL_TLS_CA || undefined,
-    serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME || undefined,
-  };
-  const tlsWanted = env.TEMPORAL_TLS === 'true' || Object.values(tls).some(Boolean);
+  const temporalConnection = loadTemporalConnection(env, temporalPort);
   const apiPort = intFromEnv(env, 'API_PORT', 3000);
   const temporalUiPort = intFromEnv(env, 'TEMPORAL_UI_PORT', 8233);
   return {
@@ -147,9 +135,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     temporalPort,
     temporalUiPort,
     temporalUiUrl: urlFromEnv(env, 'TEMPORAL_UI_URL') ?? `http://127.0.0.1:${temporalUiPort}`,
-    temporalAddress: env.TEMPORAL_ADDRESS || `127.0.0.1:${temporalPort}`,
-    temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
-    temporalTls: tlsWanted ? tls : undefined,
+    temporalAddress: temporalConnection.address,
+    temporalNamespace: temporalConnection.namespace,
+    temporalConnection,
     taskQueue: env.TEMPORAL_TASK_QUEUE || 'cucm-cert-regen',
     dataDir: resolve(env.DATA_DIR || join(process.cwd(), '.data')),
     inventoryPath: env.CUCM_INVENTORY ? resolve(env.CUCM_INVENTORY) : undefined,

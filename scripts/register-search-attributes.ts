@@ -4,27 +4,11 @@
  * server creates none: scripts/temporal-setup.ts creates it). Used by docker-compose's one-shot `setup` service and
  * by scripts/temporal-setup.ts.
  */
-import { isGrpcServiceError, type Client } from '@temporalio/client';
-import { connectClient } from '../clients/temporal';
+import type { Client } from '@temporalio/client';
+import { connectClient, isNotFound, namespaceMissing, TemporalAccessError } from '../clients/temporal';
 import { loadConfig } from '../config';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
-
-/** The namespace is missing: waiting will not help, the operator has to create it. */
-export class NamespaceMissingError extends Error {}
-
-export function namespaceMissing(address: string, namespace: string): NamespaceMissingError {
-  return new NamespaceMissingError(
-    `namespace "${namespace}" does not exist on Temporal at ${address} (the Temporal server creates none; the CLI's ` +
-      `dev server creates "default"). Create it with \`npx tsx scripts/temporal-setup.ts namespace\` (which also ` +
-      `registers the search attributes) or \`temporal operator namespace create --namespace ${namespace}\`.`,
-  );
-}
-
-/** gRPC's NOT_FOUND status code (the SDK does not re-export grpc-js's `status` enum). */
-const GRPC_NOT_FOUND = 5;
-
-export const isNotFound = (err: unknown): boolean => isGrpcServiceError(err) && Number(err.code) === GRPC_NOT_FOUND;
 
 /** Adds the search attributes the namespace lacks; returns the names it added. */
 export async function registerSearchAttributes(client: Client, address: string, namespace: string): Promise<string[]> {
@@ -57,7 +41,10 @@ async function main(): Promise<void> {
       await client.connection.close();
       return;
     } catch (err) {
-      if (err instanceof NamespaceMissingError || Date.now() > deadline) throw err;
+      // Refused credentials or a missing namespace will not change by waiting: say so now, not in 180 s.
+      // A missing namespace (NamespaceMissingError) is a TemporalAccessError too.
+      const final = err instanceof TemporalAccessError;
+      if (final || Date.now() > deadline) throw err;
       console.log(
         `[setup] waiting for Temporal at ${config.temporalAddress}: ${err instanceof Error ? err.message : String(err)}`,
       );

@@ -2,7 +2,7 @@
  * `npm start`: the whole system on embedded defaults, as one process tree.
  *
  *   1. the Temporal dev server (SQLite under DATA_DIR, Web UI, our search attributes), unless TEMPORAL_ADDRESS
- *      points at an existing Temporal;
+ *      or the Temporal profile (TEMPORAL_PROFILE, config/temporal.ts) points at an existing Temporal;
  *   2. the CUCM simulator with the demo cluster, unless CUCM_INVENTORY points at a real inventory;
  *   3. the worker;  4. the API.
  *
@@ -71,8 +71,10 @@ async function main(): Promise<void> {
     // 1. Temporal
     const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: config.dataDir };
     let temporalUi: string | undefined;
-    if (process.env.TEMPORAL_ADDRESS) {
-      log(`using the existing Temporal at ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
+    if (config.temporalConnection.external) {
+      log(
+        `using the existing Temporal at ${config.temporalAddress} (namespace ${config.temporalNamespace}, from ${config.temporalConnection.source})`,
+      );
     } else {
       const binary = await ensureTemporalBinary('cli', (m) => log(m));
       log(`starting ${binaryVersion(binary)} with SQLite at ${join(config.dataDir, 'temporal.sqlite')}`);

@@ -18,10 +18,10 @@
 import { spawnSync } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { connectClient } from '../clients/temporal';
+import { connectClient, isNotFound, NamespaceMissingError, TemporalAccessError } from '../clients/temporal';
 import { loadConfig, type AppConfig } from '../config';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
-import { isNotFound, NamespaceMissingError, registerSearchAttributes } from './register-search-attributes';
+import { registerSearchAttributes } from './register-search-attributes';
 import { ensureTemporalServer } from './temporal-server';
 
 type Log = (message: string) => void;
@@ -105,7 +105,7 @@ export async function setupNamespace(config: AppConfig, log: Log = defaultLog, t
   for (;;) {
     let client: Client | undefined;
     try {
-      client = await connectClient(config);
+      client = await connectClient(config, { namespaceMayBeMissing: true });
       created = (await ensureNamespace(client, config.temporalNamespace, retentionDays)) || created;
       const added = await registerSearchAttributes(client, config.temporalAddress, config.temporalNamespace);
       log(
@@ -113,8 +113,9 @@ export async function setupNamespace(config: AppConfig, log: Log = defaultLog, t
       );
       return;
     } catch (err) {
-      // Right after it is created, the namespace takes a few seconds to reach every frontend's cache.
-      const retriable = !(err instanceof NamespaceMissingError) || created;
+      // Right after it is created, the namespace takes a few seconds to reach every frontend's cache; refused
+      // credentials never come right by waiting.
+      const retriable = err instanceof NamespaceMissingError ? created : !(err instanceof TemporalAccessError);
       if (!retriable || Date.now() > deadline) throw err;
       log(`waiting for Temporal at ${where}: ${err instanceof Error ? err.message : String(err)}`);
       await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -3,38 +3,21 @@
  * field named: the same validation (inventory/load.ts) as everywhere, seen from the outside (exit code, stderr).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runToExit } from '../support/run-to-exit';
 
 const root = join(__dirname, '..', '..');
 
-function run(entry: string, inventoryPath: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], {
-      cwd: root,
-      env: {
-        ...process.env,
-        CUCM_INVENTORY: inventoryPath,
-        API_AUTH_DISABLED: 'true',
-        API_TOKENS: '',
-        // Nothing listens there: a process that got past the inventory would fail differently (or hang).
-        TEMPORAL_ADDRESS: '127.0.0.1:9',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
+const run = (entry: string, inventoryPath: string) =>
+  runToExit(entry, {
+    CUCM_INVENTORY: inventoryPath,
+    API_AUTH_DISABLED: 'true',
+    API_TOKENS: '',
+    // Nothing listens there: a process that got past the inventory would fail differently (or hang).
+    TEMPORAL_ADDRESS: '127.0.0.1:9',
   });
-}
 
 describe('a bad inventory at start', function () {
   this.timeout(60_000);

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { fingerprint32 } from 'farmhash-modern';
+import { connectClient } from '../../clients/temporal';
 import { loadConfig } from '../../config';
 import { ensurePostgresBinaries, startLocalPostgres, type LocalPostgres } from '../../scripts/postgres';
 import { setupNamespace, setupSchemas, type SqlTarget } from '../../scripts/temporal-setup';
@@ -30,6 +31,8 @@ interface ServerPorts {
   matchingMembership: number;
   worker: number;
   workerMembership: number;
+  internalFrontend: number;
+  internalFrontendMembership: number;
 }
 
 /** The cluster's history shards (fixed for a cluster's life: the database is set up with it). */
@@ -67,6 +70,8 @@ async function serverPorts(): Promise<ServerPorts> {
     'matchingMembership',
     'worker',
     'workerMembership',
+    'internalFrontend',
+    'internalFrontendMembership',
   ] as const;
   const ports: Partial<ServerPorts> = {};
   for (const name of names) ports[name] = await lowFreePort();
@@ -74,15 +79,31 @@ async function serverPorts(): Promise<ServerPorts> {
 }
 
 /**
- * The server's configuration file: the same for every process but for its ports. `authorizationYaml` is inserted
- * under `global:` as it is (indent it by two spaces: `  authorization:\n    jwtKeyProvider: ...`), for a test of the
- * server's authorizer.
+ * Temporal's JWT authorizer on the public frontend: every call needs a bearer token signed by a key of the JWKS at
+ * `jwksUrl` whose `permissions` claim grants it. The server's own worker service then reaches the cluster through an
+ * internal frontend (no token needed there), as a secured cluster is set up; `adminApiKey` (a `temporal-system:admin`
+ * token) is what the suite's setup and client send.
  */
+export interface JwtAuthorization {
+  jwksUrl: string;
+  adminApiKey: string;
+}
+
+/** The services a server process runs: the default four, and the internal frontend under an authorizer. */
+const servicesOf = (authorization?: JwtAuthorization) => [
+  'frontend',
+  'history',
+  'matching',
+  'worker',
+  ...(authorization ? ['internal-frontend'] : []),
+];
+
+/** The server's configuration file: the same for every process but for its ports. */
 export function serverConfig(
   db: SqlTarget,
   ports: ServerPorts,
   clusterAddress: string,
-  options: { authorizationYaml?: string } = {},
+  options: { authorization?: JwtAuthorization } = {},
 ): string {
   const store = (database: string, maxConns: number) => `
       sql:
@@ -114,12 +135,26 @@ global:
   membership:
     maxJoinDuration: 30s
     broadcastAddress: 127.0.0.1
-${options.authorizationYaml ?? ''}
+${
+  options.authorization
+    ? `  authorization:
+    jwtKeyProvider:
+      keySourceURIs: ["${options.authorization.jwksUrl}"]
+      refreshInterval: 1m
+    permissionsClaimName: permissions
+    authorizer: default
+    claimMapper: default`
+    : ''
+}
 services:
   frontend:${service(ports.frontend, ports.frontendMembership, ports.frontendHttp)}
   history:${service(ports.history, ports.historyMembership)}
   matching:${service(ports.matching, ports.matchingMembership)}
-  worker:${service(ports.worker, ports.workerMembership)}
+  worker:${service(ports.worker, ports.workerMembership)}${
+    options.authorization
+      ? `\n  internal-frontend:${service(ports.internalFrontend, ports.internalFrontendMembership)}`
+      : ''
+  }
 clusterMetadata:
   enableGlobalNamespace: false
   failoverVersionIncrement: 10
@@ -203,6 +238,7 @@ function serverProcess(
   dir: string,
   ports: ServerPorts,
   config: string,
+  services: string[],
 ) {
   const configPath = join(dir, `${name}.yaml`);
   writeFileSync(configPath, config);
@@ -220,9 +256,13 @@ function serverProcess(
     pid: () => child?.pid,
     async start() {
       const log = createWriteStream(logPath, { flags: 'a' });
-      const c = spawn(binaries.server, ['--config-file', configPath, '--allow-no-auth', 'start'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const c = spawn(
+        binaries.server,
+        ['--config-file', configPath, '--allow-no-auth', 'start', ...services.flatMap((s) => ['--service', s])],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       child = c;
       c.stdout?.pipe(log);
       c.stderr?.pipe(log);
@@ -275,7 +315,7 @@ type Log = (message: string) => void;
 
 /** Provisions and starts PostgreSQL and a cluster of `processes` server processes, set up for this product. */
 export async function startRealTemporal(
-  options: { processes?: number; authorizationYaml?: string; log?: Log } = {},
+  options: { processes?: number; authorization?: JwtAuthorization; log?: Log } = {},
 ): Promise<RealTemporal> {
   const log = options.log ?? ((message: string) => console.log(`      [real-temporal] ${message}`));
   const binaries = ensureTemporalServer(log);
@@ -307,7 +347,14 @@ export async function startRealTemporal(
     const clusterAddress = `127.0.0.1:${allPorts[0]!.frontend}`;
     const servers = allPorts.map((ports, i) => {
       const name = `server-${String.fromCharCode(65 + i)}`;
-      const made = serverProcess(name, binaries, dir, ports, serverConfig(db, ports, clusterAddress, options));
+      const made = serverProcess(
+        name,
+        binaries,
+        dir,
+        ports,
+        serverConfig(db, ports, clusterAddress, options),
+        servicesOf(options.authorization),
+      );
       cleanups.push(made.stop);
       return made.server;
     });
@@ -317,9 +364,13 @@ export async function startRealTemporal(
     balancer = await startTcpBalancer(
       servers.map((s) => ({ host: '127.0.0.1', port: Number(s.frontend.split(':')[1]) })),
     );
-    const config = loadConfig({ TEMPORAL_ADDRESS: balancer.address, TEMPORAL_NAMESPACE: 'default' });
+    // The operators' setup and the suite's own client, with the admin token where the server demands one (in clear:
+    // the test cluster's frontend has no TLS).
+    const apiKey = options.authorization?.adminApiKey;
+    const credentials = apiKey ? { TEMPORAL_API_KEY: apiKey, TEMPORAL_TLS: 'false' } : {};
+    const config = loadConfig({ TEMPORAL_ADDRESS: balancer.address, TEMPORAL_NAMESPACE: 'default', ...credentials });
     await setupNamespace(config, log);
-    client = new Client({ connection: await Connection.connect({ address: balancer.address }), namespace: 'default' });
+    client = await connectClient(config);
     log(
       `Temporal server ${binaries.version} (${binaries.source}): ${servers.map((s) => `${s.name} pid ${s.pid()} frontend ${s.frontend}`).join(', ')}; clients through ${balancer.address}`,
     );

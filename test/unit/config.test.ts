@@ -9,7 +9,7 @@ describe('configuration', () => {
     assert.equal(config.temporalAddress, '127.0.0.1:7233');
     assert.equal(config.temporalUiPort, 8233);
     assert.equal(config.temporalNamespace, 'default');
-    assert.equal(config.temporalTls, undefined);
+    assert.equal(config.temporalConnection.external, false);
   });
 
   it('follows the environment, and an existing Temporal with TLS', () => {
@@ -23,7 +23,7 @@ describe('configuration', () => {
     assert.equal(config.apiPort, 8080);
     assert.equal(config.temporalAddress, 'temporal.example:7233');
     assert.equal(config.temporalNamespace, 'uc');
-    assert.ok(config.temporalTls);
+    assert.equal(config.temporalConnection.profile.tls?.disabled, false, 'TEMPORAL_TLS=true turns TLS on');
     assert.equal(config.dataDir, '/tmp/x');
   });
 
