@@ -6,12 +6,11 @@
  * (TN 214231: "Platform Administration Web Services and Cisco Intercluster Sync Agent ... not needed for IMP version
  * 12.0 and higher", reference §6; the first is spelt as `utils service list` prints it, reference §1.6).
  */
-import { ApplicationFailure, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { holdClusterLease } from './cluster-lease';
 import { atLeast, parseCucmVersion } from '../domain/cucm-version';
 import { stateQuery } from '../domain/messages';
-import { PATCHES } from './patches';
 import { named } from './steps/proxies';
 import { CLUSTER_ID, RUN_PHASE } from '../domain/search-attributes';
 import type { RegenerationState, StepState } from '../domain/types';
@@ -118,9 +117,7 @@ async function cleanNode(cleanup: Cleanup, node: DiscoveredNode, beforeTwelve: b
   if (stopCcn) await named(acts.stopService, `Stop ${CCN} on ${node.id}`, { ...ref, service: CCN });
   // IM&P before 12.0: only the services that run there (Started at discovery; not activated ones stay as they are).
   const impStops =
-    beforeTwelve && node.product === 'cups' && patched(PATCHES.impTrustCleanupServices)
-      ? IMP_CLEANUP_SERVICES.filter((name) => isStarted(node, name))
-      : [];
+    beforeTwelve && node.product === 'cups' ? IMP_CLEANUP_SERVICES.filter((name) => isStarted(node, name)) : [];
   await impServices(cleanup, 'stop', impStops, node.id);
   await deleteExpired(cleanup, node.id, expired);
   if (stopCcn) await named(acts.startService, `Start ${CCN} on ${node.id}`, { ...ref, service: CCN });

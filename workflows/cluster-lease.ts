@@ -8,14 +8,11 @@
  *   acquireClusterLease activity (Update-with-Start: the entity is started if it does not run yet). While another
  *   run holds the cluster the run ends at once with a ClusterBusy failure naming the holder, having changed nothing:
  *   it does not queue, so no change starts unattended hours later when the other run ends.
- *
- * Guarded by patched(): runs recorded before the lease existed replay without the activity.
  */
-import { ApplicationFailure, patched, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { busyMessage, clusterEntityId, CLUSTER_BUSY, type ClusterRunType } from '../domain/contract/cluster-entity';
 import type { CertificateUnit } from '../domain/units';
-import { PATCHES } from './patches';
 
 const LEASE_OPTIONS = {
   startToCloseTimeout: '1 minute',
@@ -31,7 +28,6 @@ export async function holdClusterLease(run: {
 }): Promise<void> {
   const info = workflowInfo();
   if (info.parent) return;
-  if (!patched(PATCHES.clusterLease)) return;
   const entityId = clusterEntityId(run.clusterId, info.taskQueue);
   setCurrentDetails(
     `**${run.units.join(', ') || run.type} on ${run.clusterId}**: asking ${entityId} for the cluster's lease`,

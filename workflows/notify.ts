@@ -3,14 +3,11 @@
  * per channel delivers it. Delivery runs beside the run, never in its way: nothing awaits it on a step's path, a
  * channel that fails after its retries is recorded (`failures`, shown in the run's state) and counted in the worker's
  * metrics, and the run waits for deliveries still in flight only when it ends, bounded by their deadline.
- *
- * Versioned: runs started before notifications existed emit none (`PATCHES.notifications`).
  */
-import { ActivityFailure, CancellationScope, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { NotificationEvent, NotificationEventKind } from '../domain/notification-events';
 import type { GateKind, PendingGate, RegenerationState } from '../domain/types';
-import { PATCHES } from './patches';
 
 type MissingPhones = NonNullable<RegenerationState['missingPhones']>;
 
@@ -53,7 +50,6 @@ export class RunNotifier {
   readonly failures: NotificationFailure[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private sequence = 0;
-  private readonly enabled = patched(PATCHES.notifications);
 
   /**
    * `linkTo`: the workflow id people act on (a rotation's unit run links to its rotation, which takes the decisions
@@ -108,7 +104,6 @@ export class RunNotifier {
 
   /** Starts the deliveries of one event and returns at once. */
   emit(event: Omit<NotificationEvent, 'clusterId' | 'workflowId' | 'at'>): void {
-    if (!this.enabled) return;
     const full: NotificationEvent = {
       ...event,
       clusterId: this.clusterId,

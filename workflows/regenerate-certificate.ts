@@ -21,7 +21,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
-  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -31,7 +30,6 @@ import { holdClusterLease } from './cluster-lease';
 import { RunNotifier } from './notify';
 import { manualActionsFor, summarizeManualActions, type PlanStepProgress } from './manual-actions';
 import { GATES_TAKE, stateQuery } from '../domain/messages';
-import { PATCHES } from './patches';
 import {
   buildPlan,
   checkPlanInvariants,
@@ -117,10 +115,9 @@ interface UnitRunFrame {
  * then handlers, so a query never sees an uninitialised run) and the search attributes that find it.
  */
 function openUnitRun(request: UnitRunRequest): UnitRunFrame {
-  // Gate ids name the unit (unique across a rotation), joined with a dot so an id goes into a URL as it is; runs
-  // started before either change keep the ids their recorded decisions name (see ./patches.ts).
-  const gatePrefix = patched(PATCHES.gateIdsNameUnit) ? (request.units[0] ?? 'run') : undefined;
-  const gateSeparator = gatePrefix && patched(PATCHES.gateIdsWithoutSlash) ? '.' : '/';
+  // Gate ids name the unit (unique across a rotation), joined with a dot so an id goes into a URL as it is.
+  const gatePrefix = request.units[0] ?? 'run';
+  const gateSeparator = '.';
   // A rotation's unit run reports its state to the rotation, which answers for the whole rotation.
   let report: UnitReport | undefined;
   // Who is told: gates, failures and the end (a rotation's unit run links to its rotation and leaves the end to it).
@@ -198,14 +195,7 @@ function planUnitRun(
     ...(request.csrDistribution ? { csrDistribution: request.csrDistribution } : {}),
     ...(request.canaryPhones !== undefined ? { canaryPhones: request.canaryPhones } : {}),
   };
-  // Rule revisions since the first release of this workflow: a run started before one replays without it.
-  const planOptions = {
-    ipsecTomcatRestart: patched(PATCHES.ipsecTomcatRestart15),
-    canaryPhones: patched(PATCHES.canaryPhones),
-    // Asked only where it can matter, so runs without UCCX record no marker for it.
-    uccxTrust: planCluster.uccxNodes?.length ? patched(PATCHES.uccxTrust) : false,
-  };
-  const plan = buildPlan(planCluster, planRequest, planOptions);
+  const plan = buildPlan(planCluster, planRequest);
   run.state.plan = plan;
   if (plan.refusals.length > 0) {
     throw ApplicationFailure.nonRetryable(
@@ -214,7 +204,7 @@ function planUnitRun(
     );
   }
   // A second, independent reading of the safety rules before anything changes.
-  const violations = checkPlanInvariants(planCluster, planRequest, plan, planOptions);
+  const violations = checkPlanInvariants(planCluster, planRequest, plan);
   if (violations.length > 0) {
     throw ApplicationFailure.nonRetryable(
       `The plan breaks a safety invariant, nothing was changed: ${violations.join('; ')}`,

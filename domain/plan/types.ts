@@ -90,8 +90,8 @@ export interface PlanRequest {
 }
 
 /**
- * Revisions of the procedure's rules, each on by default. A workflow passes what `patched()` says, so a run started
- * before a revision replays the plan it was started with; the API's dry run uses the defaults.
+ * Revisions of the procedure's rules, each on by default (the workflows and the API's dry run use the defaults).
+ * Off only where a caller asks: a guarded workflow change may turn one off for runs started before it.
  */
 export interface PlanOptions {
   /** Restart Cisco Tomcat on every node after ipsec on 15.0+ (TN 214231 rev 7.0). */

@@ -15,30 +15,36 @@
  *       npm run record-histories          # all of them (replaces test/fixtures/histories/*.json, not kept/)
  *       npm run record-histories -- --only rotation,rejected
  *
- * - test/fixtures/histories/kept/*.json: recorded from OLDER code and never re-recorded. They stand for the runs in
- *   flight across an upgrade: `pre-guard-*` were recorded before any patch() existed (no markers),
- *   `pre-4d11bde-step-failed-retry` from the code before 4d11bde (a retry re-read the serial). Every later version
- *   must replay them; a patch may only be removed (deprecatePatch, then the old branch) once no such run can exist,
- *   and then its kept fixtures go with it, in the same commit.
+ * - test/fixtures/histories/kept/<tag>-*.json: recorded by a RELEASE (the tag names it) and never re-recorded. They
+ *   stand for the runs in flight across an upgrade from that release: the release's own fixtures, copied here when
+ *   it is tagged (docs/development.md, "Releasing"). Every later version must replay those of the last release
+ *   (test/fixtures/last-release.json); a patch may only be removed once no run of a release before it can exist,
+ *   and then the kept fixtures of those releases go with it, in the same commit.
  *
  * A fixture file holds {"recordedAt", "covers", "workflows": [{"workflowId", "history"}]}, the history in Temporal's
  * JSON format (what `temporal workflow show -o json` and the Web UI download write), so a history exported from a
  * real deployment can be dropped in the same way.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { HISTORIES_DIR, recordedFiles, replayFixture } from '../support/recorded-histories';
 import { sharedWorkflowBundle } from '../support/temporal';
 
 const files = recordedFiles();
+const lastRelease = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'last-release.json'), 'utf8')) as {
+  tag: string;
+};
 
 describe('replay of recorded histories against the current workflow code', function () {
   this.timeout(120_000);
 
-  it('has fixtures to replay (npm run record-histories), and the kept ones from older code', () => {
+  it('has fixtures to replay (npm run record-histories), and those the last release recorded', () => {
     assert.ok(files.length > 0, `no *.json in ${HISTORIES_DIR}: run npm run record-histories`);
+    const kept = files.filter((f) => f.startsWith(`kept/${lastRelease.tag}-`));
     assert.ok(
-      files.includes('kept/pre-4d11bde-step-failed-retry.json'),
-      'the history recorded before the 4d11bde guard is kept',
+      kept.length > 0,
+      `no history recorded by the last release ${lastRelease.tag} in ${HISTORIES_DIR}/kept (copy its fixtures there when tagging it)`,
     );
   });
 

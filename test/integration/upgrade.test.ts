@@ -6,7 +6,7 @@
  * upgrade is carried by the new worker alone (the worker identity of every workflow task in its history).
  */
 import assert from 'node:assert/strict';
-import { execFileSync, execSync } from 'node:child_process';
+import { execFileSync, execSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,15 +26,20 @@ const release = JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'last-rel
 
 /** The release's source tree in `dir`, with dependencies: this checkout's when its lockfile is the same. */
 function checkOutRelease(dir: string): void {
-  try {
-    execFileSync('git', ['cat-file', '-e', `${release.commit}^{commit}`], { cwd: root, stdio: 'pipe' });
-  } catch {
+  // The tag when the clone has it, else the commit the file records (a clone without tags).
+  const commit = [release.tag, release.commit]
+    .filter(Boolean)
+    .map((ref) =>
+      spawnSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root, encoding: 'utf8' }),
+    )
+    .find((r) => r.status === 0)
+    ?.stdout.trim();
+  if (!commit)
     throw new Error(
-      `the last release's commit ${release.commit} (${release.tag}) is not in this clone: fetch the full history (git fetch --unshallow --tags)`,
+      `the last release ${release.tag} (${release.commit || 'no commit recorded'}) is not in this clone: fetch the full history (git fetch --unshallow --tags)`,
     );
-  }
   mkdirSync(dir, { recursive: true });
-  execSync(`git archive ${release.commit} | tar -x -C ${JSON.stringify(dir)}`, { cwd: root, stdio: 'pipe' });
+  execSync(`git archive ${commit} | tar -x -C ${JSON.stringify(dir)}`, { cwd: root, stdio: 'pipe' });
   const sameLock =
     readFileSync(join(dir, 'package-lock.json'), 'utf8') === readFileSync(join(root, 'package-lock.json'), 'utf8');
   if (sameLock) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');

@@ -3,14 +3,13 @@
  * anything changes) and running its units one after the other in the plan's safe order, each as a child
  * regenerateCertificate run. A unit starts only after the previous one has completed, phones included.
  */
-import { ApplicationFailure, executeChild, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { unitRunId } from '../../domain/contract/rotation';
 import type { ClusterDiscovery } from '../../domain/discovery';
 import { buildPlan, planClusterOf } from '../../domain/plan';
 import type { RegenerationRequest, RegenerationResult, UnitRunRequest } from '../../domain/types';
 import type { CertificateUnit } from '../../domain/units';
-import { PATCHES } from '../patches';
 import { regenerateCertificate } from '../regenerate-certificate';
 import { named } from '../steps/proxies';
 import type { RotationProgress } from './progress';
@@ -24,8 +23,6 @@ const { discoverCluster, refreshDiscovery } = proxyActivities<Activities>({
 /** A planned rotation: its discovery, and whether its unit runs are given it. */
 interface PlannedRotation {
   discovery: ClusterDiscovery;
-  /** False in rotations started before the hand-over: each of their unit runs discovers for itself. */
-  handOver: boolean;
 }
 
 /**
@@ -34,9 +31,8 @@ interface PlannedRotation {
  */
 export async function planRotation(request: RegenerationRequest, rotation: RotationProgress): Promise<PlannedRotation> {
   const discovery = await named(discoverCluster, `Discover cluster ${request.clusterId} over SSH`, request.clusterId);
-  // Discovery once per rotation (patched: older rotations replay their per-unit discoveries): each unit run gets
-  // this discovery, with the services and the previous units' certificates read again after each unit.
-  const handOver = patched(PATCHES.rotationDiscoveryOnce);
+  // Discovery once per rotation: each unit run gets this discovery, with the services and the previous units'
+  // certificates read again after each unit.
   const plan = buildPlan(planClusterOf(discovery), {
     units: request.units,
     phoneReset: request.phoneReset,
@@ -50,22 +46,22 @@ export async function planRotation(request: RegenerationRequest, rotation: Rotat
       'PlanRefused',
     );
   rotation.state.order = plan.units.map((u) => u.unit);
-  return { discovery, handOver };
+  return { discovery };
 }
 
 /** Runs every unit in the safe order; the first unit run that ends early ends the rotation (its error is thrown). */
 export async function runUnitsInOrder(
   request: RegenerationRequest,
   rotation: RotationProgress,
-  { discovery, handOver }: PlannedRotation,
+  { discovery }: PlannedRotation,
 ): Promise<RegenerationResult[]> {
   const { order, done } = rotation.state;
   const results: RegenerationResult[] = [];
   for (const unit of order) {
     rotation.refuseIfAborted(unit);
-    results.push(await runUnit(request, rotation, unit, handOver ? discovery : undefined));
+    results.push(await runUnit(request, rotation, unit, discovery));
     // What the unit changed: its certificates (new serials and dates) and the services it restarted.
-    if (handOver && done.length < order.length)
+    if (done.length < order.length)
       discovery = await named(
         refreshDiscovery,
         `Read again what ${unit} changed on ${request.clusterId} (services, certificates)`,

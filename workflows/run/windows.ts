@@ -3,11 +3,10 @@
  * the window opens, re-checks after the sleep, and an abort ends the sleep early. The window's next opening is
  * time-zone arithmetic, done by a local activity on the worker so its answer (an instant) is in the history.
  */
-import { condition, patched, proxyLocalActivities } from '@temporalio/workflow';
+import { condition, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { describeWindow, msUntilOpen, windowProblem } from '../../domain/maintenance-window';
+import { describeWindow } from '../../domain/maintenance-window';
 import type { RegenerationRequest } from '../../domain/types';
-import { PATCHES } from '../patches';
 import { throwIfAbortRequested } from './abort';
 import type { RunState } from './state';
 import { runStep } from './steps';
@@ -21,10 +20,9 @@ const windowClock = proxyLocalActivities<Pick<Activities, 'nextWindowOpening' | 
 
 /**
  * What is wrong with the maintenance window a run was started with, if anything. The API checks it before a start;
- * this guards starts from the Temporal UI or CLI. Runs started before the patch checked it in workflow code.
+ * this guards starts from the Temporal UI or CLI.
  */
 export async function windowProblemOf(window: unknown): Promise<string | undefined> {
-  if (!patched(PATCHES.windowCheckInLocalActivity)) return windowProblem(window);
   const { problem } = await windowClock.maintenanceWindowProblem.executeWithOptions(
     { summary: 'Check the maintenance window the run was started with' },
     [{ window }],
@@ -69,12 +67,10 @@ async function sleepOrAbort(run: RunState, ms: number, summary: string): Promise
 }
 
 /**
- * Milliseconds until the window opens. Runs started before the patch computed it here, from the worker's
- * time-zone data; newer runs ask a local activity, whose answer (an instant) is in the history, so a replay on a
- * Node with other zone rules waits for the same instant.
+ * Milliseconds until the window opens, from a local activity: time-zone arithmetic happens on the worker and its
+ * answer (an instant) is in the history, so a replay on a Node with other zone rules waits for the same instant.
  */
 async function untilWindowOpens(w: Window, what: string): Promise<number> {
-  if (!patched(PATCHES.windowInLocalActivity)) return msUntilOpen(w, Date.now());
   const { opensAt } = await windowClock.nextWindowOpening.executeWithOptions(
     { summary: `Next opening of the maintenance window (${describeWindow(w)}) before: ${what}`.slice(0, 200) },
     [{ window: w, nowMs: Date.now() }],

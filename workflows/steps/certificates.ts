@@ -3,8 +3,7 @@
  * engineer's signed chains (checked by the submitSignedChain handler) and their upload. Each returns true when an
  * engineer skipped it at a step-failed gate.
  */
-import { patched } from '@temporalio/workflow';
-import { PATCHES } from '../patches';
+import {} from '@temporalio/workflow';
 import type { SignedChainCheck } from '../../domain/certificates';
 import type { PlanStep } from '../../domain/plan';
 import { nodeRef, type CaRenewal, type UnitRunContext } from './context';
@@ -31,7 +30,7 @@ export async function regenerateStep(ctx: UnitRunContext, step: Step<'regenerate
       description: `Regenerate ${step.unit} on ${step.nodeId}`,
     },
     async () => {
-      if (serialBefore === undefined || !patched(PATCHES.serialReadOnce)) {
+      if (serialBefore === undefined) {
         const before = await named(quick.readCertificate, `Read the ${step.unit} serial on ${step.nodeId}`, {
           ...ref,
           unit: step.unit,
@@ -71,8 +70,7 @@ export async function caRenewalStep(
   step: Step<'ca-signed-renewal'>,
   index: number,
 ): Promise<boolean> {
-  if (step.distribution === 'multi-server' && patched(PATCHES.multiServerCsr))
-    return multiServerRenewalStep(ctx, step, index);
+  if (step.distribution === 'multi-server') return multiServerRenewalStep(ctx, step, index);
   const { run } = ctx;
   const renewal: CaRenewal = { unit: step.unit, csrs: new Map(), chains: new Map() };
   ctx.ca = renewal;

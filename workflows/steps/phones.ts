@@ -24,7 +24,7 @@ export async function resetPhonesStep(ctx: UnitRunContext, step: Step<'reset-pho
     if (d.decision === 'skip') return true;
   }
   await run.inWindow('reset the phones');
-  // Chosen with the baseline, only on runs with the canary stage in their plan (patched: see ../patches.ts).
+  // Chosen with the baseline, only on runs with the canary stage in their plan.
   const canaries = step.canary ? run.state.canaryPhones?.phones : undefined;
   const canaryReset = canaries?.length && step.canary ? await canaryStage(ctx, step.canary, canaries) : undefined;
   const what = canaries?.length

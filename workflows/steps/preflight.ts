@@ -3,12 +3,11 @@
  * checks that must hold before anything changes, and, when the plan waits for the phones, the registration
  * baseline with the canary phones chosen from it. None of these can be skipped: what follows needs their answer.
  */
-import { patched } from '@temporalio/workflow';
+import {} from '@temporalio/workflow';
 import type { ClusterDiscovery } from '../../domain/discovery';
 import type { RegistrationBaseline } from '../../domain/phones';
 import type { PlanStep } from '../../domain/plan';
 import type { RegistrationReading, UnitRunRequest } from '../../domain/types';
-import { PATCHES } from '../patches';
 import type { RunTracker } from '../run-tracker';
 import { named, NO_SKIP, phones, quick } from './proxies';
 
@@ -23,7 +22,7 @@ export async function discoverAtWindowStart(run: RunTracker, request: UnitRunReq
   await run.inWindow('pre-flight');
   run.setPhase('running');
   const { discovery: handed, clusterId } = request;
-  const reuse = handed !== undefined && Date.now() === beforeWindow && patched(PATCHES.reuseRotationDiscovery);
+  const reuse = handed !== undefined && Date.now() === beforeWindow;
   const discovery = await run.attempt(
     {
       kind: 'preflight',

@@ -3,18 +3,17 @@
  * plan batches the restarts by them). A serial run reads nothing and records no marker, so its commands are those
  * of every run before this option (the patch guards histories of runs started while it was being rolled out).
  */
-import { patched } from '@temporalio/workflow';
+import {} from '@temporalio/workflow';
 import type { PlanRedundancy } from '../../domain/plan';
 import type { RunTracker } from '../run-tracker';
 import type { RegenerationRequest } from '../../domain/types';
 import { NO_SKIP, quick } from './proxies';
-import { PATCHES } from '../patches';
 
 export async function readRedundancy(
   run: RunTracker,
   request: RegenerationRequest,
 ): Promise<PlanRedundancy | undefined> {
-  if (request.restartStrategy !== 'redundancy-groups' || !patched(PATCHES.redundancyGroups)) return undefined;
+  if (request.restartStrategy !== 'redundancy-groups') return undefined;
   return run.attempt(
     {
       kind: 'preflight',

@@ -3,14 +3,13 @@
  * read every phone RisPort70 lists to know which ones to bring back, and ask at the before-start gate. Each reads
  * only; a refusal or a rejection here leaves the cluster as it was.
  */
-import { ApplicationFailure, patched } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type { TrustRecoveryPlan } from '../../domain/contract/trust-recovery';
 import { LONG_UNREGISTERED_HOURS } from '../../domain/contract/trust-recovery';
 import type { ClusterDiscovery } from '../../domain/discovery';
 import type { RegistrationBaseline } from '../../domain/phones';
 import { planClusterOf } from '../../domain/plan';
 import { planTrustRecovery } from '../../domain/plan/trust-recovery';
-import { PATCHES } from '../patches';
 import type { RunTracker } from '../run-tracker';
 import { NO_SKIP, phones, quick } from '../steps';
 import { named } from '../steps/proxies';
@@ -39,7 +38,7 @@ export function planRecovery(run: RunTracker, discovery: ClusterDiscovery): Trus
   // Only a mixed-mode recovery restarts CTIManager, so only it needs (and records) the patch marker.
   const plan = planTrustRecovery(planClusterOf(discovery), {
     unmanagedNodes: discovery.unmanagedNodes,
-    ctiManager: discovery.securityMode === 1 && patched(PATCHES.trustRecoveryCtiManager),
+    ctiManager: discovery.securityMode === 1,
   });
   run.state.recoveryPlan = plan;
   run.publish();
