@@ -17,15 +17,31 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 const quiet = () => undefined;
 
+/**
+ * Starts a server, again when it does not answer within the SDK's 5 s (a loaded machine: seen once while a
+ * type-aware lint ran beside the long suites); any other failure, or a third slow start, is the test's failure.
+ */
+async function startPatiently(start: () => Promise<TestWorkflowEnvironment>): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= 3 || !/did not start within/.test(String(err))) throw err;
+    }
+  }
+}
+
 /** The dev server (`temporal server start-dev`) with the project's search attributes. */
 export function sharedDevServer(): Promise<TestWorkflowEnvironment> {
   devServer ??= ensureTemporalBinary('cli', quiet).then((binary) =>
-    TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: binary.path },
-        extraArgs: SEARCH_ATTRIBUTES.flatMap((sa) => ['--search-attribute', `${sa.name}=${sa.cliType}`]),
-      },
-    }),
+    startPatiently(() =>
+      TestWorkflowEnvironment.createLocal({
+        server: {
+          executable: { type: 'existing-path', path: binary.path },
+          extraArgs: SEARCH_ATTRIBUTES.flatMap((sa) => ['--search-attribute', `${sa.name}=${sa.cliType}`]),
+        },
+      }),
+    ),
   );
   return devServer;
 }
