@@ -35,7 +35,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 import { createActivities } from '../activities';
 import { CliSessionPool } from '../activities/cucm/session-pool';
 import { startDevServer } from '../scripts/dev-server';
@@ -279,13 +279,35 @@ async function main(): Promise<void> {
   // Histories: event counts, and where the wall time not covered by a delay went.
   const ids = [workflowId, ...results.map((r) => `${workflowId}-${r.unit}`)];
   const phases: Array<Interval & { label: string }> = [];
+  // Temporal stops a workflow whose history passes 50 MB: bytes, not events, are what to watch (issue 20).
+  let totalBytes = 0;
   for (const id of ids) {
     const history = await client.workflow.getHandle(id).fetchHistory();
     const events = history.events ?? [];
-    print(`history events: ${id.replace(workflowId, 'rotation')}`, String(events.length));
-    figures.figure(`history events: ${id.replace(workflowId, 'rotation')}`, events.length, 'events');
+    const name = id.replace(workflowId, 'rotation');
+    const bytes = temporal.api.history.v1.History.encode(history).finish().length;
+    totalBytes += bytes;
+    print(`history: ${name}`, `${events.length} events, ${(bytes / 1e6).toFixed(2)} MB`);
+    figures.figure(`history events: ${name}`, events.length, 'events');
+    figures.figure(`history bytes: ${name}`, bytes, 'bytes');
+    // What signals carry into this history (the unit runs' progress reports, in the rotation's): first and largest.
+    const signals = events.flatMap((e) => {
+      const input = e.workflowExecutionSignaledEventAttributes?.input;
+      return input ? [temporal.api.common.v1.Payloads.encode(input).finish().length] : [];
+    });
+    if (signals.length > 0) {
+      const inSignals = signals.reduce((a, b) => a + b, 0);
+      print(
+        `  signals into ${name}`,
+        `${signals.length}, first ${signals[0]} B, largest ${Math.max(...signals)} B, ${Math.round((100 * inSignals) / bytes)} % of its bytes`,
+      );
+      figures.figure(`signals into ${name}: largest payload`, Math.max(...signals), 'bytes');
+      figures.figure(`signals into ${name}: share of its history`, Math.round((100 * inSignals) / bytes), '%');
+    }
     phases.push(...activityPhases(events));
   }
+  print('history bytes: rotation and its unit runs', `${(totalBytes / 1e6).toFixed(2)} MB`);
+  figures.figure('history bytes: rotation and its unit runs', totalBytes, 'bytes');
   const gaps: Interval[] = [];
   let cursor = t0;
   for (const c of covered) {
