@@ -10,12 +10,13 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { labWorkerEnv, startChild, stopChild, untilPrinted, type Child } from '../support/child';
-import { freePort, waitFor } from '../support/net';
+import { startApiProcess, stopApiProcess, type ApiProcess } from '../support/api-process';
+import { waitFor } from '../support/net';
 import { recordedFiles, replayFixture } from '../support/recorded-histories';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
 import { getJson, postJson } from '../support/system';
 import { sharedDevServer, uniqueTaskQueue } from '../support/temporal';
+import { workerProcesses, type WorkerProcesses } from '../support/worker-process';
 
 const root = join(__dirname, '..', '..');
 
@@ -25,8 +26,8 @@ describe('the release (npm run build, production dependencies only, plain node)'
   let dist: string;
   let env: TestWorkflowEnvironment;
   let lab: SimulatedCluster;
-  let worker: Child | undefined;
-  let api: Child | undefined;
+  let workers: WorkerProcesses | undefined;
+  let api: ApiProcess | undefined;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ccr-release-'));
@@ -48,8 +49,8 @@ describe('the release (npm run build, production dependencies only, plain node)'
     );
   });
   after(async () => {
-    await stopChild(api);
-    await stopChild(worker);
+    await stopApiProcess(api);
+    await workers?.stopAll();
     await lab?.sim.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -81,38 +82,18 @@ describe('the release (npm run build, production dependencies only, plain node)'
   });
 
   it('regenerates tomcat with the compiled worker and API, the worker loading the built bundle', async () => {
-    const taskQueue = uniqueTaskQueue('release');
-    const { inventoryPath, secrets } = labWorkerEnv(lab, dir);
-    const common = {
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      CUCM_INVENTORY: inventoryPath,
-      DATA_DIR: dir,
-      NODE_ENV: 'production',
-    };
-    worker = startChild([join(dist, 'worker', 'main.js')], { ...common, ...secrets }, dir);
-    await untilPrinted(worker, 'the compiled worker to poll its task queue', `polling task queue ${taskQueue}`);
+    workers = workerProcesses(lab.sim, { temporalAddress: env.address, taskQueue: uniqueTaskQueue('release') });
+    workers.env.NODE_ENV = 'production';
+    // Run from the release folder, so nothing resolves from this checkout's node_modules.
+    const compiled = (entry: string) => ({ args: [join(dist, entry, 'main.js')], cwd: dir });
+    const worker = await workers.start(compiled('worker'));
     assert.match(
-      worker.output(),
+      workers.output(worker),
       /workflow bundle .*workflow-bundle\.js \(built at build time\)/,
-      `the compiled worker did not load the built bundle; its output:\n${worker.output()}`,
+      `the compiled worker did not load the built bundle; its output:\n${workers.output(worker)}`,
     );
-    const port = await freePort();
-    api = startChild(
-      [join(dist, 'api', 'main.js')],
-      { ...common, API_AUTH_DISABLED: 'true', API_PORT: String(port), HOST: '127.0.0.1' },
-      dir,
-    );
-    const baseUrl = `http://127.0.0.1:${port}`;
-    await waitFor('the compiled API to listen', async () => {
-      if (api?.process.exitCode !== null) throw new Error(`the API exited:\n${api?.output()}`);
-      return (
-        (await fetch(`${baseUrl}/healthz`).then(
-          (r) => r.ok,
-          () => false,
-        )) || undefined
-      );
-    });
+    api = await startApiProcess(workers.env, compiled('api'));
+    const baseUrl = api.baseUrl;
 
     const serialBefore = await lab.control.serial('rel1', 'cucm-pub', 'tomcat');
     const started = await postJson(`${baseUrl}/v1/clusters/rel1/regenerations`, { units: ['tomcat'], approvals: [] });

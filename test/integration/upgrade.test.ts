@@ -11,12 +11,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { labWorkerEnv, startChild, stopChild, untilPrinted, type Child } from '../support/child';
 import { startApiProcess, stopApiProcess, type ApiProcess } from '../support/api-process';
 import { waitFor } from '../support/net';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
 import { getJson, postJson } from '../support/system';
 import { sharedDevServer, uniqueTaskQueue } from '../support/temporal';
+import { workerProcesses, type WorkerProcesses } from '../support/worker-process';
 
 const root = join(__dirname, '..', '..');
 const release = JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'last-release.json'), 'utf8')) as {
@@ -62,10 +62,8 @@ describe(`an upgrade from the last release (${release.tag}) with a run waiting a
   let dir: string;
   let env: TestWorkflowEnvironment;
   let lab: SimulatedCluster;
-  let oldWorker: Child | undefined;
-  let newWorker: Child | undefined;
+  let workers: WorkerProcesses | undefined;
   let api: ApiProcess | undefined;
-  let workerEnv: NodeJS.ProcessEnv;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ccr-upgrade-'));
@@ -75,20 +73,12 @@ describe(`an upgrade from the last release (${release.tag}) with a run waiting a
       [{ id: 'upg1', version: '15.0.1.10000-1', nodes: [{ name: 'cucm-pub', role: 'publisher' }] }],
       0.05,
     );
-    const { inventoryPath, secrets } = labWorkerEnv(lab, dir);
-    workerEnv = {
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('upgrade'),
-      CUCM_INVENTORY: inventoryPath,
-      DATA_DIR: dir,
-      ...secrets,
-    };
-    api = await startApiProcess(workerEnv);
+    workers = workerProcesses(lab.sim, { temporalAddress: env.address, taskQueue: uniqueTaskQueue('upgrade') });
+    api = await startApiProcess(workers.env);
   });
   after(async () => {
     await stopApiProcess(api);
-    await stopChild(oldWorker);
-    await stopChild(newWorker);
+    await workers?.stopAll();
     await lab?.sim.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -103,8 +93,7 @@ describe(`an upgrade from the last release (${release.tag}) with a run waiting a
   it('completes the run the old worker started, once, and runs new starts on the new worker alone', async () => {
     const releaseWorker = join(dir, 'release', 'worker', 'main.ts');
     assert.ok(existsSync(releaseWorker), `the release has no worker/main.ts`);
-    oldWorker = startChild(['--import', 'tsx', releaseWorker], workerEnv, join(dir, 'release'));
-    await untilPrinted(oldWorker, `the ${release.tag} worker to poll`, 'polling task queue');
+    const oldWorker = await workers!.start({ args: ['--import', 'tsx', releaseWorker], cwd: join(dir, 'release') });
 
     const started = await postJson(`${api?.baseUrl ?? ''}/v1/clusters/upg1/regenerations`, { units: ['tomcat'] });
     assert.equal(started.status, 202, JSON.stringify(started.json));
@@ -117,9 +106,8 @@ describe(`an upgrade from the last release (${release.tag}) with a run waiting a
     const before = await taskIdentities(env, first);
 
     // The upgrade: the old worker drains and exits; this code's worker takes the task queue.
-    await stopChild(oldWorker);
-    newWorker = startChild(['--import', 'tsx', join(root, 'worker', 'main.ts')], workerEnv, root);
-    await untilPrinted(newWorker, 'the new worker to poll', 'polling task queue');
+    await workers!.stop(oldWorker);
+    await workers!.start();
 
     const approved = await postJson(`${api?.baseUrl ?? ''}/v1/regenerations/${first}/gates/${gate.id}`, {
       decision: 'approve',

@@ -4,25 +4,27 @@
  * about the API's behaviour, not its tokens). Each is killed by its own pid at the end.
  */
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { startChild, stopChild } from './child';
+import { startChild, stopChild, type ChildCommand } from './child';
 import { freePort } from './net';
-
-const root = join(__dirname, '..', '..');
 
 export interface ApiProcess {
   child: ChildProcess;
   baseUrl: string;
 }
 
-/** Starts one API process; resolves once it listens. */
-export async function startApiProcess(env: NodeJS.ProcessEnv): Promise<ApiProcess> {
+/** Starts one API process (this checkout's api/main.ts under tsx, or `command`: a build's); resolves once it listens. */
+export async function startApiProcess(
+  env: NodeJS.ProcessEnv,
+  command: ChildCommand = { args: ['--import', 'tsx', 'api/main.ts'] },
+): Promise<ApiProcess> {
   const port = await freePort();
-  const started = startChild(
-    ['--import', 'tsx', join(root, 'api', 'main.ts')],
-    { ...env, HOST: '127.0.0.1', API_PORT: String(port), API_AUTH_DISABLED: 'true', LOG_LEVEL: 'warn' },
-    root,
-  );
+  const started = startChild(command, {
+    ...env,
+    HOST: '127.0.0.1',
+    API_PORT: String(port),
+    API_AUTH_DISABLED: 'true',
+    LOG_LEVEL: 'warn',
+  });
   const child = started.process;
   const output = () => started.output();
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -1,12 +1,11 @@
 /**
- * The product's own processes (worker/main, api/main, compiled or not) as child processes of a test, with their
- * output kept for the assertion messages, and the environment a worker needs for a simulated cluster's inventory.
+ * The product's own processes (worker/main, api/main, from this checkout, a build or a release) as child processes of
+ * a test, with their output kept for the assertion messages. worker-process.ts and api-process.ts start them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitFor } from './net';
-import type { SimulatedCluster } from './simulator';
+
+const root = join(__dirname, '..', '..');
 
 export interface Child {
   process: ChildProcess;
@@ -14,8 +13,14 @@ export interface Child {
   output(): string;
 }
 
-/** Runs `node [args]` in `cwd` with the test's environment plus `env`. */
-export function startChild(args: string[], env: NodeJS.ProcessEnv, cwd: string): Child {
+/** `node <args>` in `cwd` (default: this checkout, where relative paths of `args` resolve). */
+export interface ChildCommand {
+  args: string[];
+  cwd?: string;
+}
+
+/** Runs the command with the test's environment plus `env`; DEBUG_CHILDREN=1 echoes what it prints. */
+export function startChild({ args, cwd = root }: ChildCommand, env: NodeJS.ProcessEnv): Child {
   const child = spawn(process.execPath, args, {
     cwd,
     env: { ...process.env, ...env },
@@ -37,32 +42,4 @@ export async function stopChild(child: Child | undefined): Promise<void> {
   const exited = new Promise<void>((resolve) => child.process.once('exit', () => resolve()));
   child.process.kill('SIGTERM');
   await exited;
-}
-
-/** Waits until the child printed `text`; fails with its output if it exits first. */
-export function untilPrinted(child: Child, what: string, text: string): Promise<true> {
-  return waitFor(what, async () => {
-    if (child.process.exitCode !== null) throw new Error(`it exited (${child.process.exitCode}):\n${child.output()}`);
-    return child.output().includes(text) || undefined;
-  });
-}
-
-/**
- * The lab's inventory written to `dir`/inventory.json, and the worker's environment: its `env:NAME` secret
- * references with their values (a worker process resolves them from its environment, as in production).
- */
-export function labWorkerEnv(
-  lab: SimulatedCluster,
-  dir: string,
-): { inventoryPath: string; secrets: Record<string, string> } {
-  const inventoryPath = join(dir, 'inventory.json');
-  writeFileSync(inventoryPath, JSON.stringify(lab.inventory));
-  const refs = JSON.stringify(lab.inventory).match(/"env:[A-Z0-9_]+"/g) ?? [];
-  const secrets = Object.fromEntries(
-    refs.map((quoted) => {
-      const ref = quoted.slice(1, -1);
-      return [ref.slice('env:'.length), lab.activityDeps.resolveSecret(ref)];
-    }),
-  );
-  return { inventoryPath, secrets };
 }

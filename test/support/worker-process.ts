@@ -3,22 +3,28 @@
  * another: an inventory file with `file:` secret references for the simulated clusters, and the child processes,
  * each killed by its own pid at the end.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningSimulator } from '../../simulator/cluster-runner';
 import { inventoryFromEndpoints } from '../../simulator/inventory';
+import { startChild, stopChild, type Child, type ChildCommand } from './child';
 import { secretsOfThisRun } from './simulator';
-
-const root = join(__dirname, '..', '..');
 
 export interface WorkerProcesses {
   /** The environment every worker gets (Temporal address, task queue, inventory, data dir). */
   env: NodeJS.ProcessEnv;
   dir: string;
-  /** Starts a worker; resolves once it prints that it polls the task queue. */
-  start(): Promise<ChildProcess>;
+  /**
+   * Starts a worker (this checkout's worker/main.ts under tsx, or `command`: a build's or a release's); resolves
+   * once it prints that it polls the task queue.
+   */
+  start(command?: ChildCommand): Promise<ChildProcess>;
+  /** What a worker printed so far. */
+  output(child: ChildProcess): string;
+  /** Stops one worker as an operator does (SIGTERM: it drains) and waits for it to be gone. */
+  stop(child: ChildProcess): Promise<void>;
   /** Kills one worker with SIGKILL and waits for it to be gone. */
   kill(child: ChildProcess): Promise<void>;
   /** Kills every worker still alive and removes the data dir. */
@@ -42,8 +48,7 @@ export function workerProcesses(sim: RunningSimulator, options: { temporalAddres
     CUCM_INVENTORY: join(dir, 'inventory.json'),
     DATA_DIR: dir,
   };
-  const children: ChildProcess[] = [];
-  const debug = !!process.env.DEBUG_WORKERS;
+  const children = new Map<ChildProcess, Child>();
 
   const exited = (child: ChildProcess) =>
     child.exitCode !== null || child.signalCode !== null
@@ -53,35 +58,35 @@ export function workerProcesses(sim: RunningSimulator, options: { temporalAddres
   const processes: WorkerProcesses = {
     env,
     dir,
-    start() {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'worker', 'main.ts')], {
-        cwd: root,
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.push(child);
+    start(command = { args: ['--import', 'tsx', 'worker/main.ts'] }) {
+      const started = startChild(command, env);
+      const child = started.process;
+      children.set(child, started);
       return new Promise<ChildProcess>((resolve, reject) => {
-        let output = '';
-        const onData = (chunk: Buffer) => {
-          const text = chunk.toString();
-          if (debug) process.stderr.write(`[worker ${child.pid}] ${text}`);
-          if (output.length < 20_000) output += text;
-          if (/polling task queue/.test(output)) resolve(child);
+        const onData = () => {
+          if (/polling task queue/.test(started.output())) resolve(child);
         };
         child.stdout?.on('data', onData);
         child.stderr?.on('data', onData);
         child.once('exit', (code, signal) =>
-          reject(new Error(`worker ${child.pid} exited (${signal ?? code}) before polling:\n${output.slice(-4000)}`)),
+          reject(
+            new Error(
+              `worker ${child.pid} exited (${signal ?? code}) before polling:\n${started.output().slice(-4000)}`,
+            ),
+          ),
         );
       });
     },
+    output: (child) => children.get(child)?.output() ?? '',
+    stop: (child) => stopChild(children.get(child)),
     async kill(child) {
       child.kill('SIGKILL');
       await exited(child);
     },
     async stopAll() {
-      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await Promise.all(children.map(exited));
+      for (const child of children.keys())
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await Promise.all([...children.keys()].map(exited));
       rmSync(dir, { recursive: true, force: true });
     },
   };
