@@ -8,7 +8,8 @@ import { FileHostKeyStore } from '../activities/host-keys';
 import { createActivities } from '../activities';
 import { CliSessionPool } from '../activities/cucm/session-pool';
 import { lastExpiryReadings, upsertExpirySchedules } from '../clients/expiry-schedules';
-import { connectClient, connectWorkerConnection } from '../clients/temporal';
+import { Client } from '@temporalio/client';
+import { connectWorkerConnection } from '../clients/temporal';
 import { loadConfig } from '../config';
 import { loadInventory } from '../inventory/load';
 import { resolveSecret } from '../inventory/secrets';
@@ -74,7 +75,8 @@ async function main(): Promise<void> {
     // it holds the inventory they are built from, runs the workflow they start on its task queue, and must run
     // for them to do anything; the upsert is idempotent, so several workers (or restarts) agree.
     // A failure here is logged, not fatal: runs already waiting at gates must keep their worker.
-    const client = await connectClient(config);
+    // On the worker's own connection (checked once at connect): no second connection for the Schedules.
+    const client = new Client({ connection, namespace: config.temporalNamespace });
     try {
       for (const s of await upsertExpirySchedules(client, inventory, config.taskQueue))
         console.log(
@@ -89,8 +91,6 @@ async function main(): Promise<void> {
       console.error(
         `[worker] could not create or update the expiry watch schedules, or restore the expiry gauges from them: ${err instanceof Error ? err.message : String(err)}`,
       );
-    } finally {
-      await client.connection.close();
     }
     // Step 5: run until a shutdown signal.
     await worker.run();
