@@ -27,8 +27,8 @@ export class NamespaceMissingError extends TemporalAccessError {}
 export function namespaceMissing(address: string, namespace: string): NamespaceMissingError {
   return new NamespaceMissingError(
     `namespace "${namespace}" does not exist on Temporal at ${address} (the Temporal server creates none; the CLI's ` +
-      `dev server creates "default"). Create it with \`npx tsx scripts/temporal-setup.ts namespace\` (which also ` +
-      `registers the search attributes) or \`temporal operator namespace create --namespace ${namespace}\`, ` +
+      `dev server creates "default"). Create it with \`npx tsx scripts/temporal-setup.ts namespace\` (in the ` +
+      `release: \`node dist/scripts/temporal-setup.js namespace\`; it also registers the search attributes) or \`temporal operator namespace create --namespace ${namespace}\`, ` +
       'or set TEMPORAL_NAMESPACE to one that exists.',
   );
 }

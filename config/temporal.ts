@@ -29,7 +29,7 @@ export interface TemporalConnectionConfig {
 
 /**
  * The TLS variables this project read before it used Temporal's standard names; still honoured when the standard
- * one is unset, so a deployment configured before the change keeps working (CHANGELOG, Unreleased).
+ * one is unset, so a deployment configured before the change keeps working (CHANGELOG, 1.0.0).
  */
 const RENAMED: Readonly<Record<string, string>> = {
   TEMPORAL_TLS_CERT: 'TEMPORAL_TLS_CLIENT_CERT_PATH',

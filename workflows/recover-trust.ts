@@ -24,18 +24,13 @@ import type { TrustRecoveryPlan, TrustRecoveryRequest, TrustRecoveryResult } fro
 import { trustRecoveryManualActions } from '../domain/plan/trust-recovery';
 import { holdClusterLease } from './cluster-lease';
 import { endedEarly, reasonOf, windowProblemOf } from './run-tracker';
-import {
-  askBeforeStart,
-  discoverForRecovery,
-  planRecovery,
-  readPhonesToBringBack,
-  refuseUnlessPlanned,
-} from './trust-recovery/preflight';
+import { askBeforeStart, planRecovery, readPhonesToBringBack, refuseUnlessPlanned } from './trust-recovery/preflight';
 import { recoveryContext } from './trust-recovery/recovery';
 import { openTrustRecovery, type TrustRecoverySession } from './trust-recovery/session';
 import { runRecoveryStep } from './trust-recovery/steps';
 import { readTrustFilesBeforeReset } from './trust-recovery/trust-files';
 
+import { discoverAtWindowStart } from './steps/preflight';
 /** How far a recovery got: what the manual actions start from when it ends early. */
 interface Progress {
   plan?: TrustRecoveryPlan;
@@ -76,9 +71,7 @@ async function recover(session: TrustRecoverySession, progress: Progress): Promi
     units: [],
     requestedBy: request.requestedBy,
   });
-  await run.inWindow('pre-flight');
-  run.setPhase('running');
-  const discovery = await discoverForRecovery(run, request.clusterId);
+  const discovery = await discoverAtWindowStart(run, request);
   const plan = (progress.plan = planRecovery(run, discovery));
   refuseUnlessPlanned(plan);
   const phones = await readPhonesToBringBack(session);

@@ -117,7 +117,6 @@ interface UnitRunFrame {
 function openUnitRun(request: UnitRunRequest): UnitRunFrame {
   // Gate ids name the unit (unique across a rotation), joined with a dot so an id goes into a URL as it is.
   const gatePrefix = request.units[0] ?? 'run';
-  const gateSeparator = '.';
   // A rotation's unit run reports its state to the rotation, which answers for the whole rotation.
   let report: UnitReport | undefined;
   // Who is told: gates, failures and the end (a rotation's unit run links to its rotation and leaves the end to it).
@@ -128,7 +127,6 @@ function openUnitRun(request: UnitRunRequest): UnitRunFrame {
   const title = `${request.units.join(', ')} on ${request.clusterId}`;
   const run: RunTracker = new RunTracker(request, {
     gatePrefix,
-    gateSeparator,
     onChange: () => report?.changed(),
     onGateOpened: (gate) =>
       notifier.gateOpened(gate, { title, warnings: run.state.plan?.warnings, missingPhones: run.state.missingPhones }),

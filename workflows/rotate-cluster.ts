@@ -41,8 +41,8 @@ export async function rotateCluster(request: RegenerationRequest): Promise<Regen
       units: request.units,
       requestedBy: request.requestedBy,
     });
-    const planned = await planRotation(request, rotation);
-    const results = await runUnitsInOrder(request, rotation, planned);
+    const discovery = await planRotation(request, rotation);
+    const results = await runUnitsInOrder(request, rotation, discovery);
     rotation.setPhase('completed');
     notifier.ended(title, 'completed');
     await settle(notifier);

@@ -69,7 +69,7 @@ describe('Temporal connection settings against a running Temporal (dev server)',
         );
         assert.match(
           output,
-          /Create it with `npx tsx scripts\/temporal-setup\.ts namespace`.*set TEMPORAL_NAMESPACE/,
+          /Create it with `npx tsx scripts\/temporal-setup\.ts namespace` \(in the release: `node dist\/scripts\/temporal-setup\.js namespace`.*set TEMPORAL_NAMESPACE/,
           output,
         );
       });

@@ -20,16 +20,15 @@ const { discoverCluster, refreshDiscovery } = proxyActivities<Activities>({
   retry: { maximumAttempts: 5 },
 });
 
-/** A planned rotation: its discovery, and whether its unit runs are given it. */
-interface PlannedRotation {
-  discovery: ClusterDiscovery;
-}
-
 /**
  * Discovers the cluster and plans the whole rotation; throws, having changed nothing, when the plan refuses. The
- * plan sets the units' order (TVS last); each unit run builds and follows its own plan, under its own patches.
+ * plan sets the units' order (TVS last); each unit run builds and follows its own plan. Returns the discovery the unit
+ * runs are handed.
  */
-export async function planRotation(request: RegenerationRequest, rotation: RotationProgress): Promise<PlannedRotation> {
+export async function planRotation(
+  request: RegenerationRequest,
+  rotation: RotationProgress,
+): Promise<ClusterDiscovery> {
   const discovery = await named(discoverCluster, `Discover cluster ${request.clusterId} over SSH`, request.clusterId);
   // Discovery once per rotation: each unit run gets this discovery, with the services and the previous units'
   // certificates read again after each unit.
@@ -46,14 +45,14 @@ export async function planRotation(request: RegenerationRequest, rotation: Rotat
       'PlanRefused',
     );
   rotation.state.order = plan.units.map((u) => u.unit);
-  return { discovery };
+  return discovery;
 }
 
 /** Runs every unit in the safe order; the first unit run that ends early ends the rotation (its error is thrown). */
 export async function runUnitsInOrder(
   request: RegenerationRequest,
   rotation: RotationProgress,
-  { discovery }: PlannedRotation,
+  discovery: ClusterDiscovery,
 ): Promise<RegenerationResult[]> {
   const { order, done } = rotation.state;
   const results: RegenerationResult[] = [];
@@ -76,13 +75,13 @@ async function runUnit(
   request: RegenerationRequest,
   rotation: RotationProgress,
   unit: CertificateUnit,
-  discovery: ClusterDiscovery | undefined,
+  discovery: ClusterDiscovery,
 ): Promise<RegenerationResult> {
   const rotationId = workflowInfo().workflowId;
   const workflowId = unitRunId(rotationId, unit);
   const { order, done } = rotation.state;
   rotation.unitStarted(unit, workflowId);
-  const args: UnitRunRequest = { ...request, units: [unit], rotationId, ...(discovery ? { discovery } : {}) };
+  const args: UnitRunRequest = { ...request, units: [unit], rotationId, discovery };
   const result = await executeChild(regenerateCertificate, {
     workflowId,
     args: [args],

@@ -20,8 +20,6 @@ const KEPT_IGNORED = 50;
 export interface GateOptions {
   /** Gate ids start with it (`tomcat.before-start-1`), so they are unique across a rotation and its unit runs. */
   gatePrefix?: string;
-  /** Between the prefix and the gate: `.` (an id goes into a URL as it is); `/` in runs started before that. */
-  gateSeparator?: '.' | '/';
   /** Called when a gate opens (its expiry set): the run tells the people who decide (../notify.ts). */
   onGateOpened?: (gate: PendingGate) => void;
 }
@@ -39,7 +37,7 @@ export class Gates {
 
   /** The id of a gate of this run: `${prefix}.${local}` when the run names its gates by unit. */
   id(local: string): string {
-    return this.options.gatePrefix ? `${this.options.gatePrefix}${this.options.gateSeparator ?? '/'}${local}` : local;
+    return this.options.gatePrefix ? `${this.options.gatePrefix}.${local}` : local;
   }
 
   /** Throws (rejecting the update) unless the gate is pending and the decision allowed there. */

@@ -3,7 +3,6 @@
  * engineer's signed chains (checked by the submitSignedChain handler) and their upload. Each returns true when an
  * engineer skipped it at a step-failed gate.
  */
-import {} from '@temporalio/workflow';
 import type { SignedChainCheck } from '../../domain/certificates';
 import type { PlanStep } from '../../domain/plan';
 import { nodeRef, type CaRenewal, type UnitRunContext } from './context';
@@ -18,8 +17,7 @@ export async function regenerateStep(ctx: UnitRunContext, step: Step<'regenerate
   const ref = nodeRef(ctx, step.nodeId);
   await run.inWindow(`regenerate ${step.unit} on ${step.nodeId}`);
   // Read once per plan step: a retry from the step-failed gate must compare with the serial before the first
-  // attempt, or a regeneration that happened before a failure would be done again. Runs started before 4d11bde
-  // read it again on every attempt; on replay they take that path (no patch marker in their history).
+  // attempt, or a regeneration that happened before a failure would be done again.
   let serialBefore: string | undefined;
   let sha256Before: string | undefined;
   const outcome = await run.attempt(

@@ -3,7 +3,6 @@
  * checks that must hold before anything changes, and, when the plan waits for the phones, the registration
  * baseline with the canary phones chosen from it. None of these can be skipped: what follows needs their answer.
  */
-import {} from '@temporalio/workflow';
 import type { ClusterDiscovery } from '../../domain/discovery';
 import type { RegistrationBaseline } from '../../domain/phones';
 import type { PlanStep } from '../../domain/plan';
@@ -12,10 +11,13 @@ import type { RunTracker } from '../run-tracker';
 import { named, NO_SKIP, phones, quick } from './proxies';
 
 /**
- * Waits for the window, then discovers the cluster. A rotation hands over its discovery (refreshed where the
+ * Waits for the window, then discovers the cluster (a unit run, a trust recovery). A rotation hands over its discovery (refreshed where the
  * previous unit changed it), used as it is unless the run waited for the window: the cluster may have changed.
  */
-export async function discoverAtWindowStart(run: RunTracker, request: UnitRunRequest): Promise<ClusterDiscovery> {
+export async function discoverAtWindowStart(
+  run: RunTracker,
+  request: Pick<UnitRunRequest, 'clusterId' | 'discovery'>,
+): Promise<ClusterDiscovery> {
   // Pre-flight at the start of the window, so the plan is built from a fresh discovery; every disruptive step
   // checks the window again (an approval can take longer than the window lasts).
   const beforeWindow = Date.now();

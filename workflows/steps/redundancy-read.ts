@@ -3,7 +3,6 @@
  * plan batches the restarts by them). A serial run reads nothing and records no marker, so its commands are those
  * of every run before this option (the patch guards histories of runs started while it was being rolled out).
  */
-import {} from '@temporalio/workflow';
 import type { PlanRedundancy } from '../../domain/plan';
 import type { RunTracker } from '../run-tracker';
 import type { RegenerationRequest } from '../../domain/types';

@@ -11,27 +11,10 @@ import type { RegistrationBaseline } from '../../domain/phones';
 import { planClusterOf } from '../../domain/plan';
 import { planTrustRecovery } from '../../domain/plan/trust-recovery';
 import type { RunTracker } from '../run-tracker';
-import { NO_SKIP, phones, quick } from '../steps';
+import { NO_SKIP, phones } from '../steps';
 import { named } from '../steps/proxies';
 import type { TrustRecoverySession } from './session';
-
-/** Version, security mode, ITL signer, services and certificates of every node: what the plan is made from. */
-export async function discoverForRecovery(run: RunTracker, clusterId: string): Promise<ClusterDiscovery> {
-  const discovery = await run.attempt(
-    {
-      kind: 'preflight',
-      description: `Discover cluster ${clusterId} (version, security mode, ITL signer, services, certificates)`,
-    },
-    () => named(quick.discoverCluster, `Discover cluster ${clusterId} over SSH`, clusterId),
-    (d) => ({
-      status: 'completed',
-      detail: `CUCM ${d.version}, ${d.securityMode === 1 ? 'mixed mode' : 'non-secure'}, ITL signed by ${d.itlSigner}; ${d.nodes.map((n) => `${n.id} (${n.role})`).join(', ')}`,
-    }),
-    NO_SKIP.preflight,
-  );
-  if (!discovery) throw new Error('unreachable: pre-flight cannot be skipped');
-  return discovery;
-}
+import { registrationBefore } from '../steps/preflight';
 
 /** The plan, shown in the run's state (recoveryPlan) as soon as it is made, refusals included. */
 export function planRecovery(run: RunTracker, discovery: ClusterDiscovery): TrustRecoveryPlan {
@@ -83,14 +66,7 @@ export async function readPhonesToBringBack(session: TrustRecoverySession): Prom
     NO_SKIP.baseline,
   );
   if (!baseline) throw new Error('unreachable: the baseline cannot be skipped');
-  run.state.registration = {
-    before: {
-      at: new Date().toISOString(),
-      total: baseline.total,
-      registered: baseline.registered,
-      byNode: baseline.byNode ?? [],
-    },
-  };
+  run.state.registration = { before: registrationBefore(baseline) };
   // State only (no command): the phones left out, so an engineer sees who the recovery does not wait for.
   const longDown = baseline.longUnregistered;
   if (longDown?.count)
