@@ -34,12 +34,16 @@ async function main(): Promise<void> {
   for (;;) {
     try {
       const client = await connectClient(config);
-      const added = await registerSearchAttributes(client, config.temporalAddress, config.temporalNamespace);
-      console.log(
-        `[setup] search attributes ready on ${config.temporalAddress}/${config.temporalNamespace}: ${SEARCH_ATTRIBUTES.map((sa) => sa.name).join(', ')}${added.length ? ` (added ${added.length})` : ''}`,
-      );
-      await client.connection.close();
-      return;
+      try {
+        const added = await registerSearchAttributes(client, config.temporalAddress, config.temporalNamespace);
+        console.log(
+          `[setup] search attributes ready on ${config.temporalAddress}/${config.temporalNamespace}: ${SEARCH_ATTRIBUTES.map((sa) => sa.name).join(', ')}${added.length ? ` (added ${added.length})` : ''}`,
+        );
+        return;
+      } finally {
+        // Closed on a failed attempt too: a retry opens a new one.
+        await client.connection.close();
+      }
     } catch (err) {
       // Refused credentials or a missing namespace will not change by waiting: say so now, not in 180 s.
       // A missing namespace (NamespaceMissingError) is a TemporalAccessError too.
