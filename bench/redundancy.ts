@@ -12,16 +12,13 @@
  * Tunable (environment): BENCH_TIME_SCALE (0.1), BENCH_PHONES (2000), BENCH_POLL_SECONDS (1).
  */
 import { execSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { startDevServer } from '../scripts/dev-server';
-import { ensureTemporalBinary } from '../scripts/temporal-cli';
 import { startSimulator } from '../simulator/cluster-runner';
 import { inventoryFromEndpoints } from '../simulator/inventory';
 import type { ClusterConfig } from '../simulator/model';
@@ -30,6 +27,7 @@ import { stateQuery } from '../domain/messages';
 import type { RestartStrategy } from '../domain/plan';
 import { regenerateCertificate } from '../workflows/regenerate-certificate';
 import type { StepState } from '../domain/types';
+import { startBenchDevServer } from './dev-server';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const print = (name: string, value: string) => console.log(`${name.padEnd(62)} ${value}`);
@@ -69,16 +67,6 @@ function clusterConfig(windowMs: number): ClusterConfig {
   };
 }
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-
 /** The restart phase from the run's steps: first restart start → end of the last restart or of a batch's phone wait. */
 function restartPhase(steps: readonly StepState[]): { startMs: number; endMs: number; restarts: number } {
   const first = steps.findIndex((st) => st.kind === 'restart-service');
@@ -98,15 +86,7 @@ interface Figure {
 }
 
 async function main(): Promise<void> {
-  const binary = await ensureTemporalBinary('cli', () => undefined);
-  const dir = mkdtempSync(join(tmpdir(), 'ccr-bench-redundancy-'));
-  const server = await startDevServer({
-    binary: binary.path,
-    ip: '127.0.0.1',
-    port: await freePort(),
-    dbFile: join(dir, 'temporal.sqlite'),
-    namespace: 'default',
-  });
+  const server = await startBenchDevServer('redundancy');
   const windowMs = Math.max(1000, Math.round(60_000 * TIME_SCALE));
   const sim = await startSimulator([clusterConfig(windowMs)], { timeScale: TIME_SCALE });
   const cluster = sim.cluster('pairs');
@@ -234,7 +214,6 @@ async function main(): Promise<void> {
   await connection.close();
   await sim.stop();
   await server.stop();
-  rmSync(dir, { recursive: true, force: true });
 }
 
 main().catch((err: unknown) => {

@@ -29,24 +29,19 @@
  * scaled with the time scale so the budget per simulated minute stays CUCM's 15 requests), BENCH_UNITS
  * (comma-separated; default every unit the plan accepts in one rotation), BENCH_PHONES (5000).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { createActivities } from '../activities';
 import { CliSessionPool } from '../activities/cucm/session-pool';
-import { startDevServer } from '../scripts/dev-server';
-import { ensureTemporalBinary } from '../scripts/temporal-cli';
 import { startSimulator } from '../simulator/cluster-runner';
 import { inventoryFromEndpoints } from '../simulator/inventory';
 import type { SimDelay } from '../simulator/model';
 import { createWorker } from '../worker/create-worker';
 import { rotateCluster } from '../workflows/rotate-cluster';
 import type { CertificateUnit } from '../domain/units';
-import { freePort } from '../test/support/net';
+import { startBenchDevServer } from './dev-server';
 import { BenchResults } from './results';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -131,15 +126,7 @@ function activityPhases(events: HistoryEvent[]): Array<Interval & { label: strin
 }
 
 async function main(): Promise<void> {
-  const binary = await ensureTemporalBinary('cli', () => undefined);
-  const dir = mkdtempSync(join(tmpdir(), 'ccr-bench-rotation-'));
-  const server = await startDevServer({
-    binary: binary.path,
-    ip: '127.0.0.1',
-    port: await freePort(),
-    dbFile: join(dir, 'temporal.sqlite'),
-    namespace: 'default',
-  });
+  const server = await startBenchDevServer('rotation');
   let peakRss = process.memoryUsage().rss;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   const windowMs = Math.max(1000, Math.round(60_000 * TIME_SCALE));
@@ -360,7 +347,6 @@ async function main(): Promise<void> {
   await connection.close();
   await sim.stop();
   await server.stop();
-  rmSync(dir, { recursive: true, force: true });
 }
 
 main().catch((err: unknown) => {

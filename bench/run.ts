@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const benches = ['foundation', 'simulator', 'adapters', 'rotation', 'api', 'redundancy'];
+const benches = ['foundation', 'simulator', 'adapters', 'rotation', 'rotation-sizes', 'api', 'redundancy'];
 const only = process.argv[2];
 for (const name of benches.filter((b) => !only || b === only)) {
   console.log(`\n== ${name}`);

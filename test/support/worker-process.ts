@@ -31,7 +31,10 @@ export interface WorkerProcesses {
   stopAll(): Promise<void>;
 }
 
-export function workerProcesses(sim: RunningSimulator, options: { temporalAddress: string; taskQueue: string }) {
+export function workerProcesses(
+  sim: RunningSimulator,
+  options: { temporalAddress: string; taskQueue: string; env?: NodeJS.ProcessEnv },
+) {
   const dir = mkdtempSync(join(tmpdir(), 'ccr-workers-'));
   const { inventory, secrets } = inventoryFromEndpoints(
     sim.endpoints.clusters,
@@ -47,6 +50,7 @@ export function workerProcesses(sim: RunningSimulator, options: { temporalAddres
     TEMPORAL_TASK_QUEUE: options.taskQueue,
     CUCM_INVENTORY: join(dir, 'inventory.json'),
     DATA_DIR: dir,
+    ...options.env,
   };
   const children = new Map<ChildProcess, Child>();
 
