@@ -109,14 +109,16 @@ async function benchSize(size: string): Promise<void> {
     );
 
     const histories = await historySizesOnQueue(client, taskQueue);
-    const name = (id: string) => id.replace(run.rotationId, 'rotation');
+    // The rotation's workflows by their place in it; the others (the cluster's entity, its expiry watch) by type.
+    const name = (id: string, type = '') =>
+      id.startsWith(run.rotationId) ? id.replace(run.rotationId, 'rotation') : type;
     let rotationBytes = 0;
     // A workflow continued as new has several runs: each is its own history (Temporal's limits are per run).
     const runsSeen = new Map<string, number>();
     for (const h of histories) {
       const nth = (runsSeen.get(h.workflowId) ?? 0) + 1;
       runsSeen.set(h.workflowId, nth);
-      const label = `${name(h.workflowId)}${nth > 1 ? ` (run ${nth})` : ''}`;
+      const label = `${name(h.workflowId, h.type)}${nth > 1 ? ` (run ${nth})` : ''}`;
       const ofRotation = h.workflowId.startsWith(run.rotationId);
       if (ofRotation) rotationBytes += h.bytes;
       print(
@@ -144,7 +146,7 @@ async function benchSize(size: string): Promise<void> {
       largest?.bytes ?? 0,
       'bytes',
       { op: '<=', value: LIMIT_BYTES },
-      largest && name(largest.workflowId),
+      largest && name(largest.workflowId, largest.type),
     );
     figures.figure(
       'largest signal payload (any workflow)',
