@@ -16,7 +16,15 @@ import {
   parseSqlTable,
   parseTrustFile,
 } from './cucm/parsers';
-import type { ClusterDescription, ClusterDiscovery, DiscoveredCertificate, DiscoveredNode } from '../domain/discovery';
+import {
+  applyDiscoveryChanges,
+  changesToRead,
+  type ClusterDescription,
+  type ClusterDiscovery,
+  type DiscoveredCertificate,
+  type DiscoveredNode,
+  type DiscoveryChanges,
+} from '../domain/discovery';
 
 function describeCertificate(unit: CertificateUnit, output: string): DiscoveredCertificate {
   const details = parseCertificateDetails(output);
@@ -40,7 +48,30 @@ type DiscoveryDeps = Pick<
   'cluster' | 'learn' | 'learnFrom' | 'nodes' | 'publisher' | 'withCli' | 'warn'
 >;
 
+type DiscoveryChangesInput = ReturnType<typeof changesToRead>;
+
 export function discoveryActivities(ctx: DiscoveryDeps) {
+  async function readChanges(input: DiscoveryChangesInput): Promise<DiscoveryChanges> {
+    const { clusterId } = input;
+    const nodes = await Promise.all(
+      input.nodes.map((node) =>
+        ctx.withCli({ clusterId, nodeId: node.id }, async (cli) => {
+          const services = parseServiceList(await cli.run('utils service list', { timeoutMs: 180_000 }));
+          const certificates: DiscoveredCertificate[] = [];
+          for (const unit of node.units)
+            certificates.push(describeCertificate(unit, await cli.run(`show cert own ${unit}`)));
+          return { id: node.id, services, certificates };
+        }),
+      ),
+    );
+    const itl = input.itl
+      ? await ctx.withCli({ clusterId, nodeId: ctx.publisher(clusterId).id }, async (cli) => ({
+          signerSerial: parseTrustFile(await cli.run('show itl'))?.signerSerial,
+        }))
+      : undefined;
+    return { nodes, ...(itl ? { itl } : {}), discoveredAt: new Date().toISOString() };
+  }
+
   return {
     /** Nodes and roles: the inventory's (publisher first), then the subscribers learned from the publisher. */
     describeCluster: async (clusterId: string): Promise<ClusterDescription> => {
@@ -112,35 +143,20 @@ export function discoveryActivities(ctx: DiscoveryDeps) {
      * restarts some) and the certificates of `units` (regenerated: new serial and dates); the ITL signer's serial
      * when ITLRecovery or CallManager changed. One `utils service list` and one `show cert own` per unit per node.
      */
+    /**
+     * What a unit changed (a rotation between two units): every node's services, the certificates of the units
+     * named per node, the ITL's signer when asked. The rotation merges it into its discovery (applyDiscoveryChanges).
+     */
+    readDiscoveryChanges: async (input: DiscoveryChangesInput): Promise<DiscoveryChanges> =>
+      heartbeating(() => readChanges(input)),
+
+    /** Before v1.1.0 (kept for runs recorded then): the same, taking and returning the whole discovery. */
     refreshDiscovery: async (input: {
       discovery: ClusterDiscovery;
       units: CertificateUnit[];
     }): Promise<ClusterDiscovery> =>
-      heartbeating(async () => {
-        const { clusterId } = input.discovery;
-        const nodes = await Promise.all(
-          input.discovery.nodes.map((node) =>
-            ctx.withCli({ clusterId, nodeId: node.id }, async (cli): Promise<DiscoveredNode> => {
-              const services = parseServiceList(await cli.run('utils service list', { timeoutMs: 180_000 }));
-              const certificates: DiscoveredCertificate[] = [];
-              for (const cert of node.certificates)
-                certificates.push(
-                  input.units.includes(cert.unit)
-                    ? describeCertificate(cert.unit, await cli.run(`show cert own ${cert.unit}`))
-                    : cert,
-                );
-              return { ...node, services, certificates };
-            }),
-          ),
-        );
-        const itlChanged = input.units.some((u) => u === 'ITLRecovery' || u === 'CallManager');
-        const itlSignerSerial = itlChanged
-          ? await ctx.withCli(
-              { clusterId, nodeId: ctx.publisher(clusterId).id },
-              async (cli) => parseTrustFile(await cli.run('show itl'))?.signerSerial,
-            )
-          : input.discovery.itlSignerSerial;
-        return { ...input.discovery, itlSignerSerial, nodes, discoveredAt: new Date().toISOString() };
-      }),
+      heartbeating(async () =>
+        applyDiscoveryChanges(input.discovery, await readChanges(changesToRead(input.discovery, input.units))),
+      ),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Reading a run for the API: a regeneration (regenerateCertificate) answers its `state` query; a rotation
- * (rotateCluster) answers `rotationState`, whole: its unit runs report their steps, gates and decisions to it, so
- * one query of one run answers for the whole rotation (the API never reads or stitches the unit runs).
+ * (rotateCluster) answers `rotationState` with a summary of each unit (its unit runs tell it only how they stand,
+ * so its history stays small), and each unit's steps, gates and decisions come from that unit run's own `state`
+ * query: the unit running now for the rotation's document, every unit started for its report and events.
  *
  * A query is a round trip through the worker (frontend, matching, the worker's poller, back), several times dearer
  * than a describe and limited in throughput per run, so GET /v1/regenerations/{id} avoids it when it can, without
@@ -18,7 +19,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import { stateQuery } from '../domain/messages';
 import { rotationStateQuery, type RotationState } from '../domain/contract/rotation';
-import type { RegenerationState } from '../domain/types';
+import type { RegenerationState, RotationUnit, UnitRunState } from '../domain/types';
 import { withDeadline, type ApiDeps } from './deps';
 import { HttpProblem } from './problem';
 
@@ -56,17 +57,39 @@ async function queryOrUndefined<T>(
   }
 }
 
-/** What identifies one version of a run: a history only grows, and a reset starts a new run id. */
+/**
+ * What identifies one version of a run: a history only grows, and a reset starts a new run id. A rotation's
+ * document also shows its current unit run's state: that unit run's version is part of the rotation's.
+ */
 interface RunVersion {
   runId: string;
   historyLength: number;
+  unit?: { id: string; runId: string; historyLength: number };
 }
 
-const versionOf = (d: WorkflowExecutionDescription): RunVersion => ({
+const versionOf = (d: WorkflowExecutionDescription, unit?: RunVersion['unit']): RunVersion => ({
   runId: d.runId,
   historyLength: d.historyLength,
+  ...(unit ? { unit } : {}),
 });
-const sameVersion = (a: RunVersion, b: RunVersion) => a.runId === b.runId && a.historyLength === b.historyLength;
+const sameVersion = (a: RunVersion, b: RunVersion) =>
+  a.runId === b.runId &&
+  a.historyLength === b.historyLength &&
+  a.unit?.runId === b.unit?.runId &&
+  a.unit?.historyLength === b.unit?.historyLength;
+
+/** The run's version now, from DescribeWorkflowExecution without the SDK's decoding of the rest. */
+async function rawVersion(deps: ApiDeps, id: string): Promise<Omit<RunVersion, 'unit'>> {
+  const { temporal } = deps;
+  const raw = await withDeadline(deps, READ_DEADLINE_MS, () =>
+    temporal.workflowService.describeWorkflowExecution({
+      namespace: temporal.options.namespace,
+      execution: { workflowId: id },
+    }),
+  );
+  const info = raw.workflowExecutionInfo;
+  return { runId: info?.execution?.runId ?? '', historyLength: Number(info?.historyLength ?? -1) };
+}
 
 async function describeRun(deps: ApiDeps, id: string): Promise<WorkflowExecutionDescription> {
   try {
@@ -80,6 +103,56 @@ async function describeRun(deps: ApiDeps, id: string): Promise<WorkflowExecution
 interface StateRead extends RunView {
   /** Every query answered: the view may be kept for as long as the run's version holds. */
   complete: boolean;
+  /** A rotation's current unit run, at the version its state was read (read before its query). */
+  unitVersion?: RunVersion['unit'];
+}
+
+/** A unit run's state, without its plan (the rotation's plan covers every unit); undefined when it cannot answer. */
+async function unitRunState(deps: ApiDeps, id: string, log?: FastifyBaseLogger): Promise<UnitRunState | undefined> {
+  const state = await queryOrUndefined(
+    `state query of unit run ${id}`,
+    () => withDeadline(deps, READ_DEADLINE_MS, () => deps.temporal.workflow.getHandle(id).query(stateQuery)),
+    log,
+  );
+  if (!state) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { plan, ...unitState } = state;
+  return unitState;
+}
+
+/** One unit of a rotation with its unit run's own state (what the report and the events list show). */
+export interface RotationUnitView extends Omit<RotationUnit, 'phase'> {
+  phase?: RotationUnit['phase'];
+  state?: UnitRunState;
+}
+
+/**
+ * Every unit a rotation started (finished, then the one running now), each with its unit run's state, read from
+ * the unit runs themselves in parallel (a finished unit run answers from its closed history).
+ */
+export async function rotationUnits(
+  deps: ApiDeps,
+  rotation: RotationState,
+  log?: FastifyBaseLogger,
+): Promise<RotationUnitView[]> {
+  const started: RotationUnitView[] = [
+    ...(rotation.finished ?? []),
+    ...(rotation.current
+      ? [
+          {
+            unit: rotation.current.unit,
+            workflowId: rotation.current.workflowId,
+            phase: rotation.current.summary?.phase,
+          },
+        ]
+      : []),
+  ];
+  return Promise.all(
+    started.map(async (u) => {
+      const state = await unitRunState(deps, u.workflowId, log);
+      return state ? { ...u, state } : u;
+    }),
+  );
 }
 
 /**
@@ -104,12 +177,19 @@ async function readState(
     log,
   );
   const current = rotation?.current;
+  if (!current) return { handle, description, rotation, complete: rotation !== undefined };
+  // The unit running now shows its own state; its version is read first, so the state is at least that new.
+  const unitVersion = await rawVersion(deps, current.workflowId)
+    .then((v) => ({ id: current.workflowId, ...v }))
+    .catch(() => undefined);
+  const state = await unitRunState(deps, current.workflowId, log);
   return {
     handle,
     description,
     rotation,
-    ...(current?.state ? { state: current.state, stateRunId: current.workflowId } : {}),
-    complete: rotation !== undefined,
+    ...(state ? { state, stateRunId: current.workflowId } : {}),
+    ...(unitVersion ? { unitVersion } : {}),
+    complete: rotation !== undefined && state !== undefined && unitVersion !== undefined,
   };
 }
 
@@ -125,8 +205,8 @@ interface Kept<D> {
 
 /**
  * The documents of GET /v1/regenerations/{id}: each read describes the run; if its history has no new event since
- * the last read, the document kept from it is still exact and is answered without a query (a rotation's history
- * grows with every report of its unit runs, so this holds for rotations too). Concurrent reads of one run share
+ * the last read, the document kept from it is still exact and is answered without a query (a rotation's document
+ * shows its current unit run's state, so that unit run's history must not have moved either). Concurrent reads of one run share
  * one read (FreshReads). Kept for the last `max` runs read.
  */
 export class RunDocuments<D> {
@@ -149,7 +229,7 @@ export class RunDocuments<D> {
       // The freshness check reads only the run's version from the raw answer: decoding the whole description
       // (memo, search attributes) is needed only when the run has moved. Any error: the full describe below says
       // what it is (404, 503).
-      const version = await this.currentVersion(id).catch(() => undefined);
+      const version = await this.currentVersion(id, kept.version.unit?.id).catch(() => undefined);
       if (version && sameVersion(kept.version, version)) {
         // Most recently used last, so the oldest goes first when the map is full.
         this.kept.delete(id);
@@ -163,22 +243,18 @@ export class RunDocuments<D> {
     this.kept.delete(id);
     if (view.complete) {
       if (this.kept.size >= this.max) this.kept.delete(this.kept.keys().next().value as string);
-      this.kept.set(id, { version: versionOf(description), doc });
+      this.kept.set(id, { version: versionOf(description, view.unitVersion), doc });
     }
     return doc;
   }
 
-  /** The run's version now, from DescribeWorkflowExecution without the SDK's decoding of the rest. */
-  private async currentVersion(id: string): Promise<RunVersion> {
-    const { temporal } = this.deps;
-    const raw = await withDeadline(this.deps, READ_DEADLINE_MS, () =>
-      temporal.workflowService.describeWorkflowExecution({
-        namespace: temporal.options.namespace,
-        execution: { workflowId: id },
-      }),
-    );
-    const info = raw.workflowExecutionInfo;
-    return { runId: info?.execution?.runId ?? '', historyLength: Number(info?.historyLength ?? -1) };
+  /** The run's version now (and its current unit run's, for a rotation that had one at the last read). */
+  private async currentVersion(id: string, unitId?: string): Promise<RunVersion> {
+    const [run, unit] = await Promise.all([
+      rawVersion(this.deps, id),
+      unitId ? rawVersion(this.deps, unitId) : undefined,
+    ]);
+    return { ...run, ...(unit && unitId ? { unit: { id: unitId, ...unit } } : {}) };
   }
 }
 

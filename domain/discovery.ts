@@ -66,3 +66,51 @@ export interface CallManagerRedundancy {
   }>;
   devicePools: Array<{ name: string; callManagerGroup: string }>;
 }
+
+/**
+ * What a unit changed on the cluster, read again after it (readDiscoveryChanges): every node's services, the
+ * certificates of the units it regenerated, and the ITL's signer when it may have changed. A rotation merges it
+ * into the discovery it holds (applyDiscoveryChanges), so neither the whole discovery nor the certificates of
+ * other units cross its history again between two units.
+ */
+export interface DiscoveryChanges {
+  nodes: Array<{ id: string; services: ServiceStatus[]; certificates: DiscoveredCertificate[] }>;
+  /** Present when the ITL was read again (CallManager or ITLRecovery changed): its signer's serial, if parsed. */
+  itl?: { signerSerial?: string };
+  discoveredAt: string;
+}
+
+/** Which certificates to read again on which node: the node's certificates of `units` (none is new). */
+export function changesToRead(
+  discovery: ClusterDiscovery,
+  units: readonly CertificateUnit[],
+): { clusterId: string; nodes: Array<{ id: string; units: CertificateUnit[] }>; itl: boolean } {
+  return {
+    clusterId: discovery.clusterId,
+    nodes: discovery.nodes.map((n) => ({
+      id: n.id,
+      units: n.certificates.map((c) => c.unit).filter((u) => units.includes(u)),
+    })),
+    itl: units.some((u) => u === 'ITLRecovery' || u === 'CallManager'),
+  };
+}
+
+/** The discovery with what was read again: services replaced, the units' certificates replaced, the rest kept. */
+export function applyDiscoveryChanges(discovery: ClusterDiscovery, changes: DiscoveryChanges): ClusterDiscovery {
+  const byId = new Map(changes.nodes.map((n) => [n.id, n]));
+  return {
+    ...discovery,
+    ...(changes.itl ? { itlSignerSerial: changes.itl.signerSerial } : {}),
+    nodes: discovery.nodes.map((node) => {
+      const changed = byId.get(node.id);
+      if (!changed) return node;
+      const fresh = new Map(changed.certificates.map((c) => [c.unit, c]));
+      return {
+        ...node,
+        services: changed.services,
+        certificates: node.certificates.map((c) => fresh.get(c.unit) ?? c),
+      };
+    }),
+    discoveredAt: changes.discoveredAt,
+  };
+}

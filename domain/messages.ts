@@ -6,6 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GateDecision, GateKind, PendingGate, RegenerationState, UnitRunState } from './types';
 import type { SignedChainCheck } from './certificates';
+import type { UnitSummaryReport } from './unit-summary';
 
 export const stateQuery = defineQuery<RegenerationState>('state');
 
@@ -50,9 +51,18 @@ export const rejectSignal = defineSignal<[GateSignal]>('reject');
 /** Abort the pending gate (or the one named); with no gate pending, the run stops before its next step. */
 export const abortSignal = defineSignal<[GateSignal]>('abort');
 
-/** A unit run of a rotation reports its state to the rotation (internal: sent by the child, not by people). */
+/**
+ * Before v1.1.0 a unit run of a rotation reported its whole state to the rotation on every change (internal). Kept
+ * so the rotations recorded by v1.0.0 replay; new unit runs send unitSummarySignal.
+ */
 export const unitProgressSignal =
   defineSignal<[{ unit: string; workflowId: string; state: UnitRunState }]>('unitProgress');
+
+/**
+ * A unit run of a rotation tells the rotation how it stands, in a summary whose size does not grow with the steps
+ * taken (../unit-summary.ts); sent only when the summary changed (internal: sent by the child, not by people).
+ */
+export const unitSummarySignal = defineSignal<[UnitSummaryReport]>('unitSummary');
 
 /** A chain the rotation has checked against a unit run's CSR, handed to that unit run (internal). */
 export const signedChainCheckedSignal =

@@ -268,7 +268,10 @@ export interface RegenerationResult {
   uccx?: Array<{ uccxNodeId: string; certificates: Array<{ serial: string; sha256: string; from: string }> }>;
 }
 
-/** A unit run's state as it reports it to its rotation (the rotation holds the plan, so it is left out). */
+/**
+ * A unit run's state without its plan (the rotation holds the whole rotation's plan): what unit runs recorded before
+ * v1.1.0 reported to their rotation, and what the API shows of each unit of a rotation.
+ */
 export type UnitRunState = Omit<RegenerationState, 'plan'>;
 
 /** One unit of a rotation, as the rotation's state query answers it. */
@@ -277,8 +280,6 @@ export interface RotationUnit {
   /** The unit run (child workflow) that runs it. */
   workflowId: string;
   phase: RunPhase;
-  /** Its steps, gates, decisions and serials, as last reported by the unit run. */
-  state?: UnitRunState;
   result?: RegenerationResult;
   /** When it ended early: what is left to do by hand. */
   manualActions?: string[];

@@ -96,7 +96,7 @@ async function pendingGate(handle: WorkflowHandle, kind: GateKind, timeoutMs = 9
     const desc = await handle.describe();
     const pending =
       desc.type === 'rotateCluster'
-        ? ((await handle.query<RotationState>(ROTATION_STATE)).current?.state?.pendingGates ?? [])
+        ? ((await handle.query<RotationState>(ROTATION_STATE)).current?.summary?.pendingGates ?? [])
         : (await handle.query<RegenerationState>(STATE)).pendingGates;
     const gate = pending.find((g) => g.kind === kind);
     if (gate) return gate;

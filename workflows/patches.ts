@@ -5,6 +5,18 @@
  * docs/development.md, "Changing a workflow".
  *
  * Empty at v1.0.0: the patches made before the first release were folded into their new branches (no run of the
- * pre-release code is supported across the upgrade), and the fixtures were recorded again by v1.0.0.
+ * pre-release code is supported across the upgrade), and the fixtures were recorded again by v1.0.0. Each id added
+ * since guards a change made after v1.0.0.
  */
-export const PATCHES = {} as const satisfies Record<string, string>;
+export const PATCHES = {
+  /**
+   * v1.1.0: a rotation's unit run reports a summary whose size does not grow with its steps (unitSummary), only when
+   * it changed, instead of its whole state on every change (unitProgress); the rotation reads the CSRs' PEMs once.
+   */
+  unitSummaries: 'unit-summaries',
+  /**
+   * v1.1.0: between two units a rotation reads only what the unit changed (readDiscoveryChanges) and merges it,
+   * instead of sending its whole discovery to refreshDiscovery and taking a whole one back.
+   */
+  discoveryChanges: 'discovery-changes',
+} as const satisfies Record<string, string>;

@@ -1,16 +1,25 @@
 /**
- * A rotation's unit run tells its rotation how it stands (steps, gates, decisions, serials), so the rotation's own
- * state query answers the whole rotation and decisions sent to the rotation can be checked there. At most one
- * report is in flight: changes made meanwhile go out in the next one, so a burst of step updates costs one or two
- * signals, not one each.
+ * A rotation's unit run tells its rotation how it stands, so decisions sent to the rotation can be checked there
+ * and the rotation can show its progress. At most one report is in flight: changes made meanwhile go out in the
+ * next one, so a burst of step updates costs one or two signals, not one each.
+ *
+ * Since v1.1.0 (patch unit-summaries) the report is a summary whose size does not grow with the steps taken
+ * (../domain/unit-summary.ts), sent only when it differs from the last one sent, with the CSRs' PEMs only when they
+ * changed: a rotation's history then grows with the number of reports, each small, instead of with the square of
+ * the steps. Runs started before it replay the old way (the whole state on every change).
  */
-import { CancellationScope, getExternalWorkflowHandle, log } from '@temporalio/workflow';
-import { unitProgressSignal } from '../domain/messages';
+import { CancellationScope, getExternalWorkflowHandle, log, patched } from '@temporalio/workflow';
+import { unitProgressSignal, unitSummarySignal } from '../domain/messages';
 import type { RegenerationState } from '../domain/types';
+import { summarizeUnit, waitingCsrs, type UnitSummaryReport } from '../domain/unit-summary';
+import { PATCHES } from './patches';
 
 export class UnitReport {
   private dirty = false;
   private inFlight?: Promise<void>;
+  /** What the rotation was last sent (summary, and CSRs), as JSON: an unchanged summary is not sent again. */
+  private lastSummary?: string;
+  private lastCsrs = '[]';
 
   constructor(
     private readonly rotationId: string,
@@ -37,15 +46,20 @@ export class UnitReport {
     try {
       while (this.dirty) {
         this.dirty = false;
-        // The plan stays out: the rotation holds the whole rotation's plan. Payloads are taken at this call.
-        // eslint-disable-next-line @typescript-eslint/no-unused-vars
-        const { plan, ...state } = this.state();
         try {
-          await getExternalWorkflowHandle(this.rotationId).signal(unitProgressSignal, {
-            unit: this.unit,
-            workflowId: this.workflowId,
-            state,
-          });
+          if (patched(PATCHES.unitSummaries)) {
+            const report = this.summary();
+            if (report) await getExternalWorkflowHandle(this.rotationId).signal(unitSummarySignal, report);
+          } else {
+            // The plan stays out: the rotation holds the whole rotation's plan. Payloads are taken at this call.
+            // eslint-disable-next-line @typescript-eslint/no-unused-vars
+            const { plan, ...state } = this.state();
+            await getExternalWorkflowHandle(this.rotationId).signal(unitProgressSignal, {
+              unit: this.unit,
+              workflowId: this.workflowId,
+              state,
+            });
+          }
         } catch (err) {
           // The rotation is gone (terminated, or cancelled first): nothing to tell.
           log.warn('could not report to the rotation', { rotationId: this.rotationId, error: String(err) });
@@ -55,5 +69,19 @@ export class UnitReport {
     } finally {
       this.inFlight = undefined;
     }
+  }
+
+  /** The report to send now, or undefined when the rotation already has this summary and these CSRs. */
+  private summary(): UnitSummaryReport | undefined {
+    const state = this.state();
+    const summary = summarizeUnit(state);
+    const csrs = waitingCsrs(state);
+    const summaryJson = JSON.stringify(summary);
+    const csrsJson = JSON.stringify(csrs);
+    const csrsChanged = csrsJson !== this.lastCsrs;
+    if (summaryJson === this.lastSummary && !csrsChanged) return undefined;
+    this.lastSummary = summaryJson;
+    this.lastCsrs = csrsJson;
+    return { unit: this.unit, workflowId: this.workflowId, summary, ...(csrsChanged ? { csrs } : {}) };
   }
 }

@@ -14,7 +14,7 @@ import { decideGateUpdate, submitSignedChainUpdate } from '../../domain/messages
 import type { GateDecisionKind, IgnoredDecision, UnitRunState } from '../../domain/types';
 import { bearerSecurity, identityOf } from '../auth';
 import { HttpProblem } from '../problem';
-import { notFound, readRun } from '../runs';
+import { notFound, readRun, rotationUnits } from '../runs';
 import { authProblems, problemSchema } from '../schemas';
 import { withDeadline, type ApiDeps } from '../deps';
 
@@ -285,7 +285,7 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
       let events: Array<Record<string, unknown>>;
       if (view.rotation) {
         const r = view.rotation;
-        const units = [...(r.finished ?? []), ...(r.current ? [r.current] : [])];
+        const units = await rotationUnits(deps, r, request.log);
         events = [
           ...units.flatMap((u) => (u.state ? eventsOf(u.state, { unit: u.unit, runId: u.workflowId }) : [])),
           ...ignoredEvents(r.ignoredDecisions),

@@ -9,7 +9,7 @@ import type { ApiDeps } from '../deps';
 import { bearerSecurity } from '../auth';
 import { HttpProblem } from '../problem';
 import { buildReport, CONTENT_TYPES, negotiate, render, REPORT_FORMATS, type ReportInput } from '../report';
-import { ROTATION_TYPE, failureOf, readRun, type RunView } from '../runs';
+import { ROTATION_TYPE, failureOf, readRun, rotationUnits, type RunView } from '../runs';
 import { problemSchema, authProblems } from '../schemas';
 import { runStatus } from '../regeneration-documents';
 import { CLUSTER_ID, RUN_PHASE } from '../../domain/search-attributes';
@@ -40,12 +40,7 @@ async function reportInputOf(view: RunView, deps: ApiDeps, generatedAt: string):
   };
   const memoBy = description.memo?.requestedBy;
   if (isRotation) {
-    const started = [
-      ...(rotation?.finished ?? []),
-      ...(rotation?.current
-        ? [{ unit: rotation.current.unit, workflowId: rotation.current.workflowId, state: rotation.current.state }]
-        : []),
-    ];
+    const started = rotation ? await rotationUnits(deps, rotation) : [];
     const startedUnits = new Set(started.map((u) => u.unit));
     return {
       ...common,

@@ -4,17 +4,24 @@
  */
 import { defineQuery } from '@temporalio/workflow';
 import type { Plan } from '../plan';
-import type { IgnoredDecision, RotationUnit, RunPhase, UnitRunState } from '../types';
+import type { IgnoredDecision, RotationUnit, RunPhase } from '../types';
+import type { UnitSummary } from '../unit-summary';
 import type { CertificateUnit } from '../units';
 
 export interface RotationState {
   clusterId: string;
   phase: RunPhase;
   order: CertificateUnit[];
-  /** The unit running now, with its steps, gates and decisions as its unit run last reported them. */
-  current?: { unit: CertificateUnit; workflowId: string; state?: UnitRunState };
+  /**
+   * The unit running now, with the summary its unit run last reported (phase, steps done, pending gates, CSRs
+   * waiting). Its steps, decisions and certificates: that unit run's own `state` query.
+   */
+  current?: { unit: CertificateUnit; workflowId: string; summary?: UnitSummary };
   done: CertificateUnit[];
-  /** The units that have ended (completed, or the one that ended the rotation early), with results or manual actions. */
+  /**
+   * The units that have ended (completed, or the one that ended the rotation early), with results or manual actions;
+   * each unit's steps and decisions: its unit run's `state` query.
+   */
   finished?: RotationUnit[];
   /** The rotation's plan (every unit's steps, with reasons), once built. */
   plan?: Plan;

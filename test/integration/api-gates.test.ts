@@ -259,6 +259,26 @@ describe('API gates, cancel and events', function () {
       decision: 'approve',
     });
     assert.equal(closed.status, 409);
+    // What the unit runs told the rotation, as its history keeps it: small summaries, never a unit's whole state.
+    const history = await system.env.client.workflow.getHandle(id).fetchHistory();
+    const reports = (history.events ?? []).flatMap((e) => {
+      const signal = e.workflowExecutionSignaledEventAttributes;
+      return signal?.signalName?.startsWith('unit')
+        ? [
+            {
+              name: signal.signalName,
+              bytes: (signal.input?.payloads ?? []).reduce((n, p) => n + (p.data?.length ?? 0), 0),
+            },
+          ]
+        : [];
+    });
+    assert.ok(reports.length > 0, 'the unit runs reported to the rotation');
+    assert.deepEqual([...new Set(reports.map((r) => r.name))], ['unitSummary'], 'only summaries, no whole states');
+    const biggest = Math.max(...reports.map((r) => r.bytes));
+    assert.ok(
+      biggest < 3_000,
+      `a unit run's report to the rotation is ${biggest} B: it must not carry the unit's steps`,
+    );
   });
 
   it("a repeated approval of tomcat's before-start, sent once the rotation is on CallManager, is refused and leaves CallManager's gate pending", async () => {

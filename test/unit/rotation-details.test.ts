@@ -1,10 +1,11 @@
 /**
  * A rotation's current details (the Markdown the Temporal UI shows on the rotation's page), rendered from fixed
- * states: in the middle of a rotation and after it ended early.
+ * states (the unit running now as its unit run summarises itself): in the middle of a rotation and after it ended early.
  */
 import assert from 'node:assert/strict';
 import type { RotationState } from '../../domain/contract/rotation';
 import type { UnitRunState } from '../../domain/types';
+import { summarizeUnit } from '../../domain/unit-summary';
 import { rotationDetails } from '../../workflows/rotation/details';
 
 /** CallManager's unit run, waiting at its before-start gate after one of its two steps. */
@@ -38,7 +39,7 @@ describe('rotation current details', () => {
       order: ['tomcat', 'CallManager', 'TVS'],
       done: ['tomcat'],
       finished: [{ unit: 'tomcat', workflowId: 'rot-tomcat', phase: 'completed' }],
-      current: { unit: 'CallManager', workflowId: 'rot-CallManager', state: callManagerAtGate },
+      current: { unit: 'CallManager', workflowId: 'rot-CallManager', summary: summarizeUnit(callManagerAtGate) },
       ignoredDecisions: [
         { decision: 'approve', by: 'mallory', via: 'approve', reason: 'Gate "x" is not pending', at: '' },
       ],

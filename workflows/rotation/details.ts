@@ -26,7 +26,7 @@ export function rotationDetails(state: RotationState, requestedUnits: readonly C
 
 /** The gates of the unit running now, and the decisions sent to the rotation that it could not apply. */
 function waitingLines(state: RotationState): string[] {
-  const pending = state.current?.state?.pendingGates ?? [];
+  const pending = state.current?.summary?.pendingGates ?? [];
   return [
     ...pending.map(
       (g) =>
@@ -41,14 +41,14 @@ function waitingLines(state: RotationState): string[] {
 /** One line per unit: finished (✅ / ❌), running now (▶️, with its steps), not started yet (⏳). */
 function unitLines(state: RotationState): string[] {
   const cur = state.current;
-  const steps = cur?.state?.steps ?? [];
+  const steps = cur?.summary?.steps;
   return [
     ...(state.finished ?? []).map(
       (u) => `- ${u.phase === 'completed' ? '✅' : '❌'} ${u.unit}: ${u.phase} (${u.workflowId})`,
     ),
     ...(cur
       ? [
-          `- ▶️ ${cur.unit} (${cur.workflowId}): ${cur.state?.phase ?? 'starting'}, ${steps.filter((s) => s.status === 'completed').length} of ${steps.length} steps done${steps.length ? `; now: ${steps[steps.length - 1]?.description}` : ''}`,
+          `- ▶️ ${cur.unit} (${cur.workflowId}): ${cur.summary?.phase ?? 'starting'}, ${steps?.done ?? 0} of ${steps?.begun ?? 0} steps done${steps?.now ? `; now: ${steps.now}` : ''}`,
         ]
       : []),
     ...state.order

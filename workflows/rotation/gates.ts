@@ -1,6 +1,6 @@
 /**
  * A rotation's gates are its unit runs' gates: a decision sent to the rotation (the API, the Temporal UI) is checked
- * against the pending gates of the unit running now, as that unit run last reported them, and handed to it. The
+ * against the pending gates of the unit running now, as that unit run last reported them (its summary), and handed to it. The
  * same handlers as every run (../gate-handlers.ts), with the rotation as their target.
  */
 import { getExternalWorkflowHandle } from '@temporalio/workflow';
@@ -25,8 +25,7 @@ async function forward(rotation: RotationProgress, d: GateDecision): Promise<Pen
   const cur = rotation.current;
   const gate = checkDecision(rotation.pendingGates(), d);
   // The unit run reports the gate closed only later: until then, this copy refuses a second decision for it.
-  if (cur?.state) cur.state.pendingGates = cur.state.pendingGates.filter((g) => g.id !== gate.id);
-  rotation.publish();
+  rotation.gateDecided(gate.id);
   await getExternalWorkflowHandle(cur?.workflowId ?? '').signal(decideGateSignal, d);
   return gate;
 }

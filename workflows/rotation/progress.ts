@@ -6,9 +6,10 @@
  */
 import { ApplicationFailure, log, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { rotationStateQuery, type RotationState } from '../../domain/contract/rotation';
-import { unitProgressSignal } from '../../domain/messages';
+import { unitProgressSignal, unitSummarySignal } from '../../domain/messages';
 import { RUN_PHASE } from '../../domain/search-attributes';
-import type { IgnoredDecision, PendingGate, RegenerationResult, RunPhase, UnitRunState } from '../../domain/types';
+import type { IgnoredDecision, PendingGate, RegenerationResult, RunPhase } from '../../domain/types';
+import { summarizeUnit, waitingCsrs, type UnitSummaryReport, type WaitingCsr } from '../../domain/unit-summary';
 import type { CertificateUnit } from '../../domain/units';
 import { endedEarly, manualActionsOf, reasonOf } from '../run-tracker';
 import { rotationDetails } from './details';
@@ -25,6 +26,8 @@ interface AbortBetweenUnits {
 export class RotationProgress {
   readonly state: RotationState;
   private abortRequested?: AbortBetweenUnits;
+  /** The CSRs of the unit running now, with their PEMs (a submitted chain is checked against them). */
+  private csrs: WaitingCsr[] = [];
 
   constructor(
     clusterId: string,
@@ -34,14 +37,26 @@ export class RotationProgress {
     this.state = { clusterId, phase: 'running', order: [], done: [], finished: [] };
   }
 
-  /** The unit running now (its unit run's id, and its state as last reported), if any. */
+  /** The unit running now (its unit run's id, and its summary as last reported), if any. */
   get current(): RotationState['current'] {
     return this.state.current;
   }
 
   /** The gates of the unit running now that wait for a decision. */
   pendingGates(): PendingGate[] {
-    return this.state.current?.state?.pendingGates ?? [];
+    return this.state.current?.summary?.pendingGates ?? [];
+  }
+
+  /** The CSRs of the unit running now that wait for a chain. */
+  waitingCsrs(): readonly WaitingCsr[] {
+    return this.csrs;
+  }
+
+  /** A decision was handed to the unit run: until it reports the gate closed, this copy refuses a second one. */
+  gateDecided(gateId: string): void {
+    const summary = this.state.current?.summary;
+    if (summary) summary.pendingGates = summary.pendingGates.filter((g) => g.id !== gateId);
+    this.publish();
   }
 
   publish(): void {
@@ -82,28 +97,25 @@ export class RotationProgress {
 
   unitStarted(unit: CertificateUnit, workflowId: string): void {
     this.state.current = { unit, workflowId };
+    this.csrs = [];
     this.publish();
   }
 
-  /** A unit run reports its state (steps, gates, decisions, CSRs); a late report of an earlier unit is dropped. */
-  unitReported(report: { workflowId: string; state: UnitRunState }): void {
+  /** A unit run reports how it stands (and its CSRs when they changed); a late report of an earlier unit is dropped. */
+  unitReported(report: UnitSummaryReport): void {
     if (this.state.current?.workflowId !== report.workflowId) return;
-    this.state.current.state = report.state;
+    this.state.current.summary = report.summary;
+    if (report.csrs) this.csrs = report.csrs;
     this.publish();
   }
 
   unitCompleted(result: RegenerationResult): void {
     const cur = this.state.current;
     if (!cur) return;
-    this.state.finished?.push({
-      unit: cur.unit,
-      workflowId: cur.workflowId,
-      phase: 'completed',
-      state: cur.state,
-      result,
-    });
+    this.state.finished?.push({ unit: cur.unit, workflowId: cur.workflowId, phase: 'completed', result });
     this.state.done.push(cur.unit);
     this.state.current = undefined;
+    this.csrs = [];
     this.publish();
   }
 
@@ -131,12 +143,12 @@ export class RotationProgress {
       state.manualActions,
     );
     if (cur) {
+      const manualActions = unitActions.length > 0 ? unitActions : cur.summary?.manualActions;
       state.finished?.push({
         unit: cur.unit,
         workflowId: cur.workflowId,
-        phase: cur.state?.phase ?? ended.phase,
-        state: cur.state,
-        manualActions: unitActions.length > 0 ? unitActions : cur.state?.manualActions,
+        phase: cur.summary?.phase ?? ended.phase,
+        ...(manualActions ? { manualActions } : {}),
       });
     }
     this.setPhase(ended.phase);
@@ -148,9 +160,16 @@ export class RotationProgress {
 export function answerForRotation(rotation: RotationProgress): void {
   setHandler(rotationStateQuery, () => rotation.state, {
     description:
-      'The whole rotation: units in their safe order, the unit running now with its steps, gates (with expiry) and decisions, the units finished with their results or manual actions, ignored decisions.',
+      "The whole rotation: units in their safe order, the unit running now with a summary (phase, steps done, pending gates with expiry, CSRs waiting), the units finished with their results or manual actions, ignored decisions. Each unit's steps and decisions: its own unit run's state query.",
   });
-  setHandler(unitProgressSignal, (report) => rotation.unitReported(report), {
-    description: 'Internal: a unit run reports its state to its rotation. Not for people.',
+  setHandler(unitSummarySignal, (report) => rotation.unitReported(report), {
+    description: 'Internal: a unit run tells its rotation how it stands (a summary). Not for people.',
   });
+  // The runs recorded before v1.1.0: a unit run reported its whole state; the rotation keeps the same summary of it.
+  setHandler(
+    unitProgressSignal,
+    ({ unit, workflowId, state }) =>
+      rotation.unitReported({ unit, workflowId, summary: summarizeUnit(state), csrs: waitingCsrs(state) }),
+    { description: 'Internal, before v1.1.0: a unit run reported its whole state to its rotation. Not for people.' },
+  );
 }

@@ -28,11 +28,11 @@ function refuseUnfit(
   chainChecks: ChainChecks,
   { nodeId, chainPem }: SignedChainSubmission,
 ): void {
-  const s = rotation.current?.state;
-  if (!s?.pendingGates.some((g) => g.kind === 'signed-certificate'))
+  const csrs = rotation.waitingCsrs();
+  if (!rotation.pendingGates().some((g) => g.kind === 'signed-certificate'))
     throw new Error('No CSR is waiting for a signed certificate in this rotation.');
-  if (!s.csrs?.some((c) => c.nodeId === nodeId))
-    throw new Error(`No CSR is waiting for ${nodeId}; waiting for: ${(s.csrs ?? []).map((c) => c.nodeId).join(', ')}.`);
+  if (!csrs.some((c) => c.nodeId === nodeId))
+    throw new Error(`No CSR is waiting for ${nodeId}; waiting for: ${csrs.map((c) => c.nodeId).join(', ')}.`);
   chainChecks.refuseIfChecking(nodeId, chainKey(rotation.current?.workflowId ?? '', nodeId));
   if (typeof chainPem !== 'string' || !chainPem.includes('BEGIN CERTIFICATE'))
     throw new Error('chainPem must hold PEM certificates: the signed leaf, then its intermediate and root CAs.');
@@ -48,7 +48,8 @@ async function checkAndHandOver(
 ): Promise<ChainAccepted> {
   const { nodeId, chainPem, by } = submission;
   const cur = rotation.current;
-  const csr = cur?.state?.csrs?.find((c) => c.nodeId === nodeId);
+  const csrs = rotation.waitingCsrs();
+  const csr = csrs.find((c) => c.nodeId === nodeId);
   if (!cur || !csr) throw new Error(`No CSR is waiting for ${nodeId}.`); // the validator checked
   const key = chainKey(cur.workflowId, nodeId);
   const check = await chainChecks.run(key, async () => {
@@ -71,18 +72,13 @@ async function checkAndHandOver(
     return checked;
   });
   // The nodes whose chains are in: this one, and those the unit run has recorded decisions for.
-  const submitted = new Set([
-    nodeId,
-    ...(cur.state?.decisions ?? [])
-      .filter((d) => d.kind === 'signed-certificate')
-      .flatMap((d) => /for (\S+) submitted/.exec(d.comment ?? '')?.[1] ?? []),
-  ]);
+  const submitted = new Set([nodeId, ...(rotation.current?.summary?.chainsIn ?? [])]);
   return {
     nodeId,
     serial: check.serial,
     issuer: check.issuer,
     notAfter: check.notAfter,
-    waitingFor: (cur.state?.csrs ?? []).map((c) => c.nodeId).filter((n) => !submitted.has(n)),
+    waitingFor: csrs.map((c) => c.nodeId).filter((n) => !submitted.has(n)),
   };
 }
 

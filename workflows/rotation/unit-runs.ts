@@ -3,18 +3,19 @@
  * anything changes) and running its units one after the other in the plan's safe order, each as a child
  * regenerateCertificate run. A unit starts only after the previous one has completed, phones included.
  */
-import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { unitRunId } from '../../domain/contract/rotation';
-import type { ClusterDiscovery } from '../../domain/discovery';
+import { applyDiscoveryChanges, changesToRead, type ClusterDiscovery } from '../../domain/discovery';
 import { buildPlan, planClusterOf } from '../../domain/plan';
 import type { RegenerationRequest, RegenerationResult, UnitRunRequest } from '../../domain/types';
 import type { CertificateUnit } from '../../domain/units';
 import { regenerateCertificate } from '../regenerate-certificate';
+import { PATCHES } from '../patches';
 import { named } from '../steps/proxies';
 import type { RotationProgress } from './progress';
 
-const { discoverCluster, refreshDiscovery } = proxyActivities<Activities>({
+const { discoverCluster, refreshDiscovery, readDiscoveryChanges } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '2 minutes',
   retry: { maximumAttempts: 5 },
@@ -60,14 +61,25 @@ export async function runUnitsInOrder(
     rotation.refuseIfAborted(unit);
     results.push(await runUnit(request, rotation, unit, discovery));
     // What the unit changed: its certificates (new serials and dates) and the services it restarted.
-    if (done.length < order.length)
-      discovery = await named(
-        refreshDiscovery,
-        `Read again what ${unit} changed on ${request.clusterId} (services, certificates)`,
-        { discovery, units: [unit] },
-      );
+    if (done.length < order.length) discovery = await readAgain(request.clusterId, discovery, unit);
   }
   return results;
+}
+
+/**
+ * Reads again what a unit changed. Since v1.1.0 (patch discovery-changes) only the changes cross the history (the
+ * services, the unit's certificates, the ITL's signer) and are merged here: the whole discovery, a few kilobytes per
+ * node, went in and out of the activity after every unit before.
+ */
+async function readAgain(
+  clusterId: string,
+  discovery: ClusterDiscovery,
+  unit: CertificateUnit,
+): Promise<ClusterDiscovery> {
+  const summary = `Read again what ${unit} changed on ${clusterId} (services, certificates)`;
+  if (!patched(PATCHES.discoveryChanges)) return named(refreshDiscovery, summary, { discovery, units: [unit] });
+  const changes = await named(readDiscoveryChanges, summary, changesToRead(discovery, [unit]));
+  return applyDiscoveryChanges(discovery, changes);
 }
 
 /** One unit's run: a child regenerateCertificate run for that unit alone, reporting to the rotation. */
