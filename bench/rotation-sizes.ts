@@ -181,6 +181,7 @@ async function benchSize(size: string): Promise<void> {
     figures.figure('RisPort requests served', run.risportRequests, 'requests');
     figures.figure('RisPort over-limit faults', run.risportOverLimit, 'faults', { op: '==', value: 0 });
     figures.figure('PerfMon requests served', run.perfmonRequests, 'requests');
+    figures.figure('PerfMon over-limit faults', run.perfmonOverLimit, 'faults', { op: '==', value: 0 });
     figures.write();
   } finally {
     await run.stop();

@@ -50,6 +50,8 @@ interface Decision {
   decision: 'approve' | 'retry';
   /** HTTP status of the POST (200 when the run accepted it). */
   status: number;
+  /** Why the run refused it (the problem's detail), when it did. */
+  detail?: unknown;
 }
 
 export interface GatedRotationRun {
@@ -66,6 +68,7 @@ export interface GatedRotationRun {
   risportRequests: number;
   risportOverLimit: number;
   perfmonRequests: number;
+  perfmonOverLimit: number;
   phones: number;
   nodes: number;
   lab: SimulatedCluster;
@@ -88,6 +91,8 @@ interface RunDoc {
   pendingGates?: Array<{ id: string; kind: string }>;
 }
 
+/** How long the engineer keeps deciding a gate the rotation refuses before calling the run stuck. */
+const STUCK_MS = 60_000;
 const FINAL = new Set(['completed', 'failed', 'aborted', 'cancelled']);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -142,6 +147,8 @@ export async function runGatedRotation(options: GatedRotationOptions): Promise<G
     const decisions: Decision[] = [];
     const unexpectedGates: string[] = [];
     const decided = new Set<string>();
+    // A gate the API shows pending but the rotation keeps refusing: the run cannot go on through the rotation.
+    const refusedSince = new Map<string, number>();
     const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
     let status = 'running';
     let peakRss = 0;
@@ -158,10 +165,20 @@ export async function runGatedRotation(options: GatedRotationOptions): Promise<G
           decision,
           comment: 'decided by the size bench',
         });
-        // A 409 is the gate already gone (the run moved on): read the document again.
+        // A 409 is the gate already gone (the run moved on), or not yet known to the rotation: read it again.
         if (answer.status === 200) decided.add(g.id);
-        decisions.push({ gateId: g.id, kind: g.kind, decision, status: answer.status });
-        log(`gate ${g.id} (${g.kind}): ${decision} -> ${answer.status}`);
+        else refusedSince.set(g.id, refusedSince.get(g.id) ?? Date.now());
+        // Each gate's answers once per status (a refusal repeats every 250 ms until the rotation knows the gate).
+        if (!decisions.some((d) => d.gateId === g.id && d.status === answer.status)) {
+          decisions.push({ gateId: g.id, kind: g.kind, decision, status: answer.status, detail: answer.json.detail });
+          const detail = answer.status === 200 ? '' : ` ${String(answer.json.detail)}`;
+          log(`gate ${g.id} (${g.kind}): ${decision} -> ${answer.status}${detail}`);
+        }
+      }
+      const stuck = [...refusedSince].find(([id, since]) => !decided.has(id) && Date.now() - since > STUCK_MS);
+      if (stuck) {
+        status = `stuck: the rotation refused ${stuck[0]} for ${STUCK_MS / 1000} s`;
+        break;
       }
       await sleep(250);
     }
@@ -179,6 +196,7 @@ export async function runGatedRotation(options: GatedRotationOptions): Promise<G
       risportRequests: risport.length,
       risportOverLimit: risport.filter((e) => e.detail.fault === 'RateControl').length,
       perfmonRequests: perfmon.length,
+      perfmonOverLimit: perfmon.filter((e) => e.detail.fault === 'RateControl').length,
       phones: cluster.phones?.count ?? 0,
       nodes: cluster.nodes.length,
       lab,
