@@ -10,8 +10,10 @@ export interface PerfmonFact {
   source: string;
 }
 
-const API_REFERENCE = 'Cisco, Serviceability XML Developer Guide, PerfMon API (https://developer.cisco.com/docs/sxml/perfmon-api)';
-const WSDL = "Cisco's PerfmonService.wsdl (cisco-wsdl/PerfmonService.wsdl, from CiscoDevNet/serviceability-python-zeep-samples)";
+const API_REFERENCE =
+  'Cisco, Serviceability XML Developer Guide, PerfMon API (https://developer.cisco.com/docs/sxml/perfmon-api)';
+const WSDL =
+  "Cisco's PerfmonService.wsdl (cisco-wsdl/PerfmonService.wsdl, from CiscoDevNet/serviceability-python-zeep-samples)";
 const CISCO_SAMPLE =
   "Cisco's perfmonPort_collect_session_data.py (https://github.com/CiscoDevNet/serviceability-python-zeep-samples)";
 const CISCO_PERFMON_NPM =
@@ -82,7 +84,8 @@ export const PERFMON_FACTS: readonly PerfmonFact[] = [
   },
   {
     fact: "the budget's service parameter is not public; public clients point at Enterprise Parameters > Rate Control; the simulator counts each node's PerfMon requests apart from RisPort70's budget, in fixed one-minute windows",
-    source: 'guess (RisPort70 counts cluster-wide in its own budget; PerfMon is not in it, per issue 20\'s reading of the API reference)',
+    source:
+      "guess (RisPort70 counts cluster-wide in its own budget; PerfMon is not in it, per issue 20's reading of the API reference)",
   },
   {
     fact: 'a session handle not closed stays valid while the node runs; an unknown handle is answered with a fault',

@@ -37,13 +37,16 @@ interface CounterName {
 /** `\\host\Object\Counter` or `\\host\Object(instance)\Counter`. */
 function parseCounterName(name: string): CounterName | undefined {
   const m = /^\\\\([^\\]+)\\([^\\(]+?)(?:\(([^)]*)\))?\\([^\\]+)$/.exec(name.trim());
-  return m ? { host: m[1]!, object: m[2]!, ...(m[3] !== undefined ? { instance: m[3] } : {}), counter: m[4]! } : undefined;
+  return m
+    ? { host: m[1]!, object: m[2]!, ...(m[3] !== undefined ? { instance: m[3] } : {}), counter: m[4]! }
+    : undefined;
 }
 
 /** A simpleContent string arrives as a string, or as an object carrying its text. */
 function textOf(value: unknown): string {
   if (typeof value === 'string' || typeof value === 'number') return String(value);
-  if (isRecord(value)) for (const key of ['$value', '_', '#text']) if (typeof value[key] === 'string') return value[key];
+  if (isRecord(value))
+    for (const key of ['$value', '_', '#text']) if (typeof value[key] === 'string') return value[key];
   return '';
 }
 
@@ -92,7 +95,7 @@ function resolve(cluster: SimCluster, name: string): { name: string; node: SimNo
 const sessions = new WeakMap<SimCluster, Map<string, Set<string>>>();
 function sessionsOf(cluster: SimCluster): Map<string, Set<string>> {
   let map = sessions.get(cluster);
-  if (!map) sessions.set(cluster, (map = new Map()));
+  if (!map) sessions.set(cluster, (map = new Map<string, Set<string>>()));
   return map;
 }
 
@@ -149,7 +152,9 @@ export function perfmonServices(node: SimNode): IServices {
       for (const n of counterNames(args)) session.delete(n.trim());
       return {};
     },
-    perfmonCollectSessionData: (args) => ({ perfmonCollectSessionDataReturn: values(cluster, sessionOf(cluster, args)) }),
+    perfmonCollectSessionData: (args) => ({
+      perfmonCollectSessionDataReturn: values(cluster, sessionOf(cluster, args)),
+    }),
     perfmonCloseSession: (args) => {
       const handle = textOf(child(args, 'SessionHandle'));
       if (!sessionsOf(cluster).delete(handle)) throw serverFault(`Invalid session handle ${handle}`);
