@@ -32,9 +32,11 @@ export const CALLMANAGER_OBJECT = 'Cisco CallManager';
  * fleet is hardware phones only: RegisteredOtherStationDevices stays 0.
  */
 export const REGISTERED_PHONE_COUNTERS = ['RegisteredHardwarePhones', 'RegisteredOtherStationDevices'] as const;
+export const REGISTERED_PHONE_COUNTERS_SOURCE = COUNTERS_GUIDE;
 
 /** The node's PerfMon budget (requests per minute) a real node states in its over-limit fault. */
 export const PERFMON_REQUESTS_PER_MINUTE = 80;
+export const PERFMON_REQUESTS_PER_MINUTE_SOURCE = CISCO_PERFMON_NPM;
 
 /** CStatus of a value that is valid (what public clients show for a live node's counters). */
 export const CSTATUS_VALID = 1;
