@@ -19,6 +19,7 @@ import { ControlCenterClient } from './cucm/control-center';
 import { NodeTlsTrust } from './cucm/https-trust';
 import { parseActiveVersion, parseCertificateDetails } from './cucm/parsers';
 import { RateLimiterRegistry } from './cucm/rate-limiter';
+import { PERFMON_REQUESTS_PER_MINUTE, PerfmonClient } from './cucm/perfmon';
 import { RisPortClient } from './cucm/risport';
 import { CliSessionPool } from './cucm/session-pool';
 import type { HostKeyStore } from './host-keys';
@@ -61,6 +62,7 @@ export interface UccxRef {
 
 export class ActivityContext extends ClusterDirectory {
   private readonly limiters: RateLimiterRegistry;
+  private readonly perfmonLimiters: RateLimiterRegistry;
   private readonly trusts = new Map<string, NodeTlsTrust>();
   private readonly versions = new Map<string, string>();
   private readonly controlCenters = new Map<string, ControlCenterClient>();
@@ -69,6 +71,8 @@ export class ActivityContext extends ClusterDirectory {
   constructor(readonly deps: ActivityDeps) {
     super(deps.inventory);
     this.limiters = new RateLimiterRegistry(deps.risportWindowMs ?? 60_000, deps.risportWorkers ?? 1);
+    // PerfMon's budget has the same one-minute window (the same shortened window against a fast simulator).
+    this.perfmonLimiters = new RateLimiterRegistry(deps.risportWindowMs ?? 60_000, deps.risportWorkers ?? 1);
     this.pool =
       deps.cliPool ??
       new CliSessionPool({ open: deps.openCli, sessionOptions: deps.cliOptions, log: (m) => this.info(m) });
@@ -281,6 +285,23 @@ export class ActivityContext extends ClusterDirectory {
       onWait,
     );
     return client;
+  }
+
+  /** PerfMon on the publisher, with the cluster's own PerfMon limiter (apart from RisPort70's budget). */
+  perfmon(clusterId: string, onWait?: (ms: number) => void): PerfmonClient {
+    const ref = { clusterId, nodeId: this.publisher(clusterId).id };
+    const trust = this.tls(ref);
+    return new PerfmonClient(
+      {
+        label: `${clusterId} PerfMon`,
+        baseUrl: this.baseUrl(ref),
+        ...this.axlCredentials(clusterId),
+        agent: () => trust.agent(),
+        tlsFailed: () => trust.tlsFailed(),
+      },
+      this.perfmonLimiters.forCluster(clusterId, PERFMON_REQUESTS_PER_MINUTE),
+      onWait,
+    );
   }
 
   /** Control Center Services of a node the worker knows (call `resolveNode` first for a node not yet learned). */

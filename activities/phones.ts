@@ -17,7 +17,9 @@
 import { Context } from '@temporalio/activity';
 import { heartbeating, toFailure, type ActivityContext } from './context';
 import { CucmHttpError } from './cucm/errors';
+import { PerfmonUnavailable, type RegisteredCounts } from './cucm/perfmon';
 import { MAX_DEVICES_PER_REQUEST, type RisDevice } from './cucm/risport';
+import { ReadPacer } from './registration-counts';
 import { selectCanaries } from './canary';
 import { nodeIdOf } from './redundancy';
 import type { CallManagerRedundancy } from '../domain/discovery';
@@ -103,7 +105,16 @@ async function wholeSecond(): Promise<number> {
 }
 
 /** What these activities use of the worker's shared context (and nothing else). */
-type PhoneDeps = Pick<ActivityContext, 'axl' | 'risport' | 'nodes'>;
+type PhoneDeps = Pick<ActivityContext, 'axl' | 'risport' | 'perfmon' | 'nodes'>;
+
+/** A short reason for the run's record when PerfMon could not be used. */
+function notUsed(err: unknown): string {
+  return err instanceof PerfmonUnavailable
+    ? err.reason
+    : err instanceof Error
+      ? err.message.slice(0, 160)
+      : String(err);
+}
 
 export function phoneActivities(ctx: PhoneDeps) {
   async function resetOne(axl: Awaited<ReturnType<ActivityContext['axl']>>, name: string): Promise<void> {
@@ -120,6 +131,29 @@ export function phoneActivities(ctx: PhoneDeps) {
         }
         throw err;
       }
+    }
+  }
+
+  /**
+   * PerfMon's registered-phone counts per node, read right after RisPort70's baseline: of every node the worker
+   * knows and every node RisPort70 saw a phone on (nodes without the counters are left out). Never fails the
+   * snapshot: without them, the wait paces RisPort70 as before and says why.
+   */
+  async function baselineCounts(
+    clusterId: string,
+    devices: RisDevice[],
+  ): Promise<Pick<RegistrationBaseline, 'counters' | 'countersUnavailable'>> {
+    const hosts = [
+      ...new Set([...ctx.nodes(clusterId).map((n) => n.id), ...devices.map((d) => d.node).filter(Boolean)]),
+    ];
+    let counts: RegisteredCounts | undefined;
+    try {
+      counts = await ctx.perfmon(clusterId, () => Context.current().heartbeat()).open(hosts);
+      return { counters: { byNode: Object.fromEntries(await counts.read()) } };
+    } catch (err) {
+      return { countersUnavailable: notUsed(err) };
+    } finally {
+      await counts?.close();
     }
   }
 
@@ -238,7 +272,9 @@ export function phoneActivities(ctx: PhoneDeps) {
                 ...(canary.bySecurity && secure ? { secure } : {}),
               })
             : undefined;
+          const counters = await baselineCounts(input.clusterId, [...devices.values()]);
           return {
+            ...counters,
             ...(canaries ? { canaries } : {}),
             takenAt: Math.max(0, ...[...devices.values()].map((d) => d.timestamp)),
             total: devices.size,
@@ -271,12 +307,18 @@ export function phoneActivities(ctx: PhoneDeps) {
       }),
 
     /**
-     * Polls until every phone of the baseline is registered again, or the deadline passes. The first poll reads
-     * every phone; while fewer phones are missing than a full read would return in one fewer request, the next
-     * polls read only those by name (a 5,000-phone fleet costs 5 requests per full read, the last stragglers 1);
-     * the cluster's limiter paces every read. (Pacing narrowed reads at a third of the budget was tried: at time
-     * scale 1 it slept 48 s between the first reads of 4,000 missing phones and cost more than it saved.)
-     * "All back" is only ever decided on a full read: a phone that came back and dropped again is still seen.
+     * Polls until every phone of the baseline is registered again, or the deadline passes. RisPort70 decides: a full
+     * read (every phone) is the only one that can say "all back", and it sees a phone that has not left yet after its
+     * reset; while fewer phones are missing than a full read would return in one fewer request, reads name only those
+     * (a 5,000-phone fleet costs 5 requests per full read, the last stragglers 1); the cluster's limiter paces every
+     * read. (Pacing narrowed reads at a third of the budget was tried: at time scale 1 it slept 48 s between the
+     * first reads of 4,000 missing phones and cost more than it saved.)
+     *
+     * When the baseline carries PerfMon's per-node counts, each poll reads those instead (PerfMon's own budget), and
+     * RisPort70 is read only when the counts are back to the baseline and moved since the last read, after a few
+     * quiet polls, or at the deadline (registration-counts.ts): the same decisions, far fewer RisPort70 requests.
+     * Without counts (canaries, a baseline without them, a fault, the budget spent), RisPort70 alone paces the wait,
+     * as before, and the result says why.
      */
     awaitRegistration: async (input: AwaitRegistrationInput): Promise<AwaitRegistrationResult> => {
       const act = Context.current();
@@ -287,19 +329,45 @@ export function phoneActivities(ctx: PhoneDeps) {
       let progress = { registered: 0, missingCount: input.baseline.registered };
       const beat = () => act.heartbeat(progress);
       const risport = ctx.risport(input.clusterId, beat);
+      const perfmon = ctx.perfmon(input.clusterId, beat);
       const requestsFor = (phones: number) => Math.max(1, Math.ceil(phones / MAX_DEVICES_PER_REQUEST));
       // The latest state of every phone: a full read, with the narrowed reads since merged in.
       let devices = new Map<string, RisDevice>();
       // The phones a narrowed poll reads by name; undefined: the next poll reads every phone.
       let watching: string[] | undefined;
+      let counts: RegisteredCounts | undefined;
+      let perfmonNotUsed: string | undefined;
+      const base = input.baseline.counters?.byNode;
       try {
         const axl = async () => ctx.axl(input.clusterId);
         const reset = await resetScope(input, async () => (await axl()).securePhoneNames());
         const home = input.homes
           ? homeCheck(input.homes, await (await axl()).phoneDevicePools(), ctx.nodes(input.clusterId))
           : undefined;
+        if (input.only) perfmonNotUsed = 'canaries: RisPort70 reads them by name';
+        else if (!base || Object.keys(base).length === 0)
+          perfmonNotUsed = input.baseline.countersUnavailable ?? 'the baseline has no PerfMon counts';
+        else
+          counts = await perfmon.open(Object.keys(base)).catch((err: unknown) => void (perfmonNotUsed = notUsed(err)));
+        const pacer = base ? new ReadPacer(base, home !== undefined, input.changedSince !== undefined) : undefined;
+        let confirm = false;
         for (;;) {
           polls += 1;
+          if (counts && pacer && !confirm) {
+            const now = await counts.read().catch((err: unknown) => void (perfmonNotUsed = notUsed(err)));
+            if (!now) counts = undefined;
+            else {
+              const sum = [...now.values()].reduce((a, b) => a + b, 0);
+              progress = { registered: sum, missingCount: Math.max(0, input.baseline.registered - sum) };
+              beat();
+              if (!pacer.observe(now, Date.now() >= deadline)) {
+                await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
+                continue;
+              }
+            }
+          }
+          confirm = false;
+          pacer?.read();
           const full = watching === undefined;
           // A full read is every phone, or every canary when the wait is for the canaries only.
           if (watching === undefined) devices = await risport.snapshot(input.only ?? []);
@@ -312,6 +380,7 @@ export function phoneActivities(ctx: PhoneDeps) {
           // Back according to the narrowed reads: confirm with a full read at once.
           if (allBack && !full) {
             watching = undefined;
+            confirm = true;
             continue;
           }
           if (allBack || Date.now() >= deadline) {
@@ -322,6 +391,9 @@ export function phoneActivities(ctx: PhoneDeps) {
               missingCount: missing.length,
               polls,
               byNode: perNode(devices, missing.slice(0, MAX_MISSING_NAMES)),
+              source: counts ? 'perfmon' : 'risport',
+              ...(counts ? {} : { perfmonNotUsed: perfmonNotUsed ?? 'PerfMon unavailable' }),
+              requests: { risport: risport.stats.requests, perfmon: perfmon.stats.requests },
             };
           }
           watching =
@@ -330,6 +402,8 @@ export function phoneActivities(ctx: PhoneDeps) {
         }
       } catch (err) {
         throw toFailure(err);
+      } finally {
+        await counts?.close();
       }
     },
   };

@@ -326,6 +326,7 @@ async function main(): Promise<void> {
     String(cluster.events.list({ kind: 'phone-reset' }).length),
   );
   print('RisPort requests served', String(cluster.events.list({ kind: 'risport' }).length));
+  print('PerfMon requests served', String(cluster.events.list({ kind: 'perfmon' }).length));
 
   clearInterval(rssTimer);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -335,6 +336,14 @@ async function main(): Promise<void> {
   figures.figure(
     'RisPort over-limit faults',
     cluster.events.list({ kind: 'risport' }).filter((e) => e.detail.fault === 'RateControl').length,
+    'faults',
+    { op: '==', value: 0 },
+  );
+  // The registration waits read PerfMon's per-node counts each poll and RisPort70 only to confirm (issue 20).
+  figures.figure('PerfMon requests served', cluster.events.list({ kind: 'perfmon' }).length, 'requests');
+  figures.figure(
+    'PerfMon over-limit faults',
+    cluster.events.list({ kind: 'perfmon' }).filter((e) => e.detail.fault === 'RateControl').length,
     'faults',
     { op: '==', value: 0 },
   );

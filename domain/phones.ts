@@ -44,6 +44,13 @@ export interface RegistrationBaseline {
   longUnregistered?: { count: number; names: string[] };
   /** The canary phones chosen among the registered ones, when the run asked for a canary stage. */
   canaries?: CanaryPhone[];
+  /**
+   * PerfMon's registered-phone counts per node at the baseline (the Cisco CallManager object's counters, RTMT's Device
+   * Summary), for nodes that serve them; absent when PerfMon could not be read (`countersUnavailable` says why) or
+   * the baseline predates them. awaitRegistration compares the counts with these to know when to ask RisPort70.
+   */
+  counters?: { byNode: Record<string, number> };
+  countersUnavailable?: string;
 }
 
 /** The canary stage's choice, made with the baseline (the same RisPort70 reading). */
@@ -72,4 +79,12 @@ export interface AwaitRegistrationResult {
   polls: number;
   /** Per CallManager node: phones registered now, and the missing ones (named) that RisPort last saw there. */
   byNode?: Array<{ node: string; registered: number; missing?: string[] }>;
+  /**
+   * What paced the wait: "perfmon" (the counts said when to ask RisPort70, which still decided), or "risport"
+   * (RisPort70 alone, as before PerfMon; `perfmonNotUsed` says why). Absent in results of older runs.
+   */
+  source?: 'perfmon' | 'risport';
+  perfmonNotUsed?: string;
+  /** Requests this wait sent to RisPort70 and to PerfMon. */
+  requests?: { risport: number; perfmon: number };
 }

@@ -11,7 +11,7 @@ status=0
 # pytest exits 5 when it ran nothing: fine for a filtered run (-k ...), a failure for the whole suite.
 run() { "$@" || { rc=$?; if [ "$rc" = 5 ] && [ "$filtered" = yes ]; then :; else status=$rc; fi; }; }
 filtered=$([ $# -gt 0 ] && echo yes || echo no)
-echo "== conformance: unicon.plugins vos, zeep (RisPort70, Control Center Services), ciscoaxl, OpenSSH"
+echo "== conformance: unicon.plugins vos, zeep (RisPort70, Control Center Services, PerfMon), ciscoaxl, OpenSSH"
 run "$base/main/bin/python" -m pytest suite -p no:cacheprovider -W ignore::urllib3.exceptions.InsecureRequestWarning "$@"
 echo "== conformance: ciscoris (its own venv)"
 run "$base/ris/bin/python" -m pytest ciscoris -p no:cacheprovider -W ignore::Warning "$@"

@@ -16,6 +16,7 @@ const FAULT_KINDS = [
   'axl-503',
   'axl-fault',
   'risport-over-limit',
+  'perfmon-unavailable',
   'phones-never-return',
   'replication-broken',
 ];

@@ -3,6 +3,7 @@
  *   - AXL                        POST /axl/                                            (application user)
  *   - RisPort70                  /realtimeservice2/services/RISService70               (application user, node-soap)
  *   - Control Center Services    /controlcenterservice2/services/ControlCenterServices (application user, node-soap)
+ *   - PerfMon                    /perfmonservice2/services/PerfmonService               (application user, node-soap)
  *   - certificate REST API, 14+  /platformcom/api/v1/certmgr/config/...                (OS administrator)
  * Like Tomcat, it is unreachable while Cisco Tomcat is not running or the node is down (fault injection), and a
  * Tomcat restart drops open connections and brings up the regenerated certificate.
@@ -18,6 +19,7 @@ import { requireBasicAuth } from './https/basic-auth';
 import { CERTMGR_BASE, handleCertMgr } from './https/certmgr';
 import { CONTROL_CENTER_PATH, controlCenterServices } from './https/control-center';
 import { BodyTooLarge, requestPath, sendTomcatError } from './https/http-util';
+import { PERFMON_PATH, perfmonServices } from './https/perfmon';
 import { RISPORT_PATH, risportServices } from './https/risport';
 import { mountSoapService } from './https/soap-endpoint';
 
@@ -47,7 +49,12 @@ function admit(node: SimNode, req: IncomingMessage, res: ServerResponse): boolea
     }
     return requireBasicAuth(req, res, node.cluster.osAdmin, PLATFORM_REALM);
   }
-  if (path === RISPORT_PATH || path === CONTROL_CENTER_PATH) {
+  if (path === PERFMON_PATH && node.cluster.faults.perfmonUnavailable === 'not-found') {
+    // The control API's switch: PerfMon's web application is not deployed (what a client meets as Tomcat's 404).
+    sendTomcatError(res, 404, `The requested resource [${path}] is not available`);
+    return false;
+  }
+  if (path === RISPORT_PATH || path === CONTROL_CENTER_PATH || path === PERFMON_PATH) {
     // Clients send assorted SOAPActions ("selectCmDevice", "http://schemas.cisco.com/ast/soap/action/#RisPort#..."),
     // which Axis accepts by dispatching on the body element; without the header node-soap does the same.
     delete req.headers.soapaction;
@@ -94,6 +101,7 @@ export async function startNodeHttpsServer(
   });
 
   await mountSoapService(server, RISPORT_PATH, 'RISService70.wsdl', risportServices(node));
+  await mountSoapService(server, PERFMON_PATH, 'PerfmonService.wsdl', perfmonServices(node));
   await mountSoapService(server, CONTROL_CENTER_PATH, 'ControlCenterServices.wsdl', controlCenterServices(node));
 
   // In front of everything (node-soap included): reachability on kept-alive connections, then authentication.

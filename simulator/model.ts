@@ -88,6 +88,8 @@ export interface ClusterConfig {
      */
     pagingEnd?: 'empty-state-info' | 'no-change';
   };
+  /** Each node's PerfMon budget (default facts/perfmon.ts: 80 per minute), in windows of `windowMs` (60 s). */
+  perfmon?: { requestsPerMinute?: number; windowMs?: number };
   /** How Control Center refuses a control (facts/control-center.ts): `reason-string` (default) or `fault`. */
   controlCenter?: { refusal?: ControlRefusalShape };
   /**
@@ -188,6 +190,11 @@ export type FaultSpec =
    */
   | { kind: 'axl-fault'; count: number; axlcode: number; operation?: string; message?: string }
   | { kind: 'risport-over-limit'; count: number }
+  /**
+   * PerfMon made unavailable on every node ("fault": each request is answered with a server fault; "not-found": the
+   * path answers Tomcat's 404), or available again ("off").
+   */
+  | { kind: 'perfmon-unavailable'; mode: 'fault' | 'not-found' | 'off' }
   | { kind: 'phones-never-return'; count: number }
   /** `utils dbreplication runtimestate` shows the node as (3) Out Of Sync until cleared. */
   | { kind: 'replication-broken'; node: string; broken: boolean };
@@ -200,6 +207,7 @@ class Faults {
   axl503 = 0;
   axlFault: { count: number; axlcode: number; operation?: string; message?: string } | undefined;
   risportOverLimit = 0;
+  perfmonUnavailable: 'fault' | 'not-found' | undefined;
   readonly replicationBroken = new Set<string>();
 
   /** Consumes one armed AXL fault for this operation, if any. */
@@ -809,6 +817,9 @@ export class SimCluster {
         break;
       case 'risport-over-limit':
         this.faults.risportOverLimit = fault.count;
+        break;
+      case 'perfmon-unavailable':
+        this.faults.perfmonUnavailable = fault.mode === 'off' ? undefined : fault.mode;
         break;
       case 'phones-never-return':
         this.phones.markBadItl(fault.count);

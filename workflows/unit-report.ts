@@ -16,7 +16,13 @@ import { PATCHES } from './patches';
 
 export class UnitReport {
   private dirty = false;
-  private inFlight?: Promise<void>;
+  /**
+   * A send loop is running. Kept apart from `inFlight` because a loop with nothing new to tell ends without
+   * awaiting anything: it is over before `changed()` could store its promise, so the promise alone would claim a loop
+   * that no longer runs (and no later change would ever be sent).
+   */
+  private sending = false;
+  private inFlight: Promise<void> = Promise.resolve();
   /** What the rotation was last sent (summary, and CSRs), as JSON: an unchanged summary is not sent again. */
   private lastSummary?: string;
   private lastCsrs = '[]';
@@ -31,18 +37,19 @@ export class UnitReport {
   /** The state changed: report it (now, or right after the report in flight). */
   changed(): void {
     this.dirty = true;
-    this.inFlight ??= this.send();
+    if (!this.sending) this.inFlight = this.send();
   }
 
   /** Reports the final state and waits until the rotation has it (also when the run is being cancelled). */
   async flush(): Promise<void> {
     await CancellationScope.nonCancellable(async () => {
       this.changed();
-      while (this.inFlight) await this.inFlight;
+      while (this.sending) await this.inFlight;
     });
   }
 
   private async send(): Promise<void> {
+    this.sending = true;
     try {
       while (this.dirty) {
         this.dirty = false;
@@ -67,7 +74,7 @@ export class UnitReport {
         }
       }
     } finally {
-      this.inFlight = undefined;
+      this.sending = false;
     }
   }
 

@@ -18,3 +18,4 @@ export * from './axl';
 export * from './certmgr';
 export * from './control-center';
 export * from './phones';
+export * from './perfmon';

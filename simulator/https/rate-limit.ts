@@ -4,7 +4,8 @@
  */
 import type { SimCluster } from '../model';
 
-class FixedWindowLimiter {
+/** Counts requests in fixed windows (RisPort70's budget; each node's PerfMon budget too). */
+export class FixedWindowLimiter {
   private windowStart = 0;
   private count = 0;
 

@@ -7,7 +7,7 @@ import type { Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { listen, type IServices, type Server as SoapServer, type WSDL } from 'soap';
 
-type CiscoWsdl = 'RISService70.wsdl' | 'ControlCenterServices.wsdl';
+type CiscoWsdl = 'RISService70.wsdl' | 'ControlCenterServices.wsdl' | 'PerfmonService.wsdl';
 
 const WSDL_DIR = join(__dirname, '..', '..', 'cisco-wsdl');
 const wsdlText = new Map<CiscoWsdl, string>();

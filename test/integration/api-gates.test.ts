@@ -29,6 +29,7 @@ describe('API gates, cancel and events', function () {
       cluster('g5'),
       { ...cluster('g6'), caSignedUnits: ['tomcat'] },
       { ...cluster('g7'), caSignedUnits: ['tomcat'] },
+      cluster('g8'),
     ]);
   });
   after(() => system?.stop());
@@ -357,5 +358,23 @@ describe('API gates, cancel and events', function () {
     });
     assert.ok(Array.isArray(done.manualActions), JSON.stringify(done));
     assert.equal((await system.lab.control.events('g3', { kind: 'cert-regenerated' })).length, 0);
+  });
+
+  it("cancels a rotation waiting at its unit's gate: the rotation and its unit run end cancelled", async () => {
+    const started = await postJson(`${system.baseUrl}/v1/clusters/g8/regenerations`, {
+      units: ['tomcat', 'tomcat-ECDSA'],
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.json));
+    const id = started.json.id as string;
+    await pendingGate(id);
+    const cancelled = await postJson(`${system.baseUrl}/v1/regenerations/${id}/cancel`, {});
+    assert.equal(cancelled.status, 202);
+    const done = await waitFor('the rotation cancelled', async () => {
+      const d = await doc(id);
+      return d.status === 'cancelled' ? d : undefined;
+    });
+    assert.deepEqual(done.done, []);
+    assert.equal((await doc(`${id}-tomcat`)).status, 'cancelled', 'its unit run is cancelled too');
+    assert.equal((await system.lab.control.events('g8', { kind: 'cert-regenerated' })).length, 0);
   });
 });

@@ -14,6 +14,7 @@ import * as axl from '../../simulator/facts/axl';
 import * as certmgr from '../../simulator/facts/certmgr';
 import * as controlCenter from '../../simulator/facts/control-center';
 import * as csrDistribution from '../../simulator/facts/csr-distribution';
+import * as perfmon from '../../simulator/facts/perfmon';
 import * as phones from '../../simulator/facts/phones';
 import * as restarts from '../../simulator/facts/restarts';
 import * as services from '../../simulator/facts/services';
@@ -114,6 +115,7 @@ const modules = new Map<string, Record<string, unknown>>([
   ['certmgr.ts', certmgr],
   ['control-center.ts', controlCenter],
   ['csr-distribution.ts', csrDistribution],
+  ['perfmon.ts', perfmon],
   ['phones.ts', phones],
   ['restarts.ts', restarts],
   ['services.ts', services],

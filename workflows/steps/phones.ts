@@ -8,7 +8,7 @@ import { canaryGroups, canaryRecovery, likelyCanaryCause } from '../canary';
 import type { PlanRedundancy, PlanStep } from '../../domain/plan';
 import type { PhoneReset, UnitRunContext } from './context';
 import { named, NO_SKIP, phones } from './proxies';
-import type { CanaryPhone, RegistrationBaseline } from '../../domain/phones';
+import type { AwaitRegistrationResult, CanaryPhone, RegistrationBaseline } from '../../domain/phones';
 import type { CanaryState } from '../../domain/types';
 
 type Step<K extends PlanStep['kind']> = Extract<PlanStep, { kind: K }>;
@@ -220,6 +220,16 @@ export async function confirmPhonesResetStep(ctx: UnitRunContext): Promise<boole
 }
 
 /**
+ * Which source paced the wait, for the step's detail (state only, no command): results of runs before PerfMon say
+ * nothing.
+ */
+function registrationSource(r: AwaitRegistrationResult): string {
+  if (r.source === 'perfmon') return ' (paced by PerfMon counts, confirmed by RisPort70)';
+  if (r.source === 'risport') return ` (RisPort70 pacing; PerfMon not used: ${r.perfmonNotUsed ?? 'unavailable'})`;
+  return '';
+}
+
+/**
  * The wait until the baseline is registered again. `reset`: the phone reset it follows (ctx.phoneReset), so a phone
  * counts only once registered since its reset; none after a restart, or when the phones were reset by hand.
  * `homes`: after a redundancy batch, a phone counts only once registered with its own primary.
@@ -253,9 +263,10 @@ export async function awaitRegistrationStep(
         ),
       (r) => ({
         status: r.allBack ? 'completed' : 'failed',
-        detail: r.allBack
-          ? `${r.registered} registered`
-          : `${r.missingCount} missing: ${r.missing.slice(0, 20).join(', ')}`,
+        detail:
+          (r.allBack
+            ? `${r.registered} registered`
+            : `${r.missingCount} missing: ${r.missing.slice(0, 20).join(', ')}`) + registrationSource(r),
       }),
       NO_SKIP.registration,
     );

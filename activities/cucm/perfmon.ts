@@ -1,0 +1,181 @@
+/**
+ * PerfMon client (node-soap, from Cisco's PerfmonService.wsdl): the `Cisco CallManager` object's registered-phone
+ * counters of each node, what RTMT's Device Summary shows, read through one session on the publisher. PerfMon has a
+ * budget of its own (a real node states 80 requests a minute in its over-limit fault), apart from RisPort70's, so
+ * watching the counts costs nothing of the RisPort70 budget that confirming identities needs.
+ *
+ * Anything that keeps the counters from being read (a node without the object, a fault, HTTP 404, the budget spent
+ * twice in a row) is a `PerfmonUnavailable` with a short reason: the caller falls back to RisPort70 alone and says why.
+ */
+import { BasicAuthSecurity, createClientAsync, type Client } from 'soap';
+import { classifyHttpError, type HttpsTrust } from './errors';
+import type { SlidingWindowLimiter } from './rate-limiter';
+import { isOverLimit } from './risport';
+import { asArray, soapCall, text, type Xml } from './xml';
+import { WSDL } from './wsdl';
+
+interface PerfmonTarget extends HttpsTrust {
+  label: string;
+  baseUrl: string;
+  username: string;
+  password: string;
+}
+
+export const CALLMANAGER_OBJECT = 'Cisco CallManager';
+/** The counters whose sum is a node's registered phones (RTMT's Device Summary, "Registered Phones"). */
+export const REGISTERED_PHONE_COUNTERS = ['RegisteredHardwarePhones', 'RegisteredOtherStationDevices'] as const;
+
+/** The share of a node's PerfMon budget (80 a minute on a real node) this product takes: half, the rest for RTMT. */
+export const PERFMON_REQUESTS_PER_MINUTE = 40;
+
+export class PerfmonUnavailable extends Error {
+  constructor(readonly reason: string) {
+    super(`PerfMon not used: ${reason}`);
+  }
+}
+
+/** `\\host\Cisco CallManager\RegisteredHardwarePhones` → host. */
+export function counterHost(name: string): string | undefined {
+  return /^\\\\([^\\]+)\\/.exec(name.trim())?.[1];
+}
+
+export function counterNames(host: string): string[] {
+  return REGISTERED_PHONE_COUNTERS.map((c) => `\\\\${host}\\${CALLMANAGER_OBJECT}\\${c}`);
+}
+
+/** Sums a collection's values per host (only the hosts asked for; a value without a host is ignored). */
+export function registeredPerHost(
+  values: Array<{ name: string; value: number }>,
+  hosts: string[],
+): Map<string, number> {
+  const byLower = new Map(hosts.map((h) => [h.toLowerCase(), h]));
+  const out = new Map(hosts.map((h) => [h, 0]));
+  for (const v of values) {
+    const host = byLower.get(counterHost(v.name)?.toLowerCase() ?? '');
+    if (host !== undefined && Number.isFinite(v.value)) out.set(host, (out.get(host) ?? 0) + v.value);
+  }
+  return out;
+}
+
+interface PerfmonStats {
+  requests: number;
+  overLimitFaults: number;
+}
+
+export class PerfmonClient {
+  private client: Promise<Client> | undefined;
+  readonly stats: PerfmonStats = { requests: 0, overLimitFaults: 0 };
+
+  constructor(
+    private readonly target: PerfmonTarget,
+    private readonly limiter: SlidingWindowLimiter,
+    private readonly onWait: (ms: number) => void = () => undefined,
+  ) {}
+
+  private soap(): Promise<Client> {
+    this.client ??= createClientAsync(WSDL.perfmon, {
+      endpoint: `${this.target.baseUrl}/perfmonservice2/services/PerfmonService`,
+    });
+    return this.client;
+  }
+
+  /**
+   * One request within the cluster's PerfMon limiter. Over the node's budget (other applications share it) the
+   * client holds off a whole window and asks once more, as RisPort70's does; a second over-limit fault is given up.
+   */
+  private async call(operation: string, args: unknown): Promise<Xml> {
+    const client = await this.soap();
+    for (let attempt = 0; ; attempt++) {
+      const httpsAgent = await this.target.agent();
+      const done = await this.limiter.acquire(this.onWait);
+      client.setSecurity(new BasicAuthSecurity(this.target.username, this.target.password, { httpsAgent }));
+      this.stats.requests += 1;
+      try {
+        const [result] = await soapCall(client, operation)(args);
+        return result ?? {};
+      } catch (err) {
+        if (isOverLimit(err)) {
+          this.stats.overLimitFaults += 1;
+          this.limiter.penalize();
+          if (attempt === 0) continue;
+          throw new PerfmonUnavailable('over its rate limit twice in a row');
+        }
+        const classified = classifyHttpError(`${this.target.label}: PerfMon ${operation}`, err, this.target);
+        throw new PerfmonUnavailable(classified.message.replace(`${this.target.label}: `, '').slice(0, 160));
+      } finally {
+        done();
+      }
+    }
+  }
+
+  /**
+   * A session holding the registered-phone counters of the given nodes. Nodes that do not serve them (an IM and
+   * Presence node, a node without the CallManager service) are left out, each found by adding its counters alone
+   * after the request with all of them failed; none left is `PerfmonUnavailable`.
+   */
+  async open(hosts: string[]): Promise<RegisteredCounts> {
+    const opened = await this.call('perfmonOpenSession', {});
+    const handle = text(opened.perfmonOpenSessionReturn);
+    if (!handle) throw new PerfmonUnavailable('perfmonOpenSession returned no session handle');
+    const add = (names: string[]) =>
+      this.call('perfmonAddCounter', {
+        SessionHandle: handle,
+        ArrayOfCounter: { Counter: names.map((Name) => ({ Name })) },
+      });
+    let served = hosts;
+    try {
+      await add(hosts.flatMap(counterNames));
+    } catch (err) {
+      if (!(err instanceof PerfmonUnavailable) || /rate limit/.test(err.reason) || hosts.length === 1) {
+        await this.close(handle);
+        throw err instanceof PerfmonUnavailable && hosts.length === 1
+          ? new PerfmonUnavailable(`no node serves the ${CALLMANAGER_OBJECT} counters (${err.reason})`)
+          : err;
+      }
+      served = [];
+      for (const host of hosts)
+        if (
+          await add(counterNames(host)).then(
+            () => true,
+            () => false,
+          )
+        )
+          served.push(host);
+      if (served.length === 0) {
+        await this.close(handle);
+        throw new PerfmonUnavailable(`no node serves the ${CALLMANAGER_OBJECT} counters (${err.reason})`);
+      }
+    }
+    return new RegisteredCounts(this, handle, served);
+  }
+
+  /** Registered phones per node now, through the session. */
+  async collect(handle: string, hosts: string[]): Promise<Map<string, number>> {
+    const result = await this.call('perfmonCollectSessionData', { SessionHandle: handle });
+    const values = asArray(result.perfmonCollectSessionDataReturn as Xml | Xml[] | undefined).map((v) => ({
+      name: text(v.Name, text((v.Name as Xml | undefined)?.$value)),
+      value: Number(v.Value),
+    }));
+    return registeredPerHost(values, hosts);
+  }
+
+  /** Closes a session; a failure to close is not the caller's problem (the node drops it in time). */
+  async close(handle: string): Promise<void> {
+    await this.call('perfmonCloseSession', { SessionHandle: handle }).catch(() => undefined);
+  }
+}
+
+/** An open session's registered-phone counts per node. */
+export class RegisteredCounts {
+  constructor(
+    private readonly client: PerfmonClient,
+    private readonly handle: string,
+    readonly hosts: string[],
+  ) {}
+  read(): Promise<Map<string, number>> {
+    return this.client.collect(this.handle, this.hosts);
+  }
+  close(): Promise<void> {
+    return this.client.close(this.handle);
+  }
+}
