@@ -344,8 +344,10 @@ export function phoneActivities(ctx: PhoneDeps) {
         const home = input.homes
           ? homeCheck(input.homes, await (await axl()).phoneDevicePools(), ctx.nodes(input.clusterId))
           : undefined;
-        if (input.only) perfmonNotUsed = 'canaries: RisPort70 reads them by name';
-        else if (!base || Object.keys(base).length === 0)
+        // A canary wait watches the fleet baseline's counts too (only the canaries were reset, so the counts drop and
+        // come back with them), and reads the canaries by name when they are back: the RisPort70 budget stays for
+        // the fleet's wait that follows. Runs from before the canary waits carried the counts: RisPort70 alone.
+        if (!base || Object.keys(base).length === 0)
           perfmonNotUsed = input.baseline.countersUnavailable ?? 'the baseline has no PerfMon counts';
         else
           counts = await perfmon.open(Object.keys(base)).catch((err: unknown) => void (perfmonNotUsed = notUsed(err)));

@@ -19,4 +19,9 @@ export const PATCHES = {
    * instead of sending its whole discovery to refreshDiscovery and taking a whole one back.
    */
   discoveryChanges: 'discovery-changes',
+  /**
+   * v1.1.0: a canary wait carries the fleet baseline's PerfMon counts, so it reads RisPort70 (the canaries by name)
+   * only once the counts are back, instead of every poll: the budget stays for the fleet's wait that follows.
+   */
+  canaryCounts: 'canary-counts',
 } as const satisfies Record<string, string>;

@@ -4,7 +4,9 @@
  * reset mode is "none", and the wait until the baseline has registered again, with the accept-missing-phones gate
  * when some stay away (typically a bad ITL). The next certificate starts only after this.
  */
+import { patched } from '@temporalio/workflow';
 import { canaryGroups, canaryRecovery, likelyCanaryCause } from '../canary';
+import { PATCHES } from '../patches';
 import type { PlanRedundancy, PlanStep } from '../../domain/plan';
 import type { PhoneReset, UnitRunContext } from './context';
 import { named, NO_SKIP, phones } from './proxies';
@@ -158,12 +160,14 @@ async function awaitCanaries(
         `Wait for the ${names.length} canary phones to register again (until ${deadline})`,
         {
           clusterId: request.clusterId,
-          // The canaries' own baseline: each was registered then.
+          // The canaries' own baseline: each was registered then. Since v1.1.0 (patch canary-counts) with the
+          // fleet baseline's PerfMon counts, so the wait reads RisPort70 only once the counts are back.
           baseline: {
             takenAt: baseline.takenAt,
             total: names.length,
             registered: names.length,
             registeredNames: names,
+            ...(baseline.counters && patched(PATCHES.canaryCounts) ? { counters: baseline.counters } : {}),
           },
           deadline,
           pollIntervalMs: (request.registrationPollSeconds ?? 10) * 1000,
