@@ -27,8 +27,11 @@
  * Legitimately tunable (environment): BENCH_TIME_SCALE (0.1: every delay is a tenth of a real node's; larger makes
  * fixed overhead relatively smaller), BENCH_POLL_SECONDS (registrationPollSeconds, default 1; the RisPort window is
  * scaled with the time scale so the budget per simulated minute stays CUCM's 15 requests), BENCH_UNITS
- * (comma-separated; default every unit the plan accepts in one rotation), BENCH_PHONES (5000).
+ * (comma-separated; default every unit the plan accepts in one rotation), BENCH_PHONES (5000), BENCH_CONFIG (a simulator
+ * config whose first cluster is rotated instead, e.g. simulator/configs/largest-14-26node.json, with its own phones
+ * unless BENCH_PHONES; nodes on loopback addresses; BENCH_RESULTS_NAME names its results file).
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -37,7 +40,7 @@ import { createActivities } from '../activities';
 import { CliSessionPool } from '../activities/cucm/session-pool';
 import { startSimulator } from '../simulator/cluster-runner';
 import { inventoryFromEndpoints } from '../simulator/inventory';
-import type { SimDelay } from '../simulator/model';
+import type { ClusterConfig, SimDelay } from '../simulator/model';
 import { createWorker } from '../worker/create-worker';
 import { rotateCluster } from '../workflows/rotate-cluster';
 import type { CertificateUnit } from '../domain/units';
@@ -52,6 +55,8 @@ const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** di
 const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 0.1);
 const POLL_SECONDS = Number(process.env.BENCH_POLL_SECONDS ?? 1);
 const PHONES = Number(process.env.BENCH_PHONES ?? 5000);
+/** A simulator config whose first cluster is rotated instead of the 3-node lab (its phones unless BENCH_PHONES). */
+const CONFIG = process.env.BENCH_CONFIG;
 const UNITS = (
   process.env.BENCH_UNITS ?? 'tomcat,tomcat-ECDSA,ipsec,CAPF,CallManager,CallManager-ECDSA,ITLRecovery,TVS'
 )
@@ -125,28 +130,49 @@ function activityPhases(events: HistoryEvent[]): Array<Interval & { label: strin
   return out;
 }
 
+/**
+ * The cluster rotated: the 3-node mixed-mode 14.0 lab, or the first cluster of BENCH_CONFIG (a simulator config, e.g.
+ * simulator/configs/largest-14-26node.json), renamed `rot`, with its phones and the RisPort and PerfMon budgets in
+ * windows scaled like the worker's limiters.
+ */
+function benchCluster(windowMs: number): ClusterConfig {
+  const budgets = {
+    risport: { requestsPerMinute: 15, windowMs },
+    perfmon: { requestsPerMinute: 80, windowMs },
+  };
+  if (CONFIG) {
+    const fromFile = (JSON.parse(readFileSync(CONFIG, 'utf8')) as { clusters: ClusterConfig[] }).clusters[0];
+    if (!fromFile) throw new Error(`${CONFIG} holds no cluster`);
+    return {
+      ...fromFile,
+      id: 'rot',
+      ...budgets,
+      ...(process.env.BENCH_PHONES ? { phones: { ...fromFile.phones, count: PHONES } } : {}),
+    };
+  }
+  return {
+    id: 'rot',
+    version: '14.0.1.13900-155',
+    securityMode: 1,
+    nodes: [
+      { name: 'pub', role: 'publisher' },
+      { name: 'sub1', role: 'subscriber' },
+      { name: 'sub2', role: 'subscriber' },
+    ],
+    phones: { count: PHONES, registerDelayMs: [5000, 40000] },
+    ...budgets,
+  };
+}
+
 async function main(): Promise<void> {
   const server = await startBenchDevServer('rotation');
   let peakRss = process.memoryUsage().rss;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   const windowMs = Math.max(1000, Math.round(60_000 * TIME_SCALE));
-  const sim = await startSimulator(
-    [
-      {
-        id: 'rot',
-        version: '14.0.1.13900-155',
-        securityMode: 1,
-        nodes: [
-          { name: 'pub', role: 'publisher' },
-          { name: 'sub1', role: 'subscriber' },
-          { name: 'sub2', role: 'subscriber' },
-        ],
-        phones: { count: PHONES, registerDelayMs: [5000, 40000] },
-        risport: { requestsPerMinute: 15, windowMs },
-      },
-    ],
-    { timeScale: TIME_SCALE },
-  );
+  const sim = await startSimulator([benchCluster(windowMs)], {
+    timeScale: TIME_SCALE,
+    ...(CONFIG ? { addressing: 'loopback' as const } : {}),
+  });
   const cluster = sim.cluster('rot');
   cluster.clock.recordDelays = true;
   const { inventory, secrets } = inventoryFromEndpoints(sim.endpoints.clusters, (id, user) => `env:${id}_${user}`);
@@ -169,13 +195,15 @@ async function main(): Promise<void> {
   });
   const running = worker.run();
 
+  const phoneCount = cluster.phones.list.length;
   console.log(
-    `3-node mixed-mode 14.0, ${PHONES} phones, time scale ${TIME_SCALE}, registrationPollSeconds ${POLL_SECONDS}, RisPort 15 per ${windowMs} ms, units ${UNITS.join(', ')}`,
+    `${CONFIG ?? '3-node mixed-mode 14.0'}: ${cluster.nodes.length} nodes, ${phoneCount} phones, time scale ${TIME_SCALE}, registrationPollSeconds ${POLL_SECONDS}, RisPort 15 per ${windowMs} ms, units ${UNITS.join(', ')}`,
   );
   // Made before the run, so the file's date, duration and load average at start are the run's.
-  const figures = new BenchResults('rotation', {
+  const figures = new BenchResults(process.env.BENCH_RESULTS_NAME ?? 'rotation', {
+    ...(CONFIG ? { config: CONFIG } : {}),
     nodes: cluster.nodes.length,
-    phones: PHONES,
+    phones: phoneCount,
     timeScale: TIME_SCALE,
     registrationPollSeconds: POLL_SECONDS,
     units: UNITS,
