@@ -182,7 +182,14 @@ async function readState(
   const unitVersion = await rawVersion(deps, current.workflowId)
     .then((v) => ({ id: current.workflowId, ...v }))
     .catch(() => undefined);
-  const state = await unitRunState(deps, current.workflowId, log);
+  const unitState = await unitRunState(deps, current.workflowId, log);
+  // Decisions go to the rotation, which checks them against the gates its unit run has told it of: a gate the unit
+  // run has opened but not yet reported (a signal on its way) is shown once the rotation can take a decision for it.
+  const decidable = new Set((current.summary?.pendingGates ?? []).map((g) => g.id));
+  const state = unitState && {
+    ...unitState,
+    pendingGates: unitState.pendingGates.filter((g) => decidable.has(g.id)),
+  };
   return {
     handle,
     description,
