@@ -363,7 +363,9 @@ export function phoneActivities(ctx: PhoneDeps) {
               progress = { registered: sum, missingCount: Math.max(0, input.baseline.registered - sum) };
               beat();
               if (!pacer.observe(now, Date.now() >= deadline)) {
-                await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
+                // Evenly, within PerfMon's budget: polled as fast as allowed, a sliding window lets a burst through
+                // and then holds every request for the rest of the window, just when the phones come back.
+                await sleep(Math.min(Math.max(pollMs, perfmon.evenIntervalMs), Math.max(0, deadline - Date.now())));
                 continue;
               }
             }

@@ -66,6 +66,14 @@ export class PerfmonClient {
   private client: Promise<Client> | undefined;
   readonly stats: PerfmonStats = { requests: 0, overLimitFaults: 0 };
 
+  /**
+   * The interval at which a loop of reads uses three quarters of this worker's share of the budget: never held by
+   * the limiter, and a quarter left for the session's own requests (open, add, close) and the next baseline's.
+   */
+  get evenIntervalMs(): number {
+    return Math.ceil(this.limiter.windowMs / (this.limiter.limit * 0.75));
+  }
+
   constructor(
     private readonly target: PerfmonTarget,
     private readonly limiter: SlidingWindowLimiter,

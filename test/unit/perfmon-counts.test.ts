@@ -7,12 +7,14 @@ import assert from 'node:assert/strict';
 import {
   CALLMANAGER_OBJECT,
   PERFMON_REQUESTS_PER_MINUTE,
+  PerfmonClient,
   REGISTERED_PHONE_COUNTERS,
   counterHost,
   counterNames,
   registeredPerHost,
 } from '../../activities/cucm/perfmon';
 import { QUIET_POLLS, ReadPacer, countsBack } from '../../activities/registration-counts';
+import { SlidingWindowLimiter } from '../../activities/cucm/rate-limiter';
 import * as sim from '../../simulator/facts';
 
 const counts = (o: Record<string, number>) => new Map(Object.entries(o));
@@ -87,5 +89,13 @@ describe('ReadPacer: when a wait spends a RisPort70 read', () => {
 
   it('always at the deadline', () => {
     assert.equal(new ReadPacer(baseline, false, true).observe(counts({ pub: 0 }), true), true);
+  });
+});
+
+describe('the counts are polled evenly within the PerfMon budget', () => {
+  it('at three quarters of the worker share: 2 s for 40 a minute, 4 s with two workers sharing it', () => {
+    const target = { label: 'x', baseUrl: 'https://x', username: 'u', password: 'p', agent: async () => undefined };
+    assert.equal(new PerfmonClient(target as never, new SlidingWindowLimiter(40, 60_000)).evenIntervalMs, 2_000);
+    assert.equal(new PerfmonClient(target as never, new SlidingWindowLimiter(20, 60_000)).evenIntervalMs, 4_000);
   });
 });
