@@ -269,39 +269,28 @@ export class ActivityContext extends ClusterDirectory {
 
   /** RisPort on the publisher, with the cluster's shared limiter; `onWait` is told how long a slot takes. */
   risport(clusterId: string, onWait?: (ms: number) => void): RisPortClient {
-    const ref = { clusterId, nodeId: this.publisher(clusterId).id };
     const limiter = this.limiters.forCluster(clusterId, this.cluster(clusterId).risportRequestsPerMinute);
-    const trust = this.tls(ref);
     // A client per call site shares the per-cluster limiter; node-soap caches the parsed WSDL.
-    const client = new RisPortClient(
-      {
-        label: `${clusterId} RisPort70`,
-        baseUrl: this.baseUrl(ref),
-        ...this.axlCredentials(clusterId),
-        agent: () => trust.agent(),
-        tlsFailed: () => trust.tlsFailed(),
-      },
-      limiter,
-      onWait,
-    );
-    return client;
+    return new RisPortClient(this.publisherSoap(clusterId, 'RisPort70'), limiter, onWait);
   }
 
   /** PerfMon on the publisher, with the cluster's own PerfMon limiter (apart from RisPort70's budget). */
   perfmon(clusterId: string, onWait?: (ms: number) => void): PerfmonClient {
+    const limiter = this.perfmonLimiters.forCluster(clusterId, PERFMON_REQUESTS_PER_MINUTE);
+    return new PerfmonClient(this.publisherSoap(clusterId, 'PerfMon'), limiter, onWait);
+  }
+
+  /** A serviceability SOAP interface of the publisher (RisPort70, PerfMon): its URL, AXL user and pinned TLS. */
+  private publisherSoap(clusterId: string, service: string) {
     const ref = { clusterId, nodeId: this.publisher(clusterId).id };
     const trust = this.tls(ref);
-    return new PerfmonClient(
-      {
-        label: `${clusterId} PerfMon`,
-        baseUrl: this.baseUrl(ref),
-        ...this.axlCredentials(clusterId),
-        agent: () => trust.agent(),
-        tlsFailed: () => trust.tlsFailed(),
-      },
-      this.perfmonLimiters.forCluster(clusterId, PERFMON_REQUESTS_PER_MINUTE),
-      onWait,
-    );
+    return {
+      label: `${clusterId} ${service}`,
+      baseUrl: this.baseUrl(ref),
+      ...this.axlCredentials(clusterId),
+      agent: () => trust.agent(),
+      tlsFailed: () => trust.tlsFailed(),
+    };
   }
 
   /** Control Center Services of a node the worker knows (call `resolveNode` first for a node not yet learned). */

@@ -139,13 +139,10 @@ export function discoveryActivities(ctx: DiscoveryDeps) {
       }),
 
     /**
-     * A discovery brought up to date after a unit run (a rotation discovers once): per node, the services (a unit
-     * restarts some) and the certificates of `units` (regenerated: new serial and dates); the ITL signer's serial
-     * when ITLRecovery or CallManager changed. One `utils service list` and one `show cert own` per unit per node.
-     */
-    /**
-     * What a unit changed (a rotation between two units): every node's services, the certificates of the units
-     * named per node, the ITL's signer when asked. The rotation merges it into its discovery (applyDiscoveryChanges).
+     * What a unit changed (a rotation between two units; the rotation discovers once): every node's services (a unit
+     * restarts some), the certificates of the units named per node (regenerated: new serials and dates), the ITL
+     * signer's serial when asked (ITLRecovery or CallManager changed). One `utils service list` and one `show cert
+     * own` per unit per node. The rotation merges it into its discovery (applyDiscoveryChanges).
      */
     readDiscoveryChanges: async (input: DiscoveryChangesInput): Promise<DiscoveryChanges> =>
       heartbeating(() => readChanges(input)),

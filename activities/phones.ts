@@ -17,9 +17,9 @@
 import { Context } from '@temporalio/activity';
 import { heartbeating, toFailure, type ActivityContext } from './context';
 import { CucmHttpError } from './cucm/errors';
-import { PerfmonUnavailable, type RegisteredCounts } from './cucm/perfmon';
+import type { RegisteredCounts } from './cucm/perfmon';
 import { MAX_DEVICES_PER_REQUEST, type RisDevice } from './cucm/risport';
-import { ReadPacer } from './registration-counts';
+import { CountsWatch, whyNotUsed } from './registration-counts';
 import { selectCanaries } from './canary';
 import { nodeIdOf } from './redundancy';
 import type { CallManagerRedundancy } from '../domain/discovery';
@@ -107,15 +107,6 @@ async function wholeSecond(): Promise<number> {
 /** What these activities use of the worker's shared context (and nothing else). */
 type PhoneDeps = Pick<ActivityContext, 'axl' | 'risport' | 'perfmon' | 'nodes'>;
 
-/** A short reason for the run's record when PerfMon could not be used. */
-function notUsed(err: unknown): string {
-  return err instanceof PerfmonUnavailable
-    ? err.reason
-    : err instanceof Error
-      ? err.message.slice(0, 160)
-      : String(err);
-}
-
 export function phoneActivities(ctx: PhoneDeps) {
   async function resetOne(axl: Awaited<ReturnType<ActivityContext['axl']>>, name: string): Promise<void> {
     // AXL throttles with 503: back off and retry the same phone, the step itself does not fail.
@@ -151,7 +142,7 @@ export function phoneActivities(ctx: PhoneDeps) {
       counts = await ctx.perfmon(clusterId, () => Context.current().heartbeat()).open(hosts);
       return { counters: { byNode: Object.fromEntries(await counts.read()) } };
     } catch (err) {
-      return { countersUnavailable: notUsed(err) };
+      return { countersUnavailable: whyNotUsed(err) };
     } finally {
       await counts?.close();
     }
@@ -317,8 +308,8 @@ export function phoneActivities(ctx: PhoneDeps) {
      * When the baseline carries PerfMon's per-node counts, each poll reads those instead (PerfMon's own budget), and
      * RisPort70 is read only when the counts are back to the baseline and moved since the last read, after a few
      * quiet polls, or at the deadline (registration-counts.ts): the same decisions, far fewer RisPort70 requests.
-     * Without counts (canaries, a baseline without them, a fault, the budget spent), RisPort70 alone paces the wait,
-     * as before, and the result says why.
+     * A canary wait (`only`) watches the same counts and reads the canaries by name. Without counts (a baseline
+     * without them, a fault, the budget spent), RisPort70 alone paces the wait, as before, and the result says why.
      */
     awaitRegistration: async (input: AwaitRegistrationInput): Promise<AwaitRegistrationResult> => {
       const act = Context.current();
@@ -335,43 +326,36 @@ export function phoneActivities(ctx: PhoneDeps) {
       let devices = new Map<string, RisDevice>();
       // The phones a narrowed poll reads by name; undefined: the next poll reads every phone.
       let watching: string[] | undefined;
-      let counts: RegisteredCounts | undefined;
-      let perfmonNotUsed: string | undefined;
-      const base = input.baseline.counters?.byNode;
+      let watch: CountsWatch | undefined;
       try {
         const axl = async () => ctx.axl(input.clusterId);
         const reset = await resetScope(input, async () => (await axl()).securePhoneNames());
         const home = input.homes
           ? homeCheck(input.homes, await (await axl()).phoneDevicePools(), ctx.nodes(input.clusterId))
           : undefined;
-        // A canary wait watches the fleet baseline's counts too (only the canaries were reset, so the counts drop and
-        // come back with them), and reads the canaries by name when they are back: the RisPort70 budget stays for
-        // the fleet's wait that follows. Runs from before the canary waits carried the counts: RisPort70 alone.
-        if (!base || Object.keys(base).length === 0)
-          perfmonNotUsed = input.baseline.countersUnavailable ?? 'the baseline has no PerfMon counts';
-        else
-          counts = await perfmon.open(Object.keys(base)).catch((err: unknown) => void (perfmonNotUsed = notUsed(err)));
-        const pacer = base ? new ReadPacer(base, home !== undefined, input.changedSince !== undefined) : undefined;
+        watch = await CountsWatch.open(perfmon, input.baseline, {
+          perNode: home !== undefined,
+          afterReset: input.changedSince !== undefined,
+        });
         let confirm = false;
         for (;;) {
           polls += 1;
-          if (counts && pacer && !confirm) {
-            const now = await counts.read().catch((err: unknown) => void (perfmonNotUsed = notUsed(err)));
-            if (!now) counts = undefined;
-            else {
-              const sum = [...now.values()].reduce((a, b) => a + b, 0);
-              progress = { registered: sum, missingCount: Math.max(0, input.baseline.registered - sum) };
-              beat();
-              if (!pacer.observe(now, Date.now() >= deadline)) {
-                // Evenly, within PerfMon's budget: polled as fast as allowed, a sliding window lets a burst through
-                // and then holds every request for the rest of the window, just when the phones come back.
-                await sleep(Math.min(Math.max(pollMs, perfmon.evenIntervalMs), Math.max(0, deadline - Date.now())));
-                continue;
-              }
+          const seen = confirm ? undefined : await watch.poll(Date.now() >= deadline);
+          if (seen) {
+            progress = {
+              registered: seen.registered,
+              missingCount: Math.max(0, input.baseline.registered - seen.registered),
+            };
+            beat();
+            if (!seen.read) {
+              // Evenly, within PerfMon's budget: polled as fast as allowed, a sliding window lets a burst through
+              // and then holds every request for the rest of the window, just when the phones come back.
+              await sleep(Math.min(Math.max(pollMs, perfmon.evenIntervalMs), Math.max(0, deadline - Date.now())));
+              continue;
             }
           }
           confirm = false;
-          pacer?.read();
+          watch.readingRisport();
           const full = watching === undefined;
           // A full read is every phone, or every canary when the wait is for the canaries only.
           if (watching === undefined) devices = await risport.snapshot(input.only ?? []);
@@ -395,8 +379,8 @@ export function phoneActivities(ctx: PhoneDeps) {
               missingCount: missing.length,
               polls,
               byNode: perNode(devices, missing.slice(0, MAX_MISSING_NAMES)),
-              source: counts ? 'perfmon' : 'risport',
-              ...(counts ? {} : { perfmonNotUsed: perfmonNotUsed ?? 'PerfMon unavailable' }),
+              source: watch.active ? 'perfmon' : 'risport',
+              ...(watch.active ? {} : { perfmonNotUsed: watch.notUsed ?? 'PerfMon unavailable' }),
               requests: { risport: risport.stats.requests, perfmon: perfmon.stats.requests },
             };
           }
@@ -407,7 +391,7 @@ export function phoneActivities(ctx: PhoneDeps) {
       } catch (err) {
         throw toFailure(err);
       } finally {
-        await counts?.close();
+        await watch?.close();
       }
     },
   };

@@ -7,6 +7,8 @@
  * the deadline. After a reset the first read waits for the counts to move: until its phones leave, the counts are the
  * baseline's and a read would only find every phone not back yet.
  */
+import type { RegistrationBaseline } from '../domain/phones';
+import { PerfmonUnavailable, type PerfmonClient, type RegisteredCounts } from './cucm/perfmon';
 
 export type Counts = ReadonlyMap<string, number>;
 
@@ -62,5 +64,79 @@ export class ReadPacer {
   read(): void {
     this.moved = false;
     this.quiet = 0;
+  }
+}
+
+/** A short reason for the run's record when PerfMon could not be used. */
+export function whyNotUsed(err: unknown): string {
+  return err instanceof PerfmonUnavailable
+    ? err.reason
+    : err instanceof Error
+      ? err.message.slice(0, 160)
+      : String(err);
+}
+
+/**
+ * A registration wait's watch over PerfMon's counts: opened on the baseline's nodes, read each poll, and off for the
+ * rest of the wait (with the reason, for the run's record) as soon as PerfMon fails; its session is closed at the end
+ * whatever happened.
+ */
+export class CountsWatch {
+  private constructor(
+    private counts: RegisteredCounts | undefined,
+    private readonly pacer: ReadPacer | undefined,
+    private readonly session: RegisteredCounts | undefined,
+    public notUsed: string | undefined,
+  ) {}
+
+  static async open(
+    perfmon: Pick<PerfmonClient, 'open'>,
+    baseline: Pick<RegistrationBaseline, 'counters' | 'countersUnavailable'>,
+    options: { perNode: boolean; afterReset: boolean },
+  ): Promise<CountsWatch> {
+    const base = baseline.counters?.byNode;
+    if (!base || Object.keys(base).length === 0)
+      return new CountsWatch(
+        undefined,
+        undefined,
+        undefined,
+        baseline.countersUnavailable ?? 'the baseline has no PerfMon counts',
+      );
+    try {
+      const counts = await perfmon.open(Object.keys(base));
+      return new CountsWatch(counts, new ReadPacer(base, options.perNode, options.afterReset), counts, undefined);
+    } catch (err) {
+      return new CountsWatch(undefined, undefined, undefined, whyNotUsed(err));
+    }
+  }
+
+  /** The counts still pace the wait. */
+  get active(): boolean {
+    return this.counts !== undefined;
+  }
+
+  /**
+   * Reads the counts: the phones registered now by their sum, and whether RisPort70 is worth reading now. Undefined
+   * when PerfMon failed (the watch is off from then on: RisPort70 paces the rest of the wait).
+   */
+  async poll(pastDeadline: boolean): Promise<{ registered: number; read: boolean } | undefined> {
+    if (!this.counts || !this.pacer) return undefined;
+    try {
+      const now = await this.counts.read();
+      return { registered: [...now.values()].reduce((a, b) => a + b, 0), read: this.pacer.observe(now, pastDeadline) };
+    } catch (err) {
+      this.counts = undefined;
+      this.notUsed = whyNotUsed(err);
+      return undefined;
+    }
+  }
+
+  /** RisPort70 was read: the next read waits for the counts to move again. */
+  readingRisport(): void {
+    this.pacer?.read();
+  }
+
+  close(): Promise<void> {
+    return this.session?.close() ?? Promise.resolve();
   }
 }

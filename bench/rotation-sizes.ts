@@ -53,7 +53,7 @@ async function benchSize(size: string): Promise<void> {
   if (!configFile) throw new Error(`BENCH_SIZES: unknown size ${size} (8, 16 or largest)`);
   const base = clusterFromConfigFile(join(root, configFile));
   const cluster =
-    size === 'largest' ? base : clusterFromConfigFile(join(root, configFile), base.nodes.length * PHONES_PER_NODE);
+    size === 'largest' ? base : { ...base, phones: { ...base.phones, count: base.nodes.length * PHONES_PER_NODE } };
   const server = await startBenchDevServer('sizes');
   // The server's own word on history sizes (it logs at warn level; startDevServer echoes its lines too).
   const warnings = { size: 0, count: 0 };

@@ -31,7 +31,6 @@
  * config whose first cluster is rotated instead, e.g. simulator/configs/largest-14-26node.json, with its own phones
  * unless BENCH_PHONES; nodes on loopback addresses; BENCH_RESULTS_NAME names its results file).
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -44,6 +43,8 @@ import type { ClusterConfig, SimDelay } from '../simulator/model';
 import { createWorker } from '../worker/create-worker';
 import { rotateCluster } from '../workflows/rotate-cluster';
 import type { CertificateUnit } from '../domain/units';
+import { clusterFromConfigFile } from '../test/support/gated-rotation';
+import { measureHistory } from '../test/support/history-sizes';
 import { startBenchDevServer } from './dev-server';
 import { BenchResults } from './results';
 
@@ -140,16 +141,8 @@ function benchCluster(windowMs: number): ClusterConfig {
     risport: { requestsPerMinute: 15, windowMs },
     perfmon: { requestsPerMinute: 80, windowMs },
   };
-  if (CONFIG) {
-    const fromFile = (JSON.parse(readFileSync(CONFIG, 'utf8')) as { clusters: ClusterConfig[] }).clusters[0];
-    if (!fromFile) throw new Error(`${CONFIG} holds no cluster`);
-    return {
-      ...fromFile,
-      id: 'rot',
-      ...budgets,
-      ...(process.env.BENCH_PHONES ? { phones: { ...fromFile.phones, count: PHONES } } : {}),
-    };
-  }
+  if (CONFIG)
+    return { ...clusterFromConfigFile(CONFIG, process.env.BENCH_PHONES ? PHONES : undefined), id: 'rot', ...budgets };
   return {
     id: 'rot',
     version: '14.0.1.13900-155',
@@ -300,24 +293,21 @@ async function main(): Promise<void> {
     const history = await client.workflow.getHandle(id).fetchHistory();
     const events = history.events ?? [];
     const name = id.replace(workflowId, 'rotation');
-    const bytes = temporal.api.history.v1.History.encode(history).finish().length;
-    totalBytes += bytes;
-    print(`history: ${name}`, `${events.length} events, ${(bytes / 1e6).toFixed(2)} MB`);
-    figures.figure(`history events: ${name}`, events.length, 'events');
-    figures.figure(`history bytes: ${name}`, bytes, 'bytes');
+    const size = measureHistory(history, { workflowId: id, runId: '', type: '', status: '' });
+    totalBytes += size.bytes;
+    print(`history: ${name}`, `${size.events} events, ${(size.bytes / 1e6).toFixed(2)} MB`);
+    figures.figure(`history events: ${name}`, size.events, 'events');
+    figures.figure(`history bytes: ${name}`, size.bytes, 'bytes');
     // What signals carry into this history (the unit runs' progress reports, in the rotation's): first and largest.
-    const signals = events.flatMap((e) => {
-      const input = e.workflowExecutionSignaledEventAttributes?.input;
-      return input ? [temporal.api.common.v1.Payloads.encode(input).finish().length] : [];
-    });
-    if (signals.length > 0) {
-      const inSignals = signals.reduce((a, b) => a + b, 0);
+    const { signals } = size;
+    if (signals.count > 0) {
+      const share = Math.round((100 * signals.totalBytes) / size.bytes);
       print(
         `  signals into ${name}`,
-        `${signals.length}, first ${signals[0]} B, largest ${Math.max(...signals)} B, ${Math.round((100 * inSignals) / bytes)} % of its bytes`,
+        `${signals.count}, first ${signals.firstBytes} B, largest ${signals.largestBytes} B, ${share} % of its bytes`,
       );
-      figures.figure(`signals into ${name}: largest payload`, Math.max(...signals), 'bytes');
-      figures.figure(`signals into ${name}: share of its history`, Math.round((100 * inSignals) / bytes), '%');
+      figures.figure(`signals into ${name}: largest payload`, signals.largestBytes, 'bytes');
+      figures.figure(`signals into ${name}: share of its history`, share, '%');
     }
     phases.push(...activityPhases(events));
   }

@@ -7,19 +7,11 @@
  * Anything that keeps the counters from being read (a node without the object, a fault, HTTP 404, the budget spent
  * twice in a row) is a `PerfmonUnavailable` with a short reason: the caller falls back to RisPort70 alone and says why.
  */
-import { BasicAuthSecurity, createClientAsync, type Client } from 'soap';
-import { classifyHttpError, type HttpsTrust } from './errors';
+import { classifyHttpError } from './errors';
+import { isOverLimit, LimitedSoapClient, type SoapTarget } from './limited-soap';
 import type { SlidingWindowLimiter } from './rate-limiter';
-import { isOverLimit } from './risport';
-import { asArray, soapCall, text, type Xml } from './xml';
+import { asArray, text, type Xml } from './xml';
 import { WSDL } from './wsdl';
-
-interface PerfmonTarget extends HttpsTrust {
-  label: string;
-  baseUrl: string;
-  username: string;
-  password: string;
-}
 
 export const CALLMANAGER_OBJECT = 'Cisco CallManager';
 /** The counters whose sum is a node's registered phones (RTMT's Device Summary, "Registered Phones"). */
@@ -57,14 +49,10 @@ export function registeredPerHost(
   return out;
 }
 
-interface PerfmonStats {
-  requests: number;
-  overLimitFaults: number;
-}
-
-export class PerfmonClient {
-  private client: Promise<Client> | undefined;
-  readonly stats: PerfmonStats = { requests: 0, overLimitFaults: 0 };
+export class PerfmonClient extends LimitedSoapClient {
+  constructor(target: SoapTarget, limiter: SlidingWindowLimiter, onWait?: (ms: number) => void) {
+    super(target, { wsdl: WSDL.perfmon, path: '/perfmonservice2/services/PerfmonService' }, limiter, onWait);
+  }
 
   /**
    * The interval at which a loop of reads uses three quarters of this worker's share of the budget: never held by
@@ -74,46 +62,24 @@ export class PerfmonClient {
     return Math.ceil(this.limiter.windowMs / (this.limiter.limit * 0.75));
   }
 
-  constructor(
-    private readonly target: PerfmonTarget,
-    private readonly limiter: SlidingWindowLimiter,
-    private readonly onWait: (ms: number) => void = () => undefined,
-  ) {}
-
-  private soap(): Promise<Client> {
-    this.client ??= createClientAsync(WSDL.perfmon, {
-      endpoint: `${this.target.baseUrl}/perfmonservice2/services/PerfmonService`,
-    });
-    return this.client;
-  }
-
   /**
-   * One request within the cluster's PerfMon limiter. Over the node's budget (other applications share it) the
-   * client holds off a whole window and asks once more, as RisPort70's does; a second over-limit fault is given up.
+   * One request within the cluster's PerfMon limiter. Over the node's budget the client holds off a whole window and
+   * asks once more, as RisPort70's does; a second over-limit fault, or any other failure, is PerfMon unavailable.
    */
-  private async call(operation: string, args: unknown): Promise<Xml> {
-    const client = await this.soap();
-    for (let attempt = 0; ; attempt++) {
-      const httpsAgent = await this.target.agent();
-      const done = await this.limiter.acquire(this.onWait);
-      client.setSecurity(new BasicAuthSecurity(this.target.username, this.target.password, { httpsAgent }));
-      this.stats.requests += 1;
-      try {
-        const [result] = await soapCall(client, operation)(args);
-        return result ?? {};
-      } catch (err) {
-        if (isOverLimit(err)) {
-          this.stats.overLimitFaults += 1;
-          this.limiter.penalize();
-          if (attempt === 0) continue;
-          throw new PerfmonUnavailable('over its rate limit twice in a row');
-        }
-        const classified = classifyHttpError(`${this.target.label}: PerfMon ${operation}`, err, this.target);
-        throw new PerfmonUnavailable(classified.message.replace(`${this.target.label}: `, '').slice(0, 160));
-      } finally {
-        done();
-      }
-    }
+  private request(operation: string, args: unknown): Promise<Xml> {
+    return this.call(
+      operation,
+      args,
+      (faults) => faults < 2,
+      (err) =>
+        new PerfmonUnavailable(
+          isOverLimit(err)
+            ? 'over its rate limit twice in a row'
+            : classifyHttpError(`${this.target.label}: PerfMon ${operation}`, err, this.target)
+                .message.replace(`${this.target.label}: `, '')
+                .slice(0, 160),
+        ),
+    );
   }
 
   /**
@@ -122,11 +88,11 @@ export class PerfmonClient {
    * after the request with all of them failed; none left is `PerfmonUnavailable`.
    */
   async open(hosts: string[]): Promise<RegisteredCounts> {
-    const opened = await this.call('perfmonOpenSession', {});
+    const opened = await this.request('perfmonOpenSession', {});
     const handle = text(opened.perfmonOpenSessionReturn);
     if (!handle) throw new PerfmonUnavailable('perfmonOpenSession returned no session handle');
     const add = (names: string[]) =>
-      this.call('perfmonAddCounter', {
+      this.request('perfmonAddCounter', {
         SessionHandle: handle,
         ArrayOfCounter: { Counter: names.map((Name) => ({ Name })) },
       });
@@ -159,7 +125,7 @@ export class PerfmonClient {
 
   /** Registered phones per node now, through the session. */
   async collect(handle: string, hosts: string[]): Promise<Map<string, number>> {
-    const result = await this.call('perfmonCollectSessionData', { SessionHandle: handle });
+    const result = await this.request('perfmonCollectSessionData', { SessionHandle: handle });
     const values = asArray(result.perfmonCollectSessionDataReturn as Xml | Xml[] | undefined).map((v) => ({
       name: text(v.Name, text((v.Name as Xml | undefined)?.$value)),
       value: Number(v.Value),
@@ -169,7 +135,7 @@ export class PerfmonClient {
 
   /** Closes a session; a failure to close is not the caller's problem (the node drops it in time). */
   async close(handle: string): Promise<void> {
-    await this.call('perfmonCloseSession', { SessionHandle: handle }).catch(() => undefined);
+    await this.request('perfmonCloseSession', { SessionHandle: handle }).catch(() => undefined);
   }
 }
 

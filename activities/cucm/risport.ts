@@ -3,18 +3,11 @@
  * StateInfo paging, and the cluster-wide rate limiter. An over-limit fault is not a failure of the step: the client
  * waits a whole window and asks again.
  */
-import { BasicAuthSecurity, createClientAsync, type Client } from 'soap';
-import { asArray, optionalText, soapCall, text, type Xml } from './xml';
-import { classifyHttpError, type HttpsTrust } from './errors';
+import { asArray, optionalText, text, type Xml } from './xml';
+import { classifyHttpError } from './errors';
+import { LimitedSoapClient, type SoapTarget } from './limited-soap';
 import type { SlidingWindowLimiter } from './rate-limiter';
 import { WSDL } from './wsdl';
-
-interface RisTarget extends HttpsTrust {
-  label: string;
-  baseUrl: string;
-  username: string;
-  password: string;
-}
 
 export interface RisDevice {
   name: string;
@@ -30,27 +23,9 @@ export interface RisDevice {
 
 export const MAX_DEVICES_PER_REQUEST = 1000;
 
-interface RisStats {
-  requests: number;
-  overLimitFaults: number;
-}
-
-export class RisPortClient {
-  private client: Promise<Client> | undefined;
-  readonly stats: RisStats = { requests: 0, overLimitFaults: 0 };
-
-  constructor(
-    private readonly target: RisTarget,
-    private readonly limiter: SlidingWindowLimiter,
-    private readonly onWait: (ms: number) => void = () => undefined,
-  ) {}
-
-  // node-soap caches the parsed WSDL per path, so one client per node costs little after the first.
-  private soap(): Promise<Client> {
-    this.client ??= createClientAsync(WSDL.risport, {
-      endpoint: `${this.target.baseUrl}/realtimeservice2/services/RISService70`,
-    });
-    return this.client;
+export class RisPortClient extends LimitedSoapClient {
+  constructor(target: SoapTarget, limiter: SlidingWindowLimiter, onWait?: (ms: number) => void) {
+    super(target, { wsdl: WSDL.risport, path: '/realtimeservice2/services/RISService70' }, limiter, onWait);
   }
 
   /** One selectCmDeviceExt request (one page of at most 1000 devices). */
@@ -59,45 +34,28 @@ export class RisPortClient {
     stateInfo: string,
     status = 'Any',
   ): Promise<{ devices: RisDevice[]; stateInfo: string; total: number }> {
-    const client = await this.soap();
-    for (;;) {
-      // The TLS agent first: a pin read over SSH must not run on the budget's clock.
-      const httpsAgent = await this.target.agent();
-      const done = await this.limiter.acquire(this.onWait);
-      client.setSecurity(new BasicAuthSecurity(this.target.username, this.target.password, { httpsAgent }));
-      this.stats.requests += 1;
-      try {
-        const [result] = (await soapCall(
-          client,
-          'selectCmDeviceExt',
-        )({
-          StateInfo: stateInfo,
-          CmSelectionCriteria: {
-            MaxReturnedDevices: MAX_DEVICES_PER_REQUEST,
-            DeviceClass: 'Phone',
-            Model: 255,
-            Status: status,
-            NodeName: '',
-            SelectBy: 'Name',
-            SelectItems: { item: (names.length ? names : ['*']).map((Item) => ({ Item })) },
-            Protocol: 'Any',
-            DownloadStatus: 'Any',
-          },
-        })) as [Xml];
-        return parseResult(result);
-      } catch (err) {
-        if (isOverLimit(err)) {
-          // Someone else used the cluster's quota: hold off a whole window, then ask again.
-          this.stats.overLimitFaults += 1;
-          this.limiter.penalize();
-          continue;
-        }
-        // classifyHttpError passes a CucmHttpError through as it is.
-        throw classifyHttpError(`${this.target.label}: RisPort70 selectCmDeviceExt`, err, this.target);
-      } finally {
-        done();
-      }
-    }
+    const result = await this.call(
+      'selectCmDeviceExt',
+      {
+        StateInfo: stateInfo,
+        CmSelectionCriteria: {
+          MaxReturnedDevices: MAX_DEVICES_PER_REQUEST,
+          DeviceClass: 'Phone',
+          Model: 255,
+          Status: status,
+          NodeName: '',
+          SelectBy: 'Name',
+          SelectItems: { item: (names.length ? names : ['*']).map((Item) => ({ Item })) },
+          Protocol: 'Any',
+          DownloadStatus: 'Any',
+        },
+      },
+      // Someone else used the cluster's quota: after a whole window, ask again (not a failure of the step).
+      () => true,
+      // classifyHttpError passes a CucmHttpError through as it is.
+      (err) => classifyHttpError(`${this.target.label}: RisPort70 selectCmDeviceExt`, err, this.target),
+    );
+    return parseResult(result);
   }
 
   /** Registration state of the given phones (or of all phones), following StateInfo to the last page. */
@@ -125,21 +83,6 @@ function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/**
- * RisPort70's over-limit fault: faultcode `Server.RateControl` under whatever prefix the node declares (real nodes
- * send `ns1:`), or Cisco's faultstring "Exceeded allowed rate for Reatime information" (typo theirs).
- */
-export function isOverLimit(err: unknown): boolean {
-  const e = err as {
-    root?: { Envelope?: { Body?: { Fault?: { faultcode?: unknown; faultstring?: unknown } } } };
-    message?: string;
-  };
-  const fault = e.root?.Envelope?.Body?.Fault;
-  const code = typeof fault?.faultcode === 'string' ? fault.faultcode : '';
-  const text = `${typeof fault?.faultstring === 'string' ? fault.faultstring : ''} ${e.message ?? ''}`;
-  return /(^|:)Server\.RateControl$/.test(code.trim()) || /Exceeded allowed rate/i.test(text);
 }
 
 function parseResult(result: Xml): { devices: RisDevice[]; stateInfo: string; total: number } {

@@ -165,10 +165,11 @@ export async function runGatedRotation(options: GatedRotationOptions): Promise<G
           decision,
           comment: 'decided by the size bench',
         });
-        // A 409 is the gate already gone (the run moved on), or not yet known to the rotation: read it again.
+        // A 409 is the gate already gone (the run moved on): read again. (The API shows a gate only once the rotation
+        // can take it, so a refusal that repeats means the run is stuck, below.)
         if (answer.status === 200) decided.add(g.id);
         else refusedSince.set(g.id, refusedSince.get(g.id) ?? Date.now());
-        // Each gate's answers once per status (a refusal repeats every 250 ms until the rotation knows the gate).
+        // Each gate's answers once per status (a refusal would repeat every 250 ms).
         if (!decisions.some((d) => d.gateId === g.id && d.status === answer.status)) {
           decisions.push({ gateId: g.id, kind: g.kind, decision, status: answer.status, detail: answer.json.detail });
           const detail = answer.status === 200 ? '' : ` ${String(answer.json.detail)}`;

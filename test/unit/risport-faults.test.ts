@@ -3,7 +3,7 @@
  * whatever the prefix (real nodes send `ns1:`, public PHP and Splunk clients test for that), or by Cisco's text.
  */
 import assert from 'node:assert/strict';
-import { isOverLimit } from '../../activities/cucm/risport';
+import { isOverLimit } from '../../activities/cucm/limited-soap';
 
 const fault = (faultcode: string, faultstring: string) => ({
   root: { Envelope: { Body: { Fault: { faultcode, faultstring } } } },
