@@ -13,6 +13,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resolveSecret as resolveSecretRef } from '../inventory/secrets';
+import type { GateDecision } from '../domain/types';
 import { sendProblem } from './problem';
 
 const ROLES = ['viewer', 'operator', 'approver'] as const;
@@ -43,10 +44,14 @@ interface ApiToken {
 /** `{ disabled: true }` is the development switch (API_AUTH_DISABLED=true): every caller may do everything. */
 export type AuthOptions = { disabled: true } | { tokens: ApiToken[] };
 
-interface Principal {
-  /** The token's name; `anonymous` when authentication is disabled. */
+export interface Principal {
+  /** The token's name (an OpenID Connect token: its subject); `anonymous` when authentication is disabled. */
   name: string;
   role: Role | 'anonymous';
+  /** Every role or group the caller holds (a static token: its one role; OIDC: the roles claim). */
+  roles: string[];
+  /** How the API authenticated the caller; `none` when authentication is disabled. */
+  method: 'api-token' | 'oidc' | 'none';
 }
 
 declare module 'fastify' {
@@ -164,7 +169,7 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   if ('disabled' in options) {
     app.log.warn('API AUTHENTICATION IS DISABLED (API_AUTH_DISABLED=true): every caller may do everything');
     app.addHook('onRequest', async (request) => {
-      request.principal = { name: 'anonymous', role: 'anonymous' };
+      request.principal = { name: 'anonymous', role: 'anonymous', roles: [], method: 'none' };
     });
     return;
   }
@@ -197,7 +202,7 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
     const who = match(bearer[1]);
     if (!who)
       return unauthorized(reply, 'The bearer token is not valid for this API; ask its administrator for one.', true);
-    request.principal = { name: who.name, role: who.role };
+    request.principal = { name: who.name, role: who.role, roles: [who.role], method: 'api-token' };
     const needed =
       route.config?.permission ?? (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'start');
     if (!GRANTS[who.role].includes(needed)) {
@@ -214,6 +219,18 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
 /** The identity recorded in workflow inputs (requestedBy, gate decisions). */
 export function identityOf(request: FastifyRequest): string {
   return request.principal?.name ?? 'anonymous';
+}
+
+/**
+ * Who decides a gate, as the workflow records it: the caller's identity, whether the API authenticated it, how, and
+ * its roles or groups (what an approval policy checks).
+ */
+export function deciderOf(
+  request: FastifyRequest,
+): Pick<GateDecision, 'by' | 'verified' | 'authenticatedBy' | 'groups'> {
+  const p = request.principal;
+  if (!p || p.method === 'none') return { by: p?.name ?? 'anonymous', verified: false };
+  return { by: p.name, verified: true, authenticatedBy: p.method, groups: p.roles };
 }
 
 /** OpenAPI security scheme, and the requirement routes declare. */

@@ -38,6 +38,16 @@ export interface GateDecision {
   comment?: string;
   /** Who decided: the API records its token's identity; the Temporal UI records what the engineer typed. */
   by?: string;
+  /**
+   * Set by the API only: the decider was authenticated by the API (a static token, or an OpenID Connect token
+   * checked against the provider's keys). Absent or false on decisions sent from the Temporal UI (the name typed in);
+   * the change report compares it with Temporal's own record of the sender (the history's identity).
+   */
+  verified?: boolean;
+  /** Set by the API only: how the decider was authenticated. */
+  authenticatedBy?: 'api-token' | 'oidc';
+  /** Set by the API only: the decider's roles or groups (the token's configured role, or the OIDC roles claim). */
+  groups?: string[];
 }
 
 /**

@@ -6,8 +6,8 @@
  *    started over REST through one API process, its before-start gates approved through the other, completes; the
  *    simulator's RisPort70 refuses no request as over its limit (the `risport` event with fault `RateControl`),
  *    though the cluster's budget is low (2 requests per 20 s window: the workers run with RISPORT_WINDOW_MS to match);
- *    the budget was used up in one window (one unit's last poll and the next unit's baseline, in practice on
- *    different workers), and the workflow histories show that both worker processes ran activities of the rotation,
+ *    the budget was used up in one window (two requests of one window from different workers: a rotation meets
+ *    it about seven times in eight, so up to three rotations run until one does), and the workflow histories show that both worker processes ran activities of the rotation,
  *    so the budget held across workers, not within one. The control: TWO_WORKERS_RISPORT_WORKERS=1 (no split) makes
  *    this test fail with a RateControl refusal (seen on this machine: six requests, one refused).
  * 2. The lease hand-over kill: a run holds the cluster's lease and a second start is refused; the holder's worker is
@@ -78,7 +78,7 @@ async function closedAt(client: Client, workflowId: string): Promise<number> {
 }
 
 describe('two worker processes and two API processes on one Temporal; the lease hand-over across a kill', function () {
-  this.timeout(240_000);
+  this.timeout(600_000);
   let sim: RunningSimulator;
   let control: Control;
   let workers: WorkerProcesses;
@@ -132,7 +132,12 @@ describe('two worker processes and two API processes on one Temporal; the lease 
 
   const doc = async (i: number, id: string) => (await getJson(`${apis[i]!.baseUrl}/v1/regenerations/${id}`)).json;
 
-  it('completes a rotation started on one API process and approved on the other, within the RisPort budget, on both workers', async () => {
+  /**
+   * One rotation of UNITS started through API process 0, each before-start gate approved through API process 1; the
+   * RisPort70 requests the simulator logged for it, and the most that fell in one of its windows.
+   */
+  async function rotateOnce(): Promise<{ id: string; requests: number; refused: SimEvent[]; busiest: number }> {
+    const since = await control.lastSeq(SPLIT);
     const started = await postJson(`${apis[0]!.baseUrl}/v1/clusters/${SPLIT}/regenerations`, {
       units: UNITS,
       approvals: ['before-start'],
@@ -167,22 +172,40 @@ describe('two worker processes and two API processes on one Temporal; the lease 
       180_000,
     );
     assert.equal(done.status, 'completed', JSON.stringify(done));
-
-    const risport = await control.events(SPLIT, { kind: 'risport' });
-    const refused = risport.filter((e) => e.detail.fault === 'RateControl');
-    assert.deepEqual(refused, [], 'RisPort70 refused no request as over its limit');
-    // Premise: the budget was used up in some window (one unit's last poll, the next unit's baseline), so the
-    // workers' shares were what kept the count within it.
+    const risport = await control.events(SPLIT, { kind: 'risport', since });
     const times = risport.map((e) => Date.parse(e.at));
     const busiest = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + BUDGET.windowMs).length));
-    assert.equal(busiest, BUDGET.requestsPerMinute, `${risport.length} requests, at most ${busiest} in one window`);
+    return { id, requests: risport.length, refused: risport.filter((e) => e.detail.fault === 'RateControl'), busiest };
+  }
 
-    const identities = await activityIdentities(client, [id, ...UNITS.map((u) => unitRunId(id, u))]);
+  it('completes a rotation started on one API process and approved on the other, within the RisPort budget, on both workers', async () => {
+    // Premise: the budget was used up in some window, so the workers' shares were what kept the count within it. That
+    // happens when two requests of a window come from different workers (a unit's baseline and its wait's first poll,
+    // or one unit's last poll and the next unit's baseline): Temporal hands each activity to whichever worker polls
+    // first, so a rotation meets it about seven times in eight. Up to MAX_ROTATIONS rotations, each held to the
+    // budget, until one does.
+    const MAX_ROTATIONS = 3;
+    const rotations: Array<Awaited<ReturnType<typeof rotateOnce>>> = [];
+    while (rotations.length < MAX_ROTATIONS) {
+      const r = await rotateOnce();
+      rotations.push(r);
+      assert.deepEqual(r.refused, [], `rotation ${rotations.length}: RisPort70 refused no request as over its limit`);
+      if (r.busiest === BUDGET.requestsPerMinute) break;
+    }
+    const last = rotations.at(-1)!;
+    assert.equal(
+      last.busiest,
+      BUDGET.requestsPerMinute,
+      `in ${rotations.length} rotations no window filled the budget (requests, at most in one window: ${rotations.map((r) => `${r.requests}/${r.busiest}`).join(', ')})`,
+    );
+
+    const ids = rotations.flatMap((r) => [r.id, ...UNITS.map((u) => unitRunId(r.id, u))]);
+    const identities = await activityIdentities(client, ids);
     const pids = new Set(alive.map((w) => String(w.pid)));
     const ours = [...identities].filter(([identity]) => pids.has(identity.split(':').at(-1) ?? ''));
     assert.equal(ours.length, 2, `both worker processes ran activities: ${JSON.stringify([...identities])}`);
     console.log(
-      `      ${risport.length} RisPort70 requests (at most ${busiest} in one window), 0 refused; activities per worker: ${ours.map(([w, n]) => `${w.split('@')[1]} ${n}`).join(', ')}`,
+      `      ${rotations.length} rotation(s); RisPort70 requests (at most in one window): ${rotations.map((r) => `${r.requests} (${r.busiest})`).join(', ')}, 0 refused; activities per worker: ${ours.map(([w, n]) => `${w.split('@')[1]} ${n}`).join(', ')}`,
     );
   });
 
