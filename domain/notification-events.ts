@@ -23,6 +23,14 @@ export const NOTIFICATION_EVENT_KINDS = [
 
 export type NotificationEventKind = (typeof NOTIFICATION_EVENT_KINDS)[number];
 
+/** When a gate left open is reminded of, then escalated (the cluster's gateReminders, in seconds). */
+export interface ReminderDelays {
+  /** After the gate opened. */
+  remindAfterSeconds: number;
+  /** After the reminder. */
+  escalateAfterSeconds: number;
+}
+
 interface NotificationGate {
   id: string;
   kind: string;

@@ -84,7 +84,10 @@ export function decideRenewal(
     if (soon.length === 0 && freezeRule) {
       // The nodes whose certificate must not wait for the freeze, and the earliest freeze that asks for it.
       const frozen = readable
-        .map((r) => ({ r, f: renewBeforeFreeze(Date.parse(r.notAfter), freezeRule.freezes, freezeRule.marginDays, nowMs) }))
+        .map((r) => ({
+          r,
+          f: renewBeforeFreeze(Date.parse(r.notAfter), freezeRule.freezes, freezeRule.marginDays, nowMs),
+        }))
         .filter((x): x is { r: (typeof readable)[number]; f: FreezeInstant } => x.f !== undefined);
       soon = frozen.map((x) => x.r);
       beforeFreeze = frozen.sort((a, b) => Date.parse(a.f.startsAt) - Date.parse(b.f.startsAt))[0]?.f;

@@ -24,9 +24,11 @@ export interface FreezePeriod {
 
 /** The freeze as instants, or what is wrong with it (in words that say what to fix). */
 export function freezeInstant(p: FreezePeriod): { instant: FreezeInstant } | { problem: string } {
-  if (!isTimeZone(p.timeZone)) return { problem: `timeZone "${p.timeZone}" is not an IANA time zone, e.g. "Europe/Paris"` };
+  if (!isTimeZone(p.timeZone))
+    return { problem: `timeZone "${p.timeZone}" is not an IANA time zone, e.g. "Europe/Paris"` };
   const starts = instantOfLocal(p.timeZone, p.start);
-  if (Number.isNaN(starts)) return { problem: `start "${p.start}" is not a local date and time like "2026-12-24T00:00"` };
+  if (Number.isNaN(starts))
+    return { problem: `start "${p.start}" is not a local date and time like "2026-12-24T00:00"` };
   const ends = instantOfLocal(p.timeZone, p.end);
   if (Number.isNaN(ends)) return { problem: `end "${p.end}" is not a local date and time like "2027-01-04T00:00"` };
   if (ends <= starts) return { problem: `end "${p.end}" is not after start "${p.start}"` };
