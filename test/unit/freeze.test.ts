@@ -4,6 +4,8 @@
  * and the inventory's checks. Pure: the tests pass the clock.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defaultServices } from '../../simulator/services';
 import { parseCucmVersion, unitsOnNode } from '../../domain/cucm-version';
 import { decideRenewal } from '../../domain/expiry/due';
@@ -161,6 +163,19 @@ describe('change freezes and gate reminders in the inventory', () => {
     assert.throws(
       () => load({ freezes: [{ name: 'x', start: '2027-01-04 00:00', end: '2027-01-05T00:00', timeZone: 'UTC' }] }),
       (err: unknown) => err instanceof InventoryError && /YYYY-MM-DDTHH:MM/.test(err.message),
+    );
+  });
+
+  it("docs/configuration.md's complete example loads as written", () => {
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'configuration.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## Example: a cluster with freezes, reminders and escalation'));
+    const json = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(json, 'the example section has a JSON block');
+    const c = parseInventory(JSON.parse(json)).clusters[0]!;
+    assert.equal(freezesOf(c)[0]?.startsAt, '2026-12-23T23:00:00.000Z');
+    assert.deepEqual(
+      c.escalation?.map((e) => e.id),
+      ['uc-oncall'],
     );
   });
 
