@@ -224,6 +224,17 @@ describe('change freezes and gate reminders', function () {
     assert.equal(refused.status, 409, `a start inside the freeze should be refused: ${JSON.stringify(refused.json)}`);
     assert.match(String(refused.json.detail), /change freeze "Quarter end".*nothing starts until \d{4}-\d\d-\d\dT/);
     assert.equal(refused.json.freeze, 'Quarter end');
+    // The watch's document says so too.
+    const watch = await fetch(`${base}/v1/clusters/${NOW_FROZEN}/expiry-watch`, {
+      headers: { authorization: `Bearer ${TOKENS.olivia}` },
+    });
+    const shown = (await watch.json()) as { freezes?: Array<{ name: string }>; frozenUntil?: string };
+    assert.deepEqual(
+      shown.freezes?.map((f) => f.name),
+      ['Quarter end'],
+      `GET expiry-watch: ${JSON.stringify(shown)}`,
+    );
+    assert.equal(shown.frozenUntil, refused.json.freezeEndsAt, 'the watch document says until when');
 
     // Nothing was started: the cluster's entity holds no run (it need not even exist), and the cluster saw no write.
     const holder = await env.client.workflow
