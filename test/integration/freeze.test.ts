@@ -263,8 +263,11 @@ describe('change freezes and gate reminders', function () {
       taskQueue,
       args: [{ clusterId: REMIND, units: ['tomcat'], requestedBy: 'test' }],
     });
-    const escalated = await waitFor('the escalation at the on-call webhook', async () =>
-      eventsOf('/oncall', handle.workflowId).find((e) => e.kind === 'gate-escalated'),
+    // Both channels get the escalation, delivered side by side: wait for the two.
+    const escalated = await waitFor('the escalation at the on-call and the team webhooks', async () =>
+      eventsOf('/team', handle.workflowId).some((e) => e.kind === 'gate-escalated')
+        ? eventsOf('/oncall', handle.workflowId).find((e) => e.kind === 'gate-escalated')
+        : undefined,
     );
     assert.equal(escalated.gate?.id, 'tomcat.before-start-1');
     assert.match(escalated.title, /escalated, still open since .*approval needed before anything changes/);
