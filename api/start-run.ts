@@ -9,6 +9,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import { clusterBusyHolder, updateClusterEntity, updateFailureType } from '../clients/cluster-entity';
 import { RUN_ID_TAKEN, startRunUpdate, type StartedRun } from '../domain/contract/cluster-entity';
 import { windowProblem } from '../domain/maintenance-window';
+import { activeFreeze, describeFreeze } from '../domain/freeze';
+import { findCluster } from '../domain/inventory/types';
+import { freezesOf } from '../domain/inventory/freezes';
 import { RUN_PHASE } from '../domain/search-attributes';
 import type { RegenerationRequest } from '../domain/types';
 import { withDeadline, type ApiDeps } from './deps';
@@ -112,6 +115,8 @@ export async function startRun(
       return replay(existing, requestHash, clusterId);
     }
   }
+  // After the idempotent replay (a run started before the freeze is still answered as itself), before the entity.
+  refuseInsideFreeze(deps, metrics, clusterId, notBefore);
   const input: RegenerationRequest = {
     clusterId,
     units,
@@ -164,6 +169,40 @@ export async function startRun(
   }
   log.info({ runId: id, clusterId, units, requestedBy }, 'regeneration started');
   return { id, clusterId, status: 'running', location: `/v1/regenerations/${id}`, requestedBy };
+}
+
+/**
+ * Nothing starts inside a change freeze of the cluster: the 409 names the freeze and when starting is possible again.
+ * A notBefore inside a freeze is refused too (the run would change the cluster inside it). The zone math is the
+ * inventory's (domain/inventory/freezes.ts), here in the API, never in the workflow.
+ */
+function refuseInsideFreeze(
+  deps: ApiDeps,
+  metrics: ApiMetrics | undefined,
+  clusterId: string,
+  notBefore: string | undefined,
+): void {
+  const cluster = findCluster(deps.inventory, clusterId);
+  if (!cluster?.freezes?.length) return;
+  const freezes = freezesOf(cluster);
+  const now = Date.now();
+  const later = notBefore ? Date.parse(notBefore) : NaN;
+  for (const [at, when] of [
+    [now, 'now'],
+    [later, `at notBefore ${notBefore}`],
+  ] as const) {
+    if (Number.isNaN(at)) continue;
+    const active = activeFreeze(freezes, at);
+    if (!active) continue;
+    metrics?.startsRefused.inc({ reason: 'change-freeze' });
+    throw new HttpProblem(
+      409,
+      'Conflict',
+      `Cluster ${clusterId} is inside ${describeFreeze(active.freeze)} ${when}: nothing starts until ${active.until}. ` +
+        `Start again from ${active.until}${when === 'now' ? ' (or with notBefore from then)' : ', or with an earlier notBefore'}, or remove the freeze from the inventory.`,
+      { freeze: active.freeze.name, freezeStartsAt: active.freeze.startsAt, freezeEndsAt: active.until },
+    );
+  }
 }
 
 /**

@@ -15,6 +15,8 @@ import {
   type ExpiryWatchResult,
 } from '../domain/contract/expiry-watch';
 import { CLUSTER_ID } from '../domain/search-attributes';
+import { freezesAhead } from '../domain/freeze';
+import { freezeMarginDaysOf, freezesOf } from '../domain/inventory/freezes';
 import type { ExpiryReading } from '../domain/certificates';
 
 /** What the Schedule of a cluster should be, from the inventory. */
@@ -27,6 +29,11 @@ function expiryScheduleOptions(cluster: InventoryCluster, taskQueue: string): Sc
     approvals: policy.approvals,
     ...(policy.maintenanceWindow ? { maintenanceWindow: policy.maintenanceWindow } : {}),
   };
+  // The freezes as UTC instants, computed here (the worker, at start) so the watch holds no time-zone data; an
+  // ended freeze decides nothing and is left out. A new freeze in the inventory reaches the watch when the worker
+  // restarts with it, like every other field of the Schedule.
+  const freezes = freezesAhead(freezesOf(cluster), Date.now());
+  if (freezes.length > 0) Object.assign(input, { freezes, freezeMarginDays: freezeMarginDaysOf(cluster) });
   const gates = policy.approvals.length ? `gated at ${policy.approvals.join(', ')}` : 'no optional gate';
   const window = policy.maintenanceWindow
     ? `inside ${policy.maintenanceWindow.start}-${policy.maintenanceWindow.end} ${policy.maintenanceWindow.timeZone}`
@@ -45,7 +52,7 @@ function expiryScheduleOptions(cluster: InventoryCluster, taskQueue: string): Sc
       taskQueue,
       args: [input],
       typedSearchAttributes: [{ key: CLUSTER_ID, value: cluster.id }],
-      staticSummary: `Expiry watch of ${cluster.id}: discover, export days left, renew units within ${policy.renewBeforeDays} days (${gates}, ${window})`,
+      staticSummary: `Expiry watch of ${cluster.id}: discover, export days left, renew units within ${policy.renewBeforeDays} days (${gates}, ${window}${freezes.length ? `, ${freezes.length} change freeze(s): nothing starts inside one, renewals brought forward` : ''})`,
     },
     policies: {
       // A watch still running (a node slow to answer) is not doubled; a missed day (Temporal down) runs once late.

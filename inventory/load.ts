@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { isTimeZone, windowProblem } from '../domain/maintenance-window';
+import { freezeInstant } from '../domain/inventory/freezes';
 import { InventoryError } from './errors';
 import { InventorySchema, type InventoryInput } from '../domain/inventory/schema';
 import { schemaProblems, wherePath } from './schema-errors';
@@ -50,6 +51,27 @@ function clusterProblems(c: ClusterInput, at: (...path: (string | number)[]) => 
   if (uccx) problems.push(`${at('uccxNodes', uccx.index, 'id')}: "${uccx.id}" is listed twice`);
   const channel = firstRepeat((c.notifications ?? []).map((n) => n.id));
   if (channel) problems.push(`${at('notifications', channel.index, 'id')}: "${channel.id}" is used twice`);
+  // Escalation channels share the notification channels' ids: a delivery names its channel by id alone.
+  const escalation = firstRepeat((c.escalation ?? []).map((n) => n.id));
+  if (escalation) problems.push(`${at('escalation', escalation.index, 'id')}: "${escalation.id}" is used twice`);
+  c.escalation?.forEach((n, i) => {
+    if (c.notifications?.some((o) => o.id === n.id))
+      problems.push(
+        `${at('escalation', i, 'id')}: "${n.id}" is also a notification channel; channel ids are unique across notifications and escalation`,
+      );
+  });
+  c.escalation?.forEach((n, i) => {
+    if (n.events !== undefined)
+      problems.push(
+        `${at('escalation', i, 'events')}: escalation channels take the gate-escalated event only; remove "events"`,
+      );
+    if (n.kind === 'email' && (n.smtp.username === undefined) !== (n.smtp.passwordRef === undefined))
+      problems.push(`${at('escalation', i, 'smtp')}: "username" and "passwordRef" go together`);
+  });
+  c.freezes?.forEach((f, i) => {
+    const r = freezeInstant(f);
+    if ('problem' in r) problems.push(`${at('freezes', i)}: ${r.problem}`);
+  });
   c.notifications?.forEach((n, i) => {
     if (n.kind === 'email' && (n.smtp.username === undefined) !== (n.smtp.passwordRef === undefined))
       problems.push(`${at('notifications', i, 'smtp')}: "username" and "passwordRef" go together`);
@@ -76,6 +98,7 @@ function normalized(input: ClusterInput): InventoryCluster {
     // Publisher first: every procedure starts there.
     nodes: [...c.nodes].sort((a, b) => Number(b.role === 'publisher') - Number(a.role === 'publisher')),
     ...(c.notifications ? { notifications: c.notifications.map(channelWithDefaults) } : {}),
+    ...(c.escalation ? { escalation: c.escalation.map(channelWithDefaults) } : {}),
     ...(approvals ? { renewal: { approvals: [...new Set(approvals)] } } : {}),
     ...(uccxNodes?.length ? { uccxNodes } : {}),
   };

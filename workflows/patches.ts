@@ -24,4 +24,6 @@ export const PATCHES = {
    * only once the counts are back, instead of every poll: the budget stays for the fleet's wait that follows.
    */
   canaryCounts: 'canary-counts',
+  /** v1.2.0: a gate left open is notified again, then escalated (workflows/run/reminders.ts), until it is decided. */
+  gateReminders: 'gate-reminders',
 } as const satisfies Record<string, string>;

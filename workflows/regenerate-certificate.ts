@@ -130,6 +130,7 @@ function openUnitRun(request: UnitRunRequest): UnitRunFrame {
     onChange: () => report?.changed(),
     onGateOpened: (gate) =>
       notifier.gateOpened(gate, { title, warnings: run.state.plan?.warnings, missingPhones: run.state.missingPhones }),
+    reminders: notifier.gateReminders(title),
   });
   if (request.rotationId)
     report = new UnitReport(request.rotationId, request.units[0] ?? '', workflowInfo().workflowId, () => run.state);

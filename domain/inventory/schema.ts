@@ -14,6 +14,11 @@ export const DEFAULT_RENEW_BEFORE_DAYS = 60;
 export const DEFAULT_WATCH_AT = '06:00';
 export const DEFAULT_WATCH_TIME_ZONE = 'UTC';
 export const DEFAULT_APPROVALS = ['before-start'] as const;
+/** Renewals are brought forward to this many days before a freeze (docs/configuration.md, "Change freezes"). */
+export const DEFAULT_FREEZE_MARGIN_DAYS = 7;
+/** A gate left open is notified again after 4 hours, and escalated 4 hours after that. */
+export const DEFAULT_REMIND_AFTER_SECONDS = 4 * 3600;
+export const DEFAULT_ESCALATE_AFTER_SECONDS = 4 * 3600;
 
 interface Described {
   title?: string;
@@ -223,6 +228,36 @@ const MaintenanceWindowSchema = Strict(
   },
 );
 
+const LocalDateTime = (description: string) =>
+  Type.String({
+    pattern: '^\\d{4}-\\d{2}-\\d{2}T([01]\\d|2[0-3]):[0-5]\\d$',
+    description,
+    errorMessage: 'must be a local date and time YYYY-MM-DDTHH:MM, e.g. "2026-12-24T00:00"',
+  });
+
+export const FreezeSchema = Strict(
+  {
+    name: NonEmpty('What the freeze is called in messages and refusals, e.g. "Quarter end"'),
+    start: LocalDateTime('Local date and time at which the freeze begins (nothing starts from then)'),
+    end: LocalDateTime('Local date and time at which it ends (starts are possible again from then)'),
+    timeZone: TimeZone('IANA time zone of start and end'),
+  },
+  {
+    description: 'A change-freeze period: no run starts inside it (manual or by the expiry watch)',
+    errorMessage:
+      'must be an object like {"name":"Quarter end","start":"2026-12-24T00:00","end":"2027-01-04T00:00","timeZone":"Europe/Paris"}',
+  },
+);
+
+const DelaySeconds = (description: string, fallback: number) =>
+  Type.Integer({
+    minimum: 1,
+    maximum: 7 * 86_400,
+    default: fallback,
+    description,
+    errorMessage: `must be a whole number of seconds from 1 to 604800 (7 days, when a gate expires); default ${fallback}`,
+  });
+
 export const ClusterSchema = Strict(
   {
     id: Id('The id runs and the API use'),
@@ -291,6 +326,49 @@ export const ClusterSchema = Strict(
       ),
     ),
     maintenanceWindow: Type.Optional(MaintenanceWindowSchema),
+    freezes: Type.Optional(
+      Type.Array(FreezeSchema, {
+        description: 'Change-freeze periods: no run starts inside one; renewals due in one are brought forward',
+        errorMessage: 'must be a list of freezes',
+      }),
+    ),
+    freezeMarginDays: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 365,
+        default: DEFAULT_FREEZE_MARGIN_DAYS,
+        description:
+          'A unit expiring before the end of a freeze plus this many days is renewed in the this-many days before the freeze begins',
+        errorMessage: `must be a whole number of days from 0 to 365 (default ${DEFAULT_FREEZE_MARGIN_DAYS})`,
+      }),
+    ),
+    gateReminders: Type.Optional(
+      Strict(
+        {
+          remindAfterSeconds: Type.Optional(
+            DelaySeconds('A gate still open this long after it opened is notified again', DEFAULT_REMIND_AFTER_SECONDS),
+          ),
+          escalateAfterSeconds: Type.Optional(
+            DelaySeconds(
+              'A gate still open this long after its reminder is escalated (the escalation channels)',
+              DEFAULT_ESCALATE_AFTER_SECONDS,
+            ),
+          ),
+        },
+        {
+          default: {},
+          description: 'When a gate left open is notified again, then escalated; both stop when it is decided',
+          errorMessage: 'must be an object like {"remindAfterSeconds":14400,"escalateAfterSeconds":14400}',
+        },
+      ),
+    ),
+    escalation: Type.Optional(
+      Type.Array(NotificationChannelSchema, {
+        description:
+          'Where a gate left open is escalated (the gate-escalated event only); same channel kinds as notifications',
+        errorMessage: 'must be a list of channels',
+      }),
+    ),
     renewal: Type.Optional(
       Strict(
         {

@@ -47,11 +47,13 @@ export type NotificationChannel = WebhookChannel | ChatChannel | EmailChannel;
 
 type ClusterInput = Static<typeof ClusterSchema>;
 export type InventoryCluster = Defaulted<
-  Omit<ClusterInput, 'nodes' | 'notifications' | 'uccxNodes'>,
+  Omit<ClusterInput, 'nodes' | 'notifications' | 'uccxNodes' | 'escalation'>,
   'name' | 'hostKeyPolicy' | 'tls' | 'risportRequestsPerMinute'
 > & {
   nodes: InventoryNode[];
   notifications?: NotificationChannel[];
+  /** Where a gate left open is escalated (the gate-escalated event only). */
+  escalation?: NotificationChannel[];
   uccxNodes?: UccxNode[];
 };
 

@@ -9,6 +9,7 @@ import type { GateDecision, GateDecisionKind, GateKind, IgnoredDecision, Pending
 import { throwIfAbortRequested } from './abort';
 import { reasonOf } from './failures';
 import type { RunState } from './state';
+import { remindWhileOpen, type GateReminders } from './reminders';
 import { runStep } from './steps';
 
 /** How long a gate waits for an engineer before the run fails (nothing half done: gates sit between steps). */
@@ -22,6 +23,8 @@ export interface GateOptions {
   gatePrefix?: string;
   /** Called when a gate opens (its expiry set): the run tells the people who decide (../notify.ts). */
   onGateOpened?: (gate: PendingGate) => void;
+  /** Reminds of a gate left open, then escalates, until it is decided (./reminders.ts). */
+  reminders?: GateReminders;
 }
 
 export class Gates {
@@ -117,6 +120,8 @@ export class Gates {
     this.run.state.pendingGates.push(opened);
     this.run.setPhase('awaiting-approval');
     this.options.onGateOpened?.(opened);
+    if (this.options.reminders)
+      remindWhileOpen(opened, () => this.run.state.pendingGates.some((g) => g.id === gate.id), this.options.reminders);
     try {
       const decided = await runStep(
         this.run,

@@ -53,6 +53,7 @@ export function openTrustRecovery(request: TrustRecoveryRequest): TrustRecoveryS
         warnings: run.state.recoveryPlan?.warnings,
         missingPhones: run.state.missingPhones,
       }),
+    reminders: notifier.gateReminders(title),
   });
   setHandler(stateQuery, () => run.state, {
     description:
