@@ -13,6 +13,12 @@ export interface ApiDeps {
   inventory: Inventory;
   /** Base URL of the Temporal Web UI, for links (change report); default http://127.0.0.1:8233. */
   temporalUiUrl?: string;
+  /**
+   * The Temporal client identities counted as this API's besides its own client's (`temporal.options.identity`),
+   * a trailing `*` matching any ending (API_TEMPORAL_IDENTITIES): a decision in a history counts as verified only
+   * when one of them sent it. Default `cucm-cert-regen-api@*`.
+   */
+  apiIdentities?: string[];
 }
 
 /**

@@ -12,7 +12,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import type { FastifyInstance } from 'fastify';
 import { decideGateUpdate, submitSignedChainUpdate } from '../../domain/messages';
 import type { GateDecisionKind, IgnoredDecision, UnitRunState } from '../../domain/types';
-import { bearerSecurity, identityOf } from '../auth';
+import { bearerSecurity, deciderOf, identityOf } from '../auth';
 import { HttpProblem } from '../problem';
 import { notFound, readRun, rotationUnits } from '../runs';
 import { authProblems, problemSchema } from '../schemas';
@@ -125,12 +125,14 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const { id, gate } = request.params;
-      const by = identityOf(request);
+      // Who decides, as the API authenticated them (by, verified, how, their roles or groups): never a field typed in.
+      const decider = deciderOf(request);
+      const by = decider.by;
       const target = await gateHolder(deps, id);
       const handle = deps.temporal.workflow.getHandle(target);
       try {
         const decided = await handle.executeUpdate(decideGateUpdate, {
-          args: [{ gateId: gate, decision: request.body.decision, comment: request.body.comment, by }],
+          args: [{ gateId: gate, decision: request.body.decision, comment: request.body.comment, ...decider }],
         });
         request.log.info({ runId: id, gate, decision: request.body.decision, by }, 'gate decided');
         return { accepted: true, gate: decided, by };
@@ -201,11 +203,12 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const target = await gateHolder(deps, request.params.id);
-      const by = identityOf(request);
+      const decider = deciderOf(request);
+      const by = decider.by;
       try {
         const accepted = await deps.temporal.workflow
           .getHandle(target)
-          .executeUpdate(submitSignedChainUpdate, { args: [{ ...request.body, by }] });
+          .executeUpdate(submitSignedChainUpdate, { args: [{ ...request.body, ...decider }] });
         request.log.info({ runId: target, nodeId: request.body.nodeId, by }, 'signed chain accepted');
         return { accepted: true, ...accepted };
       } catch (err) {
@@ -252,7 +255,7 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
         if (err instanceof WorkflowNotFoundError) throw notFound(request.params.id);
         throw err;
       }
-      request.log.info({ runId: request.params.id, by: identityOf(request) }, 'cancellation requested');
+      request.log.info({ runId: request.params.id, ...deciderOf(request) }, 'cancellation requested');
       return reply.code(202).send({ id: request.params.id, status: 'cancelling' });
     },
   );

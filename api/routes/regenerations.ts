@@ -5,7 +5,7 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { bearerSecurity, identityOf } from '../auth';
+import { bearerSecurity, deciderOf } from '../auth';
 import { clusterOr404 } from '../cluster-lookup';
 import { checkMultiServerOnCluster, csrDistributionProblem } from '../csr-distribution';
 import type { DiscoveryService } from '../discovery';
@@ -24,7 +24,7 @@ import {
 } from '../regeneration-schemas';
 import { RunDocuments } from '../runs';
 import { authProblems, clusterParamsSchema, problemSchema } from '../schemas';
-import { startRun } from '../start-run';
+import { requesterOf, startRun } from '../start-run';
 import { PageTokens, listRuns, runsQuery } from '../visibility';
 
 export function regenerationRoutes(
@@ -75,7 +75,7 @@ export function regenerationRoutes(
         {
           clusterId: cluster.id,
           body: request.body,
-          requestedBy: identityOf(request),
+          ...requesterOf(deciderOf(request)),
           key: request.headers['idempotency-key'],
         },
         request.log,
