@@ -12,11 +12,13 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import type { FastifyInstance } from 'fastify';
 import { decideGateUpdate, submitSignedChainUpdate } from '../../domain/messages';
 import type { GateDecisionKind, IgnoredDecision, UnitRunState } from '../../domain/types';
-import { bearerSecurity, deciderOf, identityOf } from '../auth';
+import { bearerSecurity, deciderOf } from '../auth';
+import { attestState, evidenceOf } from '../decision-identities';
 import { HttpProblem } from '../problem';
 import { notFound, readRun, rotationUnits } from '../runs';
 import { authProblems, problemSchema } from '../schemas';
 import { withDeadline, type ApiDeps } from '../deps';
+import { rotationParent } from '../visibility';
 
 const RUN_ID = { type: 'string', pattern: '^regen-[A-Za-z0-9._-]+$', maxLength: 200 } as const;
 const DECISIONS: GateDecisionKind[] = ['approve', 'reject', 'retry', 'skip', 'abort'];
@@ -61,6 +63,8 @@ function eventsOf(state: UnitRunState, extra: Record<string, unknown> = {}): Arr
       decision: d.decision,
       by: d.by,
       comment: d.comment,
+      // Verified or not, how, and Temporal's record of the sender (../decision-identities.ts).
+      ...evidenceOf(d),
       ...extra,
     })),
     ...ignoredEvents(state.ignoredDecisions, extra),
@@ -289,8 +293,11 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if (view.rotation) {
         const r = view.rotation;
         const units = await rotationUnits(deps, r, request.log);
+        const attested = await Promise.all(
+          units.map(async (u) => ({ ...u, state: u.state && (await attestState(deps, u.state, u.workflowId, id)) })),
+        );
         events = [
-          ...units.flatMap((u) => (u.state ? eventsOf(u.state, { unit: u.unit, runId: u.workflowId }) : [])),
+          ...attested.flatMap((u) => (u.state ? eventsOf(u.state, { unit: u.unit, runId: u.workflowId }) : [])),
           ...ignoredEvents(r.ignoredDecisions),
         ];
       } else {
@@ -300,7 +307,9 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
             'Service Unavailable',
             `Run "${id}" did not answer its state query (is a worker polling ${deps.taskQueue}?). Retry later.`,
           );
-        events = eventsOf(view.state);
+        events = eventsOf(
+          await attestState(deps, view.state, id, rotationParent(view.description.parentExecution?.workflowId)),
+        );
       }
       events.sort((a, b) => String(a.at).localeCompare(String(b.at)));
       return { id, events };

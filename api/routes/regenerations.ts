@@ -35,7 +35,7 @@ export function regenerationRoutes(
 ): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const pageTokens = new PageTokens();
-  const documents = new RunDocuments<RegenerationDocument | RotationDocument>(deps, documentOf);
+  const documents = new RunDocuments<RegenerationDocument | RotationDocument>(deps, (view) => documentOf(view, deps));
   /** The JSON of each document built, for as long as it is kept (a new version is a new document object). */
   const serialised = new WeakMap<object, ReturnType<FastifyReply['serialize']>>();
 
