@@ -10,7 +10,10 @@
  *   (no message in the history fits, e.g. the history could not be read);
  * - `verified`: true only when the decision says so (set by the API from the token it checked) **and** Temporal
  *   recorded one of the API's own client identities as its sender. A decision sent to Temporal directly that claims
- *   `verified` is shown unverified, with `unverifiedReason`.
+ *   `verified` is shown unverified, with `unverifiedReason`. Exception, by the operator's word only: a Temporal
+ *   identity matching API_VERIFIED_TEMPORAL_IDENTITIES (a Temporal whose authorizer refuses a signal or update whose
+ *   identity is not the caller's authenticated subject: docs/identity.md) counts as verified when the name typed in
+ *   is that identity.
  *
  * Matching a decision to its message: the history's gate messages in event order (signals approve, reject, abort
  * and decideGate-signal from a client, not from another workflow; accepted updates decideGate and submitSignedChain),
@@ -60,13 +63,24 @@ const SIGNALS: Record<string, GateDecisionKind | undefined> = {
 };
 const UPDATES = ['decideGate', 'submitSignedChain'];
 
-/** The identities counted as this API's: its client's own, and the configured patterns (a trailing `*`: any end). */
+/** Whether an identity matches one of `patterns` (exact, each `*` matching any run of characters). */
+export function identityMatcher(patterns: readonly string[]) {
+  const globs = patterns.map((p) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
+  return (identity: string | undefined): boolean => !!identity && globs.some((g) => g.test(identity));
+}
+
+/** The identities counted as this API's: its client's own, and the configured patterns (`*`: any characters). */
 export function apiIdentityMatcher(client: Client, patterns: readonly string[] = ['cucm-cert-regen-api@*']) {
   const own = client.options.identity;
-  return (identity: string | undefined): boolean =>
-    !!identity &&
-    (identity === own ||
-      patterns.some((p) => (p.endsWith('*') ? identity.startsWith(p.slice(0, -1)) : identity === p)));
+  const configured = identityMatcher(patterns);
+  return (identity: string | undefined): boolean => !!identity && (identity === own || configured(identity));
+}
+
+/** How the history's identities are judged: the API's own, and those the operator vouches Temporal verified. */
+export interface IdentityRules {
+  isApi: (identity: string | undefined) => boolean;
+  /** API_VERIFIED_TEMPORAL_IDENTITIES: identities Temporal's authorization binds to an authenticated user. */
+  isVerifiedByTemporal?: (identity: string | undefined) => boolean;
 }
 
 function str(v: unknown): string | undefined {
@@ -138,19 +152,24 @@ function fits(d: DecisionRecord, m: DecisionMessage): boolean {
 }
 
 /** The history's evidence for one decision's message (or the lack of one). */
-function identityOf(
-  d: DecisionRecord,
-  m: DecisionMessage | undefined,
-  isApi: (identity: string | undefined) => boolean,
-): DecisionIdentity {
+function identityOf(d: DecisionRecord, m: DecisionMessage | undefined, rules: IdentityRules): DecisionIdentity {
   if (!m) return { verified: false, via: 'unknown' };
-  const fromApi = isApi(m.identity);
+  const fromApi = rules.isApi(m.identity);
   const claimed = d.verified === true || m.verified === true;
   if (fromApi && claimed) {
     const how = d.authenticatedBy ?? m.authenticatedBy;
     return { verified: true, via: how === 'oidc' ? 'oidc' : 'api-token', temporalIdentity: m.identity };
   }
   if (fromApi) return { verified: false, via: 'api', temporalIdentity: m.identity };
+  if (rules.isVerifiedByTemporal?.(m.identity)) {
+    if (d.by === m.identity) return { verified: true, via: 'temporal-ui', temporalIdentity: m.identity };
+    return {
+      verified: false,
+      via: 'temporal-ui',
+      temporalIdentity: m.identity,
+      unverifiedReason: `the name typed in ("${d.by ?? ''}") is not the identity Temporal verified ("${m.identity}")`,
+    };
+  }
   return {
     verified: false,
     via: 'temporal-ui',
@@ -171,7 +190,7 @@ function identityOf(
 export function attestDecisions<D extends DecisionRecord>(
   decisions: readonly D[],
   messages: readonly DecisionMessage[],
-  isApi: (identity: string | undefined) => boolean,
+  rules: IdentityRules,
 ): Array<D & DecisionIdentity> {
   const taken = new Set<DecisionMessage>();
   return decisions.map((d) => {
@@ -180,7 +199,7 @@ export function attestDecisions<D extends DecisionRecord>(
     // The decision's own claim is replaced by what the history supports.
 
     const { verified: _claimed, authenticatedBy, groups, ...rest } = d;
-    const evidence = identityOf(d, m, isApi);
+    const evidence = identityOf(d, m, rules);
     // How and with which groups the API authenticated the decider: kept only where the history supports the claim.
     return {
       ...(rest as D),
@@ -210,8 +229,13 @@ export async function attestRun<D extends DecisionRecord>(
 ): Promise<Array<D & DecisionIdentity> | undefined> {
   if (!decisions) return undefined;
   if (decisions.length === 0) return [];
-  const isApi = apiIdentityMatcher(deps.temporal, deps.apiIdentities);
-  return attestDecisions(decisions, await messagesFor(deps, workflowId, rotationId), isApi);
+  const rules: IdentityRules = {
+    isApi: apiIdentityMatcher(deps.temporal, deps.apiIdentities),
+    ...(deps.verifiedTemporalIdentities?.length
+      ? { isVerifiedByTemporal: identityMatcher(deps.verifiedTemporalIdentities) }
+      : {}),
+  };
+  return attestDecisions(decisions, await messagesFor(deps, workflowId, rotationId), rules);
 }
 
 /** A run's state with its decisions attested (the same state when it has none). */

@@ -15,10 +15,16 @@ export interface ApiDeps {
   temporalUiUrl?: string;
   /**
    * The Temporal client identities counted as this API's besides its own client's (`temporal.options.identity`),
-   * a trailing `*` matching any ending (API_TEMPORAL_IDENTITIES): a decision in a history counts as verified only
+   * `*` matching any characters (API_TEMPORAL_IDENTITIES): a decision in a history counts as verified only
    * when one of them sent it. Default `cucm-cert-regen-api@*`.
    */
   apiIdentities?: string[];
+  /**
+   * API_VERIFIED_TEMPORAL_IDENTITIES: Temporal client identities the operator vouches are bound to an authenticated
+   * user by Temporal's own authorization (docs/identity.md); a decision from one counts as verified when the name
+   * typed in is that identity. Default none: only the API's decisions are verified.
+   */
+  verifiedTemporalIdentities?: string[];
 }
 
 /**

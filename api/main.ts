@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       inventory,
       temporalUiUrl: config.temporalUiUrl,
       apiIdentities: config.apiTemporalIdentities,
+      verifiedTemporalIdentities: config.apiVerifiedTemporalIdentities,
     },
     {
       auth,

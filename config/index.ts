@@ -41,10 +41,15 @@ export interface AppConfig {
    */
   apiTemporalIdentity: string;
   /**
-   * `API_TEMPORAL_IDENTITIES`: the Temporal client identities counted as this API's (comma-separated; a trailing `*`
-   * matches any ending), for telling the API's decisions from others in a history; default `cucm-cert-regen-api@*`.
+   * `API_TEMPORAL_IDENTITIES`: the Temporal client identities counted as this API's (comma-separated; `*` matches
+   * any characters), for telling the API's decisions from others in a history; default `cucm-cert-regen-api@*`.
    */
   apiTemporalIdentities: string[];
+  /**
+   * `API_VERIFIED_TEMPORAL_IDENTITIES`: Temporal client identities (comma-separated, `*` matching any characters) whose
+   * decisions count as verified because Temporal's authorization binds them to an authenticated user; default none.
+   */
+  apiVerifiedTemporalIdentities: string[];
   /** How long an API request waits for a discovery workflow before answering 504 (`API_DISCOVERY_TIMEOUT_SECONDS`). */
   apiDiscoveryTimeoutSeconds: number;
   /** `WORKER_METRICS_PORT`: the worker serves its Prometheus metrics at this port (unset: not served). */
@@ -171,6 +176,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     oidc: oidcVariables(env),
     apiTemporalIdentity: env.API_TEMPORAL_IDENTITY || `${API_IDENTITY_PREFIX}${hostname()}`,
     apiTemporalIdentities: (env.API_TEMPORAL_IDENTITIES || `${API_IDENTITY_PREFIX}*`)
+      .split(',')
+      .map((i) => i.trim())
+      .filter(Boolean),
+    apiVerifiedTemporalIdentities: (env.API_VERIFIED_TEMPORAL_IDENTITIES ?? '')
       .split(',')
       .map((i) => i.trim())
       .filter(Boolean),
