@@ -79,6 +79,7 @@ async function startProvider(key: JWK): Promise<{ issuer: string; server: Server
       response_types: [],
     })),
     jwks: { keys: [key] },
+    ttl: { ClientCredentials: 600 },
     features: {
       clientCredentials: { enabled: true },
       // Access tokens as JWTs (RFC 9068) for the API's audience.
@@ -146,7 +147,7 @@ describe('API: OpenID Connect tokens and verified identities', function () {
     });
     assert.ok(!('disabled' in auth) && auth.oidc, 'OpenID Connect is configured');
     await auth.oidc.start();
-    system = await startSystem('oidc', [cluster('o1'), cluster('o2'), cluster('o3')], undefined, {
+    system = await startSystem('oidc', [cluster('o1'), cluster('o2'), cluster('o3'), cluster('o4')], undefined, {
       auth,
       apiIdentity: API_IDENTITY,
     });
@@ -319,5 +320,42 @@ describe('API: OpenID Connect tokens and verified identities', function () {
     const events = await call(url(`/v1/regenerations/${forged.id}/events`), operator);
     const event = (events.json.events as Array<Record<string, unknown>>).find((e) => e.type === 'decision');
     assert.deepEqual([event?.verified, event?.temporalIdentity], [false, UI_IDENTITY], 'the audit trail agrees');
+  });
+
+  it("a rotation: an OIDC approval and a Temporal UI one, each matched through the rotation's history", async () => {
+    const ui = new Client({ connection: system.env.client.connection, namespace: 'default', identity: UI_IDENTITY });
+    const started = await call(url('/v1/clusters/o4/regenerations'), operatorToken, {
+      units: ['tomcat', 'tomcat-ECDSA'],
+      approvals: ['before-start'],
+    });
+    assert.equal(started.status, 202, started.text);
+    const id = started.json.id as string;
+    const gateOf = (unit: string) =>
+      waitFor(`the before-start gate of ${unit}`, async () => {
+        const d = await call(url(`/v1/regenerations/${id}`), operatorToken);
+        const gates = (d.json.pendingGates ?? []) as Array<{ id: string }>;
+        return d.json.currentUnit === unit ? gates.find((g) => g.id === `${unit}.before-start-1`)?.id : undefined;
+      });
+    const token = await tokenFor(issuer, 'alice.approver');
+    const first = await gateOf('tomcat');
+    const decided = await call(url(`/v1/regenerations/${id}/gates/${encodeURIComponent(first)}`), token, {
+      decision: 'approve',
+    });
+    assert.equal(decided.status, 200, decided.text);
+    // The second unit's gate from the Temporal UI, signalled to the rotation (which forwards it to its unit run).
+    const second = await gateOf('tomcat-ECDSA');
+    await ui.workflow.getHandle(id).signal(approveSignal, { gateId: second, approver: 'mallory' });
+    const done = await completed(id);
+    assert.equal(done.status, 'completed', String(done.error));
+    const report = await call(url(`/v1/regenerations/${id}/report?format=json`), token);
+    const decisions = report.json.decisions as Array<Record<string, unknown>>;
+    assert.deepEqual(
+      decisions.map((d) => [d.unit, d.by, d.verified, d.via, d.temporalIdentity]),
+      [
+        ['tomcat', 'alice.approver', true, 'oidc', API_IDENTITY],
+        ['tomcat-ECDSA', 'mallory', false, 'temporal-ui', UI_IDENTITY],
+      ],
+      `each unit's decision with the identity the rotation's history recorded: ${JSON.stringify(decisions)}`,
+    );
   });
 });
