@@ -95,15 +95,31 @@ function httpsUrl(name: string, raw: string, allowHttpLoopback = true): string {
   return raw;
 }
 
+/** Levenshtein distance, for telling a typo of a setting's name. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(
+        (row[j] ?? 0) + 1,
+        (next[j - 1] ?? 0) + 1,
+        (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    row = next;
+  }
+  return row[b.length] ?? 0;
+}
+
 /** Parses the OIDC_* settings; throws AuthConfigError naming the variable and what to fix. */
 export function parseOidcSettings(env: Record<string, string | undefined>): OidcSettings {
-  const unknown = Object.keys(env).filter(
-    (k) => env[k] !== undefined && !(OIDC_VARIABLES as readonly string[]).includes(k),
-  );
-  if (unknown.length)
-    throw new AuthConfigError(
-      `Unknown setting(s) ${unknown.join(', ')}; the OpenID Connect settings are ${OIDC_VARIABLES.join(', ')}.`,
-    );
+  // A near miss of a setting's name is a typo that would silently drop the setting; other OIDC_ variables may
+  // belong to other software sharing the environment.
+  for (const k of Object.keys(env)) {
+    if (env[k] === undefined || (OIDC_VARIABLES as readonly string[]).includes(k)) continue;
+    const meant = OIDC_VARIABLES.find((v) => distance(k, v) <= 2);
+    if (meant) throw new AuthConfigError(`Unknown setting ${k}: did you mean ${meant}?`);
+  }
   const issuer = env.OIDC_ISSUER;
   if (!issuer)
     throw new AuthConfigError(

@@ -9,14 +9,16 @@
  * claims otherwise.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { authFromEnvironment } from '../../api/auth';
 import { approveSignal, decideGateSignal } from '../../domain/messages';
 import { startSystem, type System } from '../support/system';
-import { waitFor } from '../support/net';
+import { freePort, waitFor } from '../support/net';
 
 const AUDIENCE = 'https://cucm-cert-regen.example/api';
 const API_IDENTITY = 'cucm-cert-regen-api@oidc-test';
@@ -133,11 +135,11 @@ describe('API: OpenID Connect tokens and verified identities', function () {
     providerPrivate = pair.privateKey;
     providerKey = { ...(await exportJWK(pair.privateKey)), kid: 'provider-key-1', alg: 'RS256', use: 'sig' };
     ({ issuer, server: provider } = await startProvider(providerKey));
-    process.env.OIDC_TEST_OPERATOR_TOKEN = operatorToken;
+    process.env.OPERATOR_TOKEN_FOR_OIDC_TEST = operatorToken;
     // As api/main.ts reads them: a static operator token beside the OpenID provider; keys found through discovery.
     const auth = authFromEnvironment({
       apiAuthDisabled: false,
-      apiTokensJson: JSON.stringify([{ name: 'olga', role: 'operator', tokenRef: 'env:OIDC_TEST_OPERATOR_TOKEN' }]),
+      apiTokensJson: JSON.stringify([{ name: 'olga', role: 'operator', tokenRef: 'env:OPERATOR_TOKEN_FOR_OIDC_TEST' }]),
       oidc: {
         OIDC_ISSUER: issuer,
         OIDC_AUDIENCE: AUDIENCE,
@@ -155,7 +157,7 @@ describe('API: OpenID Connect tokens and verified identities', function () {
   after(async () => {
     await system?.stop();
     provider?.close();
-    delete process.env.OIDC_TEST_OPERATOR_TOKEN;
+    delete process.env.OPERATOR_TOKEN_FOR_OIDC_TEST;
   });
 
   const url = (path: string) => `${system.baseUrl}${path}`;
@@ -357,5 +359,36 @@ describe('API: OpenID Connect tokens and verified identities', function () {
       ],
       `each unit's decision with the identity the rotation's history recorded: ${JSON.stringify(decisions)}`,
     );
+  });
+
+  it('the API process stops at start on a wrong OpenID Connect setting, saying which', async () => {
+    const run = async (env: NodeJS.ProcessEnv) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'api', 'main.ts')], {
+        env: {
+          ...process.env,
+          API_TOKENS: '',
+          API_AUTH_DISABLED: '',
+          API_PORT: String(await freePort()),
+          TEMPORAL_ADDRESS: system.env.address,
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const output: string[] = [];
+      child.stdout.on('data', (d: Buffer) => output.push(d.toString()));
+      child.stderr.on('data', (d: Buffer) => output.push(d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      return { code, text: output.join('') };
+    };
+    const noAudience = await run({ OIDC_ISSUER: issuer });
+    assert.equal(noAudience.code, 1, noAudience.text);
+    assert.match(noAudience.text, /OIDC_AUDIENCE is not set/);
+    // The provider's discovery document names its issuer without the trailing slash: not the same issuer.
+    const otherIssuer = await run({ OIDC_ISSUER: `${issuer}/`, OIDC_AUDIENCE: AUDIENCE });
+    assert.equal(otherIssuer.code, 1, otherIssuer.text);
+    assert.match(otherIssuer.text, /names the issuer .* not OIDC_ISSUER=/);
+    const typo = await run({ OIDC_ISSUER: issuer, OIDC_AUDIENCE: AUDIENCE, OIDC_ROLES_CLAIMS: 'groups' });
+    assert.equal(typo.code, 1, typo.text);
+    assert.match(typo.text, /Unknown setting OIDC_ROLES_CLAIMS: did you mean OIDC_ROLES_CLAIM\?/);
   });
 });

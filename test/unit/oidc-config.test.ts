@@ -23,9 +23,13 @@ describe('OpenID Connect settings', () => {
       [{ ...base, OIDC_ROLE_MAP: '[1]' }, /OIDC_ROLE_MAP must be a JSON object/],
       [{ ...base, OIDC_ALGORITHMS: 'HS256' }, /OIDC_ALGORITHMS: HS256 not accepted/],
       [{ ...base, OIDC_CLOCK_TOLERANCE_SECONDS: '3600' }, /OIDC_CLOCK_TOLERANCE_SECONDS/],
-      [{ ...base, OIDC_AUDIENCES: 'x' }, /Unknown setting\(s\) OIDC_AUDIENCES/],
+      [{ ...base, OIDC_AUDIENCES: 'x' }, /Unknown setting OIDC_AUDIENCES: did you mean OIDC_AUDIENCE\?/],
     ];
     for (const [env, why] of cases) assert.throws(() => parseOidcSettings(env), why, JSON.stringify(env));
+  });
+
+  it('ignores OIDC_ variables of other software that are no near miss of a setting', () => {
+    assert.equal(parseOidcSettings({ ...base, OIDC_CLIENT_SECRET: 'x' }).issuer, base.OIDC_ISSUER);
   });
 
   it('lets OpenID Connect stand alone, without API_TOKENS', () => {
