@@ -145,7 +145,7 @@ export async function decisionMessages(deps: ApiDeps, workflowId: string): Promi
 function fits(d: DecisionRecord, m: DecisionMessage): boolean {
   if ((m.by ?? '') !== (d.by ?? '')) return false;
   if (d.kind === 'signed-certificate' && m.name === 'submitSignedChain')
-    return !!m.nodeId && (d.comment ?? '').includes(` for ${m.nodeId}: `);
+    return !!m.nodeId && (d.comment ?? '').includes(` for ${m.nodeId} `);
   if (m.name === 'submitSignedChain') return false;
   if (m.decision !== d.decision) return false;
   return m.gateId === undefined || m.gateId === d.gateId;

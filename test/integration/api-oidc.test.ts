@@ -19,6 +19,7 @@ import { authFromEnvironment } from '../../api/auth';
 import { approveSignal, decideGateSignal } from '../../domain/messages';
 import { startSystem, type System } from '../support/system';
 import { freePort, waitFor } from '../support/net';
+import { signCsr } from '../support/pki';
 
 const AUDIENCE = 'https://cucm-cert-regen.example/api';
 const API_IDENTITY = 'cucm-cert-regen-api@oidc-test';
@@ -149,10 +150,15 @@ describe('API: OpenID Connect tokens and verified identities', function () {
     });
     assert.ok(!('disabled' in auth) && auth.oidc, 'OpenID Connect is configured');
     await auth.oidc.start();
-    system = await startSystem('oidc', [cluster('o1'), cluster('o2'), cluster('o3'), cluster('o4')], undefined, {
-      auth,
-      apiIdentity: API_IDENTITY,
-    });
+    system = await startSystem(
+      'oidc',
+      [cluster('o1'), cluster('o2'), cluster('o3'), cluster('o4'), { ...cluster('o5'), caSignedUnits: ['tomcat'] }],
+      undefined,
+      {
+        auth,
+        apiIdentity: API_IDENTITY,
+      },
+    );
   });
   after(async () => {
     await system?.stop();
@@ -358,6 +364,35 @@ describe('API: OpenID Connect tokens and verified identities', function () {
         ['tomcat-ECDSA', 'mallory', false, 'temporal-ui', UI_IDENTITY],
       ],
       `each unit's decision with the identity the rotation's history recorded: ${JSON.stringify(decisions)}`,
+    );
+  });
+
+  it('a chain posted with a static token is recorded as verified, via api-token', async () => {
+    const ca = system.lab.sim.cluster('o5').ca;
+    assert.ok(ca, 'the simulated enterprise CA of o5');
+    const started = await call(url('/v1/clusters/o5/regenerations'), operatorToken, {
+      units: ['tomcat'],
+      approvals: [],
+    });
+    assert.equal(started.status, 202, started.text);
+    const id = started.json.id as string;
+    const csrPem = await waitFor('the CSR at the signed-certificate gate', async () => {
+      const d = await call(url(`/v1/regenerations/${id}`), operatorToken);
+      return (d.json.csrs as Array<{ nodeId: string; csrPem: string }> | undefined)?.find((c) => c.nodeId === 'o5-pub')
+        ?.csrPem;
+    });
+    const posted = await call(url(`/v1/regenerations/${id}/chains`), operatorToken, {
+      nodeId: 'o5-pub',
+      chainPem: `${signCsr(csrPem, ca)}${ca.pem}`,
+    });
+    assert.equal(posted.status, 200, posted.text);
+    const done = await completed(id);
+    assert.equal(done.status, 'completed', String(done.error));
+    const chain = (done.decisions as Array<Record<string, unknown>>).find((d) => d.kind === 'signed-certificate');
+    assert.deepEqual(
+      [chain?.by, chain?.verified, chain?.via, chain?.temporalIdentity],
+      ['olga', true, 'api-token', API_IDENTITY],
+      `the chain's submitter, verified by the static token: ${JSON.stringify(chain)}`,
     );
   });
 

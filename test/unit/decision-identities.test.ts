@@ -80,7 +80,7 @@ describe('decision identities', () => {
           kind: 'signed-certificate',
           gateId: 'tomcat.signed-certificate-1',
           by: 'olga',
-          comment: 'signed tomcat for cm2: serial 01, issued by CA, valid to 2027',
+          comment: 'signed tomcat for cm2 submitted: serial 01, issued by CN=CA, valid to 2027-12-07T00:00:00.000Z',
         }),
       ],
       [
