@@ -173,6 +173,7 @@ export const documentSchema = Type.Object({
   status: opt(StringEnum(STATUS_VALUES)),
   phase: str(),
   requestedBy: str(),
+  requestedVia: opt(Type.String({ description: 'how the API authenticated the requester: api-token or oidc' })),
   parentId: opt(Type.String({ description: 'a unit run of a rotation: the rotation' })),
   startedAt: str(),
   closedAt: str(),
@@ -181,7 +182,36 @@ export const documentSchema = Type.Object({
   steps: opt(Type.Array(stepSchema)),
   pendingGates: opt(Type.Array(gateSchema)),
   decisions: opt(
-    Type.Array(Type.Object({ gateId: str(), kind: str(), decision: str(), by: str(), comment: str(), at: str() })),
+    Type.Array(
+      Type.Object({
+        gateId: str(),
+        kind: str(),
+        decision: str(),
+        by: str(),
+        comment: str(),
+        at: str(),
+        verified: opt(
+          Type.Boolean({
+            description:
+              'the API authenticated the decider and Temporal recorded the API as its sender (false: a name typed in, or a claim Temporal does not support)',
+          }),
+        ),
+        via: opt(
+          Type.String({
+            description:
+              'api-token | oidc | api (authentication disabled) | temporal-ui (any other Temporal client) | unknown',
+          }),
+        ),
+        authenticatedBy: opt(Type.String({ description: 'verified decisions: api-token or oidc' })),
+        groups: opt(Type.Array(Type.String(), { description: "the decider's roles or groups, as the API saw them" })),
+        temporalIdentity: opt(
+          Type.String({
+            description: "Temporal's record of the sender: the identity of the signal or update in the history",
+          }),
+        ),
+        unverifiedReason: opt(Type.String({ description: 'why a decision that claims verified is not counted' })),
+      }),
+    ),
   ),
   plan: opt(
     Type.Object(planSchema.properties, {

@@ -13,7 +13,7 @@ import { activeFreeze, describeFreeze } from '../domain/freeze';
 import { findCluster } from '../domain/inventory/types';
 import { freezesOf } from '../domain/inventory/freezes';
 import { RUN_PHASE } from '../domain/search-attributes';
-import type { RegenerationRequest } from '../domain/types';
+import type { GateDecision, RegenerationRequest } from '../domain/types';
 import { withDeadline, type ApiDeps } from './deps';
 import type { ApiMetrics } from './metrics';
 import { HttpProblem } from './problem';
@@ -43,6 +43,20 @@ export async function describeOrUndefined(
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
+}
+
+/** How the API authenticated the requester: kept in the run's memo (`requestedVia`) beside `requestedBy`. */
+export type RequestedVia = 'api-token' | 'oidc';
+
+/** The requester of a start as deciderOf gives it: the name, and how it was verified (absent: not verified). */
+export function requesterOf(decider: Pick<GateDecision, 'by' | 'verified' | 'authenticatedBy'>): {
+  requestedBy: string;
+  requestedVia?: RequestedVia;
+} {
+  return {
+    requestedBy: decider.by ?? 'anonymous',
+    ...(decider.verified && decider.authenticatedBy ? { requestedVia: decider.authenticatedBy } : {}),
+  };
 }
 
 /** An existing run started with this idempotency key: the same request gets it back, another one a 422. */
@@ -75,10 +89,10 @@ export function replayOf(
 export async function startRun(
   deps: ApiDeps,
   metrics: ApiMetrics | undefined,
-  start: { clusterId: string; body: StartBody; requestedBy: string; key?: string },
+  start: { clusterId: string; body: StartBody; requestedBy: string; requestedVia?: RequestedVia; key?: string },
   log: FastifyBaseLogger,
 ): Promise<StartAnswer> {
-  const { clusterId, body, requestedBy, key } = start;
+  const { clusterId, body, requestedBy, requestedVia, key } = start;
   const replay = (description: WorkflowExecutionDescription, requestHash: string, cluster: string) =>
     replayOf(metrics, description, requestHash, cluster);
   const {
@@ -143,7 +157,7 @@ export async function startRun(
           // One unit: regenerateCertificate; several: rotateCluster runs them one by one in the plan's safe order.
           type: units.length > 1 ? 'rotateCluster' : 'regenerateCertificate',
           request: input,
-          memo: { requestHash, requestedBy },
+          memo: { requestHash, requestedBy, ...(requestedVia ? { requestedVia } : {}) },
           staticSummary: `Regenerate ${units.join(', ')} on ${clusterId} (requested by ${requestedBy})`,
         },
       ]),

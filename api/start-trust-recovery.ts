@@ -13,16 +13,16 @@ import { withDeadline, type ApiDeps } from './deps';
 import type { ApiMetrics } from './metrics';
 import { HttpProblem } from './problem';
 import type { StartAnswer } from './regeneration-schemas';
-import { canonical, clusterBusyProblem, describeOrUndefined, replayOf, sha256 } from './start-run';
+import { canonical, clusterBusyProblem, describeOrUndefined, replayOf, sha256, type RequestedVia } from './start-run';
 import type { TrustRecoveryBody } from './trust-recovery-schemas';
 
 export async function startTrustRecovery(
   deps: ApiDeps,
   metrics: ApiMetrics | undefined,
-  start: { clusterId: string; body: TrustRecoveryBody; requestedBy: string; key?: string },
+  start: { clusterId: string; body: TrustRecoveryBody; requestedBy: string; requestedVia?: RequestedVia; key?: string },
   log: FastifyBaseLogger,
 ): Promise<StartAnswer> {
-  const { clusterId, requestedBy, key } = start;
+  const { clusterId, requestedBy, requestedVia, key } = start;
   const { dryRun: _dryRun, ...body } = start.body;
   const windowIssue = body.maintenanceWindow ? windowProblem(body.maintenanceWindow) : undefined;
   if (windowIssue)
@@ -49,7 +49,7 @@ export async function startTrustRecovery(
           workflowId: id,
           type: 'recoverTrust',
           request: input,
-          memo: { requestHash, requestedBy },
+          memo: { requestHash, requestedBy, ...(requestedVia ? { requestedVia } : {}) },
           staticSummary:
             `Trust recovery on ${clusterId} (requested by ${requestedBy})${body.reason ? `: ${body.reason}` : ''}`.slice(
               0,

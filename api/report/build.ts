@@ -213,6 +213,10 @@ export function buildReport(input: ReportInput): Report {
     notes.push(
       'Some SHA-256 fingerprints are missing: the run started before fingerprints were recorded, or the node printed no PEM.',
     );
+  if (decisions.some((d) => d.verified === false))
+    notes.push(
+      'A decision marked "Verified: no" names someone the API did not authenticate (a name typed in the Temporal UI, or a decision sent to Temporal directly); "How" gives the identity Temporal recorded for its sender, which is as trustworthy as the Temporal server\'s own authorization (docs/identity.md).',
+    );
   if (steps.some((s) => s.commandSource === 'inferred'))
     notes.push(
       'Commands marked "inferred" are derived from the step kind, the CUCM version and the step description; the others are what that kind of step always sends.',

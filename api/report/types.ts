@@ -12,6 +12,7 @@ import type {
   UnitRunState,
 } from '../../domain/types';
 import type { CertificateUnit } from '../../domain/units';
+import type { DecisionIdentity } from '../decision-identities';
 
 /** One unit run as the report sees it: a single run is one; a rotation has one per unit it started. */
 export interface ReportUnitInput {
@@ -80,7 +81,7 @@ export interface ReportCertificate {
   regeneratedNow: boolean;
 }
 
-export interface ReportDecision extends DecisionRecord {
+export interface ReportDecision extends DecisionRecord, Partial<DecisionIdentity> {
   unit: CertificateUnit;
 }
 

@@ -8,7 +8,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { planClusterOf } from '../../domain/plan';
 import { planTrustRecovery } from '../../domain/plan/trust-recovery';
-import { bearerSecurity, identityOf } from '../auth';
+import { bearerSecurity, deciderOf } from '../auth';
+import { requesterOf } from '../start-run';
 import { clusterOr404 } from '../cluster-lookup';
 import type { ApiDeps } from '../deps';
 import type { DiscoveryService } from '../discovery';
@@ -78,7 +79,7 @@ export function trustRecoveryRoutes(
         {
           clusterId: cluster.id,
           body: request.body,
-          requestedBy: identityOf(request),
+          ...requesterOf(deciderOf(request)),
           key: request.headers['idempotency-key'],
         },
         request.log,
