@@ -1,0 +1,4 @@
+export * from './types';
+export * from './risk';
+export * from './resolve';
+export * from './decide';
