@@ -163,6 +163,29 @@ const gateSchema = Type.Object({
   kind: str(),
   description: str(),
   allowed: opt(Type.Array(Type.String())),
+  expiresAt: str(),
+  policy: opt(
+    Type.Object(
+      {
+        approvers: StringEnum(['automatic', 'one', 'two']),
+        approverGroups: opt(Type.Array(Type.String())),
+        verified: opt(Type.Boolean()),
+        required: opt(Type.Boolean()),
+        rule: Type.String({ description: 'the approval rule that decided (its place in the inventory, or built-in)' }),
+      },
+      { description: 'how the gate is decided under the approval policy; the requester never approves' },
+    ),
+  ),
+  approvals: opt(
+    Type.Object(
+      {
+        needs: Type.Integer({ description: 'approvals the gate needs' }),
+        by: Type.Array(Type.String(), { description: 'who approved so far ("1 of 2": one name, needs 2)' }),
+        decision: str(),
+      },
+      { description: 'the approvals it has and needs' },
+    ),
+  ),
 });
 
 export const documentSchema = Type.Object({
@@ -181,7 +204,17 @@ export const documentSchema = Type.Object({
   steps: opt(Type.Array(stepSchema)),
   pendingGates: opt(Type.Array(gateSchema)),
   decisions: opt(
-    Type.Array(Type.Object({ gateId: str(), kind: str(), decision: str(), by: str(), comment: str(), at: str() })),
+    Type.Array(
+      Type.Object({
+        gateId: str(),
+        kind: str(),
+        decision: str(),
+        by: str(),
+        comment: str(),
+        at: str(),
+        approval: opt(Type.Object({ count: Type.Integer(), needs: Type.Integer() }, { description: '"1 of 2"' })),
+      }),
+    ),
   ),
   plan: opt(
     Type.Object(planSchema.properties, {

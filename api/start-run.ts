@@ -9,6 +9,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { clusterBusyHolder, updateClusterEntity, updateFailureType } from '../clients/cluster-entity';
 import { RUN_ID_TAKEN, startRunUpdate, type StartedRun } from '../domain/contract/cluster-entity';
 import { windowProblem } from '../domain/maintenance-window';
+import { runApprovalPolicy } from '../domain/inventory/approval-policy';
+import { findCluster } from '../domain/inventory/types';
 import { RUN_PHASE } from '../domain/search-attributes';
 import type { RegenerationRequest } from '../domain/types';
 import { withDeadline, type ApiDeps } from './deps';
@@ -125,6 +127,7 @@ export async function startRun(
     // per-node is the default: left out, so such a request is the same run input as one without it.
     ...(csrDistribution === 'multi-server' ? { csrDistribution } : {}),
     ...(canaryPhones !== undefined ? { canaryPhones } : {}),
+    ...approvalPolicyOf(deps, clusterId, units),
   };
   // The cluster's entity decides, for every API process and every direct start alike: it starts the run (its
   // child) if no run holds the cluster, else its validator refuses (ClusterBusy, naming the holder). No lock, no
@@ -164,6 +167,20 @@ export async function startRun(
   }
   log.info({ runId: id, clusterId, units, requestedBy }, 'regeneration started');
   return { id, clusterId, status: 'running', location: `/v1/regenerations/${id}`, requestedBy };
+}
+
+/**
+ * The approval policy a run carries: the inventory's rules for the cluster and these units (the expiry watch
+ * carries the same, from the same inventory). The workflow resolves each gate with the cluster's mode and version.
+ */
+export function approvalPolicyOf(
+  deps: Pick<ApiDeps, 'inventory'>,
+  clusterId: string,
+  units: RegenerationRequest['units'],
+  run: 'regeneration' | 'trust-recovery' = 'regeneration',
+): Pick<RegenerationRequest, 'approvalPolicy'> {
+  const cluster = findCluster(deps.inventory, clusterId);
+  return cluster ? { approvalPolicy: runApprovalPolicy(deps.inventory, cluster, run, units) } : {};
 }
 
 /**

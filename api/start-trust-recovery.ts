@@ -13,7 +13,7 @@ import { withDeadline, type ApiDeps } from './deps';
 import type { ApiMetrics } from './metrics';
 import { HttpProblem } from './problem';
 import type { StartAnswer } from './regeneration-schemas';
-import { canonical, clusterBusyProblem, describeOrUndefined, replayOf, sha256 } from './start-run';
+import { approvalPolicyOf, canonical, clusterBusyProblem, describeOrUndefined, replayOf, sha256 } from './start-run';
 import type { TrustRecoveryBody } from './trust-recovery-schemas';
 
 export async function startTrustRecovery(
@@ -40,7 +40,12 @@ export async function startTrustRecovery(
     const existing = await describeOrUndefined(deps, id);
     if (existing) return replayOf(metrics, existing, requestHash, clusterId);
   }
-  const input: TrustRecoveryRequest = { clusterId, requestedBy, ...body };
+  const input: TrustRecoveryRequest = {
+    clusterId,
+    requestedBy,
+    ...body,
+    ...approvalPolicyOf(deps, clusterId, [], 'trust-recovery'),
+  };
   let started: StartedRun;
   try {
     started = await withDeadline(deps, 10_000, () =>

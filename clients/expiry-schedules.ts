@@ -7,6 +7,8 @@
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions } from '@temporalio/client';
 import { expiryPolicyOf } from '../domain/inventory/expiry-policy';
+import { runApprovalPolicy } from '../domain/inventory/approval-policy';
+import { CERTIFICATE_UNITS } from '../domain/units';
 import type { Inventory, InventoryCluster } from '../domain/inventory/types';
 import {
   EXPIRY_WATCH_TYPE,
@@ -18,7 +20,7 @@ import { CLUSTER_ID } from '../domain/search-attributes';
 import type { ExpiryReading } from '../domain/certificates';
 
 /** What the Schedule of a cluster should be, from the inventory. */
-function expiryScheduleOptions(cluster: InventoryCluster, taskQueue: string): ScheduleOptions {
+function expiryScheduleOptions(inventory: Inventory, cluster: InventoryCluster, taskQueue: string): ScheduleOptions {
   const policy = expiryPolicyOf(cluster);
   const [hour, minute] = policy.at.split(':').map(Number) as [number, number];
   const input: ExpiryWatchInput = {
@@ -26,6 +28,8 @@ function expiryScheduleOptions(cluster: InventoryCluster, taskQueue: string): Sc
     renewBeforeDays: policy.renewBeforeDays,
     approvals: policy.approvals,
     ...(policy.maintenanceWindow ? { maintenanceWindow: policy.maintenanceWindow } : {}),
+    // The same approval policy as a manual start: the watch's renewal carries it (whichever units are due).
+    approvalPolicy: runApprovalPolicy(inventory, cluster, 'regeneration', CERTIFICATE_UNITS),
   };
   const gates = policy.approvals.length ? `gated at ${policy.approvals.join(', ')}` : 'no optional gate';
   const window = policy.maintenanceWindow
@@ -74,7 +78,7 @@ export async function upsertExpirySchedules(
 ): Promise<Array<{ scheduleId: string; created: boolean }>> {
   const results: Array<{ scheduleId: string; created: boolean }> = [];
   for (const cluster of inventory.clusters) {
-    const options = expiryScheduleOptions(cluster, taskQueue);
+    const options = expiryScheduleOptions(inventory, cluster, taskQueue);
     const handle = client.schedule.getHandle(options.scheduleId);
     const update = () =>
       handle.update((previous) => ({

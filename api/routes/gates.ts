@@ -8,15 +8,16 @@
  * hands it to that unit run; its audit trail is in its own state (its unit runs report to it). The API never
  * reads or addresses a rotation's unit runs.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { decideGateUpdate, submitSignedChainUpdate } from '../../domain/messages';
 import type { GateDecisionKind, IgnoredDecision, UnitRunState } from '../../domain/types';
-import { bearerSecurity, identityOf } from '../auth';
+import { bearerSecurity, deciderOf, identityOf } from '../auth';
 import { HttpProblem } from '../problem';
 import { notFound, readRun, rotationUnits } from '../runs';
 import { authProblems, problemSchema } from '../schemas';
 import { withDeadline, type ApiDeps } from '../deps';
+import { POLICY_REFUSED } from '../../domain/policy';
 
 const RUN_ID = { type: 'string', pattern: '^regen-[A-Za-z0-9._-]+$', maxLength: 200 } as const;
 const DECISIONS: GateDecisionKind[] = ['approve', 'reject', 'retry', 'skip', 'abort'];
@@ -61,6 +62,7 @@ function eventsOf(state: UnitRunState, extra: Record<string, unknown> = {}): Arr
       decision: d.decision,
       by: d.by,
       comment: d.comment,
+      ...(d.approval ? { approval: `${d.approval.count} of ${d.approval.needs}` } : {}),
       ...extra,
     })),
     ...ignoredEvents(state.ignoredDecisions, extra),
@@ -125,12 +127,14 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const { id, gate } = request.params;
-      const by = identityOf(request);
+      // Who decides, as the approval policy checks it: the caller's identity, verified, its roles or groups.
+      const decider = deciderOf(request);
+      const by = decider.by ?? identityOf(request);
       const target = await gateHolder(deps, id);
       const handle = deps.temporal.workflow.getHandle(target);
       try {
         const decided = await handle.executeUpdate(decideGateUpdate, {
-          args: [{ gateId: gate, decision: request.body.decision, comment: request.body.comment, by }],
+          args: [{ gateId: gate, decision: request.body.decision, comment: request.body.comment, ...decider, by }],
         });
         request.log.info({ runId: id, gate, decision: request.body.decision, by }, 'gate decided');
         return { accepted: true, gate: decided, by };
@@ -144,12 +148,18 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
           if (closed) throw new HttpProblem(409, 'Conflict', `Run "${target}" is ${closed}: no gate is pending.`);
           throw notFound(id);
         }
-        if (err instanceof WorkflowUpdateFailedError)
+        if (err instanceof WorkflowUpdateFailedError) {
+          // A decision the approval policy refuses names its rule (requester-approves-own-run, ...).
+          const cause = err.cause;
+          const rule =
+            cause instanceof ApplicationFailure && cause.type === POLICY_REFUSED ? cause.details?.[0] : undefined;
           throw new HttpProblem(
             409,
             'Conflict',
-            `The run did not accept the decision: ${err.cause?.message ?? err.message}`,
+            `The run did not accept the decision: ${cause?.message ?? err.message}`,
+            typeof rule === 'string' ? { rule } : undefined,
           );
+        }
         throw err;
       }
     },

@@ -7,6 +7,7 @@ import type { LeaseHolder } from './cluster-entity';
 import { DEFAULT_TASK_QUEUE } from './cluster-entity';
 import type { DueUnit, ExpiryRow } from '../expiry/due';
 import type { GateKind, MaintenanceWindow } from '../types';
+import type { RunApprovalPolicy } from '../policy/types';
 import type { CertificateUnit } from '../units';
 
 export const EXPIRY_WATCH_TYPE = 'expiryWatch';
@@ -25,6 +26,11 @@ export interface ExpiryWatchInput {
   approvals: GateKind[];
   /** The renewal changes the cluster only inside this window. */
   maintenanceWindow?: MaintenanceWindow;
+  /**
+   * Who decides the renewal's gates: the inventory's approval rules for the cluster (domain/policy), as a manual
+   * start carries them. Absent in Schedules written before approval policies.
+   */
+  approvalPolicy?: RunApprovalPolicy;
 }
 
 export type RenewalOutcome =

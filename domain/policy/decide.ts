@@ -20,6 +20,9 @@ export type PolicyRuleName =
   | 'same-approver-twice'
   | 'approvals-disagree';
 
+/** The failure type of a decision the approval policy refuses (the update's error); its details hold the rule. */
+export const POLICY_REFUSED = 'ApprovalPolicyRefused';
+
 export interface PolicyRefusal {
   rule: PolicyRuleName;
   message: string;

@@ -77,6 +77,11 @@ export function runPolicyOf(
   return { rules: sourced.filter(mayApply), ...(sources.window ? { window: sources.window } : {}) };
 }
 
+/** A policy carried for every unit, narrowed to the rules that may meet these (the watch's due units). */
+export function narrowPolicy(policy: RunApprovalPolicy, units: readonly CertificateUnit[]): RunApprovalPolicy {
+  return { ...policy, rules: policy.rules.filter((r) => !r.units || r.units.some((u) => units.includes(u))) };
+}
+
 function versionMatches(range: ApprovalRule['cucmVersion'], version: string | undefined): boolean {
   if (!range || version === undefined) return true;
   const v = parseCucmVersion(version);

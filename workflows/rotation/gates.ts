@@ -5,12 +5,11 @@
  */
 import { ApplicationFailure, getExternalWorkflowHandle, patched } from '@temporalio/workflow';
 import { abortSignal, decideGateSignal, GATES_TAKE } from '../../domain/messages';
-import { FORWARD_DECISIONS, policyRefusal, withApproval } from '../../domain/policy';
+import { FORWARD_DECISIONS, POLICY_REFUSED, policyRefusal, withApproval } from '../../domain/policy';
 import type { GateDecision, PendingGate } from '../../domain/types';
 import { setGateHandlers, type GateTarget } from '../gate-handlers';
 import { PATCHES } from '../patches';
 import { reasonOf } from '../run-tracker';
-import { POLICY_REFUSED } from '../run/gates';
 import type { RotationProgress } from './progress';
 
 /** Who started the rotation, and whether its unit runs' approval policies are checked here too. */

@@ -10,6 +10,7 @@ import {
   AUTOMATIC_GATES,
   AUTOMATIC_UNITS,
   FORWARD_DECISIONS,
+  POLICY_REFUSED,
   policyRefusal,
   resolveGatePolicy,
   withApproval,
@@ -46,9 +47,6 @@ export interface GateOptions {
 
 /** Who `by` names on a gate the policy passed with no person. */
 export const BY_POLICY = 'policy';
-
-/** The failure type of a decision the approval policy refuses; its details hold the rule's name. */
-export const POLICY_REFUSED = 'ApprovalPolicyRefused';
 
 export class Gates {
   private opened = 0;
