@@ -19,7 +19,7 @@ import type { TrustRecoveryBody } from './trust-recovery-schemas';
 export async function startTrustRecovery(
   deps: ApiDeps,
   metrics: ApiMetrics | undefined,
-  start: { clusterId: string; body: TrustRecoveryBody; requestedBy: string; key?: string },
+  start: { clusterId: string; body: TrustRecoveryBody; requestedBy: string; key?: string; withPolicy?: boolean },
   log: FastifyBaseLogger,
 ): Promise<StartAnswer> {
   const { clusterId, requestedBy, key } = start;
@@ -44,7 +44,7 @@ export async function startTrustRecovery(
     clusterId,
     requestedBy,
     ...body,
-    ...approvalPolicyOf(deps, clusterId, [], 'trust-recovery'),
+    ...(start.withPolicy === false ? {} : approvalPolicyOf(deps, clusterId, [], 'trust-recovery')),
   };
   let started: StartedRun;
   try {

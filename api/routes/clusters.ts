@@ -33,7 +33,7 @@ import {
 import type { DiscoveredCertificate } from '../../domain/discovery';
 import { gatesOfPlan } from '../../domain/policy';
 import { OPTIONAL_GATES, type GateKind } from '../../domain/types';
-import { approvalPolicyOf } from '../start-run';
+import { approvalPolicyOf, policyApplies } from '../start-run';
 
 const DAY_MS = 86_400_000;
 
@@ -315,16 +315,13 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: Di
         request.body.restartStrategy === 'redundancy-groups' ? await readRedundancy(deps, cluster.id) : undefined;
       const { approvals, ...planBody } = request.body;
       const plan = buildPlan({ ...planClusterOf(d), ...(redundancy ? { redundancy } : {}) }, planBody);
-      // The gates the run will stop at, as the run resolves them once it has discovered the same cluster.
-      const gates = gatesOfPlan(
-        plan,
-        approvalPolicyOf(deps, cluster.id, request.body.units).approvalPolicy,
-        approvals,
-        {
-          securityMode: d.securityMode === 1 ? 'mixed' : 'non-secure',
-          version: d.version,
-        },
-      );
+      // The gates the run will stop at, as the run resolves them once it has discovered the same cluster (with the
+      // policy a start by this caller would carry).
+      const policy = policyApplies(request) ? approvalPolicyOf(deps, cluster.id, request.body.units) : {};
+      const gates = gatesOfPlan(plan, policy.approvalPolicy, approvals, {
+        securityMode: d.securityMode === 1 ? 'mixed' : 'non-secure',
+        version: d.version,
+      });
       return {
         ...plan,
         gates,

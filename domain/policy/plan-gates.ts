@@ -62,3 +62,32 @@ export function gatesOfPlan(
     ];
   });
 }
+
+/**
+ * A trust recovery's gates (its dry run): before-start and before-phone-reset when the request asks for them
+ * (default both) or the policy requires them, and the gates that open only if something goes wrong.
+ */
+export function gatesOfTrustRecovery(
+  policy: RunApprovalPolicy | undefined,
+  approvals: readonly GateKind[] | undefined,
+  ctx: Omit<PolicyContext, 'unit' | 'run'>,
+): PlannedGate[] {
+  const at: PolicyContext = { ...ctx, run: 'trust-recovery' };
+  const asked = new Set<GateKind>(approvals ?? ['before-start', 'before-phone-reset']);
+  const gate = (kind: GateKind, when: string, why: string): PlannedGate => ({
+    unit: 'trust recovery',
+    kind,
+    asked: when,
+    why,
+    ...resolveGatePolicy(policy, kind, at),
+  });
+  return [
+    ...(['before-start', 'before-phone-reset'] as const).flatMap((kind) => {
+      if (asked.has(kind)) return [gate(kind, 'always', 'the request asks for it (approvals)')];
+      const p = resolveGatePolicy(policy, kind, at);
+      return p.required ? [gate(kind, 'always', `required by ${p.rule}`)] : [];
+    }),
+    gate('accept-missing-phones', 'if phones do not register again by the deadline', 'a safety stop'),
+    gate('step-failed', 'if a step fails after its retries', 'retry, skip (where safe) or abort'),
+  ];
+}
