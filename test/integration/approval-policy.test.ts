@@ -23,6 +23,7 @@ const MIXED: ClusterConfig = {
   nodes: [{ name: 'polm-pub', role: 'publisher' }],
   phones: { count: 6, secureShare: 0.5, registerDelayMs: [100, 500] },
 };
+const ROTATION: ClusterConfig = { ...MIXED, id: 'pol-rot', nodes: [{ name: 'polr-pub', role: 'publisher' }] };
 const AUTOMATIC: ClusterConfig = {
   id: 'pol-auto',
   version: '14.0.1.13900-155',
@@ -69,7 +70,7 @@ describe('approval policies over HTTP', function () {
     call(`/v1/regenerations/${id}/gates/${encodeURIComponent(gateId)}`, as, { decision });
 
   before(async () => {
-    system = await startSystem('approval-policy', [MIXED, AUTOMATIC], 0.01);
+    system = await startSystem('approval-policy', [MIXED, ROTATION, AUTOMATIC], 0.01);
     const inventory = system.lab.inventory;
     const auto = inventory.clusters.find((c) => c.id === AUTOMATIC.id)!;
     auto.maintenanceWindow = { start: utc(-1), end: utc(3), timeZone: 'UTC' };
@@ -203,6 +204,43 @@ describe('approval policies over HTTP', function () {
         ['bea', { count: 2, needs: 2 }],
       ],
       'both approvals are in the audit trail',
+    );
+    await call(`/v1/regenerations/${id}/cancel`, tokens.oliviaOperator, {});
+  });
+
+  it('a rotation counts the approvals its unit run reports and refuses the same approver before forwarding', async () => {
+    const started = await call(`/v1/clusters/${ROTATION.id}/regenerations`, tokens.oliviaOperator, {
+      units: ['tomcat', 'CallManager'],
+      approvals: [],
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.json));
+    const id = started.json.id as string;
+    type Gate = { id: string; kind: string; approvals?: { needs: number; by: string[] } };
+    const pending = async () => ((await doc(id)).pendingGates as Gate[] | undefined) ?? [];
+    const gate = await waitFor(
+      "CallManager's before-start gate, through the rotation",
+      async () => (await pending()).find((g) => g.id.startsWith('CallManager.') && g.kind === 'before-start'),
+      90_000,
+    );
+    assert.equal((await decide(id, gate.id, tokens.oliviaApprover)).json.rule, 'requester-approves-own-run');
+    const first = await decide(id, gate.id, tokens.arthur);
+    assert.equal(first.status, 200, JSON.stringify(first.json));
+    const twice = await decide(id, gate.id, tokens.arthur);
+    assert.equal(twice.status, 409, 'the rotation refuses the same approver at once');
+    assert.equal(twice.json.rule, 'same-approver-twice');
+    const counted = await waitFor('1 of 2 reported by the unit run', async () =>
+      (await pending()).find((g) => g.id === gate.id && g.approvals?.by.length === 1),
+    );
+    assert.deepEqual(counted.approvals?.by, ['arthur']);
+    const second = await decide(id, gate.id, tokens.bea);
+    assert.equal(second.status, 200, JSON.stringify(second.json));
+    await waitFor(
+      'the CallManager regeneration after the second approval',
+      async () =>
+        (await system.lab.control.events(ROTATION.id, { kind: 'cert-regenerated' })).some((e) =>
+          JSON.stringify(e).includes('CallManager'),
+        ) || undefined,
+      90_000,
     );
     await call(`/v1/regenerations/${id}/cancel`, tokens.oliviaOperator, {});
   });
