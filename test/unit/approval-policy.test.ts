@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runApprovalPolicy } from '../../domain/inventory/approval-policy';
 import {
   automaticProblem,
@@ -285,5 +287,27 @@ describe('approval policy: the inventory', () => {
       }),
       undefined,
     );
+  });
+});
+
+describe('approval policy: the documented example', () => {
+  it("docs/configuration.md's example loads, and resolves as the text says", () => {
+    const text = readFileSync(join(__dirname, '..', '..', 'docs', 'configuration.md'), 'utf8');
+    const section = text.slice(text.indexOf('## Approval policies'));
+    const json = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(json, 'the section has a JSON example');
+    const inventory = parseInventory(JSON.parse(json));
+    const cluster = inventory.clusters[0]!;
+    const tomcat = runApprovalPolicy(inventory, cluster, 'regeneration', ['tomcat']);
+    assert.equal(resolveGatePolicy(tomcat, 'before-uccx-trust', nonSecure('tomcat')).approvers, 'automatic');
+    const cm = runApprovalPolicy(inventory, cluster, 'regeneration', ['CallManager']);
+    assert.deepEqual(resolveGatePolicy(cm, 'before-start', mixed('CallManager')), {
+      approvers: 'two',
+      approverGroups: ['cab'],
+      verified: true,
+      required: true,
+      rule: 'approvalPolicy.rules[0]',
+    });
+    assert.equal(resolveGatePolicy(cm, 'before-start', nonSecure('CallManager')).rule, 'approvalPolicy.rules[3]');
   });
 });
