@@ -163,6 +163,29 @@ const gateSchema = Type.Object({
   kind: str(),
   description: str(),
   allowed: opt(Type.Array(Type.String())),
+  expiresAt: str(),
+  policy: opt(
+    Type.Object(
+      {
+        approvers: StringEnum(['automatic', 'one', 'two']),
+        approverGroups: opt(Type.Array(Type.String())),
+        verified: opt(Type.Boolean()),
+        required: opt(Type.Boolean()),
+        rule: Type.String({ description: 'the approval rule that decided (its place in the inventory, or built-in)' }),
+      },
+      { description: 'how the gate is decided under the approval policy; the requester never approves' },
+    ),
+  ),
+  approvals: opt(
+    Type.Object(
+      {
+        needs: Type.Integer({ description: 'approvals the gate needs' }),
+        by: Type.Array(Type.String(), { description: 'who approved so far ("1 of 2": one name, needs 2)' }),
+        decision: str(),
+      },
+      { description: 'the approvals it has and needs' },
+    ),
+  ),
 });
 
 export const documentSchema = Type.Object({
@@ -210,6 +233,7 @@ export const documentSchema = Type.Object({
           }),
         ),
         unverifiedReason: opt(Type.String({ description: 'why a decision that claims verified is not counted' })),
+        approval: opt(Type.Object({ count: Type.Integer(), needs: Type.Integer() }, { description: '"1 of 2"' })),
       }),
     ),
   ),

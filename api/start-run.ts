@@ -5,11 +5,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { clusterBusyHolder, updateClusterEntity, updateFailureType } from '../clients/cluster-entity';
 import { RUN_ID_TAKEN, startRunUpdate, type StartedRun } from '../domain/contract/cluster-entity';
 import { windowProblem } from '../domain/maintenance-window';
 import { activeFreeze, describeFreeze } from '../domain/freeze';
+import { runApprovalPolicy } from '../domain/inventory/approval-policy';
 import { findCluster } from '../domain/inventory/types';
 import { freezesOf } from '../domain/inventory/freezes';
 import { RUN_PHASE } from '../domain/search-attributes';
@@ -89,10 +90,17 @@ export function replayOf(
 export async function startRun(
   deps: ApiDeps,
   metrics: ApiMetrics | undefined,
-  start: { clusterId: string; body: StartBody; requestedBy: string; requestedVia?: RequestedVia; key?: string },
+  start: {
+    clusterId: string;
+    body: StartBody;
+    requestedBy: string;
+    requestedVia?: RequestedVia;
+    key?: string;
+    withPolicy?: boolean;
+  },
   log: FastifyBaseLogger,
 ): Promise<StartAnswer> {
-  const { clusterId, body, requestedBy, requestedVia, key } = start;
+  const { clusterId, body, requestedBy, requestedVia, key, withPolicy = true } = start;
   const replay = (description: WorkflowExecutionDescription, requestHash: string, cluster: string) =>
     replayOf(metrics, description, requestHash, cluster);
   const {
@@ -144,6 +152,7 @@ export async function startRun(
     // per-node is the default: left out, so such a request is the same run input as one without it.
     ...(csrDistribution === 'multi-server' ? { csrDistribution } : {}),
     ...(canaryPhones !== undefined ? { canaryPhones } : {}),
+    ...(withPolicy ? approvalPolicyOf(deps, clusterId, units) : {}),
   };
   // The cluster's entity decides, for every API process and every direct start alike: it starts the run (its
   // child) if no run holds the cluster, else its validator refuses (ClusterBusy, naming the holder). No lock, no
@@ -217,6 +226,30 @@ function refuseInsideFreeze(
       { freeze: active.freeze.name, freezeStartsAt: active.freeze.startsAt, freezeEndsAt: active.until },
     );
   }
+}
+
+/**
+ * Whether a start by this caller carries the approval policy: not with authentication switched off (development
+ * only), where every caller is "anonymous": the policy's rules are about people (the requester, two distinct
+ * approvers, their groups) and no one could be told apart, so a two-approver gate could never open. Such a run has
+ * one approver per gate, as a start from the Temporal UI.
+ */
+export function policyApplies(request: FastifyRequest): boolean {
+  return request.principal?.method !== undefined && request.principal.method !== 'none';
+}
+
+/**
+ * The approval policy a run carries: the inventory's rules for the cluster and these units (the expiry watch
+ * carries the same, from the same inventory). The workflow resolves each gate with the cluster's mode and version.
+ */
+export function approvalPolicyOf(
+  deps: Pick<ApiDeps, 'inventory'>,
+  clusterId: string,
+  units: RegenerationRequest['units'],
+  run: 'regeneration' | 'trust-recovery' = 'regeneration',
+): Pick<RegenerationRequest, 'approvalPolicy'> {
+  const cluster = findCluster(deps.inventory, clusterId);
+  return cluster ? { approvalPolicy: runApprovalPolicy(deps.inventory, cluster, run, units) } : {};
 }
 
 /**

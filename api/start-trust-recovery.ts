@@ -13,13 +13,28 @@ import { withDeadline, type ApiDeps } from './deps';
 import type { ApiMetrics } from './metrics';
 import { HttpProblem } from './problem';
 import type { StartAnswer } from './regeneration-schemas';
-import { canonical, clusterBusyProblem, describeOrUndefined, replayOf, sha256, type RequestedVia } from './start-run';
+import {
+  approvalPolicyOf,
+  canonical,
+  clusterBusyProblem,
+  describeOrUndefined,
+  replayOf,
+  sha256,
+  type RequestedVia,
+} from './start-run';
 import type { TrustRecoveryBody } from './trust-recovery-schemas';
 
 export async function startTrustRecovery(
   deps: ApiDeps,
   metrics: ApiMetrics | undefined,
-  start: { clusterId: string; body: TrustRecoveryBody; requestedBy: string; requestedVia?: RequestedVia; key?: string },
+  start: {
+    clusterId: string;
+    body: TrustRecoveryBody;
+    requestedBy: string;
+    requestedVia?: RequestedVia;
+    key?: string;
+    withPolicy?: boolean;
+  },
   log: FastifyBaseLogger,
 ): Promise<StartAnswer> {
   const { clusterId, requestedBy, requestedVia, key } = start;
@@ -40,7 +55,12 @@ export async function startTrustRecovery(
     const existing = await describeOrUndefined(deps, id);
     if (existing) return replayOf(metrics, existing, requestHash, clusterId);
   }
-  const input: TrustRecoveryRequest = { clusterId, requestedBy, ...body };
+  const input: TrustRecoveryRequest = {
+    clusterId,
+    requestedBy,
+    ...body,
+    ...(start.withPolicy === false ? {} : approvalPolicyOf(deps, clusterId, [], 'trust-recovery')),
+  };
   let started: StartedRun;
   try {
     started = await withDeadline(deps, 10_000, () =>

@@ -7,6 +7,8 @@
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions } from '@temporalio/client';
 import { expiryPolicyOf } from '../domain/inventory/expiry-policy';
+import { runApprovalPolicy } from '../domain/inventory/approval-policy';
+import { CERTIFICATE_UNITS } from '../domain/units';
 import type { Inventory, InventoryCluster } from '../domain/inventory/types';
 import {
   EXPIRY_WATCH_TYPE,
@@ -20,7 +22,7 @@ import { freezeMarginDaysOf, freezesOf } from '../domain/inventory/freezes';
 import type { ExpiryReading } from '../domain/certificates';
 
 /** What the Schedule of a cluster should be, from the inventory. */
-function expiryScheduleOptions(cluster: InventoryCluster, taskQueue: string): ScheduleOptions {
+function expiryScheduleOptions(inventory: Inventory, cluster: InventoryCluster, taskQueue: string): ScheduleOptions {
   const policy = expiryPolicyOf(cluster);
   const [hour, minute] = policy.at.split(':').map(Number) as [number, number];
   const input: ExpiryWatchInput = {
@@ -28,6 +30,8 @@ function expiryScheduleOptions(cluster: InventoryCluster, taskQueue: string): Sc
     renewBeforeDays: policy.renewBeforeDays,
     approvals: policy.approvals,
     ...(policy.maintenanceWindow ? { maintenanceWindow: policy.maintenanceWindow } : {}),
+    // The same approval policy as a manual start: the watch's renewal carries it (whichever units are due).
+    approvalPolicy: runApprovalPolicy(inventory, cluster, 'regeneration', CERTIFICATE_UNITS),
   };
   // The freezes as UTC instants, computed here (the worker, at start) so the watch holds no time-zone data; an
   // ended freeze decides nothing and is left out. A new freeze in the inventory reaches the watch when the worker
@@ -81,7 +85,7 @@ export async function upsertExpirySchedules(
 ): Promise<Array<{ scheduleId: string; created: boolean }>> {
   const results: Array<{ scheduleId: string; created: boolean }> = [];
   for (const cluster of inventory.clusters) {
-    const options = expiryScheduleOptions(cluster, taskQueue);
+    const options = expiryScheduleOptions(inventory, cluster, taskQueue);
     const handle = client.schedule.getHandle(options.scheduleId);
     const update = () =>
       handle.update((previous) => ({

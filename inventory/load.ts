@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { isTimeZone, windowProblem } from '../domain/maintenance-window';
 import { freezeInstant } from '../domain/inventory/freezes';
+import { automaticProblem, type ApprovalRule } from '../domain/policy';
 import { InventoryError } from './errors';
 import { InventorySchema, type InventoryInput } from '../domain/inventory/schema';
 import { schemaProblems, wherePath } from './schema-errors';
@@ -81,6 +82,31 @@ function clusterProblems(c: ClusterInput, at: (...path: (string | number)[]) => 
     problems.push(`${at('expiryWatch', 'timeZone')}: must be an IANA time zone, e.g. "Europe/Paris"`);
   const window = c.maintenanceWindow && windowProblem(c.maintenanceWindow);
   if (window) problems.push(`${at()}: ${window}`);
+  c.approvalPolicy?.rules.forEach((rule, i) => {
+    problems.push(...ruleProblems(rule, at('approvalPolicy', 'rules', i)));
+    if (rule.approvers === 'automatic' && !c.maintenanceWindow)
+      problems.push(
+        `${at('approvalPolicy', 'rules', i, 'approvers')}: "automatic" passes a gate only inside the cluster's maintenanceWindow, and this cluster has none; add one or choose "one"`,
+      );
+  });
+  return problems;
+}
+
+/**
+ * What a schema cannot say about an approval rule: where automatic is allowed at all (low-risk units and gates
+ * only, domain/policy/risk.ts), a version range that holds some version.
+ */
+function ruleProblems(rule: ApprovalRule, where: string): string[] {
+  const problems: string[] = [];
+  const automatic = automaticProblem(rule);
+  if (automatic) problems.push(`${where}: "approvers": "automatic" is refused: ${automatic}`);
+  const { atLeast, below } = rule.cucmVersion ?? {};
+  const num = (v: string) => v.split('.').map(Number) as [number, number?];
+  if (atLeast !== undefined && below !== undefined) {
+    const [a, am = 0] = num(atLeast);
+    const [b, bm = 0] = num(below);
+    if (a > b || (a === b && am >= bm)) problems.push(`${where}.cucmVersion: "atLeast" must be below "below"`);
+  }
   return problems;
 }
 
@@ -124,9 +150,22 @@ export function parseInventory(raw: unknown): Inventory {
     });
     const cluster = firstRepeat(doc.clusters.map((c) => c.id));
     if (cluster) problems.push(`cluster "${cluster.id}" is listed twice`);
+    doc.approvalPolicy?.rules.forEach((rule, i) => {
+      const where = `approvalPolicy.rules[${i}]`;
+      problems.push(...ruleProblems(rule, where));
+      const windowless = doc.clusters.filter((c) => !c.maintenanceWindow).map((c) => c.id);
+      if (rule.approvers === 'automatic' && windowless.length > 0)
+        problems.push(
+          `${where}.approvers: "automatic" passes a gate only inside a cluster's maintenanceWindow, and ${windowless.map((id) => `"${id}"`).join(', ')} ${windowless.length > 1 ? 'have' : 'has'} none; add one or put the rule in the clusters that have one`,
+        );
+    });
   }
   if (problems.length > 0) throw new InventoryError(problems.join('\n'));
-  return { clusters: (withDefaults as InventoryInput).clusters.map(normalized) };
+  const doc = withDefaults as InventoryInput;
+  return {
+    clusters: doc.clusters.map(normalized),
+    ...(doc.approvalPolicy ? { approvalPolicy: doc.approvalPolicy } : {}),
+  };
 }
 
 export function loadInventory(path: string): Inventory {

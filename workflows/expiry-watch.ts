@@ -19,6 +19,7 @@ import { activeFreeze, describeFreeze } from '../domain/freeze';
 import { RunNotifier } from './notify';
 import { planClusterOf } from '../domain/plan';
 import type { RegenerationRequest } from '../domain/types';
+import { narrowPolicy } from '../domain/policy';
 
 const { discoverCluster, listExpiredTrust } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
@@ -132,6 +133,8 @@ async function startDueRenewal(
     requestedBy: EXPIRY_WATCH_ACTOR,
     approvals: input.approvals,
     ...(input.maintenanceWindow ? { maintenanceWindow: input.maintenanceWindow } : {}),
+    // Only the rules that may meet the due units: the same policy a manual start of these units carries.
+    ...(input.approvalPolicy ? { approvalPolicy: narrowPolicy(input.approvalPolicy, units) } : {}),
   };
   const answer = await startRenewal({
     // regen-… like every run the API starts, so GET /v1/regenerations/{id} and its gates work for it; "renewal" says who.

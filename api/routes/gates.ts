@@ -8,7 +8,7 @@
  * hands it to that unit run; its audit trail is in its own state (its unit runs report to it). The API never
  * reads or addresses a rotation's unit runs.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { decideGateUpdate, submitSignedChainUpdate } from '../../domain/messages';
 import type { GateDecisionKind, IgnoredDecision, UnitRunState } from '../../domain/types';
@@ -19,6 +19,7 @@ import { notFound, readRun, rotationUnits } from '../runs';
 import { authProblems, problemSchema } from '../schemas';
 import { withDeadline, type ApiDeps } from '../deps';
 import { rotationParent } from '../visibility';
+import { POLICY_REFUSED } from '../../domain/policy';
 
 const RUN_ID = { type: 'string', pattern: '^regen-[A-Za-z0-9._-]+$', maxLength: 200 } as const;
 const DECISIONS: GateDecisionKind[] = ['approve', 'reject', 'retry', 'skip', 'abort'];
@@ -65,6 +66,7 @@ function eventsOf(state: UnitRunState, extra: Record<string, unknown> = {}): Arr
       comment: d.comment,
       // Verified or not, how, and Temporal's record of the sender (../decision-identities.ts).
       ...evidenceOf(d),
+      ...(d.approval ? { approval: `${d.approval.count} of ${d.approval.needs}` } : {}),
       ...extra,
     })),
     ...ignoredEvents(state.ignoredDecisions, extra),
@@ -150,12 +152,18 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
           if (closed) throw new HttpProblem(409, 'Conflict', `Run "${target}" is ${closed}: no gate is pending.`);
           throw notFound(id);
         }
-        if (err instanceof WorkflowUpdateFailedError)
+        if (err instanceof WorkflowUpdateFailedError) {
+          // A decision the approval policy refuses names its rule (requester-approves-own-run, ...).
+          const cause = err.cause;
+          const rule =
+            cause instanceof ApplicationFailure && cause.type === POLICY_REFUSED ? cause.details?.[0] : undefined;
           throw new HttpProblem(
             409,
             'Conflict',
-            `The run did not accept the decision: ${err.cause?.message ?? err.message}`,
+            `The run did not accept the decision: ${cause?.message ?? err.message}`,
+            typeof rule === 'string' ? { rule } : undefined,
           );
+        }
         throw err;
       }
     },

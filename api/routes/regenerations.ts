@@ -24,7 +24,7 @@ import {
 } from '../regeneration-schemas';
 import { RunDocuments } from '../runs';
 import { authProblems, clusterParamsSchema, problemSchema } from '../schemas';
-import { requesterOf, startRun } from '../start-run';
+import { policyApplies, requesterOf, startRun } from '../start-run';
 import { PageTokens, listRuns, runsQuery } from '../visibility';
 
 export function regenerationRoutes(
@@ -77,6 +77,7 @@ export function regenerationRoutes(
           body: request.body,
           ...requesterOf(deciderOf(request)),
           key: request.headers['idempotency-key'],
+          withPolicy: policyApplies(request),
         },
         request.log,
       );

@@ -8,6 +8,7 @@ import { DEFAULT_TASK_QUEUE } from './cluster-entity';
 import type { DueUnit, ExpiryRow } from '../expiry/due';
 import type { FreezeInstant } from '../freeze';
 import type { GateKind, MaintenanceWindow } from '../types';
+import type { RunApprovalPolicy } from '../policy/types';
 import type { CertificateUnit } from '../units';
 
 export const EXPIRY_WATCH_TYPE = 'expiryWatch';
@@ -33,6 +34,11 @@ export interface ExpiryWatchInput {
    */
   freezes?: FreezeInstant[];
   freezeMarginDays?: number;
+  /**
+   * Who decides the renewal's gates: the inventory's approval rules for the cluster (domain/policy), as a manual
+   * start carries them. Absent in Schedules written before approval policies.
+   */
+  approvalPolicy?: RunApprovalPolicy;
 }
 
 export type RenewalOutcome =

@@ -9,6 +9,8 @@
 import { Type, type Static, type TLiteral } from '@sinclair/typebox';
 import { NOTIFICATION_EVENT_KINDS } from '../notification-events';
 import { OPTIONAL_GATES, type Weekday } from '../types';
+import { CERTIFICATE_UNITS } from '../units';
+import { APPROVER_COUNTS, GATE_KINDS } from '../policy/types';
 
 export const DEFAULT_RENEW_BEFORE_DAYS = 60;
 export const DEFAULT_WATCH_AT = '06:00';
@@ -258,6 +260,92 @@ const DelaySeconds = (description: string, fallback: number) =>
     errorMessage: `must be a whole number of seconds from 1 to 604800 (7 days, when a gate expires); default ${fallback}`,
   });
 
+const VersionText = (description: string) =>
+  Type.String({
+    pattern: '^\\d{1,2}(\\.\\d+)?$',
+    description,
+    errorMessage: 'must be a CUCM major or major.minor version, e.g. "12.5" or "14"',
+  });
+
+export const ApprovalRuleSchema = Strict(
+  {
+    units: Type.Optional(
+      Type.Array(OneOf(CERTIFICATE_UNITS), {
+        minItems: 1,
+        uniqueItems: true,
+        description: 'The certificate units it covers; every unit when absent',
+        errorMessage: `must be a non-empty list of ${CERTIFICATE_UNITS.join(', ')}`,
+      }),
+    ),
+    gates: Type.Optional(
+      Type.Array(OneOf(GATE_KINDS), {
+        minItems: 1,
+        uniqueItems: true,
+        description: 'The gate kinds it covers; every kind when absent',
+        errorMessage: `must be a non-empty list of ${GATE_KINDS.join(', ')}`,
+      }),
+    ),
+    securityMode: Type.Optional(
+      OneOf(['mixed', 'non-secure'] as const, { description: "Only while the cluster's security mode is this" }),
+    ),
+    cucmVersion: Type.Optional(
+      Strict(
+        {
+          atLeast: Type.Optional(VersionText('From this version on (inclusive)')),
+          below: Type.Optional(VersionText('Before this version (exclusive)')),
+        },
+        {
+          description: 'Only for a publisher version in this range',
+          errorMessage: 'must be an object like {"atLeast":"12.5","below":"15"}',
+        },
+      ),
+    ),
+    run: Type.Optional(
+      OneOf(['regeneration', 'trust-recovery'] as const, {
+        description: 'Only for this kind of run; both when absent',
+      }),
+    ),
+    approvers: OneOf(APPROVER_COUNTS, {
+      description:
+        'automatic (no person; only low-risk units and gates, only inside the maintenance window), one, or two distinct approvers',
+    }),
+    approverGroups: Type.Optional(
+      Type.Array(NonEmpty('A role or group'), {
+        minItems: 1,
+        description:
+          "Roles or groups an approver must hold one of (an API token's role, an OpenID Connect roles claim); any approver when absent",
+        errorMessage: 'must be a non-empty list of role or group names',
+      }),
+    ),
+    verified: Type.Optional(
+      Type.Boolean({
+        description: 'Only decisions the API authenticated count (not a name typed in the Temporal UI)',
+      }),
+    ),
+    required: Type.Optional(
+      Type.Boolean({
+        description:
+          "The optional gates it covers (before-start, before-restarts, before-phone-reset) are asked even when a run's approvals leave them out",
+      }),
+    ),
+  },
+  { errorMessage: 'must be an object with "approvers" (automatic, one or two) and the conditions it applies under' },
+);
+
+export const ApprovalPolicySchema = Strict(
+  {
+    rules: Type.Array(ApprovalRuleSchema, {
+      description: 'Tried in order; the first rule whose conditions all hold decides a gate (docs/inventory.md)',
+      errorMessage: 'must be a list of rules',
+    }),
+  },
+  {
+    description:
+      "Who decides the gates: the cluster's rules first, then the inventory's, then the built-in ones (two approvers for CallManager, CallManager-ECDSA, TVS, ITLRecovery in mixed mode and for a trust recovery; one elsewhere). The requester never approves their own run.",
+    errorMessage: 'must be an object like {"rules":[{"units":["tomcat"],"approvers":"one"}]}',
+  },
+);
+
 export const ClusterSchema = Strict(
   {
     id: Id('The id runs and the API use'),
@@ -383,6 +471,7 @@ export const ClusterSchema = Strict(
         { default: {}, errorMessage: 'must be an object like {"approvals":["before-start"]}' },
       ),
     ),
+    approvalPolicy: Type.Optional(ApprovalPolicySchema),
     uccxNodes: Type.Optional(
       Type.Array(UccxNodeSchema, {
         description: "Unified CCX nodes that trust this cluster's tomcat certificates (docs/uccx.md)",
@@ -397,6 +486,7 @@ export const InventorySchema = Strict(
   {
     $schema: Type.Optional(Type.String({ description: 'The JSON Schema editors check this file against' })),
     clusters: Type.Array(ClusterSchema, { errorMessage: 'must be a list of clusters' }),
+    approvalPolicy: Type.Optional(ApprovalPolicySchema),
   },
   {
     title: 'cucm-cert-regen cluster inventory',

@@ -9,6 +9,7 @@
  */
 import type { Static } from '@sinclair/typebox';
 import type {
+  ApprovalPolicySchema,
   ChatChannelSchema,
   ClusterSchema,
   CredentialSchema,
@@ -57,8 +58,13 @@ export type InventoryCluster = Defaulted<
   uccxNodes?: UccxNode[];
 };
 
+/** Approval rules, tried in order (domain/policy): a cluster's, and the inventory's defaults after them. */
+export type ApprovalPolicyInput = Static<typeof ApprovalPolicySchema>;
+
 export interface Inventory {
   clusters: InventoryCluster[];
+  /** The inventory's default approval rules, tried after each cluster's own. */
+  approvalPolicy?: ApprovalPolicyInput;
 }
 
 /** The inventory's cluster with this id, if any. */

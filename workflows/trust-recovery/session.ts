@@ -47,6 +47,7 @@ export function openTrustRecovery(request: TrustRecoveryRequest): TrustRecoveryS
   });
   const run: RunTracker = new RunTracker(asRun, {
     title: 'Trust recovery',
+    policyRun: 'trust-recovery',
     onGateOpened: (gate) =>
       notifier.gateOpened(gate, {
         title,
@@ -77,6 +78,7 @@ function asRegenerationRequest(request: TrustRecoveryRequest, approvals: Set<Gat
     phoneReset: 'all',
     approvals: [...approvals],
     ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+    ...(request.approvalPolicy ? { approvalPolicy: request.approvalPolicy } : {}),
     ...(request.notBefore ? { notBefore: request.notBefore } : {}),
     ...(request.maintenanceWindow ? { maintenanceWindow: request.maintenanceWindow } : {}),
     ...(request.registrationDeadlineMinutes
