@@ -40,7 +40,10 @@ const TSIG_ERRORS: Record<number, string> = { 16: 'BADSIG', 17: 'BADKEY', 18: 'B
 /** A domain name in wire format, lower-case and uncompressed (RFC 8945 section 4.3.3 wants the canonical form). */
 function wireName(name: string): Buffer {
   const labels = name.toLowerCase().replace(/\.$/, '').split('.').filter(Boolean);
-  return Buffer.concat([...labels.flatMap((l) => [Buffer.from([Buffer.byteLength(l)]), Buffer.from(l)]), Buffer.from([0])]);
+  return Buffer.concat([
+    ...labels.flatMap((l) => [Buffer.from([Buffer.byteLength(l)]), Buffer.from(l)]),
+    Buffer.from([0]),
+  ]);
 }
 
 /** The length of an uncompressed wire-format name at `offset`. */

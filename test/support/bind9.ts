@@ -114,7 +114,7 @@ logging {
       (existsSync(log) ? readFileSync(log, 'utf8') : '')
         .split('\n')
         .flatMap((line) => {
-          const m = /(adding|deleting) an RR at '([^']+)' TXT/.exec(line);
+          const m = /(adding|deleting) an RR at '?([^' ]+)'? TXT/.exec(line);
           return m ? [{ op: m[1] === 'adding' ? ('add' as const) : ('delete' as const), name: m[2] as string }] : [];
         }),
     stop: async () => {
