@@ -24,4 +24,9 @@ export const PATCHES = {
    * only once the counts are back, instead of every poll: the budget stays for the fleet's wait that follows.
    */
   canaryCounts: 'canary-counts',
+  /**
+   * v1.2.0: a CA-signed unit whose inventory issuer is ACME gets its chain from the ACME activity (no signed-certificate
+   * gate); the expiry watch decides such a unit by the CA's renewal information (RFC 9773) or its renewAtFraction.
+   */
+  acmeIssuer: 'acme-issuer',
 } as const satisfies Record<string, string>;
