@@ -12,6 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import * as acme from 'acme-client';
 import forge from 'node-forge';
 import { ariCertId, type AcmeRenewalReading } from '../../domain/expiry/acme-due';
+import type { UnitIssuerReading } from '../../domain/expiry/due';
 import { csrDistributionOf, issuerOf } from '../../domain/inventory/issuers';
 import type { AcmeIssuer } from '../../domain/inventory/types';
 import type { CertificateUnit } from '../../domain/units';
@@ -41,13 +42,8 @@ export interface AcmeOrderResult {
   resumed: boolean;
 }
 
-export interface AcmeRenewalUnit {
-  unit: CertificateUnit;
-  issuerId: string;
-  renewAtFraction: number;
-  csrDistribution: 'per-node' | 'multi-server';
-  readings: AcmeRenewalReading[];
-}
+/** The issuer of each CA-signed unit the watch asked about, with the ACME readings (domain/expiry/due.ts). */
+export type AcmeRenewalUnit = UnitIssuerReading;
 
 /** What an attempt records as it goes, so that a retry resumes the same order instead of placing another. */
 interface OrderProgress {
@@ -210,7 +206,10 @@ export function acmeActivities(ctx: AcmeDeps, resolveSecret: (ref: string) => st
       const out: AcmeRenewalUnit[] = [];
       for (const { unit, nodes } of input.units) {
         const found = issuerOf(cluster, unit);
-        if (found.kind !== 'acme') continue;
+        if (found.kind !== 'acme') {
+          out.push({ unit, kind: 'manual', csrDistribution: csrDistributionOf(cluster, unit) });
+          continue;
+        }
         const client = acmeClient(found.issuer, resolveSecret);
         const infoUrl = await renewalInfoUrl(client);
         const readings: AcmeRenewalReading[] = [];
@@ -258,6 +257,7 @@ export function acmeActivities(ctx: AcmeDeps, resolveSecret: (ref: string) => st
         }
         out.push({
           unit,
+          kind: 'acme',
           issuerId: found.issuer.id,
           renewAtFraction: found.renewAtFraction,
           csrDistribution: csrDistributionOf(cluster, unit),

@@ -89,7 +89,12 @@ export function acmeDue(reading: AcmeRenewalReading, nowMs: number, renewAtFract
   const why = reading.note ? ` (no renewal information: ${reading.note})` : ' (no renewal information)';
   return at <= nowMs
     ? { due: true, dueAt: iso(at), basis: 'fraction', reason: `${share} of its lifetime passed ${iso(at)}${why}` }
-    : { due: false, dueAt: iso(at), basis: 'fraction', reason: `later: ${share} of its lifetime passes ${iso(at)}${why}` };
+    : {
+        due: false,
+        dueAt: iso(at),
+        basis: 'fraction',
+        reason: `later: ${share} of its lifetime passes ${iso(at)}${why}`,
+      };
 }
 
 /** A unit is due when any node's certificate is; otherwise it is due at the earliest of their dates. */
