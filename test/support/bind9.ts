@@ -111,12 +111,10 @@ logging {
         },
       ),
     updates: () =>
-      (existsSync(log) ? readFileSync(log, 'utf8') : '')
-        .split('\n')
-        .flatMap((line) => {
-          const m = /(adding|deleting) an RR at '?([^' ]+)'? TXT/.exec(line);
-          return m ? [{ op: m[1] === 'adding' ? ('add' as const) : ('delete' as const), name: m[2] as string }] : [];
-        }),
+      (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n').flatMap((line) => {
+        const m = /(adding|deleting) an RR at '?([^' ]+)'? TXT/.exec(line);
+        return m ? [{ op: m[1] === 'adding' ? ('add' as const) : ('delete' as const), name: m[2] as string }] : [];
+      }),
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
