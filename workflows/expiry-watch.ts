@@ -171,10 +171,13 @@ function summaryOf(
     .filter((r) => r.daysLeft !== null)
     .sort((a, b) => (a.daysLeft ?? 0) - (b.daysLeft ?? 0))[0];
   const expiredTotal = expiredTrust.reduce((n, t) => n + t.count, 0);
+  const byDays = decision.due.filter((d) => !d.issuer);
   return [
-    decision.due.length
-      ? `Due within ${renewBeforeDays} days: ${dueText(decision.due)}.`
-      : `Nothing due within ${renewBeforeDays} days${soonest ? ` (soonest: ${soonest.unit} on ${soonest.node}, ${soonest.daysLeft} days)` : ''}.`,
+    byDays.length
+      ? `Due within ${renewBeforeDays} days: ${dueText(byDays)}.`
+      : decision.due.length
+        ? `Due by their ACME issuer: ${dueText(decision.due)}.`
+        : `Nothing due within ${renewBeforeDays} days${soonest ? ` (soonest: ${soonest.unit} on ${soonest.node}, ${soonest.daysLeft} days)` : ''}.`,
     renewal.status === 'started' ? `Renewal ${renewal.workflowId} started.` : '',
     renewal.status === 'held' ? renewal.message : '',
     decision.refused.length

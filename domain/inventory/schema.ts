@@ -243,7 +243,7 @@ const AbsolutePath = (description: string) =>
 export const Rfc2136SolverSchema = Strict(
   {
     provider: Type.Literal('rfc2136'),
-    server: HostPort("The primary name server that accepts dynamic updates for the zone (usually port 53)"),
+    server: HostPort('The primary name server that accepts dynamic updates for the zone (usually port 53)'),
     zone: NonEmpty('The zone the _acme-challenge records are added to, e.g. "uc.example.com"'),
     tsigKeyName: NonEmpty('The TSIG key name the server knows, e.g. "acme-update."'),
     tsigAlgorithm: Type.Optional(
@@ -273,7 +273,7 @@ export const WebhookSolverSchema = Strict(
 export const ExecSolverSchema = Strict(
   {
     provider: Type.Literal('exec'),
-    command: AbsolutePath('Run as `<command> present|cleanup <fqdn> <value>` (the convention of lego\'s exec provider)'),
+    command: AbsolutePath("Run as `<command> present|cleanup <fqdn> <value>` (the convention of lego's exec provider)"),
   },
   { description: 'DNS-01 through a program on the worker' },
 );
@@ -284,7 +284,8 @@ export const AcmeIssuerSchema = Strict(
     kind: Type.Literal('acme'),
     directoryUrl: Type.String({
       pattern: '^https://',
-      description: "The ACME server's directory (RFC 8555 section 7.1.1), e.g. https://acme-v02.api.letsencrypt.org/directory",
+      description:
+        "The ACME server's directory (RFC 8555 section 7.1.1), e.g. https://acme-v02.api.letsencrypt.org/directory",
       errorMessage: 'must be an https:// URL',
     }),
     email: Address('The account contact (the CA writes about expiry and incidents)'),
@@ -303,7 +304,7 @@ export const AcmeIssuerSchema = Strict(
         exclusiveMaximum: 1,
         default: DEFAULT_RENEW_AT_FRACTION,
         description:
-          "When the CA offers no renewal information (ARI, RFC 9773) for a certificate: renew once this fraction of its lifetime has passed (2/3 by default: a 90-day certificate at 30 days left)",
+          'When the CA offers no renewal information (ARI, RFC 9773) for a certificate: renew once this fraction of its lifetime has passed (2/3 by default: a 90-day certificate at 30 days left)',
         errorMessage: 'must be a number between 0 and 1, e.g. 0.6667',
       }),
     ),
@@ -326,25 +327,28 @@ const IssuanceSchema = Strict(
   {
     issuer: Type.Optional(IssuerRef('The issuer of every CA-signed unit of the cluster')),
     units: Type.Optional(
-      Type.Record(
-        OneOf(CERTIFICATE_UNITS),
-        Strict(
+      // Partial: a unit not listed takes the cluster's issuer.
+      Type.Partial(
+        Type.Record(
+          OneOf(CERTIFICATE_UNITS),
+          Strict(
+            {
+              issuer: Type.Optional(IssuerRef('The issuer of this unit')),
+              csrDistribution: Type.Optional(
+                OneOf(['per-node', 'multi-server'] as const, {
+                  description:
+                    'tomcat / tomcat-ECDSA: the renewals the expiry watch starts make one multi-server (SAN) CSR (TN 118731)',
+                }),
+              ),
+            },
+            { errorMessage: 'must be an object like {"issuer":"letsencrypt","csrDistribution":"multi-server"}' },
+          ),
           {
-            issuer: Type.Optional(IssuerRef('The issuer of this unit')),
-            csrDistribution: Type.Optional(
-              OneOf(['per-node', 'multi-server'] as const, {
-                description:
-                  'tomcat / tomcat-ECDSA: the renewals the expiry watch starts make one multi-server (SAN) CSR (TN 118731)',
-              }),
-            ),
+            additionalProperties: false,
+            description: "Per unit, overriding the cluster's issuer",
+            errorMessage: 'must be an object keyed by certificate unit, e.g. {"tomcat":{"issuer":"letsencrypt"}}',
           },
-          { errorMessage: 'must be an object like {"issuer":"letsencrypt","csrDistribution":"multi-server"}' },
         ),
-        {
-          additionalProperties: false,
-          description: 'Per unit, overriding the cluster\'s issuer',
-          errorMessage: 'must be an object keyed by certificate unit, e.g. {"tomcat":{"issuer":"letsencrypt"}}',
-        },
       ),
     ),
   },

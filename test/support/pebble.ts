@@ -34,7 +34,8 @@ function call(
   body?: string,
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent }, (res) => {
+    // Pebble refuses a request without a User-Agent (RFC 8555 section 6.1).
+    const req = request(url, { method, agent, headers: { 'User-Agent': 'cucm-cert-regen-test' } }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
@@ -77,7 +78,8 @@ export async function startPebble(dnsServer: string): Promise<Pebble> {
         ocspResponderURL: '',
         externalAccountBindingRequired: false,
         retryAfter: { authz: 1, order: 1 },
-        keyAlgorithm: 'ecdsa',
+        // RSA issuers, as Let's Encrypt's R1x intermediates (the simulator's certificate store reads RSA signatures).
+        keyAlgorithm: 'rsa',
         profiles: { default: { description: "90 days, as Let's Encrypt", validityPeriod: 7776000 } },
       },
     }),
