@@ -54,7 +54,7 @@ const CLUSTER: ClusterConfig = {
   initialValidityDays: { tomcat: 90 },
   initialAgeDays: { tomcat: 70 },
 };
-const OPERATOR = 'operator-token-acme-0123456789';
+const OPERATOR = 'approver-token-acme-0123456789';
 
 /** The certificate a node serves over HTTPS (what a browser or UCCX sees). */
 function served(host: string, port: number): Promise<X509Certificate> {
@@ -135,7 +135,7 @@ describe('ACME issuer: an unattended expiry-watch renewal through Pebble, DNS-01
     running = worker.run();
     app = await buildApp(
       { temporal: env.client, namespace: 'default', taskQueue, inventory },
-      { auth: { tokens: [{ name: 'olivia', role: 'operator', token: OPERATOR }] } },
+      { auth: { tokens: [{ name: 'alice', role: 'approver', token: OPERATOR }] } },
     );
     base = await app.listen({ host: '127.0.0.1', port: 0 });
   });
@@ -207,9 +207,11 @@ describe('ACME issuer: an unattended expiry-watch renewal through Pebble, DNS-01
         const gates = (seen.pendingGates ?? []) as Array<{ id: string; kind: string; description: string }>;
         return gates[0];
       },
-      180_000,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}; the run's steps: ${JSON.stringify(seen.steps)}`);
+      Number(process.env.ACME_GATE_WAIT_MS ?? 180_000),
+    ).catch(async (err: Error) => {
+      const pending = (await env.client.workflow.getHandle(renewalId).describe()).raw.pendingActivities ?? [];
+      const failures = pending.map((a) => `${a.activityType?.name}: ${a.lastFailure?.message ?? 'no failure yet'}`);
+      throw new Error(`${err.message}; the run's steps: ${JSON.stringify(seen.steps)}; pending: ${failures.join('; ')}`);
     });
     assert.equal(gate.kind, 'before-uccx-trust', `the run waits at ${gate.kind}: ${gate.description}`);
     const approved = await postJson(

@@ -80,7 +80,8 @@ export async function startPebble(dnsServer: string): Promise<Pebble> {
         retryAfter: { authz: 1, order: 1 },
         // RSA issuers, as Let's Encrypt's R1x intermediates (the simulator's certificate store reads RSA signatures).
         keyAlgorithm: 'rsa',
-        profiles: { default: { description: "90 days, as Let's Encrypt", validityPeriod: 7776000 } },
+        // The first SAN promoted to the CN, as CUCM's own certificates name their node in the subject.
+        profiles: { default: { description: '90 days', validityPeriod: 7776000, promoteCommonName: true } },
       },
     }),
   );
