@@ -54,7 +54,8 @@ export function commandOf(step: StepState, version?: string): { command: string;
         : { command: `set csr gen ${unit}; show csr own ${unit}`, source: 'inferred' };
     case 'acme-order':
       return {
-        command: 'ACME (RFC 8555): newOrder, DNS-01 TXT records added and removed, finalize with the CSR, download the chain',
+        command:
+          'ACME (RFC 8555): newOrder, DNS-01 TXT records added and removed, finalize with the CSR, download the chain',
         source: 'exact',
       };
     case 'upload-certificate':

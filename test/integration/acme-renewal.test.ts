@@ -211,7 +211,9 @@ describe('ACME issuer: an unattended expiry-watch renewal through Pebble, DNS-01
     ).catch(async (err: Error) => {
       const pending = (await env.client.workflow.getHandle(renewalId).describe()).raw.pendingActivities ?? [];
       const failures = pending.map((a) => `${a.activityType?.name}: ${a.lastFailure?.message ?? 'no failure yet'}`);
-      throw new Error(`${err.message}; the run's steps: ${JSON.stringify(seen.steps)}; pending: ${failures.join('; ')}`);
+      throw new Error(
+        `${err.message}; the run's steps: ${JSON.stringify(seen.steps)}; pending: ${failures.join('; ')}`,
+      );
     });
     assert.equal(gate.kind, 'before-uccx-trust', `the run waits at ${gate.kind}: ${gate.description}`);
     const approved = await postJson(
