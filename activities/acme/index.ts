@@ -78,7 +78,7 @@ function authorityKeyId(pem: string): string | undefined {
   const cert = forge.asn1.fromDer(der);
   const tbs = (cert.value as forge.asn1.Asn1[])[0];
   const extensionsTag = (tbs?.value as forge.asn1.Asn1[]).find(
-    (v) => v.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && v.type === 3,
+    (v) => v.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && (v.type as number) === 3,
   );
   const extensions = ((extensionsTag?.value as forge.asn1.Asn1[] | undefined)?.[0]?.value ?? []) as forge.asn1.Asn1[];
   for (const ext of extensions) {
@@ -87,7 +87,7 @@ function authorityKeyId(pem: string): string | undefined {
     const octets = rest[rest.length - 1]?.value as string;
     const aki = forge.asn1.fromDer(octets);
     const keyId = (aki.value as forge.asn1.Asn1[]).find(
-      (v) => v.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && v.type === 0,
+      (v) => v.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && (v.type as number) === 0,
     );
     return keyId ? forge.util.bytesToHex(keyId.value as string) : undefined;
   }
@@ -135,9 +135,12 @@ async function validateDns01(
   } finally {
     for (const record of presented) {
       await provider.cleanUp(record).then(
-        () => log.info('DNS-01 TXT record removed', { fqdn: record.fqdn, via: provider.description }),
-        (err: Error) =>
-          log.warn('DNS-01 TXT record not removed: remove it by hand', { fqdn: record.fqdn, error: err.message }),
+        () => {
+          log.info('DNS-01 TXT record removed', { fqdn: record.fqdn, via: provider.description });
+        },
+        (err: Error) => {
+          log.warn('DNS-01 TXT record not removed: remove it by hand', { fqdn: record.fqdn, error: err.message });
+        },
       );
     }
   }

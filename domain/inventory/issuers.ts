@@ -13,7 +13,7 @@ interface UnitIssuance {
 }
 type Issuance = { issuer?: string; units?: Partial<Record<CertificateUnit, UnitIssuance>> } | undefined;
 /** The schema's record of units, typed by unit (TypeBox types a record of literal keys loosely). */
-const issuanceOf = (cluster: Pick<InventoryCluster, 'issuance'>): Issuance => cluster.issuance as Issuance;
+const issuanceOf = (cluster: Pick<InventoryCluster, 'issuance'>): Issuance => cluster.issuance;
 
 export type UnitIssuer = { kind: 'manual' } | { kind: 'acme'; issuer: AcmeIssuer; renewAtFraction: number };
 

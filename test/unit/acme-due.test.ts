@@ -112,7 +112,7 @@ describe('inventory issuers', () => {
       () => parseInventory(cluster({ issuers: [{ ...le, dns01: { ...le.dns01, tsigSecretRef: 'c2VjcmV0' } }] })),
       /tsigSecretRef.*secret reference/,
     );
-    assert.deepEqual(unknownIssuerRefs({ issuers: [], issuance: { units: { tomcat: { issuer: 'x' } } } as never }), [
+    assert.deepEqual(unknownIssuerRefs({ issuers: [], issuance: { units: { tomcat: { issuer: 'x' } } } }), [
       { path: ['issuance', 'units', 'tomcat', 'issuer'], ref: 'x' },
     ]);
   });
