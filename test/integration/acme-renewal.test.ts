@@ -30,7 +30,7 @@ import { createWorker } from '../../worker/create-worker';
 import { startBind9, type Bind9 } from '../support/bind9';
 import { waitFor } from '../support/net';
 import { startPebble, type Pebble } from '../support/pebble';
-import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
+import { secretsOfThisRun, startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
 import { postJson } from '../support/system';
 import { sharedDevServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
 
@@ -82,6 +82,8 @@ describe('ACME issuer: an unattended expiry-watch renewal through Pebble, DNS-01
   let app: FastifyInstance;
   let base: string;
   let renewalId = '';
+  /** The base64 body of the account key's PEM (what would show if it leaked). */
+  let accountKeyBody = '';
 
   before(async () => {
     env = await sharedDevServer();
@@ -91,10 +93,14 @@ describe('ACME issuer: an unattended expiry-watch renewal through Pebble, DNS-01
     const dir = mkdtempSync(join(tmpdir(), 'acme-issuer-'));
     const rootsFile = join(dir, 'pebble-roots.pem');
     writeFileSync(rootsFile, await pebble.rootPem());
+    const accountKey = (await acme.crypto.createPrivateKey()).toString();
+    accountKeyBody = accountKey.split('\n')[1] ?? accountKey;
     const secrets = new Map([
-      ['env:TEST_ACME_ACCOUNT_KEY', (await acme.crypto.createPrivateKey()).toString()],
+      ['env:TEST_ACME_ACCOUNT_KEY', accountKey],
       ['env:TEST_ACME_TSIG_SECRET', bind.secret],
     ]);
+    // The suite's history check (no-secrets-in-history) looks for these too.
+    for (const value of secrets.values()) secretsOfThisRun.add(value);
     // The inventory as a user writes it, through the loader (schema, defaults, cross-field rules).
     const written = structuredClone(lab.inventory) as unknown as { clusters: Array<Record<string, unknown>> };
     Object.assign(written.clusters[0] as object, {
@@ -177,6 +183,14 @@ describe('ACME issuer: an unattended expiry-watch renewal through Pebble, DNS-01
   };
 
   it('the watch finds tomcat due by the ACME issuer (fraction of its lifetime, no ARI from Pebble) and starts a multi-server renewal', async () => {
+    // The dry run names the issuer of each CA-signed unit.
+    const dry = await postJson(
+      `${base}/v1/clusters/${ID}/plan`,
+      { units: ['tomcat'], csrDistribution: 'multi-server' },
+      auth,
+    );
+    assert.equal(dry.status, 200, JSON.stringify(dry.json));
+    assert.deepEqual(dry.json.issuers, [{ unit: 'tomcat', issuer: 'pebble', kind: 'acme' }]);
     await upsertExpirySchedules(env.client, inventory, taskQueue);
     const result = await watch(1);
     console.log(`      [acme] first watch: ${result.summary}`);
@@ -278,6 +292,10 @@ describe('ACME issuer: an unattended expiry-watch renewal through Pebble, DNS-01
         trust.some((t) => t.serial.toUpperCase() === ca.serialNumber.toUpperCase()),
         `UCCX tomcat-trust holds Pebble's root ${ca.subject}: ${trust.map((t) => t.serial).join(', ')}`,
       );
+    // Neither the TSIG key nor the account key is in the renewal's history (references only).
+    const history = JSON.stringify(await env.client.workflow.getHandle(renewalId).fetchHistory());
+    assert.ok(!history.includes(bind.secret), 'the TSIG secret is in the history');
+    assert.ok(!history.includes(accountKeyBody), 'the ACME account key is in the history');
     const uccxImports = (await lab.control.events(ID, { node: UCCX, since })).filter(
       (e) => e.kind === 'trust-imported',
     );
