@@ -52,6 +52,12 @@ export function commandOf(step: StepState, version?: string): { command: string;
             source: 'inferred',
           }
         : { command: `set csr gen ${unit}; show csr own ${unit}`, source: 'inferred' };
+    case 'acme-order':
+      return {
+        command:
+          'ACME (RFC 8555): newOrder, DNS-01 TXT records added and removed, finalize with the CSR, download the chain',
+        source: 'exact',
+      };
     case 'upload-certificate':
       // A multi-server certificate reaches the other nodes from the publisher: the run only reads it there.
       if (/^Confirm .* received the multi-server/.test(step.description))
