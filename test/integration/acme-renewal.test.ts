@@ -105,8 +105,12 @@ describe('ACME issuer: an unattended expiry-watch renewal through Pebble, DNS-01
     const written = structuredClone(lab.inventory) as unknown as { clusters: Array<Record<string, unknown>> };
     Object.assign(written.clusters[0] as object, {
       renewBeforeDays: 10,
-      // policy: automatic once approval policies land
-      renewal: { approvals: [] },
+      // No person decides: the approval policy makes tomcat's before-start and before-uccx-trust automatic, which it
+      // allows only inside the cluster's maintenance window (open from an hour ago to three hours from now).
+      maintenanceWindow: { start: utcHour(-1), end: utcHour(3), timeZone: 'UTC' },
+      approvalPolicy: {
+        rules: [{ units: ['tomcat'], gates: ['before-start', 'before-uccx-trust'], approvers: 'automatic' }],
+      },
       issuers: [
         {
           id: 'pebble',
@@ -212,30 +216,6 @@ describe('ACME issuer: an unattended expiry-watch renewal through Pebble, DNS-01
 
   it('renews without a person at the signed-certificate gate: one order, TXT records added then removed, every node serves the chain, UCCX trusts it', async () => {
     const since = await lab.control.lastSeq(ID);
-    // policy: automatic once approval policies land (until then the before-uccx-trust gate is approved over REST).
-    let seen: Record<string, unknown> = {};
-    const gate = await waitFor(
-      'the before-uccx-trust gate (or a gate the test does not expect)',
-      async () => {
-        seen = await doc(renewalId);
-        const gates = (seen.pendingGates ?? []) as Array<{ id: string; kind: string; description: string }>;
-        return gates[0];
-      },
-      Number(process.env.ACME_GATE_WAIT_MS ?? 180_000),
-    ).catch(async (err: Error) => {
-      const pending = (await env.client.workflow.getHandle(renewalId).describe()).raw.pendingActivities ?? [];
-      const failures = pending.map((a) => `${a.activityType?.name}: ${a.lastFailure?.message ?? 'no failure yet'}`);
-      throw new Error(
-        `${err.message}; the run's steps: ${JSON.stringify(seen.steps)}; pending: ${failures.join('; ')}`,
-      );
-    });
-    assert.equal(gate.kind, 'before-uccx-trust', `the run waits at ${gate.kind}: ${gate.description}`);
-    const approved = await postJson(
-      `${base}/v1/regenerations/${renewalId}/gates/${encodeURIComponent(gate.id)}`,
-      { decision: 'approve', comment: 'UCCX trust' },
-      auth,
-    );
-    assert.equal(approved.status, 200, JSON.stringify(approved.json));
     const done = await waitFor(
       'the end of the renewal',
       async () => {
@@ -246,12 +226,12 @@ describe('ACME issuer: an unattended expiry-watch renewal through Pebble, DNS-01
     );
     assert.equal(done.status, 'completed', JSON.stringify(done.pendingGates ?? done.error));
 
-    // No person decided a signed-certificate gate; the step says which issuer and which order.
-    const decisions = done.decisions as Array<{ kind: string }>;
+    // No person decided anything: the gates the policy makes automatic passed by policy, no signed-certificate gate.
+    const decisions = done.decisions as Array<{ kind: string; by?: string }>;
     assert.deepEqual(
-      decisions.map((d) => d.kind),
-      ['before-uccx-trust'],
-      'the only decision is the UCCX approval',
+      decisions.map((d) => `${d.kind} by ${d.by}`),
+      ['before-start by policy', 'before-uccx-trust by policy'],
+      "every decision was the policy's, none a person's",
     );
     const steps = done.steps as Array<{ kind: string; status: string; detail?: string; nodeId?: string }>;
     const orders = steps.filter((s) => s.kind === 'acme-order');
@@ -319,3 +299,8 @@ describe('ACME issuer: an unattended expiry-watch renewal through Pebble, DNS-01
     assert.equal(pebble.orders(), 1, 'no second order');
   });
 });
+
+/** "HH:MM" in UTC, `hours` from now: a maintenance window around the test's run. */
+function utcHour(hours: number): string {
+  return new Date(Date.now() + hours * 3_600_000).toISOString().slice(11, 16);
+}
