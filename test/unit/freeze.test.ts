@@ -168,11 +168,20 @@ describe('change freezes and gate reminders in the inventory', () => {
 
   it("docs/configuration.md's complete example loads as written", () => {
     const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'configuration.md'), 'utf8');
-    const section = doc.slice(doc.indexOf('## Example: a cluster with freezes, reminders and escalation'));
+    const section = doc.slice(
+      doc.indexOf('## A complete example: issuers, approval policies, freezes, reminders and escalation'),
+    );
     const json = /```json\n([\s\S]*?)```/.exec(section)?.[1];
     assert.ok(json, 'the example section has a JSON block');
-    const c = parseInventory(JSON.parse(json)).clusters[0]!;
+    const inventory = parseInventory(JSON.parse(json));
+    const c = inventory.clusters[0]!;
     assert.equal(freezesOf(c)[0]?.startsAt, '2026-12-23T23:00:00.000Z');
+    assert.deepEqual(
+      c.issuers?.map((i) => `${i.id} ${i.kind} ${i.dns01.provider}`),
+      ['letsencrypt acme rfc2136'],
+    );
+    assert.equal(c.approvalPolicy?.rules[0]?.approvers, 'automatic');
+    assert.equal(inventory.approvalPolicy?.rules[0]?.approvers, 'two');
     assert.deepEqual(
       c.escalation?.map((e) => e.id),
       ['uc-oncall'],
