@@ -5,6 +5,7 @@
 import type { PlanStep } from '../../domain/plan';
 import { nodeRef, type UnitRunContext } from './context';
 import { awaitRegistrationStep } from './phones';
+import { withSentOf } from '../run/evidence';
 import { slow } from './proxies';
 import { approveRestarts } from './services';
 
@@ -28,7 +29,7 @@ export async function restartBatchStep(ctx: UnitRunContext, step: Step<'restart-
         step.nodeIds
           .filter((nodeId) => !done.has(nodeId))
           .map(async (nodeId) => {
-            done.set(nodeId, await slow.restartService({ ...nodeRef(ctx, nodeId), service: step.service }));
+            done.set(nodeId, await withSentOf(slow.restartService({ ...nodeRef(ctx, nodeId), service: step.service })));
           }),
       );
       return step.nodeIds.map((nodeId) => ({ nodeId, ...(done.get(nodeId) ?? { restarted: false }) }));
