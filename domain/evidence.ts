@@ -45,8 +45,9 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   for (const secret of secrets) if (secret.length >= 3) out = out.split(secret).join(REDACTED);
   out = out
     .replace(/-----BEGIN [^-]*PRIVATE KEY-----[\s\S]*?(?:-----END [^-]*PRIVATE KEY-----|$)/g, REDACTED)
-    .replace(/\b(pass(?:word|wd|phrase)?|secret|token|api[-_]?key|authorization)(\s*[=:]\s*)("[^"]*"|\S+)/gi, `$1$2${REDACTED}`)
-    .replace(/\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}/g, `$1 ${REDACTED}`);
+    .replace(/\b(authorization)(\s*[=:]\s*)[^\r\n]*/gi, `$1$2${REDACTED}`)
+    .replace(/\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}/g, `$1 ${REDACTED}`)
+    .replace(/\b(pass(?:word|wd|phrase)?|secret|token|api[-_]?key)(\s*[=:]\s*)("[^"]*"|\S+)/gi, `$1$2${REDACTED}`);
   return out.length > SENT_LIMITS.length ? `${out.slice(0, SENT_LIMITS.length - 1)}…` : out;
 }
 

@@ -2,7 +2,7 @@
  * The change report as one self-contained HTML page: inline CSS (with print rules: A4, repeated table heads, no
  * row split across pages), no script, no external asset. Every value is escaped.
  */
-import type { Report } from './types';
+import type { Report, ReportStepSent } from './types';
 
 export function escapeHtml(value: string | number | boolean | undefined): string {
   return String(value ?? '')
@@ -88,6 +88,18 @@ footer { margin-top: 28px; color: var(--muted); font-size: 11px; border-top: 1px
 }
 `;
 
+/** A step's Sent cell: a line per request, or why none is listed. */
+function sentHtml(sent: ReportStepSent): string {
+  if (!sent.recorded)
+    return `<span class="note">not recorded (run predates evidence)</span>${sent.inferred ? `<br><span class="note">inferred:</span> <code>${escapeHtml(sent.inferred)}</code>` : ''}`;
+  const lines = sent.requests.map((q) => `<code>${escapeHtml(q.line)}</code>`);
+  if (sent.omitted) lines.push(`<span class="note">and ${sent.omitted} more</span>`);
+  if (lines.length === 0) lines.push('<span class="note">nothing sent</span>');
+  if (sent.unlistedAttempts)
+    lines.push(`<span class="note">after ${sent.unlistedAttempts} retried attempts, not listed</span>`);
+  return lines.join('<br>');
+}
+
 export function renderHtml(r: Report): string {
   const s: string[] = [];
   s.push(
@@ -146,18 +158,14 @@ export function renderHtml(r: Report): string {
     s.push(
       ...(stepUnits.length > 1 ? [`<h3>${escapeHtml(unit)}</h3>`] : []),
       table(
-        ['#', 'Step', 'Node', 'Command', 'Status', 'Started', 'Took', 'Detail'],
+        ['#', 'Step', 'Node', 'Sent', 'Status', 'Started', 'Took', 'Detail'],
         r.steps
           .filter((st) => st.unit === unit)
           .map((st, i) => [
             i + 1,
             st.description,
             st.nodeId,
-            st.command === '—'
-              ? '—'
-              : h(
-                  `<code>${escapeHtml(st.command)}</code>${st.commandSource === 'inferred' ? ' <span class="note">(inferred)</span>' : ''}`,
-                ),
+            h(sentHtml(st.sent)),
             status(st.status),
             time(st.startedAt),
             st.durationSeconds === undefined ? undefined : `${st.durationSeconds} s`,

@@ -107,7 +107,16 @@ describe('API change report', function () {
       'tomcat:rep-sub1',
     ]);
     const regen = report.steps.filter((s) => s.kind === 'regenerate');
-    assert.ok(regen.every((s) => s.command === `set cert regen ${s.unit}` && s.startedAt && s.finishedAt));
+    assert.ok(
+      regen.every(
+        (s) =>
+          s.sent.recorded &&
+          s.sent.requests.some((q) => q.via === 'ssh' && q.request === `set cert regen ${s.unit}`) &&
+          s.startedAt &&
+          s.finishedAt,
+      ),
+      'each regeneration step lists the set cert regen it sent',
+    );
     // The simulator saw those commands.
     const events = await system.lab.control.events('rep', { kind: 'cert-regenerated' });
     assert.equal(events.length, regen.length);
