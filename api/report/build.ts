@@ -160,6 +160,25 @@ function unitStatus(u: ReportUnitInput): string {
   return u.result ? 'completed' : (u.phase ?? u.state?.phase ?? 'unknown');
 }
 
+/** A step as the report lists it: where it ran, its outcome and times, and what it sent. */
+function reportStep(unit: ReportStep['unit'], s: StepState, version?: string): ReportStep {
+  const took = seconds(s.startedAt, s.finishedAt);
+  return {
+    unit,
+    id: s.id,
+    kind: s.kind,
+    description: s.description,
+    status: s.status,
+    ...(s.nodeId ? { nodeId: s.nodeId } : {}),
+    ...(s.service ? { service: s.service } : {}),
+    sent: sentOf(s, version),
+    ...(s.startedAt ? { startedAt: s.startedAt } : {}),
+    ...(s.finishedAt ? { finishedAt: s.finishedAt } : {}),
+    ...(took !== undefined ? { durationSeconds: took } : {}),
+    ...(s.detail ? { detail: s.detail } : {}),
+  };
+}
+
 export function buildReport(input: ReportInput): Report {
   const version = input.plan?.version;
   const steps: ReportStep[] = [];
@@ -167,25 +186,9 @@ export function buildReport(input: ReportInput): Report {
   const decisions: ReportDecision[] = [];
   const ignored: Report['ignoredDecisions'] = [...(input.ignoredDecisions ?? [])];
   const phones: ReportPhones[] = [];
+  for (const s of input.rotationSteps ?? []) steps.push(reportStep('rotation', s, version));
   for (const u of input.units) {
-    for (const s of u.state?.steps ?? []) {
-      steps.push({
-        unit: u.unit,
-        id: s.id,
-        kind: s.kind,
-        description: s.description,
-        status: s.status,
-        ...(s.nodeId ? { nodeId: s.nodeId } : {}),
-        ...(s.service ? { service: s.service } : {}),
-        sent: sentOf(s, version),
-        ...(s.startedAt ? { startedAt: s.startedAt } : {}),
-        ...(s.finishedAt ? { finishedAt: s.finishedAt } : {}),
-        ...(seconds(s.startedAt, s.finishedAt) !== undefined
-          ? { durationSeconds: seconds(s.startedAt, s.finishedAt) }
-          : {}),
-        ...(s.detail ? { detail: s.detail } : {}),
-      });
-    }
+    for (const s of u.state?.steps ?? []) steps.push(reportStep(u.unit, s, version));
     // The state's serials as the steps finished; a closed run's result has the same nodes.
     const certs = u.state?.certificates?.length ? u.state.certificates : (u.result?.nodes ?? []);
     for (const c of certs)

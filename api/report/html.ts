@@ -156,7 +156,11 @@ export function renderHtml(r: Report): string {
   const stepUnits = [...new Set(r.steps.map((st) => st.unit))];
   for (const unit of stepUnits)
     s.push(
-      ...(stepUnits.length > 1 ? [`<h3>${escapeHtml(unit)}</h3>`] : []),
+      ...(stepUnits.length > 1
+        ? [
+            `<h3>${escapeHtml(unit === 'rotation' ? 'The rotation (its discovery, the reads between units)' : unit)}</h3>`,
+          ]
+        : []),
       table(
         ['#', 'Step', 'Node', 'Sent', 'Status', 'Started', 'Took', 'Detail'],
         r.steps

@@ -10,6 +10,7 @@ import type {
   RegenerationResult,
   RegistrationReading,
   RunPhase,
+  StepState,
   UnitRunState,
 } from '../../domain/types';
 import type { CertificateUnit } from '../../domain/units';
@@ -47,6 +48,8 @@ export interface ReportInput {
   /** The run's own manual actions (a rotation's cover its units'). */
   manualActions?: string[];
   ignoredDecisions?: IgnoredDecision[];
+  /** A rotation's own steps (its discovery, the reads between units), listed before its units' steps. */
+  rotationSteps?: StepState[];
   error?: string;
 }
 
@@ -72,7 +75,8 @@ export interface ReportStepSent {
 }
 
 export interface ReportStep {
-  unit: CertificateUnit;
+  /** The unit run the step belongs to, or `rotation` for a rotation's own steps. */
+  unit: CertificateUnit | 'rotation';
   id: string;
   kind: string;
   description: string;

@@ -183,6 +183,14 @@ const input: ReportInput = {
     { unit: 'CallManager', workflowId: 'regen-lab-20261201T2159-abcdef-CallManager', phase: 'aborted', state: cmState },
   ],
   notStarted: ['TVS'],
+  rotationSteps: [
+    step({
+      id: 'rotation-step-1',
+      kind: 'discover',
+      description: 'Discover cluster lab to plan the rotation',
+      sent: { requests: [{ via: 'ssh', target: 'cucm-pub', request: 'show network cluster', count: 1 }] },
+    }),
+  ],
   manualActions: ['Find out why SEP000000000003 does not register (ITL).', 'Regenerate TVS: not started.'],
 };
 
@@ -228,6 +236,11 @@ describe('change report', () => {
     assert.ok(
       report.notes.some((n) => /retried/.test(n)),
       'a note explains the retried attempts',
+    );
+    // The rotation's own discovery comes first, with what it sent.
+    assert.deepEqual(
+      [report.steps[0]?.unit, report.steps[0]?.sent.requests.map((q) => q.line)],
+      ['rotation', ['show network cluster (cucm-pub)']],
     );
     assert.deepEqual(
       report.certificates.map((c) => [c.unit, c.nodeId, c.serialBefore, c.serialAfter, c.sha256After]),
