@@ -186,7 +186,6 @@ export function buildReport(input: ReportInput): Report {
   const decisions: ReportDecision[] = [];
   const ignored: Report['ignoredDecisions'] = [...(input.ignoredDecisions ?? [])];
   const phones: ReportPhones[] = [];
-  for (const s of input.rotationSteps ?? []) steps.push(reportStep('rotation', s, version));
   for (const u of input.units) {
     for (const s of u.state?.steps ?? []) steps.push(reportStep(u.unit, s, version));
     // The state's serials as the steps finished; a closed run's result has the same nodes.
@@ -205,6 +204,13 @@ export function buildReport(input: ReportInput): Report {
     for (const i of u.state?.ignoredDecisions ?? []) ignored.push({ unit: u.unit, ...i });
     const p = phonesOf(u);
     if (p) phones.push(p);
+  }
+  // A rotation's own steps where they happened: each before the first unit step that started after it.
+  for (const r of input.rotationSteps ?? []) {
+    const at = steps.findIndex(
+      (s) => s.startedAt !== undefined && r.startedAt !== undefined && s.startedAt > r.startedAt,
+    );
+    steps.splice(at < 0 ? steps.length : at, 0, reportStep('rotation', r, version));
   }
   decisions.sort((a, b) => a.at.localeCompare(b.at));
   const unitActions = input.units.flatMap((u) => u.manualActions ?? u.state?.manualActions ?? []);

@@ -48,7 +48,7 @@ export interface ReportInput {
   /** The run's own manual actions (a rotation's cover its units'). */
   manualActions?: string[];
   ignoredDecisions?: IgnoredDecision[];
-  /** A rotation's own steps (its discovery, the reads between units), listed before its units' steps. */
+  /** A rotation's own steps (its discovery, the reads between units), listed where they happened among its units'. */
   rotationSteps?: StepState[];
   error?: string;
 }

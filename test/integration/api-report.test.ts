@@ -142,7 +142,11 @@ describe('API change report', function () {
         `the report's CLI commands for ${node} (left) differ from the simulator's log (right)`,
       );
     }
-    assert.equal(report.steps[0]?.unit, 'rotation', "the rotation's discovery is listed first");
+    assert.deepEqual(
+      report.steps.map((s) => s.unit).filter((u, i, all) => u !== all[i - 1]),
+      ['rotation', 'tomcat', 'rotation', 'CallManager'],
+      "the rotation's discovery first, its read of what tomcat changed between the units",
+    );
     assert.deepEqual(
       report.decisions.map((d) => [d.unit, d.decision, d.by]),
       [

@@ -188,6 +188,8 @@ const input: ReportInput = {
       id: 'rotation-step-1',
       kind: 'discover',
       description: 'Discover cluster lab to plan the rotation',
+      startedAt: '2026-12-01T21:59:10.000Z',
+      finishedAt: '2026-12-01T21:59:20.000Z',
       sent: { requests: [{ via: 'ssh', target: 'cucm-pub', request: 'show network cluster', count: 1 }] },
     }),
   ],
