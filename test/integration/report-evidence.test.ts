@@ -10,8 +10,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Report } from '../../api/report';
+import { clusterEntityId, clusterStateQuery } from '../../domain/contract/cluster-entity';
 import type { SimEvent } from '../support/control';
 import { secretsOfThisRun } from '../support/simulator';
+import { waitFor } from '../support/net';
 import { getJson, postJson, startSystem, type System } from '../support/system';
 
 const CLUSTER = 'evd';
@@ -148,6 +150,53 @@ describe('change report evidence against the simulator', function () {
         logged('control-center', node, 'op'),
         `Control Center requests on ${node}`,
       );
+  });
+
+  it('lists what a failed step sent too: its activity failed for good, the failure carried the evidence', async () => {
+    // The first run's lease released (the cluster's entity saw it close), then a run that stops at pre-flight.
+    const entity = system.env.client.workflow.getHandle(clusterEntityId(CLUSTER, system.taskQueue));
+    await waitFor('the lease released', async () =>
+      (await entity.query(clusterStateQuery)).holder ? undefined : true,
+    );
+    await system.lab.control.fault(CLUSTER, { kind: 'replication-broken', node: NODES[1]!, broken: true });
+    try {
+      const since = await system.lab.control.lastSeq(CLUSTER);
+      const started = await postJson(`${system.baseUrl}/v1/clusters/${CLUSTER}/regenerations`, {
+        units: ['tomcat'],
+        approvals: [],
+      });
+      assert.equal(started.status, 202, JSON.stringify(started.json));
+      const failedId = started.json.id as string;
+      await assert.rejects(system.env.client.workflow.getHandle(failedId).result(), 'the run stops at its pre-flight');
+      const after = await system.lab.control.events(CLUSTER, { since });
+      const failed = (await (
+        await fetch(`${system.baseUrl}/v1/regenerations/${failedId}/report?format=json`)
+      ).json()) as Report;
+      const preflight = failed.steps.find((s) => s.status === 'failed');
+      assert.match(preflight?.description ?? '', /^Pre-flight/, 'the pre-flight step failed');
+      assert.ok(
+        preflight?.sent.requests.some((q) => q.request === 'utils dbreplication runtimestate'),
+        `the failed step lists the command that showed the broken replication: ${JSON.stringify(preflight?.sent)}`,
+      );
+      for (const node of NODES)
+        assert.deepEqual(
+          tally(
+            failed.steps.flatMap((s) =>
+              s.sent.requests
+                .filter((q) => q.via === 'ssh' && q.target === node)
+                .map((q): [string, number] => [q.request, q.count]),
+            ),
+          ),
+          tally(
+            after
+              .filter((e) => e.kind === 'cli-command' && e.node === node)
+              .map((e): [string, number] => [e.detail.command ?? '?', 1]),
+          ),
+          `the failed run's commands for ${node}: report (left), simulator (right)`,
+        );
+    } finally {
+      await system.lab.control.fault(CLUSTER, { kind: 'replication-broken', node: NODES[1]!, broken: false });
+    }
   });
 
   it('shows the same evidence in Markdown and HTML, and no secret anywhere', async () => {
