@@ -6,7 +6,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import { SENT_KEY, type SentRecord } from '../domain/evidence';
+import { SENT_KEY, WRAPPED_RESULT, type SentRecord } from '../domain/evidence';
 import { CliError } from './cucm/cli';
 import { CucmHttpError } from './cucm/errors';
 import { recording } from './cucm/evidence';
@@ -36,8 +36,9 @@ export function toFailure(err: unknown): unknown {
  *   still becomes its typed Temporal failure, so a deterministic fault stops at the first attempt instead of being
  *   retried as if it were an outage. Already-mapped failures pass unchanged.
  * - what it sent (./cucm/evidence.ts): the commands and requests the clients recorded during this attempt, bounded
- *   (domain/evidence.ts), under `sent` in an object result, or as the last detail of its failure, so the step that
- *   called it can list them. An activity that sent nothing to a cluster returns exactly what it returned before.
+ *   (domain/evidence.ts), under `sent` in an object result (any other result wrapped with it), or as the last
+ *   detail of its failure, so the step that called it can list them. An activity that sent nothing to a cluster
+ *   returns exactly what it returned before.
  */
 export const activityInterceptor: ActivityInterceptorsFactory = () => ({
   inbound: {
@@ -55,7 +56,8 @@ export const activityInterceptor: ActivityInterceptorsFactory = () => ({
       if (earlier > 0) sent.unlistedAttempts = earlier;
       const hasEvidence = sent.requests.length > 0 || (sent.omitted ?? 0) > 0;
       if (failed) throw hasEvidence ? withSent(toFailure(error), sent) : toFailure(error);
-      return hasEvidence && isPlainObject(result) ? { ...result, [SENT_KEY]: sent } : result;
+      if (!hasEvidence) return result;
+      return isPlainObject(result) ? { ...result, [SENT_KEY]: sent } : { [WRAPPED_RESULT]: result, [SENT_KEY]: sent };
     },
   },
 });

@@ -78,6 +78,12 @@ export function asSentRecord(value: unknown): SentRecord | undefined {
 
 /** The key an activity's result carries its SentRecord under, and the failure detail that carries it on failure. */
 export const SENT_KEY = 'sent';
+/**
+ * A result that is not an object (a boolean, a list) cannot take a `sent` field: the activity returns
+ * `{ [WRAPPED_RESULT]: result, sent }` instead, which the workflow unwraps (workflows/run/evidence.ts). Only when the
+ * activity sent something to a cluster; every such call goes through `named` or `withSentOf` in workflow code.
+ */
+export const WRAPPED_RESULT = 'resultWithSent';
 
 /** One line per request, as the report prints them: `RisPort70 selectCmDevice × 5 (rep-pub)`. */
 export function describeSent(r: SentRequest, stepNode?: string): string {

@@ -16,6 +16,7 @@ import {
 import { DISCOVERY_NON_RETRYABLE } from './discover';
 import { decideRenewal, type DueUnit } from '../domain/expiry/due';
 import { RunNotifier } from './notify';
+import { withSentOf } from './run/evidence';
 import { planClusterOf } from '../domain/plan';
 import type { RegenerationRequest } from '../domain/types';
 
@@ -79,12 +80,12 @@ export async function expiryWatch(input: ExpiryWatchInput): Promise<ExpiryWatchR
 
 /** The cluster as discovery reads it, and how many expired certificates each node's trust stores hold. */
 async function readCluster(clusterId: string) {
-  const discovery = await discoverCluster(clusterId);
+  const discovery = await withSentOf(discoverCluster(clusterId));
   // Every node at once: the reads change nothing, and a large cluster would otherwise wait node by node.
   const expiredTrust = await Promise.all(
     discovery.nodes.map(async (node) => ({
       node: node.id,
-      count: (await listExpiredTrust({ clusterId, nodeId: node.id })).length,
+      count: (await withSentOf(listExpiredTrust({ clusterId, nodeId: node.id }))).length,
     })),
   );
   return { discovery, expiredTrust };
