@@ -18,7 +18,7 @@ type ServiceDeps = Pick<ActivityContext, 'withCli' | 'controlCenter'>;
 export function serviceActivities(ctx: ServiceDeps) {
   return {
     /** Restarts a service only where it is Started, and waits until it reports STARTED again. */
-    restartService: async (input: NodeRef & { service: string }): Promise<RestartOutcome> => {
+    restartService: async (input: NodeRef & { service: string; scheduledAt?: string }): Promise<RestartOutcome> => {
       const log = Context.current().log;
       return ctx.withCli(input, (cli) =>
         heartbeating(async () => {
@@ -27,10 +27,13 @@ export function serviceActivities(ctx: ServiceDeps) {
           );
           if (!status) return { restarted: false, reason: `${input.service} does not exist on ${input.nodeId}` };
           // A retry after a crash must not restart the service a second time: an earlier attempt may have left it
-          // restarting, or restarted since this step began (Control Center's UpTime tells).
+          // restarting, or restarted since this step began (Control Center's UpTime tells). Since when: the workflow's
+          // time when it scheduled the step (`scheduledAt`), not the activity info's scheduled time, which Temporal
+          // sets to the current attempt's: a restart by the attempt a worker crash killed would look older than it.
           const info = Context.current().info;
           if (info.attempt > 1) {
-            const sinceScheduled = (Date.now() - info.scheduledTimestampMs) / 1000;
+            const scheduled = input.scheduledAt ? Date.parse(input.scheduledAt) : info.scheduledTimestampMs;
+            const sinceScheduled = (Date.now() - Math.min(scheduled, info.scheduledTimestampMs)) / 1000;
             for (let i = 0; i < 120 && (status.state === 'STARTING' || status.state === 'STOPPING'); i++) {
               await new Promise((resolve) => setTimeout(resolve, 5_000));
               status =

@@ -1,7 +1,8 @@
 /**
- * Bearer-token authentication and roles.
+ * Bearer-token authentication and roles: static tokens from `API_TOKENS`, and OpenID Connect access tokens (JWTs)
+ * checked against the identity provider's published keys (./oidc.ts), side by side.
  *
- * Tokens are configured as secret references in `API_TOKENS`
+ * Static tokens are configured as secret references in `API_TOKENS`
  * (`[{"name":"alice","role":"operator","tokenRef":"env:ALICE_TOKEN"}]`) and resolved once, at start: they are the
  * API process's own secrets, not a workflow's. A request's token is compared with every configured token in constant
  * time (SHA-256 digests, `timingSafeEqual`, no early exit). The token's `name` is the caller's identity: it is
@@ -14,10 +15,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resolveSecret as resolveSecretRef } from '../inventory/secrets';
 import type { GateDecision } from '../domain/types';
+import { OidcTokenError, OidcUnavailableError, OidcVerifier, looksLikeJwt, oidcFromEnvironment } from './oidc';
 import { sendProblem } from './problem';
 
-const ROLES = ['viewer', 'operator', 'approver'] as const;
-type Role = (typeof ROLES)[number];
+import { AuthConfigError, ROLES, type Role } from './roles';
+
+export { AuthConfigError, ROLES, type Role } from './roles';
 
 /** What a route needs. */
 type Permission = 'read' | 'start' | 'decide';
@@ -41,17 +44,29 @@ interface ApiToken {
   token: string;
 }
 
-/** `{ disabled: true }` is the development switch (API_AUTH_DISABLED=true): every caller may do everything. */
-export type AuthOptions = { disabled: true } | { tokens: ApiToken[] };
+/**
+ * `{ disabled: true }` is the development switch (API_AUTH_DISABLED=true): every caller may do everything. Otherwise
+ * static tokens, OpenID Connect tokens (`oidc`), or both.
+ */
+export type AuthOptions = { disabled: true } | { tokens: ApiToken[]; oidc?: OidcVerifier };
 
 export interface Principal {
-  /** The token's name (an OpenID Connect token: its subject); `anonymous` when authentication is disabled. */
+  /**
+   * The token's name; an OpenID Connect token: its subject (`sub`, or the claim OIDC_NAME_CLAIM names);
+   * `anonymous` when authentication is disabled.
+   */
   name: string;
+  /** The strongest role the caller holds (what a refusal names). */
   role: Role | 'anonymous';
-  /** Every role or group the caller holds (a static token: its one role; OIDC: the roles claim). */
+  /**
+   * Every role or group the caller holds: a static token, its one role; an OpenID Connect token, the values of its
+   * roles claim and the API roles they map to (what an approval policy's "who may approve" checks).
+   */
   roles: string[];
   /** How the API authenticated the caller; `none` when authentication is disabled. */
   method: 'api-token' | 'oidc' | 'none';
+  /** An OpenID Connect token's subject (`sub`), also when `name` comes from another claim (OIDC_NAME_CLAIM). */
+  subject?: string;
 }
 
 declare module 'fastify' {
@@ -64,11 +79,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
   }
-}
-
-/** A configuration error that names the entry and the field to fix. */
-class AuthConfigError extends Error {
-  override name = 'AuthConfigError';
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
@@ -140,14 +150,20 @@ function parseApiTokens(
  * `API_AUTH_DISABLED=true`; otherwise refuse to start.
  */
 export function authFromEnvironment(
-  config: { apiTokensJson?: string; apiAuthDisabled: boolean },
+  config: { apiTokensJson?: string; apiAuthDisabled: boolean; oidc?: Record<string, string | undefined> },
   resolveSecret?: (ref: string) => string,
 ): AuthOptions {
-  if (config.apiTokensJson) return { tokens: parseApiTokens(config.apiTokensJson, resolveSecret) };
+  const oidc = config.oidc ? oidcFromEnvironment(config.oidc) : undefined;
+  if (config.apiTokensJson || oidc)
+    return {
+      tokens: config.apiTokensJson ? parseApiTokens(config.apiTokensJson, resolveSecret) : [],
+      ...(oidc ? { oidc } : {}),
+    };
   if (config.apiAuthDisabled) return { disabled: true };
   throw new AuthConfigError(
     'No API token is configured. Set API_TOKENS to a JSON array of {"name","role","tokenRef"} ' +
-      '(roles viewer, operator, approver; tokenRef env:NAME or file:/path), or set API_AUTH_DISABLED=true for ' +
+      '(roles viewer, operator, approver; tokenRef env:NAME or file:/path), and/or OIDC_ISSUER and OIDC_AUDIENCE ' +
+      'for OpenID Connect tokens (docs/configuration.md#identity), or set API_AUTH_DISABLED=true for ' +
       'development only (anyone who reaches the API can then start regenerations).',
   );
 }
@@ -174,9 +190,11 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
     return;
   }
   const configured = options.tokens.map((t) => ({ name: t.name, role: t.role, digest: digest(t.token) }));
-  if (configured.length === 0) throw new AuthConfigError('No API token is configured (empty list).');
+  const oidc = options.oidc;
+  if (configured.length === 0 && !oidc) throw new AuthConfigError('No API token is configured (empty list).');
 
   const match = (presented: string) => {
+    if (configured.length === 0) return undefined;
     const d = digest(presented);
     let found: (typeof configured)[number] | undefined;
     // Compare with every token, never stopping early: the time taken does not depend on which one matched.
@@ -193,24 +211,45 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
     if (!header)
       return unauthorized(
         reply,
-        'This API needs a bearer token: send "Authorization: Bearer <token>" (tokens are configured in API_TOKENS).',
+        `This API needs a bearer token: send "Authorization: Bearer <token>" (${oidc ? `an access token from ${oidc.issuer} or ` : ''}a token configured in API_TOKENS).`,
         false,
       );
     const bearer = /^Bearer +([^\s]+) *$/i.exec(header);
     if (!bearer?.[1])
       return unauthorized(reply, 'The Authorization header must be "Bearer <token>" (no other scheme).', true);
-    const who = match(bearer[1]);
-    if (!who)
+    const presented = bearer[1];
+    const who = match(presented);
+    let principal: Principal & { apiRoles: Role[] };
+    if (who) {
+      principal = { name: who.name, role: who.role, roles: [who.role], method: 'api-token', apiRoles: [who.role] };
+    } else if (oidc && looksLikeJwt(presented)) {
+      try {
+        principal = await oidc.verify(presented);
+      } catch (err) {
+        if (err instanceof OidcTokenError) return unauthorized(reply, err.message, true);
+        if (err instanceof OidcUnavailableError) {
+          request.log.error({ err }, 'OpenID provider unavailable');
+          return sendProblem(reply, 503, 'Service Unavailable', err.message);
+        }
+        throw err;
+      }
+    } else {
       return unauthorized(reply, 'The bearer token is not valid for this API; ask its administrator for one.', true);
-    request.principal = { name: who.name, role: who.role, roles: [who.role], method: 'api-token' };
+    }
+    const { apiRoles, ...rest } = principal;
+    request.principal = rest;
     const needed =
       route.config?.permission ?? (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'start');
-    if (!GRANTS[who.role].includes(needed)) {
+    if (!apiRoles.some((r) => GRANTS[r].includes(needed))) {
+      const what =
+        rest.method === 'oidc'
+          ? `The OpenID Connect token of "${rest.name}" ${apiRoles.length ? `grants ${apiRoles.join(', ')}` : `maps to no role of this API (its ${oidc?.rolesClaim ?? 'roles'} claim: ${rest.roles.join(', ') || 'none'}; see OIDC_ROLE_MAP)`}`
+          : `Token "${rest.name}" has the ${rest.role} role`;
       return sendProblem(
         reply,
         403,
         'Forbidden',
-        `Token "${who.name}" has the ${who.role} role; ${request.method} ${route.url ?? request.url.split('?')[0]} needs ${NEEDS[needed]}.`,
+        `${what}; ${request.method} ${route.url ?? request.url.split('?')[0]} needs ${NEEDS[needed]}.`,
       );
     }
   });
@@ -239,7 +278,7 @@ export const securitySchemes = {
     type: 'http',
     scheme: 'bearer',
     description:
-      'A token from API_TOKENS. Roles: viewer (GET), operator (start runs), approver (decide gates); all may read.',
+      'A token from API_TOKENS, or an OpenID Connect access token (a JWT from the configured issuer, for the configured audience; roles from its roles claim). Roles: viewer (GET), operator (start runs), approver (decide gates); all may read.',
   },
 } as const;
 export const bearerSecurity = [{ bearerAuth: [] as string[] }];

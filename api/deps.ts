@@ -13,6 +13,18 @@ export interface ApiDeps {
   inventory: Inventory;
   /** Base URL of the Temporal Web UI, for links (change report); default http://127.0.0.1:8233. */
   temporalUiUrl?: string;
+  /**
+   * The Temporal client identities counted as this API's besides its own client's (`temporal.options.identity`),
+   * `*` matching any characters (API_TEMPORAL_IDENTITIES): a decision in a history counts as verified only
+   * when one of them sent it. Default `cucm-cert-regen-api@*`.
+   */
+  apiIdentities?: string[];
+  /**
+   * API_VERIFIED_TEMPORAL_IDENTITIES: Temporal client identities the operator vouches are bound to an authenticated
+   * user by Temporal's own authorization (docs/identity.md); a decision from one counts as verified when the name
+   * typed in is that identity. Default none: only the API's decisions are verified.
+   */
+  verifiedTemporalIdentities?: string[];
 }
 
 /**

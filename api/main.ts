@@ -14,10 +14,12 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // The auth rule first: a misconfigured API must not come up at all.
   const auth = authFromEnvironment(config);
+  // The provider's discovery document now: a wrong issuer stops the API with the reason, not its first caller.
+  if (!('disabled' in auth)) await auth.oidc?.start();
   if (!config.inventoryPath)
     throw new Error('CUCM_INVENTORY is not set: point it at the cluster inventory file (see docs/inventory.md).');
   const inventory = loadInventory(config.inventoryPath);
-  const temporal = await connectClient(config);
+  const temporal = await connectClient(config, { identity: config.apiTemporalIdentity });
   const app = await buildApp(
     {
       temporal,
@@ -25,6 +27,8 @@ async function main(): Promise<void> {
       taskQueue: config.taskQueue,
       inventory,
       temporalUiUrl: config.temporalUiUrl,
+      apiIdentities: config.apiTemporalIdentities,
+      verifiedTemporalIdentities: config.apiVerifiedTemporalIdentities,
     },
     {
       auth,
@@ -60,7 +64,10 @@ async function main(): Promise<void> {
     if (config.apiAuthDisabled)
       console.error('[api] API_AUTH_DISABLED=true is ignored: API_TOKENS is set, so tokens are required.');
     console.error(
-      `[api] authentication on: ${auth.tokens.length} token(s) (${auth.tokens.map((t) => `${t.name}:${t.role}`).join(', ')})`,
+      `[api] authentication on: ${auth.tokens.length} token(s) (${auth.tokens.map((t) => `${t.name}:${t.role}`).join(', ')})` +
+        (auth.oidc
+          ? `; OpenID Connect tokens from ${auth.oidc.issuer} for ${auth.oidc.settings.audience.join(', ')} (roles from the "${auth.oidc.rolesClaim}" claim)`
+          : ''),
     );
   }
   await app.listen({ host: config.host, port: config.apiPort });

@@ -55,7 +55,7 @@ export class ApiMetrics {
   });
   readonly startsRefused = new Counter({
     name: METRIC_NAMES.startsRefused,
-    help: 'Start requests refused, by reason (cluster-busy, idempotency-conflict).',
+    help: 'Start requests refused, by reason (cluster-busy, idempotency-conflict, change-freeze).',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

@@ -6,6 +6,8 @@ import type { WorkflowExecutionDescription } from '@temporalio/client';
 import type { RotationState } from '../domain/contract/rotation';
 import { CERT_UNITS, CLUSTER_ID, RUN_PHASE } from '../domain/search-attributes';
 import type { MaintenanceWindow, RegenerationResult, RegenerationState, RunPhase } from '../domain/types';
+import { attestRun, type DecisionIdentity } from './decision-identities';
+import type { ApiDeps } from './deps';
 import { ROTATION_TYPE, failureOf, type RunView } from './runs';
 import { rotationParent, statusFromTemporal, type RUN_WORKFLOW_TYPES, type RunStatus } from './visibility';
 
@@ -24,13 +26,16 @@ export interface RegenerationDocument {
   closedAt?: string;
   phase?: RegenerationState['phase'];
   requestedBy?: string;
+  /** How the API authenticated the requester (`api-token`, `oidc`); absent: not verified (or a direct start). */
+  requestedVia?: string;
   /** A unit run of a rotation: the rotation's id. */
   parentId?: string;
   notBefore?: string;
   maintenanceWindow?: MaintenanceWindow;
   steps: RegenerationState['steps'];
   pendingGates: RegenerationState['pendingGates'];
-  decisions?: RegenerationState['decisions'];
+  /** Each with the history's evidence of its sender: verified, via, temporalIdentity (./decision-identities.ts). */
+  decisions?: Array<RegenerationState['decisions'][number] & Partial<DecisionIdentity>>;
   plan?: RegenerationState['plan'];
   /** A trust recovery (recoverTrust): its plan. */
   recoveryPlan?: RegenerationState['recoveryPlan'];
@@ -70,8 +75,11 @@ export function runStatus(
   return statusFromTemporal(temporalStatus, state?.phase === 'aborted' ? 'aborted' : phaseAttribute);
 }
 
-/** The document of GET /v1/regenerations/{id}, from what readRun found. */
-export async function documentOf(view: RunView): Promise<RegenerationDocument | RotationDocument> {
+/**
+ * The document of GET /v1/regenerations/{id}, from what readRun found. With `deps`, each decision is checked against
+ * the history (who Temporal says sent it); without, decisions are shown as the run recorded them.
+ */
+export async function documentOf(view: RunView, deps?: ApiDeps): Promise<RegenerationDocument | RotationDocument> {
   const { description, state, rotation } = view;
   const attrs = description.typedSearchAttributes;
   const isRotation = description.type === ROTATION_TYPE;
@@ -92,6 +100,7 @@ export async function documentOf(view: RunView): Promise<RegenerationDocument | 
     status,
     phase: (status === 'awaiting-approval' ? 'awaiting-approval' : phase) as RunPhase | undefined,
     requestedBy: state?.requestedBy ?? memoString(description, 'requestedBy'),
+    ...(memoString(description, 'requestedVia') ? { requestedVia: memoString(description, 'requestedVia') } : {}),
     ...(rotationParent(description.parentExecution?.workflowId)
       ? { parentId: rotationParent(description.parentExecution?.workflowId) }
       : {}),
@@ -101,7 +110,18 @@ export async function documentOf(view: RunView): Promise<RegenerationDocument | 
     ...(state?.maintenanceWindow ? { maintenanceWindow: state.maintenanceWindow } : {}),
     steps: state?.steps ?? [],
     pendingGates: state?.pendingGates ?? [],
-    ...(state?.decisions ? { decisions: state.decisions } : {}),
+    ...(state?.decisions
+      ? {
+          decisions: deps
+            ? await attestRun(
+                deps,
+                state.decisions,
+                view.stateRunId ?? description.workflowId,
+                isRotation ? description.workflowId : rotationParent(description.parentExecution?.workflowId),
+              )
+            : state.decisions,
+        }
+      : {}),
     ...((isRotation ? rotation?.plan : state?.plan) ? { plan: isRotation ? rotation?.plan : state?.plan } : {}),
     ...(state?.recoveryPlan ? { recoveryPlan: state.recoveryPlan } : {}),
     ...(state?.certificates ? { certificates: state.certificates } : {}),

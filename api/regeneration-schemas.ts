@@ -163,6 +163,29 @@ const gateSchema = Type.Object({
   kind: str(),
   description: str(),
   allowed: opt(Type.Array(Type.String())),
+  expiresAt: str(),
+  policy: opt(
+    Type.Object(
+      {
+        approvers: StringEnum(['automatic', 'one', 'two']),
+        approverGroups: opt(Type.Array(Type.String())),
+        verified: opt(Type.Boolean()),
+        required: opt(Type.Boolean()),
+        rule: Type.String({ description: 'the approval rule that decided (its place in the inventory, or built-in)' }),
+      },
+      { description: 'how the gate is decided under the approval policy; the requester never approves' },
+    ),
+  ),
+  approvals: opt(
+    Type.Object(
+      {
+        needs: Type.Integer({ description: 'approvals the gate needs' }),
+        by: Type.Array(Type.String(), { description: 'who approved so far ("1 of 2": one name, needs 2)' }),
+        decision: str(),
+      },
+      { description: 'the approvals it has and needs' },
+    ),
+  ),
 });
 
 export const documentSchema = Type.Object({
@@ -173,6 +196,7 @@ export const documentSchema = Type.Object({
   status: opt(StringEnum(STATUS_VALUES)),
   phase: str(),
   requestedBy: str(),
+  requestedVia: opt(Type.String({ description: 'how the API authenticated the requester: api-token or oidc' })),
   parentId: opt(Type.String({ description: 'a unit run of a rotation: the rotation' })),
   startedAt: str(),
   closedAt: str(),
@@ -181,7 +205,37 @@ export const documentSchema = Type.Object({
   steps: opt(Type.Array(stepSchema)),
   pendingGates: opt(Type.Array(gateSchema)),
   decisions: opt(
-    Type.Array(Type.Object({ gateId: str(), kind: str(), decision: str(), by: str(), comment: str(), at: str() })),
+    Type.Array(
+      Type.Object({
+        gateId: str(),
+        kind: str(),
+        decision: str(),
+        by: str(),
+        comment: str(),
+        at: str(),
+        verified: opt(
+          Type.Boolean({
+            description:
+              'the API authenticated the decider and Temporal recorded the API as its sender (false: a name typed in, or a claim Temporal does not support)',
+          }),
+        ),
+        via: opt(
+          Type.String({
+            description:
+              'api-token | oidc | api (authentication disabled) | temporal-ui (any other Temporal client) | unknown',
+          }),
+        ),
+        authenticatedBy: opt(Type.String({ description: 'verified decisions: api-token or oidc' })),
+        groups: opt(Type.Array(Type.String(), { description: "the decider's roles or groups, as the API saw them" })),
+        temporalIdentity: opt(
+          Type.String({
+            description: "Temporal's record of the sender: the identity of the signal or update in the history",
+          }),
+        ),
+        unverifiedReason: opt(Type.String({ description: 'why a decision that claims verified is not counted' })),
+        approval: opt(Type.Object({ count: Type.Integer(), needs: Type.Integer() }, { description: '"1 of 2"' })),
+      }),
+    ),
   ),
   plan: opt(
     Type.Object(planSchema.properties, {

@@ -5,12 +5,16 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { clusterBusyHolder, updateClusterEntity, updateFailureType } from '../clients/cluster-entity';
 import { RUN_ID_TAKEN, startRunUpdate, type StartedRun } from '../domain/contract/cluster-entity';
 import { windowProblem } from '../domain/maintenance-window';
+import { activeFreeze, describeFreeze } from '../domain/freeze';
+import { runApprovalPolicy } from '../domain/inventory/approval-policy';
+import { findCluster } from '../domain/inventory/types';
+import { freezesOf } from '../domain/inventory/freezes';
 import { RUN_PHASE } from '../domain/search-attributes';
-import type { RegenerationRequest } from '../domain/types';
+import type { GateDecision, RegenerationRequest } from '../domain/types';
 import { withDeadline, type ApiDeps } from './deps';
 import type { ApiMetrics } from './metrics';
 import { HttpProblem } from './problem';
@@ -40,6 +44,20 @@ export async function describeOrUndefined(
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
+}
+
+/** How the API authenticated the requester: kept in the run's memo (`requestedVia`) beside `requestedBy`. */
+export type RequestedVia = 'api-token' | 'oidc';
+
+/** The requester of a start as deciderOf gives it: the name, and how it was verified (absent: not verified). */
+export function requesterOf(decider: Pick<GateDecision, 'by' | 'verified' | 'authenticatedBy'>): {
+  requestedBy: string;
+  requestedVia?: RequestedVia;
+} {
+  return {
+    requestedBy: decider.by ?? 'anonymous',
+    ...(decider.verified && decider.authenticatedBy ? { requestedVia: decider.authenticatedBy } : {}),
+  };
 }
 
 /** An existing run started with this idempotency key: the same request gets it back, another one a 422. */
@@ -72,10 +90,17 @@ export function replayOf(
 export async function startRun(
   deps: ApiDeps,
   metrics: ApiMetrics | undefined,
-  start: { clusterId: string; body: StartBody; requestedBy: string; key?: string },
+  start: {
+    clusterId: string;
+    body: StartBody;
+    requestedBy: string;
+    requestedVia?: RequestedVia;
+    key?: string;
+    withPolicy?: boolean;
+  },
   log: FastifyBaseLogger,
 ): Promise<StartAnswer> {
-  const { clusterId, body, requestedBy, key } = start;
+  const { clusterId, body, requestedBy, requestedVia, key, withPolicy = true } = start;
   const replay = (description: WorkflowExecutionDescription, requestHash: string, cluster: string) =>
     replayOf(metrics, description, requestHash, cluster);
   const {
@@ -112,6 +137,8 @@ export async function startRun(
       return replay(existing, requestHash, clusterId);
     }
   }
+  // After the idempotent replay (a run started before the freeze is still answered as itself), before the entity.
+  refuseInsideFreeze(deps, metrics, clusterId, notBefore);
   const input: RegenerationRequest = {
     clusterId,
     units,
@@ -125,6 +152,7 @@ export async function startRun(
     // per-node is the default: left out, so such a request is the same run input as one without it.
     ...(csrDistribution === 'multi-server' ? { csrDistribution } : {}),
     ...(canaryPhones !== undefined ? { canaryPhones } : {}),
+    ...(withPolicy ? approvalPolicyOf(deps, clusterId, units) : {}),
   };
   // The cluster's entity decides, for every API process and every direct start alike: it starts the run (its
   // child) if no run holds the cluster, else its validator refuses (ClusterBusy, naming the holder). No lock, no
@@ -138,7 +166,7 @@ export async function startRun(
           // One unit: regenerateCertificate; several: rotateCluster runs them one by one in the plan's safe order.
           type: units.length > 1 ? 'rotateCluster' : 'regenerateCertificate',
           request: input,
-          memo: { requestHash, requestedBy },
+          memo: { requestHash, requestedBy, ...(requestedVia ? { requestedVia } : {}) },
           staticSummary: `Regenerate ${units.join(', ')} on ${clusterId} (requested by ${requestedBy})`,
         },
       ]),
@@ -164,6 +192,64 @@ export async function startRun(
   }
   log.info({ runId: id, clusterId, units, requestedBy }, 'regeneration started');
   return { id, clusterId, status: 'running', location: `/v1/regenerations/${id}`, requestedBy };
+}
+
+/**
+ * Nothing starts inside a change freeze of the cluster: the 409 names the freeze and when starting is possible again.
+ * A notBefore inside a freeze is refused too (the run would change the cluster inside it). The zone math is the
+ * inventory's (domain/inventory/freezes.ts), here in the API, never in the workflow.
+ */
+function refuseInsideFreeze(
+  deps: ApiDeps,
+  metrics: ApiMetrics | undefined,
+  clusterId: string,
+  notBefore: string | undefined,
+): void {
+  const cluster = findCluster(deps.inventory, clusterId);
+  if (!cluster?.freezes?.length) return;
+  const freezes = freezesOf(cluster);
+  const now = Date.now();
+  const later = notBefore ? Date.parse(notBefore) : NaN;
+  for (const [at, when] of [
+    [now, 'now'],
+    [later, `at notBefore ${notBefore}`],
+  ] as const) {
+    if (Number.isNaN(at)) continue;
+    const active = activeFreeze(freezes, at);
+    if (!active) continue;
+    metrics?.startsRefused.inc({ reason: 'change-freeze' });
+    throw new HttpProblem(
+      409,
+      'Conflict',
+      `Cluster ${clusterId} is inside ${describeFreeze(active.freeze)} ${when}: nothing starts until ${active.until}. ` +
+        `Start again from ${active.until}${when === 'now' ? ' (or with notBefore from then)' : ', or with an earlier notBefore'}, or remove the freeze from the inventory.`,
+      { freeze: active.freeze.name, freezeStartsAt: active.freeze.startsAt, freezeEndsAt: active.until },
+    );
+  }
+}
+
+/**
+ * Whether a start by this caller carries the approval policy: not with authentication switched off (development
+ * only), where every caller is "anonymous": the policy's rules are about people (the requester, two distinct
+ * approvers, their groups) and no one could be told apart, so a two-approver gate could never open. Such a run has
+ * one approver per gate, as a start from the Temporal UI.
+ */
+export function policyApplies(request: FastifyRequest): boolean {
+  return request.principal?.method !== undefined && request.principal.method !== 'none';
+}
+
+/**
+ * The approval policy a run carries: the inventory's rules for the cluster and these units (the expiry watch
+ * carries the same, from the same inventory). The workflow resolves each gate with the cluster's mode and version.
+ */
+export function approvalPolicyOf(
+  deps: Pick<ApiDeps, 'inventory'>,
+  clusterId: string,
+  units: RegenerationRequest['units'],
+  run: 'regeneration' | 'trust-recovery' = 'regeneration',
+): Pick<RegenerationRequest, 'approvalPolicy'> {
+  const cluster = findCluster(deps.inventory, clusterId);
+  return cluster ? { approvalPolicy: runApprovalPolicy(deps.inventory, cluster, run, units) } : {};
 }
 
 /**

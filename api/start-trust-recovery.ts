@@ -13,16 +13,31 @@ import { withDeadline, type ApiDeps } from './deps';
 import type { ApiMetrics } from './metrics';
 import { HttpProblem } from './problem';
 import type { StartAnswer } from './regeneration-schemas';
-import { canonical, clusterBusyProblem, describeOrUndefined, replayOf, sha256 } from './start-run';
+import {
+  approvalPolicyOf,
+  canonical,
+  clusterBusyProblem,
+  describeOrUndefined,
+  replayOf,
+  sha256,
+  type RequestedVia,
+} from './start-run';
 import type { TrustRecoveryBody } from './trust-recovery-schemas';
 
 export async function startTrustRecovery(
   deps: ApiDeps,
   metrics: ApiMetrics | undefined,
-  start: { clusterId: string; body: TrustRecoveryBody; requestedBy: string; key?: string },
+  start: {
+    clusterId: string;
+    body: TrustRecoveryBody;
+    requestedBy: string;
+    requestedVia?: RequestedVia;
+    key?: string;
+    withPolicy?: boolean;
+  },
   log: FastifyBaseLogger,
 ): Promise<StartAnswer> {
-  const { clusterId, requestedBy, key } = start;
+  const { clusterId, requestedBy, requestedVia, key } = start;
   const { dryRun: _dryRun, ...body } = start.body;
   const windowIssue = body.maintenanceWindow ? windowProblem(body.maintenanceWindow) : undefined;
   if (windowIssue)
@@ -40,7 +55,12 @@ export async function startTrustRecovery(
     const existing = await describeOrUndefined(deps, id);
     if (existing) return replayOf(metrics, existing, requestHash, clusterId);
   }
-  const input: TrustRecoveryRequest = { clusterId, requestedBy, ...body };
+  const input: TrustRecoveryRequest = {
+    clusterId,
+    requestedBy,
+    ...body,
+    ...(start.withPolicy === false ? {} : approvalPolicyOf(deps, clusterId, [], 'trust-recovery')),
+  };
   let started: StartedRun;
   try {
     started = await withDeadline(deps, 10_000, () =>
@@ -49,7 +69,7 @@ export async function startTrustRecovery(
           workflowId: id,
           type: 'recoverTrust',
           request: input,
-          memo: { requestHash, requestedBy },
+          memo: { requestHash, requestedBy, ...(requestedVia ? { requestedVia } : {}) },
           staticSummary:
             `Trust recovery on ${clusterId} (requested by ${requestedBy})${body.reason ? `: ${body.reason}` : ''}`.slice(
               0,

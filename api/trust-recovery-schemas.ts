@@ -96,4 +96,10 @@ export const trustRecoveryDryRunSchema = Type.Object({
   discoveredAt: Type.String({ format: 'date-time' }),
   discoveryWorkflowId: Type.String(),
   securityMode: Type.Integer(),
+  gates: Type.Optional(
+    Type.Array(Type.Object({}, { additionalProperties: true }), {
+      description:
+        'The gates the recovery will stop at (asked "always") or may stop at (asked "if ..."), each with how the approval policy decides it (approvers, approverGroups, verified, rule) and why it is asked.',
+    }),
+  ),
 });

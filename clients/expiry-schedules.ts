@@ -7,6 +7,8 @@
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions } from '@temporalio/client';
 import { expiryPolicyOf } from '../domain/inventory/expiry-policy';
+import { runApprovalPolicy } from '../domain/inventory/approval-policy';
+import { CERTIFICATE_UNITS } from '../domain/units';
 import type { Inventory, InventoryCluster } from '../domain/inventory/types';
 import {
   EXPIRY_WATCH_TYPE,
@@ -15,10 +17,12 @@ import {
   type ExpiryWatchResult,
 } from '../domain/contract/expiry-watch';
 import { CLUSTER_ID } from '../domain/search-attributes';
+import { freezesAhead } from '../domain/freeze';
+import { freezeMarginDaysOf, freezesOf } from '../domain/inventory/freezes';
 import type { ExpiryReading } from '../domain/certificates';
 
 /** What the Schedule of a cluster should be, from the inventory. */
-function expiryScheduleOptions(cluster: InventoryCluster, taskQueue: string): ScheduleOptions {
+function expiryScheduleOptions(inventory: Inventory, cluster: InventoryCluster, taskQueue: string): ScheduleOptions {
   const policy = expiryPolicyOf(cluster);
   const [hour, minute] = policy.at.split(':').map(Number) as [number, number];
   const input: ExpiryWatchInput = {
@@ -26,7 +30,14 @@ function expiryScheduleOptions(cluster: InventoryCluster, taskQueue: string): Sc
     renewBeforeDays: policy.renewBeforeDays,
     approvals: policy.approvals,
     ...(policy.maintenanceWindow ? { maintenanceWindow: policy.maintenanceWindow } : {}),
+    // The same approval policy as a manual start: the watch's renewal carries it (whichever units are due).
+    approvalPolicy: runApprovalPolicy(inventory, cluster, 'regeneration', CERTIFICATE_UNITS),
   };
+  // The freezes as UTC instants, computed here (the worker, at start) so the watch holds no time-zone data; an
+  // ended freeze decides nothing and is left out. A new freeze in the inventory reaches the watch when the worker
+  // restarts with it, like every other field of the Schedule.
+  const freezes = freezesAhead(freezesOf(cluster), Date.now());
+  if (freezes.length > 0) Object.assign(input, { freezes, freezeMarginDays: freezeMarginDaysOf(cluster) });
   const gates = policy.approvals.length ? `gated at ${policy.approvals.join(', ')}` : 'no optional gate';
   const window = policy.maintenanceWindow
     ? `inside ${policy.maintenanceWindow.start}-${policy.maintenanceWindow.end} ${policy.maintenanceWindow.timeZone}`
@@ -45,7 +56,7 @@ function expiryScheduleOptions(cluster: InventoryCluster, taskQueue: string): Sc
       taskQueue,
       args: [input],
       typedSearchAttributes: [{ key: CLUSTER_ID, value: cluster.id }],
-      staticSummary: `Expiry watch of ${cluster.id}: discover, export days left, renew units within ${policy.renewBeforeDays} days (${gates}, ${window})`,
+      staticSummary: `Expiry watch of ${cluster.id}: discover, export days left, renew units within ${policy.renewBeforeDays} days (${gates}, ${window}${freezes.length ? `, ${freezes.length} change freeze(s): nothing starts inside one, renewals brought forward` : ''})`,
     },
     policies: {
       // A watch still running (a node slow to answer) is not doubled; a missed day (Temporal down) runs once late.
@@ -74,7 +85,7 @@ export async function upsertExpirySchedules(
 ): Promise<Array<{ scheduleId: string; created: boolean }>> {
   const results: Array<{ scheduleId: string; created: boolean }> = [];
   for (const cluster of inventory.clusters) {
-    const options = expiryScheduleOptions(cluster, taskQueue);
+    const options = expiryScheduleOptions(inventory, cluster, taskQueue);
     const handle = client.schedule.getHandle(options.scheduleId);
     const update = () =>
       handle.update((previous) => ({

@@ -131,9 +131,20 @@ async function connectChecked<C extends NamespaceDescriber & { close(): Promise<
   return connection;
 }
 
-export async function connectClient(config: AppConfig, options: ConnectOptions = {}): Promise<Client> {
+/**
+ * `identity`: what Temporal records as the sender of this client's signals, updates and starts (the API gives
+ * `cucm-cert-regen-api@<host>`, so its decisions can be told from others in a history); default the SDK's pid@host.
+ */
+export async function connectClient(
+  config: AppConfig,
+  options: ConnectOptions & { identity?: string } = {},
+): Promise<Client> {
   const connection = await connectChecked(config, (o) => Connection.connect(o), options);
-  return new Client({ connection, namespace: config.temporalNamespace });
+  return new Client({
+    connection,
+    namespace: config.temporalNamespace,
+    ...(options.identity ? { identity: options.identity } : {}),
+  });
 }
 
 export function connectWorkerConnection(config: AppConfig): Promise<NativeConnection> {

@@ -2,6 +2,7 @@
  * Process configuration from the environment, with the defaults `npm start` runs on. One place, so the worker, the
  * API and the launcher agree on ports, addresses and names.
  */
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadTemporalConnection, type TemporalConnectionConfig } from './temporal';
 
@@ -29,6 +30,26 @@ export interface AppConfig {
   apiTokensJson?: string;
   /** `API_AUTH_DISABLED=true`: the development switch that lets the API run without tokens (it logs that loudly). */
   apiAuthDisabled: boolean;
+  /**
+   * Every `OIDC_*` variable set (OIDC_ISSUER, OIDC_AUDIENCE, ...), raw: the API checks them at start (api/oidc.ts);
+   * undefined when none is set.
+   */
+  oidc?: Record<string, string | undefined>;
+  /**
+   * `API_TEMPORAL_IDENTITY`: the identity the API's Temporal client gives (Temporal records it on every signal and
+   * update the API sends); default `cucm-cert-regen-api@<host name>`.
+   */
+  apiTemporalIdentity: string;
+  /**
+   * `API_TEMPORAL_IDENTITIES`: the Temporal client identities counted as this API's (comma-separated; `*` matches
+   * any characters), for telling the API's decisions from others in a history; default `cucm-cert-regen-api@*`.
+   */
+  apiTemporalIdentities: string[];
+  /**
+   * `API_VERIFIED_TEMPORAL_IDENTITIES`: Temporal client identities (comma-separated, `*` matching any characters) whose
+   * decisions count as verified because Temporal's authorization binds them to an authenticated user; default none.
+   */
+  apiVerifiedTemporalIdentities: string[];
   /** How long an API request waits for a discovery workflow before answering 504 (`API_DISCOVERY_TIMEOUT_SECONDS`). */
   apiDiscoveryTimeoutSeconds: number;
   /** `WORKER_METRICS_PORT`: the worker serves its Prometheus metrics at this port (unset: not served). */
@@ -123,6 +144,15 @@ function urlFromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return url.toString();
 }
 
+/** How the API's Temporal client names itself, so its messages are recognisable in a history and the Web UI. */
+export const API_IDENTITY_PREFIX = 'cucm-cert-regen-api@';
+
+/** The OIDC_* variables set (an empty one counts as unset). */
+function oidcVariables(env: NodeJS.ProcessEnv): Record<string, string | undefined> | undefined {
+  const set = Object.entries(env).filter(([k, v]) => k.startsWith('OIDC_') && v !== undefined && v !== '');
+  return set.length ? Object.fromEntries(set) : undefined;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const host = env.HOST || '127.0.0.1';
   const temporalPort = intFromEnv(env, 'TEMPORAL_PORT', 7233);
@@ -143,6 +173,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     inventoryPath: env.CUCM_INVENTORY ? resolve(env.CUCM_INVENTORY) : undefined,
     apiTokensJson: env.API_TOKENS || undefined,
     apiAuthDisabled: env.API_AUTH_DISABLED === 'true',
+    oidc: oidcVariables(env),
+    apiTemporalIdentity: env.API_TEMPORAL_IDENTITY || `${API_IDENTITY_PREFIX}${hostname()}`,
+    apiTemporalIdentities: (env.API_TEMPORAL_IDENTITIES || `${API_IDENTITY_PREFIX}*`)
+      .split(',')
+      .map((i) => i.trim())
+      .filter(Boolean),
+    apiVerifiedTemporalIdentities: (env.API_VERIFIED_TEMPORAL_IDENTITIES ?? '')
+      .split(',')
+      .map((i) => i.trim())
+      .filter(Boolean),
     apiDiscoveryTimeoutSeconds: secondsFromEnv(env, 'API_DISCOVERY_TIMEOUT_SECONDS', 120),
     workerMetricsPort: env.WORKER_METRICS_PORT ? intFromEnv(env, 'WORKER_METRICS_PORT', 0) : undefined,
     workerMetricsHost: env.WORKER_METRICS_HOST || '127.0.0.1',

@@ -164,6 +164,22 @@ function offsetAt(timeZone: string, ms: number): number {
 }
 
 /**
+ * The instant (ms since the epoch) of a local date and time "YYYY-MM-DDTHH:MM" in an IANA zone, with the window's
+ * rule for daylight saving: a time skipped by a spring-forward gap becomes the first instant after the gap, one that
+ * occurs twice becomes its first occurrence. NaN when `local` is not a real date and time. For change freezes
+ * (domain/inventory/freezes.ts): the inventory loader, the API and the Schedule writer call it, never workflow code.
+ */
+export function instantOfLocal(timeZone: string, local: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)$/.exec(local);
+  if (!m) return NaN;
+  const [year, month, day, hour, minute] = m.slice(1).map(Number) as [number, number, number, number, number];
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  // Date.UTC rolls 2026-02-30 over to March: such a date is not a date.
+  if (new Date(wall).getUTCDate() !== day || new Date(wall).getUTCMonth() !== month - 1) return NaN;
+  return instantOf(timeZone, wall);
+}
+
+/**
  * The instant at which the local wall clock reads `wall` (as from wallClock): the first one when it reads it twice,
  * the first instant after the gap when it never does.
  */

@@ -74,6 +74,10 @@ export interface SignedChainSubmission {
   chainPem: string;
   /** Who submitted it: the API records its token's identity. */
   by?: string;
+  /** Set by the API only, as on a GateDecision: the submitter was authenticated, how, and their roles or groups. */
+  verified?: boolean;
+  authenticatedBy?: 'api-token' | 'oidc';
+  groups?: string[];
 }
 
 /** Submit the signed chain for a pending CSR; the answer says whether it was accepted and, if not, why. */

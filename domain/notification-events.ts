@@ -15,9 +15,21 @@ export const NOTIFICATION_EVENT_KINDS = [
   'run-ended',
   /** The expiry watch found certificates within the cluster's renewBeforeDays. */
   'renewal-due',
+  /** A gate is still open after the cluster's gateReminders.remindAfterSeconds: the people who decide are told again. */
+  'gate-reminder',
+  /** A gate is still open after its reminder and escalateAfterSeconds: told again, and to the escalation channels. */
+  'gate-escalated',
 ] as const;
 
 export type NotificationEventKind = (typeof NOTIFICATION_EVENT_KINDS)[number];
+
+/** When a gate left open is reminded of, then escalated (the cluster's gateReminders, in seconds). */
+export interface ReminderDelays {
+  /** After the gate opened. */
+  remindAfterSeconds: number;
+  /** After the reminder. */
+  escalateAfterSeconds: number;
+}
 
 interface NotificationGate {
   id: string;
@@ -27,6 +39,8 @@ interface NotificationGate {
   allowed: string[];
   /** ISO-8601 instant at which the gate gives up, when it has one. */
   expiresAt?: string;
+  /** gate-reminder and gate-escalated: when the gate opened (ISO-8601). */
+  openedAt?: string;
 }
 
 export interface NotificationEvent {

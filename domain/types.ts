@@ -8,6 +8,7 @@ import type { CertificateUnit } from './units';
 import type { ClusterDiscovery } from './discovery';
 import type { CanaryPhone } from './phones';
 import type { SentRecord } from './evidence';
+import type { GateApprovals, GatePolicy, RunApprovalPolicy } from './policy/types';
 
 /** Where a run stops for an engineer. */
 export type GateKind =
@@ -99,6 +100,12 @@ export interface RegenerationRequest {
   csrDistribution?: CsrDistribution;
   /** Set by rotateCluster on its unit runs: the rotation's workflow id, which the unit run reports its state to. */
   rotationId?: string;
+  /**
+   * Who decides the gates (domain/policy): the inventory's rules that may apply to these units, resolved by whoever
+   * started the run (the API, the expiry watch). Absent (a start from the Temporal UI or CLI): one approver per
+   * gate, and never the requester.
+   */
+  approvalPolicy?: RunApprovalPolicy;
 }
 
 /**
@@ -167,6 +174,10 @@ export interface PendingGate {
   allowed: GateDecisionKind[];
   /** When the gate gives up waiting and the run fails (GateTimedOut); absent on gates opened before it was kept. */
   expiresAt?: string;
+  /** How the gate is decided under the run's approval policy, and why (absent on gates of older runs). */
+  policy?: GatePolicy;
+  /** The approvals it has and needs, and who gave them (absent on gates of older runs). */
+  approvals?: GateApprovals;
 }
 
 /** A decision (update refused, or signal that could not be applied) and why: the audit trail keeps these too. */
@@ -183,6 +194,8 @@ export interface IgnoredDecision {
 export interface DecisionRecord extends GateDecision {
   kind: GateKind;
   at: string;
+  /** An approval at a gate that needs more than one: which one it was ("1 of 2"). */
+  approval?: { count: number; needs: number };
 }
 
 export interface RegenerationState {

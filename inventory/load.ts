@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { isTimeZone, windowProblem } from '../domain/maintenance-window';
+import { freezeInstant } from '../domain/inventory/freezes';
+import { automaticProblem, type ApprovalRule } from '../domain/policy';
 import { InventoryError } from './errors';
 import { InventorySchema, type InventoryInput } from '../domain/inventory/schema';
 import { schemaProblems, wherePath } from './schema-errors';
@@ -50,6 +52,27 @@ function clusterProblems(c: ClusterInput, at: (...path: (string | number)[]) => 
   if (uccx) problems.push(`${at('uccxNodes', uccx.index, 'id')}: "${uccx.id}" is listed twice`);
   const channel = firstRepeat((c.notifications ?? []).map((n) => n.id));
   if (channel) problems.push(`${at('notifications', channel.index, 'id')}: "${channel.id}" is used twice`);
+  // Escalation channels share the notification channels' ids: a delivery names its channel by id alone.
+  const escalation = firstRepeat((c.escalation ?? []).map((n) => n.id));
+  if (escalation) problems.push(`${at('escalation', escalation.index, 'id')}: "${escalation.id}" is used twice`);
+  c.escalation?.forEach((n, i) => {
+    if (c.notifications?.some((o) => o.id === n.id))
+      problems.push(
+        `${at('escalation', i, 'id')}: "${n.id}" is also a notification channel; channel ids are unique across notifications and escalation`,
+      );
+  });
+  c.escalation?.forEach((n, i) => {
+    if (n.events !== undefined)
+      problems.push(
+        `${at('escalation', i, 'events')}: escalation channels take the gate-escalated event only; remove "events"`,
+      );
+    if (n.kind === 'email' && (n.smtp.username === undefined) !== (n.smtp.passwordRef === undefined))
+      problems.push(`${at('escalation', i, 'smtp')}: "username" and "passwordRef" go together`);
+  });
+  c.freezes?.forEach((f, i) => {
+    const r = freezeInstant(f);
+    if ('problem' in r) problems.push(`${at('freezes', i)}: ${r.problem}`);
+  });
   c.notifications?.forEach((n, i) => {
     if (n.kind === 'email' && (n.smtp.username === undefined) !== (n.smtp.passwordRef === undefined))
       problems.push(`${at('notifications', i, 'smtp')}: "username" and "passwordRef" go together`);
@@ -59,6 +82,31 @@ function clusterProblems(c: ClusterInput, at: (...path: (string | number)[]) => 
     problems.push(`${at('expiryWatch', 'timeZone')}: must be an IANA time zone, e.g. "Europe/Paris"`);
   const window = c.maintenanceWindow && windowProblem(c.maintenanceWindow);
   if (window) problems.push(`${at()}: ${window}`);
+  c.approvalPolicy?.rules.forEach((rule, i) => {
+    problems.push(...ruleProblems(rule, at('approvalPolicy', 'rules', i)));
+    if (rule.approvers === 'automatic' && !c.maintenanceWindow)
+      problems.push(
+        `${at('approvalPolicy', 'rules', i, 'approvers')}: "automatic" passes a gate only inside the cluster's maintenanceWindow, and this cluster has none; add one or choose "one"`,
+      );
+  });
+  return problems;
+}
+
+/**
+ * What a schema cannot say about an approval rule: where automatic is allowed at all (low-risk units and gates
+ * only, domain/policy/risk.ts), a version range that holds some version.
+ */
+function ruleProblems(rule: ApprovalRule, where: string): string[] {
+  const problems: string[] = [];
+  const automatic = automaticProblem(rule);
+  if (automatic) problems.push(`${where}: "approvers": "automatic" is refused: ${automatic}`);
+  const { atLeast, below } = rule.cucmVersion ?? {};
+  const num = (v: string) => v.split('.').map(Number) as [number, number?];
+  if (atLeast !== undefined && below !== undefined) {
+    const [a, am = 0] = num(atLeast);
+    const [b, bm = 0] = num(below);
+    if (a > b || (a === b && am >= bm)) problems.push(`${where}.cucmVersion: "atLeast" must be below "below"`);
+  }
   return problems;
 }
 
@@ -76,6 +124,7 @@ function normalized(input: ClusterInput): InventoryCluster {
     // Publisher first: every procedure starts there.
     nodes: [...c.nodes].sort((a, b) => Number(b.role === 'publisher') - Number(a.role === 'publisher')),
     ...(c.notifications ? { notifications: c.notifications.map(channelWithDefaults) } : {}),
+    ...(c.escalation ? { escalation: c.escalation.map(channelWithDefaults) } : {}),
     ...(approvals ? { renewal: { approvals: [...new Set(approvals)] } } : {}),
     ...(uccxNodes?.length ? { uccxNodes } : {}),
   };
@@ -101,9 +150,22 @@ export function parseInventory(raw: unknown): Inventory {
     });
     const cluster = firstRepeat(doc.clusters.map((c) => c.id));
     if (cluster) problems.push(`cluster "${cluster.id}" is listed twice`);
+    doc.approvalPolicy?.rules.forEach((rule, i) => {
+      const where = `approvalPolicy.rules[${i}]`;
+      problems.push(...ruleProblems(rule, where));
+      const windowless = doc.clusters.filter((c) => !c.maintenanceWindow).map((c) => c.id);
+      if (rule.approvers === 'automatic' && windowless.length > 0)
+        problems.push(
+          `${where}.approvers: "automatic" passes a gate only inside a cluster's maintenanceWindow, and ${windowless.map((id) => `"${id}"`).join(', ')} ${windowless.length > 1 ? 'have' : 'has'} none; add one or put the rule in the clusters that have one`,
+        );
+    });
   }
   if (problems.length > 0) throw new InventoryError(problems.join('\n'));
-  return { clusters: (withDefaults as InventoryInput).clusters.map(normalized) };
+  const doc = withDefaults as InventoryInput;
+  return {
+    clusters: doc.clusters.map(normalized),
+    ...(doc.approvalPolicy ? { approvalPolicy: doc.approvalPolicy } : {}),
+  };
 }
 
 export function loadInventory(path: string): Inventory {

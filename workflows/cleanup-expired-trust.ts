@@ -168,6 +168,7 @@ async function restartReaders(cleanup: Cleanup, nodeId: string, expired: TrustCe
       clusterId: cleanup.request.clusterId,
       nodeId,
       service,
+      scheduledAt: new Date().toISOString(),
     });
     cleanup.record({
       kind: 'restart-service',

@@ -15,10 +15,12 @@ import {
 } from '../domain/contract/expiry-watch';
 import { DISCOVERY_NON_RETRYABLE } from './discover';
 import { decideRenewal, type DueUnit } from '../domain/expiry/due';
+import { activeFreeze, describeFreeze } from '../domain/freeze';
 import { RunNotifier } from './notify';
 import { withSentOf } from './run/evidence';
 import { planClusterOf } from '../domain/plan';
 import type { RegenerationRequest } from '../domain/types';
+import { narrowPolicy } from '../domain/policy';
 
 const { discoverCluster, listExpiredTrust } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
@@ -40,7 +42,13 @@ const { recordCertificateExpiry, startRenewal } = proxyActivities<Activities>({
 /** Which units are due and renewable, which are refused, and every node's days left. */
 type ExpiryDecision = ReturnType<typeof decideRenewal>;
 
-const dueText = (due: DueUnit[]) => due.map((d) => `${d.unit} (${d.daysLeft} days left)`).join(', ');
+const dueText = (due: DueUnit[]) =>
+  due
+    .map(
+      (d) =>
+        `${d.unit} (${d.daysLeft} days left${d.beforeFreeze ? `, renewed before ${describeFreeze(d.beforeFreeze)}` : ''})`,
+    )
+    .join(', ');
 
 /** YYYYMMDDTHHMMSS of workflow time: the renewal's id is unique per watch run and stable across retries. */
 const stamp = (iso: string) => iso.replace(/[-:]/g, '').slice(0, 15);
@@ -51,7 +59,15 @@ export async function expiryWatch(input: ExpiryWatchInput): Promise<ExpiryWatchR
   const { discovery, expiredTrust } = await readCluster(clusterId);
   const now = Date.now();
   const checkedAt = new Date(now).toISOString();
-  const decision = decideRenewal(planClusterOf(discovery), now, renewBeforeDays);
+  // Freezes come as UTC instants (the Schedule's writer converted them): no time-zone data here.
+  const freezes = input.freezes ?? [];
+  const decision = decideRenewal(
+    planClusterOf(discovery),
+    now,
+    renewBeforeDays,
+    freezes.length ? { freezes, marginDays: input.freezeMarginDays ?? 0 } : undefined,
+  );
+  const frozen = activeFreeze(freezes, now);
   await recordCertificateExpiry({
     clusterId,
     certificates: decision.rows.flatMap((r) =>
@@ -61,7 +77,17 @@ export async function expiryWatch(input: ExpiryWatchInput): Promise<ExpiryWatchR
   });
 
   const renewal: RenewalOutcome =
-    decision.due.length > 0 ? await startDueRenewal(input, decision, checkedAt) : { status: 'none' };
+    decision.due.length === 0
+      ? { status: 'none' }
+      : frozen
+        ? {
+            // Nothing starts inside a freeze: the first watch after it starts what is due then.
+            status: 'frozen',
+            freeze: frozen.freeze,
+            until: frozen.until,
+            message: `Inside ${describeFreeze(frozen.freeze)}: nothing started; the first watch from ${frozen.until} renews what is due then.`,
+          }
+        : await startDueRenewal(input, decision, checkedAt);
   const summary = summaryOf(renewBeforeDays, decision, renewal, expiredTrust);
   setCurrentDetails(`**Expiry watch of ${clusterId}** at ${checkedAt}\n\n${summary}`);
   if (decision.due.length > 0) await notifyDue(input, decision, renewal, summary);
@@ -108,6 +134,8 @@ async function startDueRenewal(
     requestedBy: EXPIRY_WATCH_ACTOR,
     approvals: input.approvals,
     ...(input.maintenanceWindow ? { maintenanceWindow: input.maintenanceWindow } : {}),
+    // Only the rules that may meet the due units: the same policy a manual start of these units carries.
+    ...(input.approvalPolicy ? { approvalPolicy: narrowPolicy(input.approvalPolicy, units) } : {}),
   };
   const answer = await startRenewal({
     // regen-… like every run the API starts, so GET /v1/regenerations/{id} and its gates work for it; "renewal" says who.
@@ -138,10 +166,10 @@ function summaryOf(
   const expiredTotal = expiredTrust.reduce((n, t) => n + t.count, 0);
   return [
     decision.due.length
-      ? `Due within ${renewBeforeDays} days: ${dueText(decision.due)}.`
+      ? `Due within ${renewBeforeDays} days${decision.due.some((d) => d.beforeFreeze) ? ' or before a change freeze' : ''}: ${dueText(decision.due)}.`
       : `Nothing due within ${renewBeforeDays} days${soonest ? ` (soonest: ${soonest.unit} on ${soonest.node}, ${soonest.daysLeft} days)` : ''}.`,
     renewal.status === 'started' ? `Renewal ${renewal.workflowId} started.` : '',
-    renewal.status === 'held' ? renewal.message : '',
+    renewal.status === 'held' || renewal.status === 'frozen' ? renewal.message : '',
     decision.refused.length
       ? `Refused by the plan: ${decision.refused.map((r) => `${r.unit}: ${r.reason}`).join(' ')}`
       : '',
@@ -164,7 +192,11 @@ async function notifyDue(
     title: `${clusterId}: ${decision.due.map((d) => d.unit).join(', ')} due for renewal`,
     details: [summary],
     dueCertificates: decision.rows
-      .filter((r) => r.daysLeft !== null && r.daysLeft <= renewBeforeDays)
+      .filter(
+        (r) =>
+          r.daysLeft !== null &&
+          (r.daysLeft <= renewBeforeDays || decision.due.some((d) => d.unit === r.unit && d.nodes.includes(r.node))),
+      )
       .map((r) => ({ node: r.node, unit: r.unit, daysLeft: r.daysLeft ?? 0, notAfter: r.notAfter })),
   });
   await notifier.settle();

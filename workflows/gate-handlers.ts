@@ -41,7 +41,7 @@ export function setGateHandlers(target: GateTarget, { gatesTake, whose, ends }: 
   const help = `Gates and what they take: ${gatesTake}. A decision ${ends} cannot apply is recorded as ignored (state, current details, /events).`;
   setHandler(decideGateUpdate, (decision) => target.decide(decision), {
     validator: (decision: GateDecision) => void target.validate(decision),
-    description: `Decide ${whose}: {"gateId" (e.g. "tomcat.before-start-1"), "decision", "comment", "by"}; refused (the update fails, saying why) unless exactly that gate is pending and takes the decision, so a stale or repeated decision is refused. ${gatesTake}.`,
+    description: `Decide ${whose}: {"gateId" (e.g. "tomcat.before-start-1"), "decision", "comment", "by"}; refused (the update fails, saying why) unless exactly that gate is pending and takes the decision, so a stale or repeated decision is refused, and unless the run's approval policy counts it (never the requester's own approval; a second, distinct approver where two are needed). ${gatesTake}.`,
   });
   setHandler(decideGateSignal, (decision) => target.signalled('decideGate-signal', decision), {
     description: `Decide ${whose}: {"gateId", "decision", "comment", "by"}. ${help}`,

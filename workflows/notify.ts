@@ -8,6 +8,7 @@ import { ActivityFailure, CancellationScope, proxyActivities, workflowInfo } fro
 import type { Activities } from '../activities';
 import type { NotificationEvent, NotificationEventKind } from '../domain/notification-events';
 import type { GateKind, PendingGate, RegenerationState } from '../domain/types';
+import type { GateReminders, ReminderDelays, ReminderKind } from './run/reminders';
 
 type MissingPhones = NonNullable<RegenerationState['missingPhones']>;
 
@@ -90,6 +91,40 @@ export class RunNotifier {
         ? { missingPhones: { count: context.missingPhones.count, names: context.missingPhones.sample.slice(0, 20) } }
         : {}),
     });
+  }
+
+  /**
+   * The reminders of this run's gates (./run/reminders.ts): the cluster's delays are read once per run, on the
+   * first gate that opens; each reminder is an event like the gate's own, saying since when it waits.
+   */
+  gateReminders(title: string): GateReminders {
+    let delays: Promise<ReminderDelays> | undefined;
+    return {
+      delays: () => (delays ??= lookup.gateReminderDelays({ clusterId: this.clusterId })),
+      send: (gate: PendingGate, kind: ReminderKind, openedAt: string) => {
+        const what = GATE_TITLES[gate.kind] ?? `gate ${gate.kind}`;
+        this.emit({
+          kind,
+          title:
+            kind === 'gate-reminder'
+              ? `${title}: reminder, still open since ${openedAt}: ${what}`
+              : `${title}: escalated, still open since ${openedAt}: ${what}`,
+          details: [
+            kind === 'gate-reminder'
+              ? `Gate ${gate.id} has waited for a decision since ${openedAt}.`
+              : `Gate ${gate.id} has waited for a decision since ${openedAt}, after a reminder: escalated.`,
+          ],
+          gate: {
+            id: gate.id,
+            kind: gate.kind,
+            description: gate.description,
+            allowed: gate.allowed,
+            ...(gate.expiresAt ? { expiresAt: gate.expiresAt } : {}),
+            openedAt,
+          },
+        });
+      },
+    };
   }
 
   /** The event of a run's end, with what is left to do by hand. */

@@ -24,4 +24,12 @@ export const PATCHES = {
    * only once the counts are back, instead of every poll: the budget stays for the fleet's wait that follows.
    */
   canaryCounts: 'canary-counts',
+  /** v1.2.0: a gate left open is notified again, then escalated (workflows/run/reminders.ts), until it is decided. */
+  gateReminders: 'gate-reminders',
+  /**
+   * Issue 21: gates follow the run's approval policy (domain/policy): a decision that breaks it is refused (update)
+   * or recorded as ignored (signal), a two-approver gate stays open until a second, distinct approver, an automatic
+   * gate passes by itself inside the window, the policy adds the optional gates it requires.
+   */
+  approvalPolicies: 'approval-policies',
 } as const satisfies Record<string, string>;

@@ -72,6 +72,9 @@ async function recover(session: TrustRecoverySession, progress: Progress): Promi
     requestedBy: request.requestedBy,
   });
   const discovery = await discoverAtWindowStart(run, request);
+  // The approval policy (two approvers for a trust recovery by default) may require gates the request left out.
+  run.learned({ securityMode: discovery.securityMode === 1 ? 'mixed' : 'non-secure', version: discovery.version });
+  for (const kind of run.requiredGates()) session.approvals.add(kind);
   const plan = (progress.plan = planRecovery(run, discovery));
   refuseUnlessPlanned(plan);
   const phones = await readPhonesToBringBack(session);

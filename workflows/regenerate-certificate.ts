@@ -64,6 +64,10 @@ export async function regenerateCertificate(request: UnitRunRequest): Promise<Re
       requestedBy: request.requestedBy,
     });
     const discovery = await discoverAtWindowStart(run, request);
+    // The approval policy of the gates from here depends on the cluster's mode and version; it may add optional
+    // gates (two approvers before CallManager starts in mixed mode) that the request left out.
+    run.learned({ securityMode: discovery.securityMode === 1 ? 'mixed' : 'non-secure', version: discovery.version });
+    for (const kind of run.requiredGates()) approvals.add(kind);
     await checkPreflight(run, request, discovery);
     const redundancy = await readRedundancy(run, request);
     const plan = planUnitRun(run, request, unit, discovery, redundancy);
@@ -130,6 +134,7 @@ function openUnitRun(request: UnitRunRequest): UnitRunFrame {
     onChange: () => report?.changed(),
     onGateOpened: (gate) =>
       notifier.gateOpened(gate, { title, warnings: run.state.plan?.warnings, missingPhones: run.state.missingPhones }),
+    reminders: notifier.gateReminders(title),
   });
   if (request.rotationId)
     report = new UnitReport(request.rotationId, request.units[0] ?? '', workflowInfo().workflowId, () => run.state);

@@ -23,7 +23,7 @@ import { planRotation, runUnitsInOrder } from './rotation/unit-runs';
 export async function rotateCluster(request: RegenerationRequest): Promise<RegenerationResult[]> {
   const rotation = new RotationProgress(request.clusterId, request.units);
   answerForRotation(rotation);
-  forwardGates(rotation);
+  forwardGates(rotation, request.requestedBy);
   acceptSignedChains(rotation);
   // Who is told: the rotation's end (its unit runs tell about their gates, linking to the rotation).
   const notifier = new RunNotifier(request.clusterId);

@@ -14,6 +14,7 @@ import type {
   RegenerationState,
   RunPhase,
 } from '../domain/types';
+import type { PolicyContext, PolicyRunKind } from '../domain/policy';
 import type { GateTarget } from './gate-handlers';
 import { abortRun } from './run/abort';
 import { Gates, type GateOptions } from './run/gates';
@@ -24,7 +25,11 @@ import { inWindow } from './run/windows';
 export { endedEarly, ENDED_BY_ENGINEER, manualActionsOf, reasonOf } from './run/failures';
 export { windowProblemOf } from './run/windows';
 
-type RunTrackerOptions = RunStateOptions & GateOptions;
+type RunTrackerOptions = RunStateOptions &
+  GateOptions & {
+    /** What kind of run the approval policy sees (a trust recovery has its own rules); default regeneration. */
+    policyRun?: PolicyRunKind;
+  };
 
 export class RunTracker implements GateTarget {
   readonly state: RegenerationState;
@@ -36,7 +41,7 @@ export class RunTracker implements GateTarget {
     options: RunTrackerOptions = {},
   ) {
     this.run = new RunState(request, options);
-    this.gates = new Gates(this.run, options);
+    this.gates = new Gates(this.run, options, request, { run: options.policyRun ?? 'regeneration' });
     this.state = this.run.state;
   }
 
@@ -71,6 +76,16 @@ export class RunTracker implements GateTarget {
   /** Sleeps until the start of the run (notBefore) and, for disruptive steps, until the maintenance window opens. */
   inWindow(what: string): Promise<void> {
     return inWindow(this.run, this.request, what);
+  }
+
+  /** What discovery learned of the cluster: the approval policy of the gates from now on depends on it. */
+  learned(facts: Pick<PolicyContext, 'securityMode' | 'version'>): void {
+    this.gates.learned(facts);
+  }
+
+  /** The optional gates the approval policy requires, whatever the request's approvals say. */
+  requiredGates(): GateKind[] {
+    return this.gates.requiredGates();
   }
 
   /** The id of a gate of this run: `${prefix}.${local}` when the run names its gates by unit. */

@@ -9,7 +9,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import axios, { type AxiosInstance } from 'axios';
 import nodemailer from 'nodemailer';
 import type { EmailChannel, Inventory, NotificationChannel } from '../../domain/inventory/types';
-import type { NotificationEvent } from '../../domain/notification-events';
+import type { NotificationEvent, ReminderDelays } from '../../domain/notification-events';
+import { DEFAULT_ESCALATE_AFTER_SECONDS, DEFAULT_REMIND_AFTER_SECONDS } from '../../domain/inventory/schema';
 import {
   emailSubject,
   linksFor,
@@ -53,10 +54,16 @@ function webhookSignature(key: string, timestamp: string, body: string): string 
   return `sha256=${createHmac('sha256', key).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
-/** The channels of a cluster that take this event kind. */
+/**
+ * The channels of a cluster that take this event kind: the notification channels that list it (all events when
+ * they list none), and for gate-escalated the escalation channels too.
+ */
 function channelsFor(inventory: Inventory, clusterId: string, kind: NotificationEvent['kind']): NotificationChannel[] {
   const cluster = inventory.clusters.find((c) => c.id === clusterId);
-  return (cluster?.notifications ?? []).filter((c) => !c.events || c.events.includes(kind));
+  return [
+    ...(cluster?.notifications ?? []).filter((c) => !c.events || c.events.includes(kind)),
+    ...(kind === 'gate-escalated' ? (cluster?.escalation ?? []) : []),
+  ];
 }
 
 function httpFailure(channel: NotificationChannel, err: unknown): ApplicationFailure {
@@ -158,7 +165,8 @@ export function notificationActivities(deps: NotificationDeps) {
   return {
     /** Sends one event to one channel of the cluster. */
     async deliverNotification(input: DeliverNotificationInput): Promise<DeliveryResult> {
-      const channel = (deps.inventory.clusters.find((c) => c.id === input.clusterId)?.notifications ?? []).find(
+      const cluster = deps.inventory.clusters.find((c) => c.id === input.clusterId);
+      const channel = [...(cluster?.notifications ?? []), ...(cluster?.escalation ?? [])].find(
         (c) => c.id === input.channelId,
       );
       if (!channel)
@@ -175,6 +183,14 @@ export function notificationActivities(deps: NotificationDeps) {
         deps.onAttempt?.({ ...labels, outcome: 'failed' });
         throw err;
       }
+    },
+    /** When a gate left open is reminded of, then escalated (the cluster's gateReminders with their defaults). */
+    async gateReminderDelays(input: { clusterId: string }): Promise<ReminderDelays> {
+      const reminders = deps.inventory.clusters.find((c) => c.id === input.clusterId)?.gateReminders;
+      return {
+        remindAfterSeconds: reminders?.remindAfterSeconds ?? DEFAULT_REMIND_AFTER_SECONDS,
+        escalateAfterSeconds: reminders?.escalateAfterSeconds ?? DEFAULT_ESCALATE_AFTER_SECONDS,
+      };
     },
     /** The channel ids that take an event kind (the workflow asks, then delivers to each; ids only). */
     async notificationChannels(input: { clusterId: string; kind: NotificationEvent['kind'] }): Promise<string[]> {

@@ -220,6 +220,10 @@ export function buildReport(input: ReportInput): Report {
     notes.push(
       'Some SHA-256 fingerprints are missing: the run started before fingerprints were recorded, or the node printed no PEM.',
     );
+  if (decisions.some((d) => d.verified === false))
+    notes.push(
+      'A decision marked "Verified: no" names someone the API did not authenticate (a name typed in the Temporal UI, or a decision sent to Temporal directly); "How" gives the identity Temporal recorded for its sender, which is as trustworthy as the Temporal server\'s own authorization (docs/identity.md).',
+    );
   if (steps.some((s) => !s.sent.recorded))
     notes.push(
       `Steps marked "${NOT_RECORDED}" ran before runs kept what each step sent: no command is listed for them as evidence; where one is shown it is marked "inferred" (derived from the step kind, the CUCM version and the step description).`,

@@ -2,6 +2,7 @@
  * The change report as one self-contained HTML page: inline CSS (with print rules: A4, repeated table heads, no
  * row split across pages), no script, no external asset. Every value is escaped.
  */
+import { howText, verifiedText } from './decision-identity';
 import type { Report, ReportStepSent } from './types';
 
 export function escapeHtml(value: string | number | boolean | undefined): string {
@@ -204,13 +205,15 @@ export function renderHtml(r: Report): string {
   else
     s.push(
       table(
-        ['When', 'Unit', 'Gate', 'Decision', 'By', 'Comment'],
+        ['When', 'Unit', 'Gate', 'Decision', 'By', 'Verified', 'How', 'Comment'],
         r.decisions.map((d) => [
           time(d.at),
           d.unit,
           h(`<code>${escapeHtml(d.gateId)}</code> (${escapeHtml(d.kind)})`),
           d.decision,
           d.by ?? 'unknown',
+          verifiedText(d),
+          howText(d),
           d.comment,
         ]),
         'decisions',

@@ -1,4 +1,5 @@
 /** The change report as Markdown (GitHub-flavoured tables), for a change ticket's text or attachment. */
+import { howText, verifiedText } from './decision-identity';
 import type { Report, ReportStepSent } from './types';
 
 /** A table cell: no line breaks, pipes escaped, Markdown's inline markers neutralised. */
@@ -135,8 +136,17 @@ export function renderMarkdown(r: Report): string {
   else
     out.push(
       ...table(
-        ['When', 'Unit', 'Gate', 'Decision', 'By', 'Comment'],
-        r.decisions.map((d) => [d.at, d.unit, `${d.gateId} (${d.kind})`, d.decision, d.by ?? 'unknown', d.comment]),
+        ['When', 'Unit', 'Gate', 'Decision', 'By', 'Verified', 'How', 'Comment'],
+        r.decisions.map((d) => [
+          d.at,
+          d.unit,
+          `${d.gateId} (${d.kind})`,
+          d.decision,
+          d.by ?? 'unknown',
+          verifiedText(d),
+          howText(d),
+          d.comment,
+        ]),
       ),
       '',
     );

@@ -14,6 +14,7 @@ import type {
   UnitRunState,
 } from '../../domain/types';
 import type { CertificateUnit } from '../../domain/units';
+import type { DecisionIdentity } from '../decision-identities';
 
 /** One unit run as the report sees it: a single run is one; a rotation has one per unit it started. */
 export interface ReportUnitInput {
@@ -102,7 +103,7 @@ export interface ReportCertificate {
   regeneratedNow: boolean;
 }
 
-export interface ReportDecision extends DecisionRecord {
+export interface ReportDecision extends DecisionRecord, Partial<DecisionIdentity> {
   unit: CertificateUnit;
 }
 

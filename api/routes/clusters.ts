@@ -31,6 +31,9 @@ import {
   unitsSchema,
 } from '../schemas';
 import type { DiscoveredCertificate } from '../../domain/discovery';
+import { gatesOfPlan } from '../../domain/policy';
+import { OPTIONAL_GATES, type GateKind } from '../../domain/types';
+import { approvalPolicyOf, policyApplies } from '../start-run';
 
 const DAY_MS = 86_400_000;
 
@@ -126,7 +129,29 @@ interface PlanBody {
   restartStrategy?: RestartStrategy;
   csrDistribution?: CsrDistribution;
   canaryPhones?: CanaryPhones | false;
+  approvals?: GateKind[];
 }
+
+/** The dry run's gates: per unit, each gate the run will (or may) stop at, how it is decided and why. */
+const plannedGatesSchema = {
+  type: 'array',
+  description:
+    'The gates the run will stop at (asked "always") or may stop at (asked "if ..."), per unit, each with how the approval policy decides it (approvers automatic | one | two, approverGroups, verified, rule) and why it is asked. The requester never approves their own run.',
+  items: {
+    type: 'object',
+    properties: {
+      unit: { type: 'string' },
+      kind: { type: 'string' },
+      asked: { type: 'string' },
+      why: { type: 'string' },
+      approvers: { type: 'string', enum: ['automatic', 'one', 'two'] },
+      approverGroups: { type: 'array', items: { type: 'string' } },
+      verified: { type: 'boolean' },
+      required: { type: 'boolean' },
+      rule: { type: 'string' },
+    },
+  },
+} as const;
 
 export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: DiscoveryService): void {
   app.get(
@@ -250,6 +275,13 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: Di
             restartStrategy: restartStrategySchema,
             csrDistribution: csrDistributionSchema,
             canaryPhones: canaryPhonesSchema,
+            approvals: {
+              type: 'array',
+              items: { type: 'string', enum: [...OPTIONAL_GATES] },
+              uniqueItems: true,
+              description:
+                'The optional gates the start would ask for (default ["before-start"]): the answer\'s gates show them with those the approval policy requires.',
+            },
           },
         },
         response: {
@@ -258,6 +290,7 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: Di
             // The plan (clusterId, version, units, refusals, warnings) and what discovery saw.
             properties: {
               ...planSchema.properties,
+              gates: plannedGatesSchema,
               discoveredAt: { type: 'string', format: 'date-time' },
               discoveryWorkflowId: { type: 'string' },
               securityMode: { type: 'integer' },
@@ -280,9 +313,18 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: Di
       // redundancy-groups: the batches come from the CallManager groups, read as the run would read them.
       const redundancy =
         request.body.restartStrategy === 'redundancy-groups' ? await readRedundancy(deps, cluster.id) : undefined;
-      const plan = buildPlan({ ...planClusterOf(d), ...(redundancy ? { redundancy } : {}) }, request.body);
+      const { approvals, ...planBody } = request.body;
+      const plan = buildPlan({ ...planClusterOf(d), ...(redundancy ? { redundancy } : {}) }, planBody);
+      // The gates the run will stop at, as the run resolves them once it has discovered the same cluster (with the
+      // policy a start by this caller would carry).
+      const policy = policyApplies(request) ? approvalPolicyOf(deps, cluster.id, request.body.units) : {};
+      const gates = gatesOfPlan(plan, policy.approvalPolicy, approvals, {
+        securityMode: d.securityMode === 1 ? 'mixed' : 'non-secure',
+        version: d.version,
+      });
       return {
         ...plan,
+        gates,
         discoveredAt: d.discoveredAt,
         discoveryWorkflowId: record.workflowId,
         securityMode: d.securityMode,

@@ -12,6 +12,8 @@ import { HttpProblem } from '../problem';
 import { authProblems, clusterParamsSchema, problemSchema } from '../schemas';
 import { bearerSecurity } from '../auth';
 import { expiryPolicyOf } from '../../domain/inventory/expiry-policy';
+import { activeFreeze, freezesAhead } from '../../domain/freeze';
+import { freezeMarginDaysOf, freezesOf } from '../../domain/inventory/freezes';
 import { expiryScheduleId, type ExpiryWatchResult } from '../../domain/contract/expiry-watch';
 
 const noteBody = {
@@ -30,6 +32,16 @@ const watchSchema = {
     at: { type: 'string' },
     timeZone: { type: 'string' },
     renewBeforeDays: { type: 'integer' },
+    freezes: {
+      type: 'array',
+      description: "The cluster's change freezes not yet ended, as UTC instants (docs/configuration.md)",
+      items: {
+        type: 'object',
+        properties: { name: { type: 'string' }, startsAt: { type: 'string' }, endsAt: { type: 'string' } },
+      },
+    },
+    freezeMarginDays: { type: 'integer' },
+    frozenUntil: { type: 'string', description: 'Inside a freeze now: when starting is possible again' },
     nextRuns: { type: 'array', items: { type: 'string' } },
     lastRun: {
       type: ['object', 'null'],
@@ -66,6 +78,9 @@ async function described(deps: ApiDeps, clusterId: string) {
 async function document(deps: ApiDeps, clusterId: string) {
   const { cluster, handle, description } = await described(deps, clusterId);
   const policy = expiryPolicyOf(cluster);
+  const now = Date.now();
+  const freezes = freezesAhead(freezesOf(cluster), now);
+  const frozen = activeFreeze(freezes, now);
   const last = description.info.recentActions.at(-1);
   let lastRun = null;
   if (last) {
@@ -96,6 +111,9 @@ async function document(deps: ApiDeps, clusterId: string) {
     at: policy.at,
     timeZone: policy.timeZone,
     renewBeforeDays: policy.renewBeforeDays,
+    freezes,
+    freezeMarginDays: freezeMarginDaysOf(cluster),
+    ...(frozen ? { frozenUntil: frozen.until } : {}),
     nextRuns: description.info.nextActionTimes.map((t) => t.toISOString()),
     lastRun,
   };

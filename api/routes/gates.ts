@@ -8,15 +8,18 @@
  * hands it to that unit run; its audit trail is in its own state (its unit runs report to it). The API never
  * reads or addresses a rotation's unit runs.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { decideGateUpdate, submitSignedChainUpdate } from '../../domain/messages';
 import type { GateDecisionKind, IgnoredDecision, UnitRunState } from '../../domain/types';
-import { bearerSecurity, identityOf } from '../auth';
+import { bearerSecurity, deciderOf } from '../auth';
+import { attestState, evidenceOf } from '../decision-identities';
 import { HttpProblem } from '../problem';
 import { notFound, readRun, rotationUnits } from '../runs';
 import { authProblems, problemSchema } from '../schemas';
 import { withDeadline, type ApiDeps } from '../deps';
+import { rotationParent } from '../visibility';
+import { POLICY_REFUSED } from '../../domain/policy';
 
 const RUN_ID = { type: 'string', pattern: '^regen-[A-Za-z0-9._-]+$', maxLength: 200 } as const;
 const DECISIONS: GateDecisionKind[] = ['approve', 'reject', 'retry', 'skip', 'abort'];
@@ -61,6 +64,9 @@ function eventsOf(state: UnitRunState, extra: Record<string, unknown> = {}): Arr
       decision: d.decision,
       by: d.by,
       comment: d.comment,
+      // Verified or not, how, and Temporal's record of the sender (../decision-identities.ts).
+      ...evidenceOf(d),
+      ...(d.approval ? { approval: `${d.approval.count} of ${d.approval.needs}` } : {}),
       ...extra,
     })),
     ...ignoredEvents(state.ignoredDecisions, extra),
@@ -125,12 +131,14 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const { id, gate } = request.params;
-      const by = identityOf(request);
+      // Who decides, as the API authenticated them (by, verified, how, their roles or groups): never a field typed in.
+      const decider = deciderOf(request);
+      const by = decider.by;
       const target = await gateHolder(deps, id);
       const handle = deps.temporal.workflow.getHandle(target);
       try {
         const decided = await handle.executeUpdate(decideGateUpdate, {
-          args: [{ gateId: gate, decision: request.body.decision, comment: request.body.comment, by }],
+          args: [{ gateId: gate, decision: request.body.decision, comment: request.body.comment, ...decider }],
         });
         request.log.info({ runId: id, gate, decision: request.body.decision, by }, 'gate decided');
         return { accepted: true, gate: decided, by };
@@ -144,12 +152,18 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
           if (closed) throw new HttpProblem(409, 'Conflict', `Run "${target}" is ${closed}: no gate is pending.`);
           throw notFound(id);
         }
-        if (err instanceof WorkflowUpdateFailedError)
+        if (err instanceof WorkflowUpdateFailedError) {
+          // A decision the approval policy refuses names its rule (requester-approves-own-run, ...).
+          const cause = err.cause;
+          const rule =
+            cause instanceof ApplicationFailure && cause.type === POLICY_REFUSED ? cause.details?.[0] : undefined;
           throw new HttpProblem(
             409,
             'Conflict',
-            `The run did not accept the decision: ${err.cause?.message ?? err.message}`,
+            `The run did not accept the decision: ${cause?.message ?? err.message}`,
+            typeof rule === 'string' ? { rule } : undefined,
           );
+        }
         throw err;
       }
     },
@@ -201,11 +215,12 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const target = await gateHolder(deps, request.params.id);
-      const by = identityOf(request);
+      const decider = deciderOf(request);
+      const by = decider.by;
       try {
         const accepted = await deps.temporal.workflow
           .getHandle(target)
-          .executeUpdate(submitSignedChainUpdate, { args: [{ ...request.body, by }] });
+          .executeUpdate(submitSignedChainUpdate, { args: [{ ...request.body, ...decider }] });
         request.log.info({ runId: target, nodeId: request.body.nodeId, by }, 'signed chain accepted');
         return { accepted: true, ...accepted };
       } catch (err) {
@@ -252,7 +267,7 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
         if (err instanceof WorkflowNotFoundError) throw notFound(request.params.id);
         throw err;
       }
-      request.log.info({ runId: request.params.id, by: identityOf(request) }, 'cancellation requested');
+      request.log.info({ runId: request.params.id, ...deciderOf(request) }, 'cancellation requested');
       return reply.code(202).send({ id: request.params.id, status: 'cancelling' });
     },
   );
@@ -286,8 +301,11 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if (view.rotation) {
         const r = view.rotation;
         const units = await rotationUnits(deps, r, request.log);
+        const attested = await Promise.all(
+          units.map(async (u) => ({ ...u, state: u.state && (await attestState(deps, u.state, u.workflowId, id)) })),
+        );
         events = [
-          ...units.flatMap((u) => (u.state ? eventsOf(u.state, { unit: u.unit, runId: u.workflowId }) : [])),
+          ...attested.flatMap((u) => (u.state ? eventsOf(u.state, { unit: u.unit, runId: u.workflowId }) : [])),
           ...ignoredEvents(r.ignoredDecisions),
         ];
       } else {
@@ -297,7 +315,9 @@ export function gateRoutes(app: FastifyInstance, deps: ApiDeps): void {
             'Service Unavailable',
             `Run "${id}" did not answer its state query (is a worker polling ${deps.taskQueue}?). Retry later.`,
           );
-        events = eventsOf(view.state);
+        events = eventsOf(
+          await attestState(deps, view.state, id, rotationParent(view.description.parentExecution?.workflowId)),
+        );
       }
       events.sort((a, b) => String(a.at).localeCompare(String(b.at)));
       return { id, events };

@@ -5,7 +5,7 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { bearerSecurity, identityOf } from '../auth';
+import { bearerSecurity, deciderOf } from '../auth';
 import { clusterOr404 } from '../cluster-lookup';
 import { checkMultiServerOnCluster, csrDistributionProblem } from '../csr-distribution';
 import type { DiscoveryService } from '../discovery';
@@ -24,7 +24,7 @@ import {
 } from '../regeneration-schemas';
 import { RunDocuments } from '../runs';
 import { authProblems, clusterParamsSchema, problemSchema } from '../schemas';
-import { startRun } from '../start-run';
+import { policyApplies, requesterOf, startRun } from '../start-run';
 import { PageTokens, listRuns, runsQuery } from '../visibility';
 
 export function regenerationRoutes(
@@ -35,7 +35,7 @@ export function regenerationRoutes(
 ): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const pageTokens = new PageTokens();
-  const documents = new RunDocuments<RegenerationDocument | RotationDocument>(deps, documentOf);
+  const documents = new RunDocuments<RegenerationDocument | RotationDocument>(deps, (view) => documentOf(view, deps));
   /** The JSON of each document built, for as long as it is kept (a new version is a new document object). */
   const serialised = new WeakMap<object, ReturnType<FastifyReply['serialize']>>();
 
@@ -75,8 +75,9 @@ export function regenerationRoutes(
         {
           clusterId: cluster.id,
           body: request.body,
-          requestedBy: identityOf(request),
+          ...requesterOf(deciderOf(request)),
           key: request.headers['idempotency-key'],
+          withPolicy: policyApplies(request),
         },
         request.log,
       );

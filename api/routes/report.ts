@@ -12,6 +12,8 @@ import { buildReport, CONTENT_TYPES, negotiate, render, REPORT_FORMATS, type Rep
 import { ROTATION_TYPE, failureOf, readRun, rotationUnits, type RunView } from '../runs';
 import { problemSchema, authProblems } from '../schemas';
 import { runStatus } from '../regeneration-documents';
+import { attestState } from '../decision-identities';
+import { rotationParent } from '../visibility';
 import { CLUSTER_ID, RUN_PHASE } from '../../domain/search-attributes';
 
 const DEFAULT_TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
@@ -40,7 +42,12 @@ async function reportInputOf(view: RunView, deps: ApiDeps, generatedAt: string):
   };
   const memoBy = description.memo?.requestedBy;
   if (isRotation) {
-    const started = rotation ? await rotationUnits(deps, rotation) : [];
+    // Each unit's decisions with the history's evidence of who sent them (they came through the rotation).
+    const started = await Promise.all(
+      (rotation ? await rotationUnits(deps, rotation) : []).map(async (u) =>
+        u.state ? { ...u, state: await attestState(deps, u.state, u.workflowId, description.workflowId) } : u,
+      ),
+    );
     const startedUnits = new Set(started.map((u) => u.unit));
     return {
       ...common,
@@ -58,6 +65,9 @@ async function reportInputOf(view: RunView, deps: ApiDeps, generatedAt: string):
   }
   const result = closedOk ? ((await view.handle.result()) as RegenerationResult) : undefined;
   const unit: CertificateUnit = state?.units[0] ?? result?.unit ?? 'tomcat';
+  const attested =
+    state &&
+    (await attestState(deps, state, description.workflowId, rotationParent(description.parentExecution?.workflowId)));
   return {
     ...common,
     clusterId: state?.clusterId ?? description.typedSearchAttributes.get(CLUSTER_ID) ?? 'unknown',
@@ -67,7 +77,7 @@ async function reportInputOf(view: RunView, deps: ApiDeps, generatedAt: string):
       {
         unit,
         workflowId: description.workflowId,
-        ...(state ? { state, phase: state.phase } : {}),
+        ...(attested ? { state: attested, phase: attested.phase } : {}),
         ...(result ? { result } : {}),
       },
     ],

@@ -8,7 +8,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { planClusterOf } from '../../domain/plan';
 import { planTrustRecovery } from '../../domain/plan/trust-recovery';
-import { bearerSecurity, identityOf } from '../auth';
+import { bearerSecurity, deciderOf } from '../auth';
+import { requesterOf } from '../start-run';
 import { clusterOr404 } from '../cluster-lookup';
 import type { ApiDeps } from '../deps';
 import type { DiscoveryService } from '../discovery';
@@ -16,6 +17,8 @@ import type { ApiMetrics } from '../metrics';
 import { startAnswerSchema, startHeadersSchema } from '../regeneration-schemas';
 import { authProblems, clusterParamsSchema, problemSchema } from '../schemas';
 import { startTrustRecovery } from '../start-trust-recovery';
+import { approvalPolicyOf, policyApplies } from '../start-run';
+import { gatesOfTrustRecovery } from '../../domain/policy';
 import { trustRecoveryBodySchema, trustRecoveryDryRunSchema } from '../trust-recovery-schemas';
 
 export function trustRecoveryRoutes(
@@ -64,12 +67,19 @@ export function trustRecoveryRoutes(
         const d = record.discovery;
         // The mapping and the plan the run uses: the dry run shows what a run would do.
         const plan = planTrustRecovery(planClusterOf(d), { unmanagedNodes: d.unmanagedNodes });
+        // The gates as the run resolves them, with the policy a start by this caller would carry.
+        const policy = policyApplies(request) ? approvalPolicyOf(deps, cluster.id, [], 'trust-recovery') : {};
+        const gates = gatesOfTrustRecovery(policy.approvalPolicy, request.body.approvals, {
+          securityMode: d.securityMode === 1 ? 'mixed' : 'non-secure',
+          version: d.version,
+        });
         return reply.code(200).send({
           dryRun: true as const,
           plan,
           discoveredAt: d.discoveredAt,
           discoveryWorkflowId: record.workflowId,
           securityMode: d.securityMode,
+          gates,
         });
       }
       const answer = await startTrustRecovery(
@@ -78,8 +88,9 @@ export function trustRecoveryRoutes(
         {
           clusterId: cluster.id,
           body: request.body,
-          requestedBy: identityOf(request),
+          ...requesterOf(deciderOf(request)),
           key: request.headers['idempotency-key'],
+          withPolicy: policyApplies(request),
         },
         request.log,
       );

@@ -6,7 +6,9 @@
 import type { LeaseHolder } from './cluster-entity';
 import { DEFAULT_TASK_QUEUE } from './cluster-entity';
 import type { DueUnit, ExpiryRow } from '../expiry/due';
+import type { FreezeInstant } from '../freeze';
 import type { GateKind, MaintenanceWindow } from '../types';
+import type { RunApprovalPolicy } from '../policy/types';
 import type { CertificateUnit } from '../units';
 
 export const EXPIRY_WATCH_TYPE = 'expiryWatch';
@@ -25,13 +27,27 @@ export interface ExpiryWatchInput {
   approvals: GateKind[];
   /** The renewal changes the cluster only inside this window. */
   maintenanceWindow?: MaintenanceWindow;
+  /**
+   * The cluster's change freezes not yet ended when the Schedule was written, as UTC instants (the inventory's local
+   * times converted by the worker: no time-zone data in workflow code). None starts a renewal inside one; a unit
+   * expiring before one's end plus freezeMarginDays is renewed before it begins.
+   */
+  freezes?: FreezeInstant[];
+  freezeMarginDays?: number;
+  /**
+   * Who decides the renewal's gates: the inventory's approval rules for the cluster (domain/policy), as a manual
+   * start carries them. Absent in Schedules written before approval policies.
+   */
+  approvalPolicy?: RunApprovalPolicy;
 }
 
 export type RenewalOutcome =
   | { status: 'none' }
   | { status: 'started'; workflowId: string; units: CertificateUnit[] }
   /** Another run holds the cluster: nothing started; tomorrow's watch tries again. */
-  | { status: 'held'; holder?: LeaseHolder; message: string };
+  | { status: 'held'; holder?: LeaseHolder; message: string }
+  /** A change freeze covers the watch's time: nothing started; the first watch after `until` starts it. */
+  | { status: 'frozen'; freeze: FreezeInstant; until: string; message: string };
 
 export interface ExpiryWatchResult {
   clusterId: string;

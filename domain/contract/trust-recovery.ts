@@ -8,6 +8,7 @@
  * ITLRecovery certificate that changed under a mixed-mode cluster (FN70613). It is started by a person, over REST or
  * in the Temporal UI, never by the expiry watch or anything else automatic.
  */
+import type { RunApprovalPolicy } from '../policy/types';
 import type { GateKind, MaintenanceWindow, RegistrationOutcome } from '../types';
 
 /** The gates a recovery may stop at; both by default (a recovery resets every phone of the cluster, twice). */
@@ -35,6 +36,8 @@ export interface TrustRecoveryRequest {
    * incident: the recovery does not wait for them (default 24, LONG_UNREGISTERED_HOURS).
    */
   longUnregisteredHours?: number;
+  /** Who decides the gates, resolved from the inventory by the API (domain/policy); absent: one approver each. */
+  approvalPolicy?: RunApprovalPolicy;
 }
 
 /**

@@ -10,7 +10,11 @@
  *   a unit the plan refuses is reported with the plan's reason, never started.
  * - A certificate whose expiry date cannot be read is reported (daysLeft null), never due.
  * - Units come in the plan's safe order (PLAN_UNIT_ORDER), so the rotation's order and the report agree.
+ * - Renew before a freeze (with `freezes`): a unit not due yet is due when one of its certificates expires before
+ *   the end of a freeze plus the margin and the freeze begins within the margin (domain/freeze.ts,
+ *   renewBeforeFreeze): it is renewed before the freeze rather than inside it or too late after it.
  */
+import { renewBeforeFreeze, type FreezeInstant } from '../freeze';
 import { buildPlan, PLAN_UNIT_ORDER, type PlanCluster } from '../plan';
 import type { CertificateUnit } from '../units';
 
@@ -33,6 +37,14 @@ export interface DueUnit {
   nodes: string[];
   /** CA-signed on some node: the renewal stops at the signed-certificate gate for the CA's chain. */
   caSigned: boolean;
+  /** Due only because of this freeze: brought forward so it is renewed before the freeze begins. */
+  beforeFreeze?: FreezeInstant;
+}
+
+/** The cluster's change freezes (UTC instants) and the margin of renewing before one. */
+export interface FreezeRule {
+  freezes: readonly FreezeInstant[];
+  marginDays: number;
 }
 
 interface ExpiryDecision {
@@ -48,7 +60,12 @@ export function daysLeft(notAfter: string, nowMs: number): number | null {
   return Number.isNaN(at) ? null : Math.floor((at - nowMs) / DAY_MS);
 }
 
-export function decideRenewal(cluster: PlanCluster, nowMs: number, renewBeforeDays: number): ExpiryDecision {
+export function decideRenewal(
+  cluster: PlanCluster,
+  nowMs: number,
+  renewBeforeDays: number,
+  freezeRule?: FreezeRule,
+): ExpiryDecision {
   const rows: ExpiryRow[] = cluster.nodes.flatMap((node) =>
     node.certificates.map((c) => ({
       node: node.id,
@@ -61,10 +78,20 @@ export function decideRenewal(cluster: PlanCluster, nowMs: number, renewBeforeDa
   const due: DueUnit[] = [];
   const refused: ExpiryDecision['refused'] = [];
   for (const unit of PLAN_UNIT_ORDER) {
-    const soon = rows.filter(
-      (r): r is ExpiryRow & { daysLeft: number } =>
-        r.unit === unit && r.daysLeft !== null && r.daysLeft <= renewBeforeDays,
-    );
+    const readable = rows.filter((r): r is ExpiryRow & { daysLeft: number } => r.unit === unit && r.daysLeft !== null);
+    let soon = readable.filter((r) => r.daysLeft <= renewBeforeDays);
+    let beforeFreeze: FreezeInstant | undefined;
+    if (soon.length === 0 && freezeRule) {
+      // The nodes whose certificate must not wait for the freeze, and the earliest freeze that asks for it.
+      const frozen = readable
+        .map((r) => ({
+          r,
+          f: renewBeforeFreeze(Date.parse(r.notAfter), freezeRule.freezes, freezeRule.marginDays, nowMs),
+        }))
+        .filter((x): x is { r: (typeof readable)[number]; f: FreezeInstant } => x.f !== undefined);
+      soon = frozen.map((x) => x.r);
+      beforeFreeze = frozen.sort((a, b) => Date.parse(a.f.startsAt) - Date.parse(b.f.startsAt))[0]?.f;
+    }
     if (soon.length === 0) continue;
     const plan = buildPlan(cluster, { units: [unit] });
     if (plan.refusals.length > 0) {
@@ -76,6 +103,7 @@ export function decideRenewal(cluster: PlanCluster, nowMs: number, renewBeforeDa
       daysLeft: Math.min(...soon.map((r) => r.daysLeft)),
       nodes: soon.map((r) => r.node),
       caSigned: rows.some((r) => r.unit === unit && !r.selfSigned),
+      ...(beforeFreeze ? { beforeFreeze } : {}),
     });
   }
   return { rows, due, refused };

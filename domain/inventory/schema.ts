@@ -9,11 +9,18 @@
 import { Type, type Static, type TLiteral } from '@sinclair/typebox';
 import { NOTIFICATION_EVENT_KINDS } from '../notification-events';
 import { OPTIONAL_GATES, type Weekday } from '../types';
+import { CERTIFICATE_UNITS } from '../units';
+import { APPROVER_COUNTS, GATE_KINDS } from '../policy/types';
 
 export const DEFAULT_RENEW_BEFORE_DAYS = 60;
 export const DEFAULT_WATCH_AT = '06:00';
 export const DEFAULT_WATCH_TIME_ZONE = 'UTC';
 export const DEFAULT_APPROVALS = ['before-start'] as const;
+/** Renewals are brought forward to this many days before a freeze (docs/configuration.md, "Change freezes"). */
+export const DEFAULT_FREEZE_MARGIN_DAYS = 7;
+/** A gate left open is notified again after 4 hours, and escalated 4 hours after that. */
+export const DEFAULT_REMIND_AFTER_SECONDS = 4 * 3600;
+export const DEFAULT_ESCALATE_AFTER_SECONDS = 4 * 3600;
 
 interface Described {
   title?: string;
@@ -223,6 +230,122 @@ const MaintenanceWindowSchema = Strict(
   },
 );
 
+const LocalDateTime = (description: string) =>
+  Type.String({
+    pattern: '^\\d{4}-\\d{2}-\\d{2}T([01]\\d|2[0-3]):[0-5]\\d$',
+    description,
+    errorMessage: 'must be a local date and time YYYY-MM-DDTHH:MM, e.g. "2026-12-24T00:00"',
+  });
+
+export const FreezeSchema = Strict(
+  {
+    name: NonEmpty('What the freeze is called in messages and refusals, e.g. "Quarter end"'),
+    start: LocalDateTime('Local date and time at which the freeze begins (nothing starts from then)'),
+    end: LocalDateTime('Local date and time at which it ends (starts are possible again from then)'),
+    timeZone: TimeZone('IANA time zone of start and end'),
+  },
+  {
+    description: 'A change-freeze period: no run starts inside it (manual or by the expiry watch)',
+    errorMessage:
+      'must be an object like {"name":"Quarter end","start":"2026-12-24T00:00","end":"2027-01-04T00:00","timeZone":"Europe/Paris"}',
+  },
+);
+
+const DelaySeconds = (description: string, fallback: number) =>
+  Type.Integer({
+    minimum: 1,
+    maximum: 7 * 86_400,
+    default: fallback,
+    description,
+    errorMessage: `must be a whole number of seconds from 1 to 604800 (7 days, when a gate expires); default ${fallback}`,
+  });
+
+const VersionText = (description: string) =>
+  Type.String({
+    pattern: '^\\d{1,2}(\\.\\d+)?$',
+    description,
+    errorMessage: 'must be a CUCM major or major.minor version, e.g. "12.5" or "14"',
+  });
+
+export const ApprovalRuleSchema = Strict(
+  {
+    units: Type.Optional(
+      Type.Array(OneOf(CERTIFICATE_UNITS), {
+        minItems: 1,
+        uniqueItems: true,
+        description: 'The certificate units it covers; every unit when absent',
+        errorMessage: `must be a non-empty list of ${CERTIFICATE_UNITS.join(', ')}`,
+      }),
+    ),
+    gates: Type.Optional(
+      Type.Array(OneOf(GATE_KINDS), {
+        minItems: 1,
+        uniqueItems: true,
+        description: 'The gate kinds it covers; every kind when absent',
+        errorMessage: `must be a non-empty list of ${GATE_KINDS.join(', ')}`,
+      }),
+    ),
+    securityMode: Type.Optional(
+      OneOf(['mixed', 'non-secure'] as const, { description: "Only while the cluster's security mode is this" }),
+    ),
+    cucmVersion: Type.Optional(
+      Strict(
+        {
+          atLeast: Type.Optional(VersionText('From this version on (inclusive)')),
+          below: Type.Optional(VersionText('Before this version (exclusive)')),
+        },
+        {
+          description: 'Only for a publisher version in this range',
+          errorMessage: 'must be an object like {"atLeast":"12.5","below":"15"}',
+        },
+      ),
+    ),
+    run: Type.Optional(
+      OneOf(['regeneration', 'trust-recovery'] as const, {
+        description: 'Only for this kind of run; both when absent',
+      }),
+    ),
+    approvers: OneOf(APPROVER_COUNTS, {
+      description:
+        'automatic (no person; only low-risk units and gates, only inside the maintenance window), one, or two distinct approvers',
+    }),
+    approverGroups: Type.Optional(
+      Type.Array(NonEmpty('A role or group'), {
+        minItems: 1,
+        description:
+          "Roles or groups an approver must hold one of (an API token's role, an OpenID Connect roles claim); any approver when absent",
+        errorMessage: 'must be a non-empty list of role or group names',
+      }),
+    ),
+    verified: Type.Optional(
+      Type.Boolean({
+        description: 'Only decisions the API authenticated count (not a name typed in the Temporal UI)',
+      }),
+    ),
+    required: Type.Optional(
+      Type.Boolean({
+        description:
+          "The optional gates it covers (before-start, before-restarts, before-phone-reset) are asked even when a run's approvals leave them out",
+      }),
+    ),
+  },
+  { errorMessage: 'must be an object with "approvers" (automatic, one or two) and the conditions it applies under' },
+);
+
+export const ApprovalPolicySchema = Strict(
+  {
+    rules: Type.Array(ApprovalRuleSchema, {
+      description: 'Tried in order; the first rule whose conditions all hold decides a gate (docs/inventory.md)',
+      errorMessage: 'must be a list of rules',
+    }),
+  },
+  {
+    description:
+      "Who decides the gates: the cluster's rules first, then the inventory's, then the built-in ones (two approvers for CallManager, CallManager-ECDSA, TVS, ITLRecovery in mixed mode and for a trust recovery; one elsewhere). The requester never approves their own run.",
+    errorMessage: 'must be an object like {"rules":[{"units":["tomcat"],"approvers":"one"}]}',
+  },
+);
+
 export const ClusterSchema = Strict(
   {
     id: Id('The id runs and the API use'),
@@ -291,6 +414,49 @@ export const ClusterSchema = Strict(
       ),
     ),
     maintenanceWindow: Type.Optional(MaintenanceWindowSchema),
+    freezes: Type.Optional(
+      Type.Array(FreezeSchema, {
+        description: 'Change-freeze periods: no run starts inside one; renewals due in one are brought forward',
+        errorMessage: 'must be a list of freezes',
+      }),
+    ),
+    freezeMarginDays: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 365,
+        default: DEFAULT_FREEZE_MARGIN_DAYS,
+        description:
+          'A unit expiring before the end of a freeze plus this many days is renewed in the this-many days before the freeze begins',
+        errorMessage: `must be a whole number of days from 0 to 365 (default ${DEFAULT_FREEZE_MARGIN_DAYS})`,
+      }),
+    ),
+    gateReminders: Type.Optional(
+      Strict(
+        {
+          remindAfterSeconds: Type.Optional(
+            DelaySeconds('A gate still open this long after it opened is notified again', DEFAULT_REMIND_AFTER_SECONDS),
+          ),
+          escalateAfterSeconds: Type.Optional(
+            DelaySeconds(
+              'A gate still open this long after its reminder is escalated (the escalation channels)',
+              DEFAULT_ESCALATE_AFTER_SECONDS,
+            ),
+          ),
+        },
+        {
+          default: {},
+          description: 'When a gate left open is notified again, then escalated; both stop when it is decided',
+          errorMessage: 'must be an object like {"remindAfterSeconds":14400,"escalateAfterSeconds":14400}',
+        },
+      ),
+    ),
+    escalation: Type.Optional(
+      Type.Array(NotificationChannelSchema, {
+        description:
+          'Where a gate left open is escalated (the gate-escalated event only); same channel kinds as notifications',
+        errorMessage: 'must be a list of channels',
+      }),
+    ),
     renewal: Type.Optional(
       Strict(
         {
@@ -305,6 +471,7 @@ export const ClusterSchema = Strict(
         { default: {}, errorMessage: 'must be an object like {"approvals":["before-start"]}' },
       ),
     ),
+    approvalPolicy: Type.Optional(ApprovalPolicySchema),
     uccxNodes: Type.Optional(
       Type.Array(UccxNodeSchema, {
         description: "Unified CCX nodes that trust this cluster's tomcat certificates (docs/uccx.md)",
@@ -319,6 +486,7 @@ export const InventorySchema = Strict(
   {
     $schema: Type.Optional(Type.String({ description: 'The JSON Schema editors check this file against' })),
     clusters: Type.Array(ClusterSchema, { errorMessage: 'must be a list of clusters' }),
+    approvalPolicy: Type.Optional(ApprovalPolicySchema),
   },
   {
     title: 'cucm-cert-regen cluster inventory',

@@ -9,6 +9,7 @@
  */
 import type { Static } from '@sinclair/typebox';
 import type {
+  ApprovalPolicySchema,
   ChatChannelSchema,
   ClusterSchema,
   CredentialSchema,
@@ -47,16 +48,23 @@ export type NotificationChannel = WebhookChannel | ChatChannel | EmailChannel;
 
 type ClusterInput = Static<typeof ClusterSchema>;
 export type InventoryCluster = Defaulted<
-  Omit<ClusterInput, 'nodes' | 'notifications' | 'uccxNodes'>,
+  Omit<ClusterInput, 'nodes' | 'notifications' | 'uccxNodes' | 'escalation'>,
   'name' | 'hostKeyPolicy' | 'tls' | 'risportRequestsPerMinute'
 > & {
   nodes: InventoryNode[];
   notifications?: NotificationChannel[];
+  /** Where a gate left open is escalated (the gate-escalated event only). */
+  escalation?: NotificationChannel[];
   uccxNodes?: UccxNode[];
 };
 
+/** Approval rules, tried in order (domain/policy): a cluster's, and the inventory's defaults after them. */
+export type ApprovalPolicyInput = Static<typeof ApprovalPolicySchema>;
+
 export interface Inventory {
   clusters: InventoryCluster[];
+  /** The inventory's default approval rules, tried after each cluster's own. */
+  approvalPolicy?: ApprovalPolicyInput;
 }
 
 /** The inventory's cluster with this id, if any. */

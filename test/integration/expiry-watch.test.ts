@@ -187,7 +187,10 @@ describe('expiry watch: a Schedule per cluster, metrics, renewal through the clu
     let seen: unknown;
     const doc = await waitFor('the renewal at its before-start gate', async () => {
       const r = await fetch(`${base}/v1/regenerations/${renewalId}`, { headers: auth('vera') });
-      const j = (await r.json()) as { status?: string; pendingGates?: Array<{ kind: string }> };
+      const j = (await r.json()) as {
+        status?: string;
+        pendingGates?: Array<{ kind: string; policy?: { approvers: string; rule: string } }>;
+      };
       seen = j;
       return j.pendingGates?.some((g) => g.kind === 'before-start') ? j : undefined;
     }).catch((err: Error) => {
@@ -197,6 +200,12 @@ describe('expiry watch: a Schedule per cluster, metrics, renewal through the clu
       doc.status,
       'awaiting-approval',
       `the renewal is not waiting for its approval: ${JSON.stringify(doc)}`,
+    );
+    // The watch's renewal obeys the same approval policy as a manual start: the inventory's, carried in its request.
+    assert.deepEqual(
+      doc.pendingGates?.find((g) => g.kind === 'before-start')?.policy,
+      { approvers: 'one', rule: 'built-in: one approver' },
+      'the renewal gate is decided under the approval policy the watch carried from the inventory',
     );
     // Nothing changed on the cluster: the watch and the gated renewal only read (the simulator's log, over its API).
     const control = await startControl(lab.sim);

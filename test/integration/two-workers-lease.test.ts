@@ -233,7 +233,8 @@ describe('two worker processes and two API processes on one Temporal; the lease 
     const killedAt = Date.now();
     const killSeq = await control.lastSeq(HANDOVER);
     await expediteStrandedActivities(client, [holder]);
-    alive.push(await workers.start());
+    const successor = await workers.start();
+    alive.push(successor);
 
     // The next start, polled over REST until accepted.
     const second = await waitFor(
@@ -277,7 +278,11 @@ describe('two worker processes and two API processes on one Temporal; the lease 
     const shape = (events: SimEvent[]) => events.map((e) => `${e.kind} ${e.detail.command ?? e.detail.state ?? ''}`);
     const beforeKill = all.filter((e) => e.seq <= killSeq);
     const afterKill = all.filter((e) => e.seq > killSeq);
-    assert.deepEqual(shape(afterKill), shape(beforeKill), 'the second run changed the cluster only after the first');
+    assert.deepEqual(
+      shape(afterKill),
+      shape(beforeKill),
+      `the second run changed the cluster only after the first; the holder's successor worker said:\n${workers.output(successor).slice(-6000)}`,
+    );
     console.log(
       `      killed ${holderClosed - killedAt} ms before the holder closed; next start accepted ${waited} ms after its close`,
     );

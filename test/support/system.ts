@@ -5,7 +5,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Client } from '@temporalio/client';
 import { buildApp } from '../../api/app';
+import type { AuthOptions } from '../../api/auth';
 import { createWorker } from '../../worker/create-worker';
 import type { ClusterConfig } from '../../simulator/model';
 import { startSimulatedCluster, ONE_NODE, type SimulatedCluster } from './simulator';
@@ -24,6 +26,8 @@ export async function startSystem(
   name: string,
   clusters: ClusterConfig[] = [ONE_NODE],
   timeScale?: number,
+  /** `auth`: the API's authentication (default disabled); `apiIdentity`: its Temporal client's identity. */
+  options: { auth?: AuthOptions; apiIdentity?: string } = {},
 ): Promise<System> {
   const env = await sharedDevServer();
   const lab = await startSimulatedCluster(clusters, timeScale);
@@ -36,7 +40,13 @@ export async function startSystem(
     workflowBundle: await sharedWorkflowBundle(),
   });
   const running = worker.run();
-  const app = await buildApp({ temporal: env.client, namespace: 'default', taskQueue, inventory: lab.inventory });
+  const temporal = options.apiIdentity
+    ? new Client({ connection: env.client.connection, namespace: 'default', identity: options.apiIdentity })
+    : env.client;
+  const app = await buildApp(
+    { temporal, namespace: 'default', taskQueue, inventory: lab.inventory },
+    options.auth ? { auth: options.auth } : {},
+  );
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     env,

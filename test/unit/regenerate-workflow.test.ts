@@ -65,6 +65,7 @@ function mockActivities(calls: Call[], overrides: Partial<Activities> = {}): Par
     acquireClusterLease: async () => ({ granted: true }),
     // No notification channel in these runs.
     notificationChannels: async () => [],
+    gateReminderDelays: async () => ({ remindAfterSeconds: 14_400, escalateAfterSeconds: 14_400 }),
     // The window's arithmetic is the product's own (a local activity): nothing to mock.
     ...windowActivities(),
     discoverCluster: async (clusterId) => {

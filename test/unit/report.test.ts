@@ -329,8 +329,8 @@ describe('change report', () => {
     const md = renderMarkdown(report);
     const row = md.split('\n').find((l) => l.includes('alice'));
     assert.ok(row?.includes('CHG0042 \\<script\\>alert("x")\\</script\\> \\| ok'), row);
-    // Every row of the decisions table has its 6 cells.
-    assert.equal(row?.split(/(?<!\\)\|/).length, 8);
+    // Every row of the decisions table has its 8 cells.
+    assert.equal(row?.split(/(?<!\\)\|/).length, 10);
   });
 
   it('chooses the format from ?format, then Accept, else Markdown', () => {

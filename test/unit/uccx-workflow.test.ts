@@ -51,6 +51,7 @@ function mockActivities(uccxCalls: string[]): Partial<Activities> {
   return {
     acquireClusterLease: async () => ({ granted: true }),
     notificationChannels: async () => [],
+    gateReminderDelays: async () => ({ remindAfterSeconds: 14_400, escalateAfterSeconds: 14_400 }),
     ...windowActivities(),
     discoverCluster: async () => discovery(),
     preflightChecks: async () => ({ checks: ['ok'] }),

@@ -12,6 +12,7 @@ import type { SentRecord } from '../../domain/evidence';
 import type { IgnoredDecision, PendingGate, RegenerationResult, RunPhase, StepState } from '../../domain/types';
 import { summarizeUnit, waitingCsrs, type UnitSummaryReport, type WaitingCsr } from '../../domain/unit-summary';
 import type { CertificateUnit } from '../../domain/units';
+import type { GateApprovals } from '../../domain/policy';
 import { endedEarly, manualActionsOf, reasonOf } from '../run-tracker';
 import { collectingSent } from '../run/evidence';
 import { rotationDetails } from './details';
@@ -58,6 +59,13 @@ export class RotationProgress {
   gateDecided(gateId: string): void {
     const summary = this.state.current?.summary;
     if (summary) summary.pendingGates = summary.pendingGates.filter((g) => g.id !== gateId);
+    this.publish();
+  }
+
+  /** An approval handed to the unit run that does not end its gate yet (two approvers): this copy counts it. */
+  gateApproved(gateId: string, approvals: GateApprovals): void {
+    const gate = this.state.current?.summary?.pendingGates.find((g) => g.id === gateId);
+    if (gate) gate.approvals = approvals;
     this.publish();
   }
 

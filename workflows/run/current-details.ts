@@ -26,12 +26,19 @@ export interface DetailsOptions {
   abortRequested?: AbortRequest;
 }
 
+/** ", 1 of 2 approvals (arthur); not the requester" under a policy that needs more than one. */
+function approvalsOf(g: RegenerationState['pendingGates'][number]): string {
+  const a = g.approvals;
+  if (!a || a.needs < 2) return '';
+  return `, ${a.by.length} of ${a.needs} approvals${a.by.length ? ` (${a.by.join(', ')})` : ''}, each by another person than the requester`;
+}
+
 export function currentDetails(s: RegenerationState, { title, abortRequested }: DetailsOptions): string {
   const lines = [
     `**${title ?? s.units.join(', ')} on ${s.clusterId}**: ${s.phase}`,
     ...s.pendingGates.map(
       (g) =>
-        `\n> **Waiting for a decision** at \`${g.id}\` (${g.allowed.join(' / ')})${g.expiresAt ? `, expires ${g.expiresAt}` : ''}: ${g.description}`,
+        `\n> **Waiting for a decision** at \`${g.id}\` (${g.allowed.join(' / ')})${g.expiresAt ? `, expires ${g.expiresAt}` : ''}${approvalsOf(g)}: ${g.description}`,
     ),
     ...(abortRequested
       ? [`\n> **Abort requested** by ${abortRequested.by ?? 'unknown'}: the run stops before its next step.`]

@@ -4,12 +4,34 @@
  * applied when it can be and recorded as ignored when not. Reject and abort end the run; a gate no one decides
  * within GATE_TIMEOUT fails it, with nothing after the gate done.
  */
-import { ApplicationFailure, condition, log } from '@temporalio/workflow';
-import type { GateDecision, GateDecisionKind, GateKind, IgnoredDecision, PendingGate } from '../../domain/types';
+import { ApplicationFailure, condition, log, patched } from '@temporalio/workflow';
+import {
+  approvalsNeeded,
+  AUTOMATIC_GATES,
+  AUTOMATIC_UNITS,
+  FORWARD_DECISIONS,
+  POLICY_REFUSED,
+  policyRefusal,
+  resolveGatePolicy,
+  withApproval,
+  type GatePolicy,
+  type PolicyContext,
+} from '../../domain/policy';
+import type {
+  GateDecision,
+  GateDecisionKind,
+  GateKind,
+  IgnoredDecision,
+  PendingGate,
+  RegenerationRequest,
+} from '../../domain/types';
+import { PATCHES } from '../patches';
 import { throwIfAbortRequested } from './abort';
 import { reasonOf } from './failures';
 import type { RunState } from './state';
+import { remindWhileOpen, type GateReminders } from './reminders';
 import { runStep } from './steps';
+import { inWindow } from './windows';
 
 /** How long a gate waits for an engineer before the run fails (nothing half done: gates sit between steps). */
 const GATE_TIMEOUT = '7 days';
@@ -22,18 +44,59 @@ export interface GateOptions {
   gatePrefix?: string;
   /** Called when a gate opens (its expiry set): the run tells the people who decide (../notify.ts). */
   onGateOpened?: (gate: PendingGate) => void;
+  /** Reminds of a gate left open, then escalates, until it is decided (./reminders.ts). */
+  reminders?: GateReminders;
 }
+
+/** Who `by` names on a gate the policy passed with no person. */
+export const BY_POLICY = 'policy';
 
 export class Gates {
   private opened = 0;
   private readonly decided = new Map<string, GateDecision>();
   /** Why skipping is refused, per pending step-failed gate: the validator answers it to whoever tries. */
   private readonly skipRefusals = new Map<string, string>();
+  /** The run's approval policy applies (runs started before it replay without it). */
+  private readonly policies: boolean;
+  /** What the run knows of the cluster when it resolves a gate's policy (the unit, then discovery's facts). */
+  private context: PolicyContext;
 
   constructor(
     private readonly run: RunState,
     private readonly options: GateOptions = {},
-  ) {}
+    private readonly request?: RegenerationRequest,
+    context: PolicyContext = { run: 'regeneration' },
+  ) {
+    this.policies = patched(PATCHES.approvalPolicies);
+    this.context = { ...context, ...(request?.units.length === 1 ? { unit: request.units[0] } : {}) };
+  }
+
+  /** What discovery learned (security mode, version): the policy of the gates opened from now on depends on it. */
+  learned(facts: Pick<PolicyContext, 'securityMode' | 'version'>): void {
+    this.context = { ...this.context, ...facts };
+  }
+
+  /** The policy of a gate of this kind (undefined in runs started before approval policies). */
+  policyOf(kind: GateKind): GatePolicy | undefined {
+    if (!this.policies) return undefined;
+    const policy = resolveGatePolicy(this.request?.approvalPolicy, kind, this.context);
+    if (policy.approvers !== 'automatic') return policy;
+    // The inventory refuses these; a request written by hand (Temporal UI, CLI) gets a person instead.
+    const why = !this.request?.approvalPolicy?.window
+      ? 'the cluster has no maintenance window'
+      : !AUTOMATIC_GATES.includes(kind)
+        ? `${kind} needs a person`
+        : this.context.unit === undefined || !AUTOMATIC_UNITS.includes(this.context.unit)
+          ? `${this.context.unit ?? 'a trust recovery'} is high-risk`
+          : undefined;
+    return why ? { ...policy, approvers: 'one', rule: `${policy.rule} (automatic refused: ${why})` } : policy;
+  }
+
+  /** The optional gates the policy requires, whatever the request's approvals say. */
+  requiredGates(): GateKind[] {
+    const optional: GateKind[] = ['before-start', 'before-restarts', 'before-phone-reset'];
+    return optional.filter((kind) => this.policyOf(kind)?.required === true);
+  }
 
   /** The id of a gate of this run: `${prefix}.${local}` when the run names its gates by unit. */
   id(local: string): string {
@@ -53,14 +116,38 @@ export class Gates {
       throw new Error(`Skipping is refused at gate "${gate.id}": ${skipRefused} Decide retry or abort.`);
     if (!gate.allowed.includes(decision.decision))
       throw new Error(`Gate "${gate.id}" accepts ${gate.allowed.join(', ')}, not "${decision.decision}".`);
+    const refusal = this.policies ? policyRefusal(gate, decision, this.run.state.requestedBy) : undefined;
+    if (refusal)
+      throw ApplicationFailure.create({
+        message: refusal.message,
+        type: POLICY_REFUSED,
+        details: [refusal.rule],
+        nonRetryable: true,
+      });
     return gate;
   }
 
-  /** Applies a decision (validated first): the gate's wait ends at the run's next activation. */
+  /**
+   * Applies a decision (validated first): the gate's wait ends at the run's next activation, unless it is an approval
+   * the gate counts towards more than one (two approvers): then it is recorded and the gate stays open.
+   */
   decide(decision: GateDecision): PendingGate {
     const gate = this.validate(decision);
+    const at = new Date().toISOString();
+    if (gate.approvals && FORWARD_DECISIONS.includes(decision.decision)) {
+      const { approvals, complete } = withApproval(gate.approvals, decision);
+      gate.approvals = approvals;
+      const counted = approvals.needs > 1 ? { approval: { count: approvals.by.length, needs: approvals.needs } } : {};
+      this.run.state.decisions.push({ ...decision, kind: gate.kind, at, ...counted });
+      if (!complete) {
+        this.run.publish();
+        return gate;
+      }
+      this.decided.set(gate.id, approvals.needs > 1 ? { ...decision, by: approvals.by.join(' and ') } : decision);
+      return gate;
+    }
     this.decided.set(gate.id, decision);
-    this.run.state.decisions.push({ ...decision, kind: gate.kind, at: new Date().toISOString() });
+    this.run.state.decisions.push({ ...decision, kind: gate.kind, at });
     return gate;
   }
 
@@ -102,9 +189,44 @@ export class Gates {
     skipRefused?: string,
   ): Promise<GateDecision> {
     this.opened += 1;
-    const gate: PendingGate = { id: this.id(`${kind}-${this.opened}`), kind, description, allowed };
+    const id = this.id(`${kind}-${this.opened}`);
+    const policy = this.policyOf(kind);
+    if (policy?.approvers === 'automatic') return this.passByPolicy(id, kind, description, policy);
+    const gate: PendingGate = {
+      id,
+      kind,
+      description,
+      allowed,
+      ...(policy ? { policy, approvals: { needs: approvalsNeeded(policy), by: [] } } : {}),
+    };
     if (skipRefused) this.skipRefusals.set(gate.id, skipRefused);
     return this.waitAtGate(gate, () => this.decided.has(gate.id));
+  }
+
+  /**
+   * An automatic gate: no person, but only while the cluster's maintenance window is open (the run sleeps until it
+   * opens, as before a disruptive step); recorded as approved by the policy, naming its rule.
+   */
+  private async passByPolicy(id: string, kind: GateKind, description: string, policy: GatePolicy) {
+    throwIfAbortRequested(this.run, `Gate: ${description}`);
+    const window = this.request?.approvalPolicy?.window;
+    if (this.request && window)
+      await inWindow(this.run, { ...this.request, maintenanceWindow: window }, `the automatic approval of ${id}`);
+    const decision: GateDecision = {
+      gateId: id,
+      decision: 'approve',
+      by: BY_POLICY,
+      comment: `automatically by policy (${policy.rule}), inside the maintenance window`,
+    };
+    return runStep(
+      this.run,
+      { kind: 'gate', description: `Gate: ${description}` },
+      async () => {
+        this.run.state.decisions.push({ ...decision, kind, at: new Date().toISOString() });
+        return decision;
+      },
+      () => ({ status: 'completed', detail: `approved automatically by policy (${policy.rule})` }),
+    );
   }
 
   /**
@@ -117,6 +239,8 @@ export class Gates {
     this.run.state.pendingGates.push(opened);
     this.run.setPhase('awaiting-approval');
     this.options.onGateOpened?.(opened);
+    if (this.options.reminders)
+      remindWhileOpen(opened, () => this.run.state.pendingGates.some((g) => g.id === gate.id), this.options.reminders);
     try {
       const decided = await runStep(
         this.run,

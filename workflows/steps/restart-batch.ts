@@ -29,7 +29,17 @@ export async function restartBatchStep(ctx: UnitRunContext, step: Step<'restart-
         step.nodeIds
           .filter((nodeId) => !done.has(nodeId))
           .map(async (nodeId) => {
-            done.set(nodeId, await withSentOf(slow.restartService({ ...nodeRef(ctx, nodeId), service: step.service })));
+            done.set(
+              nodeId,
+              await withSentOf(
+                slow.restartService({
+                  ...nodeRef(ctx, nodeId),
+                  service: step.service,
+                  // Workflow time: what a retry after a worker crash compares the service's uptime with.
+                  scheduledAt: new Date().toISOString(),
+                }),
+              ),
+            );
           }),
       );
       return step.nodeIds.map((nodeId) => ({ nodeId, ...(done.get(nodeId) ?? { restarted: false }) }));

@@ -53,7 +53,13 @@ export async function restartInWindow(run: RunTracker, ref: { clusterId: string;
   await run.inWindow(`restart ${service} on ${ref.nodeId}`);
   return run.attempt(
     { kind: 'restart-service', nodeId: ref.nodeId, service, description: `Restart ${service} on ${ref.nodeId}` },
-    () => named(slow.restartService, `Restart ${service} on ${ref.nodeId}`, { ...ref, service }),
+    // scheduledAt (workflow time): what a retry after a worker crash compares the service's uptime with.
+    () =>
+      named(slow.restartService, `Restart ${service} on ${ref.nodeId}`, {
+        ...ref,
+        service,
+        scheduledAt: new Date().toISOString(),
+      }),
     (o) => (o.restarted ? { status: 'completed' } : { status: 'skipped', detail: o.reason }),
   );
 }

@@ -47,12 +47,14 @@ export function openTrustRecovery(request: TrustRecoveryRequest): TrustRecoveryS
   });
   const run: RunTracker = new RunTracker(asRun, {
     title: 'Trust recovery',
+    policyRun: 'trust-recovery',
     onGateOpened: (gate) =>
       notifier.gateOpened(gate, {
         title,
         warnings: run.state.recoveryPlan?.warnings,
         missingPhones: run.state.missingPhones,
       }),
+    reminders: notifier.gateReminders(title),
   });
   setHandler(stateQuery, () => run.state, {
     description:
@@ -76,6 +78,7 @@ function asRegenerationRequest(request: TrustRecoveryRequest, approvals: Set<Gat
     phoneReset: 'all',
     approvals: [...approvals],
     ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+    ...(request.approvalPolicy ? { approvalPolicy: request.approvalPolicy } : {}),
     ...(request.notBefore ? { notBefore: request.notBefore } : {}),
     ...(request.maintenanceWindow ? { maintenanceWindow: request.maintenanceWindow } : {}),
     ...(request.registrationDeadlineMinutes
