@@ -4,6 +4,7 @@
  * at the simulator. Arguments and results carry cluster and node ids, never secrets: credentials are resolved in
  * ./context.ts, at run time, from the inventory's references.
  */
+import { acmeActivities } from './acme';
 import { certificateActivities } from './certificates';
 import { chainActivities } from './chain';
 import { clusterLeaseActivities } from './cluster-lease';
@@ -30,6 +31,7 @@ export type { WindowOpening } from './window';
 export type { DeliverNotificationInput, DeliveryResult } from './notify/deliver';
 export type { ExpiryGauges } from './expiry-gauges';
 export type { RenewalStart, RenewalStartInput } from './expiry';
+export type { AcmeOrderResult, AcmeRenewalUnit, CertificateIssuerInfo } from './acme';
 
 /** What `npm start` serves: the API and the Temporal UI on loopback. */
 const DEFAULT_NOTIFICATION_LINKS = {
@@ -60,6 +62,7 @@ export function createActivities(deps: ActivityDeps) {
       onAttempt: deps.notifications?.onAttempt,
     }),
     ...expiryActivities(deps.expiryGauges),
+    ...acmeActivities(ctx, deps.resolveSecret),
   };
 }
 

@@ -124,6 +124,8 @@ type StepKind =
   | 'gate'
   | 'regenerate'
   | 'csr'
+  /** A CA-signed unit whose issuer is ACME: the order placed, validated (DNS-01), finalized with the CSR, checked. */
+  | 'acme-order'
   | 'upload-certificate'
   | 'update-ctl'
   /** Trust recovery: `utils itl reset localkey` or `utils ctl reset localkey` on the publisher. */

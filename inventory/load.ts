@@ -9,6 +9,7 @@ import { freezeInstant } from '../domain/inventory/freezes';
 import { automaticProblem, type ApprovalRule } from '../domain/policy';
 import { InventoryError } from './errors';
 import { InventorySchema, type InventoryInput } from '../domain/inventory/schema';
+import { unknownIssuerRefs } from '../domain/inventory/issuers';
 import { schemaProblems, wherePath } from './schema-errors';
 import type { Inventory, InventoryCluster, NotificationChannel } from '../domain/inventory/types';
 
@@ -77,6 +78,14 @@ function clusterProblems(c: ClusterInput, at: (...path: (string | number)[]) => 
     if (n.kind === 'email' && (n.smtp.username === undefined) !== (n.smtp.passwordRef === undefined))
       problems.push(`${at('notifications', i, 'smtp')}: "username" and "passwordRef" go together`);
   });
+  for (const { path, ref } of unknownIssuerRefs(c))
+    problems.push(
+      `${at(...path)}: "${ref}" is not one of the cluster's issuers (${['manual', ...(c.issuers ?? []).map((i) => i.id)].join(', ')})`,
+    );
+  const issuer = firstRepeat((c.issuers ?? []).map((i) => i.id));
+  if (issuer) problems.push(`${at('issuers', issuer.index, 'id')}: "${issuer.id}" is used twice`);
+  if (c.issuers?.some((i) => i.id === 'manual'))
+    problems.push(`${at('issuers')}: "manual" is the built-in hand-off issuer; give the ACME issuer another id`);
   const timeZone = c.expiryWatch?.timeZone;
   if (timeZone !== undefined && !isTimeZone(timeZone))
     problems.push(`${at('expiryWatch', 'timeZone')}: must be an IANA time zone, e.g. "Europe/Paris"`);

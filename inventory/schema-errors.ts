@@ -43,22 +43,23 @@ function messageOf(schema: TSchema, fallback: string): string {
 }
 
 /**
- * A union of objects told apart by `kind` (notification channels): report the errors of the variant the value's
- * `kind` names, or that `kind` itself is wrong.
+ * A union of objects told apart by `kind` (notification channels) or `provider` (DNS-01 solvers): report the errors
+ * of the variant the value's discriminator names, or that the discriminator itself is wrong.
  */
 function unionProblems(error: ValueError): Problem[] {
   const variants = (error.schema.anyOf ?? []) as TSchema[];
-  const value = error.value as { kind?: unknown } | undefined;
-  const kinds = variants.map((v) => properties(v).kind);
-  if (typeof value !== 'object' || value === null || kinds.some((k) => k === undefined))
+  const value = error.value as Record<string, unknown> | undefined;
+  const key = ['kind', 'provider'].find((k) => variants.every((v) => properties(v)[k] !== undefined));
+  if (typeof value !== 'object' || value === null || !key)
     return [{ path: segmentsOf(error.path), message: messageOf(error.schema, error.message) }];
-  const chosen = kinds.findIndex((k) => Value.Check(k as TSchema, value.kind));
+  const kinds = variants.map((v) => properties(v)[key]);
+  const chosen = kinds.findIndex((k) => Value.Check(k as TSchema, value[key]));
   const iterator = error.errors[chosen];
   if (!iterator) {
-    // Each variant's `kind` is a literal or a union of literals: list their values.
+    // Each variant's discriminator is a literal or a union of literals: list their values.
     const literals = kinds.flatMap((k) => ((k?.anyOf ?? [k]) as TSchema[]).map((l) => String(l.const)));
     const message = `must be one of ${literals.join(', ')}`;
-    return [{ path: [...segmentsOf(error.path), 'kind'], message }];
+    return [{ path: [...segmentsOf(error.path), key], message }];
   }
   return [...iterator].flatMap(problemsOf);
 }

@@ -72,6 +72,11 @@ export interface ClusterConfig {
    * expires in 10 days); a regenerated certificate gets the unit's normal validity.
    */
   initialValidityDays?: Partial<Record<CertificateUnit, number>>;
+  /**
+   * Test knob: how many days ago a unit's first certificate was issued (notBefore; default now), e.g. {"tomcat": 70}
+   * with initialValidityDays {"tomcat": 90} for one 70 days into a 90-day lifetime.
+   */
+  initialAgeDays?: Partial<Record<CertificateUnit, number>>;
   /** Expired certificates planted in each node's tomcat-trust and CallManager-trust (default 1 each). */
   expiredTrustPerStore?: number;
   phones?: PhoneFleetConfig;
@@ -426,7 +431,12 @@ export class SimCluster {
     this.events.record({ node: typeof node === 'string' ? node : node.name, actor, kind, detail });
   }
 
-  private newCertificate(node: SimNode, unit: CertificateUnit, days = validityDays(unit)): Promise<SimCertificate> {
+  private newCertificate(
+    node: SimNode,
+    unit: CertificateUnit,
+    days = validityDays(unit),
+    age?: number,
+  ): Promise<SimCertificate> {
     const caSigned = this.ca && (this.config.caSignedUnits ?? []).includes(unit);
     return createCertificate({
       commonName: unitLabel(node, unit),
@@ -435,6 +445,7 @@ export class SimCluster {
       keyType: unit.endsWith('-ECDSA') ? 'EC' : 'RSA',
       issuer: caSigned ? this.ca : undefined,
       altNames: [node.fqdn, node.name],
+      ...(age === undefined ? {} : { notBefore: new Date(Date.now() - age * 86_400_000) }),
     });
   }
 
@@ -454,7 +465,8 @@ export class SimCluster {
         // From 12.5 the publisher generates the one ITLRecovery certificate and distributes it.
         if (unit === 'ITLRecovery' && node !== pub && atLeast(this.version, 12, 5)) continue;
         const days = this.config.initialValidityDays?.[unit];
-        jobs.push(this.newCertificate(node, unit, days).then((cert) => void node.certificates.set(unit, cert)));
+        const age = this.config.initialAgeDays?.[unit];
+        jobs.push(this.newCertificate(node, unit, days, age).then((cert) => void node.certificates.set(unit, cert)));
       }
     }
     const expiredPerStore = this.config.expiredTrustPerStore ?? 1;

@@ -5,7 +5,7 @@
  * cluster's gates and maintenance window. While another run holds the cluster the entity refuses: the watch records
  * it and ends well; tomorrow's run tries again. It never changes the cluster itself.
  */
-import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   EXPIRY_WATCH_ACTOR,
@@ -14,15 +14,16 @@ import {
   type RenewalOutcome,
 } from '../domain/contract/expiry-watch';
 import { DISCOVERY_NON_RETRYABLE } from './discover';
-import { decideRenewal, type DueUnit } from '../domain/expiry/due';
+import { applyIssuers, decideRenewal, type DueUnit } from '../domain/expiry/due';
 import { activeFreeze, describeFreeze } from '../domain/freeze';
+import { PATCHES } from './patches';
 import { RunNotifier } from './notify';
 import { withSentOf } from './run/evidence';
 import { planClusterOf } from '../domain/plan';
 import type { RegenerationRequest } from '../domain/types';
 import { narrowPolicy } from '../domain/policy';
 
-const { discoverCluster, listExpiredTrust } = proxyActivities<Activities>({
+const { discoverCluster, listExpiredTrust, acmeRenewalInfo } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '2 minutes',
   // Nobody waits on the answer: a node that is down for a while is retried for half an hour, then the watch fails
@@ -39,8 +40,11 @@ const { recordCertificateExpiry, startRenewal } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10 },
 });
 
-/** Which units are due and renewable, which are refused, and every node's days left. */
-type ExpiryDecision = ReturnType<typeof decideRenewal>;
+/**
+ * Which units are due and renewable, which are refused, and every node's days left; with the issuers applied, the
+ * ACME units' decisions and the CSR distribution of the renewal.
+ */
+type ExpiryDecision = ReturnType<typeof decideRenewal> & Partial<ReturnType<typeof applyIssuers>>;
 
 const dueText = (due: DueUnit[]) =>
   due
@@ -49,6 +53,11 @@ const dueText = (due: DueUnit[]) =>
         `${d.unit} (${d.daysLeft} days left${d.beforeFreeze ? `, renewed before ${describeFreeze(d.beforeFreeze)}` : ''})`,
     )
     .join(', ');
+const issuedText = (due: DueUnit[]) =>
+  due
+    .filter((d) => d.issuer)
+    .map((d) => `; ${d.unit} from ACME issuer ${d.issuer}`)
+    .join('');
 
 /** YYYYMMDDTHHMMSS of workflow time: the renewal's id is unique per watch run and stable across retries. */
 const stamp = (iso: string) => iso.replace(/[-:]/g, '').slice(0, 15);
@@ -61,11 +70,16 @@ export async function expiryWatch(input: ExpiryWatchInput): Promise<ExpiryWatchR
   const checkedAt = new Date(now).toISOString();
   // Freezes come as UTC instants (the Schedule's writer converted them): no time-zone data here.
   const freezes = input.freezes ?? [];
-  const decision = decideRenewal(
-    planClusterOf(discovery),
+  const decision = await withIssuers(
+    clusterId,
+    discovery,
+    decideRenewal(
+      planClusterOf(discovery),
+      now,
+      renewBeforeDays,
+      freezes.length ? { freezes, marginDays: input.freezeMarginDays ?? 0 } : undefined,
+    ),
     now,
-    renewBeforeDays,
-    freezes.length ? { freezes, marginDays: input.freezeMarginDays ?? 0 } : undefined,
   );
   const frozen = activeFreeze(freezes, now);
   await recordCertificateExpiry({
@@ -99,9 +113,30 @@ export async function expiryWatch(input: ExpiryWatchInput): Promise<ExpiryWatchR
     expiredTrust,
     due: decision.due,
     refused: decision.refused,
+    ...(decision.acme?.length ? { acme: decision.acme } : {}),
     renewal,
     summary,
   };
+}
+
+/**
+ * The cluster's issuers applied (PATCHES.acmeIssuer): when some unit is CA-signed, one activity reads which issuer
+ * signs each such unit and, for an ACME issuer, what the CA's renewal information says of each node's certificate.
+ */
+async function withIssuers(
+  clusterId: string,
+  discovery: Awaited<ReturnType<typeof discoverCluster>>,
+  decision: ReturnType<typeof decideRenewal>,
+  now: number,
+): Promise<ExpiryDecision> {
+  const caSigned = new Map<DueUnit['unit'], string[]>();
+  for (const r of decision.rows) if (!r.selfSigned) caSigned.set(r.unit, [...(caSigned.get(r.unit) ?? []), r.node]);
+  if (caSigned.size === 0 || !patched(PATCHES.acmeIssuer)) return decision;
+  const issuers = await acmeRenewalInfo({
+    clusterId,
+    units: [...caSigned].map(([unit, nodes]) => ({ unit, nodes })),
+  });
+  return applyIssuers(planClusterOf(discovery), decision, issuers, now);
 }
 
 /** The cluster as discovery reads it, and how many expired certificates each node's trust stores hold. */
@@ -136,12 +171,13 @@ async function startDueRenewal(
     ...(input.maintenanceWindow ? { maintenanceWindow: input.maintenanceWindow } : {}),
     // Only the rules that may meet the due units: the same policy a manual start of these units carries.
     ...(input.approvalPolicy ? { approvalPolicy: narrowPolicy(input.approvalPolicy, units) } : {}),
+    ...(decision.csrDistribution ? { csrDistribution: decision.csrDistribution } : {}),
   };
   const answer = await startRenewal({
     // regen-… like every run the API starts, so GET /v1/regenerations/{id} and its gates work for it; "renewal" says who.
     workflowId: `regen-${clusterId}-${stamp(checkedAt)}-renewal`,
     request,
-    staticSummary: `Renew ${dueText(decision.due)} on ${clusterId} (started by the expiry watch, renewBeforeDays ${renewBeforeDays})`,
+    staticSummary: `Renew ${dueText(decision.due)} on ${clusterId} (started by the expiry watch, renewBeforeDays ${renewBeforeDays}${issuedText(decision.due)})`,
     watchWorkflowId: workflowInfo().workflowId,
   });
   return answer.started
@@ -164,15 +200,22 @@ function summaryOf(
     .filter((r) => r.daysLeft !== null)
     .sort((a, b) => (a.daysLeft ?? 0) - (b.daysLeft ?? 0))[0];
   const expiredTotal = expiredTrust.reduce((n, t) => n + t.count, 0);
+  const byDays = decision.due.filter((d) => !d.issuer);
   return [
-    decision.due.length
-      ? `Due within ${renewBeforeDays} days${decision.due.some((d) => d.beforeFreeze) ? ' or before a change freeze' : ''}: ${dueText(decision.due)}.`
-      : `Nothing due within ${renewBeforeDays} days${soonest ? ` (soonest: ${soonest.unit} on ${soonest.node}, ${soonest.daysLeft} days)` : ''}.`,
+    byDays.length
+      ? `Due within ${renewBeforeDays} days${byDays.some((d) => d.beforeFreeze) ? ' or before a change freeze' : ''}: ${dueText(byDays)}.`
+      : decision.due.length
+        ? `Due by their ACME issuer: ${dueText(decision.due)}.`
+        : `Nothing due within ${renewBeforeDays} days${soonest ? ` (soonest: ${soonest.unit} on ${soonest.node}, ${soonest.daysLeft} days)` : ''}.`,
     renewal.status === 'started' ? `Renewal ${renewal.workflowId} started.` : '',
     renewal.status === 'held' || renewal.status === 'frozen' ? renewal.message : '',
     decision.refused.length
       ? `Refused by the plan: ${decision.refused.map((r) => `${r.unit}: ${r.reason}`).join(' ')}`
       : '',
+    ...(decision.acme ?? []).map(
+      (a) => `ACME ${a.unit} (issuer ${a.issuer}): ${a.due ? 'due' : 'not due'}, ${a.reason}.`,
+    ),
+    ...(decision.deferred ?? []).map((d) => `${d.unit} waits: ${d.reason}.`),
     `${expiredTotal} expired trust certificate(s).`,
   ]
     .filter(Boolean)

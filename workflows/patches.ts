@@ -32,4 +32,9 @@ export const PATCHES = {
    * gate passes by itself inside the window, the policy adds the optional gates it requires.
    */
   approvalPolicies: 'approval-policies',
+  /**
+   * v1.2.0: a CA-signed unit whose inventory issuer is ACME gets its chain from the ACME activity (no signed-certificate
+   * gate); the expiry watch decides such a unit by the CA's renewal information (RFC 9773) or its renewAtFraction.
+   */
+  acmeIssuer: 'acme-issuer',
 } as const satisfies Record<string, string>;

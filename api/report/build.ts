@@ -51,6 +51,8 @@ export function inferredCommandOf(step: StepState, version?: string): string | u
       return rest
         ? `certificate REST API: generate CSR (${unit}${/multi-server/.test(step.description) ? ', distribution multi-server' : ''})`
         : `set csr gen ${unit}; show csr own ${unit}`;
+    case 'acme-order':
+      return ACME_ORDER;
     case 'upload-certificate':
       // A multi-server certificate reaches the other nodes from the publisher: the run only reads it there.
       if (/^Confirm .* received the multi-server/.test(step.description)) return `show cert own ${unit}`;
@@ -81,6 +83,10 @@ export function inferredCommandOf(step: StepState, version?: string): string | u
   }
 }
 
+/** What an ACME order step sends to the CA and the DNS server: not recorded by the cluster's clients. */
+const ACME_ORDER =
+  'ACME (RFC 8555): newOrder, DNS-01 TXT records added and removed, finalize with the CSR, download the chain';
+
 /** What a step sent, as the report lists it: the evidence it recorded, or, for an older step, that there is none. */
 export function sentOf(step: StepState, version?: string): ReportStepSent {
   if (!step.sent) {
@@ -90,6 +96,8 @@ export function sentOf(step: StepState, version?: string): ReportStepSent {
   return {
     recorded: true,
     requests: step.sent.requests.map((r) => ({ ...r, line: describeSent(r, step.nodeId) })),
+    // The evidence covers what went to the cluster; an ACME order talks to the CA and the DNS server instead.
+    ...(step.kind === 'acme-order' ? { outsideCluster: ACME_ORDER } : {}),
     ...(step.sent.omitted ? { omitted: step.sent.omitted } : {}),
     ...(step.sent.unlistedAttempts ? { unlistedAttempts: step.sent.unlistedAttempts } : {}),
   };

@@ -95,7 +95,10 @@ function sentHtml(sent: ReportStepSent): string {
     return `<span class="note">not recorded (run predates evidence)</span>${sent.inferred ? `<br><span class="note">inferred:</span> <code>${escapeHtml(sent.inferred)}</code>` : ''}`;
   const lines = sent.requests.map((q) => `<code>${escapeHtml(q.line)}</code>`);
   if (sent.omitted) lines.push(`<span class="note">and ${sent.omitted} more</span>`);
-  if (lines.length === 0) lines.push('<span class="note">nothing sent</span>');
+  if (lines.length === 0)
+    lines.push(`<span class="note">${sent.outsideCluster ? 'nothing sent to the cluster' : 'nothing sent'}</span>`);
+  if (sent.outsideCluster)
+    lines.push(`<span class="note">outside the cluster, not recorded: ${escapeHtml(sent.outsideCluster)}</span>`);
   if (sent.unlistedAttempts)
     lines.push(`<span class="note">after ${sent.unlistedAttempts} retried attempts, not listed</span>`);
   return lines.join('<br>');

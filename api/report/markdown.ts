@@ -35,7 +35,8 @@ function sentCell(sent: ReportStepSent): Raw {
     return raw(`_not recorded (run predates evidence)_${sent.inferred ? `; inferred: ${code(sent.inferred).md}` : ''}`);
   const parts = sent.requests.map((q) => code(q.line).md);
   if (sent.omitted) parts.push(`and ${sent.omitted} more`);
-  if (parts.length === 0) parts.push('nothing sent');
+  if (parts.length === 0) parts.push(sent.outsideCluster ? 'nothing sent to the cluster' : 'nothing sent');
+  if (sent.outsideCluster) parts.push(`outside the cluster, not recorded: ${text(sent.outsideCluster)}`);
   const retried = sent.unlistedAttempts ? ` (after ${sent.unlistedAttempts} retried attempts, not listed)` : '';
   return raw(parts.join('; ') + retried);
 }

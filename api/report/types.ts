@@ -73,6 +73,8 @@ export interface ReportStepSent {
   unlistedAttempts?: number;
   /** Only when not recorded: the command the step's kind and description suggest (not evidence). */
   inferred?: string;
+  /** Requests to other systems than the cluster (an ACME order: the CA, the DNS server), which are not recorded. */
+  outsideCluster?: string;
 }
 
 export interface ReportStep {

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { InventoryCluster } from '../../domain/inventory/types';
+import { issuerIdOf, issuerOf } from '../../domain/inventory/issuers';
 import { clusterOr404 } from '../cluster-lookup';
 import {
   buildPlan,
@@ -295,6 +296,19 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: Di
               discoveryWorkflowId: { type: 'string' },
               securityMode: { type: 'integer' },
               itlSigner: { type: 'string' },
+              issuers: {
+                type: 'array',
+                description:
+                  'The CA-signed units of the plan and who signs each (inventory issuance): "manual" waits at the signed-certificate gate for a person; an ACME issuer signs without a gate.',
+                items: {
+                  type: 'object',
+                  properties: {
+                    unit: { type: 'string' },
+                    issuer: { type: 'string' },
+                    kind: { type: 'string', enum: ['manual', 'acme'] },
+                  },
+                },
+              },
             },
           },
           400: problemSchema,
@@ -329,6 +343,9 @@ export function clusterRoutes(app: FastifyInstance, deps: ApiDeps, discovery: Di
         discoveryWorkflowId: record.workflowId,
         securityMode: d.securityMode,
         itlSigner: d.itlSigner,
+        issuers: plan.units
+          .filter((u) => u.steps.some((s) => s.kind === 'ca-signed-renewal'))
+          .map((u) => ({ unit: u.unit, issuer: issuerIdOf(cluster, u.unit), kind: issuerOf(cluster, u.unit).kind })),
       };
     },
   );

@@ -5,7 +5,7 @@
  */
 import type { LeaseHolder } from './cluster-entity';
 import { DEFAULT_TASK_QUEUE } from './cluster-entity';
-import type { DueUnit, ExpiryRow } from '../expiry/due';
+import type { AcmeUnitDecision, DueUnit, ExpiryRow } from '../expiry/due';
 import type { FreezeInstant } from '../freeze';
 import type { GateKind, MaintenanceWindow } from '../types';
 import type { RunApprovalPolicy } from '../policy/types';
@@ -57,6 +57,8 @@ export interface ExpiryWatchResult {
   expiredTrust: Array<{ node: string; count: number }>;
   due: DueUnit[];
   refused: Array<{ unit: CertificateUnit; reason: string }>;
+  /** CA-signed units whose issuer is ACME: due or not by the CA's renewal information (RFC 9773) or the fraction. */
+  acme?: AcmeUnitDecision[];
   renewal: RenewalOutcome;
   /** One line for a person: what was found and what was done. */
   summary: string;

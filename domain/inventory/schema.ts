@@ -346,6 +346,140 @@ export const ApprovalPolicySchema = Strict(
   },
 );
 
+/** The fraction of a certificate's lifetime after which an ACME issuer renews it when the CA offers no ARI. */
+export const DEFAULT_RENEW_AT_FRACTION = 2 / 3;
+/** The issuer every CA-signed unit has unless the cluster says otherwise: a person posts the CA's chain. */
+export const MANUAL_ISSUER = 'manual';
+
+const HostPort = (description: string) =>
+  Type.String({
+    pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^\\s:\\[\\]]+):([1-9][0-9]{0,4})$',
+    description,
+    errorMessage: 'must be "host:port", e.g. "ns1.example.com:53" or "[2001:db8::53]:53"',
+  });
+
+const AbsolutePath = (description: string) =>
+  Type.String({ pattern: '^/', description, errorMessage: 'must be an absolute path on the worker' });
+
+/** RFC 2136 dynamic update, signed with TSIG (RFC 8945): what BIND, Knot, PowerDNS and Windows DNS accept. */
+export const Rfc2136SolverSchema = Strict(
+  {
+    provider: Type.Literal('rfc2136'),
+    server: HostPort('The primary name server that accepts dynamic updates for the zone (usually port 53)'),
+    zone: NonEmpty('The zone the _acme-challenge records are added to, e.g. "uc.example.com"'),
+    tsigKeyName: NonEmpty('The TSIG key name the server knows, e.g. "acme-update."'),
+    tsigAlgorithm: Type.Optional(
+      OneOf(['hmac-sha256', 'hmac-sha384', 'hmac-sha512', 'hmac-sha1'] as const, {
+        default: 'hmac-sha256',
+        description: 'The TSIG algorithm of the key (RFC 8945; hmac-sha256 by default)',
+      }),
+    ),
+    tsigSecretRef: SecretRef('The TSIG key, base64 as tsig-keygen prints it'),
+    ttl: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 86400, default: 60, description: 'TTL of the TXT records (60 s)' }),
+    ),
+  },
+  { description: 'DNS-01 by RFC 2136 dynamic update with TSIG' },
+);
+
+/** Anything else: an HTTP endpoint or a command that adds and removes the TXT record. */
+export const WebhookSolverSchema = Strict(
+  {
+    provider: Type.Literal('webhook'),
+    urlRef: SecretRef('The URL that receives {"action":"present"|"cleanup","fqdn","value"} as a JSON POST'),
+    hmacKeyRef: Type.Optional(SecretRef('Signs the body with HMAC-SHA256 (X-Signature-SHA256 header)')),
+  },
+  { description: 'DNS-01 through an HTTP endpoint of yours' },
+);
+
+export const ExecSolverSchema = Strict(
+  {
+    provider: Type.Literal('exec'),
+    command: AbsolutePath("Run as `<command> present|cleanup <fqdn> <value>` (the convention of lego's exec provider)"),
+  },
+  { description: 'DNS-01 through a program on the worker' },
+);
+
+export const AcmeIssuerSchema = Strict(
+  {
+    id: Id('The name units and clusters refer to'),
+    kind: Type.Literal('acme'),
+    directoryUrl: Type.String({
+      pattern: '^https://',
+      description:
+        "The ACME server's directory (RFC 8555 section 7.1.1), e.g. https://acme-v02.api.letsencrypt.org/directory",
+      errorMessage: 'must be an https:// URL',
+    }),
+    email: Address('The account contact (the CA writes about expiry and incidents)'),
+    accountKeyRef: SecretRef('The ACME account private key (PEM)'),
+    caFile: Type.Optional(
+      AbsolutePath("A CA bundle (PEM) to trust the ACME server's TLS with, for an internal ACME server"),
+    ),
+    rootsFile: Type.Optional(
+      AbsolutePath(
+        "The CA's root certificate(s), PEM: appended when the chain the server sends stops at an intermediate (CUCM's trust store needs the root)",
+      ),
+    ),
+    renewAtFraction: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        exclusiveMaximum: 1,
+        default: DEFAULT_RENEW_AT_FRACTION,
+        description:
+          'When the CA offers no renewal information (ARI, RFC 9773) for a certificate: renew once this fraction of its lifetime has passed (2/3 by default: a 90-day certificate at 30 days left)',
+        errorMessage: 'must be a number between 0 and 1, e.g. 0.6667',
+      }),
+    ),
+    dns01: Type.Union([Rfc2136SolverSchema, WebhookSolverSchema, ExecSolverSchema], {
+      description: 'How the DNS-01 TXT records are published',
+      errorMessage: 'must be a solver whose "provider" is one of rfc2136, webhook, exec',
+    }),
+  },
+  { description: 'An ACME CA (RFC 8555), DNS-01 validation' },
+);
+
+const IssuerRef = (description: string) =>
+  Type.String({
+    pattern: ID_PATTERN,
+    description: `${description}: "manual" (a person posts the chain) or the id of one of the cluster's issuers`,
+    errorMessage: 'must be "manual" or the id of one of the cluster\'s issuers',
+  });
+
+const IssuanceSchema = Strict(
+  {
+    issuer: Type.Optional(IssuerRef('The issuer of every CA-signed unit of the cluster')),
+    units: Type.Optional(
+      // Partial: a unit not listed takes the cluster's issuer.
+      Type.Partial(
+        Type.Record(
+          OneOf(CERTIFICATE_UNITS),
+          Strict(
+            {
+              issuer: Type.Optional(IssuerRef('The issuer of this unit')),
+              csrDistribution: Type.Optional(
+                OneOf(['per-node', 'multi-server'] as const, {
+                  description:
+                    'tomcat / tomcat-ECDSA: the renewals the expiry watch starts make one multi-server (SAN) CSR (TN 118731)',
+                }),
+              ),
+            },
+            { errorMessage: 'must be an object like {"issuer":"letsencrypt","csrDistribution":"multi-server"}' },
+          ),
+          {
+            additionalProperties: false,
+            description: "Per unit, overriding the cluster's issuer",
+            errorMessage: 'must be an object keyed by certificate unit, e.g. {"tomcat":{"issuer":"letsencrypt"}}',
+          },
+        ),
+      ),
+    ),
+  },
+  {
+    description: 'Where the CA-signed certificates come from; "manual" (the signed-certificate gate) by default',
+    errorMessage: 'must be an object like {"issuer":"letsencrypt"}',
+  },
+);
+
 export const ClusterSchema = Strict(
   {
     id: Id('The id runs and the API use'),
@@ -472,6 +606,13 @@ export const ClusterSchema = Strict(
       ),
     ),
     approvalPolicy: Type.Optional(ApprovalPolicySchema),
+    issuers: Type.Optional(
+      Type.Array(AcmeIssuerSchema, {
+        description: 'The issuers the cluster\'s CA-signed units may use ("manual" always exists)',
+        errorMessage: 'must be a list of issuers (kind "acme")',
+      }),
+    ),
+    issuance: Type.Optional(IssuanceSchema),
     uccxNodes: Type.Optional(
       Type.Array(UccxNodeSchema, {
         description: "Unified CCX nodes that trust this cluster's tomcat certificates (docs/uccx.md)",

@@ -10,6 +10,7 @@
 import type { Static } from '@sinclair/typebox';
 import type {
   ApprovalPolicySchema,
+  AcmeIssuerSchema,
   ChatChannelSchema,
   ClusterSchema,
   CredentialSchema,
@@ -45,6 +46,10 @@ export type EmailChannel = Omit<EmailInput, 'smtp'> & { smtp: Defaulted<EmailInp
  * token in the path): the activity that delivers resolves them at run time.
  */
 export type NotificationChannel = WebhookChannel | ChatChannel | EmailChannel;
+
+/** An ACME issuer (RFC 8555) of a cluster: every key and TSIG secret is a secret reference, resolved by activities. */
+export type AcmeIssuer = Static<typeof AcmeIssuerSchema>;
+export type Dns01Solver = AcmeIssuer['dns01'];
 
 type ClusterInput = Static<typeof ClusterSchema>;
 export type InventoryCluster = Defaulted<

@@ -73,6 +73,8 @@ function mockActivities(calls: Call[], overrides: Partial<Activities> = {}): Par
       return discovery();
     },
     preflightChecks: async () => ({ checks: ['replication (2) Setup Completed'] }),
+    // CA-signed units here are signed by hand (the signed-certificate gate), not by an ACME issuer.
+    certificateIssuer: async () => ({ kind: 'manual' }),
     verifyTrustFiles: async () => ({ ok: true, checked: ['ITL lists the new unit'], problems: [] }),
     readCertificate: async (input) => ({ serial: serials.get(input.nodeId) ?? `OLD-${input.unit}-${input.nodeId}` }),
     regenerateCertificate: async (input) => {

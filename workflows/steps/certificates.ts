@@ -6,6 +6,7 @@
 import type { SignedChainCheck } from '../../domain/certificates';
 import type { PlanStep } from '../../domain/plan';
 import { nodeRef, type CaRenewal, type UnitRunContext } from './context';
+import { chainsFromAcme } from './acme';
 import { multiServerRenewalStep } from './multi-server';
 import { named, NO_SKIP, quick, slow } from './proxies';
 
@@ -73,15 +74,17 @@ export async function caRenewalStep(
   const renewal: CaRenewal = { unit: step.unit, csrs: new Map(), chains: new Map() };
   ctx.ca = renewal;
   for (const nodeId of step.nodeIds) await generateCsr(ctx, renewal, nodeId);
-  await run.waitAtGate(
-    {
-      id: run.gateId(`signed-certificate-${index + 1}`),
-      kind: 'signed-certificate',
-      description: `${step.unit} is CA-signed: have the CSRs of ${step.nodeIds.join(', ')} (in the run state, csrs) signed by your CA, then submit each chain (leaf, intermediates, root) with the submitSignedChain update or POST .../chains. Abort stops the run; nothing was changed but the CSRs.`,
-      allowed: ['abort'],
-    },
-    () => step.nodeIds.every((n) => renewal.chains.has(n)),
-  );
+  // An ACME issuer signs without a person (./acme.ts); the "manual" issuer is the gate below, as before.
+  if (!(await chainsFromAcme(ctx, renewal)))
+    await run.waitAtGate(
+      {
+        id: run.gateId(`signed-certificate-${index + 1}`),
+        kind: 'signed-certificate',
+        description: `${step.unit} is CA-signed: have the CSRs of ${step.nodeIds.join(', ')} (in the run state, csrs) signed by your CA, then submit each chain (leaf, intermediates, root) with the submitSignedChain update or POST .../chains. Abort stops the run; nothing was changed but the CSRs.`,
+        allowed: ['abort'],
+      },
+      () => step.nodeIds.every((n) => renewal.chains.has(n)),
+    );
   for (const nodeId of step.nodeIds) {
     const chain = renewal.chains.get(nodeId);
     if (chain) await uploadSignedChain(ctx, step.unit, nodeId, chain);

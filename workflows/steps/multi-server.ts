@@ -6,6 +6,7 @@
  * verification (served over HTTPS on every node) are the plan's next steps, as for per-node CSRs.
  */
 import type { PlanStep } from '../../domain/plan';
+import { chainsFromAcme } from './acme';
 import { nodeRef, type CaRenewal, type UnitRunContext } from './context';
 import { named, NO_SKIP, quick, slow } from './proxies';
 import type { SignedChainCheck } from '../../domain/certificates';
@@ -73,6 +74,8 @@ async function awaitSignedChain(
 ): Promise<SignedChain | undefined> {
   const { run } = ctx;
   const { unit, coversNodes: covers = [] } = renewal;
+  // An ACME issuer signs without a person (./acme.ts); the "manual" issuer is the gate below, as before.
+  if (await chainsFromAcme(ctx, renewal)) return renewal.chains.get(csrNode);
   await run.waitAtGate(
     {
       id: run.gateId(`signed-certificate-${index + 1}`),
