@@ -132,10 +132,13 @@ async function withIssuers(
   const caSigned = new Map<DueUnit['unit'], string[]>();
   for (const r of decision.rows) if (!r.selfSigned) caSigned.set(r.unit, [...(caSigned.get(r.unit) ?? []), r.node]);
   if (caSigned.size === 0 || !patched(PATCHES.acmeIssuer)) return decision;
-  const issuers = await acmeRenewalInfo({
-    clusterId,
-    units: [...caSigned].map(([unit, nodes]) => ({ unit, nodes })),
-  });
+  // Through withSentOf: the activity reads the nodes over SSH, so its list comes wrapped with what it sent.
+  const issuers = await withSentOf(
+    acmeRenewalInfo({
+      clusterId,
+      units: [...caSigned].map(([unit, nodes]) => ({ unit, nodes })),
+    }),
+  );
   return applyIssuers(planClusterOf(discovery), decision, issuers, now);
 }
 
