@@ -12,6 +12,7 @@ import type { CertificateUnit } from '../domain/units';
 import { heartbeating, toFailure, type ActivityContext, type NodeRef } from './context';
 import type { CliCommands } from './cucm/cli';
 import { parseCertificateDetails, parseCertificateList, parseTrustFile } from './cucm/parsers';
+import { recordSent } from './cucm/evidence';
 import { checkTrustFile, filesCarrying } from './trust-file-check';
 import type { TrustCertificate } from '../domain/certificates';
 
@@ -64,7 +65,8 @@ async function readSerial(cli: CliCommands, unit: CertificateUnit): Promise<Cert
 }
 
 /** Serial of the certificate a TLS server presents (no trust decision: we compare it with what SSH told us). */
-function servedSerial(host: string, port: number): Promise<string> {
+function servedSerial(nodeId: string, host: string, port: number): Promise<string> {
+  recordSent('https', nodeId, 'TLS handshake (the certificate served)');
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, rejectUnauthorized: false, servername: undefined }, () => {
       const cert = socket.getPeerX509Certificate();
@@ -149,7 +151,7 @@ export function certificateActivities(ctx: CertificateDeps) {
       const node = ctx.node(input);
       let served: string;
       try {
-        served = await servedSerial(node.host, node.httpsPort);
+        served = await servedSerial(input.nodeId, node.host, node.httpsPort);
       } catch (err) {
         throw toFailure(err);
       }

@@ -259,6 +259,7 @@ export class ActivityContext extends ClusterDirectory {
     const trust = this.tls(ref);
     return new AxlClient({
       label: `${clusterId} AXL`,
+      node: ref.nodeId,
       baseUrl: this.baseUrl(ref),
       ...this.axlCredentials(clusterId),
       version: `${v.major}.${v.minor}`,
@@ -286,6 +287,7 @@ export class ActivityContext extends ClusterDirectory {
     const trust = this.tls(ref);
     return {
       label: `${clusterId} ${service}`,
+      node: ref.nodeId,
       baseUrl: this.baseUrl(ref),
       ...this.axlCredentials(clusterId),
       agent: () => trust.agent(),
@@ -320,6 +322,7 @@ export class ActivityContext extends ClusterDirectory {
     const trust = this.tls(ref);
     return new CertMgrClient({
       label: `${ref.clusterId}/${ref.nodeId}`,
+      node: ref.nodeId,
       baseUrl: this.baseUrl(ref),
       username: cluster.credentials.osAdmin.username,
       password: this.deps.resolveSecret(cluster.credentials.osAdmin.passwordRef),

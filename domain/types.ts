@@ -7,6 +7,7 @@ import type { CanaryPhones, CsrDistribution, Plan, RestartStrategy } from './pla
 import type { CertificateUnit } from './units';
 import type { ClusterDiscovery } from './discovery';
 import type { CanaryPhone } from './phones';
+import type { SentRecord } from './evidence';
 import type { GateApprovals, GatePolicy, RunApprovalPolicy } from './policy/types';
 
 /** Where a run stops for an engineer. */
@@ -149,6 +150,11 @@ export interface StepState {
   finishedAt?: string;
   /** What happened, in an engineer's words (serials, skip reasons, errors). */
   detail?: string;
+  /**
+   * The commands and requests this step sent to the cluster, as its activities recorded them (secrets redacted,
+   * repeats counted, bounded: domain/evidence.ts). Absent on steps recorded before this was kept.
+   */
+  sent?: SentRecord;
 }
 
 export type RunPhase =

@@ -4,7 +4,7 @@
  */
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities';
-import { failureInterceptor } from '../activities/activity-support';
+import { activityInterceptor } from '../activities/activity-support';
 import type { WorkerConcurrency } from '../config';
 import { workflowsPath } from './bundle';
 import type { WorkerMetrics } from './metrics';
@@ -32,7 +32,7 @@ export function createWorker(options: CreateWorkerOptions): Promise<Worker> {
     ...rest,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     // The first interceptor wraps the rest: metrics see the typed failure the failure interceptor made.
-    interceptors: { activity: [...(metrics ? [metrics.interceptor] : []), failureInterceptor] },
+    interceptors: { activity: [...(metrics ? [metrics.interceptor] : []), activityInterceptor] },
     // Long CLI operations hold an activity slot for minutes; a few at once is plenty for one host.
     maxConcurrentActivityTaskExecutions: concurrency?.activities ?? 20,
     maxConcurrentWorkflowTaskExecutions: concurrency?.workflowTasks ?? 40,

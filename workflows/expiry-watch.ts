@@ -18,6 +18,7 @@ import { applyIssuers, decideRenewal, type DueUnit } from '../domain/expiry/due'
 import { activeFreeze, describeFreeze } from '../domain/freeze';
 import { PATCHES } from './patches';
 import { RunNotifier } from './notify';
+import { withSentOf } from './run/evidence';
 import { planClusterOf } from '../domain/plan';
 import type { RegenerationRequest } from '../domain/types';
 import { narrowPolicy } from '../domain/policy';
@@ -131,21 +132,24 @@ async function withIssuers(
   const caSigned = new Map<DueUnit['unit'], string[]>();
   for (const r of decision.rows) if (!r.selfSigned) caSigned.set(r.unit, [...(caSigned.get(r.unit) ?? []), r.node]);
   if (caSigned.size === 0 || !patched(PATCHES.acmeIssuer)) return decision;
-  const issuers = await acmeRenewalInfo({
-    clusterId,
-    units: [...caSigned].map(([unit, nodes]) => ({ unit, nodes })),
-  });
+  // Through withSentOf: the activity reads the nodes over SSH, so its list comes wrapped with what it sent.
+  const issuers = await withSentOf(
+    acmeRenewalInfo({
+      clusterId,
+      units: [...caSigned].map(([unit, nodes]) => ({ unit, nodes })),
+    }),
+  );
   return applyIssuers(planClusterOf(discovery), decision, issuers, now);
 }
 
 /** The cluster as discovery reads it, and how many expired certificates each node's trust stores hold. */
 async function readCluster(clusterId: string) {
-  const discovery = await discoverCluster(clusterId);
+  const discovery = await withSentOf(discoverCluster(clusterId));
   // Every node at once: the reads change nothing, and a large cluster would otherwise wait node by node.
   const expiredTrust = await Promise.all(
     discovery.nodes.map(async (node) => ({
       node: node.id,
-      count: (await listExpiredTrust({ clusterId, nodeId: node.id })).length,
+      count: (await withSentOf(listExpiredTrust({ clusterId, nodeId: node.id }))).length,
     })),
   );
   return { discovery, expiredTrust };

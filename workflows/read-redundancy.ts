@@ -6,6 +6,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DISCOVERY_NON_RETRYABLE } from './discover';
 import type { ReadCallManagerGroupsWorkflow } from '../domain/contract/reads';
+import { withSentOf } from './run/evidence';
 
 const { readCallManagerGroups } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -21,4 +22,4 @@ const { readCallManagerGroups } = proxyActivities<Activities>({
 
 // Typed by its contract: the API starts it by name (domain/contract/reads.ts).
 export const readCallManagerGroupsWorkflow: ReadCallManagerGroupsWorkflow = async (clusterId) =>
-  readCallManagerGroups({ clusterId });
+  withSentOf(readCallManagerGroups({ clusterId }));

@@ -8,6 +8,7 @@ import axios, { type AxiosInstance } from 'axios';
 import { XMLParser } from 'fast-xml-parser';
 import { asArray, fkText, optionalText, text, type Xml } from './xml';
 import { classifyHttpError, CucmHttpError, type HttpsTrust } from './errors';
+import { recordSent } from './evidence';
 
 interface AxlTarget extends HttpsTrust {
   label: string;
@@ -54,6 +55,7 @@ export class AxlClient {
     const ns = `http://www.cisco.com/AXL/API/${this.target.version}`;
     const envelope = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns="${ns}"><soapenv:Header/><soapenv:Body><ns:${operation}>${inner}</ns:${operation}></soapenv:Body></soapenv:Envelope>`;
     let data: string;
+    recordSent('axl', this.target.node ?? this.target.label, operation, [this.target.password]);
     try {
       const response = await this.http.post<string>('/axl/', envelope, {
         httpsAgent: await this.target.agent(),

@@ -4,6 +4,7 @@
  */
 import axios, { type AxiosInstance } from 'axios';
 import { classifyHttpError, CucmHttpError, type HttpsTrust } from './errors';
+import { recordSent } from './evidence';
 
 interface CertMgrTarget extends HttpsTrust {
   label: string;
@@ -26,6 +27,10 @@ export class CertMgrClient {
   }
 
   private async request<T>(what: string, method: 'get' | 'post', path: string, body?: unknown): Promise<T> {
+    // Method and path only: the body holds certificates (public) but the evidence keeps no bodies.
+    recordSent('https', this.target.node ?? this.target.label, `${method.toUpperCase()} ${BASE}/${path}`, [
+      this.target.password,
+    ]);
     try {
       const response = await this.http.request<T>({
         method,

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Client, type Algorithms, type AuthHandlerMiddleware, type ClientChannel } from 'ssh2';
+import { recordSent } from './evidence';
 
 export interface CliTarget {
   /** For messages: the node id. */
@@ -275,6 +276,8 @@ export class CliSession implements CliCommands {
   /** Sends one command and returns its output (without the echo and the prompt). */
   async run(command: string, options: RunOptions = {}): Promise<string> {
     this.buffer = '';
+    // The command line only: a pasted certificate and the answers to confirmations are not part of the evidence.
+    recordSent('ssh', this.target.label, command, [this.target.password]);
     this.channel.write(`${command}\n`);
     const raw = await this.readUntilPrompt(
       options.timeoutMs ?? 90_000,

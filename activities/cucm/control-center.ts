@@ -6,6 +6,7 @@
 import { BasicAuthSecurity, createClientAsync, type Client } from 'soap';
 import { asArray, optionalText, soapCall, text, type Xml } from './xml';
 import { classifyHttpError, CucmHttpError, type HttpsTrust } from './errors';
+import { recordSent } from './evidence';
 import { WSDL } from './wsdl';
 
 interface ControlCenterTarget extends HttpsTrust {
@@ -53,6 +54,7 @@ export class ControlCenterClient {
   async status(services: string[] = []): Promise<ServiceInfo[]> {
     try {
       const client = await this.soap();
+      recordSent('control-center', this.target.nodeName, 'soapGetServiceStatus', [this.target.password]);
       const [result] = (await soapCall(
         client,
         'soapGetServiceStatus',
@@ -77,6 +79,9 @@ export class ControlCenterClient {
   ): Promise<{ returnCode: string; reason?: string; services: ServiceInfo[] }> {
     try {
       const client = await this.soap();
+      recordSent('control-center', this.target.nodeName, `soapDoControlServices ${type} ${services.join(', ')}`, [
+        this.target.password,
+      ]);
       const [result] = (await soapCall(
         client,
         'soapDoControlServices',

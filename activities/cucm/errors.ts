@@ -38,6 +38,8 @@ export class CucmHttpError extends Error {
 /** How a client reaches a node over HTTPS: the agent to use, and whom to tell when TLS verification failed. */
 export interface HttpsTrust {
   agent: () => Promise<Agent>;
+  /** The node the requests go to, as the evidence of a step names it (./evidence.ts); else the label. */
+  node?: string;
   /** Told of a failed TLS verification, so the next request checks what the node serves now (https-trust.ts). */
   tlsFailed?: () => void;
 }

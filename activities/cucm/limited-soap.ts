@@ -5,7 +5,9 @@
  * always asks again, PerfMon once.
  */
 import { BasicAuthSecurity, createClientAsync, type Client } from 'soap';
+import type { SentChannel } from '../../domain/evidence';
 import type { HttpsTrust } from './errors';
+import { recordSent } from './evidence';
 import type { SlidingWindowLimiter } from './rate-limiter';
 import { soapCall, type Xml } from './xml';
 
@@ -38,8 +40,8 @@ export class LimitedSoapClient {
 
   constructor(
     protected readonly target: SoapTarget,
-    /** The WSDL file and the service's path on the node. */
-    private readonly service: { wsdl: string; path: string },
+    /** The WSDL file, the service's path on the node, and what the evidence calls it. */
+    private readonly service: { wsdl: string; path: string; via: SentChannel },
     protected readonly limiter: SlidingWindowLimiter,
     private readonly onWait: (ms: number) => void = () => undefined,
   ) {}
@@ -68,6 +70,7 @@ export class LimitedSoapClient {
       const done = await this.limiter.acquire(this.onWait);
       client.setSecurity(new BasicAuthSecurity(this.target.username, this.target.password, { httpsAgent }));
       this.stats.requests += 1;
+      recordSent(this.service.via, this.target.node ?? this.target.label, operation, [this.target.password]);
       try {
         const [result] = (await soapCall(client, operation)(args)) as [Xml | undefined];
         return result ?? {};

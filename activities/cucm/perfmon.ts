@@ -51,7 +51,12 @@ export function registeredPerHost(
 
 export class PerfmonClient extends LimitedSoapClient {
   constructor(target: SoapTarget, limiter: SlidingWindowLimiter, onWait?: (ms: number) => void) {
-    super(target, { wsdl: WSDL.perfmon, path: '/perfmonservice2/services/PerfmonService' }, limiter, onWait);
+    super(
+      target,
+      { wsdl: WSDL.perfmon, path: '/perfmonservice2/services/PerfmonService', via: 'perfmon' },
+      limiter,
+      onWait,
+    );
   }
 
   /**

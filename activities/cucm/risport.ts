@@ -25,7 +25,12 @@ export const MAX_DEVICES_PER_REQUEST = 1000;
 
 export class RisPortClient extends LimitedSoapClient {
   constructor(target: SoapTarget, limiter: SlidingWindowLimiter, onWait?: (ms: number) => void) {
-    super(target, { wsdl: WSDL.risport, path: '/realtimeservice2/services/RISService70' }, limiter, onWait);
+    super(
+      target,
+      { wsdl: WSDL.risport, path: '/realtimeservice2/services/RISService70', via: 'risport' },
+      limiter,
+      onWait,
+    );
   }
 
   /** One selectCmDeviceExt request (one page of at most 1000 devices). */

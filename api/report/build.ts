@@ -2,10 +2,10 @@
  * The change report, built by one pure function from what the API read of a run (no clock, no I/O): the JSON,
  * Markdown and HTML renderings all lay out this one object.
  */
+import { describeSent, SENT_LIMITS } from '../../domain/evidence';
 import type { PlanStep } from '../../domain/plan/types';
 import type { StepState } from '../../domain/types';
 import type {
-  CommandSource,
   Report,
   ReportCertificate,
   ReportDecision,
@@ -13,6 +13,7 @@ import type {
   ReportPhoneNode,
   ReportPhones,
   ReportStep,
+  ReportStepSent,
   ReportUnitInput,
 } from './types';
 
@@ -26,79 +27,80 @@ const majorOf = (version?: string): number | undefined => {
   return m ? Number(m[1]) : undefined;
 };
 
+/** The report's line for a step recorded before runs kept what they sent. */
+export const NOT_RECORDED = 'not recorded (run predates evidence)';
+
 /**
- * The CUCM CLI command or API operation a step of this kind sends, as the activities send it. `exact` where the
- * kind always sends that command; `inferred` where it depends on the version or is read from the description.
+ * For a step recorded before runs kept what they sent (no `sent`): the CUCM command or API operation its kind, the
+ * CUCM version and its description suggest. An inference, never evidence: the report labels it so. Undefined for
+ * gates and waits, which send nothing.
  */
-export function commandOf(step: StepState, version?: string): { command: string; source: CommandSource } {
+export function inferredCommandOf(step: StepState, version?: string): string | undefined {
   const unit = step.unit ?? '<unit>';
   const rest = (majorOf(version) ?? 0) >= 14;
   switch (step.kind) {
     case 'regenerate':
-      return { command: `set cert regen ${unit}`, source: 'exact' };
+      return `set cert regen ${unit}`;
     case 'update-ctl':
-      return { command: 'utils ctl update CTLFile', source: 'exact' };
+      return 'utils ctl update CTLFile';
     case 'reset-trust-file':
-      return {
-        command: /\bCTL\b|utils ctl/.test(step.description) ? 'utils ctl reset localkey' : 'utils itl reset localkey',
-        source: 'exact',
-      };
+      return /\bCTL\b|utils ctl/.test(step.description) ? 'utils ctl reset localkey' : 'utils itl reset localkey';
     case 'restart-service':
-      return { command: `utils service restart ${step.service ?? '<service>'}`, source: 'exact' };
+      return `utils service restart ${step.service ?? '<service>'}`;
     case 'csr':
       return rest
-        ? {
-            command: `certificate REST API: generate CSR (${unit}${/multi-server/.test(step.description) ? ', distribution multi-server' : ''})`,
-            source: 'inferred',
-          }
-        : { command: `set csr gen ${unit}; show csr own ${unit}`, source: 'inferred' };
+        ? `certificate REST API: generate CSR (${unit}${/multi-server/.test(step.description) ? ', distribution multi-server' : ''})`
+        : `set csr gen ${unit}; show csr own ${unit}`;
     case 'acme-order':
-      return {
-        command:
-          'ACME (RFC 8555): newOrder, DNS-01 TXT records added and removed, finalize with the CSR, download the chain',
-        source: 'exact',
-      };
+      return ACME_ORDER;
     case 'upload-certificate':
       // A multi-server certificate reaches the other nodes from the publisher: the run only reads it there.
-      if (/^Confirm .* received the multi-server/.test(step.description))
-        return { command: `show cert own ${unit}`, source: 'inferred' };
+      if (/^Confirm .* received the multi-server/.test(step.description)) return `show cert own ${unit}`;
       return rest
-        ? { command: `certificate REST API: upload trust, then identity (${unit})`, source: 'inferred' }
-        : { command: `set cert import trust ${unit}; set cert import own ${unit}`, source: 'inferred' };
+        ? `certificate REST API: upload trust, then identity (${unit})`
+        : `set cert import trust ${unit}; set cert import own ${unit}`;
     case 'uccx-trust':
-      return { command: 'set cert import trust tomcat (the PEM pasted)', source: 'exact' };
+      return 'set cert import trust tomcat (the PEM pasted)';
     case 'verify':
-      if (/tomcat-trust/.test(step.description))
-        return { command: 'show cert list trust; show cert trust tomcat-trust/<file>', source: 'inferred' };
-      if (/ipsec-trust/.test(step.description)) return { command: 'show cert list trust', source: 'inferred' };
-      if (/\bITL\b/.test(step.description))
-        return { command: /\bCTL\b/.test(step.description) ? 'show itl; show ctl' : 'show itl', source: 'inferred' };
-      return {
-        command: unit === 'tomcat' ? 'show cert own tomcat; TLS handshake on HTTPS' : `show cert own ${unit}`,
-        source: 'inferred',
-      };
+      if (/tomcat-trust/.test(step.description)) return 'show cert list trust; show cert trust tomcat-trust/<file>';
+      if (/ipsec-trust/.test(step.description)) return 'show cert list trust';
+      if (/\bITL\b/.test(step.description)) return /\bCTL\b/.test(step.description) ? 'show itl; show ctl' : 'show itl';
+      return unit === 'tomcat' ? 'show cert own tomcat; TLS handshake on HTTPS' : `show cert own ${unit}`;
     case 'reset-phones':
-      return { command: 'AXL listPhone, then doDeviceReset per phone', source: 'exact' };
+      return 'AXL listPhone, then doDeviceReset per phone';
     case 'await-registration':
-      return { command: 'RisPort70 selectCmDeviceExt (polled)', source: 'exact' };
+      return 'RisPort70 selectCmDeviceExt (polled)';
     case 'preflight':
-      if (/baseline/i.test(step.description)) return { command: 'RisPort70 selectCmDeviceExt', source: 'inferred' };
+      if (/baseline/i.test(step.description)) return 'RisPort70 selectCmDeviceExt';
       if (/^Discover/.test(step.description))
-        return {
-          command:
-            'show version active; show network cluster; show itl; utils service list; show cert list own; show cert own <unit>',
-          source: 'inferred',
-        };
-      return {
-        command: 'utils dbreplication runtimestate; Control Center soapGetServiceStatus',
-        source: 'inferred',
-      };
+        return 'show version active; show network cluster; show itl; utils service list; show cert list own; show cert own <unit>';
+      return 'utils dbreplication runtimestate; Control Center soapGetServiceStatus';
     case 'discover':
-      return { command: 'show version active; show network cluster; show cert list own', source: 'inferred' };
+      return 'show version active; show network cluster; show cert list own';
     case 'gate':
     case 'wait-window':
-      return { command: '—', source: 'none' };
+      return undefined;
   }
+}
+
+/** What an ACME order step sends to the CA and the DNS server: not recorded by the cluster's clients. */
+const ACME_ORDER =
+  'ACME (RFC 8555): newOrder, DNS-01 TXT records added and removed, finalize with the CSR, download the chain';
+
+/** What a step sent, as the report lists it: the evidence it recorded, or, for an older step, that there is none. */
+export function sentOf(step: StepState, version?: string): ReportStepSent {
+  if (!step.sent) {
+    const inferred = inferredCommandOf(step, version);
+    return { recorded: false, requests: [], ...(inferred ? { inferred } : {}) };
+  }
+  return {
+    recorded: true,
+    requests: step.sent.requests.map((r) => ({ ...r, line: describeSent(r, step.nodeId) })),
+    // The evidence covers what went to the cluster; an ACME order talks to the CA and the DNS server instead.
+    ...(step.kind === 'acme-order' ? { outsideCluster: ACME_ORDER } : {}),
+    ...(step.sent.omitted ? { omitted: step.sent.omitted } : {}),
+    ...(step.sent.unlistedAttempts ? { unlistedAttempts: step.sent.unlistedAttempts } : {}),
+  };
 }
 
 function seconds(from?: string, to?: string): number | undefined {
@@ -166,6 +168,25 @@ function unitStatus(u: ReportUnitInput): string {
   return u.result ? 'completed' : (u.phase ?? u.state?.phase ?? 'unknown');
 }
 
+/** A step as the report lists it: where it ran, its outcome and times, and what it sent. */
+function reportStep(unit: ReportStep['unit'], s: StepState, version?: string): ReportStep {
+  const took = seconds(s.startedAt, s.finishedAt);
+  return {
+    unit,
+    id: s.id,
+    kind: s.kind,
+    description: s.description,
+    status: s.status,
+    ...(s.nodeId ? { nodeId: s.nodeId } : {}),
+    ...(s.service ? { service: s.service } : {}),
+    sent: sentOf(s, version),
+    ...(s.startedAt ? { startedAt: s.startedAt } : {}),
+    ...(s.finishedAt ? { finishedAt: s.finishedAt } : {}),
+    ...(took !== undefined ? { durationSeconds: took } : {}),
+    ...(s.detail ? { detail: s.detail } : {}),
+  };
+}
+
 export function buildReport(input: ReportInput): Report {
   const version = input.plan?.version;
   const steps: ReportStep[] = [];
@@ -174,26 +195,7 @@ export function buildReport(input: ReportInput): Report {
   const ignored: Report['ignoredDecisions'] = [...(input.ignoredDecisions ?? [])];
   const phones: ReportPhones[] = [];
   for (const u of input.units) {
-    for (const s of u.state?.steps ?? []) {
-      const { command, source } = commandOf(s, version);
-      steps.push({
-        unit: u.unit,
-        id: s.id,
-        kind: s.kind,
-        description: s.description,
-        status: s.status,
-        ...(s.nodeId ? { nodeId: s.nodeId } : {}),
-        ...(s.service ? { service: s.service } : {}),
-        command,
-        commandSource: source,
-        ...(s.startedAt ? { startedAt: s.startedAt } : {}),
-        ...(s.finishedAt ? { finishedAt: s.finishedAt } : {}),
-        ...(seconds(s.startedAt, s.finishedAt) !== undefined
-          ? { durationSeconds: seconds(s.startedAt, s.finishedAt) }
-          : {}),
-        ...(s.detail ? { detail: s.detail } : {}),
-      });
-    }
+    for (const s of u.state?.steps ?? []) steps.push(reportStep(u.unit, s, version));
     // The state's serials as the steps finished; a closed run's result has the same nodes.
     const certs = u.state?.certificates?.length ? u.state.certificates : (u.result?.nodes ?? []);
     for (const c of certs)
@@ -211,6 +213,13 @@ export function buildReport(input: ReportInput): Report {
     const p = phonesOf(u);
     if (p) phones.push(p);
   }
+  // A rotation's own steps where they happened: each before the first unit step that started after it.
+  for (const r of input.rotationSteps ?? []) {
+    const at = steps.findIndex(
+      (s) => s.startedAt !== undefined && r.startedAt !== undefined && s.startedAt > r.startedAt,
+    );
+    steps.splice(at < 0 ? steps.length : at, 0, reportStep('rotation', r, version));
+  }
   decisions.sort((a, b) => a.at.localeCompare(b.at));
   const unitActions = input.units.flatMap((u) => u.manualActions ?? u.state?.manualActions ?? []);
   const manualActions = input.manualActions?.length ? input.manualActions : [...new Set(unitActions)];
@@ -223,9 +232,17 @@ export function buildReport(input: ReportInput): Report {
     notes.push(
       'A decision marked "Verified: no" names someone the API did not authenticate (a name typed in the Temporal UI, or a decision sent to Temporal directly); "How" gives the identity Temporal recorded for its sender, which is as trustworthy as the Temporal server\'s own authorization (docs/identity.md).',
     );
-  if (steps.some((s) => s.commandSource === 'inferred'))
+  if (steps.some((s) => !s.sent.recorded))
     notes.push(
-      'Commands marked "inferred" are derived from the step kind, the CUCM version and the step description; the others are what that kind of step always sends.',
+      `Steps marked "${NOT_RECORDED}" ran before runs kept what each step sent: no command is listed for them as evidence; where one is shown it is marked "inferred" (derived from the step kind, the CUCM version and the step description).`,
+    );
+  if (steps.some((s) => s.sent.unlistedAttempts))
+    notes.push(
+      'Some steps were retried by Temporal: only the requests of the attempt that ended are listed; the earlier attempts are counted.',
+    );
+  if (steps.some((s) => s.sent.omitted))
+    notes.push(
+      `Some steps sent more distinct requests than the report keeps per step (${SENT_LIMITS.requests}): the rest are counted as omitted.`,
     );
   const units = input.units.map((u) => u.unit);
   return {

@@ -3,7 +3,7 @@
  * row split across pages), no script, no external asset. Every value is escaped.
  */
 import { howText, verifiedText } from './decision-identity';
-import type { Report } from './types';
+import type { Report, ReportStepSent } from './types';
 
 export function escapeHtml(value: string | number | boolean | undefined): string {
   return String(value ?? '')
@@ -89,6 +89,21 @@ footer { margin-top: 28px; color: var(--muted); font-size: 11px; border-top: 1px
 }
 `;
 
+/** A step's Sent cell: a line per request, or why none is listed. */
+function sentHtml(sent: ReportStepSent): string {
+  if (!sent.recorded)
+    return `<span class="note">not recorded (run predates evidence)</span>${sent.inferred ? `<br><span class="note">inferred:</span> <code>${escapeHtml(sent.inferred)}</code>` : ''}`;
+  const lines = sent.requests.map((q) => `<code>${escapeHtml(q.line)}</code>`);
+  if (sent.omitted) lines.push(`<span class="note">and ${sent.omitted} more</span>`);
+  if (lines.length === 0)
+    lines.push(`<span class="note">${sent.outsideCluster ? 'nothing sent to the cluster' : 'nothing sent'}</span>`);
+  if (sent.outsideCluster)
+    lines.push(`<span class="note">outside the cluster, not recorded: ${escapeHtml(sent.outsideCluster)}</span>`);
+  if (sent.unlistedAttempts)
+    lines.push(`<span class="note">after ${sent.unlistedAttempts} retried attempts, not listed</span>`);
+  return lines.join('<br>');
+}
+
 export function renderHtml(r: Report): string {
   const s: string[] = [];
   s.push(
@@ -145,20 +160,20 @@ export function renderHtml(r: Report): string {
   const stepUnits = [...new Set(r.steps.map((st) => st.unit))];
   for (const unit of stepUnits)
     s.push(
-      ...(stepUnits.length > 1 ? [`<h3>${escapeHtml(unit)}</h3>`] : []),
+      ...(stepUnits.length > 1
+        ? [
+            `<h3>${escapeHtml(unit === 'rotation' ? 'The rotation (its discovery, the reads between units)' : unit)}</h3>`,
+          ]
+        : []),
       table(
-        ['#', 'Step', 'Node', 'Command', 'Status', 'Started', 'Took', 'Detail'],
+        ['#', 'Step', 'Node', 'Sent', 'Status', 'Started', 'Took', 'Detail'],
         r.steps
           .filter((st) => st.unit === unit)
           .map((st, i) => [
             i + 1,
             st.description,
             st.nodeId,
-            st.command === '—'
-              ? '—'
-              : h(
-                  `<code>${escapeHtml(st.command)}</code>${st.commandSource === 'inferred' ? ' <span class="note">(inferred)</span>' : ''}`,
-                ),
+            h(sentHtml(st.sent)),
             status(st.status),
             time(st.startedAt),
             st.durationSeconds === undefined ? undefined : `${st.durationSeconds} s`,

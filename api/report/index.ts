@@ -1,5 +1,5 @@
 /** The change report: one builder over a typed input, three renderings of its Report. */
-export { buildReport, commandOf, temporalUrl } from './build';
+export { buildReport, inferredCommandOf, NOT_RECORDED, sentOf, temporalUrl } from './build';
 export { escapeHtml, renderHtml } from './html';
 export { renderMarkdown } from './markdown';
 export type * from './types';

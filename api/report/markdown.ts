@@ -1,6 +1,6 @@
 /** The change report as Markdown (GitHub-flavoured tables), for a change ticket's text or attachment. */
 import { howText, verifiedText } from './decision-identity';
-import type { Report } from './types';
+import type { Report, ReportStepSent } from './types';
 
 /** A table cell: no line breaks, pipes escaped, Markdown's inline markers neutralised. */
 const cell = (value: unknown): string =>
@@ -27,6 +27,18 @@ function table(head: string[], rows: unknown[][]): string[] {
     `| ${head.map(() => '---').join(' | ')} |`,
     ...rows.map((r) => `| ${r.map((v) => (isRaw(v) ? v.md : cell(v))).join(' | ')} |`),
   ];
+}
+
+/** A step's Sent cell: each request as a code span, or why none is listed. */
+function sentCell(sent: ReportStepSent): Raw {
+  if (!sent.recorded)
+    return raw(`_not recorded (run predates evidence)_${sent.inferred ? `; inferred: ${code(sent.inferred).md}` : ''}`);
+  const parts = sent.requests.map((q) => code(q.line).md);
+  if (sent.omitted) parts.push(`and ${sent.omitted} more`);
+  if (parts.length === 0) parts.push(sent.outsideCluster ? 'nothing sent to the cluster' : 'nothing sent');
+  if (sent.outsideCluster) parts.push(`outside the cluster, not recorded: ${text(sent.outsideCluster)}`);
+  const retried = sent.unlistedAttempts ? ` (after ${sent.unlistedAttempts} retried attempts, not listed)` : '';
+  return raw(parts.join('; ') + retried);
 }
 
 export function renderMarkdown(r: Report): string {
@@ -89,12 +101,12 @@ export function renderMarkdown(r: Report): string {
   else
     out.push(
       ...table(
-        ['Unit', 'Step', 'Node', 'Command', 'Status', 'Started', 'Finished', 'Detail'],
+        ['Unit', 'Step', 'Node', 'Sent', 'Status', 'Started', 'Finished', 'Detail'],
         r.steps.map((s) => [
           s.unit,
           s.description,
           s.nodeId,
-          s.command === '—' ? '—' : raw(`${code(s.command).md}${s.commandSource === 'inferred' ? ' (inferred)' : ''}`),
+          sentCell(s.sent),
           s.status,
           s.startedAt,
           s.finishedAt,

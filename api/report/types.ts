@@ -2,6 +2,7 @@
  * The change report's contract: what the builder reads (a run as the API read it, typed) and the Report it
  * returns, which the three renderers (JSON, Markdown, HTML) only lay out, so they cannot disagree.
  */
+import type { SentRequest } from '../../domain/evidence';
 import type { Plan } from '../../domain/plan/types';
 import type {
   DecisionRecord,
@@ -9,6 +10,7 @@ import type {
   RegenerationResult,
   RegistrationReading,
   RunPhase,
+  StepState,
   UnitRunState,
 } from '../../domain/types';
 import type { CertificateUnit } from '../../domain/units';
@@ -47,23 +49,45 @@ export interface ReportInput {
   /** The run's own manual actions (a rotation's cover its units'). */
   manualActions?: string[];
   ignoredDecisions?: IgnoredDecision[];
+  /** A rotation's own steps (its discovery, the reads between units), listed where they happened among its units'. */
+  rotationSteps?: StepState[];
   error?: string;
 }
 
-/** How the command of a step is known: `exact` from what the step kind always sends; `inferred` from kind, version and description. */
-export type CommandSource = 'exact' | 'inferred' | 'none';
+/** One request a step sent, with the line the report prints for it (`RisPort70 selectCmDeviceExt × 5`). */
+export interface ReportSentRequest extends SentRequest {
+  line: string;
+}
+
+/**
+ * What a step sent to the cluster: the requests its activities recorded (evidence), or, for a step recorded before
+ * runs kept them, nothing listed (`recorded` false) and at most the command its kind suggests, labelled `inferred`.
+ */
+export interface ReportStepSent {
+  recorded: boolean;
+  /** In the order first sent; repeats of one request to one node counted. */
+  requests: ReportSentRequest[];
+  /** Distinct requests left off past the per-step cap. */
+  omitted?: number;
+  /** Activity attempts retried before the one that ended, whose requests are not listed. */
+  unlistedAttempts?: number;
+  /** Only when not recorded: the command the step's kind and description suggest (not evidence). */
+  inferred?: string;
+  /** Requests to other systems than the cluster (an ACME order: the CA, the DNS server), which are not recorded. */
+  outsideCluster?: string;
+}
 
 export interface ReportStep {
-  unit: CertificateUnit;
+  /** The unit run the step belongs to, or `rotation` for a rotation's own steps. */
+  unit: CertificateUnit | 'rotation';
   id: string;
   kind: string;
   description: string;
   status: string;
   nodeId?: string;
   service?: string;
-  /** The CUCM CLI command or API operation the step ran (or "—" for gates and waits). */
-  command: string;
-  commandSource: CommandSource;
+  /** The commands and requests the step sent (evidence), or why they are not listed. */
+  sent: ReportStepSent;
   startedAt?: string;
   finishedAt?: string;
   durationSeconds?: number;

@@ -60,6 +60,7 @@ async function reportInputOf(view: RunView, deps: ApiDeps, generatedAt: string):
       notStarted: (rotation?.order ?? []).filter((u) => !startedUnits.has(u)),
       ...(rotation?.manualActions?.length ? { manualActions: rotation.manualActions } : {}),
       ...(rotation?.ignoredDecisions?.length ? { ignoredDecisions: rotation.ignoredDecisions } : {}),
+      ...(rotation?.steps?.length ? { rotationSteps: rotation.steps } : {}),
     };
   }
   const result = closedOk ? ((await view.handle.result()) as RegenerationResult) : undefined;
@@ -91,7 +92,7 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: {
         summary: 'Change report of a run (Markdown, HTML or JSON)',
         description:
-          'The evidence a change ticket needs: the plan with its reasons, every step with node, command and times, serials and SHA-256 fingerprints before and after, every decision (who, when, comment), phone registration before and after per node, manual actions and the Temporal UI link. A rotation reports every unit. Format: ?format=md|html|json, else the Accept header (text/markdown, text/html, application/json); without either (or with */*) Markdown. The HTML is one self-contained page that prints on A4.',
+          'The evidence a change ticket needs: the plan with its reasons, every step with node, times and the commands and requests it sent (recorded, secrets redacted), serials and SHA-256 fingerprints before and after, every decision (who, when, comment), phone registration before and after per node, manual actions and the Temporal UI link. A rotation reports every unit. Format: ?format=md|html|json, else the Accept header (text/markdown, text/html, application/json); without either (or with */*) Markdown. The HTML is one self-contained page that prints on A4.',
         tags: ['regenerations'],
         security: bearerSecurity,
         params: {

@@ -4,7 +4,7 @@
  */
 import { defineQuery } from '@temporalio/workflow';
 import type { Plan } from '../plan';
-import type { IgnoredDecision, RotationUnit, RunPhase } from '../types';
+import type { IgnoredDecision, RotationUnit, RunPhase, StepState } from '../types';
 import type { UnitSummary } from '../unit-summary';
 import type { CertificateUnit } from '../units';
 
@@ -29,6 +29,11 @@ export interface RotationState {
   manualActions?: string[];
   /** Decisions sent to the rotation that it could not apply (signals), oldest first. */
   ignoredDecisions?: IgnoredDecision[];
+  /**
+   * The rotation's own work outside its unit runs, with what each sent (`sent`): its discovery, and after each unit
+   * but the last, the read of what that unit changed. One per unit at most (absent in rotations started before).
+   */
+  steps?: StepState[];
 }
 
 export const rotationStateQuery = defineQuery<RotationState>('rotationState');

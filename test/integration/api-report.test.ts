@@ -107,10 +107,46 @@ describe('API change report', function () {
       'tomcat:rep-sub1',
     ]);
     const regen = report.steps.filter((s) => s.kind === 'regenerate');
-    assert.ok(regen.every((s) => s.command === `set cert regen ${s.unit}` && s.startedAt && s.finishedAt));
+    assert.ok(
+      regen.every(
+        (s) =>
+          s.sent.recorded &&
+          s.sent.requests.some((q) => q.via === 'ssh' && q.request === `set cert regen ${s.unit}`) &&
+          s.startedAt &&
+          s.finishedAt,
+      ),
+      'each regeneration step lists the set cert regen it sent',
+    );
     // The simulator saw those commands.
     const events = await system.lab.control.events('rep', { kind: 'cert-regenerated' });
     assert.equal(events.length, regen.length);
+    // And every command the report lists, the rotation's own discovery and reads included, is one the simulator
+    // logged on that node, as many times: nothing left out, nothing invented.
+    const commands = await system.lab.control.events('rep', { kind: 'cli-command' });
+    for (const node of ['rep-pub', 'rep-sub1']) {
+      const tally = (pairs: Array<[string, number]>) =>
+        Object.fromEntries(
+          [...pairs.reduce((m, [k, n]) => m.set(k, (m.get(k) ?? 0) + n), new Map<string, number>())].sort(([a], [b]) =>
+            a.localeCompare(b),
+          ),
+        );
+      assert.deepEqual(
+        tally(
+          report.steps.flatMap((s) =>
+            s.sent.requests
+              .filter((q) => q.via === 'ssh' && q.target === node)
+              .map((q): [string, number] => [q.request, q.count]),
+          ),
+        ),
+        tally(commands.filter((e) => e.node === node).map((e): [string, number] => [e.detail.command ?? '?', 1])),
+        `the report's CLI commands for ${node} (left) differ from the simulator's log (right)`,
+      );
+    }
+    assert.deepEqual(
+      report.steps.map((s) => s.unit).filter((u, i, all) => u !== all[i - 1]),
+      ['rotation', 'tomcat', 'rotation', 'CallManager'],
+      "the rotation's discovery first, its read of what tomcat changed between the units",
+    );
     assert.deepEqual(
       report.decisions.map((d) => [d.unit, d.decision, d.by]),
       [

@@ -1,12 +1,14 @@
 /**
- * The change report on a fixed input: one builder, three renderings that say the same thing; commands derived from
- * the steps; HTML escaped and self-contained; the format chosen from ?format and Accept.
+ * The change report on a fixed input: one builder, three renderings that say the same thing; each step's commands
+ * as it recorded them (evidence), and for steps recorded before that, "not recorded" with the inference labelled;
+ * HTML escaped and self-contained; the format chosen from ?format and Accept.
  */
 import assert from 'node:assert/strict';
 import {
   buildReport,
-  commandOf,
+  inferredCommandOf,
   negotiate,
+  NOT_RECORDED,
   render,
   renderHtml,
   renderMarkdown,
@@ -58,7 +60,7 @@ const tomcatState: UnitRunState = {
   pendingGates: [],
   steps: [
     step({ id: 's1', kind: 'preflight', description: 'Discover cluster lab (version, ...)' }),
-    step({ id: 's2', kind: 'gate', description: 'Gate: Start regenerating tomcat' }),
+    step({ id: 's2', kind: 'gate', description: 'Gate: Start regenerating tomcat', sent: { requests: [] } }),
     step({
       id: 's3',
       kind: 'regenerate',
@@ -66,6 +68,12 @@ const tomcatState: UnitRunState = {
       nodeId: 'cucm-pub',
       description: 'Regenerate tomcat on cucm-pub',
       detail: 'serial 0A -> 0B',
+      sent: {
+        requests: [
+          { via: 'ssh', target: 'cucm-pub', request: 'show cert own tomcat', count: 2 },
+          { via: 'ssh', target: 'cucm-pub', request: 'set cert regen tomcat', count: 1 },
+        ],
+      },
     }),
     step({
       id: 's4',
@@ -73,6 +81,13 @@ const tomcatState: UnitRunState = {
       nodeId: 'cucm-pub',
       service: 'Cisco Tomcat',
       description: 'Restart Cisco Tomcat on cucm-pub',
+      sent: {
+        requests: [
+          { via: 'ssh', target: 'cucm-pub', request: 'utils service restart Cisco Tomcat', count: 1 },
+          { via: 'risport', target: 'cucm-pub', request: 'selectCmDeviceExt', count: 5 },
+        ],
+        unlistedAttempts: 1,
+      },
     }),
     step({ id: 's5', kind: 'verify', unit: 'tomcat', nodeId: 'cucm-pub', description: 'Verify tomcat on cucm-pub' }),
   ],
@@ -168,6 +183,16 @@ const input: ReportInput = {
     { unit: 'CallManager', workflowId: 'regen-lab-20261201T2159-abcdef-CallManager', phase: 'aborted', state: cmState },
   ],
   notStarted: ['TVS'],
+  rotationSteps: [
+    step({
+      id: 'rotation-step-1',
+      kind: 'discover',
+      description: 'Discover cluster lab to plan the rotation',
+      startedAt: '2026-12-01T21:59:10.000Z',
+      finishedAt: '2026-12-01T21:59:20.000Z',
+      sent: { requests: [{ via: 'ssh', target: 'cucm-pub', request: 'show network cluster', count: 1 }] },
+    }),
+  ],
   manualActions: ['Find out why SEP000000000003 does not register (ITL).', 'Regenerate TVS: not started.'],
 };
 
@@ -189,11 +214,36 @@ describe('change report', () => {
     );
     assert.deepEqual(report.notStarted, ['TVS']);
     const regen = report.steps.find((s) => s.id === 's3');
-    assert.equal(regen?.command, 'set cert regen tomcat');
-    assert.equal(regen?.commandSource, 'exact');
+    assert.deepEqual(
+      regen?.sent.requests.map((q) => q.line),
+      ['show cert own tomcat × 2', 'set cert regen tomcat'],
+      "the recorded commands, repeats counted, the step's own node not repeated",
+    );
+    assert.equal(regen?.sent.recorded, true);
     assert.equal(regen?.durationSeconds, 30);
-    assert.equal(report.steps.find((s) => s.id === 's4')?.command, 'utils service restart Cisco Tomcat');
-    assert.equal(report.steps.find((s) => s.id === 's2')?.command, '—');
+    const restart = report.steps.find((s) => s.id === 's4');
+    assert.deepEqual(
+      restart?.sent.requests.map((q) => q.line),
+      ['utils service restart Cisco Tomcat', 'RisPort70 selectCmDeviceExt × 5'],
+    );
+    assert.equal(restart?.sent.unlistedAttempts, 1);
+    assert.deepEqual(report.steps.find((s) => s.id === 's2')?.sent, { recorded: true, requests: [] });
+    // A step recorded before runs kept what they sent: nothing listed as evidence, the inference labelled.
+    const old = report.steps.find((s) => s.id === 'c1');
+    assert.deepEqual(old?.sent, { recorded: false, requests: [], inferred: 'set cert regen CallManager' });
+    assert.ok(
+      report.notes.some((n) => n.includes(NOT_RECORDED)),
+      'a note explains the steps not recorded',
+    );
+    assert.ok(
+      report.notes.some((n) => /retried/.test(n)),
+      'a note explains the retried attempts',
+    );
+    // The rotation's own discovery comes first, with what it sent.
+    assert.deepEqual(
+      [report.steps[0]?.unit, report.steps[0]?.sent.requests.map((q) => q.line)],
+      ['rotation', ['show network cluster (cucm-pub)']],
+    );
     assert.deepEqual(
       report.certificates.map((c) => [c.unit, c.nodeId, c.serialBefore, c.serialAfter, c.sha256After]),
       [
@@ -216,11 +266,12 @@ describe('change report', () => {
     assert.ok(report.notes.some((n) => /fingerprints are missing/.test(n)));
   });
 
-  it('derives commands by version: the certificate REST API from 14, the CLI before', () => {
+  it("infers an old step's command by version only: the certificate REST API from 14, the CLI before", () => {
     const csr = { id: 'x', kind: 'csr', unit: 'tomcat', description: 'Generate a CSR', status: 'completed' } as const;
-    assert.match(commandOf(csr, '14.0.1.13900-155').command, /REST API/);
-    assert.equal(commandOf(csr, '12.5.1.16900-48').command, 'set csr gen tomcat; show csr own tomcat');
-    assert.equal(commandOf({ ...csr, kind: 'update-ctl' }).command, 'utils ctl update CTLFile');
+    assert.match(inferredCommandOf(csr, '14.0.1.13900-155') ?? '', /REST API/);
+    assert.equal(inferredCommandOf(csr, '12.5.1.16900-48'), 'set csr gen tomcat; show csr own tomcat');
+    assert.equal(inferredCommandOf({ ...csr, kind: 'update-ctl' }), 'utils ctl update CTLFile');
+    assert.equal(inferredCommandOf({ ...csr, kind: 'gate' }), undefined);
   });
 
   it('says the same in JSON, Markdown and HTML', () => {
@@ -241,6 +292,8 @@ describe('change report', () => {
         'cucm-sub1',
         'SEP000000000003',
         'set cert regen tomcat',
+        'RisPort70 selectCmDeviceExt × 5',
+        'not recorded (run predates evidence)',
         'Cisco Tomcat',
         report.run.temporalUrl,
         'TN 214231: publisher first',

@@ -8,11 +8,13 @@ import { ApplicationFailure, log, setCurrentDetails, setHandler, upsertSearchAtt
 import { rotationStateQuery, type RotationState } from '../../domain/contract/rotation';
 import { unitProgressSignal, unitSummarySignal } from '../../domain/messages';
 import { RUN_PHASE } from '../../domain/search-attributes';
-import type { IgnoredDecision, PendingGate, RegenerationResult, RunPhase } from '../../domain/types';
+import type { SentRecord } from '../../domain/evidence';
+import type { IgnoredDecision, PendingGate, RegenerationResult, RunPhase, StepState } from '../../domain/types';
 import { summarizeUnit, waitingCsrs, type UnitSummaryReport, type WaitingCsr } from '../../domain/unit-summary';
 import type { CertificateUnit } from '../../domain/units';
 import type { GateApprovals } from '../../domain/policy';
 import { endedEarly, manualActionsOf, reasonOf } from '../run-tracker';
+import { collectingSent } from '../run/evidence';
 import { rotationDetails } from './details';
 
 /** How many ignored decisions the state keeps (the newest). */
@@ -101,6 +103,32 @@ export class RotationProgress {
       `Aborted by ${abort.by ?? 'unknown'} before ${nextUnit}${abort.comment ? `: ${abort.comment}` : ''}.`,
       'AbortedByEngineer',
     );
+  }
+
+  /**
+   * The rotation's own read of the cluster (its discovery, the read after a unit) as a step of its state, with what
+   * it sent. Kept in the state only (the rotationState query): no command is added.
+   */
+  async step<T>(kind: StepState['kind'], description: string, work: () => Promise<T>): Promise<T> {
+    const steps = (this.state.steps ??= []);
+    const sent: SentRecord = { requests: [] };
+    const entry: StepState = {
+      id: `rotation-step-${steps.length + 1}`,
+      kind,
+      description,
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      sent,
+    };
+    steps.push(entry);
+    try {
+      const result = await collectingSent(sent, work);
+      Object.assign(entry, { status: 'completed', finishedAt: new Date().toISOString() });
+      return result;
+    } catch (err) {
+      Object.assign(entry, { status: 'failed', finishedAt: new Date().toISOString(), detail: reasonOf(err) });
+      throw err;
+    }
   }
 
   unitStarted(unit: CertificateUnit, workflowId: string): void {

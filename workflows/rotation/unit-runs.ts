@@ -30,7 +30,11 @@ export async function planRotation(
   request: RegenerationRequest,
   rotation: RotationProgress,
 ): Promise<ClusterDiscovery> {
-  const discovery = await named(discoverCluster, `Discover cluster ${request.clusterId} over SSH`, request.clusterId);
+  const discovery = await rotation.step(
+    'discover',
+    `Discover cluster ${request.clusterId} (version, security mode, ITL signer, services, certificates) to plan the rotation`,
+    () => named(discoverCluster, `Discover cluster ${request.clusterId} over SSH`, request.clusterId),
+  );
   // Discovery once per rotation: each unit run gets this discovery, with the services and the previous units'
   // certificates read again after each unit.
   const plan = buildPlan(planClusterOf(discovery), {
@@ -61,7 +65,12 @@ export async function runUnitsInOrder(
     rotation.refuseIfAborted(unit);
     results.push(await runUnit(request, rotation, unit, discovery));
     // What the unit changed: its certificates (new serials and dates) and the services it restarted.
-    if (done.length < order.length) discovery = await readAgain(request.clusterId, discovery, unit);
+    if (done.length < order.length)
+      discovery = await rotation.step(
+        'discover',
+        `Read again what ${unit} changed on ${request.clusterId} (services, certificates) for the next unit`,
+        () => readAgain(request.clusterId, discovery, unit),
+      );
   }
   return results;
 }

@@ -1,19 +1,22 @@
 /**
- * Step attempts: a step is recorded running, then with its outcome or its failure. A step that changes or checks
+ * Step attempts: a step is recorded running, then with its outcome or its failure, and with what it sent to the
+ * cluster (`sent`: the commands and requests its activities recorded, ./evidence.ts). A step that changes or checks
  * the cluster and fails for good (the activity's retries are exhausted, or a verification fails) does not fail the
  * run: a step-failed gate shows the error and waits for retry, skip (where safe; recorded) or abort.
  */
 import { isCancellation } from '@temporalio/workflow';
+import type { SentRecord } from '../../domain/evidence';
 import type { GateDecision, StepState } from '../../domain/types';
 import { throwIfAbortRequested } from './abort';
+import { collectingSent } from './evidence';
 import { failureTypeOf, reasonOf } from './failures';
 import type { Gates } from './gates';
 import type { RunState } from './state';
 
-export type StepInfo = Omit<StepState, 'status' | 'id'>;
+export type StepInfo = Omit<StepState, 'status' | 'id' | 'sent'>;
 export type Outcome = Pick<StepState, 'status' | 'detail'>;
 
-/** Runs one step once: marks it running, records its outcome or its failure (and rethrows). */
+/** Runs one step once: marks it running, records its outcome or its failure (and rethrows), and what it sent. */
 export async function runStep<T>(
   run: RunState,
   info: StepInfo,
@@ -21,16 +24,19 @@ export async function runStep<T>(
   describe: (result: T) => Outcome,
 ): Promise<T> {
   throwIfAbortRequested(run, info.description);
+  // Filled in as the step's activities return: a fixed-size record (domain/evidence.ts), whatever came before.
+  const sent: SentRecord = { requests: [] };
   const entry: StepState = {
     ...info,
     id: `step-${run.state.steps.length + 1}`,
     status: 'running',
     startedAt: new Date().toISOString(),
+    sent,
   };
   run.state.steps.push(entry);
   run.publish();
   try {
-    const result = await work();
+    const result = await collectingSent(sent, work);
     Object.assign(entry, describe(result), { finishedAt: new Date().toISOString() });
     run.publish();
     return result;
@@ -86,6 +92,8 @@ function recordSkipped(run: RunState, info: StepInfo, decision: GateDecision): v
     ...info,
     id: `step-${run.state.steps.length + 1}`,
     status: 'skipped',
+    // Nothing sent: a skipped step is done by hand (its failed attempts, listed before it, say what they sent).
+    sent: { requests: [] },
     detail: `skipped by ${decision.by ?? 'unknown'}${decision.comment ? `: ${decision.comment}` : ''}`,
   });
   run.publish();

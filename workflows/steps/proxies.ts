@@ -4,6 +4,7 @@
  */
 import { proxyActivities, type ActivityFunctionWithOptions } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import { withSentOf } from '../run/evidence';
 
 /** Reads and checks: minutes at most. */
 export const quick = proxyActivities<Activities>({
@@ -41,12 +42,13 @@ export const NO_SKIP = {
 
 /**
  * Calls an activity with a summary, which the Temporal UI shows on its events ("Restart Cisco CallManager on
- * cucm-sub1" instead of a fourth `restartService`). Summaries are metadata: they change no command.
+ * cucm-sub1" instead of a fourth `restartService`). Summaries are metadata: they change no command. What the
+ * activity sent to the cluster goes to the step running now (../run/evidence.ts), not into its result.
  */
 export function named<A extends unknown[], R>(
   fn: ActivityFunctionWithOptions<(...args: A) => Promise<R>>,
   summary: string,
   ...args: A
 ): Promise<R> {
-  return fn.executeWithOptions({ summary: summary.slice(0, 200) }, args);
+  return withSentOf(fn.executeWithOptions({ summary: summary.slice(0, 200) }, args));
 }

@@ -6,6 +6,7 @@
 import type { PlanRedundancy } from '../../domain/plan';
 import type { RunTracker } from '../run-tracker';
 import type { RegenerationRequest } from '../../domain/types';
+import { withSentOf } from '../run/evidence';
 import { NO_SKIP, quick } from './proxies';
 
 export async function readRedundancy(
@@ -18,7 +19,7 @@ export async function readRedundancy(
       kind: 'preflight',
       description: `Read the CallManager groups and device pools of ${request.clusterId} (AXL), to restart in redundancy-safe batches`,
     },
-    () => quick.readCallManagerGroups({ clusterId: request.clusterId }),
+    () => withSentOf(quick.readCallManagerGroups({ clusterId: request.clusterId })),
     (r) => ({
       status: 'completed',
       detail: `${r.groups.map((g) => `${g.name}: ${g.members.join(' > ')}${g.unmatched ? ` (not in this cluster: ${g.unmatched.join(', ')})` : ''}`).join('; ') || 'no CallManager group'}; ${r.devicePools.length} device pools`,

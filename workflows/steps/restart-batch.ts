@@ -5,6 +5,7 @@
 import type { PlanStep } from '../../domain/plan';
 import { nodeRef, type UnitRunContext } from './context';
 import { awaitRegistrationStep } from './phones';
+import { withSentOf } from '../run/evidence';
 import { slow } from './proxies';
 import { approveRestarts } from './services';
 
@@ -30,12 +31,14 @@ export async function restartBatchStep(ctx: UnitRunContext, step: Step<'restart-
           .map(async (nodeId) => {
             done.set(
               nodeId,
-              await slow.restartService({
-                ...nodeRef(ctx, nodeId),
-                service: step.service,
-                // Workflow time: what a retry after a worker crash compares the service's uptime with.
-                scheduledAt: new Date().toISOString(),
-              }),
+              await withSentOf(
+                slow.restartService({
+                  ...nodeRef(ctx, nodeId),
+                  service: step.service,
+                  // Workflow time: what a retry after a worker crash compares the service's uptime with.
+                  scheduledAt: new Date().toISOString(),
+                }),
+              ),
             );
           }),
       );

@@ -63,6 +63,7 @@ function recordSkippedAtGate(ctx: UnitRunContext, step: Step): void {
     nodeId: step.uccxNodeId,
     description: `Upload the new ${step.unit} into UCCX ${step.uccxNodeId}'s tomcat-trust`,
     status: 'skipped',
+    sent: { requests: [] },
     detail: 'skipped at the before-uccx-trust gate: to be done by hand',
   });
   run.publish();
