@@ -12,7 +12,6 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -30,9 +29,10 @@ import { createWorker } from '../../worker/create-worker';
 import { startBind9, type Bind9 } from '../support/bind9';
 import { waitFor } from '../support/net';
 import { startPebble, type Pebble } from '../support/pebble';
+import { servedCertificate } from '../support/control';
 import { secretsOfThisRun, startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
 import { postJson } from '../support/system';
-import { sharedDevServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
+import { removeSchedulesAndRuns, sharedDevServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
 
 const ID = 'acmes';
 const ZONE = 'uc.example.com';
@@ -55,19 +55,6 @@ const CLUSTER: ClusterConfig = {
   initialAgeDays: { tomcat: 70 },
 };
 const OPERATOR = 'approver-token-acme-0123456789';
-
-/** The certificate a node serves over HTTPS (what a browser or UCCX sees). */
-function served(host: string, port: number): Promise<X509Certificate> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, rejectUnauthorized: false }, () => {
-      const cert = socket.getPeerX509Certificate();
-      socket.end();
-      if (cert) resolve(cert);
-      else reject(new Error(`${host}:${port} presented no certificate`));
-    });
-    socket.once('error', reject);
-  });
-}
 
 describe('ACME issuer: an unattended expiry-watch renewal through Pebble, DNS-01 by RFC 2136 to BIND 9', function () {
   this.timeout(300_000);
@@ -150,17 +137,7 @@ describe('ACME issuer: an unattended expiry-watch renewal through Pebble, DNS-01
     base = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   after(async () => {
-    await env?.client.schedule
-      .getHandle(expiryScheduleId(ID, taskQueue))
-      .delete()
-      .catch(() => undefined);
-    for await (const wf of env.client.workflow.list({
-      query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
-    }))
-      await env.client.workflow
-        .getHandle(wf.workflowId)
-        .terminate('test cleanup')
-        .catch(() => undefined);
+    if (env) await removeSchedulesAndRuns(env.client, taskQueue, [ID]);
     await app?.close();
     worker?.shutdown();
     await running;
@@ -253,7 +230,7 @@ describe('ACME issuer: an unattended expiry-watch renewal through Pebble, DNS-01
     }
 
     // Every node serves the one new leaf, from Pebble's CA, naming every node in its SANs.
-    const leaves = await Promise.all(NODES.map((n) => served(endpoint(n).host, endpoint(n).httpsPort)));
+    const leaves = await Promise.all(NODES.map((n) => servedCertificate(endpoint(n).host, endpoint(n).httpsPort)));
     const leaf = leaves[0] as X509Certificate;
     assert.match(leaf.issuer, /Pebble Intermediate CA/, `the served leaf's issuer: ${leaf.issuer}`);
     for (const [i, node] of NODES.entries()) {

@@ -24,7 +24,7 @@ import { writesIn } from '../support/event-log';
 import { waitFor } from '../support/net';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
 import { postJson } from '../support/system';
-import { sharedDevServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
+import { removeSchedulesAndRuns, sharedDevServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
 
 const DUE = 'expdue';
 const HELD = 'expheld';
@@ -105,18 +105,11 @@ describe('expiry watch: a Schedule per cluster, metrics, renewal through the clu
     heldBy = held.json.id as string;
   });
   after(async () => {
-    for (const c of clusters)
-      await env.client.schedule
-        .getHandle(expiryScheduleId(c.id, taskQueue))
-        .delete()
-        .catch(() => undefined);
-    for await (const wf of env.client.workflow.list({
-      query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
-    }))
-      await env.client.workflow
-        .getHandle(wf.workflowId)
-        .terminate('test cleanup')
-        .catch(() => undefined);
+    await removeSchedulesAndRuns(
+      env.client,
+      taskQueue,
+      clusters.map((c) => c.id),
+    );
     await app?.close();
     worker?.shutdown();
     await running;

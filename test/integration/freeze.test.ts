@@ -29,7 +29,7 @@ import { waitFor } from '../support/net';
 import { startHttpReceiver, type HttpReceiver } from '../support/receivers';
 import { startSimulatedCluster, type SimulatedCluster } from '../support/simulator';
 import { postJson } from '../support/system';
-import { sharedDevServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
+import { removeSchedulesAndRuns, sharedDevServer, sharedWorkflowBundle, uniqueTaskQueue } from '../support/temporal';
 
 const SOON = 'frzsoon';
 const NOW_FROZEN = 'frznow';
@@ -154,18 +154,11 @@ describe('change freezes and gate reminders', function () {
     base = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   after(async () => {
-    for (const c of clusters)
-      await env.client.schedule
-        .getHandle(expiryScheduleId(c.id, taskQueue))
-        .delete()
-        .catch(() => undefined);
-    for await (const wf of env.client.workflow.list({
-      query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
-    }))
-      await env.client.workflow
-        .getHandle(wf.workflowId)
-        .terminate('test cleanup')
-        .catch(() => undefined);
+    await removeSchedulesAndRuns(
+      env.client,
+      taskQueue,
+      clusters.map((c) => c.id),
+    );
     await app?.close();
     worker?.shutdown();
     await running;

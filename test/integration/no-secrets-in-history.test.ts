@@ -11,15 +11,7 @@ import { clusterEntityId, clusterStateQuery } from '../../domain/contract/cluste
 import { waitFor } from '../support/net';
 import { secretsOfThisRun } from '../support/simulator';
 import { getJson, postJson, startSystem, type System } from '../support/system';
-
-/** Every string in the history, with payload bytes decoded (payloads are JSON in bytes). */
-function strings(value: unknown, out: string[] = []): string[] {
-  if (typeof value === 'string') out.push(value);
-  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
-  else if (Array.isArray(value)) for (const v of value) strings(v, out);
-  else if (value && typeof value === 'object') for (const v of Object.values(value)) strings(v, out);
-  return out;
-}
+import { strings } from '../support/history-strings';
 
 describe('no secret in any workflow history', function () {
   this.timeout(180_000);

@@ -15,6 +15,7 @@ import type { SimEvent } from '../support/control';
 import { secretsOfThisRun } from '../support/simulator';
 import { waitFor } from '../support/net';
 import { getJson, postJson, startSystem, type System } from '../support/system';
+import { strings } from '../support/history-strings';
 
 const CLUSTER = 'evd';
 const NODES = ['evd-pub', 'evd-sub1'];
@@ -24,15 +25,6 @@ function tally(entries: Array<[string, number]>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [key, n] of entries) out[key] = (out[key] ?? 0) + n;
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-/** Every string in a value, payload bytes decoded (Temporal's payloads are JSON in bytes). */
-function strings(value: unknown, out: string[] = []): string[] {
-  if (typeof value === 'string') out.push(value);
-  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
-  else if (Array.isArray(value)) for (const v of value) strings(v, out);
-  else if (value && typeof value === 'object') for (const v of Object.values(value)) strings(v, out);
-  return out;
 }
 
 describe('change report evidence against the simulator', function () {

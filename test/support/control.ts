@@ -186,7 +186,8 @@ export async function servedFingerprint(host: string, port: number): Promise<str
   return (await servedCertificate(host, port)).fingerprint256;
 }
 
-function servedCertificate(host: string, port: number): Promise<X509Certificate> {
+/** The certificate a node serves over HTTPS (what a browser or UCCX sees). */
+export function servedCertificate(host: string, port: number): Promise<X509Certificate> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, rejectUnauthorized: false }, () => {
       const cert = socket.getPeerX509Certificate();

@@ -10,6 +10,8 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ensureTemporalBinary } from '../../scripts/temporal-cli';
 import { buildWorkflowBundle } from '../../worker/bundle';
 import { SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
+import { expiryScheduleId } from '../../domain/contract/expiry-watch';
+import type { Client } from '@temporalio/client';
 
 let devServer: Promise<TestWorkflowEnvironment> | undefined;
 let timeSkipping: Promise<TestWorkflowEnvironment> | undefined;
@@ -96,4 +98,27 @@ let counter = 0;
 export function uniqueTaskQueue(name: string): string {
   counter += 1;
   return `test-${name}-${process.pid}-${counter}`;
+}
+
+/**
+ * A test's cleanup on the shared server: the expiry Schedules of these clusters deleted, and every workflow still
+ * running on its task queue terminated, so nothing of it runs on into the next test.
+ */
+export async function removeSchedulesAndRuns(
+  client: Client,
+  taskQueue: string,
+  clusterIds: readonly string[] = [],
+): Promise<void> {
+  for (const id of clusterIds)
+    await client.schedule
+      .getHandle(expiryScheduleId(id, taskQueue))
+      .delete()
+      .catch(() => undefined);
+  for await (const wf of client.workflow.list({
+    query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
+  }))
+    await client.workflow
+      .getHandle(wf.workflowId)
+      .terminate('test cleanup')
+      .catch(() => undefined);
 }
