@@ -34,7 +34,7 @@ import { writesIn } from '../support/event-log';
 import { expediteStrandedActivities } from '../support/kills';
 import { waitFor } from '../support/net';
 import { getJson, postJson } from '../support/system';
-import { sharedDevServer, uniqueTaskQueue } from '../support/temporal';
+import { removeSchedulesAndRuns, sharedDevServer, uniqueTaskQueue } from '../support/temporal';
 import { workerProcesses, type WorkerProcesses } from '../support/worker-process';
 
 // Two requests per 20 s window: one each with the split. The registration wait polls RisPort every 10 s (the REST
@@ -116,14 +116,7 @@ describe('two worker processes and two API processes on one Temporal; the lease 
     apis.push(a1, a2);
   });
   after(async () => {
-    if (client)
-      for await (const wf of client.workflow.list({
-        query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
-      }))
-        await client.workflow
-          .getHandle(wf.workflowId)
-          .terminate('test cleanup')
-          .catch(() => undefined);
+    if (client) await removeSchedulesAndRuns(client, taskQueue);
     await Promise.all(apis.map(stopApiProcess));
     await workers?.stopAll();
     await control?.close();
